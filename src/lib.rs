@@ -1,0 +1,3 @@
+//! warroom: a terminal mission-control console for deployment day.
+
+pub mod runbook;

@@ -1,0 +1,1109 @@
+//! Reading a runbook: TOML syntax, then each section on its own (so one typo does not hide
+//! the next), then a validation pass for what serde cannot see.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use chrono::TimeDelta;
+use serde::Deserialize;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+use super::diag::Diagnostics;
+use super::expr::Expr;
+use super::time::{TimeSpec, parse_datetime, parse_duration};
+use super::{raw, *};
+
+/// Reads and validates a runbook file. On failure, every problem found; warnings are
+/// returned beside a valid runbook.
+pub fn load(path: &Path) -> Result<(Runbook, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        vec![Diagnostic {
+            level: Level::Error,
+            file: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            key: String::new(),
+            message: format!("cannot read the runbook: {e}"),
+        }]
+    })?;
+    load_str(path, &text)
+}
+
+pub fn load_str(path: &Path, text: &str) -> Result<(Runbook, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let mut d = Diagnostics::new(path, text);
+    let sections = read_sections(&mut d);
+    let runbook = sections.and_then(|s| validate(path, s, &mut d));
+    match runbook {
+        Some(rb) if !d.has_errors() => Ok((rb, d.list)),
+        _ => Err(d.list),
+    }
+}
+
+const SECTIONS: &[&str] = &[
+    "runbook",
+    "endpoint",
+    "kpi",
+    "rule",
+    "phase",
+    "gate",
+    "rollback",
+    "contact",
+    "status-updates",
+];
+
+#[derive(Default)]
+struct Sections {
+    header: Option<raw::Header>,
+    header_span: Option<Range<usize>>,
+    endpoints: Vec<raw::Endpoint>,
+    kpis: Vec<raw::Kpi>,
+    rules: Vec<raw::Rule>,
+    phases: Vec<raw::Phase>,
+    gates: Vec<raw::Gate>,
+    rollback: Option<raw::Rollback>,
+    contacts: Vec<raw::Contact>,
+    status_updates: Option<raw::StatusUpdates>,
+}
+
+fn read_sections(d: &mut Diagnostics<'_>) -> Option<Sections> {
+    let (root, syntax) = DeTable::parse_recoverable(d.text());
+    if !syntax.is_empty() {
+        for e in syntax {
+            d.error(e.span(), "", format!("TOML syntax: {}", e.message().trim()));
+        }
+        return None;
+    }
+    let mut s = Sections::default();
+    for (key, value) in root.into_inner() {
+        let name = key.get_ref().to_string();
+        let key_span = key.span();
+        match name.as_str() {
+            "runbook" => {
+                s.header_span = Some(key_span);
+                s.header = one(d, "runbook", value);
+            }
+            "endpoint" => s.endpoints = many(d, "endpoint", value),
+            "kpi" => s.kpis = many(d, "kpi", value),
+            "rule" => s.rules = many(d, "rule", value),
+            "phase" => s.phases = many(d, "phase", value),
+            "gate" => s.gates = many(d, "gate", value),
+            "rollback" => s.rollback = one(d, "rollback", value),
+            "contact" => s.contacts = many(d, "contact", value),
+            "status-updates" => s.status_updates = one(d, "status-updates", value),
+            other => d.error(
+                Some(key_span),
+                other,
+                format!(
+                    "unknown section `{other}`, expected one of: {}",
+                    SECTIONS.join(", ")
+                ),
+            ),
+        }
+    }
+    Some(s)
+}
+
+fn one<T: for<'de> Deserialize<'de>>(
+    d: &mut Diagnostics<'_>,
+    section: &str,
+    value: Spanned<DeValue<'_>>,
+) -> Option<T> {
+    if !value.get_ref().is_table() {
+        d.error(
+            Some(value.span()),
+            section,
+            format!("expected a table `[{section}]`"),
+        );
+        return None;
+    }
+    deserialize(d, section, value)
+}
+
+fn many<T: for<'de> Deserialize<'de>>(
+    d: &mut Diagnostics<'_>,
+    section: &str,
+    value: Spanned<DeValue<'_>>,
+) -> Vec<T> {
+    let span = value.span();
+    match value.into_inner() {
+        DeValue::Array(items) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| deserialize(d, &format!("{section}[{i}]"), item.clone()))
+            .collect(),
+        _ => {
+            d.error(
+                Some(span),
+                section,
+                format!("expected `[[{section}]]` entries (an array of tables)"),
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn deserialize<T: for<'de> Deserialize<'de>>(
+    d: &mut Diagnostics<'_>,
+    where_: &str,
+    value: Spanned<DeValue<'_>>,
+) -> Option<T> {
+    let whole = value.span();
+    match T::deserialize(ValueDeserializer::from(value)) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let span = e.span().unwrap_or(whole);
+            let key = key_at(d.text(), &span)
+                .map_or_else(|| where_.to_owned(), |k| format!("{where_}.{k}"));
+            d.error(Some(span), key, explain_serde(e.message()));
+            None
+        }
+    }
+}
+
+/// The key a serde error points at: the span itself for an unknown key, otherwise the
+/// `key =` at the start of the value's line.
+fn key_at(text: &str, span: &Range<usize>) -> Option<String> {
+    let slice = text.get(span.clone())?.trim();
+    let is_key = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    if is_key(slice) {
+        return Some(slice.to_owned());
+    }
+    let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..span.start];
+    let (key, _) = before.rsplit_once('=')?;
+    let key = key.rsplit(['{', ',']).next()?.trim();
+    is_key(key).then(|| key.to_owned())
+}
+
+/// serde's wording, made plain for people who write TOML rather than Rust.
+fn explain_serde(message: &str) -> String {
+    let m = message.trim();
+    m.replace("invalid type: ", "wrong type: found ")
+        .replace("sequence", "array")
+        .replace("map", "table")
+        .replace("a string", "a string (in quotes)")
+        .replace("f64", "a number")
+        .replace("u16", "a whole number")
+}
+
+fn duration(d: &mut Diagnostics<'_>, key: &str, v: &Option<raw::S<String>>) -> Option<TimeDelta> {
+    let v = v.as_ref()?;
+    match parse_duration(v.get_ref()) {
+        Ok(t) if t > TimeDelta::zero() => Some(t),
+        Ok(_) => {
+            d.error(
+                Some(v.span()),
+                key,
+                format!("`{}` must be longer than zero", v.get_ref()),
+            );
+            None
+        }
+        Err(e) => {
+            d.error(Some(v.span()), key, e);
+            None
+        }
+    }
+}
+
+fn expression(d: &mut Diagnostics<'_>, key: &str, v: &raw::S<String>) -> Option<Expr> {
+    match Expr::parse(v.get_ref()) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            // Point at the character inside the quoted string.
+            let at = v.span().start + 1 + e.offset;
+            d.error(
+                Some(at..at + 1),
+                key,
+                format!("rule expression `{}`: {}", v.get_ref(), e.message),
+            );
+            None
+        }
+    }
+}
+
+fn check_id(d: &mut Diagnostics<'_>, key: &str, id: &raw::S<String>, allow_dash: bool) {
+    let s = id.get_ref();
+    let first_ok = s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    let rest_ok = s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || (allow_dash && c == '-'));
+    if !first_ok || !rest_ok {
+        let allowed = if allow_dash {
+            "letters, digits, `_` and `-`"
+        } else {
+            "letters, digits and `_` (it is used in rule expressions)"
+        };
+        d.error(
+            Some(id.span()),
+            key,
+            format!("id `{s}` must start with a letter and contain only {allowed}"),
+        );
+    }
+}
+
+struct Ids {
+    seen: HashMap<String, Range<usize>>,
+    what: &'static str,
+}
+
+impl Ids {
+    fn new(what: &'static str) -> Self {
+        Self {
+            seen: HashMap::new(),
+            what,
+        }
+    }
+
+    fn add(&mut self, d: &mut Diagnostics<'_>, key: &str, id: &raw::S<String>) {
+        if let Some(first) = self.seen.get(id.get_ref()) {
+            let (line, _) = super::diag::line_col(d.text(), first.start);
+            d.error(
+                Some(id.span()),
+                key,
+                format!(
+                    "duplicate {} id `{}` (first defined on line {line})",
+                    self.what,
+                    id.get_ref()
+                ),
+            );
+        } else {
+            self.seen.insert(id.get_ref().clone(), id.span());
+        }
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.seen.contains_key(id)
+    }
+}
+
+fn command(
+    d: &mut Diagnostics<'_>,
+    key: &str,
+    run: &Option<raw::S<Vec<String>>>,
+    shell: &Option<raw::S<String>>,
+    dir: &Path,
+) -> Option<Command> {
+    match (run, shell) {
+        (Some(run), Some(shell)) => {
+            d.error(
+                Some(shell.span()),
+                key,
+                "give either `run` (an argv list) or `shell` (a shell string), not both",
+            );
+            let _ = run;
+            None
+        }
+        (Some(run), None) => {
+            let argv = run.get_ref();
+            let Some(program) = argv.first() else {
+                d.error(
+                    Some(run.span()),
+                    format!("{key}.run"),
+                    "`run` is empty: expected [\"program\", \"arg\", ...]",
+                );
+                return None;
+            };
+            warn_missing_script(d, &format!("{key}.run"), run.span(), program, dir);
+            Some(Command::Argv(argv.clone()))
+        }
+        (None, Some(shell)) => {
+            if shell.get_ref().trim().is_empty() {
+                d.error(
+                    Some(shell.span()),
+                    format!("{key}.shell"),
+                    "`shell` is empty",
+                );
+                return None;
+            }
+            Some(Command::Shell(shell.get_ref().clone()))
+        }
+        (None, None) => None,
+    }
+}
+
+/// A program written as a path (`./scripts/x.sh`, `assets/x.sh`) must exist; bare names
+/// are looked up on PATH when they run.
+fn warn_missing_script(
+    d: &mut Diagnostics<'_>,
+    key: &str,
+    span: Range<usize>,
+    program: &str,
+    dir: &Path,
+) {
+    if !program.contains('/') {
+        return;
+    }
+    let path = dir.join(program);
+    if !path.exists() {
+        d.warning(
+            Some(span),
+            key,
+            format!(
+                "script `{program}` does not exist (looked for {})",
+                path.display()
+            ),
+        );
+    }
+}
+
+fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook> {
+    let dir = path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    let Some(header) = s.header else {
+        if s.header_span.is_none() {
+            d.error(
+                Some(0..0),
+                "runbook",
+                "missing the `[runbook]` section (with at least `name = \"...\"`)",
+            );
+        }
+        return None;
+    };
+
+    let t0 = header.t0.as_ref().and_then(|t| match parse_datetime(t.get_ref()) {
+        Some(dt) => Some(dt),
+        None => {
+            d.error(
+                Some(t.span()),
+                "runbook.t0",
+                format!("`{}` is not a UTC date-time: expected e.g. \"2026-02-08T02:00:00Z\" or \"2026-02-08 02:00\"", t.get_ref()),
+            );
+            None
+        }
+    });
+
+    // Endpoints.
+    let mut endpoint_ids = Ids::new("endpoint");
+    let mut endpoints = Vec::new();
+    for (i, e) in s.endpoints.iter().enumerate() {
+        let key = format!("endpoint[{}]", e.id.get_ref());
+        check_id(d, &format!("{key}.id"), &e.id, true);
+        endpoint_ids.add(d, &format!("endpoint[{i}].id"), &e.id);
+        check_url(d, &format!("{key}.url"), &e.url);
+        let json = e
+            .json
+            .as_ref()
+            .and_then(|j| json_assert(d, &format!("{key}.json"), j));
+        if let Some(ca) = &e.ca_file
+            && !dir.join(ca.get_ref()).exists()
+        {
+            d.error(
+                Some(ca.span()),
+                format!("{key}.ca-file"),
+                format!("CA file `{}` does not exist", ca.get_ref()),
+            );
+        }
+        endpoints.push(Endpoint {
+            id: e.id.get_ref().clone(),
+            url: e.url.get_ref().clone(),
+            interval: duration(d, &format!("{key}.interval"), &e.interval)
+                .unwrap_or(TimeDelta::seconds(5)),
+            timeout: duration(d, &format!("{key}.timeout"), &e.timeout)
+                .unwrap_or(TimeDelta::seconds(3)),
+            expect_status: e.expect_status.clone().unwrap_or_else(|| vec![200]),
+            slow: duration(d, &format!("{key}.slow"), &e.slow),
+            json,
+            headers: e
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            insecure: e.insecure,
+            ca_file: e.ca_file.as_ref().map(|c| dir.join(c.get_ref())),
+        });
+    }
+
+    // KPIs.
+    let mut kpi_ids = Ids::new("KPI");
+    let mut kpis = Vec::new();
+    for (i, k) in s.kpis.iter().enumerate() {
+        let key = format!("kpi[{}]", k.id.get_ref());
+        check_id(d, &format!("{key}.id"), &k.id, false);
+        kpi_ids.add(d, &format!("kpi[{i}].id"), &k.id);
+        let mut sources: Vec<(Range<usize>, KpiSource)> = Vec::new();
+        if let Some(p) = &k.prometheus {
+            check_url_str(
+                d,
+                &format!("{key}.prometheus.url"),
+                p.span(),
+                &p.get_ref().url,
+            );
+            sources.push((
+                p.span(),
+                KpiSource::Prometheus {
+                    url: p.get_ref().url.clone(),
+                    query: p.get_ref().query.clone(),
+                },
+            ));
+        }
+        if let Some(sc) = &k.scrape {
+            let r = sc.get_ref();
+            check_url_str(d, &format!("{key}.scrape.url"), sc.span(), &r.url);
+            let aggregate = match r
+                .aggregate
+                .as_ref()
+                .map(|a| (a.get_ref().as_str(), a.span()))
+            {
+                None | Some(("sum", _)) => Aggregate::Sum,
+                Some(("avg", _)) => Aggregate::Avg,
+                Some(("max", _)) => Aggregate::Max,
+                Some(("min", _)) => Aggregate::Min,
+                Some((other, span)) => {
+                    d.error(
+                        Some(span),
+                        format!("{key}.scrape.aggregate"),
+                        format!("`{other}` is not an aggregate: expected sum, avg, max or min"),
+                    );
+                    Aggregate::Sum
+                }
+            };
+            sources.push((
+                sc.span(),
+                KpiSource::Scrape {
+                    url: r.url.clone(),
+                    metric: r.metric.clone(),
+                    labels: r
+                        .labels
+                        .iter()
+                        .map(|(a, b)| (a.clone(), b.clone()))
+                        .collect(),
+                    aggregate,
+                },
+            ));
+        }
+        if let Some(j) = &k.json {
+            let r = j.get_ref();
+            check_url_str(d, &format!("{key}.json.url"), j.span(), &r.url);
+            check_pointer(d, &format!("{key}.json.pointer"), &r.pointer);
+            sources.push((
+                j.span(),
+                KpiSource::Json {
+                    url: r.url.clone(),
+                    pointer: r.pointer.get_ref().clone(),
+                },
+            ));
+        }
+        if let Some(c) = &k.command {
+            if let Some(program) = c.get_ref().first() {
+                warn_missing_script(d, &format!("{key}.command"), c.span(), program, &dir);
+                sources.push((
+                    c.span(),
+                    KpiSource::Command {
+                        argv: c.get_ref().clone(),
+                    },
+                ));
+            } else {
+                d.error(
+                    Some(c.span()),
+                    format!("{key}.command"),
+                    "`command` is empty: expected [\"program\", \"arg\", ...]",
+                );
+            }
+        }
+        let source = match sources.len() {
+            1 => sources.pop().map(|(_, s)| s),
+            0 => {
+                d.error(
+                    Some(k.id.span()),
+                    key.clone(),
+                    "a KPI needs exactly one source: `prometheus`, `scrape`, `json` or `command`",
+                );
+                None
+            }
+            _ => {
+                d.error(
+                    Some(sources[1].0.clone()),
+                    key.clone(),
+                    "a KPI takes exactly one source, this one has several",
+                );
+                None
+            }
+        };
+        let thresholds = thresholds(d, &key, k);
+        if let Some(source) = source {
+            kpis.push(Kpi {
+                id: k.id.get_ref().clone(),
+                label: k.label.clone().unwrap_or_else(|| k.id.get_ref().clone()),
+                unit: k.unit.clone().unwrap_or_default(),
+                interval: duration(d, &format!("{key}.interval"), &k.interval)
+                    .unwrap_or(TimeDelta::seconds(5)),
+                timeout: duration(d, &format!("{key}.timeout"), &k.timeout)
+                    .unwrap_or(TimeDelta::seconds(3)),
+                source,
+                thresholds,
+            });
+        }
+    }
+
+    let refs = Refs {
+        kpis: &kpi_ids,
+        endpoints: &endpoint_ids,
+    };
+
+    // Rules.
+    let mut rule_ids = Ids::new("rule");
+    let mut rules = Vec::new();
+    for (i, r) in s.rules.iter().enumerate() {
+        let key = format!("rule[{}]", r.id.get_ref());
+        check_id(d, &format!("{key}.id"), &r.id, true);
+        rule_ids.add(d, &format!("rule[{i}].id"), &r.id);
+        let expr = expression(d, &format!("{key}.expr"), &r.expr);
+        if let Some(e) = &expr {
+            refs.check(d, &format!("{key}.expr"), &r.expr, e);
+        }
+        let resolve = r.resolve.as_ref().and_then(|x| {
+            let e = expression(d, &format!("{key}.resolve"), x)?;
+            refs.check(d, &format!("{key}.resolve"), x, &e);
+            Some(e)
+        });
+        let severity = match r
+            .severity
+            .as_ref()
+            .map(|s| (s.get_ref().as_str(), s.span()))
+        {
+            None | Some(("warning", _)) => Severity::Warning,
+            Some(("critical", _)) => Severity::Critical,
+            Some(("info", _)) => Severity::Info,
+            Some((other, span)) => {
+                d.error(
+                    Some(span),
+                    format!("{key}.severity"),
+                    format!("`{other}` is not a severity: expected info, warning or critical"),
+                );
+                Severity::Warning
+            }
+        };
+        let grace = duration(d, &format!("{key}.grace"), &r.grace);
+        let action = match r.action.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+            None | Some(("none", _)) => RuleAction::None,
+            Some(("propose-rollback", _)) => RuleAction::ProposeRollback,
+            Some(("auto-rollback", _)) => RuleAction::AutoRollback {
+                grace: grace.unwrap_or(TimeDelta::seconds(60)),
+            },
+            Some((other, span)) => {
+                d.error(Some(span), format!("{key}.action"), format!("`{other}` is not an action: expected none, propose-rollback or auto-rollback"));
+                RuleAction::None
+            }
+        };
+        if !matches!(action, RuleAction::None) && s.rollback.is_none() {
+            if let Some(a) = &r.action {
+                d.error(
+                    Some(a.span()),
+                    format!("{key}.action"),
+                    "this rule acts on the rollback, but the runbook has no `[rollback]` section",
+                );
+            }
+        }
+        let tier = r.tier.as_ref().and_then(|t| match t.get_ref().as_str() {
+            "immediate" => Some(Tier::Immediate),
+            "urgent" => Some(Tier::Urgent),
+            "conditional" => Some(Tier::Conditional),
+            other => {
+                d.error(
+                    Some(t.span()),
+                    format!("{key}.tier"),
+                    format!("`{other}` is not a tier: expected immediate, urgent or conditional"),
+                );
+                None
+            }
+        });
+        if let Some(expr) = expr {
+            rules.push(Rule {
+                id: r.id.get_ref().clone(),
+                source: r.expr.get_ref().clone(),
+                expr,
+                for_: duration(d, &format!("{key}.for"), &r.for_).unwrap_or_default(),
+                keep_firing_for: duration(d, &format!("{key}.keep-firing-for"), &r.keep_firing_for)
+                    .unwrap_or_default(),
+                resolve,
+                severity,
+                summary: r
+                    .summary
+                    .clone()
+                    .unwrap_or_else(|| r.expr.get_ref().clone()),
+                action,
+                tier,
+                decide_within: duration(d, &format!("{key}.decide-within"), &r.decide_within),
+                authority: r.authority.clone(),
+            });
+        }
+    }
+
+    // Phases, steps, checklists.
+    let mut phase_ids = Ids::new("phase");
+    let mut step_ids = Ids::new("step");
+    let mut check_ids = Ids::new("check");
+    let mut phases = Vec::new();
+    let mut previous: Option<(TimeDelta, String)> = None;
+    for (pi, p) in s.phases.iter().enumerate() {
+        let pkey = format!("phase[{}]", p.id.get_ref());
+        check_id(d, &format!("{pkey}.id"), &p.id, true);
+        phase_ids.add(d, &format!("phase[{pi}].id"), &p.id);
+        let mut steps = Vec::new();
+        for st in &p.step {
+            let step_span = st.span();
+            let st = st.get_ref();
+            let key = format!("{pkey}.step[{}]", st.id.get_ref());
+            check_id(d, &format!("{key}.id"), &st.id, true);
+            step_ids.add(d, &format!("{key}.id"), &st.id);
+            let planned = st.at.as_ref().and_then(|at| match TimeSpec::parse(at.get_ref()) {
+                Ok(spec) => {
+                    let off = spec.offset_from(t0);
+                    if off.is_none() {
+                        d.error(Some(at.span()), format!("{key}.at"), format!("`{}` is a clock or calendar time, which needs `t0` in `[runbook]`", at.get_ref()));
+                    }
+                    off
+                }
+                Err(e) => {
+                    d.error(Some(at.span()), format!("{key}.at"), e);
+                    None
+                }
+            });
+            if let (Some(at), Some((prev, prev_id))) = (planned, &previous)
+                && at < *prev
+            {
+                let span = st.at.as_ref().map_or(step_span.clone(), |a| a.span());
+                d.warning(
+                    Some(span),
+                    format!("{key}.at"),
+                    format!("planned at {} but comes after step `{prev_id}` planned at {}: steps are out of time order", time::format_planned(at), time::format_planned(*prev)),
+                );
+            }
+            if let Some(at) = planned {
+                previous = Some((at, st.id.get_ref().clone()));
+            }
+            let cmd = command(d, &key, &st.run, &st.shell, &dir);
+            let confirm = match (
+                st.confirm
+                    .as_ref()
+                    .map(|c| (c.get_ref().as_str(), c.span())),
+                &st.phrase,
+            ) {
+                (_, Some(phrase)) if phrase.get_ref().trim().is_empty() => {
+                    d.error(
+                        Some(phrase.span()),
+                        format!("{key}.phrase"),
+                        "the confirmation phrase is empty",
+                    );
+                    Confirm::YesNo
+                }
+                (None | Some(("phrase", _)), Some(phrase)) => {
+                    Confirm::Phrase(phrase.get_ref().clone())
+                }
+                (Some(("phrase", _)), None) => Confirm::Phrase("PROCEED".into()),
+                (None | Some(("yes-no", _)), None) => Confirm::YesNo,
+                (Some(("none", _)), None) => Confirm::None,
+                (Some((other @ ("none" | "yes-no"), span)), Some(_)) => {
+                    d.error(Some(span), format!("{key}.confirm"), format!("`confirm = \"{other}\"` contradicts `phrase`: use `confirm = \"phrase\"` or drop `phrase`"));
+                    Confirm::YesNo
+                }
+                (Some((other, span)), _) => {
+                    d.error(
+                        Some(span),
+                        format!("{key}.confirm"),
+                        format!("`{other}` is not a confirmation: expected none, yes-no or phrase"),
+                    );
+                    Confirm::YesNo
+                }
+            };
+            if st.automatic && confirm != Confirm::None {
+                d.warning(Some(step_span.clone()), key.clone(), "an automatic step runs at its planned time without a confirmation; its `confirm` is ignored");
+            }
+            if st.automatic && planned.is_none() {
+                d.error(
+                    Some(step_span.clone()),
+                    key.clone(),
+                    "an automatic step needs a planned time `at`",
+                );
+            }
+            let verify = st
+                .verify
+                .as_ref()
+                .and_then(|v| verify(d, &format!("{key}.verify"), v, &refs, &dir));
+            steps.push(Step {
+                id: st.id.get_ref().clone(),
+                title: st.title.clone(),
+                owner: st.owner.clone(),
+                planned,
+                duration: duration(d, &format!("{key}.duration"), &st.duration),
+                hold: duration(d, &format!("{key}.hold"), &st.hold),
+                command: cmd,
+                confirm: if st.automatic { Confirm::None } else { confirm },
+                timeout: duration(d, &format!("{key}.timeout"), &st.timeout),
+                verify,
+                blocking: st.blocking.unwrap_or(true),
+                automatic: st.automatic,
+                point_of_no_return: st.point_of_no_return,
+                notes: st.notes.clone(),
+            });
+        }
+        let mut checks = Vec::new();
+        for c in &p.check {
+            let key = format!("{pkey}.check[{}]", c.id.get_ref());
+            check_id(d, &format!("{key}.id"), &c.id, true);
+            check_ids.add(d, &format!("{key}.id"), &c.id);
+            let auto = c.auto.as_ref().and_then(|a| {
+                let e = expression(d, &format!("{key}.auto"), a)?;
+                refs.check(d, &format!("{key}.auto"), a, &e);
+                Some(e)
+            });
+            checks.push(Check {
+                id: c.id.get_ref().clone(),
+                text: c.text.clone(),
+                auto,
+            });
+        }
+        phases.push(Phase {
+            id: p.id.get_ref().clone(),
+            title: p.title.clone(),
+            steps,
+            checks,
+        });
+    }
+
+    // Gates.
+    let mut gate_ids = Ids::new("gate");
+    let mut gated_steps = HashSet::new();
+    let mut gates = Vec::new();
+    for (i, g) in s.gates.iter().enumerate() {
+        let key = format!("gate[{}]", g.id.get_ref());
+        check_id(d, &format!("{key}.id"), &g.id, true);
+        gate_ids.add(d, &format!("gate[{i}].id"), &g.id);
+        if g.approvers.get_ref().is_empty() {
+            d.error(
+                Some(g.approvers.span()),
+                format!("{key}.approvers"),
+                "a gate needs at least one approver",
+            );
+        }
+        if !step_ids.contains(g.before.get_ref()) {
+            d.error(
+                Some(g.before.span()),
+                format!("{key}.before"),
+                format!(
+                    "`{}` is not a step id defined in any phase",
+                    g.before.get_ref()
+                ),
+            );
+        } else if !gated_steps.insert(g.before.get_ref().clone()) {
+            d.error(
+                Some(g.before.span()),
+                format!("{key}.before"),
+                format!("step `{}` already has a gate", g.before.get_ref()),
+            );
+        }
+        for r in &g.rules {
+            if !rule_ids.contains(r.get_ref()) {
+                d.error(
+                    Some(r.span()),
+                    format!("{key}.rules"),
+                    format!("`{}` is not a rule id", r.get_ref()),
+                );
+            }
+        }
+        for c in &g.checklists {
+            if !phase_ids.contains(c.get_ref()) {
+                d.error(
+                    Some(c.span()),
+                    format!("{key}.checklists"),
+                    format!(
+                        "`{}` is not a phase id (a gate depends on a phase's checklist)",
+                        c.get_ref()
+                    ),
+                );
+            }
+        }
+        gates.push(Gate {
+            id: g.id.get_ref().clone(),
+            title: g.title.clone(),
+            approvers: g.approvers.get_ref().clone(),
+            before: g.before.get_ref().clone(),
+            rules: g.rules.iter().map(|r| r.get_ref().clone()).collect(),
+            checklists: g.checklists.iter().map(|r| r.get_ref().clone()).collect(),
+        });
+    }
+
+    let rollback = s.rollback.as_ref().and_then(|r| {
+        let cmd = command(d, "rollback", &r.run, &r.shell, &dir);
+        if cmd.is_none() && r.run.is_none() && r.shell.is_none() {
+            d.error(
+                None,
+                "rollback",
+                "`[rollback]` needs `run` (an argv list) or `shell`",
+            );
+        }
+        let phrase = r
+            .phrase
+            .as_ref()
+            .map_or_else(|| "ROLLBACK".to_owned(), |p| p.get_ref().clone());
+        if phrase.trim().is_empty() {
+            if let Some(p) = &r.phrase {
+                d.error(
+                    Some(p.span()),
+                    "rollback.phrase",
+                    "the rollback phrase is empty",
+                );
+            }
+        }
+        Some(Rollback {
+            command: cmd?,
+            phrase,
+            timeout: duration(d, "rollback.timeout", &r.timeout),
+            roll_forward: r.roll_forward.clone(),
+        })
+    });
+
+    let status_updates = s.status_updates.as_ref().and_then(|u| {
+        Some(StatusUpdates {
+            every: duration(d, "status-updates.every", &Some(u.every.clone()))?,
+            channel: u.channel.clone(),
+            template: u.template.clone(),
+        })
+    });
+
+    Some(Runbook {
+        path: path.to_path_buf(),
+        dir,
+        name: header.name,
+        version: header.version,
+        description: header.description,
+        t0,
+        run_dir: header.run_dir.map(PathBuf::from),
+        env: header.env.into_iter().collect(),
+        bell: header.bell.unwrap_or(true),
+        endpoints,
+        kpis,
+        rules,
+        phases,
+        gates,
+        rollback,
+        contacts: s
+            .contacts
+            .into_iter()
+            .map(|c| Contact {
+                role: c.role,
+                name: c.name,
+                reach: c.reach,
+                escalation_level: c.escalation_level,
+            })
+            .collect(),
+        status_updates,
+    })
+}
+
+struct Refs<'a> {
+    kpis: &'a Ids,
+    endpoints: &'a Ids,
+}
+
+impl Refs<'_> {
+    /// Every KPI and endpoint an expression names must exist.
+    fn check(&self, d: &mut Diagnostics<'_>, key: &str, src: &raw::S<String>, e: &Expr) {
+        let text = src.get_ref();
+        let at = |name: &str| {
+            let off = text.find(name).unwrap_or(0);
+            let start = src.span().start + 1 + off;
+            start..start + name.len()
+        };
+        for k in e.kpis() {
+            if !self.kpis.contains(k) {
+                d.error(
+                    Some(at(k)),
+                    key,
+                    format!("`{k}` is not a KPI id defined in a `[[kpi]]`"),
+                );
+            }
+        }
+        for ep in e.endpoints() {
+            if !self.endpoints.contains(ep) {
+                d.error(
+                    Some(at(ep)),
+                    key,
+                    format!("`{ep}` is not an endpoint id defined in an `[[endpoint]]`"),
+                );
+            }
+        }
+    }
+}
+
+fn verify(
+    d: &mut Diagnostics<'_>,
+    key: &str,
+    v: &raw::S<raw::Verify>,
+    refs: &Refs<'_>,
+    dir: &Path,
+) -> Option<Verify> {
+    let span = v.span();
+    let v = v.get_ref();
+    let command = v.run.as_ref().and_then(|r| {
+        let program = r.get_ref().first();
+        if let Some(p) = program {
+            warn_missing_script(d, &format!("{key}.run"), r.span(), p, dir);
+        } else {
+            d.error(Some(r.span()), format!("{key}.run"), "`run` is empty");
+        }
+        program.map(|_| r.get_ref().clone())
+    });
+    if let Some(ep) = &v.endpoint
+        && !refs.endpoints.contains(ep.get_ref())
+    {
+        d.error(
+            Some(ep.span()),
+            format!("{key}.endpoint"),
+            format!("`{}` is not an endpoint id", ep.get_ref()),
+        );
+    }
+    let rule = v.rule.as_ref().and_then(|r| {
+        let e = expression(d, &format!("{key}.rule"), r)?;
+        refs.check(d, &format!("{key}.rule"), r, &e);
+        Some(e)
+    });
+    if command.is_none() && v.endpoint.is_none() && rule.is_none() {
+        d.error(
+            Some(span),
+            key,
+            "a verification needs `run`, `endpoint` or `rule`",
+        );
+        return None;
+    }
+    if v.expect_output.is_some() && command.is_none() {
+        d.error(
+            Some(span),
+            format!("{key}.expect-output"),
+            "`expect-output` checks the output of `run`, which is missing",
+        );
+    }
+    Some(Verify {
+        command,
+        expect_output: v.expect_output.clone(),
+        endpoint: v.endpoint.as_ref().map(|e| e.get_ref().clone()),
+        rule,
+        hold_for: duration(d, &format!("{key}.for"), &v.for_).unwrap_or_default(),
+        timeout: duration(d, &format!("{key}.timeout"), &v.timeout)
+            .unwrap_or(TimeDelta::seconds(60)),
+    })
+}
+
+fn thresholds(d: &mut Diagnostics<'_>, key: &str, k: &raw::Kpi) -> Option<Thresholds> {
+    let better = match k.better.as_ref().map(|b| (b.get_ref().as_str(), b.span())) {
+        None | Some(("lower", _)) => Better::Lower,
+        Some(("higher", _)) => Better::Higher,
+        Some((other, span)) => {
+            d.error(
+                Some(span),
+                format!("{key}.better"),
+                format!("`{other}` is not a direction: expected \"lower\" or \"higher\""),
+            );
+            Better::Lower
+        }
+    };
+    let levels = [
+        ("target", &k.target),
+        ("warning", &k.warning),
+        ("critical", &k.critical),
+    ];
+    let mut last: Option<(&str, f64)> = None;
+    for (name, v) in levels {
+        let Some(v) = v else { continue };
+        let x = *v.get_ref();
+        if !x.is_finite() {
+            d.error(
+                Some(v.span()),
+                format!("{key}.{name}"),
+                format!("`{name}` must be a finite number"),
+            );
+            continue;
+        }
+        if let Some((prev_name, prev)) = last {
+            let out_of_order = match better {
+                Better::Lower => x < prev,
+                Better::Higher => x > prev,
+            };
+            if out_of_order {
+                let expect = if better == Better::Lower {
+                    "at least"
+                } else {
+                    "at most"
+                };
+                d.error(
+                    Some(v.span()),
+                    format!("{key}.{name}"),
+                    format!("thresholds out of order: {name} {x} must be {expect} {prev_name} {prev} when {} is better", if better == Better::Lower { "lower" } else { "higher" }),
+                );
+            }
+        }
+        last = Some((name, x));
+    }
+    if k.target.is_none() && k.warning.is_none() && k.critical.is_none() {
+        return None;
+    }
+    Some(Thresholds {
+        better,
+        target: k.target.as_ref().map(|v| *v.get_ref()),
+        warning: k.warning.as_ref().map(|v| *v.get_ref()),
+        critical: k.critical.as_ref().map(|v| *v.get_ref()),
+    })
+}
+
+fn json_assert(d: &mut Diagnostics<'_>, key: &str, j: &raw::JsonAssert) -> Option<JsonAssert> {
+    check_pointer(d, &format!("{key}.pointer"), &j.pointer);
+    let mut one_of: Vec<serde_json::Value> = Vec::new();
+    if let Some(v) = &j.equals {
+        one_of.push(serde_json::to_value(v).ok()?);
+    }
+    for v in j.one_of.iter().flatten() {
+        one_of.push(serde_json::to_value(v).ok()?);
+    }
+    if one_of.is_empty() {
+        one_of.push(serde_json::Value::Bool(true));
+    }
+    Some(JsonAssert {
+        pointer: j.pointer.get_ref().clone(),
+        one_of,
+    })
+}
+
+fn check_pointer(d: &mut Diagnostics<'_>, key: &str, p: &raw::S<String>) {
+    if !p.get_ref().is_empty() && !p.get_ref().starts_with('/') {
+        d.error(
+            Some(p.span()),
+            key,
+            format!(
+                "`{}` is not a JSON pointer: it must start with `/` (e.g. \"/status\")",
+                p.get_ref()
+            ),
+        );
+    }
+}
+
+fn check_url(d: &mut Diagnostics<'_>, key: &str, url: &raw::S<String>) {
+    check_url_str(d, key, url.span(), url.get_ref());
+}
+
+fn check_url_str(d: &mut Diagnostics<'_>, key: &str, span: Range<usize>, url: &str) {
+    let ok = ["http://", "https://", "${"]
+        .iter()
+        .any(|p| url.starts_with(p));
+    if !ok {
+        d.error(
+            Some(span),
+            key,
+            format!("`{url}` is not an http:// or https:// URL"),
+        );
+    }
+}

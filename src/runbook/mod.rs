@@ -1,0 +1,350 @@
+//! The runbook: the file format an operator writes once and trusts, loaded and validated
+//! into the model the rest of warroom reads.
+
+mod diag;
+pub mod expr;
+mod load;
+mod raw;
+pub mod time;
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+pub use diag::{Diagnostic, Diagnostics, Level};
+pub use expr::{Expr, Health};
+pub use load::{load, load_str};
+
+#[derive(Debug, Clone)]
+pub struct Runbook {
+    pub path: PathBuf,
+    /// Steps run here, and relative paths are resolved against it.
+    pub dir: PathBuf,
+    pub name: String,
+    pub version: Option<String>,
+    pub description: Option<String>,
+    pub t0: Option<DateTime<Utc>>,
+    pub run_dir: Option<PathBuf>,
+    pub env: Vec<(String, String)>,
+    pub bell: bool,
+    pub endpoints: Vec<Endpoint>,
+    pub kpis: Vec<Kpi>,
+    pub rules: Vec<Rule>,
+    pub phases: Vec<Phase>,
+    pub gates: Vec<Gate>,
+    pub rollback: Option<Rollback>,
+    pub contacts: Vec<Contact>,
+    pub status_updates: Option<StatusUpdates>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub id: String,
+    pub url: String,
+    pub interval: TimeDelta,
+    pub timeout: TimeDelta,
+    pub expect_status: Vec<u16>,
+    pub slow: Option<TimeDelta>,
+    pub json: Option<JsonAssert>,
+    pub headers: Vec<(String, String)>,
+    pub insecure: bool,
+    pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct JsonAssert {
+    pub pointer: String,
+    /// The answer at `pointer` must equal one of these.
+    pub one_of: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Kpi {
+    pub id: String,
+    pub label: String,
+    pub unit: String,
+    pub interval: TimeDelta,
+    pub timeout: TimeDelta,
+    pub source: KpiSource,
+    pub thresholds: Option<Thresholds>,
+}
+
+#[derive(Debug, Clone)]
+pub enum KpiSource {
+    /// A Prometheus server's instant-query API.
+    Prometheus {
+        url: String,
+        query: String,
+    },
+    /// A Prometheus text-format page, summed or averaged over the matching series.
+    Scrape {
+        url: String,
+        metric: String,
+        labels: Vec<(String, String)>,
+        aggregate: Aggregate,
+    },
+    Json {
+        url: String,
+        pointer: String,
+    },
+    Command {
+        argv: Vec<String>,
+    },
+}
+
+impl KpiSource {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Prometheus { .. } => "prometheus",
+            Self::Scrape { .. } => "scrape",
+            Self::Json { .. } => "json",
+            Self::Command { .. } => "command",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate {
+    Sum,
+    Avg,
+    Max,
+    Min,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    Lower,
+    Higher,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    pub better: Better,
+    pub target: Option<f64>,
+    pub warning: Option<f64>,
+    pub critical: Option<f64>,
+}
+
+/// How a value stands against its thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Standing {
+    Good,
+    Warning,
+    Critical,
+}
+
+impl Thresholds {
+    pub fn classify(&self, value: f64) -> Standing {
+        let beyond = |limit: Option<f64>| match (limit, self.better) {
+            (Some(l), Better::Lower) => value >= l,
+            (Some(l), Better::Higher) => value <= l,
+            (None, _) => false,
+        };
+        if beyond(self.critical) {
+            Standing::Critical
+        } else if beyond(self.warning) {
+            Standing::Warning
+        } else {
+            Standing::Good
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Info,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Warning => "warning",
+            Self::Critical => "critical",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleAction {
+    None,
+    ProposeRollback,
+    AutoRollback { grace: TimeDelta },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    Immediate,
+    Urgent,
+    Conditional,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub expr: Expr,
+    pub source: String,
+    pub for_: TimeDelta,
+    pub keep_firing_for: TimeDelta,
+    pub resolve: Option<Expr>,
+    pub severity: Severity,
+    pub summary: String,
+    pub action: RuleAction,
+    pub tier: Option<Tier>,
+    pub decide_within: Option<TimeDelta>,
+    pub authority: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Phase {
+    pub id: String,
+    pub title: String,
+    pub steps: Vec<Step>,
+    pub checks: Vec<Check>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Argv(Vec<String>),
+    Shell(String),
+}
+
+impl Command {
+    /// The exact command as the confirmation shows it.
+    pub fn display(&self) -> String {
+        match self {
+            Self::Argv(argv) => argv
+                .iter()
+                .map(|a| {
+                    if a.is_empty()
+                        || a.contains(|c: char| c.is_whitespace() || "'\"$`\\".contains(c))
+                    {
+                        format!("'{}'", a.replace('\'', "'\\''"))
+                    } else {
+                        a.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+            Self::Shell(s) => format!("sh -c {s:?}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirm {
+    None,
+    YesNo,
+    Phrase(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub id: String,
+    pub title: String,
+    pub owner: Option<String>,
+    /// Planned start relative to T0.
+    pub planned: Option<TimeDelta>,
+    pub duration: Option<TimeDelta>,
+    pub hold: Option<TimeDelta>,
+    pub command: Option<Command>,
+    pub confirm: Confirm,
+    pub timeout: Option<TimeDelta>,
+    pub verify: Option<Verify>,
+    pub blocking: bool,
+    pub automatic: bool,
+    pub point_of_no_return: bool,
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Verify {
+    pub command: Option<Vec<String>>,
+    pub expect_output: Option<String>,
+    pub endpoint: Option<String>,
+    pub rule: Option<Expr>,
+    pub hold_for: TimeDelta,
+    pub timeout: TimeDelta,
+}
+
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub id: String,
+    pub text: String,
+    pub auto: Option<Expr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Gate {
+    pub id: String,
+    pub title: String,
+    pub approvers: Vec<String>,
+    pub before: String,
+    pub rules: Vec<String>,
+    pub checklists: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rollback {
+    pub command: Command,
+    pub phrase: String,
+    pub timeout: Option<TimeDelta>,
+    pub roll_forward: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Contact {
+    pub role: String,
+    pub name: Option<String>,
+    pub reach: Option<String>,
+    pub escalation_level: Option<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StatusUpdates {
+    pub every: TimeDelta,
+    pub channel: Option<String>,
+    pub template: Option<String>,
+}
+
+impl Runbook {
+    pub fn steps(&self) -> impl Iterator<Item = (&Phase, &Step)> {
+        self.phases
+            .iter()
+            .flat_map(|p| p.steps.iter().map(move |s| (p, s)))
+    }
+
+    pub fn checks(&self) -> impl Iterator<Item = (&Phase, &Check)> {
+        self.phases
+            .iter()
+            .flat_map(|p| p.checks.iter().map(move |c| (p, c)))
+    }
+
+    /// The earliest and latest planned offsets, including planned durations.
+    pub fn span(&self) -> Option<(TimeDelta, TimeDelta)> {
+        let mut bounds: Option<(TimeDelta, TimeDelta)> = None;
+        for (_, step) in self.steps() {
+            let Some(at) = step.planned else { continue };
+            let end = at
+                + step
+                    .duration
+                    .unwrap_or_default()
+                    .max(step.hold.unwrap_or_default());
+            bounds = Some(match bounds {
+                None => (at, end),
+                Some((lo, hi)) => (lo.min(at), hi.max(end)),
+            });
+        }
+        bounds
+    }
+
+    pub fn kpi_index(&self, id: &str) -> Option<usize> {
+        self.kpis.iter().position(|k| k.id == id)
+    }
+
+    pub fn endpoint_index(&self, id: &str) -> Option<usize> {
+        self.endpoints.iter().position(|e| e.id == id)
+    }
+}

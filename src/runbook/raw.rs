@@ -1,0 +1,269 @@
+//! The runbook file as serde reads it: every section, every key, nothing interpreted yet.
+//! `Spanned` marks the values that validation may need to point at.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+pub type S<T> = Spanned<T>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Header {
+    pub name: String,
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Absolute UTC T0; absent means the operator's start of the run.
+    #[serde(default)]
+    pub t0: Option<S<String>>,
+    #[serde(default)]
+    pub run_dir: Option<String>,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Ring the terminal bell on new critical alerts.
+    #[serde(default)]
+    pub bell: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Endpoint {
+    pub id: S<String>,
+    pub url: S<String>,
+    #[serde(default)]
+    pub interval: Option<S<String>>,
+    #[serde(default)]
+    pub timeout: Option<S<String>>,
+    #[serde(default)]
+    pub expect_status: Option<Vec<u16>>,
+    /// Answers slower than this make the endpoint DEGRADED.
+    #[serde(default)]
+    pub slow: Option<S<String>>,
+    #[serde(default)]
+    pub json: Option<JsonAssert>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub insecure: bool,
+    #[serde(default)]
+    pub ca_file: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct JsonAssert {
+    pub pointer: S<String>,
+    #[serde(default)]
+    pub equals: Option<toml::Value>,
+    #[serde(default)]
+    pub one_of: Option<Vec<toml::Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Kpi {
+    pub id: S<String>,
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub interval: Option<S<String>>,
+    #[serde(default)]
+    pub timeout: Option<S<String>>,
+    #[serde(default)]
+    pub prometheus: Option<S<PromSource>>,
+    #[serde(default)]
+    pub scrape: Option<S<ScrapeSource>>,
+    #[serde(default)]
+    pub json: Option<S<JsonSource>>,
+    #[serde(default)]
+    pub command: Option<S<Vec<String>>>,
+    #[serde(default)]
+    pub better: Option<S<String>>,
+    #[serde(default)]
+    pub target: Option<S<f64>>,
+    #[serde(default)]
+    pub warning: Option<S<f64>>,
+    #[serde(default)]
+    pub critical: Option<S<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PromSource {
+    pub url: String,
+    pub query: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ScrapeSource {
+    pub url: String,
+    pub metric: String,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub aggregate: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct JsonSource {
+    pub url: String,
+    pub pointer: S<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Rule {
+    pub id: S<String>,
+    pub expr: S<String>,
+    #[serde(default, rename = "for")]
+    pub for_: Option<S<String>>,
+    #[serde(default)]
+    pub keep_firing_for: Option<S<String>>,
+    #[serde(default)]
+    pub resolve: Option<S<String>>,
+    #[serde(default)]
+    pub severity: Option<S<String>>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub action: Option<S<String>>,
+    #[serde(default)]
+    pub tier: Option<S<String>>,
+    #[serde(default)]
+    pub decide_within: Option<S<String>>,
+    #[serde(default)]
+    pub authority: Option<String>,
+    /// Countdown before an automatic rollback, which the operator can cancel.
+    #[serde(default)]
+    pub grace: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Phase {
+    pub id: S<String>,
+    pub title: String,
+    #[serde(default)]
+    pub step: Vec<S<Step>>,
+    #[serde(default)]
+    pub check: Vec<Check>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Step {
+    pub id: S<String>,
+    pub title: String,
+    #[serde(default)]
+    pub at: Option<S<String>>,
+    #[serde(default)]
+    pub duration: Option<S<String>>,
+    #[serde(default)]
+    pub hold: Option<S<String>>,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub run: Option<S<Vec<String>>>,
+    #[serde(default)]
+    pub shell: Option<S<String>>,
+    #[serde(default)]
+    pub confirm: Option<S<String>>,
+    #[serde(default)]
+    pub phrase: Option<S<String>>,
+    #[serde(default)]
+    pub timeout: Option<S<String>>,
+    #[serde(default)]
+    pub verify: Option<S<Verify>>,
+    #[serde(default)]
+    pub blocking: Option<bool>,
+    #[serde(default)]
+    pub automatic: bool,
+    #[serde(default)]
+    pub point_of_no_return: bool,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Verify {
+    #[serde(default)]
+    pub run: Option<S<Vec<String>>>,
+    #[serde(default)]
+    pub expect_output: Option<String>,
+    #[serde(default)]
+    pub endpoint: Option<S<String>>,
+    #[serde(default)]
+    pub rule: Option<S<String>>,
+    #[serde(default, rename = "for")]
+    pub for_: Option<S<String>>,
+    #[serde(default)]
+    pub timeout: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Check {
+    pub id: S<String>,
+    pub text: String,
+    #[serde(default)]
+    pub auto: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Gate {
+    pub id: S<String>,
+    pub title: String,
+    pub approvers: S<Vec<String>>,
+    /// The first step that cannot run until this gate is GO.
+    pub before: S<String>,
+    #[serde(default)]
+    pub rules: Vec<S<String>>,
+    #[serde(default)]
+    pub checklists: Vec<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Rollback {
+    #[serde(default)]
+    pub run: Option<S<Vec<String>>>,
+    #[serde(default)]
+    pub shell: Option<S<String>>,
+    #[serde(default)]
+    pub phrase: Option<S<String>>,
+    #[serde(default)]
+    pub timeout: Option<S<String>>,
+    #[serde(default)]
+    pub roll_forward: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Contact {
+    pub role: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub reach: Option<String>,
+    #[serde(default)]
+    pub escalation_level: Option<u8>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct StatusUpdates {
+    pub every: S<String>,
+    #[serde(default)]
+    pub channel: Option<String>,
+    #[serde(default)]
+    pub template: Option<String>,
+}
