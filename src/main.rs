@@ -1,1 +1,259 @@
-fn main() {}
+//! The `warroom` command line: parse arguments, pick a mode, report errors.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use color_eyre::eyre::{Result, WrapErr, eyre};
+use warroom::clock::Clock;
+use warroom::runbook::{self, Level, Runbook};
+
+#[derive(Parser)]
+#[command(
+    name = "warroom",
+    version,
+    about = "A terminal mission-control console for deployment day"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Validate a runbook and print a one-screen summary (exit status 2 when invalid).
+    Check { runbook: PathBuf },
+    /// Open the full-screen console for a runbook.
+    Run {
+        runbook: PathBuf,
+        /// Where the run's record goes (default: <runbook run-dir or ./runs>/<name>-<time>).
+        #[arg(long)]
+        run_dir: Option<PathBuf>,
+        /// Rehearse: run the clock this many times faster than real time.
+        #[arg(long, value_name = "FACTOR")]
+        speed: Option<f64>,
+        /// Rehearse: start the clock at this UTC date-time instead of now.
+        #[arg(long, value_name = "DATETIME")]
+        start_at: Option<String>,
+    },
+    /// Start the demo target on a free loopback port and run config/demo.toml against it.
+    Demo {
+        #[arg(long)]
+        run_dir: Option<PathBuf>,
+        /// Another runbook to run against the demo target (it gets ${DEMO_URL}).
+        #[arg(long)]
+        runbook: Option<PathBuf>,
+    },
+    /// Serve the simulated blue/green service alone.
+    DemoTarget {
+        #[arg(long, default_value = "127.0.0.1:8480")]
+        listen: SocketAddr,
+    },
+    /// Internal: supervise one step run (started by the console, detached from it).
+    #[command(name = "__supervise", hide = true)]
+    Supervise {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        timeout: Option<f64>,
+        #[arg(last = true, required = true)]
+        argv: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    if let Err(e) = color_eyre::install() {
+        eprintln!("warroom: {e}");
+    }
+    let cli = Cli::parse();
+    match cli.command {
+        Cmd::Check { runbook } => check(&runbook),
+        Cmd::Supervise { dir, timeout, argv } => {
+            let code =
+                warroom::exec::supervise::run(&dir, timeout.map(Duration::from_secs_f64), &argv);
+            ExitCode::from(u8::try_from(code.clamp(0, 255)).unwrap_or(1))
+        }
+        other => match tokio_main(other) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("warroom: {e:?}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+fn check(path: &Path) -> ExitCode {
+    match runbook::load(path) {
+        Ok((rb, warnings)) => {
+            for w in &warnings {
+                eprintln!("{w}");
+            }
+            print!("{}", warroom::check::summary(&rb));
+            ExitCode::SUCCESS
+        }
+        Err(diags) => {
+            for d in &diags {
+                eprintln!("{d}");
+            }
+            let errors = diags.iter().filter(|d| d.level == Level::Error).count();
+            eprintln!(
+                "{}: {errors} error{} found",
+                path.display(),
+                if errors == 1 { "" } else { "s" }
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Loads a runbook for the console; warnings are printed, errors stop it.
+fn load_for_console(path: &Path) -> Result<Runbook> {
+    match runbook::load(path) {
+        Ok((rb, warnings)) => {
+            for w in warnings {
+                eprintln!("{w}");
+            }
+            Ok(rb)
+        }
+        Err(diags) => {
+            let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
+            Err(eyre!(
+                "the runbook is not valid (run `warroom check {}`):\n{}",
+                path.display(),
+                text.join("\n")
+            ))
+        }
+    }
+}
+
+#[tokio::main]
+async fn tokio_main(cmd: Cmd) -> Result<()> {
+    match cmd {
+        Cmd::Run {
+            runbook,
+            run_dir,
+            speed,
+            start_at,
+        } => {
+            let rb = load_for_console(&runbook)?;
+            let clock = match (speed, start_at) {
+                (None, None) => Clock::Real,
+                (speed, start) => {
+                    let start = match start {
+                        Some(s) => runbook::time::parse_datetime(&s)
+                            .ok_or_else(|| eyre!("--start-at `{s}` is not a UTC date-time"))?,
+                        None => chrono::Utc::now(),
+                    };
+                    Clock::rehearsal(start, speed.unwrap_or(1.0))
+                }
+            };
+            console(rb, run_dir, Vec::new(), clock).await
+        }
+        Cmd::Demo { run_dir, runbook } => {
+            let path = match runbook {
+                Some(p) => p,
+                None => demo_runbook()?,
+            };
+            let rb = load_for_console(&path)?;
+            let (addr, _server) = warroom::demo::serve(SocketAddr::from(([127, 0, 0, 1], 0)))
+                .await
+                .wrap_err("starting the demo target on a loopback port")?;
+            let vars = vec![("DEMO_URL".to_owned(), format!("http://{addr}"))];
+            console(rb, run_dir, vars, Clock::Real).await
+        }
+        Cmd::DemoTarget { listen } => {
+            let (addr, server) = warroom::demo::serve(listen)
+                .await
+                .wrap_err_with(|| format!("binding {listen}"))?;
+            println!("demo target listening on http://{addr} (Ctrl-C stops it)");
+            println!(
+                "  GET  /api/health  /api/health/blue  /api/health/green  /metrics  /api/metrics  /api/v1/query?query=..."
+            );
+            println!(
+                "  POST /control/traffic?green=25   POST /control/fault   DELETE /control/fault"
+            );
+            tokio::select! {
+                _ = server => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            Ok(())
+        }
+        Cmd::Check { .. } | Cmd::Supervise { .. } => {
+            Err(eyre!("handled before the runtime starts"))
+        }
+    }
+}
+
+/// config/demo.toml: beside the working directory, or in the source tree warroom was built from.
+fn demo_runbook() -> Result<PathBuf> {
+    let candidates = [
+        PathBuf::from("config/demo.toml"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo.toml"),
+    ];
+    candidates
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .ok_or_else(|| {
+            eyre!(
+                "cannot find config/demo.toml (run from the warroom source tree, or pass --runbook)"
+            )
+        })
+}
+
+async fn console(
+    rb: Runbook,
+    run_dir: Option<PathBuf>,
+    vars: Vec<(String, String)>,
+    clock: Clock,
+) -> Result<()> {
+    let run_dir = match run_dir {
+        Some(d) => d,
+        None => {
+            let base = rb
+                .run_dir
+                .as_ref()
+                .map_or_else(|| PathBuf::from("runs"), |d| rb.dir.join(d));
+            let stem = rb
+                .path
+                .file_stem()
+                .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+            base.join(format!(
+                "{stem}-{}",
+                chrono::Utc::now().format("%Y%m%d-%H%M%S")
+            ))
+        }
+    };
+    std::fs::create_dir_all(&run_dir)
+        .wrap_err_with(|| format!("creating the run directory {}", run_dir.display()))?;
+    let run_dir = run_dir.canonicalize().unwrap_or(run_dir);
+    // Logs go to a file in the run directory: never to the terminal while the UI is up.
+    let appender = tracing_appender::rolling::never(&run_dir, "warroom.log");
+    let (writer, _guard) = tracing_appender::non_blocking(appender);
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("WARROOM_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let supervisor =
+        std::env::current_exe().wrap_err("finding the warroom binary to supervise steps")?;
+    let result = warroom::console::run(warroom::console::Options {
+        runbook: Arc::new(rb),
+        run_dir: run_dir.clone(),
+        vars,
+        clock,
+        supervisor,
+    })
+    .await;
+    if result.is_ok() {
+        println!("warroom: the run's record is in {}", run_dir.display());
+    }
+    result
+}

@@ -375,17 +375,30 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         return None;
     };
 
-    let t0 = header.t0.as_ref().and_then(|t| match parse_datetime(t.get_ref()) {
-        Some(dt) => Some(dt),
-        None => {
-            d.error(
-                Some(t.span()),
-                "runbook.t0",
-                format!("`{}` is not a UTC date-time: expected e.g. \"2026-02-08T02:00:00Z\" or \"2026-02-08 02:00\"", t.get_ref()),
-            );
-            None
+    let t0_spec = header.t0.as_ref().map_or(Some(T0::AfterStart(TimeDelta::zero())), |t| {
+        let text = t.get_ref().trim();
+        if let Some(delay) = text.strip_prefix('+') {
+            return match parse_duration(delay) {
+                Ok(d) => Some(T0::AfterStart(d)),
+                Err(e) => {
+                    d.error(Some(t.span()), "runbook.t0", format!("a T0 relative to the start: {e}"));
+                    None
+                }
+            };
+        }
+        match parse_datetime(text) {
+            Some(dt) => Some(T0::At(dt)),
+            None => {
+                d.error(
+                    Some(t.span()),
+                    "runbook.t0",
+                    format!("`{text}` is not a T0: expected a UTC date-time such as \"2026-02-08T02:00:00Z\", or \"+2m\" for two minutes after the console starts"),
+                );
+                None
+            }
         }
     });
+    let t0 = t0_spec.and_then(T0::fixed);
 
     // Endpoints.
     let mut endpoint_ids = Ids::new("endpoint");
@@ -665,7 +678,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                 Ok(spec) => {
                     let off = spec.offset_from(t0);
                     if off.is_none() {
-                        d.error(Some(at.span()), format!("{key}.at"), format!("`{}` is a clock or calendar time, which needs `t0` in `[runbook]`", at.get_ref()));
+                        d.error(Some(at.span()), format!("{key}.at"), format!("`{}` is a clock or calendar time, which needs a fixed `t0` date-time in `[runbook]`", at.get_ref()));
                     }
                     off
                 }
@@ -882,7 +895,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         name: header.name,
         version: header.version,
         description: header.description,
-        t0,
+        t0: t0_spec.unwrap_or(T0::AfterStart(TimeDelta::zero())),
         run_dir: header.run_dir.map(PathBuf::from),
         env: header.env.into_iter().collect(),
         bell: header.bell.unwrap_or(true),

@@ -23,7 +23,7 @@ pub struct Runbook {
     pub name: String,
     pub version: Option<String>,
     pub description: Option<String>,
-    pub t0: Option<DateTime<Utc>>,
+    pub t0: T0,
     pub run_dir: Option<PathBuf>,
     pub env: Vec<(String, String)>,
     pub bell: bool,
@@ -35,6 +35,31 @@ pub struct Runbook {
     pub rollback: Option<Rollback>,
     pub contacts: Vec<Contact>,
     pub status_updates: Option<StatusUpdates>,
+}
+
+/// When T+0 is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum T0 {
+    /// A fixed UTC instant.
+    At(DateTime<Utc>),
+    /// This long after the console starts (`t0 = "+2m"`, or absent for `+0`).
+    AfterStart(TimeDelta),
+}
+
+impl T0 {
+    pub fn resolve(self, start: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            Self::At(t) => t,
+            Self::AfterStart(d) => start + d,
+        }
+    }
+
+    pub fn fixed(self) -> Option<DateTime<Utc>> {
+        match self {
+            Self::At(t) => Some(t),
+            Self::AfterStart(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

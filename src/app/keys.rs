@@ -1,0 +1,182 @@
+//! The key binding table: `update` dispatches through it, and the footer and the help
+//! overlay are drawn from it, so the hints cannot drift from what the keys do.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::Pane;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    Up,
+    Down,
+    NextPane,
+    PrevPane,
+    RunStep,
+    Gate,
+    TickCheck,
+    CancelRun,
+    Rollback,
+    Ack,
+    PageUp,
+    PageDown,
+    Help,
+    Quit,
+}
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Everywhere,
+    In(Pane),
+}
+
+pub struct Binding {
+    pub keys: &'static [KeyCode],
+    /// How the footer and help name the key.
+    pub label: &'static str,
+    pub what: &'static str,
+    pub command: Command,
+    pub scope: Scope,
+    /// Shown in the footer (the help shows every binding).
+    pub in_footer: bool,
+}
+
+pub const BINDINGS: &[Binding] = &[
+    Binding {
+        keys: &[KeyCode::Up, KeyCode::Char('k')],
+        label: "↑/k",
+        what: "move up",
+        command: Command::Up,
+        scope: Scope::Everywhere,
+        in_footer: false,
+    },
+    Binding {
+        keys: &[KeyCode::Down, KeyCode::Char('j')],
+        label: "↓/j",
+        what: "move down",
+        command: Command::Down,
+        scope: Scope::Everywhere,
+        in_footer: false,
+    },
+    Binding {
+        keys: &[KeyCode::Tab],
+        label: "Tab",
+        what: "next pane",
+        command: Command::NextPane,
+        scope: Scope::Everywhere,
+        in_footer: true,
+    },
+    Binding {
+        keys: &[KeyCode::BackTab],
+        label: "S-Tab",
+        what: "previous pane",
+        command: Command::PrevPane,
+        scope: Scope::Everywhere,
+        in_footer: false,
+    },
+    Binding {
+        keys: &[KeyCode::Enter],
+        label: "Enter",
+        what: "run step",
+        command: Command::RunStep,
+        scope: Scope::In(Pane::Timeline),
+        in_footer: true,
+    },
+    Binding {
+        keys: &[KeyCode::Char('g')],
+        label: "g",
+        what: "go/no-go",
+        command: Command::Gate,
+        scope: Scope::In(Pane::Timeline),
+        in_footer: true,
+    },
+    Binding {
+        keys: &[KeyCode::Char('x')],
+        label: "x",
+        what: "cancel run",
+        command: Command::CancelRun,
+        scope: Scope::In(Pane::Timeline),
+        in_footer: false,
+    },
+    Binding {
+        keys: &[KeyCode::Char(' ')],
+        label: "Space",
+        what: "tick item",
+        command: Command::TickCheck,
+        scope: Scope::In(Pane::Checklist),
+        in_footer: true,
+    },
+    Binding {
+        keys: &[KeyCode::Char('a')],
+        label: "a",
+        what: "ack alert",
+        command: Command::Ack,
+        scope: Scope::Everywhere,
+        in_footer: true,
+    },
+    Binding {
+        keys: &[KeyCode::PageUp],
+        label: "PgUp",
+        what: "scroll output up",
+        command: Command::PageUp,
+        scope: Scope::Everywhere,
+        in_footer: false,
+    },
+    Binding {
+        keys: &[KeyCode::PageDown],
+        label: "PgDn",
+        what: "scroll output down",
+        command: Command::PageDown,
+        scope: Scope::Everywhere,
+        in_footer: false,
+    },
+    Binding {
+        keys: &[KeyCode::Char('R')],
+        label: "R",
+        what: "rollback",
+        command: Command::Rollback,
+        scope: Scope::Everywhere,
+        in_footer: true,
+    },
+    Binding {
+        keys: &[KeyCode::Char('?')],
+        label: "?",
+        what: "help",
+        command: Command::Help,
+        scope: Scope::Everywhere,
+        in_footer: true,
+    },
+    Binding {
+        keys: &[KeyCode::Char('q')],
+        label: "q",
+        what: "quit",
+        command: Command::Quit,
+        scope: Scope::Everywhere,
+        in_footer: true,
+    },
+];
+
+pub fn lookup(key: &KeyEvent, focus: Pane) -> Option<Command> {
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        return (key.code == KeyCode::Char('c')).then_some(Command::Quit);
+    }
+    BINDINGS
+        .iter()
+        .filter(|b| applies(b, focus))
+        .find(|b| b.keys.contains(&key.code))
+        .map(|b| b.command)
+}
+
+pub fn applies(b: &Binding, focus: Pane) -> bool {
+    match b.scope {
+        Scope::Everywhere => true,
+        Scope::In(p) => p == focus,
+    }
+}
+
+/// The footer: the keys that apply in the focused pane.
+pub fn footer(focus: Pane) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS
+        .iter()
+        .filter(move |b| b.in_footer && applies(b, focus))
+}

@@ -1,0 +1,106 @@
+//! `warroom check`: the one-screen summary of a valid runbook.
+
+use std::fmt::Write;
+
+use crate::runbook::time::{format_duration, format_planned};
+use crate::runbook::{Confirm, RuleAction, Runbook, T0};
+
+pub fn summary(rb: &Runbook) -> String {
+    let mut s = String::new();
+    let version = rb
+        .version
+        .as_deref()
+        .map(|v| format!(" v{v}"))
+        .unwrap_or_default();
+    let _ = writeln!(s, "{}{version}: OK", rb.name);
+    let t0 = match rb.t0 {
+        T0::At(t) => t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        T0::AfterStart(d) if d.is_zero() => "when the console starts".to_owned(),
+        T0::AfterStart(d) => format!("{} after the console starts", format_duration(d)),
+    };
+    let _ = writeln!(s, "  T0        {t0}");
+    if let Some((lo, hi)) = rb.span() {
+        let _ = writeln!(
+            s,
+            "  span      {} .. {} ({})",
+            format_planned(lo),
+            format_planned(hi),
+            format_duration(hi - lo)
+        );
+    }
+    let steps = rb.steps().count();
+    let _ = writeln!(
+        s,
+        "  phases    {} with {steps} steps, {} checklist items",
+        rb.phases.len(),
+        rb.checks().count()
+    );
+    for p in &rb.phases {
+        let times: Vec<_> = p.steps.iter().filter_map(|st| st.planned).collect();
+        let range = match (times.iter().min(), times.iter().max()) {
+            (Some(a), Some(b)) if a == b => format_planned(*a),
+            (Some(a), Some(b)) => format!("{}..{}", format_planned(*a), format_planned(*b)),
+            _ => "unscheduled".to_owned(),
+        };
+        let _ = writeln!(s, "    {:<16} {:>3} steps  {range}", p.id, p.steps.len());
+    }
+    let kinds = |k: &str| rb.kpis.iter().filter(|x| x.source.kind() == k).count();
+    let _ = writeln!(
+        s,
+        "  KPIs      {} (prometheus {}, scrape {}, json {}, command {})",
+        rb.kpis.len(),
+        kinds("prometheus"),
+        kinds("scrape"),
+        kinds("json"),
+        kinds("command")
+    );
+    let _ = writeln!(s, "  endpoints {}", rb.endpoints.len());
+    let acting = rb
+        .rules
+        .iter()
+        .filter(|r| r.action != RuleAction::None)
+        .count();
+    let _ = writeln!(
+        s,
+        "  rules     {} ({acting} act on the rollback)",
+        rb.rules.len()
+    );
+    let _ = writeln!(s, "  gates     {}", rb.gates.len());
+    let phrases = rb
+        .steps()
+        .filter(|(_, st)| matches!(st.confirm, Confirm::Phrase(_)))
+        .count();
+    let auto = rb.steps().filter(|(_, st)| st.automatic).count();
+    let _ = writeln!(
+        s,
+        "  confirm   {phrases} steps need a typed phrase, {auto} run automatically"
+    );
+    match &rb.rollback {
+        Some(r) => {
+            let _ = writeln!(
+                s,
+                "  rollback  `{}` after typing {}",
+                r.command.display(),
+                r.phrase
+            );
+        }
+        None => {
+            let _ = writeln!(s, "  rollback  none defined");
+        }
+    }
+    if !rb.contacts.is_empty() {
+        let _ = writeln!(s, "  contacts  {}", rb.contacts.len());
+    }
+    if let Some(u) = &rb.status_updates {
+        let _ = writeln!(
+            s,
+            "  updates   every {}{}",
+            format_duration(u.every),
+            u.channel
+                .as_deref()
+                .map(|c| format!(" to {c}"))
+                .unwrap_or_default()
+        );
+    }
+    s
+}

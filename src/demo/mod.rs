@@ -1,0 +1,416 @@
+//! The demo target: a simulated service with a blue and a green version behind a traffic
+//! split. It serves health, a Prometheus text page, JSON metrics and a tiny Prometheus
+//! query API, and has control endpoints to shift traffic and inject a fault into green.
+//! Its numbers are noisy and move gradually, like a real service's.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json;
+
+/// Seconds a fault takes to reach full strength, and to fade after it is cleared.
+const RAMP_SECS: f64 = 6.0;
+
+#[derive(Debug)]
+struct Sim {
+    started: Instant,
+    green_pct: f64,
+    /// When the fault was injected or cleared, and whether it is on.
+    fault: Option<Instant>,
+    cleared: Option<(Instant, f64)>,
+    requests: [f64; 2],
+    errors: [f64; 2],
+    last: Instant,
+    rng: fastrand::Rng,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Version {
+    error_pct: f64,
+    p95_ms: f64,
+    rps: f64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Snapshot {
+    blue: Version,
+    green: Version,
+    error_pct: f64,
+    p95_ms: f64,
+    rps: f64,
+    cpu_pct: f64,
+    memory_pct: f64,
+    db_connections: f64,
+    green_pct: f64,
+    fault: f64,
+}
+
+impl Sim {
+    fn new(seed: u64) -> Self {
+        let now = Instant::now();
+        Self {
+            started: now,
+            green_pct: 0.0,
+            fault: None,
+            cleared: None,
+            requests: [0.0; 2],
+            errors: [0.0; 2],
+            last: now,
+            rng: fastrand::Rng::with_seed(seed),
+        }
+    }
+
+    /// 0..1: how strong the fault is now (ramps up when injected, down when cleared).
+    fn fault_level(&self) -> f64 {
+        match (self.fault, self.cleared) {
+            (Some(at), _) => (at.elapsed().as_secs_f64() / RAMP_SECS).min(1.0),
+            (None, Some((at, from))) => (from - at.elapsed().as_secs_f64() / RAMP_SECS).max(0.0),
+            (None, None) => 0.0,
+        }
+    }
+
+    fn noise(&mut self, scale: f64) -> f64 {
+        (self.rng.f64() - 0.5) * 2.0 * scale
+    }
+
+    fn snapshot(&mut self) -> Snapshot {
+        let fault = self.fault_level();
+        let t = self.started.elapsed().as_secs_f64();
+        // A slow daily-traffic-like wave under the noise.
+        let wave = (t / 40.0).sin();
+        let total_rps = (240.0 + 25.0 * wave + self.noise(12.0)).max(1.0);
+        let share = self.green_pct / 100.0;
+        let blue = Version {
+            error_pct: (0.18 + self.noise(0.06)).max(0.0),
+            p95_ms: 118.0 + 8.0 * wave + self.noise(9.0),
+            rps: total_rps * (1.0 - share),
+        };
+        let green = Version {
+            error_pct: (0.12 + self.noise(0.05) + fault * (7.5 + self.noise(1.2))).max(0.0),
+            p95_ms: 104.0 + self.noise(8.0) + fault * (780.0 + self.noise(60.0)),
+            rps: total_rps * share,
+        };
+        let error_pct = blue.error_pct * (1.0 - share) + green.error_pct * share;
+        let p95_ms = if share > 0.05 {
+            blue.p95_ms.max(green.p95_ms * share.sqrt().max(0.5))
+        } else {
+            blue.p95_ms
+        };
+        // Counters advance with the simulated request rate, as a scraper expects.
+        let dt = self.last.elapsed().as_secs_f64();
+        self.last = Instant::now();
+        for (i, v) in [blue, green].iter().enumerate() {
+            self.requests[i] += v.rps * dt;
+            self.errors[i] += v.rps * dt * v.error_pct / 100.0;
+        }
+        Snapshot {
+            blue,
+            green,
+            error_pct,
+            p95_ms,
+            rps: total_rps,
+            cpu_pct: (34.0 + 6.0 * wave + 18.0 * fault * share + self.noise(3.0)).clamp(0.0, 100.0),
+            memory_pct: (56.0 + 0.02 * t.min(600.0) + self.noise(1.5)).clamp(0.0, 100.0),
+            db_connections: (38.0 + 4.0 * wave + 45.0 * fault * share + self.noise(3.0))
+                .round()
+                .max(0.0),
+            green_pct: self.green_pct,
+            fault,
+        }
+    }
+}
+
+type Shared = Arc<Mutex<Sim>>;
+
+fn snapshot(sim: &Shared) -> Snapshot {
+    // A poisoned lock only means a handler panicked mid-update; the numbers are still usable.
+    let mut s = sim
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    s.snapshot()
+}
+
+pub fn router(seed: u64) -> Router {
+    let sim: Shared = Arc::new(Mutex::new(Sim::new(seed)));
+    Router::new()
+        .route("/api/health", get(health_all))
+        .route("/api/health/blue", get(health_blue))
+        .route("/api/health/green", get(health_green))
+        .route("/metrics", get(metrics_text))
+        .route("/api/metrics", get(metrics_json))
+        .route("/api/v1/query", get(prom_query))
+        .route("/control/traffic", post(set_traffic))
+        .route("/control/fault", post(inject_fault).delete(clear_fault))
+        .route("/control/state", get(control_state))
+        .with_state(sim)
+}
+
+/// Binds `addr` and serves until the task is dropped; returns the bound address.
+pub async fn serve(addr: SocketAddr) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    let seed = u64::from(bound.port());
+    let handle = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router(seed)).await {
+            tracing::error!(error = %e, "demo target stopped");
+        }
+    });
+    Ok((bound, handle))
+}
+
+async fn health_all(State(sim): State<Shared>) -> Response {
+    let s = snapshot(&sim);
+    let status = if s.error_pct > 2.0 {
+        "degraded"
+    } else {
+        "healthy"
+    };
+    Json(json!({"status": status, "green_percent": s.green_pct, "versions": {"blue": "v1.4.2", "green": "v1.5.0"}})).into_response()
+}
+
+async fn health_blue(State(sim): State<Shared>) -> Response {
+    let s = snapshot(&sim);
+    Json(json!({"status": "healthy", "version": "v1.4.2", "p95_ms": s.blue.p95_ms})).into_response()
+}
+
+async fn health_green(State(sim): State<Shared>) -> Response {
+    let s = snapshot(&sim);
+    if s.fault > 0.5 {
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unhealthy", "version": "v1.5.0", "error_rate_pct": s.green.error_pct}))).into_response();
+    }
+    let status = if s.fault > 0.1 { "degraded" } else { "healthy" };
+    Json(json!({"status": status, "version": "v1.5.0", "p95_ms": s.green.p95_ms})).into_response()
+}
+
+async fn metrics_json(State(sim): State<Shared>) -> Response {
+    let s = snapshot(&sim);
+    Json(json!({
+        "error_rate_pct": round(s.error_pct, 3),
+        "p95_ms": round(s.p95_ms, 1),
+        "request_rate": round(s.rps, 1),
+        "cpu_pct": round(s.cpu_pct, 1),
+        "memory_pct": round(s.memory_pct, 1),
+        "db_connections": s.db_connections,
+        "green_percent": s.green_pct,
+        "versions": {
+            "blue": {"error_rate_pct": round(s.blue.error_pct, 3), "p95_ms": round(s.blue.p95_ms, 1), "request_rate": round(s.blue.rps, 1)},
+            "green": {"error_rate_pct": round(s.green.error_pct, 3), "p95_ms": round(s.green.p95_ms, 1), "request_rate": round(s.green.rps, 1)}
+        }
+    }))
+    .into_response()
+}
+
+fn round(v: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (v * f).round() / f
+}
+
+fn exposition(sim: &Shared) -> String {
+    let s = snapshot(sim);
+    let (requests, errors) = {
+        let g = sim
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        (g.requests, g.errors)
+    };
+    let mut out = String::new();
+    out.push_str("# HELP demo_requests_total Requests served, by version.\n# TYPE demo_requests_total counter\n");
+    for (i, v) in ["blue", "green"].iter().enumerate() {
+        out.push_str(&format!(
+            "demo_requests_total{{version=\"{v}\"}} {:.0}\n",
+            requests[i]
+        ));
+    }
+    out.push_str(
+        "# HELP demo_errors_total Failed requests, by version.\n# TYPE demo_errors_total counter\n",
+    );
+    for (i, v) in ["blue", "green"].iter().enumerate() {
+        out.push_str(&format!(
+            "demo_errors_total{{version=\"{v}\"}} {:.0}\n",
+            errors[i]
+        ));
+    }
+    out.push_str("# HELP demo_latency_p95_ms 95th percentile latency, by version.\n# TYPE demo_latency_p95_ms gauge\n");
+    out.push_str(&format!(
+        "demo_latency_p95_ms{{version=\"blue\"}} {:.1}\n",
+        s.blue.p95_ms
+    ));
+    out.push_str(&format!(
+        "demo_latency_p95_ms{{version=\"green\"}} {:.1}\n",
+        s.green.p95_ms
+    ));
+    out.push_str("# HELP demo_error_rate_percent Error rate over the last minute, by version.\n# TYPE demo_error_rate_percent gauge\n");
+    out.push_str(&format!(
+        "demo_error_rate_percent{{version=\"blue\"}} {:.3}\n",
+        s.blue.error_pct
+    ));
+    out.push_str(&format!(
+        "demo_error_rate_percent{{version=\"green\"}} {:.3}\n",
+        s.green.error_pct
+    ));
+    out.push_str("# HELP demo_request_rate Requests per second, by version.\n# TYPE demo_request_rate gauge\n");
+    out.push_str(&format!(
+        "demo_request_rate{{version=\"blue\"}} {:.1}\n",
+        s.blue.rps
+    ));
+    out.push_str(&format!(
+        "demo_request_rate{{version=\"green\"}} {:.1}\n",
+        s.green.rps
+    ));
+    out.push_str("# TYPE demo_cpu_percent gauge\n");
+    out.push_str(&format!("demo_cpu_percent {:.1}\n", s.cpu_pct));
+    out.push_str("# TYPE demo_memory_percent gauge\n");
+    out.push_str(&format!("demo_memory_percent {:.1}\n", s.memory_pct));
+    out.push_str("# TYPE demo_db_connections gauge\n");
+    out.push_str(&format!("demo_db_connections {}\n", s.db_connections));
+    out.push_str("# TYPE demo_traffic_green_percent gauge\n");
+    out.push_str(&format!("demo_traffic_green_percent {}\n", s.green_pct));
+    out
+}
+
+async fn metrics_text(State(sim): State<Shared>) -> Response {
+    (
+        [("content-type", "text/plain; version=0.0.4")],
+        exposition(&sim),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct PromQuery {
+    query: String,
+}
+
+/// A tiny stand-in for Prometheus's instant-query API over the demo's own metrics:
+/// `name`, `name{label="value"}`, and `sum(...)`, `avg(...)`, `max(...)` of those.
+async fn prom_query(State(sim): State<Shared>, Query(q): Query<PromQuery>) -> Response {
+    let text = exposition(&sim);
+    let samples = crate::monitor::scrape::parse(&text).unwrap_or_default();
+    let query = q.query.trim();
+    let (agg, inner) = ["sum", "avg", "max"]
+        .iter()
+        .find_map(|f| {
+            query
+                .strip_prefix(f)
+                .and_then(|r| r.trim().strip_prefix('('))
+                .and_then(|r| r.strip_suffix(')'))
+                .map(|r| (Some(*f), r.trim()))
+        })
+        .unwrap_or((None, query));
+    let (name, matchers) = match inner.split_once('{') {
+        Some((n, rest)) => (n.trim(), rest.trim_end_matches('}')),
+        None => (inner, ""),
+    };
+    let wanted: Vec<(String, String)> = matchers
+        .split(',')
+        .filter_map(|m| {
+            m.split_once('=')
+                .map(|(k, v)| (k.trim().to_owned(), v.trim().trim_matches('"').to_owned()))
+        })
+        .collect();
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+    {
+        return (StatusCode::BAD_REQUEST, Json(json!({"status": "error", "errorType": "bad_data", "error": format!("unsupported query: {query}")}))).into_response();
+    }
+    let matching: Vec<_> = samples
+        .iter()
+        .filter(|s| {
+            s.name == name
+                && wanted
+                    .iter()
+                    .all(|(k, v)| s.labels.iter().any(|(a, b)| a == k && b == v))
+        })
+        .collect();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    let result: Vec<serde_json::Value> = match agg {
+        Some(f) if !matching.is_empty() => {
+            let vals = matching.iter().map(|s| s.value);
+            let v = match f {
+                "sum" => vals.sum::<f64>(),
+                "avg" => vals.sum::<f64>() / matching.len() as f64,
+                _ => vals.fold(f64::NEG_INFINITY, f64::max),
+            };
+            vec![json!({"metric": {}, "value": [now, v.to_string()]})]
+        }
+        Some(_) => vec![],
+        None => matching
+            .iter()
+            .map(|s| {
+                let mut metric: serde_json::Map<String, serde_json::Value> = s
+                    .labels
+                    .iter()
+                    .map(|(k, v)| (k.clone(), json!(v)))
+                    .collect();
+                metric.insert("__name__".into(), json!(s.name));
+                json!({"metric": metric, "value": [now, s.value.to_string()]})
+            })
+            .collect(),
+    };
+    Json(json!({"status": "success", "data": {"resultType": "vector", "result": result}}))
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct Traffic {
+    green: f64,
+}
+
+async fn set_traffic(State(sim): State<Shared>, Query(t): Query<Traffic>) -> Response {
+    if !(0.0..=100.0).contains(&t.green) {
+        return (
+            StatusCode::BAD_REQUEST,
+            format!("green must be 0..100, got {}\n", t.green),
+        )
+            .into_response();
+    }
+    let mut s = sim
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let before = s.green_pct;
+    s.green_pct = t.green;
+    format!(
+        "traffic: green {before}% -> {}%, blue {}%\n",
+        t.green,
+        100.0 - t.green
+    )
+    .into_response()
+}
+
+async fn inject_fault(State(sim): State<Shared>) -> Response {
+    let mut s = sim
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if s.fault.is_none() {
+        s.fault = Some(Instant::now());
+        s.cleared = None;
+    }
+    "fault injected into green: error rate and latency rising\n".into_response()
+}
+
+async fn clear_fault(State(sim): State<Shared>) -> Response {
+    let mut s = sim
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let level = s.fault_level();
+    s.fault = None;
+    s.cleared = Some((Instant::now(), level));
+    "fault cleared: green recovering\n".into_response()
+}
+
+async fn control_state(State(sim): State<Shared>) -> Response {
+    let s = snapshot(&sim);
+    Json(json!({"green_percent": s.green_pct, "fault": s.fault})).into_response()
+}

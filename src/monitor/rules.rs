@@ -1,0 +1,376 @@
+//! Rule evaluation: three-valued expressions (true, false, no data) and the sustained
+//! state machine with Prometheus semantics: inactive -> pending -> firing -> resolved.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::runbook::Rule;
+use crate::runbook::expr::{BinOp, Expr, Health};
+
+/// What an expression needs to know about the world.
+pub trait Facts {
+    /// The current value of a KPI; `Err` says why there is none (no sample yet, stale, failing).
+    fn kpi(&self, id: &str) -> Result<f64, String>;
+    fn baseline(&self, id: &str) -> Result<f64, String>;
+    fn endpoint(&self, id: &str) -> Result<Health, String>;
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Truth {
+    True,
+    False,
+    NoData(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Value {
+    Num(f64),
+    Health(Health),
+    Bool(bool),
+}
+
+fn value(e: &Expr, f: &dyn Facts) -> Result<Value, String> {
+    Ok(match e {
+        Expr::Number(n) => Value::Num(*n),
+        Expr::Kpi(id) => Value::Num(f.kpi(id)?),
+        Expr::Baseline(id) => Value::Num(f.baseline(id)?),
+        Expr::Endpoint(id) => Value::Health(f.endpoint(id)?),
+        Expr::Health(h) => Value::Health(*h),
+        Expr::Neg(inner) => Value::Num(-num(inner, f)?),
+        Expr::Not(inner) => match eval(inner, f) {
+            Truth::True => Value::Bool(false),
+            Truth::False => Value::Bool(true),
+            Truth::NoData(why) => return Err(why),
+        },
+        Expr::Binary(a, op, b) => match op {
+            BinOp::And | BinOp::Or => match eval(e, f) {
+                Truth::True => Value::Bool(true),
+                Truth::False => Value::Bool(false),
+                Truth::NoData(why) => return Err(why),
+            },
+            BinOp::Add => Value::Num(num(a, f)? + num(b, f)?),
+            BinOp::Sub => Value::Num(num(a, f)? - num(b, f)?),
+            BinOp::Mul => Value::Num(num(a, f)? * num(b, f)?),
+            BinOp::Div => {
+                let d = num(b, f)?;
+                if d == 0.0 {
+                    return Err(format!("division by zero in `{e}`"));
+                }
+                Value::Num(num(a, f)? / d)
+            }
+            _ => {
+                let (x, y) = (value(a, f)?, value(b, f)?);
+                Value::Bool(compare(&x, *op, &y).ok_or_else(|| format!("cannot compare in `{e}`"))?)
+            }
+        },
+    })
+}
+
+fn num(e: &Expr, f: &dyn Facts) -> Result<f64, String> {
+    match value(e, f)? {
+        Value::Num(n) => Ok(n),
+        other => Err(format!("`{e}` is {other:?}, not a number")),
+    }
+}
+
+fn compare(x: &Value, op: BinOp, y: &Value) -> Option<bool> {
+    match (x, y) {
+        (Value::Num(a), Value::Num(b)) => Some(match op {
+            BinOp::Gt => a > b,
+            BinOp::Ge => a >= b,
+            BinOp::Lt => a < b,
+            BinOp::Le => a <= b,
+            BinOp::Eq => a == b,
+            BinOp::Ne => a != b,
+            _ => return None,
+        }),
+        (Value::Health(a), Value::Health(b)) => match op {
+            BinOp::Eq => Some(a == b),
+            BinOp::Ne => Some(a != b),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Evaluates an expression; missing data makes it `NoData`, never silently false, except
+/// where the other side of `and`/`or` already decides.
+pub fn eval(e: &Expr, f: &dyn Facts) -> Truth {
+    match e {
+        Expr::Binary(a, BinOp::And, b) => match (eval(a, f), eval(b, f)) {
+            (Truth::False, _) | (_, Truth::False) => Truth::False,
+            (Truth::NoData(w), _) | (_, Truth::NoData(w)) => Truth::NoData(w),
+            _ => Truth::True,
+        },
+        Expr::Binary(a, BinOp::Or, b) => match (eval(a, f), eval(b, f)) {
+            (Truth::True, _) | (_, Truth::True) => Truth::True,
+            (Truth::NoData(w), _) | (_, Truth::NoData(w)) => Truth::NoData(w),
+            _ => Truth::False,
+        },
+        _ => match value(e, f) {
+            Ok(Value::Bool(true)) => Truth::True,
+            Ok(Value::Bool(false)) => Truth::False,
+            Ok(Value::Num(n)) => {
+                if n != 0.0 {
+                    Truth::True
+                } else {
+                    Truth::False
+                }
+            }
+            Ok(Value::Health(_)) => {
+                Truth::NoData(format!("`{e}` must be compared, e.g. `{e} == up`"))
+            }
+            Err(why) => Truth::NoData(why),
+        },
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RulePhase {
+    Inactive,
+    Pending { since: DateTime<Utc> },
+    Firing { since: DateTime<Utc> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleState {
+    pub phase: RulePhase,
+    /// Why the last evaluation had no data, if it had none.
+    pub no_data: Option<String>,
+    /// When the firing condition last held (for `keep-firing-for`).
+    pub last_true: Option<DateTime<Utc>>,
+}
+
+impl Default for RuleState {
+    fn default() -> Self {
+        Self {
+            phase: RulePhase::Inactive,
+            no_data: None,
+            last_true: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    Pending,
+    Fired,
+    /// Resolved after firing this long.
+    Resolved(TimeDelta),
+}
+
+impl RuleState {
+    /// One evaluation at `now`; returns what changed, if anything.
+    pub fn evaluate(
+        &mut self,
+        rule: &Rule,
+        facts: &dyn Facts,
+        now: DateTime<Utc>,
+    ) -> Option<Transition> {
+        let truth = eval(&rule.expr, facts);
+        self.no_data = match &truth {
+            Truth::NoData(w) => Some(w.clone()),
+            _ => None,
+        };
+        if truth == Truth::True {
+            self.last_true = Some(now);
+        }
+        match (&self.phase, truth) {
+            (RulePhase::Inactive, Truth::True) => {
+                if rule.for_ <= TimeDelta::zero() {
+                    self.phase = RulePhase::Firing { since: now };
+                    Some(Transition::Fired)
+                } else {
+                    self.phase = RulePhase::Pending { since: now };
+                    Some(Transition::Pending)
+                }
+            }
+            (RulePhase::Pending { since }, Truth::True) => {
+                if now - *since >= rule.for_ {
+                    self.phase = RulePhase::Firing { since: now };
+                    Some(Transition::Fired)
+                } else {
+                    None
+                }
+            }
+            // One false (or unknowable) evaluation resets a pending rule.
+            (RulePhase::Pending { .. }, Truth::False | Truth::NoData(_)) => {
+                self.phase = RulePhase::Inactive;
+                None
+            }
+            (RulePhase::Firing { since }, truth) => {
+                let since = *since;
+                // With a resolve condition, only it ends the alert (hysteresis); without,
+                // the firing condition turning false does. No data never resolves.
+                let clear = match &rule.resolve {
+                    Some(r) => eval(r, facts) == Truth::True,
+                    None => truth == Truth::False,
+                };
+                let kept = self
+                    .last_true
+                    .is_some_and(|t| now - t < rule.keep_firing_for);
+                if clear && !kept {
+                    self.phase = RulePhase::Inactive;
+                    Some(Transition::Resolved(now - since))
+                } else {
+                    None
+                }
+            }
+            (RulePhase::Inactive, _) => None,
+        }
+    }
+
+    pub fn is_firing(&self) -> bool {
+        matches!(self.phase, RulePhase::Firing { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::runbook::{RuleAction, Severity};
+
+    #[derive(Default)]
+    struct World {
+        kpis: HashMap<&'static str, f64>,
+        endpoints: HashMap<&'static str, Health>,
+    }
+
+    impl Facts for World {
+        fn kpi(&self, id: &str) -> Result<f64, String> {
+            self.kpis
+                .get(id)
+                .copied()
+                .ok_or_else(|| format!("{id}: no data"))
+        }
+        fn baseline(&self, id: &str) -> Result<f64, String> {
+            Err(format!("no baseline for {id}"))
+        }
+        fn endpoint(&self, id: &str) -> Result<Health, String> {
+            self.endpoints
+                .get(id)
+                .copied()
+                .ok_or_else(|| format!("{id}: no data"))
+        }
+    }
+
+    fn rule(expr: &str, for_secs: i64) -> Rule {
+        Rule {
+            id: "r".into(),
+            expr: Expr::parse(expr).unwrap(),
+            source: expr.into(),
+            for_: TimeDelta::seconds(for_secs),
+            keep_firing_for: TimeDelta::zero(),
+            resolve: None,
+            severity: Severity::Critical,
+            summary: String::new(),
+            action: RuleAction::None,
+            tier: None,
+            decide_within: None,
+            authority: None,
+        }
+    }
+
+    fn t(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap()
+    }
+
+    #[test]
+    fn missing_data_is_never_silently_false() {
+        let w = World::default();
+        assert!(matches!(
+            eval(&Expr::parse("error_rate > 1").unwrap(), &w),
+            Truth::NoData(_)
+        ));
+        // ...unless the other side of `and` already decides.
+        let mut w = World::default();
+        w.kpis.insert("a", 0.0);
+        assert_eq!(
+            eval(&Expr::parse("a > 1 and b > 1").unwrap(), &w),
+            Truth::False
+        );
+        w.endpoints.insert("api-green", Health::Down);
+        assert_eq!(
+            eval(&Expr::parse("endpoint(api-green) == down").unwrap(), &w),
+            Truth::True
+        );
+    }
+
+    #[test]
+    fn pending_then_firing_then_resolved() {
+        let r = rule("x > 5", 300);
+        let mut w = World::default();
+        let mut s = RuleState::default();
+        w.kpis.insert("x", 7.0);
+        assert_eq!(s.evaluate(&r, &w, t(0)), Some(Transition::Pending));
+        assert_eq!(s.evaluate(&r, &w, t(299)), None);
+        assert_eq!(s.evaluate(&r, &w, t(300)), Some(Transition::Fired));
+        w.kpis.insert("x", 1.0);
+        assert_eq!(
+            s.evaluate(&r, &w, t(360)),
+            Some(Transition::Resolved(TimeDelta::seconds(60)))
+        );
+        assert_eq!(s.phase, RulePhase::Inactive);
+    }
+
+    #[test]
+    fn one_false_evaluation_resets_pending() {
+        let r = rule("x > 5", 300);
+        let mut w = World::default();
+        let mut s = RuleState::default();
+        w.kpis.insert("x", 7.0);
+        s.evaluate(&r, &w, t(0));
+        w.kpis.insert("x", 4.0);
+        s.evaluate(&r, &w, t(200));
+        w.kpis.insert("x", 7.0);
+        assert_eq!(s.evaluate(&r, &w, t(250)), Some(Transition::Pending));
+        assert_eq!(s.evaluate(&r, &w, t(500)), None, "pending restarted at 250");
+        assert_eq!(s.evaluate(&r, &w, t(550)), Some(Transition::Fired));
+    }
+
+    #[test]
+    fn hysteresis_and_keep_firing_for() {
+        let mut r = rule("x > 5", 0);
+        r.resolve = Some(Expr::parse("x < 2").unwrap());
+        r.keep_firing_for = TimeDelta::seconds(60);
+        let mut w = World::default();
+        let mut s = RuleState::default();
+        w.kpis.insert("x", 6.0);
+        assert_eq!(s.evaluate(&r, &w, t(0)), Some(Transition::Fired));
+        w.kpis.insert("x", 3.0);
+        assert_eq!(
+            s.evaluate(&r, &w, t(100)),
+            None,
+            "3 is not below the resolve threshold"
+        );
+        w.kpis.insert("x", 1.0);
+        assert_eq!(
+            s.evaluate(&r, &w, t(110)),
+            Some(Transition::Resolved(TimeDelta::seconds(110)))
+        );
+        // keep-firing-for: a dip right after the last breach does not resolve.
+        w.kpis.insert("x", 6.0);
+        s.evaluate(&r, &w, t(200));
+        w.kpis.insert("x", 1.0);
+        assert_eq!(s.evaluate(&r, &w, t(230)), None);
+        assert_eq!(
+            s.evaluate(&r, &w, t(260)),
+            Some(Transition::Resolved(TimeDelta::seconds(60)))
+        );
+    }
+
+    #[test]
+    fn no_data_neither_fires_nor_resolves() {
+        let r = rule("x > 5", 0);
+        let mut w = World::default();
+        let mut s = RuleState::default();
+        assert_eq!(s.evaluate(&r, &w, t(0)), None);
+        assert!(s.no_data.is_some());
+        w.kpis.insert("x", 9.0);
+        assert_eq!(s.evaluate(&r, &w, t(1)), Some(Transition::Fired));
+        w.kpis.clear();
+        assert_eq!(s.evaluate(&r, &w, t(2)), None);
+        assert!(s.is_firing());
+    }
+}

@@ -1,0 +1,98 @@
+//! The alert feed: rules breaching now (pending, with how far in), then alerts newest first.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{fit, pane_block, scroll_offset, theme};
+use crate::app::{Pane, State};
+use crate::monitor::rules::RulePhase;
+use crate::runbook::time::format_duration;
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let firing = state.rules.iter().filter(|r| r.is_firing()).count();
+    let block = pane_block(
+        state,
+        Pane::Alerts,
+        if firing > 0 {
+            format!(" {firing} firing ")
+        } else {
+            String::new()
+        },
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let w = inner.width as usize;
+    let mut rows: Vec<Line<'_>> = Vec::new();
+
+    for (rule, rs) in state.runbook.rules.iter().zip(&state.rules) {
+        if let RulePhase::Pending { since } = rs.phase {
+            let text = format!(
+                "PEND {} breaching {} of {}",
+                rule.id,
+                format_duration(state.now - since),
+                format_duration(rule.for_)
+            );
+            rows.push(Line::styled(fit(&text, w), Style::new().fg(Color::Yellow)));
+        } else if let (Some(why), RulePhase::Inactive) = (&rs.no_data, &rs.phase) {
+            rows.push(Line::styled(
+                fit(&format!("NODATA {} ({why})", rule.id), w),
+                theme::DIM,
+            ));
+        }
+    }
+    let first_alert_row = rows.len();
+    for (n, (_, a)) in state.alerts_newest_first().enumerate() {
+        let (word, style) = match (a.resolved, &a.acked) {
+            (Some(_), _) => ("RES ", Style::new().fg(Color::Green)),
+            (None, Some(_)) => (
+                "ACK ",
+                theme::severity(a.severity).remove_modifier(Modifier::BOLD),
+            ),
+            (None, None) => (
+                match a.severity {
+                    crate::runbook::Severity::Critical => "CRIT",
+                    crate::runbook::Severity::Warning => "WARN",
+                    crate::runbook::Severity::Info => "INFO",
+                },
+                theme::severity(a.severity),
+            ),
+        };
+        let dur = match a.resolved {
+            Some(r) => format!("after {}", format_duration(r - a.fired)),
+            None => format!("for {}", format_duration(state.now - a.fired)),
+        };
+        let head = format!("{} {word} ", a.fired.format("%H:%M"));
+        let tail = format!(" {dur}");
+        let body = fit(
+            &format!("{} {}", a.title, a.detail),
+            w.saturating_sub(head.chars().count() + tail.chars().count()),
+        );
+        let body_w = w.saturating_sub(head.chars().count() + tail.chars().count());
+        let mut line = Line::from(vec![
+            Span::styled(head, style),
+            Span::raw(format!("{body:<body_w$}")),
+            Span::styled(tail, theme::DIM),
+        ]);
+        if state.focus == Pane::Alerts && n == state.selected_alert {
+            line = line.patch_style(theme::SELECTED);
+        }
+        rows.push(line);
+    }
+    if rows.is_empty() {
+        rows.push(Line::styled("No alerts.", theme::DIM));
+    }
+    let height = inner.height as usize;
+    let sel = if state.focus == Pane::Alerts {
+        first_alert_row + state.selected_alert
+    } else {
+        0
+    };
+    let skip = scroll_offset(sel, height, rows.len());
+    frame.render_widget(
+        Paragraph::new(rows.into_iter().skip(skip).take(height).collect::<Vec<_>>()),
+        inner,
+    );
+}

@@ -1,0 +1,203 @@
+//! The header (clock, T-offset, phase, status light), the status line under it, and the footer.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{fit, theme};
+use crate::app::{Modal, RunStatus, State, keys};
+use crate::runbook::time::{format_duration, format_planned, format_t_offset};
+use crate::runbook::{RuleAction, Standing};
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let light = state.status_light();
+    let (dot, word) = match light {
+        Standing::Good => ("●", "OK"),
+        Standing::Warning => ("●", "WARN"),
+        Standing::Critical => ("●", "ALERT"),
+    };
+    let clock = state.now.format("%H:%M:%S UTC").to_string();
+    let t = format_t_offset(state.now - state.t0);
+    let phase = state.current_phase().unwrap_or("-");
+    let right = vec![
+        Span::styled(clock, Style::new().add_modifier(Modifier::BOLD)),
+        Span::raw("  "),
+        Span::styled(t, Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)),
+        Span::raw("  "),
+        Span::styled(
+            format!("{dot} {word}"),
+            theme::standing(Some(light)).add_modifier(Modifier::BOLD),
+        ),
+    ];
+    let right_w: usize = right.iter().map(|s| s.content.chars().count()).sum();
+    let rollback = match &state.rollback.status {
+        RunStatus::Waiting => None,
+        RunStatus::Starting | RunStatus::Running { .. } => {
+            Some(("ROLLING BACK", theme::BANNER_CRITICAL))
+        }
+        RunStatus::Succeeded { .. } => Some(("ROLLED BACK", theme::BANNER_INFO)),
+        RunStatus::Failed { .. } => Some(("ROLLBACK FAILED", theme::BANNER_CRITICAL)),
+    };
+    let left_w = (area.width as usize).saturating_sub(right_w + 1);
+    let mut left = vec![Span::styled(
+        " warroom ",
+        Style::new()
+            .fg(Color::Black)
+            .bg(Color::Cyan)
+            .add_modifier(Modifier::BOLD),
+    )];
+    let mut used = 9;
+    if let Some((text, style)) = rollback {
+        left.push(Span::styled(format!(" {text} "), style));
+        used += text.len() + 2;
+    }
+    let name = format!(" {} · {phase}", state.runbook.name);
+    left.push(Span::styled(
+        fit(&name, left_w.saturating_sub(used)),
+        theme::TITLE,
+    ));
+    let left_len: usize = left.iter().map(|s| s.content.chars().count()).sum();
+    let pad = (area.width as usize).saturating_sub(left_len + right_w);
+    left.push(Span::raw(" ".repeat(pad)));
+    left.extend(right);
+    frame.render_widget(Paragraph::new(Line::from(left)), area);
+}
+
+/// One line under the header: what most needs the operator's eyes right now.
+pub fn render_status_line(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let w = area.width as usize;
+    let line = if let Some(r) = state
+        .rollback_proposed()
+        .filter(|_| state.rollback.status == RunStatus::Waiting)
+    {
+        let rule = &state.runbook.rules[r];
+        let since = match state.rules[r].phase {
+            crate::monitor::rules::RulePhase::Firing { since } => state.now - since + rule.for_,
+            _ => rule.for_,
+        };
+        let mut text = format!(
+            " ROLLBACK CRITERIA MET: {} {} for {}",
+            rule.id,
+            state.rule_values(r),
+            format_duration(since)
+        );
+        if let (Some(window), crate::monitor::rules::RulePhase::Firing { since }) =
+            (rule.decide_within, &state.rules[r].phase)
+        {
+            let left = window - (state.now - *since);
+            text.push_str(&format!(
+                " · decide within {}",
+                format_duration(left.max(chrono::TimeDelta::zero()))
+            ));
+        }
+        if matches!(
+            rule.action,
+            RuleAction::ProposeRollback | RuleAction::AutoRollback { .. }
+        ) {
+            text.push_str(" · R: roll back");
+        }
+        Line::styled(fit(&text, w), theme::BANNER_CRITICAL)
+    } else if let Some(a) = state.banner_alert() {
+        let text = format!(" CRITICAL: {} ({}) · a: acknowledge", a.title, a.detail);
+        Line::styled(fit(&text, w), theme::BANNER_CRITICAL)
+    } else if let Some((notice, _)) = &state.notice {
+        Line::styled(fit(&format!(" {notice}"), w), theme::BANNER_INFO)
+    } else {
+        next_step_line(state, w)
+    };
+    let filled = line.style.bg.is_some();
+    let mut line = line;
+    if filled {
+        let len = line.width();
+        line.spans
+            .push(Span::raw(" ".repeat(w.saturating_sub(len))));
+    }
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn next_step_line(state: &State, w: usize) -> Line<'static> {
+    let next = state
+        .runbook
+        .steps()
+        .zip(&state.steps)
+        .find(|((_, s), run)| run.status == RunStatus::Waiting && s.planned.is_some());
+    match next {
+        Some(((_, step), _)) => {
+            let planned = step.planned.unwrap_or_default();
+            let due = state.t0 + planned;
+            let when = if due >= state.now {
+                format!(
+                    "in {}",
+                    format_t_offset(due - state.now).trim_start_matches("T+")
+                )
+            } else {
+                format!("overdue by {}", format_duration(state.now - due))
+            };
+            let auto = if step.automatic { " (automatic)" } else { "" };
+            Line::from(vec![
+                Span::styled(" Next: ", theme::DIM),
+                Span::styled(
+                    fit(
+                        &format!("{} {}{auto}", step.id, step.title),
+                        w.saturating_sub(32),
+                    ),
+                    theme::TITLE,
+                ),
+                Span::styled(
+                    format!(" at {} · {when}", format_planned(planned)),
+                    if due < state.now {
+                        Style::new().fg(Color::Yellow)
+                    } else {
+                        theme::DIM
+                    },
+                ),
+            ])
+        }
+        None => Line::styled(" All planned steps are done.", theme::DIM),
+    }
+}
+
+pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let pairs: Vec<(&str, &str)> = match &state.modal {
+        _ if state.help => vec![("any key", "close help")],
+        Some(Modal::Confirm { .. } | Modal::Cancel { .. } | Modal::Quit) => {
+            vec![("y", "yes"), ("n/Esc", "no")]
+        }
+        Some(Modal::Phrase { .. }) => vec![
+            ("type the phrase", ""),
+            ("Enter", "confirm"),
+            ("Esc", "cancel"),
+        ],
+        Some(Modal::Ack { .. }) => vec![
+            ("type a reason", "(optional)"),
+            ("Enter", "acknowledge"),
+            ("Esc", "cancel"),
+        ],
+        Some(Modal::Gate { .. }) => vec![
+            ("G", "GO"),
+            ("N", "NO-GO"),
+            ("↑↓", "approver"),
+            ("Esc", "close"),
+        ],
+        None => keys::footer(state.focus)
+            .map(|b| (b.label, b.what))
+            .collect(),
+    };
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for (k, what) in pairs {
+        let len = k.chars().count() + what.chars().count() + 3;
+        if used + len > area.width as usize {
+            break;
+        }
+        used += len;
+        spans.push(Span::styled(format!(" {k}"), theme::KEY));
+        spans.push(Span::raw(format!(" {what} ")));
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(Style::new().bg(Color::Black)),
+        area,
+    );
+}

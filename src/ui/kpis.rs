@@ -1,0 +1,134 @@
+//! KPI gauges: value and unit coloured by threshold, a sparkline, min/max, and a badge
+//! when the value is stale or the last poll failed. A dead poller never reads green.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{fit, pane_block, scroll_offset, theme};
+use crate::app::{Pane, State, format_value};
+use crate::runbook::Health;
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let block = pane_block(state, Pane::Kpis, "");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let w = inner.width as usize;
+    let mut rows: Vec<Line<'_>> = Vec::new();
+    let label_w = if w >= 70 { 22 } else { 12 };
+
+    for (i, kpi) in state.runbook.kpis.iter().enumerate() {
+        let st = &state.kpis[i];
+        let standing = state.kpi_standing(i);
+        let value = st
+            .last
+            .map_or_else(|| "--".to_owned(), |s| format_value(s.value));
+        let badge = match (&st.error, st.last) {
+            (Some(_), _) => Some("ERR"),
+            (None, None) => Some("…"),
+            (None, Some(s)) if state.is_stale(s.at, kpi.interval) => Some("STALE"),
+            _ => None,
+        };
+        let unit = fit(&kpi.unit, 4);
+        let mut spans = vec![
+            Span::raw(format!("{:<label_w$}", fit(&kpi.label, label_w))),
+            Span::styled(
+                format!("{value:>8}"),
+                theme::standing(standing).add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(format!(" {unit:<4}")),
+        ];
+        let mut used = label_w + 8 + 5;
+        if let Some(b) = badge {
+            let style = if b == "…" {
+                theme::DIM
+            } else {
+                Style::new()
+                    .fg(Color::Black)
+                    .bg(Color::Red)
+                    .add_modifier(Modifier::BOLD)
+            };
+            spans.push(Span::styled(format!("{b}"), style));
+            spans.push(Span::raw(" "));
+            used += b.chars().count() + 1;
+        }
+        let minmax = if w >= 70 {
+            st.min_max()
+                .map(|(lo, hi)| format!(" {}..{}", format_value(lo), format_value(hi)))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let spark_w = w.saturating_sub(used + minmax.chars().count());
+        let spark = theme::sparkline(st.history.iter().copied(), spark_w);
+        spans.push(Span::styled(spark, theme::standing(standing)));
+        spans.push(Span::styled(minmax, theme::DIM));
+        let mut line = Line::from(spans);
+        if state.focus == Pane::Kpis && i == state.selected_kpi {
+            line = line.patch_style(theme::SELECTED);
+        }
+        rows.push(line);
+    }
+    for (i, ep) in state.runbook.endpoints.iter().enumerate() {
+        let health = state.endpoint_health(i);
+        let (word, style) = match health {
+            Some(Health::Up) => (
+                "UP",
+                Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
+            ),
+            Some(Health::Degraded) => (
+                "SLOW",
+                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            ),
+            Some(Health::Down) => (
+                "DOWN",
+                Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            ),
+            Some(Health::Stale) => ("STALE", Style::new().fg(Color::Black).bg(Color::Red)),
+            None => ("…", theme::DIM),
+        };
+        let probe = state.endpoints[i].last.as_ref().map(|(p, _)| p);
+        let latency = probe
+            .and_then(|p| p.latency)
+            .map(|l| format!("{}ms", l.num_milliseconds()))
+            .unwrap_or_default();
+        let reason = probe.and_then(|p| p.reason.clone()).unwrap_or_default();
+        let detail = fit(
+            &format!("{latency} {reason}"),
+            w.saturating_sub(label_w + 9),
+        );
+        rows.push(Line::from(vec![
+            Span::raw(format!("{:<label_w$}", fit(&ep.id, label_w))),
+            Span::styled(format!("{word:>8}"), style),
+            Span::styled(format!(" {detail}"), theme::DIM),
+        ]));
+    }
+    // The selected KPI's error, where the operator is looking for it.
+    if state.focus == Pane::Kpis
+        && let Some(err) = state
+            .kpis
+            .get(state.selected_kpi)
+            .and_then(|k| k.error.as_ref())
+    {
+        rows.push(Line::styled(
+            fit(&format!("! {err}"), w),
+            Style::new().fg(Color::Red),
+        ));
+    }
+    let height = inner.height as usize;
+    let skip = scroll_offset(
+        if state.focus == Pane::Kpis {
+            state.selected_kpi
+        } else {
+            0
+        },
+        height,
+        rows.len(),
+    );
+    frame.render_widget(
+        Paragraph::new(rows.into_iter().skip(skip).take(height).collect::<Vec<_>>()),
+        inner,
+    );
+}

@@ -1,0 +1,133 @@
+//! Rendering: reads `State`, draws, never changes anything. One file per pane.
+//!
+//! ```text
+//! ┌ header: runbook · UTC clock · T-offset · phase · status light ───────────────┐
+//! │ status line: critical banner, notice, or the next planned step's countdown   │
+//! ├ Timeline ─────────────────────────────┬ KPIs ───────────────────────────────┤
+//! │ phases, gates, steps: planned, state, │ value, unit, sparkline, min/max,    │
+//! │ owner, actual, drift                  │ stale/error badges                  │
+//! ├ Output ───────────────────────────────┼ Alerts ─────────────────────────────┤
+//! │ the selected step's output            │ pending rules, firing, resolved     │
+//! │                                       ├ Checklist ──────────────────────────┤
+//! │                                       │ [x] items                           │
+//! └ footer: the keys that apply now ──────┴─────────────────────────────────────┘
+//! ```
+//! Modals (confirmations, the typed phrase, gates) and the `?` help draw on top.
+
+mod alerts;
+mod checklist;
+mod header;
+mod help;
+mod kpis;
+mod modal;
+mod output;
+pub mod theme;
+mod timeline;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, BorderType, Borders};
+
+use crate::app::{Pane, State};
+
+pub fn render(frame: &mut Frame<'_>, state: &State) {
+    let [head, status, body, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(6),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    header::render(frame, head, state);
+    header::render_status_line(frame, status, state);
+    header::render_footer(frame, foot, state);
+
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
+    let [timeline_area, kpi_area] =
+        Layout::horizontal([Constraint::Percentage(57), Constraint::Percentage(43)]).areas(top);
+    let [output_area, right] =
+        Layout::horizontal([Constraint::Percentage(57), Constraint::Percentage(43)]).areas(bottom);
+    let [alerts_area, checklist_area] =
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
+
+    timeline::render(frame, timeline_area, state);
+    kpis::render(frame, kpi_area, state);
+    output::render(frame, output_area, state);
+    alerts::render(frame, alerts_area, state);
+    checklist::render(frame, checklist_area, state);
+
+    if let Some(m) = &state.modal {
+        modal::render(frame, m, state);
+    }
+    if state.help {
+        help::render(frame);
+    }
+}
+
+/// A pane's frame: its title, highlighted when focused, with an optional right-hand title.
+fn pane_block<'a>(state: &State, pane: Pane, extra: impl Into<Line<'a>>) -> Block<'a> {
+    let focused = state.focus == pane;
+    let style = if focused {
+        theme::FOCUSED_BORDER
+    } else {
+        theme::DIM
+    };
+    let title = if focused {
+        format!("[{}]", pane.title())
+    } else {
+        format!(" {} ", pane.title())
+    };
+    Block::new()
+        .borders(Borders::ALL)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(style)
+        .title(Line::styled(
+            title,
+            if focused {
+                theme::TITLE.patch(theme::FOCUSED_BORDER)
+            } else {
+                theme::TITLE
+            },
+        ))
+        .title(extra.into().right_aligned())
+}
+
+/// The first row to draw so that `selected` stays visible in `height` rows.
+fn scroll_offset(selected: usize, height: usize, total: usize) -> usize {
+    if height == 0 || total <= height {
+        return 0;
+    }
+    let half = height / 2;
+    selected.saturating_sub(half).min(total - height)
+}
+
+/// A rectangle of at most `w` x `h` centred in `area`.
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// Cuts `s` to `width` characters, marking the cut with `…`.
+fn fit(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_owned();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out: String = s.chars().take(width - 1).collect();
+    out.push('…');
+    out
+}

@@ -1,0 +1,260 @@
+//! Modals: the y/N confirmation, the typed phrase, cancel, quit, acknowledge, and gates.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::{centered, theme};
+use crate::app::{Decision, Modal, State, Target};
+
+pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    let mut danger = false;
+    let title;
+    let mut input_line = None;
+    match modal {
+        Modal::Confirm { target } => {
+            title = " Run this step? ".to_owned();
+            describe(&mut lines, state, *target);
+            lines.push(Line::raw(""));
+            lines.push(keys_line(&[("y", "run it"), ("n / Esc", "cancel")]));
+        }
+        Modal::Phrase {
+            target,
+            phrase,
+            input,
+            wrong,
+        } => {
+            danger = true;
+            title = if *target == Target::Rollback {
+                " ROLLBACK ".to_owned()
+            } else {
+                " Dangerous step ".to_owned()
+            };
+            if *target == Target::Rollback {
+                match &state.rollback_reason {
+                    Some(r) => lines.push(Line::styled(
+                        format!("Why: {r}"),
+                        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+                    )),
+                    None => lines.push(Line::raw("Started by the operator (no rule has fired).")),
+                }
+                if let Some(pnr) = passed_point_of_no_return(state) {
+                    lines.push(Line::styled(
+                        format!("⚠ Step {pnr} was the point of no return."),
+                        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+                    ));
+                    if let Some(fwd) = state
+                        .runbook
+                        .rollback
+                        .as_ref()
+                        .and_then(|r| r.roll_forward.as_ref())
+                    {
+                        lines.push(Line::raw(format!("Roll-forward guidance: {fwd}")));
+                    }
+                }
+            }
+            describe(&mut lines, state, *target);
+            lines.push(Line::raw(""));
+            lines.push(Line::from(vec![
+                Span::raw("Type "),
+                Span::styled(
+                    phrase.clone(),
+                    Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+                ),
+                Span::raw(" and press Enter; Esc cancels."),
+            ]));
+            if *wrong {
+                lines.push(Line::styled(
+                    "That was not the phrase: nothing was run.",
+                    Style::new().fg(Color::Yellow),
+                ));
+            }
+            input_line = Some(input.value().to_owned());
+        }
+        Modal::Cancel { target } => {
+            danger = true;
+            title = " Cancel the run? ".to_owned();
+            describe(&mut lines, state, *target);
+            lines.push(Line::raw(""));
+            lines.push(Line::raw(
+                "Its whole process group gets SIGTERM, then SIGKILL.",
+            ));
+            lines.push(keys_line(&[
+                ("y", "cancel it"),
+                ("n / Esc", "keep it running"),
+            ]));
+        }
+        Modal::Quit => {
+            title = " Quit warroom? ".to_owned();
+            lines.push(Line::raw("Something is still running. It keeps running"));
+            lines.push(Line::raw(
+                "without the console, logging to the run directory.",
+            ));
+            lines.push(Line::raw(""));
+            lines.push(keys_line(&[("y", "quit"), ("n / Esc", "stay")]));
+        }
+        Modal::Ack { alert, input } => {
+            title = " Acknowledge alert ".to_owned();
+            if let Some(a) = state.alerts.get(*alert) {
+                lines.push(Line::styled(a.title.clone(), theme::severity(a.severity)));
+                lines.push(Line::raw(a.detail.clone()));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::raw("Reason (optional), then Enter; Esc cancels."));
+            input_line = Some(input.value().to_owned());
+        }
+        Modal::Gate { gate, approver } => {
+            let g = &state.runbook.gates[*gate];
+            title = format!(" Go/no-go: {} ", g.title);
+            for (i, who) in g.approvers.iter().enumerate() {
+                let (word, style) = match &state.gates[*gate].votes[i] {
+                    Some((Decision::Go, t)) => (
+                        format!("GO {}", t.format("%H:%M:%S")),
+                        Style::new().fg(Color::Green),
+                    ),
+                    Some((Decision::NoGo, t)) => (
+                        format!("NO-GO {}", t.format("%H:%M:%S")),
+                        Style::new().fg(Color::Red),
+                    ),
+                    None => ("waiting".to_owned(), Style::new().fg(Color::Yellow)),
+                };
+                let mark = if i == *approver { "▶ " } else { "  " };
+                lines.push(Line::from(vec![
+                    Span::raw(format!("{mark}{who:<24}")),
+                    Span::styled(word, style),
+                ]));
+            }
+            if !g.rules.is_empty() || !g.checklists.is_empty() {
+                lines.push(Line::raw(""));
+                lines.push(Line::styled("Evidence:", theme::TITLE));
+            }
+            for rid in &g.rules {
+                if let Some(ri) = state.runbook.rules.iter().position(|r| &r.id == rid) {
+                    let firing = state.rules[ri].is_firing();
+                    lines.push(Line::styled(
+                        format!("  rule {rid}: {}", if firing { "FIRING" } else { "quiet" }),
+                        if firing {
+                            Style::new().fg(Color::Red)
+                        } else {
+                            Style::new().fg(Color::Green)
+                        },
+                    ));
+                }
+            }
+            for pid in &g.checklists {
+                let (total, done) = state
+                    .runbook
+                    .checks()
+                    .enumerate()
+                    .filter(|(_, (p, _))| &p.id == pid)
+                    .fold((0, 0), |(t, d), (i, _)| {
+                        (t + 1, d + usize::from(state.checks[i].is_some()))
+                    });
+                lines.push(Line::styled(
+                    format!("  checklist {pid}: {done}/{total}"),
+                    if done == total {
+                        Style::new().fg(Color::Green)
+                    } else {
+                        Style::new().fg(Color::Yellow)
+                    },
+                ));
+            }
+            lines.push(Line::raw(""));
+            lines.push(keys_line(&[
+                ("G", "GO"),
+                ("N", "NO-GO"),
+                ("↑↓", "approver"),
+                ("Esc", "close"),
+            ]));
+        }
+    }
+    let area = frame.area();
+    let width = (area.width.saturating_sub(4)).min(72);
+    let text_h = lines
+        .iter()
+        .map(|l| {
+            (l.width() as u16)
+                .div_ceil(width.saturating_sub(2).max(1))
+                .max(1)
+        })
+        .sum::<u16>();
+    let height = text_h + 2 + if input_line.is_some() { 3 } else { 0 };
+    let rect = centered(area, width, height);
+    frame.render_widget(Clear, rect);
+    let border = if danger {
+        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+    } else {
+        theme::FOCUSED_BORDER
+    };
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(border)
+        .title(Line::styled(title, border));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let text_area = Rect {
+        height: inner
+            .height
+            .saturating_sub(if input_line.is_some() { 3 } else { 0 }),
+        ..inner
+    };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text_area);
+    if let Some(value) = input_line {
+        let field = Rect {
+            y: text_area.y + text_area.height,
+            height: 3.min(inner.height),
+            ..inner
+        };
+        frame.render_widget(
+            Paragraph::new(value).block(Block::new().borders(Borders::ALL).border_style(border)),
+            field,
+        );
+    }
+}
+
+fn describe(lines: &mut Vec<Line<'_>>, state: &State, target: Target) {
+    let (name, command) = match target {
+        Target::Rollback => (
+            "rollback".to_owned(),
+            state.runbook.rollback.as_ref().map(|r| r.command.display()),
+        ),
+        Target::Step(i) => match state.step(i) {
+            Some((_, s)) => (
+                format!("{} · {}", s.id, s.title),
+                s.command.as_ref().map(crate::runbook::Command::display),
+            ),
+            None => (String::new(), None),
+        },
+    };
+    lines.push(Line::styled(name, theme::TITLE));
+    lines.push(Line::from(vec![
+        Span::styled("Command: ", theme::DIM),
+        Span::raw(command.unwrap_or_default()),
+    ]));
+    lines.push(Line::from(vec![
+        Span::styled("In:      ", theme::DIM),
+        Span::raw(state.runbook.dir.display().to_string()),
+    ]));
+}
+
+fn keys_line(pairs: &[(&str, &str)]) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (k, what) in pairs {
+        spans.push(Span::styled(format!("[{k}]"), theme::KEY));
+        spans.push(Span::raw(format!(" {what}   ")));
+    }
+    Line::from(spans)
+}
+
+/// The id of a point-of-no-return step that has already run, if any.
+fn passed_point_of_no_return(state: &State) -> Option<String> {
+    state
+        .runbook
+        .steps()
+        .zip(&state.steps)
+        .find(|((_, s), run)| s.point_of_no_return && run.status != crate::app::RunStatus::Waiting)
+        .map(|((_, s), _)| s.id.clone())
+}

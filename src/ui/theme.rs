@@ -1,0 +1,76 @@
+//! Colours and symbols, in one place.
+
+use ratatui::style::{Color, Modifier, Style};
+
+use crate::app::RunStatus;
+use crate::runbook::{Severity, Standing};
+
+pub fn standing(s: Option<Standing>) -> Style {
+    match s {
+        Some(Standing::Good) => Style::new().fg(Color::Green),
+        Some(Standing::Warning) => Style::new().fg(Color::Yellow),
+        Some(Standing::Critical) => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        None => Style::new().fg(Color::DarkGray),
+    }
+}
+
+pub fn severity(s: Severity) -> Style {
+    match s {
+        Severity::Info => Style::new().fg(Color::Cyan),
+        Severity::Warning => Style::new().fg(Color::Yellow),
+        Severity::Critical => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+    }
+}
+
+pub fn run_symbol(s: &RunStatus) -> (&'static str, Style) {
+    match s {
+        RunStatus::Waiting => ("·", Style::new().fg(Color::DarkGray)),
+        RunStatus::Starting => ("…", Style::new().fg(Color::Cyan)),
+        RunStatus::Running { .. } => (
+            "▶",
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+        ),
+        RunStatus::Succeeded { .. } => ("✓", Style::new().fg(Color::Green)),
+        RunStatus::Failed { .. } => (
+            "✗",
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ),
+    }
+}
+
+pub const SELECTED: Style = Style::new().add_modifier(Modifier::REVERSED);
+pub const DIM: Style = Style::new().fg(Color::DarkGray);
+pub const TITLE: Style = Style::new().add_modifier(Modifier::BOLD);
+pub const FOCUSED_BORDER: Style = Style::new().fg(Color::Cyan);
+pub const KEY: Style = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
+pub const BANNER_CRITICAL: Style = Style::new()
+    .fg(Color::White)
+    .bg(Color::Red)
+    .add_modifier(Modifier::BOLD);
+pub const BANNER_INFO: Style = Style::new().fg(Color::Black).bg(Color::Yellow);
+
+const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// The last `width` values as a one-line sparkline scaled to their own range.
+pub fn sparkline(
+    values: impl DoubleEndedIterator<Item = f64> + ExactSizeIterator,
+    width: usize,
+) -> String {
+    let len = values.len();
+    let tail: Vec<f64> = values.skip(len.saturating_sub(width)).collect();
+    let (lo, hi) = tail
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+            (l.min(*v), h.max(*v))
+        });
+    let range = hi - lo;
+    tail.iter()
+        .map(|v| {
+            if range <= f64::EPSILON || !range.is_finite() {
+                SPARKS[3]
+            } else {
+                SPARKS[(((v - lo) / range) * 7.0).round().clamp(0.0, 7.0) as usize]
+            }
+        })
+        .collect()
+}

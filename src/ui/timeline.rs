@@ -1,0 +1,193 @@
+//! The timeline: phases, gates and steps with planned time, state, owner, actual times and drift.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{fit, pane_block, scroll_offset, theme};
+use crate::app::{Pane, RunStatus, State};
+use crate::runbook::time::{format_duration, format_planned};
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let done = state
+        .steps
+        .iter()
+        .filter(|s| matches!(s.status, RunStatus::Succeeded { .. }))
+        .count();
+    let block = pane_block(
+        state,
+        Pane::Timeline,
+        format!(" {done}/{} done ", state.steps.len()),
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let w = inner.width as usize;
+    let wide = w >= 90;
+
+    let mut rows: Vec<Line<'_>> = Vec::new();
+    let mut selected_row = 0;
+    let mut index = 0;
+    for phase in &state.runbook.phases {
+        rows.push(Line::styled(
+            fit(&format!("{} ", phase.title), w),
+            Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
+        ));
+        for step in &phase.steps {
+            if let Some(gi) = state.runbook.gates.iter().position(|g| g.before == step.id) {
+                rows.push(gate_row(state, gi, w));
+            }
+            if index == state.selected {
+                selected_row = rows.len();
+            }
+            rows.push(step_row(state, index, w, wide));
+            index += 1;
+        }
+    }
+    let height = inner.height as usize;
+    let skip = scroll_offset(selected_row, height, rows.len());
+    let visible: Vec<Line<'_>> = rows.into_iter().skip(skip).take(height).collect();
+    frame.render_widget(Paragraph::new(visible), inner);
+}
+
+fn gate_row(state: &State, gi: usize, w: usize) -> Line<'static> {
+    let gate = &state.runbook.gates[gi];
+    let gs = &state.gates[gi];
+    let go = gs
+        .votes
+        .iter()
+        .filter(|v| matches!(v, Some((crate::app::Decision::Go, _))))
+        .count();
+    let (word, style) = if gs.is_no_go() {
+        (
+            "NO-GO",
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        )
+    } else if gs.is_go() {
+        (
+            "GO",
+            Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
+        )
+    } else {
+        ("waiting", Style::new().fg(Color::Yellow))
+    };
+    let head = format!("  ◆ {} ", gate.title);
+    let tail = format!(" {word} {go}/{}", gs.votes.len());
+    Line::from(vec![
+        Span::styled(
+            fit(&head, w.saturating_sub(tail.len())),
+            Style::new().fg(Color::Yellow),
+        ),
+        Span::styled(tail, style),
+    ])
+}
+
+fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
+    let Some((_, step)) = state.step(i) else {
+        return Line::raw("");
+    };
+    let run = &state.steps[i];
+    let (sym, sym_style) = theme::run_symbol(&run.status);
+    let planned = step.planned.map_or_else(|| "--".to_owned(), format_planned);
+    let due = step.planned.map(|p| state.t0 + p);
+    let overdue = run.status == RunStatus::Waiting && due.is_some_and(|d| d < state.now);
+    let blocked = run.status == RunStatus::Waiting && state.blocking_gate(i).is_some();
+
+    let status = match &run.status {
+        RunStatus::Waiting if overdue => format!(
+            "late {}",
+            format_duration(state.now - due.unwrap_or(state.now))
+        ),
+        RunStatus::Waiting if step.automatic => "auto".to_owned(),
+        RunStatus::Waiting if blocked => "gated".to_owned(),
+        RunStatus::Waiting => String::new(),
+        RunStatus::Starting => "starting".to_owned(),
+        RunStatus::Running { started } => format!("run {}", format_duration(state.now - *started)),
+        RunStatus::Succeeded { started, finished } => {
+            format!("ok {}", format_duration(*finished - *started))
+        }
+        RunStatus::Failed { .. } => "FAILED".to_owned(),
+    };
+    let status_style = match &run.status {
+        RunStatus::Failed { .. } => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        RunStatus::Waiting if overdue => {
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
+        }
+        RunStatus::Running { .. } | RunStatus::Starting => Style::new().fg(Color::Cyan),
+        RunStatus::Succeeded { .. } => Style::new().fg(Color::Green),
+        _ => theme::DIM,
+    };
+    let mut extra = String::new();
+    if wide {
+        let started = match &run.status {
+            RunStatus::Running { started }
+            | RunStatus::Succeeded { started, .. }
+            | RunStatus::Failed { started, .. } => Some(*started),
+            _ => None,
+        };
+        let actual = started.map_or_else(
+            || "        ".to_owned(),
+            |s| s.format("%H:%M:%S").to_string(),
+        );
+        let drift = match (started, due) {
+            (Some(s), Some(d)) => {
+                let delta = s - d;
+                if delta.num_seconds().abs() < 60 {
+                    "on time".to_owned()
+                } else if delta > chrono::TimeDelta::zero() {
+                    format!("+{} late", format_duration(delta))
+                } else {
+                    format!("{} early", format_duration(-delta))
+                }
+            }
+            _ => String::new(),
+        };
+        let owner = step.owner.clone().unwrap_or_default();
+        extra = format!(" {:<18} {actual} {drift:<10}", fit(&owner, 18));
+    }
+    let marks = format!(
+        "{}{}",
+        if step.confirm == crate::runbook::Confirm::None {
+            ""
+        } else {
+            ""
+        },
+        if step.point_of_no_return { " ⚠" } else { "" }
+    );
+    let head = format!("{sym} {planned:>7} ");
+    let status_w = 10;
+    let title_w = w.saturating_sub(
+        head.chars().count() + extra.chars().count() + status_w + marks.chars().count(),
+    );
+    let title = fit(&format!("{}", step.title), title_w);
+    let mut spans = vec![
+        Span::styled(format!("{sym} "), sym_style),
+        Span::styled(
+            format!("{planned:>7} "),
+            if overdue {
+                Style::new().fg(Color::Yellow)
+            } else {
+                theme::DIM
+            },
+        ),
+        Span::raw(format!("{title:<title_w$}")),
+        Span::styled(marks, Style::new().fg(Color::Red)),
+    ];
+    if wide {
+        spans.push(Span::styled(extra, theme::DIM));
+    }
+    spans.push(Span::styled(
+        format!("{:>status_w$}", fit(&status, status_w)),
+        status_style,
+    ));
+    let mut line = Line::from(spans);
+    if i == state.selected {
+        line = line.patch_style(if state.focus == Pane::Timeline {
+            theme::SELECTED
+        } else {
+            Style::new().add_modifier(Modifier::UNDERLINED)
+        });
+    }
+    line
+}
