@@ -35,6 +35,8 @@ pub struct Binding {
     /// How the footer and help name the key.
     pub label: &'static str,
     pub what: &'static str,
+    /// The footer's shorter wording.
+    pub short: &'static str,
     pub command: Command,
     pub scope: Scope,
     /// Shown in the footer (the help shows every binding).
@@ -45,7 +47,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Up, KeyCode::Char('k')],
         label: "↑/k",
-        what: "move up",
+        what: "move up", short: "move up",
         command: Command::Up,
         scope: Scope::Everywhere,
         in_footer: false,
@@ -53,7 +55,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Down, KeyCode::Char('j')],
         label: "↓/j",
-        what: "move down",
+        what: "move down", short: "move down",
         command: Command::Down,
         scope: Scope::Everywhere,
         in_footer: false,
@@ -61,7 +63,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Tab],
         label: "Tab",
-        what: "next pane",
+        what: "next pane", short: "pane",
         command: Command::NextPane,
         scope: Scope::Everywhere,
         in_footer: true,
@@ -69,7 +71,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::BackTab],
         label: "S-Tab",
-        what: "previous pane",
+        what: "previous pane", short: "previous pane",
         command: Command::PrevPane,
         scope: Scope::Everywhere,
         in_footer: false,
@@ -77,7 +79,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Enter],
         label: "Enter",
-        what: "run step",
+        what: "run step", short: "run",
         command: Command::RunStep,
         scope: Scope::In(Pane::Timeline),
         in_footer: true,
@@ -85,7 +87,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Char('g')],
         label: "g",
-        what: "go/no-go",
+        what: "go/no-go", short: "go/no-go",
         command: Command::Gate,
         scope: Scope::In(Pane::Timeline),
         in_footer: true,
@@ -93,7 +95,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Char('x')],
         label: "x",
-        what: "cancel run",
+        what: "cancel run", short: "cancel run",
         command: Command::CancelRun,
         scope: Scope::In(Pane::Timeline),
         in_footer: false,
@@ -101,7 +103,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Char(' ')],
         label: "Space",
-        what: "tick item",
+        what: "tick item", short: "tick",
         command: Command::TickCheck,
         scope: Scope::In(Pane::Checklist),
         in_footer: true,
@@ -109,7 +111,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Char('a')],
         label: "a",
-        what: "ack alert",
+        what: "ack alert", short: "ack",
         command: Command::Ack,
         scope: Scope::Everywhere,
         in_footer: true,
@@ -117,7 +119,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::PageUp],
         label: "PgUp",
-        what: "scroll output up",
+        what: "scroll output up", short: "scroll output up",
         command: Command::PageUp,
         scope: Scope::Everywhere,
         in_footer: false,
@@ -125,7 +127,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::PageDown],
         label: "PgDn",
-        what: "scroll output down",
+        what: "scroll output down", short: "scroll output down",
         command: Command::PageDown,
         scope: Scope::Everywhere,
         in_footer: false,
@@ -133,7 +135,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Char('R')],
         label: "R",
-        what: "rollback",
+        what: "rollback", short: "rollback",
         command: Command::Rollback,
         scope: Scope::Everywhere,
         in_footer: true,
@@ -141,7 +143,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Char('?')],
         label: "?",
-        what: "help",
+        what: "help", short: "help",
         command: Command::Help,
         scope: Scope::Everywhere,
         in_footer: true,
@@ -149,7 +151,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Char('q')],
         label: "q",
-        what: "quit",
+        what: "quit", short: "quit",
         command: Command::Quit,
         scope: Scope::Everywhere,
         in_footer: true,

@@ -335,13 +335,27 @@ impl State {
     }
 
     /// The phase the run is in: that of the first step not yet done.
+    /// The phase of the latest step that has started or is due by the clock.
     pub fn current_phase(&self) -> Option<&str> {
+        let elapsed = self.now - self.t0;
         self.runbook
             .steps()
             .zip(&self.steps)
-            .find(|(_, run)| !matches!(run.status, RunStatus::Succeeded { .. }))
-            .map(|((p, _), _)| p.title.as_str())
-            .or_else(|| self.runbook.phases.last().map(|p| p.title.as_str()))
+            .filter(|((_, s), run)| {
+                run.status != RunStatus::Waiting || s.planned.is_some_and(|p| p <= elapsed)
+            })
+            .last()
+            .map(|((p, _), _)| p)
+            .or_else(|| self.runbook.phases.first())
+            .map(|p| p.title.as_str())
+    }
+
+    /// A checklist item is done when ticked by hand, or while its rule expression holds.
+    pub fn check_done(&self, i: usize) -> bool {
+        self.checks.get(i).is_some_and(Option::is_some)
+            || self.runbook.checks().nth(i).and_then(|(_, c)| c.auto.as_ref()).is_some_and(|e| {
+                crate::monitor::rules::eval(e, self) == crate::monitor::rules::Truth::True
+            })
     }
 
     /// A KPI's value if it is fresh: no sample, a failing poll or a stale sample is no data.

@@ -35,6 +35,8 @@ pub fn load_str(path: &Path, text: &str) -> Result<(Runbook, Vec<Diagnostic>), V
     let mut d = Diagnostics::new(path, text);
     let sections = read_sections(&mut d);
     let runbook = sections.and_then(|s| validate(path, s, &mut d));
+    // In file order, as an editor would list them.
+    d.list.sort_by_key(|x| (x.line, x.column));
     match runbook {
         Some(rb) if !d.has_errors() => Ok((rb, d.list)),
         _ => Err(d.list),
@@ -364,6 +366,8 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
     } else {
         dir
     };
+    // Steps run here: absolute, so the confirmation shows exactly where.
+    let dir = dir.canonicalize().unwrap_or(dir);
     let Some(header) = s.header else {
         if s.header_span.is_none() {
             d.error(

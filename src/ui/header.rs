@@ -182,7 +182,7 @@ pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
             ("Esc", "close"),
         ],
         None => keys::footer(state.focus)
-            .map(|b| (b.label, b.what))
+            .map(|b| (b.label, b.short))
             .collect(),
     };
     let mut spans = Vec::new();

@@ -92,7 +92,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         let probe = state.endpoints[i].last.as_ref().map(|(p, _)| p);
         let latency = probe
             .and_then(|p| p.latency)
-            .map(|l| format!("{}ms", l.num_milliseconds()))
+            .map(format_latency)
             .unwrap_or_default();
         let reason = probe.and_then(|p| p.reason.clone()).unwrap_or_default();
         let detail = fit(
@@ -131,4 +131,16 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Paragraph::new(rows.into_iter().skip(skip).take(height).collect::<Vec<_>>()),
         inner,
     );
+}
+
+/// `0.4ms`, `12ms`, `1.2s`.
+fn format_latency(l: chrono::TimeDelta) -> String {
+    let ms = l.num_microseconds().map_or(f64::MAX, |us| us as f64 / 1000.0);
+    if ms < 10.0 {
+        format!("{ms:.1}ms")
+    } else if ms < 1000.0 {
+        format!("{ms:.0}ms")
+    } else {
+        format!("{:.1}s", ms / 1000.0)
+    }
 }

@@ -108,7 +108,7 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
         }
         Modal::Gate { gate, approver } => {
             let g = &state.runbook.gates[*gate];
-            title = format!(" Go/no-go: {} ", g.title);
+            title = format!(" {} ", g.title);
             for (i, who) in g.approvers.iter().enumerate() {
                 let (word, style) = match &state.gates[*gate].votes[i] {
                     Some((Decision::Go, t)) => (
@@ -151,7 +151,7 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
                     .enumerate()
                     .filter(|(_, (p, _))| &p.id == pid)
                     .fold((0, 0), |(t, d), (i, _)| {
-                        (t + 1, d + usize::from(state.checks[i].is_some()))
+                        (t + 1, d + usize::from(state.check_done(i)))
                     });
                 lines.push(Line::styled(
                     format!("  checklist {pid}: {done}/{total}"),

@@ -1,0 +1,159 @@
+//! Every class of runbook error, with the line and column the operator is pointed to.
+
+use std::path::Path;
+
+use warroom::runbook::{Diagnostic, Level, load_str};
+
+const HEAD: &str = "[runbook]\nname = \"t\"\n";
+
+fn errors(text: &str) -> Vec<Diagnostic> {
+    match load_str(Path::new("rb.toml"), text) {
+        Ok((_, warnings)) => panic!("expected errors, got a valid runbook (warnings: {warnings:?})"),
+        Err(d) => d.into_iter().filter(|d| d.level == Level::Error).collect(),
+    }
+}
+
+fn warnings(text: &str) -> Vec<Diagnostic> {
+    match load_str(Path::new("rb.toml"), text) {
+        Ok((_, w)) => w,
+        Err(d) => panic!("expected a valid runbook, got {d:#?}"),
+    }
+}
+
+/// The one error, asserting where it points and what it says.
+#[track_caller]
+fn assert_one(text: &str, line: usize, column: usize, key: &str, says: &str) {
+    let errs = errors(text);
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    let e = &errs[0];
+    assert_eq!((e.line, e.column), (line, column), "{e}");
+    assert_eq!(e.key, key, "{e}");
+    assert!(e.message.contains(says), "`{}` should contain `{says}`", e.message);
+    assert!(e.to_string().starts_with(&format!("rb.toml:{line}:{column}: error: ")), "{e}");
+}
+
+#[test]
+fn toml_syntax_error() {
+    assert_one(&format!("{HEAD}[[kpi]\nid = 1\n"), 3, 7, "", "TOML syntax: unclosed array table");
+}
+
+#[test]
+fn unknown_key_typo() {
+    let text = format!("{HEAD}[[phase]]\nid = \"p\"\ntitle = \"P\"\n[[phase.step]]\nid = \"s\"\ntitle = \"S\"\ntiemout = \"5m\"\n");
+    assert_one(&text, 9, 1, "phase[0].tiemout", "unknown field `tiemout`");
+}
+
+#[test]
+fn unknown_section() {
+    assert_one(&format!("{HEAD}[rolback]\nrun = [\"x\"]\n"), 3, 2, "rolback", "unknown section `rolback`");
+}
+
+#[test]
+fn wrong_type() {
+    let text = format!("{HEAD}[[kpi]]\nid = \"x\"\ncommand = [\"echo\"]\nwarning = \"high\"\n");
+    assert_one(&text, 6, 11, "kpi[0].warning", "wrong type");
+}
+
+#[test]
+fn bad_duration() {
+    let text = format!("{HEAD}[[kpi]]\nid = \"x\"\ncommand = [\"echo\"]\ninterval = \"5 minutes\"\n");
+    assert_one(&text, 6, 12, "kpi[x].interval", "unknown unit");
+}
+
+#[test]
+fn bad_planned_time() {
+    let text = format!("{HEAD}[[phase]]\nid = \"p\"\ntitle = \"P\"\n[[phase.step]]\nid = \"s\"\ntitle = \"S\"\nat = \"T*5m\"\n");
+    assert_one(&text, 9, 6, "phase[p].step[s].at", "not a planned time");
+}
+
+#[test]
+fn clock_time_needs_a_fixed_t0() {
+    let text = format!("{HEAD}[[phase]]\nid = \"p\"\ntitle = \"P\"\n[[phase.step]]\nid = \"s\"\ntitle = \"S\"\nat = \"02:00:15\"\n");
+    assert_one(&text, 9, 6, "phase[p].step[s].at", "needs a fixed `t0`");
+}
+
+#[test]
+fn thresholds_out_of_order() {
+    let text = format!("{HEAD}[[kpi]]\nid = \"x\"\ncommand = [\"echo\"]\nwarning = 5\ncritical = 1\n");
+    assert_one(&text, 7, 12, "kpi[x].critical", "out of order");
+}
+
+#[test]
+fn duplicate_ids() {
+    let text = format!("{HEAD}[[kpi]]\nid = \"x\"\ncommand = [\"echo\"]\n[[kpi]]\nid = \"x\"\ncommand = [\"echo\"]\n");
+    assert_one(&text, 7, 6, "kpi[1].id", "duplicate KPI id `x` (first defined on line 4)");
+}
+
+#[test]
+fn undefined_references() {
+    let text = format!(
+        "{HEAD}[[rule]]\nid = \"r\"\nexpr = \"error_rate > 1\"\n[[gate]]\nid = \"g\"\ntitle = \"G\"\napprovers = [\"a\"]\nbefore = \"nope\"\n"
+    );
+    let errs = errors(&text);
+    assert_eq!(errs.len(), 2, "{errs:#?}");
+    assert_eq!((errs[0].line, errs[0].column), (5, 9));
+    assert!(errs[0].message.contains("`error_rate` is not a KPI id"));
+    assert_eq!((errs[1].line, errs[1].column), (10, 10));
+    assert!(errs[1].message.contains("`nope` is not a step id"));
+}
+
+#[test]
+fn undefined_endpoint_in_rule() {
+    let text = format!("{HEAD}[[rule]]\nid = \"r\"\nexpr = \"endpoint(api-green) == down\"\n");
+    assert_one(&text, 5, 18, "rule[r].expr", "`api-green` is not an endpoint id");
+}
+
+#[test]
+fn rule_expression_that_does_not_parse() {
+    let text = format!("{HEAD}[[kpi]]\nid = \"x\"\ncommand = [\"echo\"]\n[[rule]]\nid = \"r\"\nexpr = \"x = 1\"\n");
+    assert_one(&text, 8, 11, "rule[r].expr", "use `==`");
+}
+
+#[test]
+fn missing_runbook_section() {
+    let errs = errors("[[kpi]]\nid = \"x\"\ncommand = [\"echo\"]\n");
+    assert_eq!(errs.len(), 1);
+    assert_eq!((errs[0].line, errs[0].column), (1, 1));
+    assert!(errs[0].message.contains("missing the `[runbook]` section"));
+}
+
+#[test]
+fn several_errors_are_all_reported() {
+    let text = format!(
+        "{HEAD}[[kpi]]\nid = \"a\"\ncommand = [\"echo\"]\ninterval = \"soon\"\n[[kpi]]\nid = \"b\"\nbogus = 1\n[[rule]]\nid = \"r\"\nexpr = \"a >\"\n"
+    );
+    let errs = errors(&text);
+    let lines: Vec<usize> = errs.iter().map(|e| e.line).collect();
+    assert_eq!(lines, vec![6, 9, 12], "{errs:#?}");
+}
+
+#[test]
+fn steps_out_of_time_order_is_a_warning() {
+    let text = format!(
+        "{HEAD}[[phase]]\nid = \"p\"\ntitle = \"P\"\n[[phase.step]]\nid = \"a\"\ntitle = \"A\"\nat = \"T+10m\"\n[[phase.step]]\nid = \"b\"\ntitle = \"B\"\nat = \"T+5m\"\n"
+    );
+    let w = warnings(&text);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!((w[0].line, w[0].column), (13, 6));
+    assert!(w[0].message.contains("out of time order"));
+}
+
+#[test]
+fn missing_script_is_a_warning() {
+    let text = format!(
+        "{HEAD}[[phase]]\nid = \"p\"\ntitle = \"P\"\n[[phase.step]]\nid = \"a\"\ntitle = \"A\"\nrun = [\"./scripts/nope.sh\"]\n"
+    );
+    let w = warnings(&text);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!((w[0].line, w[0].column), (9, 7));
+    assert!(w[0].message.contains("`./scripts/nope.sh` does not exist"));
+}
+
+#[test]
+fn planned_times_resolve_against_t0_across_midnight() {
+    let text = "[runbook]\nname = \"t\"\nt0 = \"2026-02-08T00:30:00Z\"\n[[phase]]\nid = \"p\"\ntitle = \"P\"\n[[phase.step]]\nid = \"a\"\ntitle = \"A\"\nat = \"23:50\"\n[[phase.step]]\nid = \"b\"\ntitle = \"B\"\nat = \"T+72h\"\n[[phase.step]]\nid = \"c\"\ntitle = \"C\"\nat = \"2026-02-11 09:00\"\n";
+    let (rb, w) = load_str(Path::new("rb.toml"), text).unwrap();
+    assert!(w.is_empty(), "{w:?}");
+    let offsets: Vec<i64> = rb.steps().map(|(_, s)| s.planned.unwrap().num_minutes()).collect();
+    assert_eq!(offsets, vec![-40, 72 * 60, 3 * 24 * 60 + 8 * 60 + 30]);
+}
