@@ -17,7 +17,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     frame.render_widget(block, area);
     let w = inner.width as usize;
     let mut rows: Vec<Line<'_>> = Vec::new();
-    let label_w = if w >= 70 { 22 } else { 12 };
+    let label_w = if w >= 60 { 22 } else { 12 };
 
     for (i, kpi) in state.runbook.kpis.iter().enumerate() {
         let st = &state.kpis[i];
@@ -54,7 +54,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             spans.push(Span::raw(" "));
             used += b.chars().count() + 1;
         }
-        let minmax = if w >= 70 {
+        let minmax = if w >= 60 {
             st.min_max()
                 .map(|(lo, hi)| format!(" {}..{}", format_value(lo), format_value(hi)))
                 .unwrap_or_default()

@@ -24,7 +24,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let w = inner.width as usize;
-    let wide = w >= 90;
+    let wide = w >= 80;
 
     let mut rows: Vec<Line<'_>> = Vec::new();
     let mut selected_row = 0;

@@ -1,0 +1,134 @@
+//! The console as drawn: TestBackend snapshots at 80x24 and 160x48, and colours that matter.
+
+mod common;
+
+use chrono::TimeDelta;
+use common::*;
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+use warroom::app::{Action, Probe, State, Target, update};
+use warroom::runbook::Health;
+use warroom::ui;
+
+fn draw(state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::render(f, state)).unwrap();
+    t
+}
+
+/// A console forty seconds in: KPIs flowing, the pre-flight step done, the gate half approved.
+fn running_state() -> State {
+    let mut s = demo_state();
+    at(&mut s, 15);
+    let t = Target::Step(0);
+    key(&mut s, KeyCode::Enter);
+    update(&mut s, Action::RunStarted { target: t, log: "/run/steps/verify-health.1/output.log".into() });
+    update(&mut s, Action::RunOutput { target: t, bytes: b"blue: healthy\ngreen: healthy\nAll green: ready to deploy.\n".to_vec() });
+    at(&mut s, 17);
+    update(&mut s, Action::RunFinished { target: t, result: Ok(()) });
+    key(&mut s, KeyCode::Char('j'));
+    key(&mut s, KeyCode::Char('g'));
+    key(&mut s, KeyCode::Char('G'));
+    key(&mut s, KeyCode::Esc);
+    let series = [
+        ("error_rate", [0.2, 0.25, 0.18, 0.22, 0.19]),
+        ("green_p95_ms", [104.0, 110.0, 98.0, 121.0, 107.0]),
+        ("request_rate", [250.0, 241.0, 262.0, 255.0, 248.0]),
+        ("green_traffic", [0.0, 0.0, 0.0, 0.0, 0.0]),
+        ("db_connections", [38.0, 41.0, 40.0, 44.0, 39.0]),
+        ("cpu", [33.0, 35.5, 34.0, 38.2, 36.1]),
+    ];
+    for n in 0..5 {
+        at(&mut s, 32 + 2 * n as i64);
+        for (id, values) in &series {
+            kpi(&mut s, id, values[n]);
+        }
+        for ep in 0..2 {
+            let probe = Probe { health: Health::Up, latency: Some(TimeDelta::milliseconds(3)), reason: None };
+            update(&mut s, Action::EndpointProbe { endpoint: ep, probe });
+        }
+    }
+    at(&mut s, 40);
+    s
+}
+
+#[test]
+fn console_80x24() {
+    insta::assert_snapshot!(draw(&running_state(), 80, 24).backend());
+}
+
+#[test]
+fn console_160x48() {
+    insta::assert_snapshot!(draw(&running_state(), 160, 48).backend());
+}
+
+#[test]
+fn help_overlay_80x24() {
+    let mut s = running_state();
+    key(&mut s, KeyCode::Char('?'));
+    insta::assert_snapshot!(draw(&s, 80, 24).backend());
+}
+
+/// The incident: error rate critical and sustained, the rule fires, the banner proposes the rollback.
+fn incident_state() -> State {
+    let mut s = running_state();
+    for (n, v) in [3.1, 4.7, 6.2, 7.4, 7.9, 8.3, 8.1].iter().enumerate() {
+        at(&mut s, 60 + 2 * n as i64);
+        kpi(&mut s, "error_rate", *v);
+        kpi(&mut s, "green_traffic", 10.0);
+        for id in ["green_p95_ms", "request_rate", "db_connections", "cpu"] {
+            let last = s.kpis[s.runbook.kpi_index(id).unwrap()].last.unwrap().value;
+            kpi(&mut s, id, last);
+        }
+    }
+    s
+}
+
+#[test]
+fn incident_80x24() {
+    let s = incident_state();
+    insta::assert_snapshot!(draw(&s, 80, 24).backend());
+}
+
+#[test]
+fn rollback_modal_160x48() {
+    let mut s = incident_state();
+    key(&mut s, KeyCode::Char('R'));
+    insta::assert_snapshot!(draw(&s, 160, 48).backend());
+}
+
+#[test]
+fn critical_value_is_red_and_good_value_green() {
+    let s = incident_state();
+    let t = draw(&s, 80, 24);
+    let buf = t.backend().buffer();
+    let row_of = |needle: &str| (0..24).find(|y| (0..80).map(|x| buf[(x, *y)].symbol()).collect::<String>().contains(needle)).unwrap();
+    let cell_fg = |y: u16, needle: &str| {
+        let line: String = (0..80).map(|x| buf[(x, y)].symbol()).collect();
+        let x = line.find(needle).unwrap();
+        let col = line[..x].chars().count() as u16;
+        buf[(col, y)].fg
+    };
+    assert_eq!(cell_fg(row_of("Error rate"), "8.10"), Color::Red);
+    assert_eq!(cell_fg(row_of("Requests"), "248"), Color::Green);
+    // The banner is white on red.
+    let banner = row_of("ROLLBACK CRITERIA MET");
+    assert_eq!(buf[(1, banner)].bg, Color::Red);
+}
+
+#[test]
+fn a_dead_poller_never_reads_green() {
+    let mut s = running_state();
+    // No sample for over three intervals: the value is stale, shown with a badge, not green.
+    at(&mut s, 300);
+    let t = draw(&s, 80, 24);
+    let text = format!("{}", t.backend());
+    assert!(text.contains("STALE"), "{text}");
+    let i = s.runbook.kpi_index("error_rate").unwrap();
+    assert_eq!(s.kpi_standing(i), None);
+    update(&mut s, Action::KpiSample { kpi: i, result: Err("connection refused".into()) });
+    let text = format!("{}", draw(&s, 80, 24).backend());
+    assert!(text.contains("ERR"), "{text}");
+}
