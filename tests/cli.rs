@@ -19,7 +19,11 @@ fn every_runbook_in_config_checks_clean() {
         let out = warroom().arg("check").arg(&path).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{}: {stderr}", path.display());
-        assert!(stderr.is_empty(), "{} has warnings: {stderr}", path.display());
+        assert!(
+            stderr.is_empty(),
+            "{} has warnings: {stderr}",
+            path.display()
+        );
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(stdout.contains(": OK"), "{stdout}");
         assert!(stdout.contains("span "), "{stdout}");
@@ -34,7 +38,10 @@ fn demo_summary_names_what_the_runbook_holds() {
     let out = warroom().arg("check").arg(&path).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("span      T-45s .. T+4m30s"), "{stdout}");
-    assert!(stdout.contains("KPIs      6 (prometheus 1, scrape 3, json 1, command 1)"), "{stdout}");
+    assert!(
+        stdout.contains("KPIs      6 (prometheus 1, scrape 3, json 1, command 1)"),
+        "{stdout}"
+    );
     assert!(stdout.contains("after typing ROLLBACK"), "{stdout}");
 }
 
@@ -48,12 +55,17 @@ fn broken_runbook_exits_2_with_every_error_located() {
     for expected in [
         format!("{shown}:3:6: error: `runbook.t0`: `yesterday` is not a T0"),
         format!("{shown}:8:1: error: `kpi[0].tiemout`: unknown field `tiemout`"),
-        format!("{shown}:12:11: warning: `kpi[p95].command`: script `./scripts/p95.sh` does not exist"),
+        format!(
+            "{shown}:12:11: warning: `kpi[p95].command`: script `./scripts/p95.sh` does not exist"
+        ),
         format!("{shown}:14:12: error: `kpi[p95].critical`: thresholds out of order"),
         format!("{shown}:18:22: error: `rule[high].expr`: rule expression `error_rate > > 1`"),
         format!("{shown}:27:6: error: `phase[go].step[s1].at`: in planned time `T+5x`"),
     ] {
-        assert!(stderr.contains(&expected), "missing `{expected}` in:\n{stderr}");
+        assert!(
+            stderr.contains(&expected),
+            "missing `{expected}` in:\n{stderr}"
+        );
     }
     assert!(stderr.contains("5 errors found"), "{stderr}");
     assert!(out.stdout.is_empty());
@@ -61,8 +73,14 @@ fn broken_runbook_exits_2_with_every_error_located() {
 
 #[test]
 fn missing_file_is_a_clear_error() {
-    let out = warroom().args(["check", "/nonexistent/rb.toml"]).output().unwrap();
+    let out = warroom()
+        .args(["check", "/nonexistent/rb.toml"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("/nonexistent/rb.toml:0:0: error: cannot read the runbook"), "{stderr}");
+    assert!(
+        stderr.contains("/nonexistent/rb.toml:0:0: error: cannot read the runbook"),
+        "{stderr}"
+    );
 }

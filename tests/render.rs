@@ -24,10 +24,28 @@ fn running_state() -> State {
     at(&mut s, 15);
     let t = Target::Step(0);
     key(&mut s, KeyCode::Enter);
-    update(&mut s, Action::RunStarted { target: t, log: "/run/steps/verify-health.1/output.log".into() });
-    update(&mut s, Action::RunOutput { target: t, bytes: b"blue: healthy\ngreen: healthy\nAll green: ready to deploy.\n".to_vec() });
+    update(
+        &mut s,
+        Action::RunStarted {
+            target: t,
+            log: "/run/steps/verify-health.1/output.log".into(),
+        },
+    );
+    update(
+        &mut s,
+        Action::RunOutput {
+            target: t,
+            bytes: b"blue: healthy\ngreen: healthy\nAll green: ready to deploy.\n".to_vec(),
+        },
+    );
     at(&mut s, 17);
-    update(&mut s, Action::RunFinished { target: t, result: Ok(()) });
+    update(
+        &mut s,
+        Action::RunFinished {
+            target: t,
+            result: Ok(()),
+        },
+    );
     key(&mut s, KeyCode::Char('j'));
     key(&mut s, KeyCode::Char('g'));
     key(&mut s, KeyCode::Char('G'));
@@ -46,8 +64,18 @@ fn running_state() -> State {
             kpi(&mut s, id, values[n]);
         }
         for ep in 0..2 {
-            let probe = Probe { health: Health::Up, latency: Some(TimeDelta::milliseconds(3)), reason: None };
-            update(&mut s, Action::EndpointProbe { endpoint: ep, probe });
+            let probe = Probe {
+                health: Health::Up,
+                latency: Some(TimeDelta::milliseconds(3)),
+                reason: None,
+            };
+            update(
+                &mut s,
+                Action::EndpointProbe {
+                    endpoint: ep,
+                    probe,
+                },
+            );
         }
     }
     at(&mut s, 40);
@@ -104,7 +132,16 @@ fn critical_value_is_red_and_good_value_green() {
     let s = incident_state();
     let t = draw(&s, 80, 24);
     let buf = t.backend().buffer();
-    let row_of = |needle: &str| (0..24).find(|y| (0..80).map(|x| buf[(x, *y)].symbol()).collect::<String>().contains(needle)).unwrap();
+    let row_of = |needle: &str| {
+        (0..24)
+            .find(|y| {
+                (0..80)
+                    .map(|x| buf[(x, *y)].symbol())
+                    .collect::<String>()
+                    .contains(needle)
+            })
+            .unwrap()
+    };
     let cell_fg = |y: u16, needle: &str| {
         let line: String = (0..80).map(|x| buf[(x, y)].symbol()).collect();
         let x = line.find(needle).unwrap();
@@ -128,7 +165,13 @@ fn a_dead_poller_never_reads_green() {
     assert!(text.contains("STALE"), "{text}");
     let i = s.runbook.kpi_index("error_rate").unwrap();
     assert_eq!(s.kpi_standing(i), None);
-    update(&mut s, Action::KpiSample { kpi: i, result: Err("connection refused".into()) });
+    update(
+        &mut s,
+        Action::KpiSample {
+            kpi: i,
+            result: Err("connection refused".into()),
+        },
+    );
     let text = format!("{}", draw(&s, 80, 24).backend());
     assert!(text.contains("ERR"), "{text}");
 }

@@ -8,7 +8,9 @@ const HEAD: &str = "[runbook]\nname = \"t\"\n";
 
 fn errors(text: &str) -> Vec<Diagnostic> {
     match load_str(Path::new("rb.toml"), text) {
-        Ok((_, warnings)) => panic!("expected errors, got a valid runbook (warnings: {warnings:?})"),
+        Ok((_, warnings)) => {
+            panic!("expected errors, got a valid runbook (warnings: {warnings:?})")
+        }
         Err(d) => d.into_iter().filter(|d| d.level == Level::Error).collect(),
     }
 }
@@ -28,24 +30,46 @@ fn assert_one(text: &str, line: usize, column: usize, key: &str, says: &str) {
     let e = &errs[0];
     assert_eq!((e.line, e.column), (line, column), "{e}");
     assert_eq!(e.key, key, "{e}");
-    assert!(e.message.contains(says), "`{}` should contain `{says}`", e.message);
-    assert!(e.to_string().starts_with(&format!("rb.toml:{line}:{column}: error: ")), "{e}");
+    assert!(
+        e.message.contains(says),
+        "`{}` should contain `{says}`",
+        e.message
+    );
+    assert!(
+        e.to_string()
+            .starts_with(&format!("rb.toml:{line}:{column}: error: ")),
+        "{e}"
+    );
 }
 
 #[test]
 fn toml_syntax_error() {
-    assert_one(&format!("{HEAD}[[kpi]\nid = 1\n"), 3, 7, "", "TOML syntax: unclosed array table");
+    assert_one(
+        &format!("{HEAD}[[kpi]\nid = 1\n"),
+        3,
+        7,
+        "",
+        "TOML syntax: unclosed array table",
+    );
 }
 
 #[test]
 fn unknown_key_typo() {
-    let text = format!("{HEAD}[[phase]]\nid = \"p\"\ntitle = \"P\"\n[[phase.step]]\nid = \"s\"\ntitle = \"S\"\ntiemout = \"5m\"\n");
+    let text = format!(
+        "{HEAD}[[phase]]\nid = \"p\"\ntitle = \"P\"\n[[phase.step]]\nid = \"s\"\ntitle = \"S\"\ntiemout = \"5m\"\n"
+    );
     assert_one(&text, 9, 1, "phase[0].tiemout", "unknown field `tiemout`");
 }
 
 #[test]
 fn unknown_section() {
-    assert_one(&format!("{HEAD}[rolback]\nrun = [\"x\"]\n"), 3, 2, "rolback", "unknown section `rolback`");
+    assert_one(
+        &format!("{HEAD}[rolback]\nrun = [\"x\"]\n"),
+        3,
+        2,
+        "rolback",
+        "unknown section `rolback`",
+    );
 }
 
 #[test]
@@ -56,32 +80,46 @@ fn wrong_type() {
 
 #[test]
 fn bad_duration() {
-    let text = format!("{HEAD}[[kpi]]\nid = \"x\"\ncommand = [\"echo\"]\ninterval = \"5 minutes\"\n");
+    let text =
+        format!("{HEAD}[[kpi]]\nid = \"x\"\ncommand = [\"echo\"]\ninterval = \"5 minutes\"\n");
     assert_one(&text, 6, 12, "kpi[x].interval", "unknown unit");
 }
 
 #[test]
 fn bad_planned_time() {
-    let text = format!("{HEAD}[[phase]]\nid = \"p\"\ntitle = \"P\"\n[[phase.step]]\nid = \"s\"\ntitle = \"S\"\nat = \"T*5m\"\n");
+    let text = format!(
+        "{HEAD}[[phase]]\nid = \"p\"\ntitle = \"P\"\n[[phase.step]]\nid = \"s\"\ntitle = \"S\"\nat = \"T*5m\"\n"
+    );
     assert_one(&text, 9, 6, "phase[p].step[s].at", "not a planned time");
 }
 
 #[test]
 fn clock_time_needs_a_fixed_t0() {
-    let text = format!("{HEAD}[[phase]]\nid = \"p\"\ntitle = \"P\"\n[[phase.step]]\nid = \"s\"\ntitle = \"S\"\nat = \"02:00:15\"\n");
+    let text = format!(
+        "{HEAD}[[phase]]\nid = \"p\"\ntitle = \"P\"\n[[phase.step]]\nid = \"s\"\ntitle = \"S\"\nat = \"02:00:15\"\n"
+    );
     assert_one(&text, 9, 6, "phase[p].step[s].at", "needs a fixed `t0`");
 }
 
 #[test]
 fn thresholds_out_of_order() {
-    let text = format!("{HEAD}[[kpi]]\nid = \"x\"\ncommand = [\"echo\"]\nwarning = 5\ncritical = 1\n");
+    let text =
+        format!("{HEAD}[[kpi]]\nid = \"x\"\ncommand = [\"echo\"]\nwarning = 5\ncritical = 1\n");
     assert_one(&text, 7, 12, "kpi[x].critical", "out of order");
 }
 
 #[test]
 fn duplicate_ids() {
-    let text = format!("{HEAD}[[kpi]]\nid = \"x\"\ncommand = [\"echo\"]\n[[kpi]]\nid = \"x\"\ncommand = [\"echo\"]\n");
-    assert_one(&text, 7, 6, "kpi[1].id", "duplicate KPI id `x` (first defined on line 4)");
+    let text = format!(
+        "{HEAD}[[kpi]]\nid = \"x\"\ncommand = [\"echo\"]\n[[kpi]]\nid = \"x\"\ncommand = [\"echo\"]\n"
+    );
+    assert_one(
+        &text,
+        7,
+        6,
+        "kpi[1].id",
+        "duplicate KPI id `x` (first defined on line 4)",
+    );
 }
 
 #[test]
@@ -100,12 +138,20 @@ fn undefined_references() {
 #[test]
 fn undefined_endpoint_in_rule() {
     let text = format!("{HEAD}[[rule]]\nid = \"r\"\nexpr = \"endpoint(api-green) == down\"\n");
-    assert_one(&text, 5, 18, "rule[r].expr", "`api-green` is not an endpoint id");
+    assert_one(
+        &text,
+        5,
+        18,
+        "rule[r].expr",
+        "`api-green` is not an endpoint id",
+    );
 }
 
 #[test]
 fn rule_expression_that_does_not_parse() {
-    let text = format!("{HEAD}[[kpi]]\nid = \"x\"\ncommand = [\"echo\"]\n[[rule]]\nid = \"r\"\nexpr = \"x = 1\"\n");
+    let text = format!(
+        "{HEAD}[[kpi]]\nid = \"x\"\ncommand = [\"echo\"]\n[[rule]]\nid = \"r\"\nexpr = \"x = 1\"\n"
+    );
     assert_one(&text, 8, 11, "rule[r].expr", "use `==`");
 }
 
@@ -154,6 +200,9 @@ fn planned_times_resolve_against_t0_across_midnight() {
     let text = "[runbook]\nname = \"t\"\nt0 = \"2026-02-08T00:30:00Z\"\n[[phase]]\nid = \"p\"\ntitle = \"P\"\n[[phase.step]]\nid = \"a\"\ntitle = \"A\"\nat = \"23:50\"\n[[phase.step]]\nid = \"b\"\ntitle = \"B\"\nat = \"T+72h\"\n[[phase.step]]\nid = \"c\"\ntitle = \"C\"\nat = \"2026-02-11 09:00\"\n";
     let (rb, w) = load_str(Path::new("rb.toml"), text).unwrap();
     assert!(w.is_empty(), "{w:?}");
-    let offsets: Vec<i64> = rb.steps().map(|(_, s)| s.planned.unwrap().num_minutes()).collect();
+    let offsets: Vec<i64> = rb
+        .steps()
+        .map(|(_, s)| s.planned.unwrap().num_minutes())
+        .collect();
     assert_eq!(offsets, vec![-40, 72 * 60, 3 * 24 * 60 + 8 * 60 + 30]);
 }

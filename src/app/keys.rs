@@ -47,7 +47,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Up, KeyCode::Char('k')],
         label: "↑/k",
-        what: "move up", short: "move up",
+        what: "move up",
+        short: "move up",
         command: Command::Up,
         scope: Scope::Everywhere,
         in_footer: false,
@@ -55,7 +56,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Down, KeyCode::Char('j')],
         label: "↓/j",
-        what: "move down", short: "move down",
+        what: "move down",
+        short: "move down",
         command: Command::Down,
         scope: Scope::Everywhere,
         in_footer: false,
@@ -63,7 +65,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Tab],
         label: "Tab",
-        what: "next pane", short: "pane",
+        what: "next pane",
+        short: "pane",
         command: Command::NextPane,
         scope: Scope::Everywhere,
         in_footer: true,
@@ -71,7 +74,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::BackTab],
         label: "S-Tab",
-        what: "previous pane", short: "previous pane",
+        what: "previous pane",
+        short: "previous pane",
         command: Command::PrevPane,
         scope: Scope::Everywhere,
         in_footer: false,
@@ -79,7 +83,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Enter],
         label: "Enter",
-        what: "run step", short: "run",
+        what: "run step",
+        short: "run",
         command: Command::RunStep,
         scope: Scope::In(Pane::Timeline),
         in_footer: true,
@@ -87,7 +92,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Char('g')],
         label: "g",
-        what: "go/no-go", short: "go/no-go",
+        what: "go/no-go",
+        short: "go/no-go",
         command: Command::Gate,
         scope: Scope::In(Pane::Timeline),
         in_footer: true,
@@ -95,7 +101,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Char('x')],
         label: "x",
-        what: "cancel run", short: "cancel run",
+        what: "cancel run",
+        short: "cancel run",
         command: Command::CancelRun,
         scope: Scope::In(Pane::Timeline),
         in_footer: false,
@@ -103,7 +110,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Char(' ')],
         label: "Space",
-        what: "tick item", short: "tick",
+        what: "tick item",
+        short: "tick",
         command: Command::TickCheck,
         scope: Scope::In(Pane::Checklist),
         in_footer: true,
@@ -111,7 +119,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Char('a')],
         label: "a",
-        what: "ack alert", short: "ack",
+        what: "ack alert",
+        short: "ack",
         command: Command::Ack,
         scope: Scope::Everywhere,
         in_footer: true,
@@ -119,7 +128,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::PageUp],
         label: "PgUp",
-        what: "scroll output up", short: "scroll output up",
+        what: "scroll output up",
+        short: "scroll output up",
         command: Command::PageUp,
         scope: Scope::Everywhere,
         in_footer: false,
@@ -127,7 +137,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::PageDown],
         label: "PgDn",
-        what: "scroll output down", short: "scroll output down",
+        what: "scroll output down",
+        short: "scroll output down",
         command: Command::PageDown,
         scope: Scope::Everywhere,
         in_footer: false,
@@ -135,7 +146,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Char('R')],
         label: "R",
-        what: "rollback", short: "rollback",
+        what: "rollback",
+        short: "rollback",
         command: Command::Rollback,
         scope: Scope::Everywhere,
         in_footer: true,
@@ -143,7 +155,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Char('?')],
         label: "?",
-        what: "help", short: "help",
+        what: "help",
+        short: "help",
         command: Command::Help,
         scope: Scope::Everywhere,
         in_footer: true,
@@ -151,7 +164,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Char('q')],
         label: "q",
-        what: "quit", short: "quit",
+        what: "quit",
+        short: "quit",
         command: Command::Quit,
         scope: Scope::Everywhere,
         in_footer: true,

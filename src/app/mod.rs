@@ -353,9 +353,14 @@ impl State {
     /// A checklist item is done when ticked by hand, or while its rule expression holds.
     pub fn check_done(&self, i: usize) -> bool {
         self.checks.get(i).is_some_and(Option::is_some)
-            || self.runbook.checks().nth(i).and_then(|(_, c)| c.auto.as_ref()).is_some_and(|e| {
-                crate::monitor::rules::eval(e, self) == crate::monitor::rules::Truth::True
-            })
+            || self
+                .runbook
+                .checks()
+                .nth(i)
+                .and_then(|(_, c)| c.auto.as_ref())
+                .is_some_and(|e| {
+                    crate::monitor::rules::eval(e, self) == crate::monitor::rules::Truth::True
+                })
     }
 
     /// A KPI's value if it is fresh: no sample, a failing poll or a stale sample is no data.

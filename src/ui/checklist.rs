@@ -11,7 +11,9 @@ use crate::app::{Pane, State};
 use crate::monitor::rules::{Truth, eval};
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
-    let ticked = (0..state.checks.len()).filter(|i| state.check_done(*i)).count();
+    let ticked = (0..state.checks.len())
+        .filter(|i| state.check_done(*i))
+        .count();
     let block = pane_block(
         state,
         Pane::Checklist,

@@ -135,7 +135,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
 
 /// `0.4ms`, `12ms`, `1.2s`.
 fn format_latency(l: chrono::TimeDelta) -> String {
-    let ms = l.num_microseconds().map_or(f64::MAX, |us| us as f64 / 1000.0);
+    let ms = l
+        .num_microseconds()
+        .map_or(f64::MAX, |us| us as f64 / 1000.0);
     if ms < 10.0 {
         format!("{ms:.1}ms")
     } else if ms < 1000.0 {

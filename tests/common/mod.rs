@@ -17,7 +17,9 @@ pub fn demo_runbook() -> Arc<Runbook> {
 }
 
 pub fn start() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-02-08T01:59:00Z").unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-02-08T01:59:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 /// The demo runbook's console state, with a fixed directory so snapshots are the same on
@@ -37,12 +39,20 @@ pub fn key(state: &mut State, code: KeyCode) -> Vec<Effect> {
 }
 
 pub fn typed(state: &mut State, text: &str) -> Vec<Effect> {
-    text.chars().flat_map(|c| key(state, KeyCode::Char(c))).collect()
+    text.chars()
+        .flat_map(|c| key(state, KeyCode::Char(c)))
+        .collect()
 }
 
 pub fn kpi(state: &mut State, id: &str, v: f64) -> Vec<Effect> {
     let i = state.runbook.kpi_index(id).unwrap();
-    update(state, Action::KpiSample { kpi: i, result: Ok(v) })
+    update(
+        state,
+        Action::KpiSample {
+            kpi: i,
+            result: Ok(v),
+        },
+    )
 }
 
 /// Index of a step by id in the flattened timeline.

@@ -1,0 +1,280 @@
+//! `update` without a terminal: confirmations, the typed phrase, double presses, gates, alerts.
+
+mod common;
+
+use common::*;
+use crossterm::event::KeyCode;
+use warroom::app::{Action, Effect, Modal, RunStatus, Target, update};
+use warroom::monitor::rules::RulePhase;
+
+fn runs(fx: &[Effect]) -> Vec<Target> {
+    fx.iter()
+        .filter_map(|e| {
+            if let Effect::Run { target, .. } = e {
+                Some(*target)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// Approves the demo's gate so canary steps may run.
+fn approve_gate(s: &mut warroom::app::State) {
+    s.selected = step(s, "canary-10");
+    key(s, KeyCode::Char('g'));
+    key(s, KeyCode::Char('G'));
+    key(s, KeyCode::Char('G'));
+    assert!(s.gates[0].is_go());
+    assert!(
+        s.modal.is_none(),
+        "the gate modal closes after the last vote"
+    );
+}
+
+#[test]
+fn yes_no_confirmation_runs_only_on_y() {
+    let mut s = demo_state();
+    approve_gate(&mut s);
+    let i = step(&s, "canary-10");
+    s.selected = i;
+    assert!(
+        runs(&key(&mut s, KeyCode::Enter)).is_empty(),
+        "Enter only asks"
+    );
+    assert!(matches!(s.modal, Some(Modal::Confirm { .. })));
+    // Enter again, or any other key, does not confirm.
+    for k in [
+        KeyCode::Enter,
+        KeyCode::Char(' '),
+        KeyCode::Char('t'),
+        KeyCode::Char('R'),
+    ] {
+        assert!(runs(&key(&mut s, k)).is_empty());
+        assert!(matches!(s.modal, Some(Modal::Confirm { .. })));
+    }
+    let fx = key(&mut s, KeyCode::Char('y'));
+    assert_eq!(runs(&fx), vec![Target::Step(i)]);
+    assert_eq!(s.steps[i].status, RunStatus::Starting);
+    match &fx[0] {
+        Effect::Run { command, env, .. } => {
+            assert_eq!(command.display(), "../assets/demo/shift-traffic.sh 10");
+            assert!(env.contains(&("WARROOM_STEP".into(), "canary-10".into())));
+            assert!(env.contains(&("WARROOM_PHASE".into(), "canary".into())));
+            assert!(env.contains(&("SERVICE".into(), "checkout".into())));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn cancel_with_n_or_esc_runs_nothing() {
+    for cancel in [KeyCode::Char('n'), KeyCode::Esc] {
+        let mut s = demo_state();
+        approve_gate(&mut s);
+        s.selected = step(&s, "canary-10");
+        key(&mut s, KeyCode::Enter);
+        assert!(runs(&key(&mut s, cancel)).is_empty());
+        assert!(s.modal.is_none());
+        assert_eq!(s.steps[s.selected].status, RunStatus::Waiting);
+    }
+}
+
+#[test]
+fn double_press_starts_one_run() {
+    let mut s = demo_state();
+    let i = step(&s, "verify-health");
+    s.selected = i;
+    // verify-health needs no confirmation: Enter runs it at once.
+    let first = key(&mut s, KeyCode::Enter);
+    let second = key(&mut s, KeyCode::Enter);
+    assert_eq!(runs(&first), vec![Target::Step(i)]);
+    assert!(runs(&second).is_empty());
+    assert!(s.notice.as_ref().unwrap().0.contains("already running"));
+    // Still busy once it has really started.
+    update(
+        &mut s,
+        Action::RunStarted {
+            target: Target::Step(i),
+            log: "x".into(),
+        },
+    );
+    assert!(runs(&key(&mut s, KeyCode::Enter)).is_empty());
+}
+
+#[test]
+fn typed_phrase_wrong_then_right() {
+    let mut s = demo_state();
+    approve_gate(&mut s);
+    let i = step(&s, "incident");
+    s.selected = i;
+    key(&mut s, KeyCode::Enter);
+    assert!(matches!(s.modal, Some(Modal::Phrase { .. })));
+    // y does not confirm a phrase; typing part of it and Enter does nothing either.
+    assert!(runs(&key(&mut s, KeyCode::Char('y'))).is_empty());
+    key(&mut s, KeyCode::Backspace);
+    typed(&mut s, "INJEC");
+    assert!(runs(&key(&mut s, KeyCode::Enter)).is_empty());
+    match &s.modal {
+        Some(Modal::Phrase { wrong, input, .. }) => {
+            assert!(wrong);
+            assert_eq!(
+                input.value(),
+                "",
+                "the field is cleared after a wrong phrase"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    typed(&mut s, "inject");
+    assert!(
+        runs(&key(&mut s, KeyCode::Enter)).is_empty(),
+        "the phrase is case-sensitive"
+    );
+    typed(&mut s, "INJECT");
+    assert_eq!(runs(&key(&mut s, KeyCode::Enter)), vec![Target::Step(i)]);
+}
+
+#[test]
+fn rollback_needs_the_phrase_and_runs_once() {
+    let mut s = demo_state();
+    key(&mut s, KeyCode::Char('R'));
+    assert!(matches!(
+        s.modal,
+        Some(Modal::Phrase {
+            target: Target::Rollback,
+            ..
+        })
+    ));
+    assert!(runs(&key(&mut s, KeyCode::Esc)).is_empty());
+    assert!(s.modal.is_none());
+    key(&mut s, KeyCode::Char('R'));
+    typed(&mut s, "ROLLBACK");
+    assert_eq!(runs(&key(&mut s, KeyCode::Enter)), vec![Target::Rollback]);
+    // A second R while it runs opens nothing.
+    key(&mut s, KeyCode::Char('R'));
+    assert!(s.modal.is_none());
+    assert!(s.notice.as_ref().unwrap().0.contains("already running"));
+    // Steps wait while the rollback runs.
+    s.selected = step(&s, "verify-health");
+    assert!(runs(&key(&mut s, KeyCode::Enter)).is_empty());
+}
+
+#[test]
+fn gated_steps_cannot_run_and_say_why() {
+    let mut s = demo_state();
+    s.selected = step(&s, "canary-25");
+    key(&mut s, KeyCode::Enter);
+    assert!(s.modal.is_none());
+    assert!(
+        s.notice
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("waits for gate go-canary")
+    );
+}
+
+#[test]
+fn no_go_blocks_and_turns_the_light_red() {
+    let mut s = demo_state();
+    s.selected = step(&s, "canary-10");
+    key(&mut s, KeyCode::Char('g'));
+    key(&mut s, KeyCode::Char('G'));
+    key(&mut s, KeyCode::Char('N'));
+    assert!(s.gates[0].is_no_go());
+    assert!(!s.gates[0].is_go());
+    assert_eq!(s.status_light(), warroom::runbook::Standing::Critical);
+    assert!(s.notice.as_ref().unwrap().0.contains("NO-GO"));
+    assert!(
+        !s.gates[0].evidence.is_empty(),
+        "the decision keeps the KPIs at that moment"
+    );
+    key(&mut s, KeyCode::Enter);
+    assert!(s.modal.is_none(), "still gated");
+}
+
+#[test]
+fn quit_asks_while_something_runs() {
+    let mut s = demo_state();
+    assert!(key(&mut s, KeyCode::Char('q')).contains(&Effect::Quit));
+    let mut s = demo_state();
+    key(&mut s, KeyCode::Enter); // verify-health starts
+    assert!(!key(&mut s, KeyCode::Char('q')).contains(&Effect::Quit));
+    assert!(matches!(s.modal, Some(Modal::Quit)));
+    assert!(!key(&mut s, KeyCode::Char('n')).contains(&Effect::Quit));
+    key(&mut s, KeyCode::Char('q'));
+    assert!(key(&mut s, KeyCode::Char('y')).contains(&Effect::Quit));
+}
+
+#[test]
+fn sustained_breach_fires_rings_once_and_resolves_with_hysteresis() {
+    let mut s = demo_state();
+    let mut bells = 0;
+    let feed = |s: &mut warroom::app::State, t: i64, v: f64| {
+        let mut fx = at(s, t);
+        fx.extend(kpi(s, "error_rate", v));
+        fx.iter().filter(|e| **e == Effect::Bell).count()
+    };
+    bells += feed(&mut s, 0, 3.0);
+    let r = 0;
+    assert!(matches!(s.rules[r].phase, RulePhase::Pending { .. }));
+    bells += feed(&mut s, 6, 3.5);
+    assert!(s.alerts.is_empty(), "not yet sustained for 10s");
+    bells += feed(&mut s, 10, 4.0);
+    assert_eq!(s.alerts.len(), 1);
+    assert!(s.rollback_proposed().is_some());
+    bells += feed(&mut s, 12, 4.0);
+    assert_eq!(bells, 1, "the bell rings once for a new critical alert");
+    // 1.5 is below the firing threshold but not below the resolve threshold (1).
+    feed(&mut s, 14, 1.5);
+    assert!(s.alerts[0].resolved.is_none());
+    feed(&mut s, 16, 0.4);
+    assert!(s.alerts[0].resolved.is_some());
+    assert!(s.rollback_proposed().is_none());
+}
+
+#[test]
+fn acknowledge_with_a_reason() {
+    let mut s = demo_state();
+    for t in (0..=10).step_by(2) {
+        at(&mut s, t);
+        kpi(&mut s, "error_rate", 9.0);
+    }
+    assert!(s.banner_alert().is_some());
+    key(&mut s, KeyCode::Char('a'));
+    typed(&mut s, "looking into it");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(
+        s.alerts[0].acked.as_ref().map(|(_, r)| r.as_str()),
+        Some("looking into it")
+    );
+    assert!(
+        s.banner_alert().is_none(),
+        "an acknowledged alert leaves the banner"
+    );
+}
+
+#[test]
+fn help_swallows_the_next_key() {
+    let mut s = demo_state();
+    key(&mut s, KeyCode::Char('?'));
+    assert!(s.help);
+    assert!(!key(&mut s, KeyCode::Char('q')).contains(&Effect::Quit));
+    assert!(!s.help);
+}
+
+#[test]
+fn space_ticks_checklist_items_with_the_time() {
+    let mut s = demo_state();
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.focus, warroom::app::Pane::Checklist);
+    at(&mut s, 5);
+    key(&mut s, KeyCode::Char(' '));
+    assert_eq!(s.checks[0], Some(start() + chrono::TimeDelta::seconds(5)));
+    key(&mut s, KeyCode::Char(' '));
+    assert_eq!(s.checks[0], None);
+}

@@ -1,0 +1,170 @@
+//! End to end: the real `warroom demo` in a pseudo-terminal, driven by keys, the screen
+//! read back through a terminal emulator.
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+struct Screen {
+    parser: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Screen {
+    fn start(args: &[&str], rows: u16, cols: u16) -> Self {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_warroom"));
+        cmd.args(args);
+        cmd.cwd(env!("CARGO_MANIFEST_DIR"));
+        cmd.env("TERM", "xterm-256color");
+        let child = pty.slave.spawn_command(cmd).unwrap();
+        drop(pty.slave);
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let sink = parser.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        let writer = pty.master.take_writer().unwrap();
+        // Keep the master alive as long as the writer; portable-pty ties them together.
+        std::mem::forget(pty.master);
+        Self {
+            parser,
+            writer,
+            child,
+        }
+    }
+
+    fn text(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    #[track_caller]
+    fn wait_for(&self, needle: &str, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let text = self.text();
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{needle}` did not appear within {secs}s; the screen:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn wait_exit(&mut self, secs: u64) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        panic!(
+            "warroom did not exit within {secs}s; the screen:\n{}",
+            self.text()
+        );
+    }
+}
+
+#[test]
+fn demo_shows_its_panes_help_and_quits() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("run");
+    let mut s = Screen::start(&["demo", "--run-dir", run_dir.to_str().unwrap()], 24, 80);
+    let screen = s.wait_for("Timeline", 30);
+    for pane in [
+        "KPIs",
+        "Output",
+        "Alerts",
+        "Checklist",
+        "Checkout v1.5.0 canary",
+        "T-00:0",
+    ] {
+        assert!(screen.contains(pane), "missing {pane}:\n{screen}");
+    }
+    // Live data arrives from the demo target: a KPI gets a value, an endpoint reads UP.
+    s.wait_for("UP", 15);
+    s.keys("?");
+    let help = s.wait_for("any key closes", 5);
+    assert!(
+        help.contains("rollback") && help.contains("tick item"),
+        "{help}"
+    );
+    s.keys("x");
+    s.wait_for("Tab pane", 5);
+    s.keys("q");
+    assert!(s.wait_exit(10), "warroom exited with an error");
+    // The terminal was restored and the record is where it was asked to be.
+    assert!(run_dir.join("warroom.log").exists());
+}
+
+#[test]
+fn demo_story_step_incident_rollback() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("run");
+    let mut s = Screen::start(&["demo", "--run-dir", run_dir.to_str().unwrap()], 40, 140);
+    s.wait_for("api-green", 30);
+    s.wait_for("UP", 15);
+    // Approve the gate, then run the 10 % canary step with y.
+    s.keys("j");
+    s.keys("g");
+    s.keys("G");
+    s.keys("G");
+    s.wait_for("GO 2/2", 5);
+    s.keys("\r");
+    s.wait_for("Run this step?", 5);
+    s.keys("y");
+    s.wait_for("Traffic split now: green 10%", 20);
+    // The test incident needs its phrase.
+    s.keys("jj\r");
+    s.wait_for("Type INJECT", 5);
+    s.keys("INJECT\r");
+    s.wait_for("fault injected into green", 20);
+    let screen = s.wait_for("ROLLBACK CRITERIA MET", 40);
+    assert!(screen.contains("error-rate-critical"), "{screen}");
+    // The rollback: a wrong phrase runs nothing, the right one does.
+    s.keys("R");
+    s.wait_for("Type ROLLBACK", 5);
+    s.keys("rollback\r");
+    s.wait_for("That was not the phrase", 5);
+    s.keys("ROLLBACK\r");
+    s.wait_for("Rollback complete: 100% blue", 20);
+    s.wait_for("ROLLED BACK", 5);
+    // With green out of traffic the error rate recovers and the alert resolves.
+    let screen = s.wait_for("RES ", 60);
+    assert!(!screen.contains("ROLLBACK CRITERIA MET"), "{screen}");
+    s.keys("q");
+    assert!(s.wait_exit(10));
+    let log = std::fs::read_dir(run_dir.join("steps")).unwrap().count();
+    assert_eq!(
+        log, 3,
+        "canary-10, incident and rollback each left a record"
+    );
+}
