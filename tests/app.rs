@@ -1,5 +1,7 @@
 //! `update` without a terminal: confirmations, the typed phrase, double presses, gates, alerts.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 mod common;
 
 use common::*;

@@ -1,5 +1,7 @@
 //! The `warroom` binary as a user runs it: `check` on good and broken runbooks.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use std::path::Path;
 use std::process::Command;
 

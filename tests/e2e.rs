@@ -1,6 +1,8 @@
 //! End to end: the real `warroom demo` in a pseudo-terminal, driven by keys, the screen
 //! read back through a terminal emulator.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -1,5 +1,7 @@
 //! The console as drawn: TestBackend snapshots at 80x24 and 160x48, and colours that matter.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 mod common;
 
 use chrono::TimeDelta;

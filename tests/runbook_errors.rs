@@ -1,5 +1,7 @@
 //! Every class of runbook error, with the line and column the operator is pointed to.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use std::path::Path;
 
 use warroom::runbook::{Diagnostic, Level, load_str};

@@ -530,9 +530,8 @@ pub fn format_value(v: f64) -> String {
         return format!("{v}");
     }
     let a = v.abs();
-    if a >= 1000.0 || a == 0.0 || (a - a.round()).abs() < 1e-9 && a >= 10.0 {
-        format!("{v:.0}")
-    } else if a >= 100.0 {
+    let whole = (a - a.round()).abs() < 1e-9;
+    if a >= 100.0 || a == 0.0 || (whole && a >= 10.0) {
         format!("{v:.0}")
     } else if a >= 10.0 {
         format!("{v:.1}")

@@ -53,7 +53,10 @@ fn parse_line(line: &str) -> Result<Sample, String> {
     })
 }
 
-fn parse_labels(mut s: &str) -> Result<(Vec<(String, String)>, &str), String> {
+type Labels = Vec<(String, String)>;
+
+/// The labels after `{`, and what follows the closing `}`.
+fn parse_labels(mut s: &str) -> Result<(Labels, &str), String> {
     let mut labels = Vec::new();
     loop {
         s = s.trim_start();

@@ -617,14 +617,15 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                 RuleAction::None
             }
         };
-        if !matches!(action, RuleAction::None) && s.rollback.is_none() {
-            if let Some(a) = &r.action {
-                d.error(
-                    Some(a.span()),
-                    format!("{key}.action"),
-                    "this rule acts on the rollback, but the runbook has no `[rollback]` section",
-                );
-            }
+        if !matches!(action, RuleAction::None)
+            && s.rollback.is_none()
+            && let Some(a) = &r.action
+        {
+            d.error(
+                Some(a.span()),
+                format!("{key}.action"),
+                "this rule acts on the rollback, but the runbook has no `[rollback]` section",
+            );
         }
         let tier = r.tier.as_ref().and_then(|t| match t.get_ref().as_str() {
             "immediate" => Some(Tier::Immediate),
@@ -868,14 +869,14 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
             .phrase
             .as_ref()
             .map_or_else(|| "ROLLBACK".to_owned(), |p| p.get_ref().clone());
-        if phrase.trim().is_empty() {
-            if let Some(p) = &r.phrase {
-                d.error(
-                    Some(p.span()),
-                    "rollback.phrase",
-                    "the rollback phrase is empty",
-                );
-            }
+        if phrase.trim().is_empty()
+            && let Some(p) = &r.phrase
+        {
+            d.error(
+                Some(p.span()),
+                "rollback.phrase",
+                "the rollback phrase is empty",
+            );
         }
         Some(Rollback {
             command: cmd?,

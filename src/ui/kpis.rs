@@ -50,7 +50,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
                     .bg(Color::Red)
                     .add_modifier(Modifier::BOLD)
             };
-            spans.push(Span::styled(format!("{b}"), style));
+            spans.push(Span::styled(b, style));
             spans.push(Span::raw(" "));
             used += b.chars().count() + 1;
         }

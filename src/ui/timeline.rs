@@ -146,21 +146,13 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
         let owner = step.owner.clone().unwrap_or_default();
         extra = format!(" {:<18} {actual} {drift:<10}", fit(&owner, 18));
     }
-    let marks = format!(
-        "{}{}",
-        if step.confirm == crate::runbook::Confirm::None {
-            ""
-        } else {
-            ""
-        },
-        if step.point_of_no_return { " ⚠" } else { "" }
-    );
+    let marks = if step.point_of_no_return { " ⚠" } else { "" };
     let head = format!("{sym} {planned:>7} ");
     let status_w = 9;
     let title_w = w.saturating_sub(
         head.chars().count() + extra.chars().count() + status_w + marks.chars().count(),
     );
-    let title = fit(&format!("{}", step.title), title_w);
+    let title = fit(&step.title, title_w);
     let mut spans = vec![
         Span::styled(format!("{sym} "), sym_style),
         Span::styled(

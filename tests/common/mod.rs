@@ -1,6 +1,6 @@
 //! Shared test helpers: the demo runbook in a console state on a fixed clock.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::path::Path;
 use std::sync::Arc;
