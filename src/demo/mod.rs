@@ -93,7 +93,7 @@ impl Sim {
             rps: total_rps * (1.0 - share),
         };
         let green = Version {
-            error_pct: (0.12 + self.noise(0.05) + fault * (24.0 + self.noise(3.0))).max(0.0),
+            error_pct: (0.12 + self.noise(0.05) + fault * (32.0 + self.noise(3.0))).max(0.0),
             p95_ms: 104.0 + self.noise(8.0) + fault * (780.0 + self.noise(60.0)),
             rps: total_rps * share,
         };
