@@ -531,7 +531,7 @@ pub fn format_value(v: f64) -> String {
     }
     let a = v.abs();
     let whole = (a - a.round()).abs() < 1e-9;
-    if a >= 100.0 || a == 0.0 || (whole && a >= 10.0) {
+    if a >= 100.0 || whole {
         format!("{v:.0}")
     } else if a >= 10.0 {
         format!("{v:.1}")

@@ -18,6 +18,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let w = inner.width as usize;
     let mut rows: Vec<Line<'_>> = Vec::new();
     let label_w = if w >= 60 { 22 } else { 12 };
+    // Tall gauges (a header line and a two-row sparkline) when every KPI fits that way.
+    let tall = w >= 60
+        && inner.height as usize
+            >= state.runbook.kpis.len() * 3 + state.runbook.endpoints.len() + 1;
 
     for (i, kpi) in state.runbook.kpis.iter().enumerate() {
         let st = &state.kpis[i];
@@ -61,15 +65,36 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         } else {
             String::new()
         };
-        let spark_w = w.saturating_sub(used + minmax.chars().count());
-        let spark = theme::sparkline(st.history.iter().copied(), spark_w);
-        spans.push(Span::styled(spark, theme::standing(standing)));
-        spans.push(Span::styled(minmax, theme::DIM));
-        let mut line = Line::from(spans);
-        if state.focus == Pane::Kpis && i == state.selected_kpi {
-            line = line.patch_style(theme::SELECTED);
+        let selected = state.focus == Pane::Kpis && i == state.selected_kpi;
+        if tall {
+            let limits = thresholds_text(kpi);
+            spans.push(Span::styled(
+                format!(
+                    "{:>width$}",
+                    format!("{limits}{minmax}"),
+                    width = w.saturating_sub(used)
+                ),
+                theme::DIM,
+            ));
+            let mut line = Line::from(spans);
+            if selected {
+                line = line.patch_style(theme::SELECTED);
+            }
+            rows.push(line);
+            for row in theme::sparkline(st.history.iter().copied(), w.saturating_sub(2), 2) {
+                rows.push(Line::styled(format!("  {row}"), theme::standing(standing)));
+            }
+        } else {
+            let spark_w = w.saturating_sub(used + minmax.chars().count());
+            let spark = theme::sparkline(st.history.iter().copied(), spark_w, 1).concat();
+            spans.push(Span::styled(spark, theme::standing(standing)));
+            spans.push(Span::styled(minmax, theme::DIM));
+            let mut line = Line::from(spans);
+            if selected {
+                line = line.patch_style(theme::SELECTED);
+            }
+            rows.push(line);
         }
-        rows.push(line);
     }
     for (i, ep) in state.runbook.endpoints.iter().enumerate() {
         let health = state.endpoint_health(i);
@@ -145,4 +170,25 @@ fn format_latency(l: chrono::TimeDelta) -> String {
     } else {
         format!("{:.1}s", ms / 1000.0)
     }
+}
+
+/// `target 0.5 · warn 1 · crit 2`, as far as the KPI has them.
+fn thresholds_text(kpi: &crate::runbook::Kpi) -> String {
+    let Some(t) = kpi.thresholds else {
+        return String::new();
+    };
+    let dir = match t.better {
+        crate::runbook::Better::Lower => "≤",
+        crate::runbook::Better::Higher => "≥",
+    };
+    [
+        ("target", t.target),
+        ("warn", t.warning),
+        ("crit", t.critical),
+    ]
+    .iter()
+    .filter_map(|(name, v)| v.map(|v| format!("{name} {}", format_value(v))))
+    .collect::<Vec<_>>()
+    .join(" · ")
+    .replacen("target ", &format!("target {dir}"), 1)
 }

@@ -51,11 +51,13 @@ pub const BANNER_INFO: Style = Style::new().fg(Color::Black).bg(Color::Yellow);
 
 const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
-/// The last `width` values as a one-line sparkline scaled to their own range.
+/// The last `width` values as a sparkline `height` rows tall (top row first), scaled to
+/// their own range.
 pub fn sparkline(
     values: impl DoubleEndedIterator<Item = f64> + ExactSizeIterator,
     width: usize,
-) -> String {
+    height: usize,
+) -> Vec<String> {
     let len = values.len();
     let tail: Vec<f64> = values.skip(len.saturating_sub(width)).collect();
     let (lo, hi) = tail
@@ -64,13 +66,29 @@ pub fn sparkline(
             (l.min(*v), h.max(*v))
         });
     let range = hi - lo;
-    tail.iter()
+    let steps = height * 8;
+    // Eighths of a cell per value: a flat series sits mid-height, so it reads as "steady".
+    let levels: Vec<usize> = tail
+        .iter()
         .map(|v| {
             if range <= f64::EPSILON || !range.is_finite() {
-                SPARKS[3]
+                steps / 2
             } else {
-                SPARKS[(((v - lo) / range) * 7.0).round().clamp(0.0, 7.0) as usize]
+                1 + (((v - lo) / range) * (steps - 1) as f64).round() as usize
             }
+        })
+        .collect();
+    (0..height)
+        .map(|row| {
+            let floor = (height - 1 - row) * 8;
+            levels
+                .iter()
+                .map(|&l| match l.saturating_sub(floor) {
+                    0 => ' ',
+                    n if n >= 8 => SPARKS[7],
+                    n => SPARKS[n - 1],
+                })
+                .collect()
         })
         .collect()
 }
