@@ -9,6 +9,7 @@ use std::sync::Arc;
 use color_eyre::eyre::{Result, WrapErr};
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::app::{self, Action, Effect, State};
@@ -64,6 +65,9 @@ async fn event_loop(
     clock: Clock,
 ) -> Result<()> {
     let mut events = EventStream::new();
+    // A killed or hung-up console still restores the terminal; runs carry on without it.
+    let mut term = signal(SignalKind::terminate()).wrap_err("listening for SIGTERM")?;
+    let mut hangup = signal(SignalKind::hangup()).wrap_err("listening for SIGHUP")?;
     terminal
         .draw(|f| ui::render(f, state))
         .wrap_err("drawing the console")?;
@@ -88,6 +92,14 @@ async fn event_loop(
                 }
             }
             () = tokio::time::sleep(clock.until_next_second()) => {}
+            _ = term.recv() => {
+                tracing::info!("SIGTERM: leaving the console");
+                return Ok(());
+            }
+            _ = hangup.recv() => {
+                tracing::info!("SIGHUP: the terminal went away");
+                return Ok(());
+            }
         }
         let mut effects = app::update(state, Action::Tick(clock.now()));
         for action in batch {

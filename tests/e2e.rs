@@ -170,3 +170,32 @@ fn demo_story_step_incident_rollback() {
         "canary-10, incident and rollback each left a record"
     );
 }
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("run");
+    let mut s = Screen::start(&["demo", "--run-dir", run_dir.to_str().unwrap()], 24, 80);
+    s.wait_for("Timeline", 30);
+    assert!(
+        s.parser.lock().unwrap().screen().alternate_screen(),
+        "the console uses the alternate screen"
+    );
+    let pid = s.child.process_id().unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    assert!(s.wait_exit(10));
+    std::thread::sleep(Duration::from_millis(200));
+    let parser = s.parser.lock().unwrap();
+    assert!(
+        !parser.screen().alternate_screen(),
+        "back on the main screen"
+    );
+    assert!(
+        !parser.screen().hide_cursor(),
+        "the cursor is visible again"
+    );
+}
