@@ -121,6 +121,15 @@ async fn event_loop(
                     tracing::info!(?target, "cancel requested");
                     exec.cancel(target);
                 }
+                Effect::Verify {
+                    step,
+                    argv,
+                    expect,
+                    timeout,
+                } => {
+                    tracing::info!(step, ?argv, "verifying");
+                    exec.verify(step, argv, expect, timeout);
+                }
                 Effect::Bell => {
                     let mut out = std::io::stdout();
                     let _ = out.write_all(b"\x07").and_then(|()| out.flush());

@@ -3,20 +3,20 @@
 
 pub mod keys;
 pub mod output;
+mod update;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use crossterm::event::KeyEvent;
 use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
 
-use crate::monitor::rules::{Facts, RulePhase, RuleState, Transition};
-use crate::runbook::{Command, Confirm, Health, RuleAction, Runbook, Severity, Standing};
-use keys::Command as Key;
+use crate::monitor::rules::{Facts, RulePhase, RuleState};
+use crate::runbook::{Command, Health, RuleAction, Runbook, Severity, Standing};
 pub use output::OutputBuffer;
+pub use update::update;
 
 /// Samples kept per KPI for the sparkline and min/max.
 pub const HISTORY: usize = 120;
@@ -89,6 +89,25 @@ pub struct Run {
     pub log: Option<PathBuf>,
     /// Lines scrolled back from the bottom of the output pane.
     pub scroll: usize,
+    /// The step's verification, once its run has succeeded.
+    pub verify: Option<Verification>,
+    /// Skipped by the operator, when.
+    pub skipped: Option<DateTime<Utc>>,
+    /// Every retry and skip, with the operator's typed reason.
+    pub reasons: Vec<(DateTime<Utc>, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verification {
+    Checking {
+        since: DateTime<Utc>,
+        /// Since when the rule expression has held.
+        held_since: Option<DateTime<Utc>>,
+        /// The verify command's result; `None` while it runs (or when there is none to run).
+        command: Option<Result<(), String>>,
+    },
+    Passed(DateTime<Utc>),
+    Failed(DateTime<Utc>, String),
 }
 
 impl Default for Run {
@@ -98,6 +117,9 @@ impl Default for Run {
             output: OutputBuffer::default(),
             log: None,
             scroll: 0,
+            verify: None,
+            skipped: None,
+            reasons: Vec::new(),
         }
     }
 }
@@ -202,6 +224,14 @@ pub enum Modal {
         alert: usize,
         input: Input,
     },
+    /// A typed reason before a failed step is retried or any step is skipped.
+    Reason {
+        step: usize,
+        retry: bool,
+        input: Input,
+    },
+    /// y/N before T0 moves to now.
+    SetT0,
     Quit,
 }
 
@@ -229,6 +259,11 @@ pub enum Action {
         target: Target,
         result: Result<(), String>,
     },
+    /// The verify command of a step has ended.
+    VerifyDone {
+        step: usize,
+        result: Result<(), String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -242,6 +277,13 @@ pub enum Effect {
     },
     Cancel {
         target: Target,
+    },
+    /// Run a step's verify command; its output must contain `expect` when given.
+    Verify {
+        step: usize,
+        argv: Vec<String>,
+        expect: Option<String>,
+        timeout: TimeDelta,
     },
     Bell,
     Quit,
@@ -270,6 +312,8 @@ pub struct State {
     pub rules: Vec<RuleState>,
     pub alerts: Vec<Alert>,
     pub gates: Vec<GateState>,
+    /// An automatic rollback counting down: the rule that asked for it, and when it runs.
+    pub auto_rollback: Option<(usize, DateTime<Utc>)>,
     /// A one-line notice for the operator, and when it was set.
     pub notice: Option<(String, DateTime<Utc>)>,
     pub quit: bool,
@@ -306,6 +350,7 @@ impl State {
                     evidence: Vec::new(),
                 })
                 .collect(),
+            auto_rollback: None,
             notice: None,
             quit: false,
             runbook,
@@ -348,6 +393,32 @@ impl State {
             .map(|((p, _), _)| p)
             .or_else(|| self.runbook.phases.first())
             .map(|p| p.title.as_str())
+    }
+
+    /// A step is done when its run succeeded and its verification (if any) passed, or
+    /// when the operator skipped it.
+    pub fn step_done(&self, i: usize) -> bool {
+        self.steps.get(i).is_some_and(|r| {
+            r.skipped.is_some()
+                || (matches!(r.status, RunStatus::Succeeded { .. })
+                    && matches!(r.verify, None | Some(Verification::Passed(_))))
+        })
+    }
+
+    /// When the last step should end: the plan, shifted by how late the run is now.
+    pub fn projected_finish(&self) -> Option<DateTime<Utc>> {
+        let (_, end) = self.runbook.span()?;
+        let planned_end = self.t0 + end;
+        let slip = self
+            .runbook
+            .steps()
+            .enumerate()
+            .find(|(i, _)| !self.step_done(*i) && !self.steps[*i].status.is_active())
+            .and_then(|(_, (_, s))| s.planned)
+            .map_or(TimeDelta::zero(), |p| {
+                (self.now - (self.t0 + p)).max(TimeDelta::zero())
+            });
+        Some(planned_end + slip)
     }
 
     /// A checklist item is done when ticked by hand, or while its rule expression holds.
@@ -537,554 +608,5 @@ pub fn format_value(v: f64) -> String {
         format!("{v:.1}")
     } else {
         format!("{v:.2}")
-    }
-}
-
-pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
-    let mut fx = Vec::new();
-    match action {
-        Action::Key(key) => {
-            if key.kind != KeyEventKind::Release {
-                on_key(state, key, &mut fx);
-            }
-        }
-        Action::Tick(now) => {
-            state.now = now;
-            evaluate_rules(state, &mut fx);
-            if let Some((_, at)) = &state.notice
-                && now - *at > TimeDelta::seconds(8)
-            {
-                state.notice = None;
-            }
-        }
-        Action::KpiSample { kpi, result } => {
-            let now = state.now;
-            if let Some(k) = state.kpis.get_mut(kpi) {
-                match result {
-                    Ok(v) => {
-                        k.last = Some(Sample { value: v, at: now });
-                        k.error = None;
-                        if k.history.len() == HISTORY {
-                            k.history.pop_front();
-                        }
-                        k.history.push_back(v);
-                    }
-                    Err(e) => k.error = Some(e),
-                }
-            }
-            evaluate_rules(state, &mut fx);
-        }
-        Action::EndpointProbe { endpoint, probe } => {
-            let now = state.now;
-            if let Some(ep) = state.endpoints.get_mut(endpoint) {
-                let changed = ep
-                    .last
-                    .as_ref()
-                    .is_none_or(|(p, _)| p.health != probe.health);
-                if changed {
-                    ep.since = Some(now);
-                }
-                ep.last = Some((probe, now));
-            }
-            evaluate_rules(state, &mut fx);
-        }
-        Action::RunStarted { target, log } => {
-            let now = state.now;
-            if let Some(run) = state.run_mut(target) {
-                run.status = RunStatus::Running { started: now };
-                run.log = Some(log);
-            }
-        }
-        Action::RunOutput { target, bytes } => {
-            if let Some(run) = state.run_mut(target) {
-                run.output.push_bytes(&bytes);
-            }
-        }
-        Action::RunFinished { target, result } => {
-            let now = state.now;
-            if let Some(run) = state.run_mut(target) {
-                run.output.finish();
-                let started = match run.status {
-                    RunStatus::Running { started } => started,
-                    _ => now,
-                };
-                run.status = match &result {
-                    Ok(()) => RunStatus::Succeeded {
-                        started,
-                        finished: now,
-                    },
-                    Err(reason) => {
-                        run.output
-                            .push_line(format!("warroom: {reason}").as_bytes());
-                        RunStatus::Failed {
-                            started,
-                            finished: now,
-                            reason: reason.clone(),
-                        }
-                    }
-                };
-            }
-            let name = run_name(state, target);
-            match (&result, target) {
-                (Ok(()), Target::Rollback) => state.notify("Rollback finished"),
-                (Ok(()), _) => state.notify(format!("{name} finished")),
-                (Err(e), _) => state.notify(format!("{name} failed: {e}")),
-            }
-        }
-    }
-    fx
-}
-
-fn run_name(state: &State, target: Target) -> String {
-    match target {
-        Target::Rollback => "Rollback".into(),
-        Target::Step(i) => state
-            .step(i)
-            .map_or_else(|| format!("step {i}"), |(_, s)| format!("Step {}", s.id)),
-    }
-}
-
-fn evaluate_rules(state: &mut State, fx: &mut Vec<Effect>) {
-    let now = state.now;
-    for i in 0..state.rules.len() {
-        let mut rs = state.rules[i].clone();
-        let rule = &state.runbook.rules[i];
-        let transition = rs.evaluate(rule, state, now);
-        state.rules[i] = rs;
-        match transition {
-            Some(Transition::Fired) => {
-                let rule = &state.runbook.rules[i];
-                let values = state.rule_values(i);
-                state.alerts.push(Alert {
-                    rule: i,
-                    severity: rule.severity,
-                    title: rule.summary.clone(),
-                    detail: if values.is_empty() {
-                        rule.source.clone()
-                    } else {
-                        values
-                    },
-                    fired: now,
-                    resolved: None,
-                    acked: None,
-                });
-                if rule.severity == Severity::Critical && state.runbook.bell {
-                    fx.push(Effect::Bell);
-                }
-                // The feed shows newest first: keep the selection on the same entry.
-                state.selected_alert = 0;
-            }
-            Some(Transition::Resolved(_)) => {
-                if let Some(a) = state
-                    .alerts
-                    .iter_mut()
-                    .rev()
-                    .find(|a| a.rule == i && a.resolved.is_none())
-                {
-                    a.resolved = Some(now);
-                }
-            }
-            Some(Transition::Pending) | None => {}
-        }
-    }
-}
-
-fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
-    if state.help {
-        // Any key closes the help; it does nothing else.
-        state.help = false;
-        return;
-    }
-    if state.modal.is_some() {
-        on_modal_key(state, key, fx);
-        return;
-    }
-    let Some(cmd) = keys::lookup(&key, state.focus) else {
-        return;
-    };
-    match cmd {
-        Key::Up => move_selection(state, -1),
-        Key::Down => move_selection(state, 1),
-        Key::NextPane | Key::PrevPane => {
-            let all = Pane::ALL;
-            let at = all.iter().position(|p| *p == state.focus).unwrap_or(0);
-            let n = all.len();
-            let next = if cmd == Key::NextPane {
-                (at + 1) % n
-            } else {
-                (at + n - 1) % n
-            };
-            state.focus = all[next];
-        }
-        Key::Help => state.help = true,
-        Key::Quit => {
-            if state.any_running() {
-                state.modal = Some(Modal::Quit);
-            } else {
-                state.quit = true;
-                fx.push(Effect::Quit);
-            }
-        }
-        Key::RunStep => request_step(state, state.selected, fx),
-        Key::Gate => request_gate(state),
-        Key::CancelRun => {
-            let target = if state.rollback.status.is_active() {
-                Target::Rollback
-            } else {
-                Target::Step(state.selected)
-            };
-            if state.run(target).is_some_and(|r| r.status.is_active()) {
-                state.modal = Some(Modal::Cancel { target });
-            } else {
-                state.notify("Nothing is running there to cancel");
-            }
-        }
-        Key::TickCheck => {
-            if let Some(slot) = state.checks.get_mut(state.selected_check) {
-                *slot = if slot.is_some() {
-                    None
-                } else {
-                    Some(state.now)
-                };
-            }
-        }
-        Key::Ack => {
-            let target = if state.focus == Pane::Alerts {
-                state
-                    .alerts_newest_first()
-                    .nth(state.selected_alert)
-                    .map(|(i, _)| i)
-            } else {
-                state
-                    .alerts_newest_first()
-                    .find(|(_, a)| a.acked.is_none())
-                    .map(|(i, _)| i)
-            };
-            match target {
-                Some(i) if state.alerts[i].acked.is_none() => {
-                    state.modal = Some(Modal::Ack {
-                        alert: i,
-                        input: Input::default(),
-                    });
-                }
-                Some(_) => state.notify("That alert is already acknowledged"),
-                None => state.notify("No alert to acknowledge"),
-            }
-        }
-        Key::Rollback => request_rollback(state),
-        Key::PageUp | Key::PageDown => {
-            let shown = state.shown;
-            if let Some(run) = state.run_mut(shown) {
-                let max = run.output.len().saturating_sub(1);
-                run.scroll = if cmd == Key::PageUp {
-                    (run.scroll + 10).min(max)
-                } else {
-                    run.scroll.saturating_sub(10)
-                };
-            }
-        }
-    }
-}
-
-fn move_selection(state: &mut State, delta: isize) {
-    let step = |cur: usize, len: usize| -> usize {
-        if len == 0 {
-            0
-        } else {
-            (cur as isize + delta).clamp(0, len as isize - 1) as usize
-        }
-    };
-    match state.focus {
-        Pane::Timeline => {
-            state.selected = step(state.selected, state.steps.len());
-            state.shown = Target::Step(state.selected);
-        }
-        Pane::Checklist => state.selected_check = step(state.selected_check, state.checks.len()),
-        Pane::Alerts => state.selected_alert = step(state.selected_alert, state.alerts.len()),
-        Pane::Kpis => state.selected_kpi = step(state.selected_kpi, state.kpis.len()),
-        Pane::Output => {
-            let shown = state.shown;
-            if let Some(run) = state.run_mut(shown) {
-                let max = run.output.len().saturating_sub(1);
-                run.scroll = (run.scroll as isize - delta).clamp(0, max as isize) as usize;
-            }
-        }
-    }
-}
-
-fn request_step(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
-    let Some((_, step)) = state.step(i) else {
-        return;
-    };
-    let (id, has_command, confirm) = (
-        step.id.clone(),
-        step.command.is_some(),
-        step.confirm.clone(),
-    );
-    if !has_command {
-        state.notify(format!("Step {id} has no command: it is done by hand"));
-        return;
-    }
-    if state.steps[i].status.is_active() {
-        state.notify(format!("Step {id} is already running"));
-        return;
-    }
-    if let Some(g) = state.blocking_gate(i) {
-        let gate = &state.runbook.gates[g];
-        state.notify(format!(
-            "Step {id} waits for gate {}: press g to record GO/NO-GO",
-            gate.id
-        ));
-        return;
-    }
-    if state.rollback.status.is_active() {
-        state.notify("The rollback is running: steps wait until it finishes");
-        return;
-    }
-    match confirm {
-        Confirm::None => start(state, Target::Step(i), fx),
-        Confirm::YesNo => {
-            state.modal = Some(Modal::Confirm {
-                target: Target::Step(i),
-            })
-        }
-        Confirm::Phrase(p) => {
-            state.modal = Some(Modal::Phrase {
-                target: Target::Step(i),
-                phrase: p,
-                input: Input::default(),
-                wrong: false,
-            });
-        }
-    }
-}
-
-fn request_rollback(state: &mut State) {
-    let Some(rb) = &state.runbook.rollback else {
-        state.notify("This runbook has no [rollback] section");
-        return;
-    };
-    if state.rollback.status.is_active() {
-        state.notify("The rollback is already running");
-        return;
-    }
-    let phrase = rb.phrase.clone();
-    state.rollback_reason = state.rollback_proposed().map(|r| {
-        let rule = &state.runbook.rules[r];
-        format!("{}: {} ({})", rule.id, rule.summary, state.rule_values(r))
-    });
-    state.modal = Some(Modal::Phrase {
-        target: Target::Rollback,
-        phrase,
-        input: Input::default(),
-        wrong: false,
-    });
-}
-
-fn request_gate(state: &mut State) {
-    let i = state.selected;
-    let gate = state
-        .step(i)
-        .and_then(|(_, s)| state.runbook.gates.iter().position(|g| g.before == s.id));
-    match gate.or_else(|| state.blocking_gate(i)) {
-        Some(g) => {
-            let approver = state.gates[g]
-                .votes
-                .iter()
-                .position(Option::is_none)
-                .unwrap_or(0);
-            state.modal = Some(Modal::Gate { gate: g, approver });
-        }
-        None => state.notify("No go/no-go gate before the selected step"),
-    }
-}
-
-/// Marks the run as starting (so a second keypress cannot start it again) and asks the
-/// executor to start it.
-fn start(state: &mut State, target: Target, fx: &mut Vec<Effect>) {
-    let rb = state.runbook.clone();
-    let (name, command, timeout, phase) = match target {
-        Target::Step(i) => {
-            let Some((phase, step)) = rb.steps().nth(i) else {
-                return;
-            };
-            let Some(cmd) = step.command.clone() else {
-                return;
-            };
-            (step.id.clone(), cmd, step.timeout, phase.id.clone())
-        }
-        Target::Rollback => {
-            let Some(r) = &rb.rollback else { return };
-            (
-                "rollback".to_owned(),
-                r.command.clone(),
-                r.timeout,
-                String::new(),
-            )
-        }
-    };
-    let Some(run) = state.run_mut(target) else {
-        return;
-    };
-    if run.status.is_active() {
-        return;
-    }
-    *run = Run {
-        status: RunStatus::Starting,
-        ..Run::default()
-    };
-    state.shown = target;
-    let mut env = vec![
-        ("WARROOM_STEP".to_owned(), name.clone()),
-        ("WARROOM_PHASE".to_owned(), phase),
-    ];
-    env.extend(rb.env.iter().cloned());
-    fx.push(Effect::Run {
-        target,
-        name,
-        command,
-        timeout,
-        env,
-    });
-}
-
-fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
-    let Some(modal) = state.modal.take() else {
-        return;
-    };
-    let esc = key.code == KeyCode::Esc;
-    state.modal = match modal {
-        Modal::Confirm { target } => match key.code {
-            KeyCode::Char('y' | 'Y') => {
-                start(state, target, fx);
-                None
-            }
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => None,
-            // Anything else, Enter included, does nothing: the answer must be explicit.
-            _ => Some(Modal::Confirm { target }),
-        },
-        Modal::Phrase {
-            target,
-            phrase,
-            mut input,
-            wrong,
-        } => {
-            if esc {
-                None
-            } else if key.code == KeyCode::Enter {
-                if input.value() == phrase {
-                    start(state, target, fx);
-                    None
-                } else {
-                    Some(Modal::Phrase {
-                        target,
-                        phrase,
-                        input: Input::default(),
-                        wrong: true,
-                    })
-                }
-            } else {
-                input.handle_event(&crossterm::event::Event::Key(key));
-                Some(Modal::Phrase {
-                    target,
-                    phrase,
-                    input,
-                    wrong,
-                })
-            }
-        }
-        Modal::Cancel { target } => match key.code {
-            KeyCode::Char('y' | 'Y') => {
-                fx.push(Effect::Cancel { target });
-                state.notify(format!("{}: cancel requested", run_name(state, target)));
-                None
-            }
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => None,
-            _ => Some(Modal::Cancel { target }),
-        },
-        Modal::Quit => match key.code {
-            KeyCode::Char('y' | 'Y') => {
-                state.quit = true;
-                fx.push(Effect::Quit);
-                None
-            }
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => None,
-            _ => Some(Modal::Quit),
-        },
-        Modal::Ack { alert, mut input } => match key.code {
-            KeyCode::Esc => None,
-            KeyCode::Enter => {
-                let now = state.now;
-                if let Some(a) = state.alerts.get_mut(alert) {
-                    a.acked = Some((now, input.value().trim().to_owned()));
-                }
-                None
-            }
-            _ => {
-                input.handle_event(&crossterm::event::Event::Key(key));
-                Some(Modal::Ack { alert, input })
-            }
-        },
-        Modal::Gate { gate, approver } => {
-            let vote = match key.code {
-                KeyCode::Char('G' | 'g') => Some(Decision::Go),
-                KeyCode::Char('N' | 'n') => Some(Decision::NoGo),
-                _ => None,
-            };
-            let n = state.gates.get(gate).map_or(0, |g| g.votes.len());
-            match (vote, key.code) {
-                (Some(v), _) => {
-                    record_vote(state, gate, approver, v);
-                    let next = state.gates[gate].votes.iter().position(Option::is_none);
-                    next.map(|a| Modal::Gate { gate, approver: a })
-                }
-                (None, KeyCode::Up | KeyCode::Char('k')) => Some(Modal::Gate {
-                    gate,
-                    approver: approver.saturating_sub(1),
-                }),
-                (None, KeyCode::Down | KeyCode::Char('j')) => Some(Modal::Gate {
-                    gate,
-                    approver: (approver + 1).min(n.saturating_sub(1)),
-                }),
-                (None, KeyCode::Esc) => None,
-                _ => Some(Modal::Gate { gate, approver }),
-            }
-        }
-    };
-}
-
-fn record_vote(state: &mut State, gate: usize, approver: usize, vote: Decision) {
-    let now = state.now;
-    let evidence: Vec<String> = (0..state.kpis.len())
-        .map(|i| {
-            let k = &state.runbook.kpis[i];
-            match state.kpi_value(i) {
-                Ok(v) => format!("{}={}{}", k.id, format_value(v), k.unit),
-                Err(e) => e,
-            }
-        })
-        .chain(
-            state
-                .alerts
-                .iter()
-                .filter(|a| a.resolved.is_none())
-                .map(|a| format!("alert: {}", a.title)),
-        )
-        .collect();
-    let g = &state.runbook.gates[gate];
-    let who = g.approvers.get(approver).cloned().unwrap_or_default();
-    let gid = g.id.clone();
-    if let Some(gs) = state.gates.get_mut(gate) {
-        if let Some(slot) = gs.votes.get_mut(approver) {
-            *slot = Some((vote.clone(), now));
-        }
-        gs.evidence = evidence;
-    }
-    match vote {
-        Decision::Go if state.gates[gate].is_go() => state.notify(format!("Gate {gid} is GO")),
-        Decision::Go => state.notify(format!("{who}: GO on {gid}")),
-        Decision::NoGo => state.notify(format!(
-            "NO-GO on {gid} by {who}: hold, or press R to roll back"
-        )),
     }
 }

@@ -134,6 +134,29 @@ impl Executor {
         }
     }
 
+    /// Runs a step's verify command in the background; answers with `VerifyDone`.
+    pub fn verify(
+        &self,
+        step: usize,
+        argv: Vec<String>,
+        expect: Option<String>,
+        timeout: chrono::TimeDelta,
+    ) {
+        let (tx, vars, cwd) = (self.tx.clone(), self.vars.clone(), self.cwd.clone());
+        let timeout = timeout.to_std().unwrap_or(Duration::from_secs(60));
+        tokio::spawn(async move {
+            let result = crate::monitor::sources::verify_command(
+                &argv,
+                expect.as_deref(),
+                timeout,
+                &vars,
+                &cwd,
+            )
+            .await;
+            let _ = tx.send(Action::VerifyDone { step, result }).await;
+        });
+    }
+
     /// Asks the supervisor to cancel: it terminates the whole process group.
     pub fn cancel(&mut self, target: Target) {
         if let Some(pid) = self.pids.get(&target) {

@@ -278,12 +278,14 @@ fn encode(s: &str) -> String {
     out
 }
 
-async fn run_command(
+/// Runs a short-lived command (a KPI source or a step's verification) in `dir` and returns
+/// what it printed; killed when it outlives `timeout`.
+pub async fn run_capture(
     argv: &[String],
     timeout: Duration,
     vars: &[(String, String)],
     dir: &Path,
-) -> Result<f64, String> {
+) -> Result<String, String> {
     let Some((program, args)) = argv.split_first() else {
         return Err("empty command".into());
     };
@@ -310,15 +312,40 @@ async fn run_command(
                 .map_or("a signal".into(), |c| c.to_string())
         ));
     }
-    let text = String::from_utf8_lossy(&out.stdout);
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+async fn run_command(
+    argv: &[String],
+    timeout: Duration,
+    vars: &[(String, String)],
+    dir: &Path,
+) -> Result<f64, String> {
+    let text = run_capture(argv, timeout, vars, dir).await?;
     let first = text.trim();
     let n: f64 = first.parse().map_err(|_| {
+        let shown: String = first.chars().take(20).collect();
         format!(
             "command printed `{}`, not a number",
-            crate::app::output::sanitize(first.chars().take(20).collect::<String>().as_bytes())
+            crate::app::output::sanitize(shown.as_bytes())
         )
     })?;
     finite(n)
+}
+
+/// A step's verify command: it must succeed, and print `expect` when given.
+pub async fn verify_command(
+    argv: &[String],
+    expect: Option<&str>,
+    timeout: Duration,
+    vars: &[(String, String)],
+    dir: &Path,
+) -> Result<(), String> {
+    let out = run_capture(argv, timeout, vars, dir).await?;
+    match expect {
+        Some(text) if !out.contains(text) => Err(format!("output does not contain `{text}`")),
+        _ => Ok(()),
+    }
 }
 
 pub async fn probe(client: &reqwest::Client, ep: &Endpoint, vars: &[(String, String)]) -> Probe {

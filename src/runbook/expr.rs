@@ -112,6 +112,17 @@ impl Expr {
         out
     }
 
+    /// The KPI ids read through `baseline(...)`.
+    pub fn baselines(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        self.walk(&mut |e| {
+            if let Self::Baseline(id) = e {
+                out.push(id.as_str());
+            }
+        });
+        out
+    }
+
     pub fn endpoints(&self) -> Vec<&str> {
         let mut out = Vec::new();
         self.walk(&mut |e| {

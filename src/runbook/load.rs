@@ -749,6 +749,15 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                     "an automatic step needs a planned time `at`",
                 );
             }
+            for k in &st.capture_baseline {
+                if !refs.kpis.contains(k.get_ref()) {
+                    d.error(
+                        Some(k.span()),
+                        format!("{key}.capture-baseline"),
+                        format!("`{}` is not a KPI id defined in a `[[kpi]]`", k.get_ref()),
+                    );
+                }
+            }
             let verify = st
                 .verify
                 .as_ref()
@@ -767,6 +776,11 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                 blocking: st.blocking.unwrap_or(true),
                 automatic: st.automatic,
                 point_of_no_return: st.point_of_no_return,
+                capture_baseline: st
+                    .capture_baseline
+                    .iter()
+                    .map(|k| k.get_ref().clone())
+                    .collect(),
                 notes: st.notes.clone(),
             });
         }

@@ -281,6 +281,8 @@ pub struct Step {
     pub blocking: bool,
     pub automatic: bool,
     pub point_of_no_return: bool,
+    /// KPI ids whose baselines are captured when the step succeeds.
+    pub capture_baseline: Vec<String>,
     pub notes: Option<String>,
 }
 

@@ -187,6 +187,9 @@ pub struct Step {
     pub automatic: bool,
     #[serde(default)]
     pub point_of_no_return: bool,
+    /// KPIs whose current values become their baselines when the step succeeds.
+    #[serde(default)]
+    pub capture_baseline: Vec<S<String>>,
     #[serde(default)]
     pub notes: Option<String>,
 }

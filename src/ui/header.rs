@@ -68,7 +68,21 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
 /// One line under the header: what most needs the operator's eyes right now.
 pub fn render_status_line(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let w = area.width as usize;
-    let line = if let Some(r) = state
+    let no_go = state
+        .gates
+        .iter()
+        .zip(&state.runbook.gates)
+        .find(|(g, _)| g.is_no_go());
+    let line = if let Some((rule, deadline)) = state.auto_rollback {
+        let left = (deadline - state.now).max(chrono::TimeDelta::zero());
+        let text = format!(
+            " AUTOMATIC ROLLBACK in {} ({}: {}) · c: cancel it",
+            format_t_offset(left).trim_start_matches("T+"),
+            state.runbook.rules[rule].id,
+            state.rule_values(rule)
+        );
+        Line::styled(fit(&text, w), theme::BANNER_CRITICAL)
+    } else if let Some(r) = state
         .rollback_proposed()
         .filter(|_| state.rollback.status == RunStatus::Waiting)
     {
@@ -99,6 +113,9 @@ pub fn render_status_line(frame: &mut Frame<'_>, area: Rect, state: &State) {
             text.push_str(" · R: roll back");
         }
         Line::styled(fit(&text, w), theme::BANNER_CRITICAL)
+    } else if let Some((_, gate)) = no_go.filter(|_| state.rollback.status == RunStatus::Waiting) {
+        let text = format!(" NO-GO on {}: hold, or R to roll back", gate.title);
+        Line::styled(fit(&text, w), theme::BANNER_CRITICAL)
     } else if let Some(a) = state.banner_alert() {
         let text = format!(" CRITICAL: {} ({}) · a: acknowledge", a.title, a.detail);
         Line::styled(fit(&text, w), theme::BANNER_CRITICAL)
@@ -122,7 +139,9 @@ fn next_step_line(state: &State, w: usize) -> Line<'static> {
         .runbook
         .steps()
         .zip(&state.steps)
-        .find(|((_, s), run)| run.status == RunStatus::Waiting && s.planned.is_some());
+        .find(|((_, s), run)| {
+            run.status == RunStatus::Waiting && run.skipped.is_none() && s.planned.is_some()
+        });
     match next {
         Some(((_, step), _)) => {
             let planned = step.planned.unwrap_or_default();
@@ -162,7 +181,12 @@ fn next_step_line(state: &State, w: usize) -> Line<'static> {
 pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let pairs: Vec<(&str, &str)> = match &state.modal {
         _ if state.help => vec![("any key", "close help")],
-        Some(Modal::Confirm { .. } | Modal::Cancel { .. } | Modal::Quit) => {
+        Some(Modal::Reason { .. }) => vec![
+            ("type the reason", ""),
+            ("Enter", "record it"),
+            ("Esc", "cancel"),
+        ],
+        Some(Modal::Confirm { .. } | Modal::Cancel { .. } | Modal::Quit | Modal::SetT0) => {
             vec![("y", "yes"), ("n/Esc", "no")]
         }
         Some(Modal::Phrase { .. }) => vec![

@@ -20,8 +20,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let label_w = if w >= 60 { 22 } else { 12 };
     // Tall gauges (a header line and a two-row sparkline) when every KPI fits that way.
     let tall = w >= 60
-        && inner.height as usize
-            >= state.runbook.kpis.len() * 3 + state.runbook.endpoints.len() + 1;
+        && inner.height as usize > state.runbook.kpis.len() * 3 + state.runbook.endpoints.len();
 
     for (i, kpi) in state.runbook.kpis.iter().enumerate() {
         let st = &state.kpis[i];

@@ -87,6 +87,31 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
                 ("n / Esc", "keep it running"),
             ]));
         }
+        Modal::Reason { step, retry, input } => {
+            title = if *retry {
+                " Retry the step "
+            } else {
+                " Skip the step "
+            }
+            .to_owned();
+            describe(&mut lines, state, Target::Step(*step));
+            lines.push(Line::raw(""));
+            lines.push(Line::raw(if *retry {
+                "Why retry it? The reason goes into the record; the step's own confirmation follows."
+            } else {
+                "Why skip it? The reason goes into the record."
+            }));
+            input_line = Some(input.value().to_owned());
+        }
+        Modal::SetT0 => {
+            title = " Set T0 ".to_owned();
+            lines.push(Line::raw(format!(
+                "Move T0 to now, {}? Planned times shift with it.",
+                state.now.format("%H:%M:%S UTC")
+            )));
+            lines.push(Line::raw(""));
+            lines.push(keys_line(&[("y", "set T0"), ("n / Esc", "keep it")]));
+        }
         Modal::Quit => {
             title = " Quit warroom? ".to_owned();
             lines.push(Line::raw("Something is still running. It keeps running"));

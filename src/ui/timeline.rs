@@ -7,19 +7,30 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{fit, pane_block, scroll_offset, theme};
-use crate::app::{Pane, RunStatus, State};
+use crate::app::{Pane, RunStatus, State, Verification};
 use crate::runbook::time::{format_duration, format_planned};
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
-    let done = state
-        .steps
-        .iter()
-        .filter(|s| matches!(s.status, RunStatus::Succeeded { .. }))
+    let done = (0..state.steps.len())
+        .filter(|i| state.step_done(*i))
         .count();
+    let eta = state.projected_finish().map_or_else(String::new, |t| {
+        let slip = state
+            .runbook
+            .span()
+            .map(|(_, end)| t - (state.t0 + end))
+            .unwrap_or_default();
+        let late = if slip >= chrono::TimeDelta::minutes(1) {
+            format!(" +{}", format_duration(slip))
+        } else {
+            String::new()
+        };
+        format!("· ETA {}{late} ", t.format("%H:%M"))
+    });
     let block = pane_block(
         state,
         Pane::Timeline,
-        format!(" {done}/{} done ", state.steps.len()),
+        format!(" {done}/{} done {eta}", state.steps.len()),
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -94,7 +105,15 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
     let overdue = run.status == RunStatus::Waiting && due.is_some_and(|d| d < state.now);
     let blocked = run.status == RunStatus::Waiting && state.blocking_gate(i).is_some();
 
+    let verify = run.verify.as_ref();
     let status = match &run.status {
+        _ if run.skipped.is_some() => "skipped".to_owned(),
+        RunStatus::Succeeded { .. } if matches!(verify, Some(Verification::Checking { .. })) => {
+            "verify…".to_owned()
+        }
+        RunStatus::Succeeded { .. } if matches!(verify, Some(Verification::Failed(..))) => {
+            "VERIFY ✗".to_owned()
+        }
         RunStatus::Waiting if overdue => format!(
             "late {}",
             format_duration(state.now - due.unwrap_or(state.now))
@@ -110,6 +129,13 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
         RunStatus::Failed { .. } => "FAILED".to_owned(),
     };
     let status_style = match &run.status {
+        _ if run.skipped.is_some() => theme::DIM,
+        RunStatus::Succeeded { .. } if matches!(verify, Some(Verification::Failed(..))) => {
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+        }
+        RunStatus::Succeeded { .. } if matches!(verify, Some(Verification::Checking { .. })) => {
+            Style::new().fg(Color::Cyan)
+        }
         RunStatus::Failed { .. } => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
         RunStatus::Waiting if overdue => {
             Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)

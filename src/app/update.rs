@@ -1,0 +1,861 @@
+//! `update`: every change of state, from keys, clock ticks, poll results and run events.
+
+use chrono::TimeDelta;
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::keys::{self, Command as Key};
+use super::*;
+use crate::monitor::rules::Transition;
+use crate::runbook::{Confirm, Severity};
+
+pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match action {
+        Action::Key(key) => {
+            if key.kind != KeyEventKind::Release {
+                on_key(state, key, &mut fx);
+            }
+        }
+        Action::Tick(now) => {
+            state.now = now;
+            evaluate_rules(state, &mut fx);
+            evaluate_verifications(state);
+            run_automatic_steps(state, &mut fx);
+            auto_rollback_countdown(state, &mut fx);
+            if let Some((_, at)) = &state.notice
+                && now - *at > TimeDelta::seconds(8)
+            {
+                state.notice = None;
+            }
+        }
+        Action::KpiSample { kpi, result } => {
+            let now = state.now;
+            if let Some(k) = state.kpis.get_mut(kpi) {
+                match result {
+                    Ok(v) => {
+                        k.last = Some(Sample { value: v, at: now });
+                        k.error = None;
+                        if k.history.len() == HISTORY {
+                            k.history.pop_front();
+                        }
+                        k.history.push_back(v);
+                    }
+                    Err(e) => k.error = Some(e),
+                }
+            }
+            evaluate_rules(state, &mut fx);
+        }
+        Action::EndpointProbe { endpoint, probe } => {
+            let now = state.now;
+            if let Some(ep) = state.endpoints.get_mut(endpoint) {
+                let changed = ep
+                    .last
+                    .as_ref()
+                    .is_none_or(|(p, _)| p.health != probe.health);
+                if changed {
+                    ep.since = Some(now);
+                }
+                ep.last = Some((probe, now));
+            }
+            evaluate_rules(state, &mut fx);
+        }
+        Action::RunStarted { target, log } => {
+            let now = state.now;
+            if let Some(run) = state.run_mut(target) {
+                run.status = RunStatus::Running { started: now };
+                run.log = Some(log);
+            }
+        }
+        Action::RunOutput { target, bytes } => {
+            if let Some(run) = state.run_mut(target) {
+                run.output.push_bytes(&bytes);
+            }
+        }
+        Action::RunFinished { target, result } => {
+            let now = state.now;
+            if let Some(run) = state.run_mut(target) {
+                run.output.finish();
+                let started = match run.status {
+                    RunStatus::Running { started } => started,
+                    _ => now,
+                };
+                run.status = match &result {
+                    Ok(()) => RunStatus::Succeeded {
+                        started,
+                        finished: now,
+                    },
+                    Err(reason) => {
+                        run.output
+                            .push_line(format!("warroom: {reason}").as_bytes());
+                        RunStatus::Failed {
+                            started,
+                            finished: now,
+                            reason: reason.clone(),
+                        }
+                    }
+                };
+            }
+            if let (Ok(()), Target::Step(i)) = (&result, target) {
+                after_success(state, i, &mut fx);
+            }
+            let name = run_name(state, target);
+            match (&result, target) {
+                (Ok(()), Target::Rollback) => state.notify("Rollback finished"),
+                (Ok(()), _) => state.notify(format!("{name} finished")),
+                (Err(e), Target::Step(_)) => {
+                    state.notify(format!("{name} failed: {e} · r: retry, s: skip"));
+                }
+                (Err(e), Target::Rollback) => state.notify(format!("{name} failed: {e}")),
+            }
+        }
+        Action::VerifyDone { step, result } => {
+            if let Some(Verification::Checking { command, .. }) =
+                state.steps.get_mut(step).and_then(|r| r.verify.as_mut())
+            {
+                *command = Some(result);
+            }
+            evaluate_verifications(state);
+        }
+    }
+    fx
+}
+
+/// A step's run succeeded: capture the baselines it names and start its verification.
+fn after_success(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
+    let rb = state.runbook.clone();
+    let Some((_, step)) = rb.steps().nth(i) else {
+        return;
+    };
+    for id in &step.capture_baseline {
+        capture_baseline(state, id);
+    }
+    let Some(v) = &step.verify else { return };
+    let now = state.now;
+    let command = if v.command.is_some() {
+        None
+    } else {
+        Some(Ok(()))
+    };
+    state.steps[i].verify = Some(Verification::Checking {
+        since: now,
+        held_since: None,
+        command,
+    });
+    if let Some(argv) = &v.command {
+        fx.push(Effect::Verify {
+            step: i,
+            argv: argv.clone(),
+            expect: v.expect_output.clone(),
+            timeout: v.timeout,
+        });
+    }
+    evaluate_verifications(state);
+}
+
+/// The KPI's current value becomes its baseline (for `baseline(kpi)` in rules).
+fn capture_baseline(state: &mut State, id: &str) -> bool {
+    let Some(k) = state.runbook.kpi_index(id) else {
+        return false;
+    };
+    match state.kpi_value(k) {
+        Ok(v) => {
+            state.kpis[k].baseline = Some(v);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// Advances every verification in progress: the endpoint must be UP, the rule must have
+/// held for its duration, the command must have passed; all within the timeout.
+fn evaluate_verifications(state: &mut State) {
+    let now = state.now;
+    let rb = state.runbook.clone();
+    for (i, (_, step)) in rb.steps().enumerate() {
+        let Some(v) = &step.verify else { continue };
+        let Some(Verification::Checking {
+            since,
+            held_since,
+            command,
+        }) = state.steps[i].verify.clone()
+        else {
+            continue;
+        };
+        let endpoint_ok = v.endpoint.as_deref().is_none_or(|ep| {
+            rb.endpoint_index(ep).and_then(|e| state.endpoint_health(e)) == Some(Health::Up)
+        });
+        let holds = v.rule.as_ref().is_none_or(|r| {
+            crate::monitor::rules::eval(r, state) == crate::monitor::rules::Truth::True
+        });
+        let held_since = if holds {
+            held_since.or(Some(now))
+        } else {
+            None
+        };
+        let rule_ok = held_since.is_some_and(|t| now - t >= v.hold_for);
+        let next = match &command {
+            Some(Err(e)) => Verification::Failed(now, format!("verify command: {e}")),
+            Some(Ok(())) if endpoint_ok && rule_ok => Verification::Passed(now),
+            _ if now - since > v.timeout => {
+                let mut missing = Vec::new();
+                if command.is_none() {
+                    missing.push("the verify command did not finish".to_owned());
+                }
+                if !endpoint_ok {
+                    missing.push(format!("{} is not UP", v.endpoint.as_deref().unwrap_or("")));
+                }
+                if !rule_ok {
+                    missing.push(format!(
+                        "`{}` did not hold",
+                        v.rule.as_ref().map(ToString::to_string).unwrap_or_default()
+                    ));
+                }
+                Verification::Failed(now, format!("verify timed out: {}", missing.join(", ")))
+            }
+            _ => Verification::Checking {
+                since,
+                held_since,
+                command,
+            },
+        };
+        match &next {
+            Verification::Passed(_) => state.notify(format!("Step {} verified", step.id)),
+            Verification::Failed(_, why) => state.notify(format!(
+                "Step {} failed verification: {why} · r: retry, s: skip",
+                step.id
+            )),
+            Verification::Checking { .. } => {}
+        }
+        if let Verification::Failed(_, why) = &next {
+            state.steps[i]
+                .output
+                .push_line(format!("warroom: {why}").as_bytes());
+        }
+        state.steps[i].verify = Some(next);
+    }
+}
+
+/// Steps the runbook marks automatic start at their planned time, without a keystroke,
+/// unless gated, or the rollback runs, or they are more than a minute overdue (a console
+/// started late must not fire off old steps; the operator decides).
+fn run_automatic_steps(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.rollback.status.is_active() {
+        return;
+    }
+    let rb = state.runbook.clone();
+    for (i, (_, step)) in rb.steps().enumerate() {
+        let Some(planned) = step.planned else {
+            continue;
+        };
+        let late = state.now - (state.t0 + planned);
+        let run = &state.steps[i];
+        if step.automatic
+            && run.status == RunStatus::Waiting
+            && run.skipped.is_none()
+            && late >= TimeDelta::zero()
+            && late < TimeDelta::minutes(1)
+            && state.blocking_gate(i).is_none()
+        {
+            state.notify(format!(
+                "Step {} started automatically at its planned time",
+                step.id
+            ));
+            start(state, Target::Step(i), fx);
+        }
+    }
+}
+
+fn auto_rollback_countdown(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some((rule, deadline)) = state.auto_rollback else {
+        return;
+    };
+    if state.now < deadline {
+        return;
+    }
+    state.auto_rollback = None;
+    if state.rollback.status.is_active() {
+        return;
+    }
+    state.rollback_reason = Some(format!(
+        "automatic, rule {}: {}",
+        state.runbook.rules[rule].id,
+        state.rule_values(rule)
+    ));
+    state.notify("Automatic rollback started");
+    start(state, Target::Rollback, fx);
+}
+
+fn run_name(state: &State, target: Target) -> String {
+    match target {
+        Target::Rollback => "Rollback".into(),
+        Target::Step(i) => state
+            .step(i)
+            .map_or_else(|| format!("step {i}"), |(_, s)| format!("Step {}", s.id)),
+    }
+}
+
+fn evaluate_rules(state: &mut State, fx: &mut Vec<Effect>) {
+    let now = state.now;
+    for i in 0..state.rules.len() {
+        let mut rs = state.rules[i].clone();
+        let rule = &state.runbook.rules[i];
+        let transition = rs.evaluate(rule, state, now);
+        state.rules[i] = rs;
+        match transition {
+            Some(Transition::Fired) => {
+                let rule = &state.runbook.rules[i];
+                let values = state.rule_values(i);
+                state.alerts.push(Alert {
+                    rule: i,
+                    severity: rule.severity,
+                    title: rule.summary.clone(),
+                    detail: if values.is_empty() {
+                        rule.source.clone()
+                    } else {
+                        values
+                    },
+                    fired: now,
+                    resolved: None,
+                    acked: None,
+                });
+                if rule.severity == Severity::Critical && state.runbook.bell {
+                    fx.push(Effect::Bell);
+                }
+                // The feed shows newest first: keep the selection on the same entry.
+                state.selected_alert = 0;
+                if let crate::runbook::RuleAction::AutoRollback { grace } =
+                    state.runbook.rules[i].action
+                    && state.auto_rollback.is_none()
+                    && state.rollback.status == RunStatus::Waiting
+                {
+                    state.auto_rollback = Some((i, now + grace));
+                }
+            }
+            Some(Transition::Resolved(_)) => {
+                if let Some(a) = state
+                    .alerts
+                    .iter_mut()
+                    .rev()
+                    .find(|a| a.rule == i && a.resolved.is_none())
+                {
+                    a.resolved = Some(now);
+                }
+            }
+            Some(Transition::Pending) | None => {}
+        }
+    }
+}
+
+fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
+    if state.help {
+        // Any key closes the help; it does nothing else.
+        state.help = false;
+        return;
+    }
+    if state.modal.is_some() {
+        on_modal_key(state, key, fx);
+        return;
+    }
+    let Some(cmd) = keys::lookup(&key, state.focus) else {
+        return;
+    };
+    match cmd {
+        Key::Up => move_selection(state, -1),
+        Key::Down => move_selection(state, 1),
+        Key::NextPane | Key::PrevPane => {
+            let all = Pane::ALL;
+            let at = all.iter().position(|p| *p == state.focus).unwrap_or(0);
+            let n = all.len();
+            let next = if cmd == Key::NextPane {
+                (at + 1) % n
+            } else {
+                (at + n - 1) % n
+            };
+            state.focus = all[next];
+        }
+        Key::Help => state.help = true,
+        Key::Quit => {
+            if state.any_running() {
+                state.modal = Some(Modal::Quit);
+            } else {
+                state.quit = true;
+                fx.push(Effect::Quit);
+            }
+        }
+        Key::RunStep => request_step(state, state.selected, fx),
+        Key::Gate => request_gate(state),
+        Key::CancelRun => {
+            let target = if state.rollback.status.is_active() {
+                Target::Rollback
+            } else {
+                Target::Step(state.selected)
+            };
+            if state.run(target).is_some_and(|r| r.status.is_active()) {
+                state.modal = Some(Modal::Cancel { target });
+            } else {
+                state.notify("Nothing is running there to cancel");
+            }
+        }
+        Key::TickCheck => {
+            if let Some(slot) = state.checks.get_mut(state.selected_check) {
+                *slot = if slot.is_some() {
+                    None
+                } else {
+                    Some(state.now)
+                };
+            }
+        }
+        Key::Ack => {
+            let target = if state.focus == Pane::Alerts {
+                state
+                    .alerts_newest_first()
+                    .nth(state.selected_alert)
+                    .map(|(i, _)| i)
+            } else {
+                state
+                    .alerts_newest_first()
+                    .find(|(_, a)| a.acked.is_none())
+                    .map(|(i, _)| i)
+            };
+            match target {
+                Some(i) if state.alerts[i].acked.is_none() => {
+                    state.modal = Some(Modal::Ack {
+                        alert: i,
+                        input: Input::default(),
+                    });
+                }
+                Some(_) => state.notify("That alert is already acknowledged"),
+                None => state.notify("No alert to acknowledge"),
+            }
+        }
+        Key::Rollback => request_rollback(state),
+        Key::Retry => {
+            let i = state.selected;
+            let failed = matches!(state.steps[i].status, RunStatus::Failed { .. })
+                || matches!(state.steps[i].verify, Some(Verification::Failed(..)));
+            if failed {
+                state.modal = Some(Modal::Reason {
+                    step: i,
+                    retry: true,
+                    input: Input::default(),
+                });
+            } else {
+                state.notify("Only a failed step can be retried");
+            }
+        }
+        Key::Skip => {
+            let i = state.selected;
+            if state.steps[i].status.is_active() {
+                state.notify("A running step cannot be skipped: cancel it first (x)");
+            } else if state.step_done(i) {
+                state.notify("That step is already done");
+            } else {
+                state.modal = Some(Modal::Reason {
+                    step: i,
+                    retry: false,
+                    input: Input::default(),
+                });
+            }
+        }
+        Key::SetT0 => state.modal = Some(Modal::SetT0),
+        Key::CancelAutoRollback => match state.auto_rollback.take() {
+            Some((rule, _)) => {
+                let id = state.runbook.rules[rule].id.clone();
+                state.notify(format!(
+                    "Automatic rollback for {id} cancelled by the operator"
+                ));
+            }
+            None => state.notify("No automatic rollback is counting down"),
+        },
+        Key::Baseline => {
+            let rb = state.runbook.clone();
+            // The KPIs rules compare with a baseline; all of them when no rule does.
+            let mut ids: Vec<String> = rb
+                .rules
+                .iter()
+                .flat_map(|r| r.expr.baselines())
+                .map(str::to_owned)
+                .collect();
+            if ids.is_empty() {
+                ids = rb.kpis.iter().map(|k| k.id.clone()).collect();
+            }
+            ids.dedup();
+            let captured: Vec<String> = ids
+                .into_iter()
+                .filter(|id| capture_baseline(state, id))
+                .collect();
+            if captured.is_empty() {
+                state.notify("No baseline captured: no KPI has a current value");
+            } else {
+                state.notify(format!("Baseline captured: {}", captured.join(", ")));
+            }
+        }
+        Key::PageUp | Key::PageDown => {
+            let shown = state.shown;
+            if let Some(run) = state.run_mut(shown) {
+                let max = run.output.len().saturating_sub(1);
+                run.scroll = if cmd == Key::PageUp {
+                    (run.scroll + 10).min(max)
+                } else {
+                    run.scroll.saturating_sub(10)
+                };
+            }
+        }
+    }
+}
+
+fn move_selection(state: &mut State, delta: isize) {
+    let step = |cur: usize, len: usize| -> usize {
+        if len == 0 {
+            0
+        } else {
+            (cur as isize + delta).clamp(0, len as isize - 1) as usize
+        }
+    };
+    match state.focus {
+        Pane::Timeline => {
+            state.selected = step(state.selected, state.steps.len());
+            state.shown = Target::Step(state.selected);
+        }
+        Pane::Checklist => state.selected_check = step(state.selected_check, state.checks.len()),
+        Pane::Alerts => state.selected_alert = step(state.selected_alert, state.alerts.len()),
+        Pane::Kpis => state.selected_kpi = step(state.selected_kpi, state.kpis.len()),
+        Pane::Output => {
+            let shown = state.shown;
+            if let Some(run) = state.run_mut(shown) {
+                let max = run.output.len().saturating_sub(1);
+                run.scroll = (run.scroll as isize - delta).clamp(0, max as isize) as usize;
+            }
+        }
+    }
+}
+
+fn request_step(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
+    let Some((_, step)) = state.step(i) else {
+        return;
+    };
+    let (id, has_command, confirm) = (
+        step.id.clone(),
+        step.command.is_some(),
+        step.confirm.clone(),
+    );
+    if !has_command {
+        state.notify(format!("Step {id} has no command: it is done by hand"));
+        return;
+    }
+    if state.steps[i].status.is_active() {
+        state.notify(format!("Step {id} is already running"));
+        return;
+    }
+    if let Some(g) = state.blocking_gate(i) {
+        let gate = &state.runbook.gates[g];
+        state.notify(format!(
+            "Step {id} waits for gate {}: press g to record GO/NO-GO",
+            gate.id
+        ));
+        return;
+    }
+    if state.rollback.status.is_active() {
+        state.notify("The rollback is running: steps wait until it finishes");
+        return;
+    }
+    match confirm {
+        Confirm::None => start(state, Target::Step(i), fx),
+        Confirm::YesNo => {
+            state.modal = Some(Modal::Confirm {
+                target: Target::Step(i),
+            })
+        }
+        Confirm::Phrase(p) => {
+            state.modal = Some(Modal::Phrase {
+                target: Target::Step(i),
+                phrase: p,
+                input: Input::default(),
+                wrong: false,
+            });
+        }
+    }
+}
+
+fn request_rollback(state: &mut State) {
+    let Some(rb) = &state.runbook.rollback else {
+        state.notify("This runbook has no [rollback] section");
+        return;
+    };
+    if state.rollback.status.is_active() {
+        state.notify("The rollback is already running");
+        return;
+    }
+    let phrase = rb.phrase.clone();
+    state.rollback_reason = state.rollback_proposed().map(|r| {
+        let rule = &state.runbook.rules[r];
+        format!("{}: {} ({})", rule.id, rule.summary, state.rule_values(r))
+    });
+    state.modal = Some(Modal::Phrase {
+        target: Target::Rollback,
+        phrase,
+        input: Input::default(),
+        wrong: false,
+    });
+}
+
+fn request_gate(state: &mut State) {
+    let i = state.selected;
+    let gate = state
+        .step(i)
+        .and_then(|(_, s)| state.runbook.gates.iter().position(|g| g.before == s.id));
+    match gate.or_else(|| state.blocking_gate(i)) {
+        Some(g) => {
+            let approver = state.gates[g]
+                .votes
+                .iter()
+                .position(Option::is_none)
+                .unwrap_or(0);
+            state.modal = Some(Modal::Gate { gate: g, approver });
+        }
+        None => state.notify("No go/no-go gate before the selected step"),
+    }
+}
+
+/// Marks the run as starting (so a second keypress cannot start it again) and asks the
+/// executor to start it.
+fn start(state: &mut State, target: Target, fx: &mut Vec<Effect>) {
+    let rb = state.runbook.clone();
+    let (name, command, timeout, phase) = match target {
+        Target::Step(i) => {
+            let Some((phase, step)) = rb.steps().nth(i) else {
+                return;
+            };
+            let Some(cmd) = step.command.clone() else {
+                return;
+            };
+            (step.id.clone(), cmd, step.timeout, phase.id.clone())
+        }
+        Target::Rollback => {
+            let Some(r) = &rb.rollback else { return };
+            (
+                "rollback".to_owned(),
+                r.command.clone(),
+                r.timeout,
+                String::new(),
+            )
+        }
+    };
+    let Some(run) = state.run_mut(target) else {
+        return;
+    };
+    if run.status.is_active() {
+        return;
+    }
+    // A fresh attempt: new output and verification, but the record of reasons stays.
+    let reasons = std::mem::take(&mut run.reasons);
+    *run = Run {
+        status: RunStatus::Starting,
+        reasons,
+        ..Run::default()
+    };
+    state.shown = target;
+    let mut env = vec![
+        ("WARROOM_STEP".to_owned(), name.clone()),
+        ("WARROOM_PHASE".to_owned(), phase),
+    ];
+    env.extend(rb.env.iter().cloned());
+    fx.push(Effect::Run {
+        target,
+        name,
+        command,
+        timeout,
+        env,
+    });
+}
+
+fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
+    let Some(modal) = state.modal.take() else {
+        return;
+    };
+    let esc = key.code == KeyCode::Esc;
+    state.modal = match modal {
+        Modal::Confirm { target } => match key.code {
+            KeyCode::Char('y' | 'Y') => {
+                start(state, target, fx);
+                None
+            }
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => None,
+            // Anything else, Enter included, does nothing: the answer must be explicit.
+            _ => Some(Modal::Confirm { target }),
+        },
+        Modal::Phrase {
+            target,
+            phrase,
+            mut input,
+            wrong,
+        } => {
+            if esc {
+                None
+            } else if key.code == KeyCode::Enter {
+                if input.value() == phrase {
+                    start(state, target, fx);
+                    None
+                } else {
+                    Some(Modal::Phrase {
+                        target,
+                        phrase,
+                        input: Input::default(),
+                        wrong: true,
+                    })
+                }
+            } else {
+                input.handle_event(&crossterm::event::Event::Key(key));
+                Some(Modal::Phrase {
+                    target,
+                    phrase,
+                    input,
+                    wrong,
+                })
+            }
+        }
+        Modal::Cancel { target } => match key.code {
+            KeyCode::Char('y' | 'Y') => {
+                fx.push(Effect::Cancel { target });
+                state.notify(format!("{}: cancel requested", run_name(state, target)));
+                None
+            }
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => None,
+            _ => Some(Modal::Cancel { target }),
+        },
+        Modal::Reason {
+            step,
+            retry,
+            mut input,
+        } => match key.code {
+            KeyCode::Esc => None,
+            KeyCode::Enter => {
+                let reason = input.value().trim().to_owned();
+                if reason.is_empty() {
+                    state.notify("A reason is required: it goes into the record");
+                    Some(Modal::Reason { step, retry, input })
+                } else {
+                    let now = state.now;
+                    let word = if retry { "retry" } else { "skip" };
+                    state.steps[step]
+                        .reasons
+                        .push((now, format!("{word}: {reason}")));
+                    if retry {
+                        // The retry still goes through the step's own confirmation.
+                        state.steps[step].status = RunStatus::Waiting;
+                        state.steps[step].verify = None;
+                        request_step(state, step, fx);
+                        state.modal.take()
+                    } else {
+                        state.steps[step].skipped = Some(now);
+                        let id = state
+                            .step(step)
+                            .map(|(_, s)| s.id.clone())
+                            .unwrap_or_default();
+                        state.notify(format!("Step {id} skipped: {reason}"));
+                        None
+                    }
+                }
+            }
+            _ => {
+                input.handle_event(&crossterm::event::Event::Key(key));
+                Some(Modal::Reason { step, retry, input })
+            }
+        },
+        Modal::SetT0 => match key.code {
+            KeyCode::Char('y' | 'Y') => {
+                state.t0 = state.now;
+                state.notify(format!("T0 set to {}", state.now.format("%H:%M:%S UTC")));
+                None
+            }
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => None,
+            _ => Some(Modal::SetT0),
+        },
+        Modal::Quit => match key.code {
+            KeyCode::Char('y' | 'Y') => {
+                state.quit = true;
+                fx.push(Effect::Quit);
+                None
+            }
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => None,
+            _ => Some(Modal::Quit),
+        },
+        Modal::Ack { alert, mut input } => match key.code {
+            KeyCode::Esc => None,
+            KeyCode::Enter => {
+                let now = state.now;
+                if let Some(a) = state.alerts.get_mut(alert) {
+                    a.acked = Some((now, input.value().trim().to_owned()));
+                }
+                None
+            }
+            _ => {
+                input.handle_event(&crossterm::event::Event::Key(key));
+                Some(Modal::Ack { alert, input })
+            }
+        },
+        Modal::Gate { gate, approver } => {
+            let vote = match key.code {
+                KeyCode::Char('G' | 'g') => Some(Decision::Go),
+                KeyCode::Char('N' | 'n') => Some(Decision::NoGo),
+                _ => None,
+            };
+            let n = state.gates.get(gate).map_or(0, |g| g.votes.len());
+            match (vote, key.code) {
+                (Some(v), _) => {
+                    record_vote(state, gate, approver, v);
+                    let next = state.gates[gate].votes.iter().position(Option::is_none);
+                    next.map(|a| Modal::Gate { gate, approver: a })
+                }
+                (None, KeyCode::Up | KeyCode::Char('k')) => Some(Modal::Gate {
+                    gate,
+                    approver: approver.saturating_sub(1),
+                }),
+                (None, KeyCode::Down | KeyCode::Char('j')) => Some(Modal::Gate {
+                    gate,
+                    approver: (approver + 1).min(n.saturating_sub(1)),
+                }),
+                (None, KeyCode::Esc) => None,
+                _ => Some(Modal::Gate { gate, approver }),
+            }
+        }
+    };
+}
+
+fn record_vote(state: &mut State, gate: usize, approver: usize, vote: Decision) {
+    let now = state.now;
+    let evidence: Vec<String> = (0..state.kpis.len())
+        .map(|i| {
+            let k = &state.runbook.kpis[i];
+            match state.kpi_value(i) {
+                Ok(v) => format!("{}={}{}", k.id, format_value(v), k.unit),
+                Err(e) => e,
+            }
+        })
+        .chain(
+            state
+                .alerts
+                .iter()
+                .filter(|a| a.resolved.is_none())
+                .map(|a| format!("alert: {}", a.title)),
+        )
+        .collect();
+    let g = &state.runbook.gates[gate];
+    let who = g.approvers.get(approver).cloned().unwrap_or_default();
+    let gid = g.id.clone();
+    if let Some(gs) = state.gates.get_mut(gate) {
+        if let Some(slot) = gs.votes.get_mut(approver) {
+            *slot = Some((vote.clone(), now));
+        }
+        gs.evidence = evidence;
+    }
+    match vote {
+        Decision::Go if state.gates[gate].is_go() => state.notify(format!("Gate {gid} is GO")),
+        Decision::Go => state.notify(format!("{who}: GO on {gid}")),
+        Decision::NoGo => state.notify(format!(
+            "NO-GO on {gid} by {who}: hold, or press R to roll back"
+        )),
+    }
+}
