@@ -20,8 +20,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Tick(now) => {
             state.now = now;
-            evaluate_rules(state, &mut fx);
-            evaluate_verifications(state);
+            reevaluate(state, &mut fx);
             run_automatic_steps(state, &mut fx);
             auto_rollback_countdown(state, &mut fx);
             if let Some((_, at)) = &state.notice
@@ -45,7 +44,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                     Err(e) => k.error = Some(e),
                 }
             }
-            evaluate_rules(state, &mut fx);
+            reevaluate(state, &mut fx);
         }
         Action::EndpointProbe { endpoint, probe } => {
             let now = state.now;
@@ -59,7 +58,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 }
                 ep.last = Some((probe, now));
             }
-            evaluate_rules(state, &mut fx);
+            reevaluate(state, &mut fx);
         }
         Action::RunStarted { target, log } => {
             let now = state.now;
@@ -294,6 +293,12 @@ fn run_name(state: &State, target: Target) -> String {
             .step(i)
             .map_or_else(|| format!("step {i}"), |(_, s)| format!("Step {}", s.id)),
     }
+}
+
+/// Whatever depends on the data: rules, then the verifications that read them.
+fn reevaluate(state: &mut State, fx: &mut Vec<Effect>) {
+    evaluate_rules(state, fx);
+    evaluate_verifications(state);
 }
 
 fn evaluate_rules(state: &mut State, fx: &mut Vec<Effect>) {
