@@ -9,8 +9,28 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
+/// What the terminal was asked to do besides drawing.
+#[derive(Default)]
+struct Events {
+    titles: Vec<String>,
+    bells: usize,
+}
+
+impl vt100::Callbacks for Events {
+    fn audible_bell(&mut self, _: &mut vt100::Screen) {
+        self.bells += 1;
+    }
+    fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
+        self.titles
+            .push(String::from_utf8_lossy(title).into_owned());
+    }
+    fn set_window_icon_name(&mut self, _: &mut vt100::Screen, name: &[u8]) {
+        self.titles.push(String::from_utf8_lossy(name).into_owned());
+    }
+}
+
 struct Screen {
-    parser: Arc<Mutex<vt100::Parser>>,
+    parser: Arc<Mutex<vt100::Parser<Events>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
 }
@@ -31,7 +51,12 @@ impl Screen {
         cmd.env("TERM", "xterm-256color");
         let child = pty.slave.spawn_command(cmd).unwrap();
         drop(pty.slave);
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let parser = Arc::new(Mutex::new(vt100::Parser::new_with_callbacks(
+            rows,
+            cols,
+            0,
+            Events::default(),
+        )));
         let mut reader = pty.master.try_clone_reader().unwrap();
         let sink = parser.clone();
         std::thread::spawn(move || {
@@ -198,4 +223,54 @@ fn sigterm_restores_the_terminal() {
         !parser.screen().hide_cursor(),
         "the cursor is visible again"
     );
+}
+
+#[test]
+fn script_output_cannot_clear_the_screen_retitle_or_ring() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile.toml");
+    let run_dir = dir.path().join("run");
+    let mut s = Screen::start(
+        &[
+            "run",
+            runbook.to_str().unwrap(),
+            "--run-dir",
+            run_dir.to_str().unwrap(),
+        ],
+        24,
+        80,
+    );
+    s.wait_for("Print escape sequences", 30);
+    s.keys("\r");
+    let screen = s.wait_for("after-escapes", 15);
+    for pane in ["Timeline", "KPIs", "Alerts", "Checklist", "Tab pane"] {
+        assert!(screen.contains(pane), "{pane} was wiped:\n{screen}");
+    }
+    let moved = screen.lines().find(|l| l.contains("XX-moved")).unwrap();
+    assert!(
+        moved.starts_with("│XX-moved"),
+        "the cursor move did not take effect: `{moved}`"
+    );
+    // Invalid UTF-8 arrives as replacement characters, in its own line of the pane.
+    let bad = screen.lines().find(|l| l.contains("bytes")).unwrap();
+    assert!(
+        bad.starts_with("│bad ") && bad.contains(" bytes"),
+        "`{bad}`"
+    );
+    {
+        let parser = s.parser.lock().unwrap();
+        let events = parser.callbacks();
+        assert!(
+            events.titles.iter().all(|t| !t.contains("pwned")),
+            "{:?}",
+            events.titles
+        );
+        assert_eq!(events.bells, 0);
+    }
+    // The log keeps the bytes exactly as the script wrote them.
+    let log = std::fs::read(run_dir.join("steps/evil.1/output.log")).unwrap();
+    assert!(log.windows(7).any(|w| w == b"\x1b]0;pwn"));
+    s.keys("q");
+    assert!(s.wait_exit(10));
 }

@@ -129,6 +129,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             Span::styled(format!(" {detail}"), theme::DIM),
         ]));
     }
+    if rows.is_empty() {
+        rows.push(Line::styled(
+            "No KPIs or endpoints in this runbook.",
+            theme::DIM,
+        ));
+    }
     // The selected KPI's error, where the operator is looking for it.
     if state.focus == Pane::Kpis
         && let Some(err) = state
