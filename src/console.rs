@@ -32,6 +32,15 @@ pub struct Options {
 /// Actions queued between the I/O tasks and the loop; senders wait when it is full, so a
 /// flood of output slows its reader, never the console.
 const QUEUE: usize = 1024;
+/// Output bytes folded into one redraw at most.
+const BATCH_BYTES: usize = 2 * 1024 * 1024;
+
+fn output_len(action: &Action) -> usize {
+    match action {
+        Action::RunOutput { bytes, .. } => bytes.len(),
+        _ => 0,
+    }
+}
 
 pub async fn run(opts: Options) -> Result<()> {
     let (tx, mut rx) = mpsc::channel(QUEUE);
@@ -74,6 +83,8 @@ async fn event_loop(
     loop {
         let mut batch = Vec::new();
         tokio::select! {
+            // Keys first: the operator is never queued behind a flood of output.
+            biased;
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(key))) => batch.push(Action::Key(key)),
                 Some(Ok(Event::Resize(..))) => {}
@@ -82,11 +93,16 @@ async fn event_loop(
                 None => return Ok(()),
             },
             Some(action) = rx.recv() => {
+                // Merge whatever else is already queued into this one redraw, up to a bound
+                // on the work, so the screen and the keys keep their pace during a flood.
+                let mut bytes = output_len(&action);
                 batch.push(action);
-                // Merge whatever else is already queued into this one redraw.
-                while batch.len() < 256 {
+                while batch.len() < 256 && bytes < BATCH_BYTES {
                     match rx.try_recv() {
-                        Ok(a) => batch.push(a),
+                        Ok(a) => {
+                            bytes += output_len(&a);
+                            batch.push(a);
+                        }
                         Err(_) => break,
                     }
                 }

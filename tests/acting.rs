@@ -74,8 +74,16 @@ duration = "5m"
 title = "Last"
 run = ["true"]
 
+[[phase.step]]
+id = "migrate"
+title = "Irreversible migration"
+run = ["true"]
+point-of-no-return = true
+confirm = "none"
+
 [rollback]
 run = ["true"]
+roll-forward = "Fix forward: deploy v1.5.1 with the hotfix"
 "#;
 
 fn state() -> State {
@@ -372,4 +380,29 @@ fn the_operator_can_cancel_the_automatic_rollback() {
     assert!(s.auto_rollback.is_none());
     let fx = breach(&mut s, 8, 60);
     assert!(!fx.iter().any(|e| matches!(e, Effect::Run { .. })));
+}
+
+#[test]
+fn after_the_point_of_no_return_the_rollback_modal_warns() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let mut s = state();
+    let draw = |s: &State| {
+        let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        t.draw(|f| warroom::ui::render(f, s)).unwrap();
+        format!("{}", t.backend())
+    };
+    key(&mut s, KeyCode::Char('R'));
+    assert!(!draw(&s).contains("point of no return"));
+    key(&mut s, KeyCode::Esc);
+    s.selected = 4;
+    key(&mut s, KeyCode::Enter);
+    succeed(&mut s, 4);
+    key(&mut s, KeyCode::Char('R'));
+    let screen = draw(&s);
+    assert!(
+        screen.contains("Step migrate was the point of no return"),
+        "{screen}"
+    );
+    assert!(screen.contains("Fix forward: deploy v1.5.1"), "{screen}");
 }

@@ -26,7 +26,9 @@ fn approve_gate(s: &mut warroom::app::State) {
     s.selected = step(s, "canary-10");
     key(s, KeyCode::Char('g'));
     key(s, KeyCode::Char('G'));
+    key(s, KeyCode::Enter);
     key(s, KeyCode::Char('G'));
+    key(s, KeyCode::Enter);
     assert!(s.gates[0].is_go());
     assert!(
         s.modal.is_none(),
@@ -183,13 +185,25 @@ fn no_go_blocks_and_turns_the_light_red() {
     s.selected = step(&s, "canary-10");
     key(&mut s, KeyCode::Char('g'));
     key(&mut s, KeyCode::Char('G'));
+    typed(&mut s, "metrics look fine");
+    key(&mut s, KeyCode::Enter);
     key(&mut s, KeyCode::Char('N'));
+    // Esc in the note goes back to the choice; nothing is recorded yet.
+    key(&mut s, KeyCode::Esc);
+    assert!(s.gates[0].votes[1].is_none());
+    key(&mut s, KeyCode::Char('N'));
+    typed(&mut s, "DB replica lag");
+    key(&mut s, KeyCode::Enter);
     assert!(s.gates[0].is_no_go());
+    let go = s.gates[0].votes[0].as_ref().unwrap();
+    assert_eq!(go.note, "metrics look fine");
+    let no = s.gates[0].votes[1].as_ref().unwrap();
+    assert_eq!(no.note, "DB replica lag");
     assert!(!s.gates[0].is_go());
     assert_eq!(s.status_light(), warroom::runbook::Standing::Critical);
     assert!(s.notice.as_ref().unwrap().0.contains("NO-GO"));
     assert!(
-        !s.gates[0].evidence.is_empty(),
+        no.evidence.iter().any(|e| e.starts_with("error_rate")),
         "the decision keeps the KPIs at that moment"
     );
     key(&mut s, KeyCode::Enter);

@@ -163,7 +163,9 @@ fn demo_story_step_incident_rollback() {
     s.keys("j");
     s.keys("g");
     s.keys("G");
+    s.keys("\r");
     s.keys("G");
+    s.keys("checked the dashboards\r");
     s.wait_for("GO 2/2", 5);
     s.keys("\r");
     s.wait_for("Run this step?", 5);
@@ -273,4 +275,40 @@ fn script_output_cannot_clear_the_screen_retitle_or_ring() {
     assert!(log.windows(7).any(|w| w == b"\x1b]0;pwn"));
     s.keys("q");
     assert!(s.wait_exit(10));
+}
+
+#[test]
+fn a_flood_keeps_the_console_responsive_and_a_double_enter_runs_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flood.toml");
+    let run_dir = dir.path().join("run");
+    let mut s = Screen::start(
+        &[
+            "run",
+            runbook.to_str().unwrap(),
+            "--run-dir",
+            run_dir.to_str().unwrap(),
+        ],
+        24,
+        80,
+    );
+    s.wait_for("Print a million lines", 30);
+    // Two Enters in one write: the second finds the step already starting.
+    s.keys("\r\r");
+    s.wait_for("running", 10);
+    // While the flood pours in, keys still answer promptly.
+    let asked = Instant::now();
+    s.keys("?");
+    s.wait_for("any key closes", 5);
+    let answered = asked.elapsed();
+    s.keys("x");
+    s.wait_for("flood-finished", 120);
+    let steps: Vec<_> = std::fs::read_dir(run_dir.join("steps")).unwrap().collect();
+    assert_eq!(steps.len(), 1, "one run despite two Enters");
+    let log = std::fs::read_to_string(run_dir.join("steps/flood.1/output.log")).unwrap();
+    assert_eq!(log.lines().count(), 1_000_001, "the log is complete");
+    s.keys("q");
+    assert!(s.wait_exit(10));
+    eprintln!("help answered in {answered:?} during the flood");
 }

@@ -51,6 +51,7 @@ fn running_state() -> State {
     key(&mut s, KeyCode::Char('j'));
     key(&mut s, KeyCode::Char('g'));
     key(&mut s, KeyCode::Char('G'));
+    key(&mut s, KeyCode::Enter);
     key(&mut s, KeyCode::Esc);
     let series = [
         ("error_rate", [0.2, 0.25, 0.18, 0.22, 0.19]),

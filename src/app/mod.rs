@@ -178,25 +178,40 @@ pub enum Decision {
     NoGo,
 }
 
-#[derive(Debug, Clone)]
-pub struct GateState {
-    /// One entry per approver, in the runbook's order.
-    pub votes: Vec<Option<(Decision, DateTime<Utc>)>>,
-    /// The KPIs and alerts when the last vote was recorded.
+/// One approver's decision, with the evidence on screen when it was recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vote {
+    pub decision: Decision,
+    pub at: DateTime<Utc>,
+    pub note: String,
+    /// The KPIs and open alerts at that moment.
     pub evidence: Vec<String>,
 }
 
+#[derive(Debug, Clone)]
+pub struct GateState {
+    /// One entry per approver, in the runbook's order.
+    pub votes: Vec<Option<Vote>>,
+}
+
 impl GateState {
-    pub fn is_go(&self) -> bool {
+    pub fn go_count(&self) -> usize {
         self.votes
             .iter()
-            .all(|v| matches!(v, Some((Decision::Go, _))))
+            .flatten()
+            .filter(|v| v.decision == Decision::Go)
+            .count()
+    }
+
+    pub fn is_go(&self) -> bool {
+        self.go_count() == self.votes.len()
     }
 
     pub fn is_no_go(&self) -> bool {
         self.votes
             .iter()
-            .any(|v| matches!(v, Some((Decision::NoGo, _))))
+            .flatten()
+            .any(|v| v.decision == Decision::NoGo)
     }
 }
 
@@ -216,9 +231,11 @@ pub enum Modal {
     Cancel {
         target: Target,
     },
+    /// Go/no-go: choose an approver and their decision, then an optional note.
     Gate {
         gate: usize,
         approver: usize,
+        note: Option<(Decision, Input)>,
     },
     Ack {
         alert: usize,
@@ -347,7 +364,6 @@ impl State {
                 .iter()
                 .map(|g| GateState {
                     votes: vec![None; g.approvers.len()],
-                    evidence: Vec::new(),
                 })
                 .collect(),
             auto_rollback: None,

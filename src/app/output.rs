@@ -19,11 +19,33 @@ pub struct OutputBuffer {
 
 impl OutputBuffer {
     pub fn push_bytes(&mut self, bytes: &[u8]) {
-        self.partial.extend_from_slice(bytes);
-        while let Some(nl) = self.partial.iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = self.partial.drain(..=nl).collect();
-            self.push_line(&line[..line.len() - 1]);
+        let newlines = bytes.iter().filter(|b| **b == b'\n').count();
+        let mut bytes = bytes;
+        // Lines that would scroll out of the ring within this chunk are never drawn: count
+        // them as dropped instead of cleaning them (a flood costs a scan, not a parse).
+        if newlines > MAX_LINES {
+            let skip = newlines - MAX_LINES;
+            let mut seen = 0;
+            let cut = bytes
+                .iter()
+                .position(|b| {
+                    seen += usize::from(*b == b'\n');
+                    seen == skip
+                })
+                .map_or(0, |p| p + 1);
+            bytes = &bytes[cut..];
+            self.partial.clear();
+            self.dropped += (skip + self.lines.len()) as u64;
+            self.lines.clear();
         }
+        self.partial.extend_from_slice(bytes);
+        let mut start = 0;
+        while let Some(nl) = self.partial[start..].iter().position(|b| *b == b'\n') {
+            let line = self.partial[start..start + nl].to_vec();
+            self.push_line(&line);
+            start += nl + 1;
+        }
+        self.partial.drain(..start);
         // A line with no newline yet may grow without bound: flush it in pieces.
         if self.partial.len() > MAX_LINE_CHARS * 4 {
             let line = std::mem::take(&mut self.partial);
@@ -145,6 +167,27 @@ mod tests {
         assert_eq!(sanitize(b"bad \xff utf8"), "bad \u{fffd} utf8");
         assert_eq!(sanitize(b"a\tb"), "a       b");
         assert_eq!(sanitize("c1 \u{9b}2Jcsi".as_bytes()), "c1 csi");
+    }
+
+    #[test]
+    fn a_huge_chunk_keeps_only_its_tail_and_counts_the_rest() {
+        let mut b = OutputBuffer::default();
+        b.push_bytes(b"head-partial-");
+        let mut chunk = Vec::new();
+        for i in 0..MAX_LINES * 3 {
+            chunk.extend_from_slice(format!("line {i}\n").as_bytes());
+        }
+        chunk.extend_from_slice(b"tail-");
+        b.push_bytes(&chunk);
+        b.push_bytes(b"end\n");
+        assert_eq!(b.len(), MAX_LINES);
+        assert_eq!(
+            b.lines().front().map(String::as_str),
+            Some(format!("line {}", MAX_LINES * 2 + 1).as_str())
+        );
+        assert_eq!(b.lines().back().map(String::as_str), Some("tail-end"));
+        // Every line is accounted for: shown or dropped.
+        assert_eq!(b.dropped as usize + b.len(), MAX_LINES * 3 + 1);
     }
 
     #[test]

@@ -618,7 +618,11 @@ fn request_gate(state: &mut State) {
                 .iter()
                 .position(Option::is_none)
                 .unwrap_or(0);
-            state.modal = Some(Modal::Gate { gate: g, approver });
+            state.modal = Some(Modal::Gate {
+                gate: g,
+                approver,
+                note: None,
+            });
         }
         None => state.notify("No go/no-go gate before the selected step"),
     }
@@ -801,35 +805,69 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                 Some(Modal::Ack { alert, input })
             }
         },
-        Modal::Gate { gate, approver } => {
-            let vote = match key.code {
-                KeyCode::Char('G' | 'g') => Some(Decision::Go),
-                KeyCode::Char('N' | 'n') => Some(Decision::NoGo),
-                _ => None,
-            };
+        Modal::Gate {
+            gate,
+            approver,
+            note: Some((decision, mut input)),
+        } => match key.code {
+            KeyCode::Esc => Some(Modal::Gate {
+                gate,
+                approver,
+                note: None,
+            }),
+            KeyCode::Enter => {
+                let text = input.value().trim().to_owned();
+                record_vote(state, gate, approver, decision, text);
+                let next = state.gates[gate].votes.iter().position(Option::is_none);
+                next.map(|a| Modal::Gate {
+                    gate,
+                    approver: a,
+                    note: None,
+                })
+            }
+            _ => {
+                input.handle_event(&crossterm::event::Event::Key(key));
+                Some(Modal::Gate {
+                    gate,
+                    approver,
+                    note: Some((decision, input)),
+                })
+            }
+        },
+        Modal::Gate {
+            gate,
+            approver,
+            note: None,
+        } => {
             let n = state.gates.get(gate).map_or(0, |g| g.votes.len());
-            match (vote, key.code) {
-                (Some(v), _) => {
-                    record_vote(state, gate, approver, v);
-                    let next = state.gates[gate].votes.iter().position(Option::is_none);
-                    next.map(|a| Modal::Gate { gate, approver: a })
-                }
-                (None, KeyCode::Up | KeyCode::Char('k')) => Some(Modal::Gate {
+            let approver = match key.code {
+                KeyCode::Up | KeyCode::Char('k') => approver.saturating_sub(1),
+                KeyCode::Down | KeyCode::Char('j') => (approver + 1).min(n.saturating_sub(1)),
+                _ => approver,
+            };
+            match key.code {
+                KeyCode::Char('G' | 'g') => Some(Modal::Gate {
                     gate,
-                    approver: approver.saturating_sub(1),
+                    approver,
+                    note: Some((Decision::Go, Input::default())),
                 }),
-                (None, KeyCode::Down | KeyCode::Char('j')) => Some(Modal::Gate {
+                KeyCode::Char('N' | 'n') => Some(Modal::Gate {
                     gate,
-                    approver: (approver + 1).min(n.saturating_sub(1)),
+                    approver,
+                    note: Some((Decision::NoGo, Input::default())),
                 }),
-                (None, KeyCode::Esc) => None,
-                _ => Some(Modal::Gate { gate, approver }),
+                KeyCode::Esc => None,
+                _ => Some(Modal::Gate {
+                    gate,
+                    approver,
+                    note: None,
+                }),
             }
         }
     };
 }
 
-fn record_vote(state: &mut State, gate: usize, approver: usize, vote: Decision) {
+fn record_vote(state: &mut State, gate: usize, approver: usize, decision: Decision, note: String) {
     let now = state.now;
     let evidence: Vec<String> = (0..state.kpis.len())
         .map(|i| {
@@ -850,12 +888,19 @@ fn record_vote(state: &mut State, gate: usize, approver: usize, vote: Decision) 
     let g = &state.runbook.gates[gate];
     let who = g.approvers.get(approver).cloned().unwrap_or_default();
     let gid = g.id.clone();
-    if let Some(gs) = state.gates.get_mut(gate) {
-        if let Some(slot) = gs.votes.get_mut(approver) {
-            *slot = Some((vote.clone(), now));
-        }
-        gs.evidence = evidence;
+    if let Some(slot) = state
+        .gates
+        .get_mut(gate)
+        .and_then(|gs| gs.votes.get_mut(approver))
+    {
+        *slot = Some(Vote {
+            decision: decision.clone(),
+            at: now,
+            note,
+            evidence,
+        });
     }
+    let vote = decision;
     match vote {
         Decision::Go if state.gates[gate].is_go() => state.notify(format!("Gate {gid} is GO")),
         Decision::Go => state.notify(format!("{who}: GO on {gid}")),

@@ -199,6 +199,11 @@ pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
             ("Enter", "acknowledge"),
             ("Esc", "cancel"),
         ],
+        Some(Modal::Gate { note: Some(_), .. }) => vec![
+            ("type a note", "(optional)"),
+            ("Enter", "record"),
+            ("Esc", "back"),
+        ],
         Some(Modal::Gate { .. }) => vec![
             ("G", "GO"),
             ("N", "NO-GO"),

@@ -131,19 +131,30 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
             lines.push(Line::raw("Reason (optional), then Enter; Esc cancels."));
             input_line = Some(input.value().to_owned());
         }
-        Modal::Gate { gate, approver } => {
+        Modal::Gate {
+            gate,
+            approver,
+            note,
+        } => {
             let g = &state.runbook.gates[*gate];
             title = format!(" {} ", g.title);
             for (i, who) in g.approvers.iter().enumerate() {
                 let (word, style) = match &state.gates[*gate].votes[i] {
-                    Some((Decision::Go, t)) => (
-                        format!("GO {}", t.format("%H:%M:%S")),
-                        Style::new().fg(Color::Green),
-                    ),
-                    Some((Decision::NoGo, t)) => (
-                        format!("NO-GO {}", t.format("%H:%M:%S")),
-                        Style::new().fg(Color::Red),
-                    ),
+                    Some(v) => {
+                        let (d, color) = match v.decision {
+                            Decision::Go => ("GO", Color::Green),
+                            Decision::NoGo => ("NO-GO", Color::Red),
+                        };
+                        let note = if v.note.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" · {}", v.note)
+                        };
+                        (
+                            format!("{d} {}{note}", v.at.format("%H:%M:%S")),
+                            Style::new().fg(color),
+                        )
+                    }
                     None => ("waiting".to_owned(), Style::new().fg(Color::Yellow)),
                 };
                 let mark = if i == *approver { "▶ " } else { "  " };
@@ -188,12 +199,26 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
                 ));
             }
             lines.push(Line::raw(""));
-            lines.push(keys_line(&[
-                ("G", "GO"),
-                ("N", "NO-GO"),
-                ("↑↓", "approver"),
-                ("Esc", "close"),
-            ]));
+            match note {
+                Some((decision, input)) => {
+                    let who = g.approvers.get(*approver).map_or("", String::as_str);
+                    let d = if *decision == Decision::Go {
+                        "GO"
+                    } else {
+                        "NO-GO"
+                    };
+                    lines.push(Line::raw(format!(
+                        "{d} from {who}: a note (optional), then Enter; Esc goes back."
+                    )));
+                    input_line = Some(input.value().to_owned());
+                }
+                None => lines.push(keys_line(&[
+                    ("G", "GO"),
+                    ("N", "NO-GO"),
+                    ("↑↓", "approver"),
+                    ("Esc", "close"),
+                ])),
+            }
         }
     }
     let area = frame.area();

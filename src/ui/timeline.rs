@@ -65,11 +65,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
 fn gate_row(state: &State, gi: usize, w: usize) -> Line<'static> {
     let gate = &state.runbook.gates[gi];
     let gs = &state.gates[gi];
-    let go = gs
-        .votes
-        .iter()
-        .filter(|v| matches!(v, Some((crate::app::Decision::Go, _))))
-        .count();
+    let go = gs.go_count();
     let (word, style) = if gs.is_no_go() {
         (
             "NO-GO",
