@@ -145,14 +145,9 @@ impl Executor {
         let (tx, vars, cwd) = (self.tx.clone(), self.vars.clone(), self.cwd.clone());
         let timeout = timeout.to_std().unwrap_or(Duration::from_secs(60));
         tokio::spawn(async move {
-            let result = crate::monitor::sources::verify_command(
-                &argv,
-                expect.as_deref(),
-                timeout,
-                &vars,
-                &cwd,
-            )
-            .await;
+            let result =
+                crate::monitor::command::verify(&argv, expect.as_deref(), timeout, &vars, &cwd)
+                    .await;
             let _ = tx.send(Action::VerifyDone { step, result }).await;
         });
     }

@@ -1,10 +1,15 @@
 //! Watching: one task per health endpoint and per KPI, each on its own interval, sharing
 //! one HTTP client and a bound on concurrent requests; results arrive as `Action`s.
 
+pub mod command;
+pub mod health;
+pub mod http;
+pub mod json;
+pub mod prometheus;
 pub mod rules;
 pub mod scrape;
-pub mod sources;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,12 +17,35 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
-use crate::app::Action;
+use crate::app::{Action, Probe};
 use crate::clock::Clock;
-use crate::runbook::Runbook;
+use crate::runbook::{Health, KpiSource, Runbook};
 
 /// Requests in flight at once, across every poller.
 const MAX_IN_FLIGHT: usize = 16;
+
+/// One poll of a KPI, whatever its source.
+pub async fn poll_kpi(
+    client: &reqwest::Client,
+    source: &KpiSource,
+    timeout: Duration,
+    vars: &[(String, String)],
+    dir: &Path,
+) -> Result<f64, String> {
+    match source {
+        KpiSource::Json { url, pointer } => json::poll(client, url, pointer, timeout, vars).await,
+        KpiSource::Scrape {
+            url,
+            metric,
+            labels,
+            aggregate,
+        } => scrape::poll(client, url, metric, labels, *aggregate, timeout, vars).await,
+        KpiSource::Prometheus { url, query } => {
+            prometheus::poll(client, url, query, timeout, vars).await
+        }
+        KpiSource::Command { argv } => command::poll(argv, timeout, vars, dir).await,
+    }
+}
 
 /// The running pollers; dropping this stops them.
 pub struct Monitor {
@@ -38,7 +66,7 @@ pub fn spawn(
     clock: Clock,
     tx: mpsc::Sender<Action>,
 ) -> Result<Monitor, String> {
-    let client = sources::client()?;
+    let client = http::client(&http::Tls::default())?;
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let mut tasks = Vec::new();
     for i in 0..runbook.kpis.len() {
@@ -59,7 +87,7 @@ pub fn spawn(
                 let Ok(_permit) = permits.acquire().await else {
                     return;
                 };
-                let result = sources::poll_kpi(&client, &kpi.source, timeout, &vars, &rb.dir).await;
+                let result = poll_kpi(&client, &kpi.source, timeout, &vars, &rb.dir).await;
                 if tx.send(Action::KpiSample { kpi: i, result }).await.is_err() {
                     return;
                 }
@@ -67,23 +95,37 @@ pub fn spawn(
         }));
     }
     for i in 0..runbook.endpoints.len() {
-        let (rb, vars, client, permits, tx) = (
-            runbook.clone(),
-            vars.clone(),
-            client.clone(),
-            permits.clone(),
-            tx.clone(),
-        );
+        let (rb, vars, permits, tx) = (runbook.clone(), vars.clone(), permits.clone(), tx.clone());
+        let ep = &runbook.endpoints[i];
+        let tls = http::Tls {
+            insecure: ep.insecure,
+            ca_file: ep.ca_file.clone(),
+        };
+        // Endpoints with TLS options of their own get a client of their own.
+        let client = if tls == http::Tls::default() {
+            Ok(client.clone())
+        } else {
+            http::client(&tls)
+        };
         tasks.push(tokio::spawn(async move {
             let ep = &rb.endpoints[i];
             let mut tick = tokio::time::interval(clock.real(ep.interval));
             tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
             loop {
                 tick.tick().await;
-                let Ok(_permit) = permits.acquire().await else {
-                    return;
+                let probe = match &client {
+                    Ok(client) => {
+                        let Ok(_permit) = permits.acquire().await else {
+                            return;
+                        };
+                        health::probe(client, ep, &vars).await
+                    }
+                    Err(e) => Probe {
+                        health: Health::Down,
+                        latency: None,
+                        reason: Some(e.clone()),
+                    },
                 };
-                let probe = sources::probe(&client, ep, &vars).await;
                 if tx
                     .send(Action::EndpointProbe { endpoint: i, probe })
                     .await

@@ -2,6 +2,55 @@
 //! metric's samples by name and labels (comments, escaped label values, NaN, ±Inf and
 //! timestamps included).
 
+use std::time::Duration;
+
+use super::http;
+use crate::runbook::Aggregate;
+
+/// The scrape source: one metric from a text-format page, aggregated over matching series.
+pub async fn poll(
+    client: &reqwest::Client,
+    url: &str,
+    metric: &str,
+    labels: &[(String, String)],
+    aggregate: Aggregate,
+    timeout: Duration,
+    vars: &[(String, String)],
+) -> Result<f64, String> {
+    let r = http::get(client, url, &[], timeout, vars).await?.ok()?;
+    let samples = parse(&String::from_utf8_lossy(&r.body))?;
+    select(&samples, metric, labels, aggregate)
+}
+
+/// The aggregate of `metric`'s samples whose labels include every matcher.
+pub fn select(
+    samples: &[Sample],
+    metric: &str,
+    labels: &[(String, String)],
+    aggregate: Aggregate,
+) -> Result<f64, String> {
+    let values: Vec<f64> = samples
+        .iter()
+        .filter(|s| {
+            s.name == metric
+                && labels
+                    .iter()
+                    .all(|(k, v)| s.labels.iter().any(|(a, b)| a == k && b == v))
+        })
+        .map(|s| s.value)
+        .collect();
+    if values.is_empty() {
+        return Err(format!("no series {metric} matches"));
+    }
+    let n = values.len() as f64;
+    http::finite(match aggregate {
+        Aggregate::Sum => values.iter().sum(),
+        Aggregate::Avg => values.iter().sum::<f64>() / n,
+        Aggregate::Max => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        Aggregate::Min => values.iter().copied().fold(f64::INFINITY, f64::min),
+    })
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
     pub name: String,
@@ -141,6 +190,28 @@ down_inf{} -Inf
         assert!(s[4].value.is_nan());
         assert_eq!(s[5].value, f64::INFINITY);
         assert_eq!(s[6].value, f64::NEG_INFINITY);
+    }
+
+    #[test]
+    fn selects_and_aggregates_by_labels() {
+        let s = parse("m{v=\"a\",z=\"1\"} 2\nm{v=\"b\"} 4\nother 9\nm{v=\"a\"} NaN\n").unwrap();
+        let a = vec![
+            ("v".to_owned(), "a".to_owned()),
+            ("z".to_owned(), "1".to_owned()),
+        ];
+        assert_eq!(select(&s, "m", &a, Aggregate::Sum), Ok(2.0));
+        assert_eq!(select(&s[..2], "m", &[], Aggregate::Avg), Ok(3.0));
+        assert_eq!(select(&s[..2], "m", &[], Aggregate::Max), Ok(4.0));
+        assert!(
+            select(&s, "m", &[("v".into(), "a".into())], Aggregate::Sum)
+                .unwrap_err()
+                .contains("NaN")
+        );
+        assert!(
+            select(&s, "nope", &[], Aggregate::Sum)
+                .unwrap_err()
+                .contains("no series")
+        );
     }
 
     #[test]

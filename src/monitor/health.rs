@@ -1,0 +1,49 @@
+//! Health probes: status code, optional JSON assertion, latency; DOWN always says why.
+
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use serde_json::Value;
+
+use super::{http, json};
+use crate::app::Probe;
+use crate::runbook::{Endpoint, Health};
+
+pub async fn probe(client: &reqwest::Client, ep: &Endpoint, vars: &[(String, String)]) -> Probe {
+    let timeout = ep.timeout.to_std().unwrap_or(Duration::from_secs(3));
+    let down = |reason: String| Probe {
+        health: Health::Down,
+        latency: None,
+        reason: Some(reason),
+    };
+    let r = match http::get(client, &ep.url, &ep.headers, timeout, vars).await {
+        Ok(r) => r,
+        Err(e) => return down(e),
+    };
+    let latency = TimeDelta::from_std(r.latency).ok();
+    if !ep.expect_status.contains(&r.status) {
+        return Probe {
+            latency,
+            ..down(format!("status {}", r.status))
+        };
+    }
+    if let Some(a) = &ep.json {
+        let v = match json::parse(&r.body) {
+            Ok(v) => v,
+            Err(e) => return Probe { latency, ..down(e) },
+        };
+        let got = v.pointer(&a.pointer).cloned().unwrap_or(Value::Null);
+        if !a.one_of.contains(&got) {
+            return Probe {
+                latency,
+                ..down(format!("{} was {}", a.pointer, json::short(&got)))
+            };
+        }
+    }
+    let slow = ep.slow.is_some_and(|s| latency.is_some_and(|l| l > s));
+    Probe {
+        health: if slow { Health::Degraded } else { Health::Up },
+        latency,
+        reason: slow.then(|| "slow".to_owned()),
+    }
+}
