@@ -47,17 +47,24 @@ pub fn client(tls: &Tls) -> Result<reqwest::Client, String> {
         builder = builder.tls_danger_accept_invalid_certs(true);
     }
     if let Some(path) = &tls.ca_file {
-        builder = builder.add_root_certificate(read_ca(path)?);
+        for cert in read_ca(path)? {
+            builder = builder.add_root_certificate(cert);
+        }
     }
     builder
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {e}"))
 }
 
-fn read_ca(path: &Path) -> Result<reqwest::Certificate, String> {
+fn read_ca(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
     let pem = std::fs::read(path).map_err(|e| format!("CA file {}: {e}", path.display()))?;
-    reqwest::Certificate::from_pem(&pem)
-        .map_err(|_| format!("CA file {} is not a PEM certificate", path.display()))
+    match reqwest::Certificate::from_pem_bundle(&pem) {
+        Ok(certs) if !certs.is_empty() => Ok(certs),
+        _ => Err(format!(
+            "CA file {} holds no PEM certificate",
+            path.display()
+        )),
+    }
 }
 
 /// Why a request failed, without its URL.

@@ -1,0 +1,494 @@
+//! KPI sources and health probes against local HTTP servers: every fault the on-call
+//! engineer may meet shows as a clear error, never a crash, a hang or a zero.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::StatusCode;
+use axum::routing::get;
+use chrono::TimeDelta;
+use warroom::monitor::{self, health, http};
+use warroom::runbook::{Aggregate, Endpoint, Health, JsonAssert, KpiSource};
+
+async fn server() -> SocketAddr {
+    let app = Router::new()
+        .route("/json", get(|| async { r#"{"v": 1.5, "s": "abc", "nested": {"n": "42"}, "status": "healthy"}"# }))
+        .route("/degraded", get(|| async { r#"{"status": "degraded"}"# }))
+        .route("/500", get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "boom") }))
+        .route("/503", get(|| async { (StatusCode::SERVICE_UNAVAILABLE, r#"{"status":"down"}"#) }))
+        .route("/html", get(|| async { "<!DOCTYPE html><html><body>Bad gateway</body></html>" }))
+        .route("/slow", get(|| async {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            "{}"
+        }))
+        .route("/big", get(|| async { vec![b'x'; 50 * 1024 * 1024] }))
+        .route("/big-chunked", get(|| async {
+            let chunks = futures::stream::iter((0..60).map(|_| Ok::<_, std::io::Error>(vec![b' '; 1024 * 1024])));
+            Body::from_stream(chunks)
+        }))
+        .route("/metrics", get(|| async {
+            "# TYPE req counter\nreq{code=\"200\"} 10\nreq{code=\"500\"} 2\nlat NaN\nup +Inf\n"
+        }))
+        .route("/api/v1/query", get(|q: axum::extract::Query<std::collections::HashMap<String, String>>| async move {
+            match q.get("query").map(String::as_str) {
+                Some("empty") => (StatusCode::OK, r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#),
+                Some("one") => (StatusCode::OK, r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"3.5"]}]}}"#),
+                _ => (StatusCode::BAD_REQUEST, r#"{"status":"error","errorType":"bad_data","error":"1:5: parse error"}"#),
+            }
+        }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+/// A loopback port with nothing listening.
+async fn refused_port() -> u16 {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    l.local_addr().unwrap().port()
+}
+
+async fn kpi(source: KpiSource) -> Result<f64, String> {
+    let client = http::client(&http::Tls::default()).unwrap();
+    monitor::poll_kpi(
+        &client,
+        &source,
+        Duration::from_secs(1),
+        &[],
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+    )
+    .await
+}
+
+fn json(addr: SocketAddr, path: &str, pointer: &str) -> KpiSource {
+    KpiSource::Json {
+        url: format!("http://{addr}{path}"),
+        pointer: pointer.into(),
+    }
+}
+
+#[tokio::test]
+async fn json_source_values_and_faults() {
+    let a = server().await;
+    assert_eq!(kpi(json(a, "/json", "/v")).await, Ok(1.5));
+    assert_eq!(kpi(json(a, "/json", "/nested/n")).await, Ok(42.0));
+    assert_eq!(
+        kpi(json(a, "/json", "/missing")).await,
+        Err("no /missing in the answer".into())
+    );
+    assert_eq!(
+        kpi(json(a, "/json", "/s")).await,
+        Err("/s is \"abc\", not a number".into())
+    );
+    assert_eq!(kpi(json(a, "/500", "/v")).await, Err("HTTP 500".into()));
+    assert_eq!(
+        kpi(json(a, "/html", "/v")).await,
+        Err("HTML instead of JSON".into())
+    );
+    let port = refused_port().await;
+    let refused = KpiSource::Json {
+        url: format!("http://127.0.0.1:{port}/x"),
+        pointer: "/v".into(),
+    };
+    assert_eq!(kpi(refused).await, Err("connection refused".into()));
+}
+
+#[tokio::test]
+async fn a_hanging_endpoint_times_out() {
+    let a = server().await;
+    let started = Instant::now();
+    assert_eq!(kpi(json(a, "/slow", "/v")).await, Err("timeout".into()));
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn huge_responses_are_refused() {
+    let a = server().await;
+    assert_eq!(
+        kpi(json(a, "/big", "/v")).await,
+        Err("response larger than 10 MB".into())
+    );
+    // Without a Content-Length the limit holds while reading.
+    assert_eq!(
+        kpi(json(a, "/big-chunked", "/v")).await,
+        Err("response larger than 10 MB".into())
+    );
+}
+
+#[tokio::test]
+async fn scrape_source_sums_matches_and_refuses_nan_and_inf() {
+    let a = server().await;
+    let scrape = |metric: &str, labels: Vec<(String, String)>| KpiSource::Scrape {
+        url: format!("http://{a}/metrics"),
+        metric: metric.into(),
+        labels,
+        aggregate: Aggregate::Sum,
+    };
+    assert_eq!(kpi(scrape("req", vec![])).await, Ok(12.0));
+    assert_eq!(
+        kpi(scrape("req", vec![("code".into(), "500".into())])).await,
+        Ok(2.0)
+    );
+    assert_eq!(kpi(scrape("lat", vec![])).await, Err("value is NaN".into()));
+    assert_eq!(kpi(scrape("up", vec![])).await, Err("value is inf".into()));
+    assert_eq!(
+        kpi(scrape("nope", vec![])).await,
+        Err("no series nope matches".into())
+    );
+    let html = KpiSource::Scrape {
+        url: format!("http://{a}/html"),
+        metric: "x".into(),
+        labels: vec![],
+        aggregate: Aggregate::Sum,
+    };
+    assert!(kpi(html).await.unwrap_err().starts_with("line 1:"));
+}
+
+#[tokio::test]
+async fn prometheus_source_empty_vectors_and_errors() {
+    let a = server().await;
+    let prom = |q: &str| KpiSource::Prometheus {
+        url: format!("http://{a}"),
+        query: q.into(),
+    };
+    assert_eq!(kpi(prom("one")).await, Ok(3.5));
+    assert_eq!(
+        kpi(prom("empty")).await,
+        Err("empty result: no series matches the query".into())
+    );
+    assert_eq!(
+        kpi(prom("sum(")).await,
+        Err("prometheus bad_data: 1:5: parse error".into())
+    );
+}
+
+#[tokio::test]
+async fn command_source_needs_one_number() {
+    let cmd = |s: &str| KpiSource::Command {
+        argv: vec!["sh".into(), "-c".into(), s.into()],
+    };
+    assert_eq!(kpi(cmd("echo 42.5")).await, Ok(42.5));
+    assert_eq!(kpi(cmd("echo '  7 '")).await, Ok(7.0));
+    assert_eq!(
+        kpi(cmd("echo garbage")).await,
+        Err("command printed `garbage`, not a number".into())
+    );
+    assert_eq!(
+        kpi(cmd("echo")).await,
+        Err("command printed ``, not a number".into())
+    );
+    assert_eq!(kpi(cmd("echo nan")).await, Err("value is NaN".into()));
+    assert_eq!(
+        kpi(cmd("exit 4")).await,
+        Err("command exited with 4".into())
+    );
+    let started = Instant::now();
+    assert_eq!(
+        kpi(cmd("sleep 30")).await,
+        Err("command timed out after 1s".into())
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the hung command was killed"
+    );
+    let missing = KpiSource::Command {
+        argv: vec!["/nonexistent/kpi".into()],
+    };
+    assert!(
+        kpi(missing)
+            .await
+            .unwrap_err()
+            .starts_with("cannot run /nonexistent/kpi")
+    );
+}
+
+fn endpoint(url: String) -> Endpoint {
+    Endpoint {
+        id: "api".into(),
+        url,
+        interval: TimeDelta::seconds(1),
+        timeout: TimeDelta::seconds(1),
+        expect_status: vec![200],
+        slow: None,
+        json: Some(JsonAssert {
+            pointer: "/status".into(),
+            one_of: vec![serde_json::json!("healthy")],
+        }),
+        headers: vec![],
+        insecure: false,
+        ca_file: None,
+    }
+}
+
+#[tokio::test]
+async fn health_probe_states_and_reasons() {
+    let a = server().await;
+    let client = http::client(&http::Tls::default()).unwrap();
+    let p = health::probe(&client, &endpoint(format!("http://{a}/json")), &[]).await;
+    assert_eq!((p.health, p.reason), (Health::Up, None));
+    let p = health::probe(&client, &endpoint(format!("http://{a}/degraded")), &[]).await;
+    assert_eq!(
+        (p.health, p.reason.as_deref()),
+        (Health::Down, Some("/status was \"degraded\""))
+    );
+    let p = health::probe(&client, &endpoint(format!("http://{a}/503")), &[]).await;
+    assert_eq!(p.reason.as_deref(), Some("status 503"));
+    let p = health::probe(&client, &endpoint(format!("http://{a}/slow")), &[]).await;
+    assert_eq!(p.reason.as_deref(), Some("timeout"));
+    let mut slow = endpoint(format!("http://{a}/json"));
+    slow.slow = Some(TimeDelta::microseconds(1));
+    assert_eq!(
+        health::probe(&client, &slow, &[]).await.health,
+        Health::Degraded
+    );
+}
+
+#[tokio::test]
+async fn secrets_never_reach_an_error_message() {
+    let port = refused_port().await;
+    let client = http::client(&http::Tls::default()).unwrap();
+    let vars = vec![("TOKEN".to_owned(), "s3cr3t-t0k3n".to_owned())];
+    let mut ep = endpoint(format!("http://127.0.0.1:{port}/health?token=${{TOKEN}}"));
+    ep.headers = vec![("Authorization".into(), "Bearer ${TOKEN}".into())];
+    let p = health::probe(&client, &ep, &vars).await;
+    assert_eq!(p.reason.as_deref(), Some("connection refused"));
+    let src = KpiSource::Json {
+        url: format!("http://127.0.0.1:{port}/m?key=${{TOKEN}}"),
+        pointer: "/v".into(),
+    };
+    let err = monitor::poll_kpi(&client, &src, Duration::from_secs(1), &vars, Path::new("."))
+        .await
+        .unwrap_err();
+    assert!(!err.contains("s3cr3t"), "{err}");
+    // A missing secret is named, not guessed.
+    let p = health::probe(&client, &ep, &[]).await;
+    assert_eq!(p.reason.as_deref(), Some("variable ${TOKEN} is not set"));
+}
+
+#[tokio::test]
+async fn tls_is_verified_unless_the_endpoint_says_otherwise() {
+    // A CA file that does not exist is reported, not ignored.
+    let err = http::client(&http::Tls {
+        insecure: false,
+        ca_file: Some("/nonexistent/ca.pem".into()),
+    })
+    .unwrap_err();
+    assert!(err.starts_with("CA file /nonexistent/ca.pem"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("ca.pem");
+    std::fs::write(&bad, "not a certificate").unwrap();
+    assert!(
+        http::client(&http::Tls {
+            insecure: false,
+            ca_file: Some(bad)
+        })
+        .unwrap_err()
+        .contains("holds no PEM certificate")
+    );
+    assert!(
+        http::client(&http::Tls {
+            insecure: true,
+            ca_file: None
+        })
+        .is_ok()
+    );
+}
+
+/// An HTTPS server on loopback with a certificate from a fresh private CA (openssl + Python's
+/// ssl module, both on every machine we run on); killed when dropped.
+struct TlsServer {
+    child: std::process::Child,
+    port: u16,
+    /// The CA that signed the server's certificate.
+    ca: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn tls_server() -> TlsServer {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str| dir.path().join(name);
+    let openssl = |args: &[&str]| {
+        let ok = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(ok.success(), "openssl {args:?} failed");
+    };
+    // An internal CA, and a server certificate it signs, as a staging host has.
+    let rsa = ["-newkey", "rsa:2048", "-nodes", "-days", "1"];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &rsa,
+            &[
+                "-subj",
+                "/CN=Test CA",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req"][..],
+            &rsa[..3],
+            &[
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "leaf.csr",
+            ],
+        ]
+        .concat(),
+    );
+    std::fs::write(
+        file("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-out",
+        "cert.pem",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    let (cert, key, ca) = (file("cert.pem"), file("key.pem"), file("ca.pem"));
+    let script = r#"
+import http.server, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b'{"status": "healthy"}'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+print(srv.server_address[1], flush=True)
+srv.serve_forever()
+"#;
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&cert)
+        .arg(&key)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    TlsServer {
+        child,
+        port: line.trim().parse().unwrap(),
+        ca,
+        _dir: dir,
+    }
+}
+
+#[tokio::test]
+async fn a_staging_host_with_a_private_ca_needs_its_ca_or_insecure() {
+    let server = tls_server();
+    let url = format!("https://127.0.0.1:{}/health", server.port);
+    let verified = http::client(&http::Tls::default()).unwrap();
+    let p = health::probe(&verified, &endpoint(url.clone()), &[]).await;
+    assert_eq!(p.health, Health::Down);
+    assert!(p.reason.as_deref().unwrap().contains("TLS"), "{p:?}");
+    let with_ca = http::client(&http::Tls {
+        insecure: false,
+        ca_file: Some(server.ca.clone()),
+    })
+    .unwrap();
+    let p = health::probe(&with_ca, &endpoint(url.clone()), &[]).await;
+    assert_eq!(p.health, Health::Up, "{p:?}");
+    let insecure = http::client(&http::Tls {
+        insecure: true,
+        ca_file: None,
+    })
+    .unwrap();
+    assert_eq!(
+        health::probe(&insecure, &endpoint(url), &[]).await.health,
+        Health::Up
+    );
+}
+
+#[tokio::test]
+async fn a_hanging_source_never_delays_another() {
+    let a = server().await;
+    let text = format!(
+        r#"
+[runbook]
+name = "polling"
+
+[[kpi]]
+id = "stuck"
+json = {{ url = "http://{a}/slow", pointer = "/v" }}
+interval = "200ms"
+timeout = "10s"
+
+[[kpi]]
+id = "fast"
+json = {{ url = "http://{a}/json", pointer = "/v" }}
+interval = "200ms"
+"#
+    );
+    let (rb, _) = warroom::runbook::load_str(Path::new("p.toml"), &text).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let monitor = monitor::spawn(
+        std::sync::Arc::new(rb),
+        Default::default(),
+        warroom::clock::Clock::Real,
+        tx,
+    )
+    .unwrap();
+    let mut samples = [0, 0];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while let Ok(Some(action)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+        if let warroom::app::Action::KpiSample { kpi, result } = action {
+            assert_eq!(result, Ok(1.5));
+            samples[kpi] += 1;
+        }
+    }
+    drop(monitor);
+    assert_eq!(samples[0], 0, "the stuck source is still waiting");
+    assert!(
+        samples[1] >= 5,
+        "the fast source kept its pace: {} samples",
+        samples[1]
+    );
+}
