@@ -12,10 +12,11 @@ use futures::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use crate::app::{self, Action, Effect, State};
+use crate::app::{self, Action, Effect, SilenceState, State};
 use crate::clock::Clock;
 use crate::exec::Executor;
 use crate::monitor;
+use crate::monitor::alertmanager;
 use crate::runbook::Runbook;
 use crate::ui;
 
@@ -47,7 +48,7 @@ pub async fn run(opts: Options) -> Result<()> {
     let vars = Arc::new(opts.vars.clone());
     let _monitor = monitor::spawn(opts.runbook.clone(), vars, opts.clock, tx.clone())
         .map_err(|e| color_eyre::eyre::eyre!(e))?;
-    let mut exec = Executor::new(
+    let exec = Executor::new(
         opts.supervisor.clone(),
         opts.run_dir.clone(),
         opts.runbook.dir.clone(),
@@ -60,19 +61,38 @@ pub async fn run(opts: Options) -> Result<()> {
 
     // ratatui::init installs a panic hook that restores the terminal before the report.
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, &mut state, &mut rx, &mut exec, clock).await;
+    let am_client = monitor::http::client(&monitor::http::Tls::default())
+        .map_err(|e| color_eyre::eyre::eyre!(e))?;
+    let mut io = Io {
+        exec,
+        am_client,
+        vars: opts.vars.clone(),
+        tx,
+        clock,
+    };
+    let result = event_loop(&mut terminal, &mut state, &mut rx, &mut io).await;
     ratatui::restore();
     tracing::info!("console stopped");
     result
+}
+
+/// What the loop's effects act through.
+struct Io {
+    exec: Executor,
+    /// For the Alertmanager's silences.
+    am_client: reqwest::Client,
+    vars: Vec<(String, String)>,
+    tx: mpsc::Sender<Action>,
+    clock: Clock,
 }
 
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     state: &mut State,
     rx: &mut mpsc::Receiver<Action>,
-    exec: &mut Executor,
-    clock: Clock,
+    io: &mut Io,
 ) -> Result<()> {
+    let clock = io.clock;
     let mut events = EventStream::new();
     // A killed or hung-up console still restores the terminal; runs carry on without it.
     let mut term = signal(SignalKind::terminate()).wrap_err("listening for SIGTERM")?;
@@ -110,10 +130,12 @@ async fn event_loop(
             () = tokio::time::sleep(clock.until_next_second()) => {}
             _ = term.recv() => {
                 tracing::info!("SIGTERM: leaving the console");
+                leave(state, &io.am_client, &io.vars).await;
                 return Ok(());
             }
             _ = hangup.recv() => {
                 tracing::info!("SIGHUP: the terminal went away");
+                leave(state, &io.am_client, &io.vars).await;
                 return Ok(());
             }
         }
@@ -131,11 +153,11 @@ async fn event_loop(
                     env,
                 } => {
                     tracing::info!(%name, command = %command.display(), "starting run");
-                    exec.run(target, &name, &command, timeout, &env);
+                    io.exec.run(target, &name, &command, timeout, &env);
                 }
                 Effect::Cancel { target } => {
                     tracing::info!(?target, "cancel requested");
-                    exec.cancel(target);
+                    io.exec.cancel(target);
                 }
                 Effect::Verify {
                     step,
@@ -144,7 +166,31 @@ async fn event_loop(
                     timeout,
                 } => {
                     tracing::info!(step, ?argv, "verifying");
-                    exec.verify(step, argv, expect, timeout);
+                    io.exec.verify(step, argv, expect, timeout);
+                }
+                Effect::CreateSilence { until } => {
+                    if let Some(am) = &state.runbook.alertmanager
+                        && let Some(silence) = am.silence.clone()
+                    {
+                        let (client, url, vars, tx) = (
+                            io.am_client.clone(),
+                            am.url.clone(),
+                            io.vars.clone(),
+                            io.tx.clone(),
+                        );
+                        let now = clock.now();
+                        tracing::info!(%until, "creating the maintenance silence");
+                        tokio::spawn(async move {
+                            let r = alertmanager::create_silence(
+                                &client, &url, &silence, now, until, &vars,
+                            )
+                            .await;
+                            let _ = tx.send(Action::SilenceCreated(r)).await;
+                        });
+                    }
+                }
+                Effect::ExpireSilence { id } => {
+                    expire_silence(state, &io.am_client, &io.vars, &id).await
                 }
                 Effect::Bell => {
                     let mut out = std::io::stdout();
@@ -159,5 +205,29 @@ async fn event_loop(
         terminal
             .draw(|f| ui::render(f, state))
             .wrap_err("drawing the console")?;
+    }
+}
+
+/// The run is over for this console: its maintenance silence ends with it.
+async fn leave(state: &State, client: &reqwest::Client, vars: &[(String, String)]) {
+    if let Some(SilenceState::Active { id, .. }) = state.am.as_ref().map(|a| a.silence.clone()) {
+        expire_silence(state, client, vars, &id).await;
+    }
+}
+
+async fn expire_silence(
+    state: &State,
+    client: &reqwest::Client,
+    vars: &[(String, String)],
+    id: &str,
+) {
+    let Some(am) = &state.runbook.alertmanager else {
+        return;
+    };
+    match alertmanager::expire_silence(client, &am.url, id, vars).await {
+        Ok(()) => tracing::info!(%id, "maintenance silence expired"),
+        Err(e) => {
+            tracing::warn!(%id, error = %e, "could not expire the maintenance silence; it ends at its end time")
+        }
     }
 }

@@ -178,6 +178,28 @@ pub enum Decision {
     NoGo,
 }
 
+/// What warroom knows of the runbook's Alertmanager.
+#[derive(Debug, Clone, Default)]
+pub struct AmState {
+    pub alerts: Vec<crate::monitor::alertmanager::AmAlert>,
+    /// The last poll's failure, kept until a poll succeeds.
+    pub error: Option<String>,
+    pub polled: Option<DateTime<Utc>>,
+    pub silence: SilenceState,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum SilenceState {
+    #[default]
+    None,
+    Creating,
+    Active {
+        id: String,
+        until: DateTime<Utc>,
+    },
+    Failed(String),
+}
+
 /// One approver's decision, with the evidence on screen when it was recorded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vote {
@@ -249,6 +271,8 @@ pub enum Modal {
     },
     /// y/N before T0 moves to now.
     SetT0,
+    /// y/N before the maintenance silence is created in Alertmanager.
+    Silence,
     Quit,
 }
 
@@ -276,6 +300,8 @@ pub enum Action {
         target: Target,
         result: Result<(), String>,
     },
+    AmAlerts(Result<Vec<crate::monitor::alertmanager::AmAlert>, String>),
+    SilenceCreated(Result<String, String>),
     /// The verify command of a step has ended.
     VerifyDone {
         step: usize,
@@ -301,6 +327,14 @@ pub enum Effect {
         argv: Vec<String>,
         expect: Option<String>,
         timeout: TimeDelta,
+    },
+    /// Create the runbook's maintenance silence, ending at `until`.
+    CreateSilence {
+        until: DateTime<Utc>,
+    },
+    /// End the silence: the run is over.
+    ExpireSilence {
+        id: String,
     },
     Bell,
     Quit,
@@ -329,6 +363,8 @@ pub struct State {
     pub rules: Vec<RuleState>,
     pub alerts: Vec<Alert>,
     pub gates: Vec<GateState>,
+    /// Present when the runbook names an Alertmanager.
+    pub am: Option<AmState>,
     /// An automatic rollback counting down: the rule that asked for it, and when it runs.
     pub auto_rollback: Option<(usize, DateTime<Utc>)>,
     /// A one-line notice for the operator, and when it was set.
@@ -367,6 +403,7 @@ impl State {
                 })
                 .collect(),
             auto_rollback: None,
+            am: runbook.alertmanager.as_ref().map(|_| AmState::default()),
             notice: None,
             quit: false,
             runbook,
@@ -500,7 +537,18 @@ impl State {
             .iter()
             .chain(std::iter::once(&self.rollback))
             .any(|r| matches!(r.status, RunStatus::Failed { .. }));
-        if firing(Severity::Critical) || failed || self.gates.iter().any(GateState::is_no_go) {
+        let am_active = |critical: bool| {
+            self.am.as_ref().is_some_and(|am| {
+                am.alerts
+                    .iter()
+                    .any(|a| !a.silenced && !a.inhibited && (a.severity == "critical") == critical)
+            })
+        };
+        if firing(Severity::Critical)
+            || failed
+            || self.gates.iter().any(GateState::is_no_go)
+            || am_active(true)
+        {
             return Standing::Critical;
         }
         let kpi_bad = (0..self.kpis.len()).any(|i| self.kpi_standing(i) != Some(Standing::Good));
@@ -509,7 +557,8 @@ impl State {
             .iter()
             .any(|r| matches!(r.phase, RulePhase::Pending { .. }));
         let ep_bad = (0..self.endpoints.len()).any(|i| self.endpoint_health(i) != Some(Health::Up));
-        if firing(Severity::Warning) || kpi_bad || pending || ep_bad {
+        let am_bad = am_active(false) || self.am.as_ref().is_some_and(|am| am.error.is_some());
+        if firing(Severity::Warning) || kpi_bad || pending || ep_bad || am_bad {
             Standing::Warning
         } else {
             Standing::Good

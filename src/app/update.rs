@@ -109,6 +109,35 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 (Err(e), Target::Rollback) => state.notify(format!("{name} failed: {e}")),
             }
         }
+        Action::AmAlerts(result) => {
+            let now = state.now;
+            if let Some(am) = state.am.as_mut() {
+                match result {
+                    Ok(alerts) => {
+                        am.alerts = alerts;
+                        am.error = None;
+                        am.polled = Some(now);
+                    }
+                    Err(e) => am.error = Some(e),
+                }
+            }
+        }
+        Action::SilenceCreated(result) => {
+            let until = state.projected_finish().unwrap_or(state.now) + TimeDelta::hours(1);
+            if let Some(am) = state.am.as_mut() {
+                am.silence = match result {
+                    Ok(id) => SilenceState::Active { id, until },
+                    Err(e) => SilenceState::Failed(e),
+                };
+            }
+            match state.am.as_ref().map(|a| a.silence.clone()) {
+                Some(SilenceState::Active { .. }) => state.notify(
+                    "Maintenance silence created in Alertmanager; it ends when the run ends",
+                ),
+                Some(SilenceState::Failed(e)) => state.notify(format!("No silence: {e}")),
+                _ => {}
+            }
+        }
         Action::VerifyDone { step, result } => {
             if let Some(Verification::Checking { command, .. }) =
                 state.steps.get_mut(step).and_then(|r| r.verify.as_mut())
@@ -385,8 +414,7 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             if state.any_running() {
                 state.modal = Some(Modal::Quit);
             } else {
-                state.quit = true;
-                fx.push(Effect::Quit);
+                quit(state, fx);
             }
         }
         Key::RunStep => request_step(state, state.selected, fx),
@@ -465,6 +493,20 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         Key::SetT0 => state.modal = Some(Modal::SetT0),
+        Key::Silence => {
+            let silence = state
+                .runbook
+                .alertmanager
+                .as_ref()
+                .and_then(|a| a.silence.as_ref());
+            match (silence, state.am.as_ref().map(|a| &a.silence)) {
+                (None, _) => state.notify("The runbook defines no [alertmanager.silence]"),
+                (Some(_), Some(SilenceState::Active { .. } | SilenceState::Creating)) => {
+                    state.notify("The maintenance silence is already in place");
+                }
+                (Some(_), _) => state.modal = Some(Modal::Silence),
+            }
+        }
         Key::CancelAutoRollback => match state.auto_rollback.take() {
             Some((rule, _)) => {
                 let id = state.runbook.rules[rule].id.clone();
@@ -509,6 +551,15 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
     }
+}
+
+/// Leaving: the run's maintenance silence ends with it.
+fn quit(state: &mut State, fx: &mut Vec<Effect>) {
+    if let Some(SilenceState::Active { id, .. }) = state.am.as_ref().map(|a| &a.silence) {
+        fx.push(Effect::ExpireSilence { id: id.clone() });
+    }
+    state.quit = true;
+    fx.push(Effect::Quit);
 }
 
 fn move_selection(state: &mut State, delta: isize) {
@@ -782,10 +833,22 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             KeyCode::Char('n' | 'N') | KeyCode::Esc => None,
             _ => Some(Modal::SetT0),
         },
+        Modal::Silence => match key.code {
+            KeyCode::Char('y' | 'Y') => {
+                // Until the plan's projected end plus an hour: if warroom dies, it still ends.
+                let until = state.projected_finish().unwrap_or(state.now) + TimeDelta::hours(1);
+                if let Some(am) = state.am.as_mut() {
+                    am.silence = SilenceState::Creating;
+                }
+                fx.push(Effect::CreateSilence { until });
+                None
+            }
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => None,
+            _ => Some(Modal::Silence),
+        },
         Modal::Quit => match key.code {
             KeyCode::Char('y' | 'Y') => {
-                state.quit = true;
-                fx.push(Effect::Quit);
+                quit(state, fx);
                 None
             }
             KeyCode::Char('n' | 'N') | KeyCode::Esc => None,

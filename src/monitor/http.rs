@@ -111,8 +111,34 @@ pub async fn get(
     timeout: Duration,
     vars: &[(String, String)],
 ) -> Result<Response, String> {
+    request(
+        client,
+        reqwest::Method::GET,
+        url,
+        headers,
+        None,
+        timeout,
+        vars,
+    )
+    .await
+}
+
+/// One request with `${NAME}` expanded in the URL and headers, an optional JSON body,
+/// and the response read up to `MAX_BODY`.
+pub async fn request(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    headers: &[(String, String)],
+    body: Option<&serde_json::Value>,
+    timeout: Duration,
+    vars: &[(String, String)],
+) -> Result<Response, String> {
     let url = expand(url, vars)?;
-    let mut req = client.get(&url).timeout(timeout);
+    let mut req = client.request(method, &url).timeout(timeout);
+    if let Some(body) = body {
+        req = req.json(body);
+    }
     for (k, v) in headers {
         req = req.header(k, expand(v, vars)?);
     }

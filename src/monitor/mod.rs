@@ -1,6 +1,7 @@
 //! Watching: one task per health endpoint and per KPI, each on its own interval, sharing
 //! one HTTP client and a bound on concurrent requests; results arrive as `Action`s.
 
+pub mod alertmanager;
 pub mod command;
 pub mod health;
 pub mod http;
@@ -131,6 +132,20 @@ pub fn spawn(
                     .await
                     .is_err()
                 {
+                    return;
+                }
+            }
+        }));
+    }
+    if let Some(am) = runbook.alertmanager.clone() {
+        let (vars, client, tx) = (vars.clone(), client.clone(), tx.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(clock.real(am.interval));
+            tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+            loop {
+                tick.tick().await;
+                let result = alertmanager::alerts(&client, &am.url, &vars).await;
+                if tx.send(Action::AmAlerts(result)).await.is_err() {
                     return;
                 }
             }

@@ -44,6 +44,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<(Runbook, Vec<Diagnostic>), V
 }
 
 const SECTIONS: &[&str] = &[
+    "alertmanager",
     "runbook",
     "endpoint",
     "kpi",
@@ -65,6 +66,7 @@ struct Sections {
     phases: Vec<raw::Phase>,
     gates: Vec<raw::Gate>,
     rollback: Option<raw::Rollback>,
+    alertmanager: Option<raw::Alertmanager>,
     contacts: Vec<raw::Contact>,
     status_updates: Option<raw::StatusUpdates>,
 }
@@ -93,6 +95,7 @@ fn read_sections(d: &mut Diagnostics<'_>) -> Option<Sections> {
             "gate" => s.gates = many(d, "gate", value),
             "rollback" => s.rollback = one(d, "rollback", value),
             "contact" => s.contacts = many(d, "contact", value),
+            "alertmanager" => s.alertmanager = one(d, "alertmanager", value),
             "status-updates" => s.status_updates = one(d, "status-updates", value),
             other => d.error(
                 Some(key_span),
@@ -900,6 +903,42 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         })
     });
 
+    let alertmanager = s.alertmanager.as_ref().map(|a| {
+        check_url(d, "alertmanager.url", &a.url);
+        let silence = a.silence.as_ref().map(|sil| {
+            if sil.matchers.get_ref().is_empty() {
+                d.error(
+                    Some(sil.matchers.span()),
+                    "alertmanager.silence.matchers",
+                    "a silence needs at least one matcher (an empty one would silence everything)",
+                );
+            }
+            Silence {
+                matchers: sil
+                    .matchers
+                    .get_ref()
+                    .iter()
+                    .map(|m| Matcher {
+                        name: m.name.clone(),
+                        value: m.value.clone(),
+                        regex: m.regex,
+                    })
+                    .collect(),
+                comment: sil.comment.clone(),
+                created_by: sil
+                    .created_by
+                    .clone()
+                    .unwrap_or_else(|| "warroom".to_owned()),
+            }
+        });
+        Alertmanager {
+            url: a.url.get_ref().clone(),
+            interval: duration(d, "alertmanager.interval", &a.interval)
+                .unwrap_or(TimeDelta::seconds(15)),
+            silence,
+        }
+    });
+
     let status_updates = s.status_updates.as_ref().and_then(|u| {
         Some(StatusUpdates {
             every: duration(d, "status-updates.every", &Some(u.every.clone()))?,
@@ -924,6 +963,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         phases,
         gates,
         rollback,
+        alertmanager,
         contacts: s
             .contacts
             .into_iter()

@@ -33,6 +33,7 @@ pub struct Runbook {
     pub phases: Vec<Phase>,
     pub gates: Vec<Gate>,
     pub rollback: Option<Rollback>,
+    pub alertmanager: Option<Alertmanager>,
     pub contacts: Vec<Contact>,
     pub status_updates: Option<StatusUpdates>,
 }
@@ -319,6 +320,29 @@ pub struct Rollback {
     pub phrase: String,
     pub timeout: Option<TimeDelta>,
     pub roll_forward: Option<String>,
+}
+
+/// An Alertmanager whose alerts join the feed, and the maintenance silence the operator
+/// may create there for the run.
+#[derive(Debug, Clone)]
+pub struct Alertmanager {
+    pub url: String,
+    pub interval: TimeDelta,
+    pub silence: Option<Silence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Silence {
+    pub matchers: Vec<Matcher>,
+    pub comment: String,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matcher {
+    pub name: String,
+    pub value: String,
+    pub regex: bool,
 }
 
 #[derive(Debug, Clone)]

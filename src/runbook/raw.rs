@@ -251,6 +251,34 @@ pub struct Rollback {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Alertmanager {
+    pub url: S<String>,
+    #[serde(default)]
+    pub interval: Option<S<String>>,
+    #[serde(default)]
+    pub silence: Option<Silence>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Silence {
+    pub matchers: S<Vec<Matcher>>,
+    pub comment: String,
+    #[serde(default)]
+    pub created_by: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Matcher {
+    pub name: String,
+    pub value: String,
+    #[serde(default)]
+    pub regex: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Contact {
     pub role: String,
     #[serde(default)]

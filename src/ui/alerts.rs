@@ -81,6 +81,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         }
         rows.push(line);
     }
+    if let Some(am) = &state.am {
+        rows.extend(alertmanager_rows(am, w));
+    }
     if rows.is_empty() {
         rows.push(Line::styled("No alerts.", theme::DIM));
     }
@@ -95,4 +98,65 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Paragraph::new(rows.into_iter().skip(skip).take(height).collect::<Vec<_>>()),
         inner,
     );
+}
+
+/// Alertmanager's alerts, after warroom's own; silenced ones stay visible, marked.
+fn alertmanager_rows(am: &crate::app::AmState, w: usize) -> Vec<Line<'static>> {
+    let mut rows = Vec::new();
+    match &am.silence {
+        crate::app::SilenceState::Active { until, .. } => rows.push(Line::styled(
+            fit(
+                &format!("AM silence active until {}", until.format("%H:%M")),
+                w,
+            ),
+            theme::DIM,
+        )),
+        crate::app::SilenceState::Failed(e) => {
+            rows.push(Line::styled(
+                fit(&format!("AM silence failed: {e}"), w),
+                Style::new().fg(Color::Red),
+            ));
+        }
+        _ => {}
+    }
+    if let Some(e) = &am.error {
+        rows.push(Line::styled(
+            fit(&format!("AM ERR {e}"), w),
+            Style::new().fg(Color::Black).bg(Color::Red),
+        ));
+    }
+    for a in &am.alerts {
+        let (word, style) = match (a.silenced || a.inhibited, a.severity.as_str()) {
+            (true, _) => ("AM quiet", theme::DIM),
+            (false, "critical") => (
+                "AM CRIT",
+                Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            ),
+            (false, _) => ("AM WARN", Style::new().fg(Color::Yellow)),
+        };
+        let when = a
+            .starts_at
+            .map(|t| t.format("%H:%M ").to_string())
+            .unwrap_or_default();
+        let mark = if a.silenced {
+            " (silenced)"
+        } else if a.inhibited {
+            " (inhibited)"
+        } else {
+            ""
+        };
+        let body = if a.summary.is_empty() {
+            a.name.clone()
+        } else {
+            format!("{}: {}", a.name, a.summary)
+        };
+        rows.push(Line::from(vec![
+            Span::styled(format!("{when}{word} "), style),
+            Span::raw(fit(
+                &format!("{body}{mark}"),
+                w.saturating_sub(when.len() + word.len() + 1),
+            )),
+        ]));
+    }
+    rows
 }

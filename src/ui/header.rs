@@ -186,7 +186,13 @@ pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
             ("Enter", "record it"),
             ("Esc", "cancel"),
         ],
-        Some(Modal::Confirm { .. } | Modal::Cancel { .. } | Modal::Quit | Modal::SetT0) => {
+        Some(
+            Modal::Confirm { .. }
+            | Modal::Cancel { .. }
+            | Modal::Quit
+            | Modal::SetT0
+            | Modal::Silence,
+        ) => {
             vec![("y", "yes"), ("n/Esc", "no")]
         }
         Some(Modal::Phrase { .. }) => vec![

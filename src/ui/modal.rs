@@ -103,6 +103,33 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
             }));
             input_line = Some(input.value().to_owned());
         }
+        Modal::Silence => {
+            title = " Maintenance silence ".to_owned();
+            if let Some(am) = &state.runbook.alertmanager
+                && let Some(s) = &am.silence
+            {
+                lines.push(Line::raw(format!(
+                    "Silence matching alerts in Alertmanager ({}):",
+                    am.url
+                )));
+                for m in &s.matchers {
+                    let op = if m.regex { "=~" } else { "=" };
+                    lines.push(Line::styled(
+                        format!("  {}{op}\"{}\"", m.name, m.value),
+                        theme::TITLE,
+                    ));
+                }
+                lines.push(Line::raw(format!(
+                    "Comment: {} · by {}",
+                    s.comment, s.created_by
+                )));
+                lines.push(Line::raw(
+                    "The pager stays quiet for them; warroom's feed still shows them. The silence ends when the run ends.",
+                ));
+            }
+            lines.push(Line::raw(""));
+            lines.push(keys_line(&[("y", "create it"), ("n / Esc", "cancel")]));
+        }
         Modal::SetT0 => {
             title = " Set T0 ".to_owned();
             lines.push(Line::raw(format!(
