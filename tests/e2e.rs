@@ -178,9 +178,17 @@ fn demo_story_step_incident_rollback() {
     s.wait_for("fault injected into green", 20);
     let screen = s.wait_for("ROLLBACK CRITERIA MET", 40);
     assert!(screen.contains("error-rate-critical"), "{screen}");
+    assert!(
+        s.parser.lock().unwrap().callbacks().bells >= 1,
+        "a new critical alert rings the bell"
+    );
     // The rollback: a wrong phrase runs nothing, the right one does.
     s.keys("R");
-    s.wait_for("Type ROLLBACK", 5);
+    let modal = s.wait_for("Type ROLLBACK", 5);
+    assert!(
+        modal.contains("Why: error-rate-critical") && modal.contains("tier IMMEDIATE"),
+        "{modal}"
+    );
     s.keys("rollback\r");
     s.wait_for("That was not the phrase", 5);
     s.keys("ROLLBACK\r");

@@ -249,6 +249,13 @@ async fn alertmanager_alerts_join_the_feed_and_the_silence_comes_and_goes() {
     let mut state = warroom::app::State::new(std::sync::Arc::new(rb.clone()), chrono::Utc::now());
     warroom::app::update(&mut state, warroom::app::Action::AmAlerts(Ok(alerts)));
     assert_eq!(state.status_light(), warroom::runbook::Standing::Critical);
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
+    term.draw(|f| warroom::ui::render(f, &state)).unwrap();
+    let screen = format!("{}", term.backend());
+    assert!(
+        screen.contains("AM CRIT CheckoutLatencyHigh: p95 above 500 ms"),
+        "{screen}"
+    );
 
     // The maintenance silence: created as the runbook says, the alert reads silenced, then it ends.
     let silence: &Silence = rb.alertmanager.as_ref().unwrap().silence.as_ref().unwrap();

@@ -647,7 +647,23 @@ fn request_rollback(state: &mut State) {
     let phrase = rb.phrase.clone();
     state.rollback_reason = state.rollback_proposed().map(|r| {
         let rule = &state.runbook.rules[r];
-        format!("{}: {} ({})", rule.id, rule.summary, state.rule_values(r))
+        let tier = match rule.tier {
+            Some(crate::runbook::Tier::Immediate) => " · tier IMMEDIATE",
+            Some(crate::runbook::Tier::Urgent) => " · tier URGENT",
+            Some(crate::runbook::Tier::Conditional) => " · tier CONDITIONAL",
+            None => "",
+        };
+        let authority = rule
+            .authority
+            .as_ref()
+            .map(|a| format!(" · decided by: {a}"))
+            .unwrap_or_default();
+        format!(
+            "{}: {} ({}){tier}{authority}",
+            rule.id,
+            rule.summary,
+            state.rule_values(r)
+        )
     });
     state.modal = Some(Modal::Phrase {
         target: Target::Rollback,

@@ -119,8 +119,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             .map(format_latency)
             .unwrap_or_default();
         let reason = probe.and_then(|p| p.reason.clone()).unwrap_or_default();
+        // When it last changed state, where there is room for it.
+        let since = match state.endpoints[i].since {
+            Some(t) if w >= 60 => format!(" · since {}", t.format("%H:%M:%S")),
+            _ => String::new(),
+        };
         let detail = fit(
-            &format!("{latency} {reason}"),
+            &format!("{latency} {reason}{since}"),
             w.saturating_sub(label_w + 9),
         );
         rows.push(Line::from(vec![
