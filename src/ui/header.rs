@@ -135,6 +135,17 @@ pub fn render_status_line(frame: &mut Frame<'_>, area: Rect, state: &State) {
 }
 
 fn next_step_line(state: &State, w: usize) -> Line<'static> {
+    if let RunStatus::Succeeded { started, finished } = state.rollback.status {
+        let text = format!(
+            " Rolled back at {} (took {}). The remaining steps wait for the operator.",
+            finished.format("%H:%M:%S"),
+            format_duration(finished - started)
+        );
+        return Line::styled(
+            fit(&text, w),
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        );
+    }
     let next = state
         .runbook
         .steps()
