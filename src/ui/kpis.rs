@@ -66,13 +66,17 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         };
         let selected = state.focus == Pane::Kpis && i == state.selected_kpi;
         if tall {
-            let limits = thresholds_text(kpi);
+            let range = st
+                .min_max()
+                .map(|(lo, hi)| format!("range {}..{}", format_value(lo), format_value(hi)));
+            let right = [Some(thresholds_text(kpi)).filter(|t| !t.is_empty()), range]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · ");
+            let right_w = w.saturating_sub(used);
             spans.push(Span::styled(
-                format!(
-                    "{:>width$}",
-                    format!("{limits}{minmax}"),
-                    width = w.saturating_sub(used)
-                ),
+                format!("{:>right_w$}", fit(&right, right_w)),
                 theme::DIM,
             ));
             let mut line = Line::from(spans);
@@ -121,11 +125,16 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         let reason = probe.and_then(|p| p.reason.clone()).unwrap_or_default();
         // When it last changed state, where there is room for it.
         let since = match state.endpoints[i].since {
-            Some(t) if w >= 60 => format!(" · since {}", t.format("%H:%M:%S")),
+            Some(t) if w >= 60 => format!("· since {}", t.format("%H:%M:%S")),
             _ => String::new(),
         };
         let detail = fit(
-            &format!("{latency} {reason}{since}"),
+            &[latency, reason, since]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" "),
             w.saturating_sub(label_w + 9),
         );
         rows.push(Line::from(vec![
