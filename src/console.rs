@@ -43,7 +43,20 @@ fn output_len(action: &Action) -> usize {
     }
 }
 
+/// The console draws on a terminal and reads keys from it: refuse early without one.
+pub fn require_terminal() -> Result<()> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        Ok(())
+    } else {
+        Err(color_eyre::eyre::eyre!(
+            "the console needs a terminal: run it in an interactive session (use `warroom check` to validate a runbook)"
+        ))
+    }
+}
+
 pub async fn run(opts: Options) -> Result<()> {
+    require_terminal()?;
     let (tx, mut rx) = mpsc::channel(QUEUE);
     let vars = Arc::new(opts.vars.clone());
     let _monitor = monitor::spawn(opts.runbook.clone(), vars, opts.clock, tx.clone())
@@ -59,8 +72,8 @@ pub async fn run(opts: Options) -> Result<()> {
     let mut state = State::new(opts.runbook.clone(), clock.now());
     tracing::info!(runbook = %opts.runbook.name, run_dir = %opts.run_dir.display(), "console started");
 
-    // ratatui::init installs a panic hook that restores the terminal before the report.
-    let mut terminal = ratatui::init();
+    // ratatui::try_init installs a panic hook that restores the terminal before the report.
+    let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
     let am_client = monitor::http::client(&monitor::http::Tls::default())
         .map_err(|e| color_eyre::eyre::eyre!(e))?;
     let mut io = Io {

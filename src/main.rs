@@ -79,7 +79,8 @@ fn main() -> ExitCode {
         other => match tokio_main(other) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("warroom: {e:?}");
+                // The cause chain in one line: these are the operator's errors, not bugs.
+                eprintln!("warroom: {e:#}");
                 ExitCode::FAILURE
             }
         },
@@ -211,6 +212,7 @@ async fn console(
     vars: Vec<(String, String)>,
     clock: Clock,
 ) -> Result<()> {
+    warroom::console::require_terminal()?;
     let run_dir = match run_dir {
         Some(d) => d,
         None => {

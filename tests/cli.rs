@@ -86,3 +86,42 @@ fn missing_file_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_console_refuses_without_a_terminal_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("run");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo.toml");
+    let out = warroom()
+        .arg("run")
+        .arg(&demo)
+        .arg("--run-dir")
+        .arg(&run_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "one line, no backtrace: {stderr}"
+    );
+    assert!(
+        stderr.starts_with("warroom: the console needs a terminal"),
+        "{stderr}"
+    );
+    assert!(!run_dir.exists());
+}
+
+#[test]
+fn the_console_refuses_a_broken_runbook_with_its_errors() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/broken.toml");
+    let out = warroom().arg("run").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the runbook is not valid (run `warroom check"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("unknown field `tiemout`"), "{stderr}");
+}
