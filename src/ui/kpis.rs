@@ -41,9 +41,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 format!("{value:>8}"),
                 theme::standing(standing).add_modifier(Modifier::BOLD),
             ),
-            Span::raw(format!(" {unit:<4}")),
+            Span::raw(format!(" {unit:<4} ")),
         ];
-        let mut used = label_w + 8 + 5;
+        let mut used = label_w + 8 + 6;
         if let Some(b) = badge {
             let style = if b == "…" {
                 theme::DIM

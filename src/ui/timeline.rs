@@ -170,7 +170,7 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
     }
     let marks = if step.point_of_no_return { " ⚠" } else { "" };
     let head = format!("{sym} {planned:>7} ");
-    let status_w = 9;
+    let status_w = 10;
     let title_w = w.saturating_sub(
         head.chars().count() + extra.chars().count() + status_w + marks.chars().count(),
     );
