@@ -30,13 +30,38 @@ impl vt100::Callbacks for Events {
 }
 
 struct Screen {
+    /// The run directory's parent, removed with the screen.
+    dir: tempfile::TempDir,
     parser: Arc<Mutex<vt100::Parser<Events>>>,
     writer: Box<dyn Write + Send>,
+    /// Held so the pseudo-terminal stays open as long as the screen.
+    _master: Box<dyn portable_pty::MasterPty + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
 }
 
 impl Screen {
-    fn start(args: &[&str], rows: u16, cols: u16) -> Self {
+    /// `warroom ARGS... --run-dir <temp>/run` in a pseudo-terminal of `rows` x `cols`.
+    fn launch(args: &[&str], rows: u16, cols: u16) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let run_dir = dir.path().join("run");
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--run-dir", run_dir.to_str().unwrap()]);
+        Self::start(&all, rows, cols, dir)
+    }
+
+    /// A runbook from tests/fixtures in the console.
+    fn fixture(name: &str, rows: u16, cols: u16) -> Self {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        Self::launch(&["run", path.to_str().unwrap()], rows, cols)
+    }
+
+    fn run_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("run")
+    }
+
+    fn start(args: &[&str], rows: u16, cols: u16, dir: tempfile::TempDir) -> Self {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -69,12 +94,12 @@ impl Screen {
             }
         });
         let writer = pty.master.take_writer().unwrap();
-        // Keep the master alive as long as the writer; portable-pty ties them together.
-        std::mem::forget(pty.master);
         Self {
+            dir,
             parser,
             writer,
             child,
+            _master: pty.master,
         }
     }
 
@@ -122,9 +147,8 @@ impl Screen {
 
 #[test]
 fn demo_shows_its_panes_help_and_quits() {
-    let dir = tempfile::tempdir().unwrap();
-    let run_dir = dir.path().join("run");
-    let mut s = Screen::start(&["demo", "--run-dir", run_dir.to_str().unwrap()], 24, 80);
+    let mut s = Screen::launch(&["demo"], 24, 80);
+    let run_dir = s.run_dir();
     let screen = s.wait_for("Timeline", 30);
     for pane in [
         "KPIs",
@@ -154,9 +178,8 @@ fn demo_shows_its_panes_help_and_quits() {
 
 #[test]
 fn demo_story_step_incident_rollback() {
-    let dir = tempfile::tempdir().unwrap();
-    let run_dir = dir.path().join("run");
-    let mut s = Screen::start(&["demo", "--run-dir", run_dir.to_str().unwrap()], 40, 140);
+    let mut s = Screen::launch(&["demo"], 40, 140);
+    let run_dir = s.run_dir();
     s.wait_for("api-green", 30);
     s.wait_for("UP", 15);
     // Approve the gate, then run the 10 % canary step with y.
@@ -208,9 +231,7 @@ fn demo_story_step_incident_rollback() {
 
 #[test]
 fn sigterm_restores_the_terminal() {
-    let dir = tempfile::tempdir().unwrap();
-    let run_dir = dir.path().join("run");
-    let mut s = Screen::start(&["demo", "--run-dir", run_dir.to_str().unwrap()], 24, 80);
+    let mut s = Screen::launch(&["demo"], 24, 80);
     s.wait_for("Timeline", 30);
     assert!(
         s.parser.lock().unwrap().screen().alternate_screen(),
@@ -237,20 +258,8 @@ fn sigterm_restores_the_terminal() {
 
 #[test]
 fn script_output_cannot_clear_the_screen_retitle_or_ring() {
-    let dir = tempfile::tempdir().unwrap();
-    let runbook =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile.toml");
-    let run_dir = dir.path().join("run");
-    let mut s = Screen::start(
-        &[
-            "run",
-            runbook.to_str().unwrap(),
-            "--run-dir",
-            run_dir.to_str().unwrap(),
-        ],
-        24,
-        80,
-    );
+    let mut s = Screen::fixture("hostile.toml", 24, 80);
+    let run_dir = s.run_dir();
     s.wait_for("Print escape sequences", 30);
     s.keys("\r");
     let screen = s.wait_for("after-escapes", 15);
@@ -287,20 +296,8 @@ fn script_output_cannot_clear_the_screen_retitle_or_ring() {
 
 #[test]
 fn a_flood_keeps_the_console_responsive_and_a_double_enter_runs_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let runbook =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flood.toml");
-    let run_dir = dir.path().join("run");
-    let mut s = Screen::start(
-        &[
-            "run",
-            runbook.to_str().unwrap(),
-            "--run-dir",
-            run_dir.to_str().unwrap(),
-        ],
-        24,
-        80,
-    );
+    let mut s = Screen::fixture("flood.toml", 24, 80);
+    let run_dir = s.run_dir();
     s.wait_for("Print a million lines", 30);
     // Two Enters in one write: the second finds the step already starting.
     s.keys("\r\r");

@@ -71,18 +71,26 @@ async fn wait_ready(client: &reqwest::Client, url: &str) {
     }
 }
 
-fn start(program: &str, args: &[String], log: &Path) -> Daemon {
-    let out = std::fs::File::create(log).unwrap();
+/// Starts `program` on a free loopback port (its log in `dir`) and waits until it is ready;
+/// returns it, its base URL and a client.
+async fn serve(program: &str, args: &[String], dir: &Path) -> (Daemon, String, reqwest::Client) {
+    let port = free_port();
+    let out = std::fs::File::create(dir.join("daemon.log")).unwrap();
     let err = out.try_clone().unwrap();
-    Daemon(
+    let daemon = Daemon(
         Command::new(program)
             .args(args)
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
             .spawn()
             .unwrap(),
-    )
+    );
+    let client = http::client(&http::Tls::default()).unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&client, &format!("{base}/-/ready")).await;
+    (daemon, base, client)
 }
 
 #[tokio::test]
@@ -102,19 +110,13 @@ async fn prometheus_source_reads_the_real_query_api() {
         ),
     )
     .unwrap();
-    let port = free_port();
-    let _prom = start(
+    let storage = format!("--storage.tsdb.path={}", dir.path().join("data").display());
+    let (_prom, base, client) = serve(
         &bin,
-        &[
-            format!("--config.file={}", config.display()),
-            format!("--storage.tsdb.path={}", dir.path().join("data").display()),
-            format!("--web.listen-address=127.0.0.1:{port}"),
-        ],
-        &dir.path().join("prometheus.log"),
-    );
-    let client = http::client(&http::Tls::default()).unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    wait_ready(&client, &format!("{base}/-/ready")).await;
+        &[format!("--config.file={}", config.display()), storage],
+        dir.path(),
+    )
+    .await;
 
     // Wait for the first scrapes of the demo target to land.
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -197,21 +199,13 @@ async fn alertmanager_alerts_join_the_feed_and_the_silence_comes_and_goes() {
         "route:\n  receiver: nowhere\nreceivers:\n  - name: nowhere\n",
     )
     .unwrap();
-    let port = free_port();
-    let _am = start(
-        &bin,
-        &[
-            format!("--config.file={}", config.display()),
-            format!("--storage.path={}", dir.path().join("data").display()),
-            format!("--web.listen-address=127.0.0.1:{port}"),
-            // No gossip port: a single instance on loopback.
-            "--cluster.listen-address=".to_owned(),
-        ],
-        &dir.path().join("alertmanager.log"),
-    );
-    let client = http::client(&http::Tls::default()).unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    wait_ready(&client, &format!("{base}/-/ready")).await;
+    let args = [
+        format!("--config.file={}", config.display()),
+        format!("--storage.path={}", dir.path().join("data").display()),
+        // No gossip port: a single instance on loopback.
+        "--cluster.listen-address=".to_owned(),
+    ];
+    let (_am, base, client) = serve(&bin, &args, dir.path()).await;
 
     let alert = json!([{
         "labels": {"alertname": "CheckoutLatencyHigh", "severity": "critical", "service": "checkout"},

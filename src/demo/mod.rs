@@ -220,59 +220,86 @@ fn exposition(sim: &Shared) -> String {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         (g.requests, g.errors)
     };
+    let by_version =
+        |blue: f64, green: f64| vec![("version=\"blue\"", blue), ("version=\"green\"", green)];
     let mut out = String::new();
-    out.push_str("# HELP demo_requests_total Requests served, by version.\n# TYPE demo_requests_total counter\n");
-    for (i, v) in ["blue", "green"].iter().enumerate() {
-        out.push_str(&format!(
-            "demo_requests_total{{version=\"{v}\"}} {:.0}\n",
-            requests[i]
-        ));
-    }
-    out.push_str(
-        "# HELP demo_errors_total Failed requests, by version.\n# TYPE demo_errors_total counter\n",
+    family(
+        &mut out,
+        "demo_requests_total",
+        "Requests served, by version.",
+        "counter",
+        &by_version(requests[0].floor(), requests[1].floor()),
     );
-    for (i, v) in ["blue", "green"].iter().enumerate() {
-        out.push_str(&format!(
-            "demo_errors_total{{version=\"{v}\"}} {:.0}\n",
-            errors[i]
-        ));
-    }
-    out.push_str("# HELP demo_latency_p95_ms 95th percentile latency, by version.\n# TYPE demo_latency_p95_ms gauge\n");
-    out.push_str(&format!(
-        "demo_latency_p95_ms{{version=\"blue\"}} {:.1}\n",
-        s.blue.p95_ms
-    ));
-    out.push_str(&format!(
-        "demo_latency_p95_ms{{version=\"green\"}} {:.1}\n",
-        s.green.p95_ms
-    ));
-    out.push_str("# HELP demo_error_rate_percent Error rate over the last minute, by version.\n# TYPE demo_error_rate_percent gauge\n");
-    out.push_str(&format!(
-        "demo_error_rate_percent{{version=\"blue\"}} {:.3}\n",
-        s.blue.error_pct
-    ));
-    out.push_str(&format!(
-        "demo_error_rate_percent{{version=\"green\"}} {:.3}\n",
-        s.green.error_pct
-    ));
-    out.push_str("# HELP demo_request_rate Requests per second, by version.\n# TYPE demo_request_rate gauge\n");
-    out.push_str(&format!(
-        "demo_request_rate{{version=\"blue\"}} {:.1}\n",
-        s.blue.rps
-    ));
-    out.push_str(&format!(
-        "demo_request_rate{{version=\"green\"}} {:.1}\n",
-        s.green.rps
-    ));
-    out.push_str("# TYPE demo_cpu_percent gauge\n");
-    out.push_str(&format!("demo_cpu_percent {:.1}\n", s.cpu_pct));
-    out.push_str("# TYPE demo_memory_percent gauge\n");
-    out.push_str(&format!("demo_memory_percent {:.1}\n", s.memory_pct));
-    out.push_str("# TYPE demo_db_connections gauge\n");
-    out.push_str(&format!("demo_db_connections {}\n", s.db_connections));
-    out.push_str("# TYPE demo_traffic_green_percent gauge\n");
-    out.push_str(&format!("demo_traffic_green_percent {}\n", s.green_pct));
+    family(
+        &mut out,
+        "demo_errors_total",
+        "Failed requests, by version.",
+        "counter",
+        &by_version(errors[0].floor(), errors[1].floor()),
+    );
+    family(
+        &mut out,
+        "demo_latency_p95_ms",
+        "95th percentile latency, by version.",
+        "gauge",
+        &by_version(s.blue.p95_ms, s.green.p95_ms),
+    );
+    family(
+        &mut out,
+        "demo_error_rate_percent",
+        "Error rate over the last minute, by version.",
+        "gauge",
+        &by_version(s.blue.error_pct, s.green.error_pct),
+    );
+    family(
+        &mut out,
+        "demo_request_rate",
+        "Requests per second, by version.",
+        "gauge",
+        &by_version(s.blue.rps, s.green.rps),
+    );
+    family(
+        &mut out,
+        "demo_cpu_percent",
+        "CPU use.",
+        "gauge",
+        &[("", s.cpu_pct)],
+    );
+    family(
+        &mut out,
+        "demo_memory_percent",
+        "Memory use.",
+        "gauge",
+        &[("", s.memory_pct)],
+    );
+    family(
+        &mut out,
+        "demo_db_connections",
+        "Open database connections.",
+        "gauge",
+        &[("", s.db_connections)],
+    );
+    family(
+        &mut out,
+        "demo_traffic_green_percent",
+        "Share of traffic sent to green.",
+        "gauge",
+        &[("", s.green_pct)],
+    );
     out
+}
+
+/// One metric family in the text exposition format: HELP, TYPE, then a line per series.
+fn family(out: &mut String, name: &str, help: &str, kind: &str, series: &[(&str, f64)]) {
+    out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+    for (labels, value) in series {
+        let labels = if labels.is_empty() {
+            String::new()
+        } else {
+            format!("{{{labels}}}")
+        };
+        out.push_str(&format!("{name}{labels} {}\n", round(*value, 3)));
+    }
 }
 
 async fn metrics_text(State(sim): State<Shared>) -> Response {

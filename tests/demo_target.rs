@@ -1,0 +1,121 @@
+//! The demo target as the demo's scripts and warroom's pollers use it.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::Value;
+use warroom::monitor::{http, scrape};
+use warroom::runbook::Aggregate;
+
+async fn call(client: &reqwest::Client, method: Method, url: &str) -> (u16, Vec<u8>) {
+    let r = http::request(client, method, url, &[], None, Duration::from_secs(3), &[])
+        .await
+        .unwrap();
+    (r.status, r.body)
+}
+
+async fn json(client: &reqwest::Client, url: &str) -> (u16, Value) {
+    let (status, body) = call(client, Method::GET, url).await;
+    (status, serde_json::from_slice(&body).unwrap())
+}
+
+#[tokio::test]
+async fn serves_health_metrics_and_obeys_its_controls() {
+    let (addr, _server) = warroom::demo::serve(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let base = format!("http://{addr}");
+    let client = http::client(&http::Tls::default()).unwrap();
+
+    let (status, health) = json(&client, &format!("{base}/api/health")).await;
+    assert_eq!((status, health["status"].as_str()), (200, Some("healthy")));
+
+    // JSON metrics: every field the demo runbook reads, and they move (noise, not constants).
+    let (_, a) = json(&client, &format!("{base}/api/metrics")).await;
+    for field in [
+        "error_rate_pct",
+        "p95_ms",
+        "request_rate",
+        "cpu_pct",
+        "memory_pct",
+        "db_connections",
+    ] {
+        assert!(a[field].is_number(), "{field} missing in {a}");
+    }
+    let (_, b) = json(&client, &format!("{base}/api/metrics")).await;
+    assert_ne!(a["p95_ms"], b["p95_ms"]);
+
+    // The text page parses with the scrape source's parser.
+    let (_, page) = call(&client, Method::GET, &format!("{base}/metrics")).await;
+    let samples = scrape::parse(&String::from_utf8(page).unwrap()).unwrap();
+    let green = [("version".to_owned(), "green".to_owned())];
+    assert!(
+        scrape::select(&samples, "demo_latency_p95_ms", &green, Aggregate::Sum).unwrap() > 50.0
+    );
+    assert_eq!(
+        scrape::select(&samples, "demo_traffic_green_percent", &[], Aggregate::Sum),
+        Ok(0.0)
+    );
+
+    // Traffic control, with bad input refused.
+    let (status, _) = call(
+        &client,
+        Method::POST,
+        &format!("{base}/control/traffic?green=25"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, page) = call(&client, Method::GET, &format!("{base}/metrics")).await;
+    let samples = scrape::parse(&String::from_utf8(page).unwrap()).unwrap();
+    assert_eq!(
+        scrape::select(&samples, "demo_traffic_green_percent", &[], Aggregate::Sum),
+        Ok(25.0)
+    );
+    let (status, body) = call(
+        &client,
+        Method::POST,
+        &format!("{base}/control/traffic?green=150"),
+    )
+    .await;
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+
+    // A fault in green ramps up: its health fails and the overall error rate climbs.
+    let (status, _) = call(&client, Method::POST, &format!("{base}/control/fault")).await;
+    assert_eq!(status, 200);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (status, _) = call(&client, Method::GET, &format!("{base}/api/health/green")).await;
+        if status == 503 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "green never failed");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let (_, m) = json(&client, &format!("{base}/api/metrics")).await;
+    assert!(m["error_rate_pct"].as_f64().unwrap() > 2.0, "{m}");
+    let p95 = |v: &str| m["versions"][v]["p95_ms"].as_f64().unwrap();
+    assert!(
+        p95("green") > 2.0 * p95("blue"),
+        "green's latency climbs well above blue's: {m}"
+    );
+    // Cleared, it recovers.
+    let (status, _) = call(&client, Method::DELETE, &format!("{base}/control/fault")).await;
+    assert_eq!(status, 200);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while json(&client, &format!("{base}/api/health/green")).await.1["status"] != "healthy" {
+        assert!(Instant::now() < deadline, "green never recovered");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    // The query API answers the subset of PromQL the demo runbook uses.
+    let (_, q) = json(
+        &client,
+        &format!("{base}/api/v1/query?query=sum(demo_request_rate)"),
+    )
+    .await;
+    assert_eq!(q["status"], "success");
+    let (status, q) = json(&client, &format!("{base}/api/v1/query?query=rate(x[5m])")).await;
+    assert_eq!((status, q["status"].as_str()), (400, Some("error")));
+}
