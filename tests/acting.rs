@@ -406,3 +406,24 @@ fn after_the_point_of_no_return_the_rollback_modal_warns() {
     );
     assert!(screen.contains("Fix forward: deploy v1.5.1"), "{screen}");
 }
+
+#[test]
+fn the_automatic_rollback_is_called_off_when_its_rule_resolves() {
+    let mut s = state();
+    at(&mut s, 0);
+    sample(&mut s, "p95", 100.0);
+    key(&mut s, KeyCode::Char('b'));
+    breach(&mut s, 2, 6);
+    assert!(s.auto_rollback.is_some());
+    // Back to normal before the 30 s grace ends.
+    for t in (8..=60).step_by(2) {
+        let fx = at(&mut s, t);
+        assert!(
+            !fx.iter().any(|e| matches!(e, Effect::Run { .. })),
+            "at {t}: {fx:?}"
+        );
+        sample(&mut s, "p95", 100.0);
+        sample(&mut s, "errors", 1.0);
+    }
+    assert!(s.auto_rollback.is_none());
+}

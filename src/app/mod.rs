@@ -192,7 +192,9 @@ pub struct AmState {
 pub enum SilenceState {
     #[default]
     None,
-    Creating,
+    Creating {
+        until: DateTime<Utc>,
+    },
     Active {
         id: String,
         until: DateTime<Utc>,
@@ -567,15 +569,9 @@ impl State {
 
     /// The gate that holds step `i`, if it is not GO yet.
     pub fn blocking_gate(&self, i: usize) -> Option<usize> {
-        let (_, step) = self.step(i)?;
-        self.runbook.gates.iter().enumerate().position(|(gi, g)| {
-            let later = self
-                .runbook
-                .steps()
-                .position(|(_, s)| s.id == g.before)
-                .is_some_and(|at| at <= i);
-            let _ = step;
-            later && !self.gates[gi].is_go()
+        self.runbook.gates.iter().enumerate().find_map(|(gi, g)| {
+            let from = self.runbook.step_index(&g.before)?;
+            (from <= i && !self.gates[gi].is_go()).then_some(gi)
         })
     }
 

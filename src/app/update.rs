@@ -123,11 +123,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::SilenceCreated(result) => {
-            let until = state.projected_finish().unwrap_or(state.now) + TimeDelta::hours(1);
+            let now = state.now;
             if let Some(am) = state.am.as_mut() {
-                am.silence = match result {
-                    Ok(id) => SilenceState::Active { id, until },
-                    Err(e) => SilenceState::Failed(e),
+                am.silence = match (result, &am.silence) {
+                    (Ok(id), SilenceState::Creating { until }) => {
+                        SilenceState::Active { id, until: *until }
+                    }
+                    (Ok(id), _) => SilenceState::Active { id, until: now },
+                    (Err(e), _) => SilenceState::Failed(e),
                 };
             }
             match state.am.as_ref().map(|a| a.silence.clone()) {
@@ -299,6 +302,13 @@ fn auto_rollback_countdown(state: &mut State, fx: &mut Vec<Effect>) {
     let Some((rule, deadline)) = state.auto_rollback else {
         return;
     };
+    // The criteria cleared before the countdown ran out: nothing to roll back for.
+    if !state.rules[rule].is_firing() {
+        state.auto_rollback = None;
+        let id = state.runbook.rules[rule].id.clone();
+        state.notify(format!("Automatic rollback called off: {id} resolved"));
+        return;
+    }
     if state.now < deadline {
         return;
     }
@@ -501,7 +511,7 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                 .and_then(|a| a.silence.as_ref());
             match (silence, state.am.as_ref().map(|a| &a.silence)) {
                 (None, _) => state.notify("The runbook defines no [alertmanager.silence]"),
-                (Some(_), Some(SilenceState::Active { .. } | SilenceState::Creating)) => {
+                (Some(_), Some(SilenceState::Active { .. } | SilenceState::Creating { .. })) => {
                     state.notify("The maintenance silence is already in place");
                 }
                 (Some(_), _) => state.modal = Some(Modal::Silence),
@@ -854,7 +864,7 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                 // Until the plan's projected end plus an hour: if warroom dies, it still ends.
                 let until = state.projected_finish().unwrap_or(state.now) + TimeDelta::hours(1);
                 if let Some(am) = state.am.as_mut() {
-                    am.silence = SilenceState::Creating;
+                    am.silence = SilenceState::Creating { until };
                 }
                 fx.push(Effect::CreateSilence { until });
                 None

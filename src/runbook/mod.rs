@@ -391,6 +391,11 @@ impl Runbook {
         bounds
     }
 
+    /// A step's position in the flattened timeline.
+    pub fn step_index(&self, id: &str) -> Option<usize> {
+        self.steps().position(|(_, s)| s.id == id)
+    }
+
     pub fn kpi_index(&self, id: &str) -> Option<usize> {
         self.kpis.iter().position(|k| k.id == id)
     }
