@@ -123,6 +123,39 @@ impl Screen {
         }
     }
 
+    /// The terminal changes size, as when the operator resizes the SSH window.
+    fn resize(&mut self, rows: u16, cols: u16) {
+        self.parser
+            .lock()
+            .unwrap()
+            .screen_mut()
+            .set_size(rows, cols);
+        self._master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+    }
+
+    #[track_caller]
+    fn wait_until(&self, what: &str, secs: u64, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let text = self.text();
+            if ok(&text) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what} within {secs}s; the screen:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn keys(&mut self, bytes: &str) {
         self.writer.write_all(bytes.as_bytes()).unwrap();
         self.writer.flush().unwrap();
@@ -316,4 +349,30 @@ fn a_flood_keeps_the_console_responsive_and_a_double_enter_runs_once() {
     s.keys("q");
     assert!(s.wait_exit(10));
     eprintln!("help answered in {answered:?} during the flood");
+}
+
+#[test]
+fn the_console_follows_a_resize() {
+    let mut s = Screen::launch(&["demo"], 24, 80);
+    s.wait_for("Timeline", 30);
+    s.resize(50, 160);
+    let screen = s.wait_until("the layout fills 160 columns", 10, |t| {
+        // The header's status light sits at the right edge, and the panes use the new rows.
+        t.lines()
+            .next()
+            .is_some_and(|l| l.trim_end().chars().count() > 150)
+            && t.lines().count() >= 49
+    });
+    assert!(
+        screen.lines().nth(48).is_some_and(|l| l.starts_with('└')),
+        "the panes end on row 49:\n{screen}"
+    );
+    s.resize(24, 80);
+    s.wait_until("back to 80 columns", 10, |t| {
+        t.lines()
+            .next()
+            .is_some_and(|l| l.trim_end().chars().count() <= 80)
+    });
+    s.keys("q");
+    assert!(s.wait_exit(10));
 }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nix::sys::signal::{self, Signal};
@@ -27,7 +28,9 @@ pub struct Executor {
     cwd: PathBuf,
     vars: Vec<(String, String)>,
     tx: mpsc::Sender<Action>,
-    pids: HashMap<Target, u32>,
+    /// Supervisors still running, by what they run. An entry goes when its process is
+    /// reaped, so a cancel can never signal a PID the system has handed to someone else.
+    pids: Arc<Mutex<HashMap<Target, u32>>>,
 }
 
 impl Executor {
@@ -44,7 +47,7 @@ impl Executor {
             cwd,
             vars,
             tx,
-            pids: HashMap::new(),
+            pids: Arc::default(),
         }
     }
 
@@ -98,11 +101,17 @@ impl Executor {
         });
         match started {
             Ok((dir, child)) => {
-                self.pids.insert(target, child.id());
+                let pid = child.id();
+                lock(&self.pids).insert(target, pid);
+                let pids = self.pids.clone();
                 tokio::task::spawn_blocking(move || {
-                    // Reap the supervisor so it does not linger as a zombie.
+                    // Reap the supervisor so it does not linger as a zombie, then forget it.
                     let mut child = child;
                     let _ = child.wait();
+                    let mut pids = lock(&pids);
+                    if pids.get(&target) == Some(&pid) {
+                        pids.remove(&target);
+                    }
                 });
                 let tx = self.tx.clone();
                 let log = dir.join(supervise::OUTPUT);
@@ -154,10 +163,16 @@ impl Executor {
 
     /// Asks the supervisor to cancel: it terminates the whole process group.
     pub fn cancel(&mut self, target: Target) {
-        if let Some(pid) = self.pids.get(&target) {
+        if let Some(pid) = lock(&self.pids).get(&target) {
             let _ = signal::kill(Pid::from_raw(*pid as i32), Signal::SIGTERM);
         }
     }
+}
+
+/// The PID table; a panic elsewhere while it was held leaves it usable.
+fn lock(pids: &Mutex<HashMap<Target, u32>>) -> std::sync::MutexGuard<'_, HashMap<Target, u32>> {
+    pids.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Follows a run's output file until its exit file appears and the output is read to the end.
