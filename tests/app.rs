@@ -294,3 +294,47 @@ fn space_ticks_checklist_items_with_the_time() {
     key(&mut s, KeyCode::Char(' '));
     assert_eq!(s.checks[0], None);
 }
+
+#[test]
+fn contacts_open_with_c_sorted_by_escalation_level() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let mut s = demo_state();
+    key(&mut s, KeyCode::Char('C'));
+    assert!(matches!(s.modal, Some(Modal::Contacts)));
+    let mut t = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    t.draw(|f| warroom::ui::render(f, &s)).unwrap();
+    let screen = format!("{}", t.backend());
+    let lead = screen
+        .find("L1 Deployment Lead · Dana  #deploy, +1-555-0100")
+        .expect("the lead is listed");
+    let sre = screen
+        .find("L2 SRE on call · Sam  pager")
+        .expect("the SRE is listed");
+    assert!(lead < sre, "level 1 comes first");
+    assert!(screen.contains("Status updates every 15m to #deploy"));
+    key(&mut s, KeyCode::Char('q'));
+    assert!(
+        s.modal.is_none() && !s.quit,
+        "any key closes it, and does nothing else"
+    );
+}
+
+#[test]
+fn status_updates_fall_due_on_their_cadence_with_the_template_filled() {
+    let mut s = demo_state();
+    // T0 is one minute after the start; updates every 15 minutes from T0.
+    at(&mut s, 60 + 15 * 60 - 1);
+    assert!(s.notice.is_none());
+    at(&mut s, 60 + 15 * 60);
+    let (text, _) = s.notice.clone().unwrap();
+    assert!(
+        text.starts_with("Status update due to #deploy: Checkout v1.5.0: "),
+        "{text}"
+    );
+    s.notice = None;
+    at(&mut s, 60 + 15 * 60 + 1);
+    assert!(s.notice.is_none(), "announced once per period");
+    at(&mut s, 60 + 30 * 60);
+    assert!(s.notice.is_some());
+}

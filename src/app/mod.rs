@@ -275,6 +275,8 @@ pub enum Modal {
     SetT0,
     /// y/N before the maintenance silence is created in Alertmanager.
     Silence,
+    /// The escalation matrix; any key closes it.
+    Contacts,
     Quit,
 }
 
@@ -369,6 +371,8 @@ pub struct State {
     pub am: Option<AmState>,
     /// An automatic rollback counting down: the rule that asked for it, and when it runs.
     pub auto_rollback: Option<(usize, DateTime<Utc>)>,
+    /// Status updates announced so far (the k-th is due at T0 + k x cadence).
+    pub updates_announced: i64,
     /// A one-line notice for the operator, and when it was set.
     pub notice: Option<(String, DateTime<Utc>)>,
     pub quit: bool,
@@ -405,6 +409,7 @@ impl State {
                 })
                 .collect(),
             auto_rollback: None,
+            updates_announced: 0,
             am: runbook.alertmanager.as_ref().map(|_| AmState::default()),
             notice: None,
             quit: false,

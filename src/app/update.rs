@@ -22,6 +22,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.now = now;
             reevaluate(state, &mut fx);
             run_automatic_steps(state, &mut fx);
+            status_update_due(state);
             auto_rollback_countdown(state, &mut fx);
             if let Some((_, at)) = &state.notice
                 && now - *at > TimeDelta::seconds(8)
@@ -298,6 +299,48 @@ fn run_automatic_steps(state: &mut State, fx: &mut Vec<Effect>) {
     }
 }
 
+/// From T0 on, every `every`: a notice with the runbook's message, filled in, to post.
+fn status_update_due(state: &mut State) {
+    let Some(u) = state.runbook.status_updates.clone() else {
+        return;
+    };
+    let since_t0 = state.now - state.t0;
+    if since_t0 < TimeDelta::zero() || u.every <= TimeDelta::zero() {
+        return;
+    }
+    let due = since_t0.num_seconds() / u.every.num_seconds().max(1);
+    if due < 1 || due <= state.updates_announced {
+        return;
+    }
+    state.updates_announced = due;
+    let status = match state.status_light() {
+        crate::runbook::Standing::Good => "all green",
+        crate::runbook::Standing::Warning => "watching warnings",
+        crate::runbook::Standing::Critical => "ALERT",
+    };
+    let message = u
+        .template
+        .as_deref()
+        .unwrap_or("{phase}: {status} ({offset})")
+        .replace("{phase}", state.current_phase().unwrap_or("-"))
+        .replace("{status}", status)
+        .replace("{offset}", &crate::runbook::time::format_t_offset(since_t0))
+        .replace(
+            "{done}",
+            &(0..state.steps.len())
+                .filter(|i| state.step_done(*i))
+                .count()
+                .to_string(),
+        )
+        .replace("{total}", &state.steps.len().to_string());
+    let channel = u
+        .channel
+        .as_deref()
+        .map(|c| format!(" to {c}"))
+        .unwrap_or_default();
+    state.notify(format!("Status update due{channel}: {message}"));
+}
+
 fn auto_rollback_countdown(state: &mut State, fx: &mut Vec<Effect>) {
     let Some((rule, deadline)) = state.auto_rollback else {
         return;
@@ -503,6 +546,7 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         Key::SetT0 => state.modal = Some(Modal::SetT0),
+        Key::Contacts => state.modal = Some(Modal::Contacts),
         Key::Silence => {
             let silence = state
                 .runbook
@@ -850,6 +894,7 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                 Some(Modal::Reason { step, retry, input })
             }
         },
+        Modal::Contacts => None,
         Modal::SetT0 => match key.code {
             KeyCode::Char('y' | 'Y') => {
                 state.t0 = state.now;

@@ -192,6 +192,7 @@ fn next_step_line(state: &State, w: usize) -> Line<'static> {
 pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let pairs: Vec<(&str, &str)> = match &state.modal {
         _ if state.help => vec![("any key", "close help")],
+        Some(Modal::Contacts) => vec![("any key", "close")],
         Some(Modal::Reason { .. }) => vec![
             ("type the reason", ""),
             ("Enter", "record it"),

@@ -130,6 +130,49 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
             lines.push(Line::raw(""));
             lines.push(keys_line(&[("y", "create it"), ("n / Esc", "cancel")]));
         }
+        Modal::Contacts => {
+            title = " Contacts and escalation ".to_owned();
+            let mut contacts: Vec<_> = state.runbook.contacts.iter().collect();
+            contacts.sort_by_key(|c| c.escalation_level.unwrap_or(u8::MAX));
+            if contacts.is_empty() {
+                lines.push(Line::styled("This runbook lists no contacts.", theme::DIM));
+            }
+            for c in contacts {
+                let level = c
+                    .escalation_level
+                    .map(|l| format!("L{l} "))
+                    .unwrap_or_default();
+                let name = c
+                    .name
+                    .as_deref()
+                    .map(|n| format!(" · {n}"))
+                    .unwrap_or_default();
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{level}{}{name}", c.role), theme::TITLE),
+                    Span::raw(
+                        c.reach
+                            .as_deref()
+                            .map(|r| format!("  {r}"))
+                            .unwrap_or_default(),
+                    ),
+                ]));
+            }
+            if let Some(u) = &state.runbook.status_updates {
+                lines.push(Line::raw(""));
+                let channel = u
+                    .channel
+                    .as_deref()
+                    .map(|c| format!(" to {c}"))
+                    .unwrap_or_default();
+                lines.push(Line::styled(
+                    format!(
+                        "Status updates every {}{channel}",
+                        crate::runbook::time::format_duration(u.every)
+                    ),
+                    theme::DIM,
+                ));
+            }
+        }
         Modal::SetT0 => {
             title = " Set T0 ".to_owned();
             lines.push(Line::raw(format!(
