@@ -324,6 +324,18 @@ fn projected_finish_slips_with_the_run() {
     assert_eq!(s.projected_finish(), Some(planned + TimeDelta::minutes(5)));
 }
 
+/// A baseline captured at p95 = 100, then p95 at 300 until the rule fires at t = 6 and the
+/// automatic rollback starts counting down.
+fn counting_down() -> State {
+    let mut s = state();
+    at(&mut s, 0);
+    sample(&mut s, "p95", 100.0);
+    key(&mut s, KeyCode::Char('b'));
+    breach(&mut s, 2, 6);
+    assert!(s.auto_rollback.is_some());
+    s
+}
+
 fn breach(s: &mut State, from: i64, to: i64) -> Vec<Effect> {
     let mut fx = Vec::new();
     for t in (from..=to).step_by(2) {
@@ -370,12 +382,7 @@ fn baseline_key_and_automatic_rollback_countdown() {
 
 #[test]
 fn the_operator_can_cancel_the_automatic_rollback() {
-    let mut s = state();
-    at(&mut s, 0);
-    sample(&mut s, "p95", 100.0);
-    key(&mut s, KeyCode::Char('b'));
-    breach(&mut s, 2, 6);
-    assert!(s.auto_rollback.is_some());
+    let mut s = counting_down();
     key(&mut s, KeyCode::Char('c'));
     assert!(s.auto_rollback.is_none());
     let fx = breach(&mut s, 8, 60);
@@ -409,12 +416,7 @@ fn after_the_point_of_no_return_the_rollback_modal_warns() {
 
 #[test]
 fn the_automatic_rollback_is_called_off_when_its_rule_resolves() {
-    let mut s = state();
-    at(&mut s, 0);
-    sample(&mut s, "p95", 100.0);
-    key(&mut s, KeyCode::Char('b'));
-    breach(&mut s, 2, 6);
-    assert!(s.auto_rollback.is_some());
+    let mut s = counting_down();
     // Back to normal before the 30 s grace ends.
     for t in (8..=60).step_by(2) {
         let fx = at(&mut s, t);

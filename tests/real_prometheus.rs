@@ -293,35 +293,24 @@ async fn alertmanager_alerts_join_the_feed_and_the_silence_comes_and_goes() {
         warroom::runbook::Standing::Critical,
         "silenced in the pager, not alarming here"
     );
-    let silences = http::get(
-        &client,
-        &format!("{base}/api/v2/silence/{id}"),
-        &[],
-        Duration::from_secs(3),
-        &[],
-    )
-    .await
-    .unwrap();
-    let s: serde_json::Value = serde_json::from_slice(&silences.body).unwrap();
+    let silence_json = |id: String| {
+        let client = client.clone();
+        let url = format!("{base}/api/v2/silence/{id}");
+        async move {
+            let r = http::get(&client, &url, &[], Duration::from_secs(3), &[])
+                .await
+                .unwrap();
+            serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()
+        }
+    };
+    let s = silence_json(id.clone()).await;
     assert_eq!(s["createdBy"], "warroom");
     assert_eq!(s["comment"], "deploy");
     assert_eq!(s["status"]["state"], "active");
     alertmanager::expire_silence(&client, &base, &id, &[])
         .await
         .unwrap();
-    let s: serde_json::Value = serde_json::from_slice(
-        &http::get(
-            &client,
-            &format!("{base}/api/v2/silence/{id}"),
-            &[],
-            Duration::from_secs(3),
-            &[],
-        )
-        .await
-        .unwrap()
-        .body,
-    )
-    .unwrap();
+    let s = silence_json(id.clone()).await;
     assert_eq!(s["status"]["state"], "expired");
     // A silence Alertmanager refuses comes back as a clear error.
     let empty = Silence {
