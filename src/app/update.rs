@@ -807,14 +807,18 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
     };
     let esc = key.code == KeyCode::Esc;
     state.modal = match modal {
-        Modal::Confirm { target } => match key.code {
-            KeyCode::Char('y' | 'Y') => {
-                start(state, target, fx);
+        modal @ (Modal::Confirm { .. }
+        | Modal::Cancel { .. }
+        | Modal::SetT0
+        | Modal::Silence
+        | Modal::Quit) => match answer(&key) {
+            Answer::Yes => {
+                confirmed(state, modal, fx);
                 None
             }
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => None,
+            Answer::No => None,
             // Anything else, Enter included, does nothing: the answer must be explicit.
-            _ => Some(Modal::Confirm { target }),
+            Answer::Neither => Some(modal),
         },
         Modal::Phrase {
             target,
@@ -846,15 +850,6 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                 })
             }
         }
-        Modal::Cancel { target } => match key.code {
-            KeyCode::Char('y' | 'Y') => {
-                fx.push(Effect::Cancel { target });
-                state.notify(format!("{}: cancel requested", run_name(state, target)));
-                None
-            }
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => None,
-            _ => Some(Modal::Cancel { target }),
-        },
         Modal::Reason {
             step,
             retry,
@@ -895,36 +890,6 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
         },
         Modal::Contacts => None,
-        Modal::SetT0 => match key.code {
-            KeyCode::Char('y' | 'Y') => {
-                state.t0 = state.now;
-                state.notify(format!("T0 set to {}", state.now.format("%H:%M:%S UTC")));
-                None
-            }
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => None,
-            _ => Some(Modal::SetT0),
-        },
-        Modal::Silence => match key.code {
-            KeyCode::Char('y' | 'Y') => {
-                // Until the plan's projected end plus an hour: if warroom dies, it still ends.
-                let until = state.projected_finish().unwrap_or(state.now) + TimeDelta::hours(1);
-                if let Some(am) = state.am.as_mut() {
-                    am.silence = SilenceState::Creating { until };
-                }
-                fx.push(Effect::CreateSilence { until });
-                None
-            }
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => None,
-            _ => Some(Modal::Silence),
-        },
-        Modal::Quit => match key.code {
-            KeyCode::Char('y' | 'Y') => {
-                quit(state, fx);
-                None
-            }
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => None,
-            _ => Some(Modal::Quit),
-        },
         Modal::Ack { alert, mut input } => match key.code {
             KeyCode::Esc => None,
             KeyCode::Enter => {
@@ -999,6 +964,51 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
     };
+}
+
+/// What a key says to a y/N question. Only `y` is a yes; `n` and `Esc` are a no.
+enum Answer {
+    Yes,
+    No,
+    Neither,
+}
+
+fn answer(key: &KeyEvent) -> Answer {
+    match key.code {
+        KeyCode::Char('y' | 'Y') => Answer::Yes,
+        KeyCode::Char('n' | 'N') | KeyCode::Esc => Answer::No,
+        _ => Answer::Neither,
+    }
+}
+
+/// A y/N modal was answered yes: do what it asked about.
+fn confirmed(state: &mut State, modal: Modal, fx: &mut Vec<Effect>) {
+    match modal {
+        Modal::Confirm { target } => start(state, target, fx),
+        Modal::Cancel { target } => {
+            fx.push(Effect::Cancel { target });
+            state.notify(format!("{}: cancel requested", run_name(state, target)));
+        }
+        Modal::SetT0 => {
+            state.t0 = state.now;
+            state.notify(format!("T0 set to {}", state.now.format("%H:%M:%S UTC")));
+        }
+        Modal::Silence => {
+            // Until the plan's projected end plus an hour: if warroom dies, it still ends.
+            let until = state.projected_finish().unwrap_or(state.now) + TimeDelta::hours(1);
+            if let Some(am) = state.am.as_mut() {
+                am.silence = SilenceState::Creating { until };
+            }
+            fx.push(Effect::CreateSilence { until });
+        }
+        Modal::Quit => quit(state, fx),
+        // Modals with typed input answer through their own keys.
+        Modal::Phrase { .. }
+        | Modal::Gate { .. }
+        | Modal::Ack { .. }
+        | Modal::Reason { .. }
+        | Modal::Contacts => {}
+    }
 }
 
 fn record_vote(state: &mut State, gate: usize, approver: usize, decision: Decision, note: String) {
