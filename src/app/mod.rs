@@ -605,27 +605,26 @@ impl State {
         self.notice = Some((text.into(), self.now));
     }
 
-    /// `error_rate=7.3 %, p95_ms=812 ms`: the values a rule reads, for alerts and banners.
+    /// `error_rate=7.3%` or `p95_ms=812 ms`; why there is no value otherwise.
+    pub fn kpi_reading(&self, i: usize) -> Result<String, String> {
+        let kpi = &self.runbook.kpis[i];
+        let unit = &kpi.unit;
+        let gap = if unit.is_empty() || unit == "%" {
+            ""
+        } else {
+            " "
+        };
+        self.kpi_value(i)
+            .map(|v| format!("{}={}{gap}{unit}", kpi.id, format_value(v)))
+    }
+
+    /// `error_rate=7.3%, p95_ms=812 ms`: the values a rule reads, for alerts and banners.
     pub fn rule_values(&self, rule: usize) -> String {
-        let r = &self.runbook.rules[rule];
-        let mut ids: Vec<&str> = r.expr.kpis();
-        ids.dedup();
-        ids.iter()
+        distinct(self.runbook.rules[rule].expr.kpis())
+            .into_iter()
             .filter_map(|id| {
                 let i = self.runbook.kpi_index(id)?;
-                let unit = &self.runbook.kpis[i].unit;
-                Some(match self.kpi_value(i) {
-                    Ok(v) => format!(
-                        "{id}={}{}{unit}",
-                        format_value(v),
-                        if unit.is_empty() || unit == "%" {
-                            ""
-                        } else {
-                            " "
-                        }
-                    ),
-                    Err(_) => format!("{id}=?"),
-                })
+                Some(self.kpi_reading(i).unwrap_or_else(|_| format!("{id}=?")))
             })
             .collect::<Vec<_>>()
             .join(", ")
@@ -661,6 +660,17 @@ impl Facts for State {
     }
 }
 
+/// The ids in first-seen order, each once.
+pub fn distinct<T: PartialEq>(ids: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut out = Vec::new();
+    for id in ids {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
 /// A number as gauges show it: three significant figures, no exponent.
 pub fn format_value(v: f64) -> String {
     if !v.is_finite() {
@@ -674,5 +684,16 @@ pub fn format_value(v: f64) -> String {
         format!("{v:.1}")
     } else {
         format!("{v:.2}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::distinct;
+
+    #[test]
+    fn distinct_keeps_first_seen_order_even_when_repeats_are_apart() {
+        // `a > 1 and b > 1 or a < 0` reads a, b, a: the banner names each KPI once.
+        assert_eq!(distinct(["a", "b", "a", "c", "b"]), vec!["a", "b", "c"]);
     }
 }

@@ -573,16 +573,15 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         Key::Baseline => {
             let rb = state.runbook.clone();
             // The KPIs rules compare with a baseline; all of them when no rule does.
-            let mut ids: Vec<String> = rb
-                .rules
-                .iter()
-                .flat_map(|r| r.expr.baselines())
-                .map(str::to_owned)
-                .collect();
+            let mut ids: Vec<String> = distinct(
+                rb.rules
+                    .iter()
+                    .flat_map(|r| r.expr.baselines())
+                    .map(str::to_owned),
+            );
             if ids.is_empty() {
                 ids = rb.kpis.iter().map(|k| k.id.clone()).collect();
             }
-            ids.dedup();
             let captured: Vec<String> = ids
                 .into_iter()
                 .filter(|id| capture_baseline(state, id))
@@ -1014,13 +1013,7 @@ fn confirmed(state: &mut State, modal: Modal, fx: &mut Vec<Effect>) {
 fn record_vote(state: &mut State, gate: usize, approver: usize, decision: Decision, note: String) {
     let now = state.now;
     let evidence: Vec<String> = (0..state.kpis.len())
-        .map(|i| {
-            let k = &state.runbook.kpis[i];
-            match state.kpi_value(i) {
-                Ok(v) => format!("{}={}{}", k.id, format_value(v), k.unit),
-                Err(e) => e,
-            }
-        })
+        .map(|i| state.kpi_reading(i).unwrap_or_else(|why| why))
         .chain(
             state
                 .alerts
