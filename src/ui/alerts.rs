@@ -4,16 +4,17 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
-use super::{fit, pane_block, scroll_offset, theme};
+use super::{draw_pane, draw_rows, fit, theme};
 use crate::app::{Pane, State};
 use crate::monitor::rules::RulePhase;
 use crate::runbook::time::format_duration;
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let firing = state.rules.iter().filter(|r| r.is_firing()).count();
-    let block = pane_block(
+    let inner = draw_pane(
+        frame,
+        area,
         state,
         Pane::Alerts,
         if firing > 0 {
@@ -22,8 +23,6 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             String::new()
         },
     );
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
     let w = inner.width as usize;
     let mut rows: Vec<Line<'_>> = Vec::new();
 
@@ -87,17 +86,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     if rows.is_empty() {
         rows.push(Line::styled("No alerts.", theme::DIM));
     }
-    let height = inner.height as usize;
     let sel = if state.focus == Pane::Alerts {
         first_alert_row + state.selected_alert
     } else {
         0
     };
-    let skip = scroll_offset(sel, height, rows.len());
-    frame.render_widget(
-        Paragraph::new(rows.into_iter().skip(skip).take(height).collect::<Vec<_>>()),
-        inner,
-    );
+    draw_rows(frame, inner, rows, sel);
 }
 
 /// Alertmanager's alerts, after warroom's own; silenced ones stay visible, marked.

@@ -4,9 +4,8 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
-use super::{fit, pane_block, scroll_offset, theme};
+use super::{draw_pane, draw_rows, fit, theme};
 use crate::app::{Pane, State};
 use crate::monitor::rules::{Truth, eval};
 
@@ -14,13 +13,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let ticked = (0..state.checks.len())
         .filter(|i| state.check_done(*i))
         .count();
-    let block = pane_block(
+    let inner = draw_pane(
+        frame,
+        area,
         state,
         Pane::Checklist,
         format!(" {ticked}/{} ", state.checks.len()),
     );
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
     let w = inner.width as usize;
     let rows: Vec<Line<'_>> = state
         .runbook
@@ -55,10 +54,5 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     } else {
         rows
     };
-    let height = inner.height as usize;
-    let skip = scroll_offset(state.selected_check, height, rows.len());
-    frame.render_widget(
-        Paragraph::new(rows.into_iter().skip(skip).take(height).collect::<Vec<_>>()),
-        inner,
-    );
+    draw_rows(frame, inner, rows, state.selected_check);
 }

@@ -5,16 +5,13 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
-use super::{fit, pane_block, scroll_offset, theme};
+use super::{draw_pane, draw_rows, fit, theme};
 use crate::app::{Pane, State, format_value};
 use crate::runbook::Health;
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
-    let block = pane_block(state, Pane::Kpis, "");
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = draw_pane(frame, area, state, Pane::Kpis, "");
     let w = inner.width as usize;
     let mut rows: Vec<Line<'_>> = Vec::new();
     let label_w = if w >= 60 { 22 } else { 12 };
@@ -161,20 +158,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             Style::new().fg(Color::Red),
         ));
     }
-    let height = inner.height as usize;
-    let skip = scroll_offset(
-        if state.focus == Pane::Kpis {
-            state.selected_kpi
-        } else {
-            0
-        },
-        height,
-        rows.len(),
-    );
-    frame.render_widget(
-        Paragraph::new(rows.into_iter().skip(skip).take(height).collect::<Vec<_>>()),
-        inner,
-    );
+    let selected = if state.focus == Pane::Kpis {
+        state.selected_kpi
+    } else {
+        0
+    };
+    draw_rows(frame, inner, rows, selected);
 }
 
 /// `0.4ms`, `12ms`, `1.2s`.

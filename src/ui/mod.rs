@@ -27,7 +27,7 @@ mod timeline;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, BorderType, Borders};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 use crate::app::{Pane, State};
 
@@ -66,8 +66,15 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
     }
 }
 
-/// A pane's frame: its title, highlighted when focused, with an optional right-hand title.
-fn pane_block<'a>(state: &State, pane: Pane, extra: impl Into<Line<'a>>) -> Block<'a> {
+/// Draws a pane's frame (its title highlighted when focused, an optional right-hand title)
+/// and returns the area inside it.
+fn draw_pane<'a>(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    state: &State,
+    pane: Pane,
+    extra: impl Into<Line<'a>>,
+) -> Rect {
     let focused = state.focus == pane;
     let style = if focused {
         theme::FOCUSED_BORDER
@@ -79,7 +86,7 @@ fn pane_block<'a>(state: &State, pane: Pane, extra: impl Into<Line<'a>>) -> Bloc
     } else {
         format!(" {} ", pane.title())
     };
-    Block::new()
+    let block = Block::new()
         .borders(Borders::ALL)
         .border_type(if focused {
             BorderType::Thick
@@ -95,7 +102,18 @@ fn pane_block<'a>(state: &State, pane: Pane, extra: impl Into<Line<'a>>) -> Bloc
                 theme::TITLE
             },
         ))
-        .title(extra.into().right_aligned())
+        .title(extra.into().right_aligned());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+/// Draws as many of `rows` as fit in `area`, scrolled so that row `selected` stays visible.
+fn draw_rows(frame: &mut Frame<'_>, area: Rect, rows: Vec<Line<'_>>, selected: usize) {
+    let height = area.height as usize;
+    let skip = scroll_offset(selected, height, rows.len());
+    let visible: Vec<Line<'_>> = rows.into_iter().skip(skip).take(height).collect();
+    frame.render_widget(Paragraph::new(visible), area);
 }
 
 /// The first row to draw so that `selected` stays visible in `height` rows.

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::{fit, pane_block, theme};
+use super::{draw_pane, fit, theme};
 use crate::app::{Pane, RunStatus, State, Target};
 use crate::runbook::time::format_duration;
 
@@ -24,13 +24,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         RunStatus::Succeeded { .. } => "exit 0".to_owned(),
         RunStatus::Failed { reason, .. } => reason.clone(),
     });
-    let block = pane_block(
+    let inner = draw_pane(
+        frame,
+        area,
         state,
         Pane::Output,
         format!(" {name} · {} ", status.unwrap_or_default()),
     );
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
     let Some(run) = run else { return };
     let w = inner.width as usize;
     let height = inner.height as usize;

@@ -4,9 +4,8 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
-use super::{fit, pane_block, scroll_offset, theme};
+use super::{draw_pane, draw_rows, fit, theme};
 use crate::app::{Pane, RunStatus, State, Verification};
 use crate::runbook::time::{format_duration, format_planned};
 
@@ -27,13 +26,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         };
         format!("· ETA {}{late} ", t.format("%H:%M"))
     });
-    let block = pane_block(
+    let inner = draw_pane(
+        frame,
+        area,
         state,
         Pane::Timeline,
         format!(" {done}/{} done {eta}", state.steps.len()),
     );
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
     let w = inner.width as usize;
     let wide = w >= 80;
 
@@ -56,10 +55,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             index += 1;
         }
     }
-    let height = inner.height as usize;
-    let skip = scroll_offset(selected_row, height, rows.len());
-    let visible: Vec<Line<'_>> = rows.into_iter().skip(skip).take(height).collect();
-    frame.render_widget(Paragraph::new(visible), inner);
+    draw_rows(frame, inner, rows, selected_row);
 }
 
 fn gate_row(state: &State, gi: usize, w: usize) -> Line<'static> {
