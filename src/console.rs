@@ -12,9 +12,11 @@ use futures::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use crate::app::{self, Action, Effect, SilenceState, State};
+use crate::app::{self, Action, Effect, Operator, Record, State};
 use crate::clock::Clock;
+use crate::driver::Seat;
 use crate::exec::Executor;
+use crate::journal::Journal;
 use crate::monitor;
 use crate::monitor::alertmanager;
 use crate::runbook::Runbook;
@@ -28,6 +30,9 @@ pub struct Options {
     pub clock: Clock,
     /// The `warroom` binary, which supervises step runs.
     pub supervisor: PathBuf,
+    /// The driver's seat: the lock, the journal and what it held.
+    pub seat: Seat,
+    pub operator: Operator,
 }
 
 /// Actions queued between the I/O tasks and the loop; senders wait when it is full, so a
@@ -69,8 +74,26 @@ pub async fn run(opts: Options) -> Result<()> {
         tx.clone(),
     );
     let clock = opts.clock;
+    let Seat {
+        lock: _lock,
+        journal,
+        records,
+        begin,
+        notices,
+    } = opts.seat;
     let mut state = State::new(opts.runbook.clone(), clock.now());
-    tracing::info!(runbook = %opts.runbook.name, run_dir = %opts.run_dir.display(), "console started");
+    state.operator = opts.operator;
+    state.replay(&records);
+    tracing::info!(
+        runbook = %opts.runbook.name,
+        run_dir = %opts.run_dir.display(),
+        replayed = records.len(),
+        "console started"
+    );
+    let first = app::begin(&mut state, begin);
+    if !notices.is_empty() {
+        state.notice = Some((notices.join(" · "), state.now));
+    }
 
     // ratatui::try_init installs a panic hook that restores the terminal before the report.
     let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
@@ -82,8 +105,16 @@ pub async fn run(opts: Options) -> Result<()> {
         vars: opts.vars.clone(),
         tx,
         clock,
+        journal,
+        history: records,
     };
-    let result = event_loop(&mut terminal, &mut state, &mut rx, &mut io).await;
+    let result = match commit(&mut state, &mut io, first) {
+        Some(first) => match run_effects(&mut state, &mut io, first).await {
+            Flow::Quit => Ok(()),
+            Flow::Go => event_loop(&mut terminal, &mut state, &mut rx, &mut io).await,
+        },
+        None => event_loop(&mut terminal, &mut state, &mut rx, &mut io).await,
+    };
     ratatui::restore();
     tracing::info!("console stopped");
     result
@@ -97,6 +128,36 @@ struct Io {
     vars: Vec<(String, String)>,
     tx: mpsc::Sender<Action>,
     clock: Clock,
+    journal: Journal,
+    /// Every record the journal holds, for a rewind after it refuses more.
+    history: Vec<Record>,
+}
+
+enum Flow {
+    Go,
+    Quit,
+}
+
+/// Records what `update` decided, durably, before any of its effects may run: the effects
+/// when the journal took them, `None` when it failed (the decisions are undone and the
+/// console stops acting).
+fn commit(state: &mut State, io: &mut Io, effects: Vec<Effect>) -> Option<Vec<Effect>> {
+    let records = state.take_records();
+    if io.journal.failed().is_some() {
+        // Already failed: the console only watches; what it sees is not recorded.
+        return Some(effects.into_iter().filter(|e| *e == Effect::Bell).collect());
+    }
+    match io.journal.append(&records) {
+        Ok(()) => {
+            io.history.extend(records);
+            Some(effects)
+        }
+        Err(why) => {
+            state.rewind(&io.history);
+            app::update(state, Action::JournalFailed(why));
+            None
+        }
+    }
 }
 
 async fn event_loop(
@@ -141,14 +202,14 @@ async fn event_loop(
                 }
             }
             () = tokio::time::sleep(clock.until_next_second()) => {}
+            // The run goes on without this console (its journal resumes it), and so does
+            // the maintenance silence, which ends at its own time if nobody comes back.
             _ = term.recv() => {
-                tracing::info!("SIGTERM: leaving the console");
-                leave(state, &io.am_client, &io.vars).await;
+                tracing::info!("SIGTERM: leaving the console; the run can be resumed");
                 return Ok(());
             }
             _ = hangup.recv() => {
-                tracing::info!("SIGHUP: the terminal went away");
-                leave(state, &io.am_client, &io.vars).await;
+                tracing::info!("SIGHUP: the terminal went away; the run can be resumed");
                 return Ok(());
             }
         }
@@ -156,61 +217,14 @@ async fn event_loop(
         for action in batch {
             effects.extend(app::update(state, action));
         }
-        for effect in effects {
-            match effect {
-                Effect::Run {
-                    target,
-                    name,
-                    command,
-                    timeout,
-                    env,
-                } => {
-                    tracing::info!(%name, command = %command.display(), "starting run");
-                    io.exec.run(target, &name, &command, timeout, &env);
-                }
-                Effect::Cancel { target } => {
-                    tracing::info!(?target, "cancel requested");
-                    io.exec.cancel(target);
-                }
-                Effect::Verify {
-                    step,
-                    argv,
-                    expect,
-                    timeout,
-                } => {
-                    tracing::info!(step, ?argv, "verifying");
-                    io.exec.verify(step, argv, expect, timeout);
-                }
-                Effect::CreateSilence { until } => {
-                    if let Some(am) = &state.runbook.alertmanager
-                        && let Some(silence) = am.silence.clone()
-                    {
-                        let (client, url, vars, tx) = (
-                            io.am_client.clone(),
-                            am.url.clone(),
-                            io.vars.clone(),
-                            io.tx.clone(),
-                        );
-                        let now = clock.now();
-                        tracing::info!(%until, "creating the maintenance silence");
-                        tokio::spawn(async move {
-                            let r = alertmanager::create_silence(
-                                &client, &url, &silence, now, until, &vars,
-                            )
-                            .await;
-                            let _ = tx.send(Action::SilenceCreated(r)).await;
-                        });
-                    }
-                }
-                Effect::ExpireSilence { id } => {
-                    expire_silence(state, &io.am_client, &io.vars, &id).await
-                }
-                Effect::Bell => {
-                    let mut out = std::io::stdout();
-                    let _ = out.write_all(b"\x07").and_then(|()| out.flush());
-                }
-                Effect::Quit => return Ok(()),
-            }
+        if let Err(why) = io.journal.sync_if_older(std::time::Duration::from_secs(1)) {
+            state.rewind(&io.history);
+            app::update(state, Action::JournalFailed(why));
+        }
+        if let Some(effects) = commit(state, io, effects)
+            && let Flow::Quit = run_effects(state, io, effects).await
+        {
+            return Ok(());
         }
         if state.quit {
             return Ok(());
@@ -221,11 +235,74 @@ async fn event_loop(
     }
 }
 
-/// The run is over for this console: its maintenance silence ends with it.
-async fn leave(state: &State, client: &reqwest::Client, vars: &[(String, String)]) {
-    if let Some(SilenceState::Active { id, .. }) = state.am.as_ref().map(|a| a.silence.clone()) {
-        expire_silence(state, client, vars, &id).await;
+async fn run_effects(state: &mut State, io: &mut Io, effects: Vec<Effect>) -> Flow {
+    let clock = io.clock;
+    for effect in effects {
+        match effect {
+            Effect::Run {
+                target,
+                name,
+                attempt,
+                command,
+                timeout,
+                env,
+            } => {
+                tracing::info!(%name, attempt, command = %command.display(), "starting run");
+                io.exec.run(target, &name, attempt, &command, timeout, &env);
+            }
+            Effect::Reattach {
+                target,
+                name,
+                attempt,
+            } => {
+                tracing::info!(%name, attempt, "re-attaching to a run the journal left open");
+                io.exec.reattach(target, &name, attempt);
+            }
+            Effect::Cancel { target } => {
+                tracing::info!(?target, "cancel requested");
+                io.exec.cancel(target);
+            }
+            Effect::Verify {
+                step,
+                argv,
+                expect,
+                timeout,
+            } => {
+                tracing::info!(step, ?argv, "verifying");
+                io.exec.verify(step, argv, expect, timeout);
+            }
+            Effect::CreateSilence { until } => {
+                if let Some(am) = &state.runbook.alertmanager
+                    && let Some(silence) = am.silence.clone()
+                {
+                    let (client, url, vars, tx) = (
+                        io.am_client.clone(),
+                        am.url.clone(),
+                        io.vars.clone(),
+                        io.tx.clone(),
+                    );
+                    let now = clock.now();
+                    tracing::info!(%until, "creating the maintenance silence");
+                    tokio::spawn(async move {
+                        let r = alertmanager::create_silence(
+                            &client, &url, &silence, now, until, &vars,
+                        )
+                        .await;
+                        let _ = tx.send(Action::SilenceCreated(r)).await;
+                    });
+                }
+            }
+            Effect::ExpireSilence { id } => {
+                expire_silence(state, &io.am_client, &io.vars, &id).await;
+            }
+            Effect::Bell => {
+                let mut out = std::io::stdout();
+                let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+            }
+            Effect::Quit => return Flow::Quit,
+        }
     }
+    Flow::Go
 }
 
 async fn expire_silence(

@@ -38,6 +38,9 @@ enum Cmd {
         /// Rehearse: start the clock at this UTC date-time instead of now.
         #[arg(long, value_name = "DATETIME")]
         start_at: Option<String>,
+        /// Resume a run whose runbook file changed since its journal began (journaled).
+        #[arg(long)]
+        accept_changed_runbook: bool,
     },
     /// Start the demo target on a free loopback port and run config/demo.toml against it.
     Demo {
@@ -46,6 +49,9 @@ enum Cmd {
         /// Another runbook to run against the demo target (it gets ${DEMO_URL}).
         #[arg(long)]
         runbook: Option<PathBuf>,
+        /// Resume a run whose runbook file changed since its journal began (journaled).
+        #[arg(long)]
+        accept_changed_runbook: bool,
     },
     /// Serve the simulated blue/green service alone.
     DemoTarget {
@@ -139,6 +145,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             run_dir,
             speed,
             start_at,
+            accept_changed_runbook,
         } => {
             let rb = load_for_console(&runbook)?;
             let clock = match (speed, start_at) {
@@ -152,9 +159,13 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
                     Clock::rehearsal(start, speed.unwrap_or(1.0))
                 }
             };
-            console(rb, run_dir, Vec::new(), clock).await
+            console(rb, run_dir, Vec::new(), clock, accept_changed_runbook).await
         }
-        Cmd::Demo { run_dir, runbook } => {
+        Cmd::Demo {
+            run_dir,
+            runbook,
+            accept_changed_runbook,
+        } => {
             let path = match runbook {
                 Some(p) => p,
                 None => demo_runbook()?,
@@ -164,7 +175,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
                 .await
                 .wrap_err("starting the demo target on a loopback port")?;
             let vars = vec![("DEMO_URL".to_owned(), format!("http://{addr}"))];
-            console(rb, run_dir, vars, Clock::Real).await
+            console(rb, run_dir, vars, Clock::Real, accept_changed_runbook).await
         }
         Cmd::DemoTarget { listen } => {
             let (addr, server) = warroom::demo::serve(listen)
@@ -211,28 +222,22 @@ async fn console(
     run_dir: Option<PathBuf>,
     vars: Vec<(String, String)>,
     clock: Clock,
+    accept_changed_runbook: bool,
 ) -> Result<()> {
+    use warroom::driver;
     warroom::console::require_terminal()?;
-    let run_dir = match run_dir {
-        Some(d) => d,
-        None => {
-            let base = rb
-                .run_dir
-                .as_ref()
-                .map_or_else(|| PathBuf::from("runs"), |d| rb.dir.join(d));
-            let stem = rb
-                .path
-                .file_stem()
-                .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
-            base.join(format!(
-                "{stem}-{}",
-                chrono::Utc::now().format("%Y%m%d-%H%M%S")
-            ))
-        }
-    };
+    let run_dir = run_dir.unwrap_or_else(|| driver::default_run_dir(&rb));
     std::fs::create_dir_all(&run_dir)
         .wrap_err_with(|| format!("creating the run directory {}", run_dir.display()))?;
     let run_dir = run_dir.canonicalize().unwrap_or(run_dir);
+    let operator = warroom::app::Operator::current();
+    let on_change = if accept_changed_runbook {
+        driver::OnChange::Continue
+    } else {
+        driver::OnChange::Refuse
+    };
+    // Before the log and the terminal: a refusal is printed plainly and changes nothing.
+    let seat = driver::take_seat(&run_dir, &rb, &operator, on_change)?;
     // Logs go to a file in the run directory: never to the terminal while the UI is up.
     let appender = tracing_appender::rolling::never(&run_dir, "warroom.log");
     let (writer, _guard) = tracing_appender::non_blocking(appender);
@@ -252,6 +257,8 @@ async fn console(
         vars,
         clock,
         supervisor,
+        seat,
+        operator,
     })
     .await;
     if result.is_ok() {

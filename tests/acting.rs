@@ -123,9 +123,10 @@ fn up(s: &mut State, health: Health) {
 /// Runs step `i` to a successful exit, as the executor would report it.
 fn succeed(s: &mut State, i: usize) -> Vec<Effect> {
     let t = Target::Step(i);
+    common::begin_run(s, t);
     update(
         s,
-        Action::RunStarted {
+        Action::RunSpawned {
             target: t,
             log: "x".into(),
         },
@@ -134,7 +135,7 @@ fn succeed(s: &mut State, i: usize) -> Vec<Effect> {
         s,
         Action::RunFinished {
             target: t,
-            result: Ok(()),
+            exit: warroom::app::Exit::with_code(0),
         },
     )
 }
@@ -218,9 +219,10 @@ fn a_verify_command_is_an_effect_and_its_result_decides() {
 fn retry_needs_a_reason_then_the_usual_confirmation() {
     let mut s = state();
     let t = Target::Step(1);
+    common::begin_run(&mut s, t);
     update(
         &mut s,
-        Action::RunStarted {
+        Action::RunSpawned {
             target: t,
             log: "x".into(),
         },
@@ -229,7 +231,7 @@ fn retry_needs_a_reason_then_the_usual_confirmation() {
         &mut s,
         Action::RunFinished {
             target: t,
-            result: Err("exit status 1".into()),
+            exit: warroom::app::Exit::with_code(1),
         },
     );
     s.selected = 1;
@@ -294,7 +296,7 @@ fn automatic_steps_start_at_their_planned_time_but_not_long_after() {
         )),
         "{fx:?}"
     );
-    assert_eq!(s.steps[2].status, RunStatus::Starting);
+    assert!(matches!(s.steps[2].status, RunStatus::Running { .. }));
     // A console started late does not fire off an old automatic step.
     let mut late = state();
     let fx = at(&mut late, 200);

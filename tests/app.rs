@@ -59,7 +59,7 @@ fn yes_no_confirmation_runs_only_on_y() {
     }
     let fx = key(&mut s, KeyCode::Char('y'));
     assert_eq!(runs(&fx), vec![Target::Step(i)]);
-    assert_eq!(s.steps[i].status, RunStatus::Starting);
+    assert!(matches!(s.steps[i].status, RunStatus::Running { .. }));
     match &fx[0] {
         Effect::Run { command, env, .. } => {
             assert_eq!(command.display(), "../assets/demo/shift-traffic.sh 10");
@@ -98,7 +98,7 @@ fn double_press_starts_one_run() {
     // Still busy once it has really started.
     update(
         &mut s,
-        Action::RunStarted {
+        Action::RunSpawned {
             target: Target::Step(i),
             log: "x".into(),
         },

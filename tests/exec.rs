@@ -44,9 +44,9 @@ async fn finish(h: &mut Harness, secs: u64) -> (OutputBuffer, Result<(), String>
                 out.push_bytes(&bytes);
                 chunks += 1;
             }
-            Action::RunFinished { result, .. } => {
+            Action::RunFinished { exit, .. } => {
                 out.finish();
-                return (out, result, chunks);
+                return (out, exit.result(), chunks);
             }
             _ => {}
         }
@@ -68,6 +68,7 @@ async fn output_streams_and_the_record_is_complete() {
     h.exec.run(
         Target::Step(0),
         "hello",
+        1,
         &shell("echo out; echo err >&2; echo $WARROOM_STEP $FROM_RUNBOOK; echo $WARROOM_RUN_DIR"),
         None,
         &env,
@@ -90,6 +91,7 @@ async fn exit_status_decides_and_retries_get_a_new_record() {
     h.exec.run(
         Target::Step(0),
         "fails",
+        1,
         &shell("echo nope; exit 3"),
         None,
         &[],
@@ -97,7 +99,7 @@ async fn exit_status_decides_and_retries_get_a_new_record() {
     let (_, result, _) = finish(&mut h, 10).await;
     assert_eq!(result, Err("exit status 3".into()));
     h.exec
-        .run(Target::Step(0), "fails", &shell("exit 0"), None, &[]);
+        .run(Target::Step(0), "fails", 2, &shell("exit 0"), None, &[]);
     assert_eq!(finish(&mut h, 10).await.1, Ok(()));
     assert!(h.run_dir.path().join("steps/fails.1/exit.json").exists());
     assert!(h.run_dir.path().join("steps/fails.2/exit.json").exists());
@@ -109,6 +111,7 @@ async fn a_missing_script_fails_clearly() {
     h.exec.run(
         Target::Step(0),
         "missing",
+        1,
         &Command::Argv(vec!["./does-not-exist.sh".into()]),
         None,
         &[],
@@ -133,6 +136,7 @@ async fn a_script_that_is_not_executable_fails_clearly() {
     h.exec.run(
         Target::Step(0),
         "noexec",
+        1,
         &Command::Argv(vec![script.display().to_string()]),
         None,
         &[],
@@ -150,6 +154,7 @@ async fn timeout_kills_the_whole_process_group() {
     h.exec.run(
         Target::Step(0),
         "slow",
+        1,
         &shell(&cmd),
         Some(chrono::TimeDelta::seconds(1)),
         &[],
@@ -176,6 +181,7 @@ async fn a_script_ignoring_sigterm_is_killed_after_the_grace_period() {
     h.exec.run(
         Target::Step(0),
         "stubborn",
+        1,
         &shell("trap '' TERM; echo ready; while :; do sleep 0.1; done"),
         None,
         &[],
@@ -204,8 +210,14 @@ async fn a_script_ignoring_sigterm_is_killed_after_the_grace_period() {
 #[tokio::test]
 async fn a_flood_of_output_stays_bounded_on_screen_and_complete_in_the_log() {
     let mut h = harness();
-    h.exec
-        .run(Target::Step(0), "flood", &shell("seq 1 1000000"), None, &[]);
+    h.exec.run(
+        Target::Step(0),
+        "flood",
+        1,
+        &shell("seq 1 1000000"),
+        None,
+        &[],
+    );
     let (out, result, chunks) = finish(&mut h, 120).await;
     assert_eq!(result, Ok(()));
     assert_eq!(
@@ -227,6 +239,7 @@ async fn a_step_outlives_the_console() {
     h.exec.run(
         Target::Step(0),
         "orphan",
+        1,
         &shell("sleep 1; echo done"),
         None,
         &[],

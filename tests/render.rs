@@ -28,7 +28,7 @@ fn running_state() -> State {
     key(&mut s, KeyCode::Enter);
     update(
         &mut s,
-        Action::RunStarted {
+        Action::RunSpawned {
             target: t,
             log: "/run/steps/verify-health.1/output.log".into(),
         },
@@ -45,7 +45,7 @@ fn running_state() -> State {
         &mut s,
         Action::RunFinished {
             target: t,
-            result: Ok(()),
+            exit: warroom::app::Exit::with_code(0),
         },
     );
     key(&mut s, KeyCode::Char('j'));

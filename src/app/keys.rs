@@ -30,6 +30,25 @@ pub enum Command {
     Quit,
 }
 
+impl Command {
+    /// Whether the command decides something (and so must be recorded): a console that
+    /// cannot record refuses these, and keeps the rest (moving, scrolling, help).
+    pub fn acts(self) -> bool {
+        !matches!(
+            self,
+            Self::Up
+                | Self::Down
+                | Self::NextPane
+                | Self::PrevPane
+                | Self::Contacts
+                | Self::PageUp
+                | Self::PageDown
+                | Self::Help
+                | Self::Quit
+        )
+    }
+}
+
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {

@@ -1,6 +1,7 @@
 //! The console's state machine: `Action`s in, a pure `update` that changes `State` and
 //! returns `Effect`s for the I/O tasks. Nothing here touches a terminal, a socket or a process.
 
+pub mod event;
 pub mod keys;
 pub mod output;
 mod update;
@@ -15,8 +16,9 @@ use tui_input::Input;
 
 use crate::monitor::rules::{Facts, RulePhase, RuleState};
 use crate::runbook::{Command, Health, RuleAction, Runbook, Severity, Standing};
+pub use event::{Event, Exit, Operator, Record, RunRef};
 pub use output::OutputBuffer;
-pub use update::update;
+pub use update::{Begin, begin, update};
 
 /// Samples kept per KPI for the sparkline and min/max.
 pub const HISTORY: usize = 120;
@@ -60,10 +62,15 @@ pub enum Target {
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunStatus {
     Waiting,
-    /// Confirmed; the process is being started (a second keypress finds it busy).
-    Starting,
+    /// Recorded as started; from then on a second keypress finds it busy.
     Running {
         started: DateTime<Utc>,
+    },
+    /// Found on resume with neither an exit status nor a live supervisor: its outcome is
+    /// unknown, and it is never taken for a success.
+    Lost {
+        started: DateTime<Utc>,
+        noticed: DateTime<Utc>,
     },
     Succeeded {
         started: DateTime<Utc>,
@@ -78,13 +85,15 @@ pub enum RunStatus {
 
 impl RunStatus {
     pub fn is_active(&self) -> bool {
-        matches!(self, Self::Starting | Self::Running { .. })
+        matches!(self, Self::Running { .. })
     }
 }
 
 #[derive(Debug, Clone)]
 pub struct Run {
     pub status: RunStatus,
+    /// The latest attempt recorded (0 before the first); its files are `steps/<id>.<attempt>`.
+    pub attempt: u32,
     pub output: OutputBuffer,
     pub log: Option<PathBuf>,
     /// Lines scrolled back from the bottom of the output pane.
@@ -114,6 +123,7 @@ impl Default for Run {
     fn default() -> Self {
         Self {
             status: RunStatus::Waiting,
+            attempt: 0,
             output: OutputBuffer::default(),
             log: None,
             scroll: 0,
@@ -292,7 +302,8 @@ pub enum Action {
         endpoint: usize,
         probe: Probe,
     },
-    RunStarted {
+    /// The executor started (or re-attached to) a run's supervisor; its output is `log`.
+    RunSpawned {
         target: Target,
         log: PathBuf,
     },
@@ -300,10 +311,17 @@ pub enum Action {
         target: Target,
         bytes: Vec<u8>,
     },
+    /// The run's supervisor wrote its exit status (or the run could not be started).
     RunFinished {
         target: Target,
-        result: Result<(), String>,
+        exit: Exit,
     },
+    /// On resume: the run left neither an exit status nor a live supervisor.
+    RunLost {
+        target: Target,
+    },
+    /// The journal could not record; the console must stop acting.
+    JournalFailed(String),
     AmAlerts(Result<Vec<crate::monitor::alertmanager::AmAlert>, String>),
     SilenceCreated(Result<String, String>),
     /// The verify command of a step has ended.
@@ -318,9 +336,17 @@ pub enum Effect {
     Run {
         target: Target,
         name: String,
+        attempt: u32,
         command: Command,
         timeout: Option<TimeDelta>,
         env: Vec<(String, String)>,
+    },
+    /// Follow a run the journal left open (after a restart): its output, its exit status,
+    /// or the finding that it was lost.
+    Reattach {
+        target: Target,
+        name: String,
+        attempt: u32,
     },
     Cancel {
         target: Target,
@@ -376,6 +402,14 @@ pub struct State {
     /// A one-line notice for the operator, and when it was set.
     pub notice: Option<(String, DateTime<Utc>)>,
     pub quit: bool,
+    /// The sequence number of the last record applied.
+    pub seq: u64,
+    /// Who this console acts as; every record it emits carries it.
+    pub operator: Operator,
+    /// Records emitted and applied, not yet handed to the journal.
+    pub outbox: Vec<Record>,
+    /// Why this console may not act (its journal failed): it keeps watching.
+    pub read_only: Option<String>,
 }
 
 impl State {
@@ -413,7 +447,116 @@ impl State {
             am: runbook.alertmanager.as_ref().map(|_| AmState::default()),
             notice: None,
             quit: false,
+            seq: 0,
+            operator: Operator::default(),
+            outbox: Vec::new(),
+            read_only: None,
             runbook,
+        }
+    }
+
+    /// Back to what `history` records, keeping what was observed and what the screen
+    /// shows: after the journal refused records, what they said must not stand.
+    pub fn rewind(&mut self, history: &[Record]) {
+        let mut fresh = State::new(self.runbook.clone(), self.now);
+        fresh.replay(history);
+        fresh.focus = self.focus;
+        fresh.selected = self.selected;
+        fresh.selected_check = self.selected_check;
+        fresh.selected_alert = self
+            .selected_alert
+            .min(fresh.alerts.len().saturating_sub(1));
+        fresh.selected_kpi = self.selected_kpi;
+        fresh.shown = self.shown;
+        fresh.notice = self.notice.take();
+        fresh.operator = std::mem::take(&mut self.operator);
+        fresh.read_only = self.read_only.take();
+        for (k, old) in fresh.kpis.iter_mut().zip(&mut self.kpis) {
+            let baseline = k.baseline;
+            *k = std::mem::take(old);
+            k.baseline = baseline;
+        }
+        fresh.endpoints = std::mem::take(&mut self.endpoints);
+        if let (Some(am), Some(old)) = (fresh.am.as_mut(), self.am.as_mut()) {
+            am.alerts = std::mem::take(&mut old.alerts);
+            am.error = old.error.take();
+            am.polled = old.polled;
+        }
+        for (r, old) in fresh.rules.iter_mut().zip(&self.rules) {
+            r.no_data.clone_from(&old.no_data);
+        }
+        let old_runs = self
+            .steps
+            .iter_mut()
+            .chain(std::iter::once(&mut self.rollback));
+        let runs = fresh
+            .steps
+            .iter_mut()
+            .chain(std::iter::once(&mut fresh.rollback));
+        for (r, old) in runs.zip(old_runs) {
+            r.output = std::mem::take(&mut old.output);
+            r.log = old.log.take();
+            r.scroll = old.scroll;
+        }
+        fresh.outbox.clear();
+        *self = fresh;
+    }
+
+    /// The records emitted since the last call, for the journal.
+    pub fn take_records(&mut self) -> Vec<Record> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// The part of the state the journal determines: equal after a replay.
+    pub fn recorded(&self) -> Recorded {
+        Recorded {
+            seq: self.seq,
+            t0: self.t0,
+            runs: self
+                .steps
+                .iter()
+                .chain(std::iter::once(&self.rollback))
+                .map(|r| {
+                    let verify = r.verify.as_ref().map(|v| match v {
+                        // How long a check has held is live bookkeeping, not a decision.
+                        Verification::Checking { since, .. } => Verification::Checking {
+                            since: *since,
+                            held_since: None,
+                            command: None,
+                        },
+                        other => other.clone(),
+                    });
+                    (
+                        r.status.clone(),
+                        r.attempt,
+                        r.skipped,
+                        r.reasons.clone(),
+                        verify,
+                    )
+                })
+                .collect(),
+            rollback_reason: self.rollback_reason.clone(),
+            checks: self.checks.clone(),
+            baselines: self.kpis.iter().map(|k| k.baseline).collect(),
+            rules: self.rules.iter().map(|r| r.phase.clone()).collect(),
+            alerts: self
+                .alerts
+                .iter()
+                .map(|a| {
+                    (
+                        a.rule,
+                        a.title.clone(),
+                        a.detail.clone(),
+                        a.fired,
+                        a.resolved,
+                        a.acked.clone(),
+                    )
+                })
+                .collect(),
+            votes: self.gates.iter().map(|g| g.votes.clone()).collect(),
+            silence: self.am.as_ref().map(|a| a.silence.clone()),
+            auto_rollback: self.auto_rollback,
+            updates_announced: self.updates_announced,
         }
     }
 
@@ -543,7 +686,7 @@ impl State {
             .steps
             .iter()
             .chain(std::iter::once(&self.rollback))
-            .any(|r| matches!(r.status, RunStatus::Failed { .. }));
+            .any(|r| matches!(r.status, RunStatus::Failed { .. } | RunStatus::Lost { .. }));
         let am_active = |critical: bool| {
             self.am.as_ref().is_some_and(|am| {
                 am.alerts
@@ -607,15 +750,22 @@ impl State {
 
     /// `error_rate=7.3%` or `p95_ms=812 ms`; why there is no value otherwise.
     pub fn kpi_reading(&self, i: usize) -> Result<String, String> {
-        let kpi = &self.runbook.kpis[i];
-        let unit = &kpi.unit;
-        let gap = if unit.is_empty() || unit == "%" {
-            ""
-        } else {
-            " "
-        };
         self.kpi_value(i)
-            .map(|v| format!("{}={}{gap}{unit}", kpi.id, format_value(v)))
+            .map(|v| format_reading(&self.runbook.kpis[i], v))
+    }
+
+    /// The values a rule reads now, for its record.
+    pub fn rule_readings(&self, rule: usize) -> event::Readings {
+        distinct(self.runbook.rules[rule].expr.kpis())
+            .into_iter()
+            .map(|id| event::Reading {
+                kpi: id.to_owned(),
+                value: self
+                    .runbook
+                    .kpi_index(id)
+                    .and_then(|i| self.kpi_value(i).ok().filter(|v| v.is_finite())),
+            })
+            .collect()
     }
 
     /// `error_rate=7.3%, p95_ms=812 ms`: the values a rule reads, for alerts and banners.
@@ -629,6 +779,42 @@ impl State {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// A run as the record knows it: status, attempt, skipped, reasons, verification.
+pub type RecordedRun = (
+    RunStatus,
+    u32,
+    Option<DateTime<Utc>>,
+    Vec<(DateTime<Utc>, String)>,
+    Option<Verification>,
+);
+
+/// An alert as the record knows it: rule, title, detail, fired, resolved, acknowledged.
+pub type RecordedAlert = (
+    usize,
+    String,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<(DateTime<Utc>, String)>,
+);
+
+/// See [`State::recorded`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    pub seq: u64,
+    pub t0: DateTime<Utc>,
+    pub runs: Vec<RecordedRun>,
+    pub rollback_reason: Option<String>,
+    pub checks: Vec<Option<DateTime<Utc>>>,
+    pub baselines: Vec<Option<f64>>,
+    pub rules: Vec<RulePhase>,
+    pub alerts: Vec<RecordedAlert>,
+    pub votes: Vec<Vec<Option<Vote>>>,
+    pub silence: Option<SilenceState>,
+    pub auto_rollback: Option<(usize, DateTime<Utc>)>,
+    pub updates_announced: i64,
 }
 
 impl Facts for State {
@@ -669,6 +855,17 @@ pub fn distinct<T: PartialEq>(ids: impl IntoIterator<Item = T>) -> Vec<T> {
         }
     }
     out
+}
+
+/// `error_rate=7.3%` or `p95_ms=812 ms`.
+pub fn format_reading(kpi: &crate::runbook::Kpi, v: f64) -> String {
+    let unit = &kpi.unit;
+    let gap = if unit.is_empty() || unit == "%" {
+        ""
+    } else {
+        " "
+    };
+    format!("{}={}{gap}{unit}", kpi.id, format_value(v))
 }
 
 /// A number as gauges show it: three significant figures, no exponent.

@@ -5,10 +5,140 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
+use std::collections::BTreeMap;
+
+use super::event::{Event, Operator, Record, SCHEMA, VoteDecision};
 use super::keys::{self, Command as Key};
 use super::*;
-use crate::monitor::rules::Transition;
 use crate::runbook::{Confirm, Severity};
+
+/// A decision or an outcome: recorded (in the outbox, for the journal) and applied.
+fn emit(state: &mut State, event: Event) {
+    let rec = Record {
+        v: SCHEMA,
+        seq: state.seq + 1,
+        at: state.now,
+        by: state.operator.clone(),
+        event,
+    };
+    state.apply(&rec);
+    state.outbox.push(rec);
+}
+
+/// How a console takes the driver's seat on a run.
+pub struct Begin {
+    pub runbook_sha256: String,
+    pub pid: u32,
+    /// The runbook changed since the journal began, and the operator chose to continue.
+    pub changed_from: Option<String>,
+    /// The previous driver, when this console takes over from a live one.
+    pub took_over_from: Option<Operator>,
+}
+
+/// Opens the record of a new run, or continues a replayed one: runs the journal left
+/// open are re-attached (their effects re-issued, never re-run).
+pub fn begin(state: &mut State, how: Begin) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    let resumed = state.seq > 0;
+    if resumed {
+        if let Some(from) = how.changed_from {
+            emit(
+                state,
+                Event::RunbookChanged {
+                    from_sha256: from,
+                    to_sha256: how.runbook_sha256.clone(),
+                },
+            );
+        }
+    } else {
+        emit(
+            state,
+            Event::RunOpened {
+                runbook: state.runbook.name.clone(),
+                path: state.runbook.path.display().to_string(),
+                sha256: how.runbook_sha256,
+                t0: state.t0,
+            },
+        );
+    }
+    if let Some(from) = how.took_over_from {
+        let to = state.operator.clone();
+        emit(state, Event::Handover { from, to });
+    }
+    emit(
+        state,
+        Event::DriverAttached {
+            pid: how.pid,
+            resumed,
+        },
+    );
+    if !resumed {
+        return fx;
+    }
+    let targets: Vec<Target> = (0..state.steps.len())
+        .map(Target::Step)
+        .chain(std::iter::once(Target::Rollback))
+        .collect();
+    let mut reattached = 0;
+    for target in targets {
+        let Some(run) = state.run(target) else {
+            continue;
+        };
+        if run.status.is_active() {
+            reattached += 1;
+            fx.push(Effect::Reattach {
+                target,
+                name: run_file_name(state, target),
+                attempt: run.attempt,
+            });
+        }
+    }
+    // A verification the console was waiting on: its command is read-only, so ask again.
+    let rb = state.runbook.clone();
+    for (i, (_, step)) in rb.steps().enumerate() {
+        if let (Some(v), Some(Verification::Checking { .. })) =
+            (&step.verify, &state.steps[i].verify)
+            && let Some(argv) = &v.command
+        {
+            fx.push(Effect::Verify {
+                step: i,
+                argv: argv.clone(),
+                expect: v.expect_output.clone(),
+                timeout: v.timeout,
+            });
+        }
+    }
+    // A countdown interrupted by the restart does not run off on old data: the operator,
+    // back at the console, decides (R), or the rule fires again.
+    if let Some((rule, _)) = state.auto_rollback {
+        let id = state.runbook.rules[rule].id.clone();
+        emit(state, Event::AutoRollbackCancelled { rule: id.clone() });
+        state.notify(format!(
+            "Automatic rollback countdown for {id} was interrupted by the restart: press R to roll back"
+        ));
+        return fx;
+    }
+    state.notify(format!(
+        "Resumed from the journal ({} records){}",
+        state.seq,
+        if reattached > 0 {
+            format!(": {reattached} running step(s) re-attached")
+        } else {
+            String::new()
+        }
+    ));
+    fx
+}
+
+/// The name of a run's record directory, before `.<attempt>`.
+pub fn run_file_name(state: &State, target: Target) -> String {
+    match target {
+        Target::Rollback => "rollback".to_owned(),
+        Target::Step(i) => state
+            .step(i)
+            .map_or_else(|| format!("step-{i}"), |(_, s)| s.id.clone()),
+    }
+}
 
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let mut fx = Vec::new();
@@ -61,10 +191,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             reevaluate(state, &mut fx);
         }
-        Action::RunStarted { target, log } => {
-            let now = state.now;
+        Action::RunSpawned { target, log } => {
             if let Some(run) = state.run_mut(target) {
-                run.status = RunStatus::Running { started: now };
                 run.log = Some(log);
             }
         }
@@ -73,29 +201,32 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 run.output.push_bytes(&bytes);
             }
         }
-        Action::RunFinished { target, result } => {
-            let now = state.now;
+        Action::RunFinished { target, exit } => {
+            let Some(run) = state.run(target) else {
+                return fx;
+            };
+            // Only the run the record has open can finish (a duplicate report is ignored).
+            if !run.status.is_active() {
+                return fx;
+            }
+            let attempt = run.attempt;
+            let result = exit.result();
+            if let Some(r) = state.run_ref(target) {
+                emit(
+                    state,
+                    Event::RunFinished {
+                        target: r,
+                        attempt,
+                        exit,
+                    },
+                );
+            }
             if let Some(run) = state.run_mut(target) {
                 run.output.finish();
-                let started = match run.status {
-                    RunStatus::Running { started } => started,
-                    _ => now,
-                };
-                run.status = match &result {
-                    Ok(()) => RunStatus::Succeeded {
-                        started,
-                        finished: now,
-                    },
-                    Err(reason) => {
-                        run.output
-                            .push_line(format!("warroom: {reason}").as_bytes());
-                        RunStatus::Failed {
-                            started,
-                            finished: now,
-                            reason: reason.clone(),
-                        }
-                    }
-                };
+                if let Err(reason) = &result {
+                    run.output
+                        .push_line(format!("warroom: {reason}").as_bytes());
+                }
             }
             if let (Ok(()), Target::Step(i)) = (&result, target) {
                 after_success(state, i, &mut fx);
@@ -109,6 +240,27 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 }
                 (Err(e), Target::Rollback) => state.notify(format!("{name} failed: {e}")),
             }
+        }
+        Action::RunLost { target } => {
+            let Some(run) = state.run(target) else {
+                return fx;
+            };
+            if !run.status.is_active() {
+                return fx;
+            }
+            let attempt = run.attempt;
+            if let Some(r) = state.run_ref(target) {
+                emit(state, Event::RunLost { target: r, attempt });
+            }
+            let name = run_name(state, target);
+            state.notify(format!(
+                "{name} is LOST: no exit status and no supervisor; check the target by hand"
+            ));
+        }
+        Action::JournalFailed(why) => {
+            state.modal = None;
+            state.notify(format!("JOURNAL FAILED: {why}"));
+            state.read_only = Some(why);
         }
         Action::AmAlerts(result) => {
             let now = state.now;
@@ -124,15 +276,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::SilenceCreated(result) => {
-            let now = state.now;
-            if let Some(am) = state.am.as_mut() {
-                am.silence = match (result, &am.silence) {
-                    (Ok(id), SilenceState::Creating { until }) => {
-                        SilenceState::Active { id, until: *until }
-                    }
-                    (Ok(id), _) => SilenceState::Active { id, until: now },
-                    (Err(e), _) => SilenceState::Failed(e),
-                };
+            let until = match state.am.as_ref().map(|a| &a.silence) {
+                Some(SilenceState::Creating { until }) => *until,
+                _ => state.now,
+            };
+            match result {
+                Ok(id) => emit(state, Event::SilenceCreated { id, until }),
+                Err(why) => emit(state, Event::SilenceFailed { why }),
             }
             match state.am.as_ref().map(|a| a.silence.clone()) {
                 Some(SilenceState::Active { .. }) => state.notify(
@@ -160,21 +310,12 @@ fn after_success(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
     let Some((_, step)) = rb.steps().nth(i) else {
         return;
     };
-    for id in &step.capture_baseline {
-        capture_baseline(state, id);
+    let values = baseline_values(state, &step.capture_baseline);
+    if !values.is_empty() {
+        emit(state, Event::BaselineCaptured { values });
     }
+    // The record opened the verification (`Checking`); its command runs now.
     let Some(v) = &step.verify else { return };
-    let now = state.now;
-    let command = if v.command.is_some() {
-        None
-    } else {
-        Some(Ok(()))
-    };
-    state.steps[i].verify = Some(Verification::Checking {
-        since: now,
-        held_since: None,
-        command,
-    });
     if let Some(argv) = &v.command {
         fx.push(Effect::Verify {
             step: i,
@@ -186,18 +327,16 @@ fn after_success(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
     evaluate_verifications(state);
 }
 
-/// The KPI's current value becomes its baseline (for `baseline(kpi)` in rules).
-fn capture_baseline(state: &mut State, id: &str) -> bool {
-    let Some(k) = state.runbook.kpi_index(id) else {
-        return false;
-    };
-    match state.kpi_value(k) {
-        Ok(v) => {
-            state.kpis[k].baseline = Some(v);
-            true
-        }
-        Err(_) => false,
-    }
+/// The current values of these KPIs, to become their baselines (for `baseline(kpi)` in
+/// rules); KPIs without a current finite value are left out.
+fn baseline_values(state: &State, ids: &[String]) -> BTreeMap<String, f64> {
+    ids.iter()
+        .filter_map(|id| {
+            let k = state.runbook.kpi_index(id)?;
+            let v = state.kpi_value(k).ok().filter(|v| v.is_finite())?;
+            Some((id.clone(), v))
+        })
+        .collect()
 }
 
 /// Advances every verification in progress: the endpoint must be UP, the rule must have
@@ -227,6 +366,12 @@ fn evaluate_verifications(state: &mut State) {
             None
         };
         let rule_ok = held_since.is_some_and(|t| now - t >= v.hold_for);
+        // Without a verify command there is nothing to wait for.
+        let command = if v.command.is_none() {
+            Some(Ok(()))
+        } else {
+            command
+        };
         let next = match &command {
             Some(Err(e)) => Verification::Failed(now, format!("verify command: {e}")),
             Some(Ok(())) if endpoint_ok && rule_ok => Verification::Passed(now),
@@ -260,12 +405,28 @@ fn evaluate_verifications(state: &mut State) {
             )),
             Verification::Checking { .. } => {}
         }
-        if let Verification::Failed(_, why) = &next {
-            state.steps[i]
-                .output
-                .push_line(format!("warroom: {why}").as_bytes());
+        match next {
+            Verification::Passed(_) => emit(
+                state,
+                Event::VerifyPassed {
+                    step: step.id.clone(),
+                },
+            ),
+            Verification::Failed(_, why) => {
+                state.steps[i]
+                    .output
+                    .push_line(format!("warroom: {why}").as_bytes());
+                emit(
+                    state,
+                    Event::VerifyFailed {
+                        step: step.id.clone(),
+                        why,
+                    },
+                );
+            }
+            // How long the rule has held, and the command's answer: live bookkeeping.
+            checking @ Verification::Checking { .. } => state.steps[i].verify = Some(checking),
         }
-        state.steps[i].verify = Some(next);
     }
 }
 
@@ -273,7 +434,7 @@ fn evaluate_verifications(state: &mut State) {
 /// unless gated, or the rollback runs, or they are more than a minute overdue (a console
 /// started late must not fire off old steps; the operator decides).
 fn run_automatic_steps(state: &mut State, fx: &mut Vec<Effect>) {
-    if state.rollback.status.is_active() {
+    if state.rollback.status.is_active() || state.read_only.is_some() {
         return;
     }
     let rb = state.runbook.clone();
@@ -312,7 +473,6 @@ fn status_update_due(state: &mut State) {
     if due < 1 || due <= state.updates_announced {
         return;
     }
-    state.updates_announced = due;
     let status = match state.status_light() {
         crate::runbook::Standing::Good => "all green",
         crate::runbook::Standing::Warning => "watching warnings",
@@ -339,6 +499,7 @@ fn status_update_due(state: &mut State) {
         .map(|c| format!(" to {c}"))
         .unwrap_or_default();
     state.notify(format!("Status update due{channel}: {message}"));
+    emit(state, Event::StatusUpdateDue { n: due, message });
 }
 
 fn auto_rollback_countdown(state: &mut State, fx: &mut Vec<Effect>) {
@@ -346,24 +507,20 @@ fn auto_rollback_countdown(state: &mut State, fx: &mut Vec<Effect>) {
         return;
     };
     // The criteria cleared before the countdown ran out: nothing to roll back for.
+    let id = state.runbook.rules[rule].id.clone();
     if !state.rules[rule].is_firing() {
-        state.auto_rollback = None;
-        let id = state.runbook.rules[rule].id.clone();
+        emit(state, Event::AutoRollbackCalledOff { rule: id.clone() });
         state.notify(format!("Automatic rollback called off: {id} resolved"));
         return;
     }
-    if state.now < deadline {
+    if state.now < deadline || state.read_only.is_some() {
         return;
     }
-    state.auto_rollback = None;
     if state.rollback.status.is_active() {
+        emit(state, Event::AutoRollbackCalledOff { rule: id });
         return;
     }
-    state.rollback_reason = Some(format!(
-        "automatic, rule {}: {}",
-        state.runbook.rules[rule].id,
-        state.rule_values(rule)
-    ));
+    state.rollback_reason = Some(format!("automatic, rule {id}: {}", state.rule_values(rule)));
     state.notify("Automatic rollback started");
     start(state, Target::Rollback, fx);
 }
@@ -386,51 +543,39 @@ fn reevaluate(state: &mut State, fx: &mut Vec<Effect>) {
 fn evaluate_rules(state: &mut State, fx: &mut Vec<Effect>) {
     let now = state.now;
     for i in 0..state.rules.len() {
-        let mut rs = state.rules[i].clone();
-        let rule = &state.runbook.rules[i];
-        let transition = rs.evaluate(rule, state, now);
-        state.rules[i] = rs;
-        match transition {
-            Some(Transition::Fired) => {
-                let rule = &state.runbook.rules[i];
-                let values = state.rule_values(i);
-                state.alerts.push(Alert {
-                    rule: i,
-                    severity: rule.severity,
-                    title: rule.summary.clone(),
-                    detail: if values.is_empty() {
-                        rule.source.clone()
-                    } else {
-                        values
-                    },
-                    fired: now,
-                    resolved: None,
-                    acked: None,
-                });
-                if rule.severity == Severity::Critical && state.runbook.bell {
-                    fx.push(Effect::Bell);
-                }
-                // The feed shows newest first: keep the selection on the same entry.
-                state.selected_alert = 0;
-                if let crate::runbook::RuleAction::AutoRollback { grace } =
-                    state.runbook.rules[i].action
-                    && state.auto_rollback.is_none()
-                    && state.rollback.status == RunStatus::Waiting
-                {
-                    state.auto_rollback = Some((i, now + grace));
+        let before = state.rules[i].clone();
+        let mut after = before.clone();
+        after.evaluate(&state.runbook.rules[i], state, now);
+        // What the last evaluation saw is live bookkeeping; a change of phase is recorded.
+        state.rules[i].no_data = after.no_data;
+        state.rules[i].last_true = after.last_true;
+        let rule = state.runbook.rules[i].id.clone();
+        let event = match (&before.phase, &after.phase) {
+            (RulePhase::Inactive, RulePhase::Pending { .. }) => Event::RulePending {
+                rule,
+                values: state.rule_readings(i),
+            },
+            (RulePhase::Pending { .. }, RulePhase::Inactive) => Event::RuleReset { rule },
+            (RulePhase::Inactive | RulePhase::Pending { .. }, RulePhase::Firing { .. }) => {
+                Event::RuleFiring {
+                    rule,
+                    values: state.rule_readings(i),
                 }
             }
-            Some(Transition::Resolved(_)) => {
-                if let Some(a) = state
-                    .alerts
-                    .iter_mut()
-                    .rev()
-                    .find(|a| a.rule == i && a.resolved.is_none())
-                {
-                    a.resolved = Some(now);
-                }
+            (RulePhase::Firing { .. }, RulePhase::Inactive) => Event::RuleResolved {
+                rule,
+                values: state.rule_readings(i),
+            },
+            _ => continue,
+        };
+        let fired = matches!(event, Event::RuleFiring { .. });
+        emit(state, event);
+        if fired {
+            if state.runbook.rules[i].severity == Severity::Critical && state.runbook.bell {
+                fx.push(Effect::Bell);
             }
-            Some(Transition::Pending) | None => {}
+            // The feed shows newest first: keep the selection on the same entry.
+            state.selected_alert = 0;
         }
     }
 }
@@ -448,6 +593,12 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
     let Some(cmd) = keys::lookup(&key, state.focus) else {
         return;
     };
+    if let Some(why) = &state.read_only
+        && cmd.acts()
+    {
+        state.notify(format!("read-only: {why}"));
+        return;
+    }
     match cmd {
         Key::Up => move_selection(state, -1),
         Key::Down => move_selection(state, 1),
@@ -485,12 +636,11 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         Key::TickCheck => {
-            if let Some(slot) = state.checks.get_mut(state.selected_check) {
-                *slot = if slot.is_some() {
-                    None
-                } else {
-                    Some(state.now)
-                };
+            let i = state.selected_check;
+            let check = state.runbook.checks().nth(i).map(|(_, c)| c.id.clone());
+            if let (Some(check), Some(slot)) = (check, state.checks.get(i)) {
+                let ticked = slot.is_none();
+                emit(state, Event::CheckTicked { check, ticked });
             }
         }
         Key::Ack => {
@@ -519,8 +669,10 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         Key::Rollback => request_rollback(state),
         Key::Retry => {
             let i = state.selected;
-            let failed = matches!(state.steps[i].status, RunStatus::Failed { .. })
-                || matches!(state.steps[i].verify, Some(Verification::Failed(..)));
+            let failed = matches!(
+                state.steps[i].status,
+                RunStatus::Failed { .. } | RunStatus::Lost { .. }
+            ) || matches!(state.steps[i].verify, Some(Verification::Failed(..)));
             if failed {
                 state.modal = Some(Modal::Reason {
                     step: i,
@@ -561,9 +713,10 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                 (Some(_), _) => state.modal = Some(Modal::Silence),
             }
         }
-        Key::CancelAutoRollback => match state.auto_rollback.take() {
+        Key::CancelAutoRollback => match state.auto_rollback {
             Some((rule, _)) => {
                 let id = state.runbook.rules[rule].id.clone();
+                emit(state, Event::AutoRollbackCancelled { rule: id.clone() });
                 state.notify(format!(
                     "Automatic rollback for {id} cancelled by the operator"
                 ));
@@ -582,14 +735,13 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             if ids.is_empty() {
                 ids = rb.kpis.iter().map(|k| k.id.clone()).collect();
             }
-            let captured: Vec<String> = ids
-                .into_iter()
-                .filter(|id| capture_baseline(state, id))
-                .collect();
-            if captured.is_empty() {
+            let values = baseline_values(state, &ids);
+            if values.is_empty() {
                 state.notify("No baseline captured: no KPI has a current value");
             } else {
+                let captured: Vec<&str> = values.keys().map(String::as_str).collect();
                 state.notify(format!("Baseline captured: {}", captured.join(", ")));
+                emit(state, Event::BaselineCaptured { values });
             }
         }
         Key::PageUp | Key::PageDown => {
@@ -772,19 +924,34 @@ fn start(state: &mut State, target: Target, fx: &mut Vec<Effect>) {
             )
         }
     };
-    let Some(run) = state.run_mut(target) else {
+    let Some(run) = state.run(target) else {
         return;
     };
-    if run.status.is_active() {
+    if run.status.is_active() || state.read_only.is_some() {
         return;
     }
-    // A fresh attempt: new output and verification, but the record of reasons stays.
-    let reasons = std::mem::take(&mut run.reasons);
-    *run = Run {
-        status: RunStatus::Starting,
-        reasons,
-        ..Run::default()
+    let attempt = run.attempt + 1;
+    let Some(r) = state.run_ref(target) else {
+        return;
     };
+    let reason = match target {
+        Target::Rollback => state.rollback_reason.clone(),
+        Target::Step(_) => None,
+    };
+    emit(
+        state,
+        Event::RunStarted {
+            target: r,
+            attempt,
+            reason,
+        },
+    );
+    // A fresh attempt: new output on screen (the files of the earlier one stay).
+    if let Some(run) = state.run_mut(target) {
+        run.output = OutputBuffer::default();
+        run.log = None;
+        run.scroll = 0;
+    }
     state.shown = target;
     let mut env = vec![
         ("WARROOM_STEP".to_owned(), name.clone()),
@@ -794,6 +961,7 @@ fn start(state: &mut State, target: Target, fx: &mut Vec<Effect>) {
     fx.push(Effect::Run {
         target,
         name,
+        attempt,
         command,
         timeout,
         env,
@@ -861,24 +1029,18 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                     state.notify("A reason is required: it goes into the record");
                     Some(Modal::Reason { step, retry, input })
                 } else {
-                    let now = state.now;
-                    let word = if retry { "retry" } else { "skip" };
-                    state.steps[step]
-                        .reasons
-                        .push((now, format!("{word}: {reason}")));
+                    let id = state
+                        .step(step)
+                        .map(|(_, s)| s.id.clone())
+                        .unwrap_or_default();
                     if retry {
+                        emit(state, Event::StepRetried { step: id, reason });
                         // The retry still goes through the step's own confirmation.
-                        state.steps[step].status = RunStatus::Waiting;
-                        state.steps[step].verify = None;
                         request_step(state, step, fx);
                         state.modal.take()
                     } else {
-                        state.steps[step].skipped = Some(now);
-                        let id = state
-                            .step(step)
-                            .map(|(_, s)| s.id.clone())
-                            .unwrap_or_default();
                         state.notify(format!("Step {id} skipped: {reason}"));
+                        emit(state, Event::StepSkipped { step: id, reason });
                         None
                     }
                 }
@@ -892,9 +1054,9 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         Modal::Ack { alert, mut input } => match key.code {
             KeyCode::Esc => None,
             KeyCode::Enter => {
-                let now = state.now;
-                if let Some(a) = state.alerts.get_mut(alert) {
-                    a.acked = Some((now, input.value().trim().to_owned()));
+                if alert < state.alerts.len() {
+                    let reason = input.value().trim().to_owned();
+                    emit(state, Event::AlertAcked { alert, reason });
                 }
                 None
             }
@@ -985,19 +1147,20 @@ fn confirmed(state: &mut State, modal: Modal, fx: &mut Vec<Effect>) {
     match modal {
         Modal::Confirm { target } => start(state, target, fx),
         Modal::Cancel { target } => {
+            if let Some(r) = state.run_ref(target) {
+                emit(state, Event::CancelRequested { target: r });
+            }
             fx.push(Effect::Cancel { target });
             state.notify(format!("{}: cancel requested", run_name(state, target)));
         }
         Modal::SetT0 => {
-            state.t0 = state.now;
+            emit(state, Event::T0Set { t0: state.now });
             state.notify(format!("T0 set to {}", state.now.format("%H:%M:%S UTC")));
         }
         Modal::Silence => {
             // Until the plan's projected end plus an hour: if warroom dies, it still ends.
             let until = state.projected_finish().unwrap_or(state.now) + TimeDelta::hours(1);
-            if let Some(am) = state.am.as_mut() {
-                am.silence = SilenceState::Creating { until };
-            }
+            emit(state, Event::SilenceRequested { until });
             fx.push(Effect::CreateSilence { until });
         }
         Modal::Quit => quit(state, fx),
@@ -1011,7 +1174,6 @@ fn confirmed(state: &mut State, modal: Modal, fx: &mut Vec<Effect>) {
 }
 
 fn record_vote(state: &mut State, gate: usize, approver: usize, decision: Decision, note: String) {
-    let now = state.now;
     let evidence: Vec<String> = (0..state.kpis.len())
         .map(|i| state.kpi_reading(i).unwrap_or_else(|why| why))
         .chain(
@@ -1023,22 +1185,21 @@ fn record_vote(state: &mut State, gate: usize, approver: usize, decision: Decisi
         )
         .collect();
     let g = &state.runbook.gates[gate];
-    let who = g.approvers.get(approver).cloned().unwrap_or_default();
+    let Some(who) = g.approvers.get(approver).cloned() else {
+        return;
+    };
     let gid = g.id.clone();
-    if let Some(slot) = state
-        .gates
-        .get_mut(gate)
-        .and_then(|gs| gs.votes.get_mut(approver))
-    {
-        *slot = Some(Vote {
-            decision: decision.clone(),
-            at: now,
+    emit(
+        state,
+        Event::GateVote {
+            gate: gid.clone(),
+            approver: who.clone(),
+            decision: VoteDecision::from(&decision),
             note,
             evidence,
-        });
-    }
-    let vote = decision;
-    match vote {
+        },
+    );
+    match decision {
         Decision::Go if state.gates[gate].is_go() => state.notify(format!("Gate {gid} is GO")),
         Decision::Go => state.notify(format!("{who}: GO on {gid}")),
         Decision::NoGo => state.notify(format!(

@@ -7,14 +7,13 @@ use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nix::sys::signal::{self, Signal};
 use nix::unistd::Pid;
 use tokio::sync::mpsc;
 
-use crate::app::{Action, Target};
+use crate::app::{Action, Exit, Target};
 use crate::runbook::Command;
 
 /// Bytes read from a log per look, so a flood reaches the UI in bounded slices.
@@ -28,9 +27,8 @@ pub struct Executor {
     cwd: PathBuf,
     vars: Vec<(String, String)>,
     tx: mpsc::Sender<Action>,
-    /// Supervisors still running, by what they run. An entry goes when its process is
-    /// reaped, so a cancel can never signal a PID the system has handed to someone else.
-    pids: Arc<Mutex<HashMap<Target, u32>>>,
+    /// The record directory of each run started or re-attached, for cancelling it.
+    dirs: HashMap<Target, PathBuf>,
 }
 
 impl Executor {
@@ -47,29 +45,36 @@ impl Executor {
             cwd,
             vars,
             tx,
-            pids: Arc::default(),
+            dirs: HashMap::new(),
         }
     }
 
-    /// A fresh record directory: `steps/<name>.<attempt>`.
-    fn record_dir(&self, name: &str) -> std::io::Result<PathBuf> {
+    /// `steps/<name>.<attempt>`: the attempt comes from the journal, so a directory that
+    /// exists already belongs to another run and is never reused.
+    pub fn record_dir(&self, name: &str, attempt: u32) -> PathBuf {
+        self.run_dir.join("steps").join(format!("{name}.{attempt}"))
+    }
+
+    fn create_record_dir(&self, name: &str, attempt: u32) -> std::io::Result<PathBuf> {
         let base = self.run_dir.join("steps");
         std::fs::create_dir_all(&base)?;
-        for attempt in 1.. {
-            let dir = base.join(format!("{name}.{attempt}"));
-            match std::fs::create_dir(&dir) {
-                Ok(()) => return Ok(dir),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(e),
+        let dir = self.record_dir(name, attempt);
+        std::fs::create_dir(&dir).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                std::io::Error::other(format!("{} exists already", dir.display()))
+            } else {
+                e
             }
-        }
-        unreachable!("attempt numbers are unbounded")
+        })?;
+        crate::durable::fsync_dir(&base)?;
+        Ok(dir)
     }
 
     pub fn run(
         &mut self,
         target: Target,
         name: &str,
+        attempt: u32,
         command: &Command,
         timeout: Option<chrono::TimeDelta>,
         env: &[(String, String)],
@@ -78,7 +83,7 @@ impl Executor {
             Command::Argv(a) => a.clone(),
             Command::Shell(s) => vec!["/bin/sh".into(), "-c".into(), s.clone()],
         };
-        let started = self.record_dir(name).and_then(|dir| {
+        let started = self.create_record_dir(name, attempt).and_then(|dir| {
             std::fs::write(
                 dir.join("command.json"),
                 serde_json::to_vec(&argv).unwrap_or_default(),
@@ -101,46 +106,42 @@ impl Executor {
         });
         match started {
             Ok((dir, child)) => {
-                let pid = child.id();
-                lock(&self.pids).insert(target, pid);
-                let pids = self.pids.clone();
+                // Reap the supervisor so it does not linger as a zombie.
                 tokio::task::spawn_blocking(move || {
-                    // Reap the supervisor so it does not linger as a zombie, then forget it.
                     let mut child = child;
                     let _ = child.wait();
-                    let mut pids = lock(&pids);
-                    if pids.get(&target) == Some(&pid) {
-                        pids.remove(&target);
-                    }
                 });
-                let tx = self.tx.clone();
-                let log = dir.join(supervise::OUTPUT);
-                tokio::spawn(async move {
-                    if tx
-                        .send(Action::RunStarted {
-                            target,
-                            log: log.clone(),
-                        })
-                        .await
-                        .is_ok()
-                    {
-                        tail(target, &dir, tx).await;
-                    }
-                });
+                self.dirs.insert(target, dir.clone());
+                follow(target, dir, self.tx.clone());
             }
             Err(e) => {
                 let tx = self.tx.clone();
-                let reason = format!("cannot start: {e}");
+                let exit = Exit::not_started(format!("cannot start: {e}"));
                 tokio::spawn(async move {
-                    let _ = tx
-                        .send(Action::RunFinished {
-                            target,
-                            result: Err(reason),
-                        })
-                        .await;
+                    let _ = tx.send(Action::RunFinished { target, exit }).await;
                 });
             }
         }
+    }
+
+    /// Takes up a run the journal left open: a live supervisor (it holds the lock) is
+    /// followed, an exit status is reported, and a run with neither is reported lost.
+    pub fn reattach(&mut self, target: Target, name: &str, attempt: u32) {
+        let dir = self.record_dir(name, attempt);
+        self.dirs.insert(target, dir.clone());
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            // A supervisor started an instant before the console died may not hold its
+            // lock yet: look again for a moment before calling the run lost.
+            for _ in 0..10 {
+                if supervise::is_alive(&dir) || supervise::read_exit(&dir).is_some() {
+                    follow(target, dir, tx);
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            let _ = tx.send(Action::RunLost { target }).await;
+        });
     }
 
     /// Runs a step's verify command in the background; answers with `VerifyDone`.
@@ -161,18 +162,33 @@ impl Executor {
         });
     }
 
-    /// Asks the supervisor to cancel: it terminates the whole process group.
+    /// Asks the supervisor to cancel: it terminates the whole process group. The PID is
+    /// only used while the supervisor's lock shows it alive, so it cannot be someone else's.
     pub fn cancel(&mut self, target: Target) {
-        if let Some(pid) = lock(&self.pids).get(&target) {
-            let _ = signal::kill(Pid::from_raw(*pid as i32), Signal::SIGTERM);
+        let Some(dir) = self.dirs.get(&target) else {
+            return;
+        };
+        if let Some(pid) = supervise::live_pid(dir) {
+            let _ = signal::kill(Pid::from_raw(pid), Signal::SIGTERM);
         }
     }
 }
 
-/// The PID table; a panic elsewhere while it was held leaves it usable.
-fn lock(pids: &Mutex<HashMap<Target, u32>>) -> std::sync::MutexGuard<'_, HashMap<Target, u32>> {
-    pids.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// Streams a run's output into the console, then its exit status.
+fn follow(target: Target, dir: PathBuf, tx: mpsc::Sender<Action>) {
+    let log = dir.join(supervise::OUTPUT);
+    tokio::spawn(async move {
+        if tx
+            .send(Action::RunSpawned {
+                target,
+                log: log.clone(),
+            })
+            .await
+            .is_ok()
+        {
+            tail(target, &dir, tx).await;
+        }
+    });
 }
 
 /// Follows a run's output file until its exit file appears and the output is read to the end.
@@ -198,12 +214,7 @@ pub async fn tail(target: Target, dir: &Path, tx: mpsc::Sender<Action>) {
             continue;
         }
         if let Some(exit) = exit {
-            let _ = tx
-                .send(Action::RunFinished {
-                    target,
-                    result: exit.result(),
-                })
-                .await;
+            let _ = tx.send(Action::RunFinished { target, exit }).await;
             return;
         }
         tokio::time::sleep(POLL).await;

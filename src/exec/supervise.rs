@@ -2,6 +2,9 @@
 //! does not depend on the console. It leaves its own session, starts the command in a
 //! process group of its own with output appended to `output.log`, enforces the timeout,
 //! turns SIGTERM/SIGINT/SIGHUP into a cancel of the whole group, and writes `exit.json`.
+//! It holds an `flock` on `lock` while it lives, so a console that comes back knows a run
+//! is still going by the lock (the kernel drops it when the supervisor dies, however it
+//! dies), not by a PID that may have been reused.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -13,34 +16,15 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{self, Signal};
 use nix::unistd::Pid;
-use serde::{Deserialize, Serialize};
 
 pub const OUTPUT: &str = "output.log";
 pub const EXIT: &str = "exit.json";
 pub const PID: &str = "supervisor.pid";
+pub const LOCK: &str = "lock";
 /// Time a process group gets between SIGTERM and SIGKILL.
 pub const GRACE: Duration = Duration::from_secs(3);
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Exit {
-    pub code: Option<i32>,
-    pub signal: Option<i32>,
-    /// `timeout`, `cancelled`, or why it could not start.
-    pub reason: Option<String>,
-    pub seconds: f64,
-}
-
-impl Exit {
-    pub fn result(&self) -> Result<(), String> {
-        match (self.code, self.signal, &self.reason) {
-            (Some(0), _, None) => Ok(()),
-            (_, _, Some(r)) => Err(r.clone()),
-            (Some(c), _, None) => Err(format!("exit status {c}")),
-            (None, Some(s), None) => Err(format!("killed by signal {s}")),
-            (None, None, None) => Err("ended without a status".into()),
-        }
-    }
-}
+pub use crate::app::Exit;
 
 static CANCEL: AtomicI32 = AtomicI32::new(0);
 
@@ -52,6 +36,17 @@ extern "C" fn on_signal(sig: i32) {
 pub fn run(dir: &Path, timeout: Option<Duration>, argv: &[String]) -> i32 {
     // A new session: no controlling terminal, so a dropped SSH session's SIGHUP cannot reach us.
     let _ = nix::unistd::setsid();
+    // Held until this process ends, after exit.json is in place.
+    let _lock = match crate::durable::lock(&dir.join(LOCK)) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            let _ = append(
+                dir,
+                &format!("warroom: cannot lock the run's lock file: {e}\n"),
+            );
+            None
+        }
+    };
     let _ = std::fs::write(dir.join(PID), std::process::id().to_string());
     for sig in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP] {
         let action = signal::SigAction::new(
@@ -173,19 +168,32 @@ fn append(dir: &Path, text: &str) -> std::io::Result<()> {
         .write_all(text.as_bytes())
 }
 
-/// Written whole, then renamed into place, so a reader never sees half a file.
+/// Written whole, fsync'd, renamed into place and the directory fsync'd: a reader sees
+/// no status or the whole one, even after a crash. The output is made durable first.
 fn write_exit(dir: &Path, exit: &Exit) {
-    let tmp = dir.join("exit.json.tmp");
-    let ok = serde_json::to_vec(exit).ok().and_then(|bytes| {
-        let mut f = File::create(&tmp).ok()?;
-        f.write_all(&bytes).ok()?;
-        f.sync_all().ok()
-    });
-    if ok.is_some() {
-        let _ = std::fs::rename(&tmp, dir.join(EXIT));
+    if let Ok(f) = File::open(dir.join(OUTPUT)) {
+        let _ = f.sync_all();
+    }
+    if let Ok(bytes) = serde_json::to_vec(exit) {
+        let _ = crate::durable::write_atomic(&dir.join(EXIT), &bytes);
     }
 }
 
 pub fn read_exit(dir: &Path) -> Option<Exit> {
     serde_json::from_slice(&std::fs::read(dir.join(EXIT)).ok()?).ok()
+}
+
+/// Whether the run's supervisor is alive: it holds the run's lock.
+pub fn is_alive(dir: &Path) -> bool {
+    crate::durable::is_locked(&dir.join(LOCK)).unwrap_or(false)
+}
+
+/// The supervisor's PID, only while its lock shows it alive.
+pub fn live_pid(dir: &Path) -> Option<i32> {
+    let pid = std::fs::read_to_string(dir.join(PID))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    is_alive(dir).then_some(pid)
 }

@@ -403,4 +403,8 @@ impl Runbook {
     pub fn endpoint_index(&self, id: &str) -> Option<usize> {
         self.endpoints.iter().position(|e| e.id == id)
     }
+
+    pub fn rule_index(&self, id: &str) -> Option<usize> {
+        self.rules.iter().position(|r| r.id == id)
+    }
 }

@@ -34,11 +34,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let right_w: usize = right.iter().map(|s| s.content.chars().count()).sum();
     let rollback = match &state.rollback.status {
         RunStatus::Waiting => None,
-        RunStatus::Starting | RunStatus::Running { .. } => {
-            Some(("ROLLING BACK", theme::BANNER_CRITICAL))
-        }
+        RunStatus::Running { .. } => Some(("ROLLING BACK", theme::BANNER_CRITICAL)),
         RunStatus::Succeeded { .. } => Some(("ROLLED BACK", theme::BANNER_INFO)),
         RunStatus::Failed { .. } => Some(("ROLLBACK FAILED", theme::BANNER_CRITICAL)),
+        RunStatus::Lost { .. } => Some(("ROLLBACK LOST", theme::BANNER_CRITICAL)),
     };
     let left_w = (area.width as usize).saturating_sub(right_w + 1);
     let mut left = vec![Span::styled(

@@ -17,7 +17,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let run = state.run(state.shown);
     let status = run.map(|r| match &r.status {
         RunStatus::Waiting => "not run".to_owned(),
-        RunStatus::Starting => "starting".to_owned(),
+        RunStatus::Lost { .. } => "LOST: outcome unknown".to_owned(),
         RunStatus::Running { started } => {
             format!("running {}", format_duration(state.now - *started))
         }

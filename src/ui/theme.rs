@@ -25,7 +25,10 @@ pub fn severity(s: Severity) -> Style {
 pub fn run_symbol(s: &RunStatus) -> (&'static str, Style) {
     match s {
         RunStatus::Waiting => ("·", Style::new().fg(Color::DarkGray)),
-        RunStatus::Starting => ("…", Style::new().fg(Color::Cyan)),
+        RunStatus::Lost { .. } => (
+            "?",
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ),
         RunStatus::Running { .. } => (
             "▶",
             Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),

@@ -113,7 +113,7 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
         RunStatus::Waiting if step.automatic => "auto".to_owned(),
         RunStatus::Waiting if blocked => "gated".to_owned(),
         RunStatus::Waiting => String::new(),
-        RunStatus::Starting => "starting".to_owned(),
+        RunStatus::Lost { .. } => "LOST".to_owned(),
         RunStatus::Running { started } => format!("run {}", format_duration(state.now - *started)),
         RunStatus::Succeeded { started, finished } => {
             format!("ok {}", format_duration(*finished - *started))
@@ -128,11 +128,13 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
         RunStatus::Succeeded { .. } if matches!(verify, Some(Verification::Checking { .. })) => {
             Style::new().fg(Color::Cyan)
         }
-        RunStatus::Failed { .. } => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        RunStatus::Failed { .. } | RunStatus::Lost { .. } => {
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+        }
         RunStatus::Waiting if overdue => {
             Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
         }
-        RunStatus::Running { .. } | RunStatus::Starting => Style::new().fg(Color::Cyan),
+        RunStatus::Running { .. } => Style::new().fg(Color::Cyan),
         RunStatus::Succeeded { .. } => Style::new().fg(Color::Green),
         _ => theme::DIM,
     };

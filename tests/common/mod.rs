@@ -59,3 +59,24 @@ pub fn kpi(state: &mut State, id: &str, v: f64) -> Vec<Effect> {
 pub fn step(state: &State, id: &str) -> usize {
     state.runbook.steps().position(|(_, s)| s.id == id).unwrap()
 }
+
+/// Records a run as started, as `update` does once the operator confirmed it: tests that
+/// play the executor's part start here.
+#[allow(dead_code)]
+pub fn begin_run(s: &mut warroom::app::State, t: warroom::app::Target) {
+    use warroom::app::event::{Event, Record, SCHEMA};
+    let target = s.run_ref(t).expect("a run of this runbook");
+    let attempt = s.run(t).map_or(0, |r| r.attempt) + 1;
+    let rec = Record {
+        v: SCHEMA,
+        seq: s.seq + 1,
+        at: s.now,
+        by: warroom::app::Operator::default(),
+        event: Event::RunStarted {
+            target,
+            attempt,
+            reason: None,
+        },
+    };
+    s.apply(&rec);
+}

@@ -1,0 +1,512 @@
+//! Domain events: what was decided and what happened, as data. `update` emits them,
+//! the journal stores them, and `apply` is the only code that changes the recorded part
+//! of `State`, so replaying a journal rebuilds exactly the state that wrote it.
+//!
+//! Events name things by their runbook ids (steps, gates, checks, rules, KPIs), never by
+//! position, so a record stays readable on its own and survives a reordered runbook.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Alert, Decision, RunStatus, SilenceState, State, Target, Verification, Vote};
+use crate::monitor::rules::{RulePhase, RuleState};
+use crate::runbook::RuleAction;
+
+/// The journal's schema version, carried by every record (docs/journal.md).
+pub const SCHEMA: u32 = 1;
+
+/// Who acted: the OS user, the host, and the SSH client's address when there is one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Operator {
+    pub user: String,
+    pub host: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh: Option<String>,
+}
+
+impl Operator {
+    /// This process's operator, from the OS and `SSH_CLIENT`/`SSH_CONNECTION`.
+    pub fn current() -> Self {
+        let uid = nix::unistd::getuid();
+        let user = nix::unistd::User::from_uid(uid)
+            .ok()
+            .flatten()
+            .map(|u| u.name)
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| format!("uid {uid}"));
+        let host = nix::unistd::gethostname()
+            .ok()
+            .and_then(|h| h.into_string().ok())
+            .unwrap_or_else(|| "unknown-host".to_owned());
+        let ssh = ["SSH_CLIENT", "SSH_CONNECTION"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok())
+            .and_then(|s| s.split_whitespace().next().map(str::to_owned));
+        Self { user, host, ssh }
+    }
+}
+
+impl std::fmt::Display for Operator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{}", self.user, self.host)?;
+        if let Some(ssh) = &self.ssh {
+            write!(f, " (ssh from {ssh})")?;
+        }
+        Ok(())
+    }
+}
+
+/// One journal record: an event with its sequence number, time, author and schema.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub v: u32,
+    /// 1 for the first record, then one more per record, without gaps.
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub by: Operator,
+    pub event: Event,
+}
+
+/// What a run is for, by name: a step id, or the rollback.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunRef {
+    Step(String),
+    Rollback,
+}
+
+/// How a step's process ended, as its supervisor wrote it in `exit.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Exit {
+    pub code: Option<i32>,
+    pub signal: Option<i32>,
+    /// `timeout`, `cancelled`, or why it could not start.
+    pub reason: Option<String>,
+    pub seconds: f64,
+}
+
+impl Exit {
+    pub fn result(&self) -> Result<(), String> {
+        match (self.code, self.signal, &self.reason) {
+            (Some(0), _, None) => Ok(()),
+            (_, _, Some(r)) => Err(r.clone()),
+            (Some(c), _, None) => Err(format!("exit status {c}")),
+            (None, Some(s), None) => Err(format!("killed by signal {s}")),
+            (None, None, None) => Err("ended without a status".into()),
+        }
+    }
+
+    /// A plain exit with this status.
+    pub fn with_code(code: i32) -> Self {
+        Self {
+            code: Some(code),
+            signal: None,
+            reason: None,
+            seconds: 0.0,
+        }
+    }
+
+    /// A run that never got a process (the executor could not start it).
+    pub fn not_started(why: String) -> Self {
+        Self {
+            code: None,
+            signal: None,
+            reason: Some(why),
+            seconds: 0.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// The first record of every journal: which runbook, exactly, and the run's T0.
+    RunOpened {
+        runbook: String,
+        path: String,
+        /// SHA-256 of the runbook file as loaded.
+        sha256: String,
+        t0: DateTime<Utc>,
+    },
+    /// A console took the driver's seat (at the start, and at every resume).
+    DriverAttached {
+        pid: u32,
+        resumed: bool,
+    },
+    /// The runbook file changed since the journal began and the operator chose to go on.
+    RunbookChanged {
+        from_sha256: String,
+        to_sha256: String,
+    },
+    /// The driver's seat passed from one operator to another.
+    Handover {
+        from: Operator,
+        to: Operator,
+    },
+    T0Set {
+        t0: DateTime<Utc>,
+    },
+    /// Durable before the process starts: a run is started at most once per attempt.
+    RunStarted {
+        target: RunRef,
+        attempt: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    RunFinished {
+        target: RunRef,
+        attempt: u32,
+        exit: Exit,
+    },
+    /// On resume, a run with neither an exit status nor a live supervisor: never success.
+    RunLost {
+        target: RunRef,
+        attempt: u32,
+    },
+    CancelRequested {
+        target: RunRef,
+    },
+    StepRetried {
+        step: String,
+        reason: String,
+    },
+    StepSkipped {
+        step: String,
+        reason: String,
+    },
+    VerifyPassed {
+        step: String,
+    },
+    VerifyFailed {
+        step: String,
+        why: String,
+    },
+    GateVote {
+        gate: String,
+        approver: String,
+        decision: VoteDecision,
+        note: String,
+        evidence: Vec<String>,
+    },
+    CheckTicked {
+        check: String,
+        ticked: bool,
+    },
+    /// `alert` is the alert's number in the run: 0 for the first that fired.
+    AlertAcked {
+        alert: usize,
+        reason: String,
+    },
+    BaselineCaptured {
+        values: BTreeMap<String, f64>,
+    },
+    RulePending {
+        rule: String,
+        values: Readings,
+    },
+    RuleFiring {
+        rule: String,
+        values: Readings,
+    },
+    RuleResolved {
+        rule: String,
+        values: Readings,
+    },
+    /// A pending rule whose condition stopped holding before its `for` elapsed.
+    RuleReset {
+        rule: String,
+    },
+    AutoRollbackCancelled {
+        rule: String,
+    },
+    /// The rule behind an automatic rollback resolved during the countdown.
+    AutoRollbackCalledOff {
+        rule: String,
+    },
+    SilenceRequested {
+        until: DateTime<Utc>,
+    },
+    SilenceCreated {
+        id: String,
+        until: DateTime<Utc>,
+    },
+    SilenceFailed {
+        why: String,
+    },
+    StatusUpdateDue {
+        n: i64,
+        message: String,
+    },
+}
+
+/// The KPI values a rule read when it changed, in the order the rule names them.
+pub type Readings = Vec<Reading>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reading {
+    pub kpi: String,
+    /// `None` where there was no (finite) value.
+    pub value: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VoteDecision {
+    Go,
+    NoGo,
+}
+
+impl From<&Decision> for VoteDecision {
+    fn from(d: &Decision) -> Self {
+        match d {
+            Decision::Go => Self::Go,
+            Decision::NoGo => Self::NoGo,
+        }
+    }
+}
+
+impl State {
+    pub fn run_ref(&self, target: Target) -> Option<RunRef> {
+        match target {
+            Target::Rollback => Some(RunRef::Rollback),
+            Target::Step(i) => self.step(i).map(|(_, s)| RunRef::Step(s.id.clone())),
+        }
+    }
+
+    pub fn target(&self, r: &RunRef) -> Option<Target> {
+        match r {
+            RunRef::Rollback => Some(Target::Rollback),
+            RunRef::Step(id) => self.runbook.step_index(id).map(Target::Step),
+        }
+    }
+
+    /// Rebuilds a run's recorded state from its journal.
+    pub fn replay<'a>(&mut self, records: impl IntoIterator<Item = &'a Record>) {
+        for r in records {
+            self.apply(r);
+        }
+    }
+
+    /// The one place the record changes `State`. Unknown ids (a runbook edited since) are
+    /// skipped: the journal still holds them.
+    pub fn apply(&mut self, rec: &Record) {
+        self.seq = rec.seq;
+        let at = rec.at;
+        let rb = self.runbook.clone();
+        match &rec.event {
+            Event::RunOpened { t0, .. } | Event::T0Set { t0 } => self.t0 = *t0,
+            Event::DriverAttached { .. }
+            | Event::RunbookChanged { .. }
+            | Event::Handover { .. }
+            | Event::CancelRequested { .. } => {}
+            Event::RunStarted {
+                target,
+                attempt,
+                reason,
+            } => {
+                let Some(t) = self.target(target) else { return };
+                if t == Target::Rollback {
+                    self.auto_rollback = None;
+                    self.rollback_reason.clone_from(reason);
+                }
+                if let Some(run) = self.run_mut(t) {
+                    run.status = RunStatus::Running { started: at };
+                    run.attempt = *attempt;
+                    run.verify = None;
+                    run.skipped = None;
+                }
+            }
+            Event::RunFinished { target, exit, .. } => {
+                let Some(t) = self.target(target) else { return };
+                let Some(run) = self.run_mut(t) else { return };
+                let started = match run.status {
+                    RunStatus::Running { started } => started,
+                    _ => at,
+                };
+                run.status = match exit.result() {
+                    Ok(()) => RunStatus::Succeeded {
+                        started,
+                        finished: at,
+                    },
+                    Err(reason) => RunStatus::Failed {
+                        started,
+                        finished: at,
+                        reason,
+                    },
+                };
+                if let (Ok(()), Target::Step(i)) = (exit.result(), t)
+                    && rb.steps().nth(i).is_some_and(|(_, s)| s.verify.is_some())
+                {
+                    self.steps[i].verify = Some(Verification::Checking {
+                        since: at,
+                        held_since: None,
+                        command: None,
+                    });
+                }
+            }
+            Event::RunLost { target, .. } => {
+                let Some(t) = self.target(target) else { return };
+                if let Some(run) = self.run_mut(t) {
+                    let started = match run.status {
+                        RunStatus::Running { started } => started,
+                        _ => at,
+                    };
+                    run.status = RunStatus::Lost {
+                        started,
+                        noticed: at,
+                    };
+                }
+            }
+            Event::StepRetried { step, reason } | Event::StepSkipped { step, reason } => {
+                let retry = matches!(rec.event, Event::StepRetried { .. });
+                let Some(i) = rb.step_index(step) else { return };
+                let run = &mut self.steps[i];
+                let word = if retry { "retry" } else { "skip" };
+                run.reasons.push((at, format!("{word}: {reason}")));
+                if retry {
+                    run.status = RunStatus::Waiting;
+                    run.verify = None;
+                } else {
+                    run.skipped = Some(at);
+                }
+            }
+            Event::VerifyPassed { step } => {
+                if let Some(i) = rb.step_index(step) {
+                    self.steps[i].verify = Some(Verification::Passed(at));
+                }
+            }
+            Event::VerifyFailed { step, why } => {
+                if let Some(i) = rb.step_index(step) {
+                    self.steps[i].verify = Some(Verification::Failed(at, why.clone()));
+                }
+            }
+            Event::GateVote {
+                gate,
+                approver,
+                decision,
+                note,
+                evidence,
+            } => {
+                let Some(g) = rb.gates.iter().position(|g| &g.id == gate) else {
+                    return;
+                };
+                let Some(a) = rb.gates[g].approvers.iter().position(|x| x == approver) else {
+                    return;
+                };
+                self.gates[g].votes[a] = Some(Vote {
+                    decision: match decision {
+                        VoteDecision::Go => Decision::Go,
+                        VoteDecision::NoGo => Decision::NoGo,
+                    },
+                    at,
+                    note: note.clone(),
+                    evidence: evidence.clone(),
+                });
+            }
+            Event::CheckTicked { check, ticked } => {
+                if let Some(i) = rb.checks().position(|(_, c)| &c.id == check) {
+                    self.checks[i] = ticked.then_some(at);
+                }
+            }
+            Event::AlertAcked { alert, reason } => {
+                if let Some(a) = self.alerts.get_mut(*alert) {
+                    a.acked = Some((at, reason.clone()));
+                }
+            }
+            Event::BaselineCaptured { values } => {
+                for (id, v) in values {
+                    if let Some(k) = rb.kpi_index(id) {
+                        self.kpis[k].baseline = Some(*v);
+                    }
+                }
+            }
+            Event::RulePending { rule, .. } => {
+                if let Some(i) = rb.rule_index(rule) {
+                    self.rules[i].phase = RulePhase::Pending { since: at };
+                }
+            }
+            Event::RuleReset { rule } => {
+                if let Some(i) = rb.rule_index(rule) {
+                    self.rules[i].phase = RulePhase::Inactive;
+                }
+            }
+            Event::RuleFiring { rule, values } => {
+                let Some(i) = rb.rule_index(rule) else { return };
+                let r = &rb.rules[i];
+                self.rules[i] = RuleState {
+                    phase: RulePhase::Firing { since: at },
+                    last_true: Some(at),
+                    ..self.rules[i].clone()
+                };
+                let detail = self.readings_text(values);
+                self.alerts.push(Alert {
+                    rule: i,
+                    severity: r.severity,
+                    title: r.summary.clone(),
+                    detail: if detail.is_empty() {
+                        r.source.clone()
+                    } else {
+                        detail
+                    },
+                    fired: at,
+                    resolved: None,
+                    acked: None,
+                });
+                if let RuleAction::AutoRollback { grace } = r.action
+                    && self.auto_rollback.is_none()
+                    && self.rollback.status == RunStatus::Waiting
+                {
+                    self.auto_rollback = Some((i, at + grace));
+                }
+            }
+            Event::RuleResolved { rule, .. } => {
+                let Some(i) = rb.rule_index(rule) else { return };
+                self.rules[i].phase = RulePhase::Inactive;
+                if let Some(a) = self
+                    .alerts
+                    .iter_mut()
+                    .rev()
+                    .find(|a| a.rule == i && a.resolved.is_none())
+                {
+                    a.resolved = Some(at);
+                }
+            }
+            Event::AutoRollbackCancelled { .. } | Event::AutoRollbackCalledOff { .. } => {
+                self.auto_rollback = None;
+            }
+            Event::SilenceRequested { until } => {
+                if let Some(am) = self.am.as_mut() {
+                    am.silence = SilenceState::Creating { until: *until };
+                }
+            }
+            Event::SilenceCreated { id, until } => {
+                if let Some(am) = self.am.as_mut() {
+                    am.silence = SilenceState::Active {
+                        id: id.clone(),
+                        until: *until,
+                    };
+                }
+            }
+            Event::SilenceFailed { why } => {
+                if let Some(am) = self.am.as_mut() {
+                    am.silence = SilenceState::Failed(why.clone());
+                }
+            }
+            Event::StatusUpdateDue { n, .. } => self.updates_announced = *n,
+        }
+    }
+
+    /// `error_rate=3.60%, p95_ms=859 ms`, from recorded readings.
+    pub fn readings_text(&self, values: &Readings) -> String {
+        values
+            .iter()
+            .map(|r| match (self.runbook.kpi_index(&r.kpi), r.value) {
+                (Some(k), Some(v)) => super::format_reading(&self.runbook.kpis[k], v),
+                _ => format!("{}=?", r.kpi),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}

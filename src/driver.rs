@@ -1,0 +1,195 @@
+//! Taking the driver's seat on a run directory: one driver per run (an `flock` on
+//! `driver.lock`, never unlinked, released by the kernel when the holder dies), the journal
+//! opened and repaired, and the runbook checked against the one the journal was begun with.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use color_eyre::eyre::{Result, WrapErr, eyre};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::app::{Begin, Event, Operator, Record};
+use crate::durable::{self, Held};
+use crate::journal::{self, Journal};
+use crate::runbook::Runbook;
+
+pub const LOCK: &str = "driver.lock";
+
+/// Who holds the driver's seat, as written in `driver.lock`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Holder {
+    pub operator: Operator,
+    pub pid: u32,
+    pub since: DateTime<Utc>,
+}
+
+/// A console's seat on a run: keep it alive as long as the console drives.
+pub struct Seat {
+    pub lock: Held,
+    pub journal: Journal,
+    pub records: Vec<Record>,
+    pub begin: Begin,
+    /// Things the operator should know from the start (a repair, a lock taken over).
+    pub notices: Vec<String>,
+}
+
+/// What the operator said about a runbook that changed since the journal began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnChange {
+    Refuse,
+    Continue,
+}
+
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let bytes =
+        std::fs::read(path).wrap_err_with(|| format!("reading the runbook {}", path.display()))?;
+    Ok(format!("{:x}", Sha256::digest(&bytes)))
+}
+
+/// Takes the driver's seat on `dir`, or says who has it.
+pub fn take_seat(
+    dir: &Path,
+    runbook: &Runbook,
+    operator: &Operator,
+    on_change: OnChange,
+) -> Result<Seat> {
+    let lock_path = dir.join(LOCK);
+    let previous: Option<Holder> = std::fs::read(&lock_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let Some(lock) = durable::try_lock(&lock_path)
+        .wrap_err_with(|| format!("locking {}", lock_path.display()))?
+    else {
+        return Err(match previous {
+            Some(h) => eyre!(
+                "{} is driven by {} (pid {}) since {}: one driver per run. Read-only watching (`warroom watch`) is not built yet",
+                dir.display(),
+                h.operator,
+                h.pid,
+                h.since.format("%Y-%m-%d %H:%M UTC")
+            ),
+            None => eyre!(
+                "{} is driven by another console that is just starting: one driver per run",
+                dir.display()
+            ),
+        });
+    };
+    let mut notices = Vec::new();
+    if let Some(h) = &previous {
+        notices.push(format!(
+            "The previous driver, {} (pid {}), is gone: this console drives the run now",
+            h.operator, h.pid
+        ));
+    }
+    let me = Holder {
+        operator: operator.clone(),
+        pid: std::process::id(),
+        since: Utc::now(),
+    };
+    write_holder(&lock, &me).wrap_err_with(|| format!("writing {}", lock_path.display()))?;
+    durable::fsync_dir(dir).wrap_err_with(|| format!("syncing {}", dir.display()))?;
+
+    let opened = Journal::open(dir)?;
+    if let Some(r) = &opened.repaired {
+        tracing::warn!("{r}");
+        notices.push(format!("Journal repaired: {r}"));
+    }
+    let sha = sha256_file(&runbook.path)?;
+    let changed_from = check_runbook(dir, &opened.records, runbook, &sha, on_change)?;
+    Ok(Seat {
+        lock,
+        journal: opened.journal,
+        records: opened.records,
+        begin: Begin {
+            runbook_sha256: sha,
+            pid: std::process::id(),
+            changed_from,
+            took_over_from: None,
+        },
+        notices,
+    })
+}
+
+fn write_holder(lock: &Held, me: &Holder) -> std::io::Result<()> {
+    use std::io::{Seek, Write};
+    let mut f: &std::fs::File = lock;
+    f.set_len(0)?;
+    f.seek(std::io::SeekFrom::Start(0))?;
+    f.write_all(&serde_json::to_vec(me).unwrap_or_default())?;
+    f.sync_all()
+}
+
+/// The journal must be this runbook's: refused when it is another's; when the file has
+/// changed since, the operator chooses (`Some(old hash)` to continue and journal it).
+fn check_runbook(
+    dir: &Path,
+    records: &[Record],
+    runbook: &Runbook,
+    sha: &str,
+    on_change: OnChange,
+) -> Result<Option<String>> {
+    let Some(first) = records.first() else {
+        return Ok(None);
+    };
+    let path = dir.join(journal::FILE);
+    let Event::RunOpened {
+        runbook: name,
+        sha256,
+        path: rb_path,
+        ..
+    } = &first.event
+    else {
+        return Err(eyre!(
+            "{}: record 1 is not the run's opening record; it was left as it is",
+            path.display()
+        ));
+    };
+    if *name != runbook.name {
+        return Err(eyre!(
+            "{} belongs to runbook \"{name}\" ({rb_path}), not \"{}\" ({}): use another --run-dir",
+            path.display(),
+            runbook.name,
+            runbook.path.display()
+        ));
+    }
+    let current = records
+        .iter()
+        .rev()
+        .find_map(|r| match &r.event {
+            Event::RunbookChanged { to_sha256, .. } => Some(to_sha256),
+            _ => None,
+        })
+        .unwrap_or(sha256);
+    if current == sha {
+        return Ok(None);
+    }
+    match on_change {
+        OnChange::Continue => Ok(Some(current.clone())),
+        OnChange::Refuse => Err(eyre!(
+            "{} has changed since this run's journal was written (sha256 {} then, {} now). \
+             Restore it to resume the run as planned, or pass --accept-changed-runbook to \
+             continue with the changed file (the change is journaled)",
+            runbook.path.display(),
+            short(current),
+            short(sha)
+        )),
+    }
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}
+
+/// The run directory for a new run: `<runbook run-dir or ./runs>/<stem>-<UTC time>`.
+pub fn default_run_dir(rb: &Runbook) -> PathBuf {
+    let base = rb
+        .run_dir
+        .as_ref()
+        .map_or_else(|| PathBuf::from("runs"), |d| rb.dir.join(d));
+    let stem = rb
+        .path
+        .file_stem()
+        .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+    base.join(format!("{stem}-{}", Utc::now().format("%Y%m%d-%H%M%S")))
+}
