@@ -261,6 +261,8 @@ pub enum Modal {
         phrase: String,
         input: Input,
         wrong: bool,
+        /// Why the rollback is proposed (the rule and its values), recorded when it starts.
+        reason: Option<String>,
     },
     Cancel {
         target: Target,

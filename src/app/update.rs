@@ -276,10 +276,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::SilenceCreated(result) => {
-            let until = match state.am.as_ref().map(|a| &a.silence) {
-                Some(SilenceState::Creating { until }) => *until,
-                _ => state.now,
+            // Only the answer to the silence this console asked for counts.
+            let Some(SilenceState::Creating { until }) = state.am.as_ref().map(|a| &a.silence)
+            else {
+                return fx;
             };
+            let until = *until;
             match result {
                 Ok(id) => emit(state, Event::SilenceCreated { id, until }),
                 Err(why) => emit(state, Event::SilenceFailed { why }),
@@ -455,7 +457,7 @@ fn run_automatic_steps(state: &mut State, fx: &mut Vec<Effect>) {
                 "Step {} started automatically at its planned time",
                 step.id
             ));
-            start(state, Target::Step(i), fx);
+            start(state, Target::Step(i), None, fx);
         }
     }
 }
@@ -520,9 +522,9 @@ fn auto_rollback_countdown(state: &mut State, fx: &mut Vec<Effect>) {
         emit(state, Event::AutoRollbackCalledOff { rule: id });
         return;
     }
-    state.rollback_reason = Some(format!("automatic, rule {id}: {}", state.rule_values(rule)));
+    let reason = format!("automatic, rule {id}: {}", state.rule_values(rule));
     state.notify("Automatic rollback started");
-    start(state, Target::Rollback, fx);
+    start(state, Target::Rollback, Some(reason), fx);
 }
 
 fn run_name(state: &State, target: Target) -> String {
@@ -823,7 +825,7 @@ fn request_step(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
         return;
     }
     match confirm {
-        Confirm::None => start(state, Target::Step(i), fx),
+        Confirm::None => start(state, Target::Step(i), None, fx),
         Confirm::YesNo => {
             state.modal = Some(Modal::Confirm {
                 target: Target::Step(i),
@@ -835,6 +837,7 @@ fn request_step(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
                 phrase: p,
                 input: Input::default(),
                 wrong: false,
+                reason: None,
             });
         }
     }
@@ -850,7 +853,7 @@ fn request_rollback(state: &mut State) {
         return;
     }
     let phrase = rb.phrase.clone();
-    state.rollback_reason = state.rollback_proposed().map(|r| {
+    let reason = state.rollback_proposed().map(|r| {
         let rule = &state.runbook.rules[r];
         let tier = match rule.tier {
             Some(crate::runbook::Tier::Immediate) => " · tier IMMEDIATE",
@@ -875,6 +878,7 @@ fn request_rollback(state: &mut State) {
         phrase,
         input: Input::default(),
         wrong: false,
+        reason,
     });
 }
 
@@ -902,7 +906,7 @@ fn request_gate(state: &mut State) {
 
 /// Marks the run as starting (so a second keypress cannot start it again) and asks the
 /// executor to start it.
-fn start(state: &mut State, target: Target, fx: &mut Vec<Effect>) {
+fn start(state: &mut State, target: Target, reason: Option<String>, fx: &mut Vec<Effect>) {
     let rb = state.runbook.clone();
     let (name, command, timeout, phase) = match target {
         Target::Step(i) => {
@@ -933,10 +937,6 @@ fn start(state: &mut State, target: Target, fx: &mut Vec<Effect>) {
     let attempt = run.attempt + 1;
     let Some(r) = state.run_ref(target) else {
         return;
-    };
-    let reason = match target {
-        Target::Rollback => state.rollback_reason.clone(),
-        Target::Step(_) => None,
     };
     emit(
         state,
@@ -992,12 +992,13 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             phrase,
             mut input,
             wrong,
+            reason,
         } => {
             if esc {
                 None
             } else if key.code == KeyCode::Enter {
                 if input.value() == phrase {
-                    start(state, target, fx);
+                    start(state, target, reason, fx);
                     None
                 } else {
                     Some(Modal::Phrase {
@@ -1005,6 +1006,7 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                         phrase,
                         input: Input::default(),
                         wrong: true,
+                        reason,
                     })
                 }
             } else {
@@ -1014,6 +1016,7 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                     phrase,
                     input,
                     wrong,
+                    reason,
                 })
             }
         }
@@ -1145,7 +1148,7 @@ fn answer(key: &KeyEvent) -> Answer {
 /// A y/N modal was answered yes: do what it asked about.
 fn confirmed(state: &mut State, modal: Modal, fx: &mut Vec<Effect>) {
     match modal {
-        Modal::Confirm { target } => start(state, target, fx),
+        Modal::Confirm { target } => start(state, target, None, fx),
         Modal::Cancel { target } => {
             if let Some(r) = state.run_ref(target) {
                 emit(state, Event::CancelRequested { target: r });

@@ -26,6 +26,7 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
             phrase,
             input,
             wrong,
+            reason,
         } => {
             danger = true;
             title = if *target == Target::Rollback {
@@ -34,7 +35,7 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
                 " Dangerous step ".to_owned()
             };
             if *target == Target::Rollback {
-                match &state.rollback_reason {
+                match reason {
                     Some(r) => lines.push(Line::styled(
                         format!("Why: {r}"),
                         Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),

@@ -1,0 +1,458 @@
+//! The record: what `update` decides, written to a real journal file and replayed through
+//! the same `apply`, rebuilds the same state (property tests over random operator sessions
+//! and random event sequences), and journal damage is repaired or refused by the rules.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use chrono::TimeDelta;
+use common::{demo_runbook, start};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use proptest::prelude::*;
+use warroom::app::event::{Event, Exit, Reading, Record, RunRef, SCHEMA, VoteDecision};
+use warroom::app::{Action, Operator, Probe, State, Target, update};
+use warroom::journal::{self, Journal};
+use warroom::runbook::Health;
+
+/// One thing that can happen to a console: a key, a poll result, a run's news, time.
+#[derive(Debug, Clone)]
+enum Input {
+    Key(char),
+    Special(u8),
+    Kpi(usize, f64),
+    KpiFails(usize),
+    Probe(usize, bool),
+    Spawned(usize),
+    Finished(usize, i32),
+    Lost(usize),
+    Tick(u8),
+    Silence(bool),
+    /// A whole gesture: vote, ack, retry or skip with a reason, cancel, rollback.
+    Gesture(&'static str),
+}
+
+fn input() -> impl Strategy<Value = Input> {
+    prop_oneof![
+        4 => prop::sample::select(
+            "jkgGNyYnRrsTbcSaxC ?\tq\u{1}ROLLBACKINJECT".chars().collect::<Vec<_>>()
+        )
+        .prop_map(Input::Key),
+        2 => (0u8..4).prop_map(Input::Special),
+        6 => (0usize..6, prop_oneof![0.0..5.0f64, 100.0..3000.0f64]).prop_map(|(k, v)| Input::Kpi(k, v)),
+        1 => (0usize..6).prop_map(Input::KpiFails),
+        2 => (0usize..2, any::<bool>()).prop_map(|(e, up)| Input::Probe(e, up)),
+        1 => (0usize..9).prop_map(Input::Spawned),
+        2 => (0usize..9, prop_oneof![Just(0), Just(1), Just(143)]).prop_map(|(t, c)| Input::Finished(t, c)),
+        1 => (0usize..9).prop_map(Input::Lost),
+        4 => prop_oneof![0u8..8, 0u8..120].prop_map(Input::Tick),
+        1 => any::<bool>().prop_map(Input::Silence),
+        3 => prop::sample::select(vec![
+            "gG\n", "gN\nno\n", "gjG\n", "aseen\n", "rflaky\n", "sdone by hand\n", "xy",
+            "RROLLBACK\n", "Ty", "b", "c", "\t\t\t\t ", "\t\t\ta\n",
+        ])
+        .prop_map(Input::Gesture),
+    ]
+}
+
+fn target(i: usize, s: &State) -> Target {
+    if i >= s.steps.len() {
+        Target::Rollback
+    } else {
+        Target::Step(i)
+    }
+}
+
+fn feed(s: &mut State, clock: &mut i64, input: &Input) {
+    let action = match input {
+        Input::Gesture(keys) => {
+            for c in keys.chars() {
+                let code = if c == '\n' {
+                    KeyCode::Enter
+                } else if c == '\t' {
+                    KeyCode::Tab
+                } else {
+                    KeyCode::Char(c)
+                };
+                update(s, Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+            }
+            return;
+        }
+        Input::Key(c) => Action::Key(KeyEvent::new(KeyCode::Char(*c), KeyModifiers::NONE)),
+        Input::Special(k) => Action::Key(KeyEvent::new(
+            [KeyCode::Enter, KeyCode::Esc, KeyCode::Tab, KeyCode::Down][*k as usize],
+            KeyModifiers::NONE,
+        )),
+        Input::Kpi(k, v) => Action::KpiSample {
+            kpi: *k,
+            result: Ok(*v),
+        },
+        Input::KpiFails(k) => Action::KpiSample {
+            kpi: *k,
+            result: Err("refused".into()),
+        },
+        Input::Probe(e, up) => Action::EndpointProbe {
+            endpoint: *e,
+            probe: Probe {
+                health: if *up { Health::Up } else { Health::Down },
+                latency: None,
+                reason: None,
+            },
+        },
+        Input::Spawned(t) => Action::RunSpawned {
+            target: target(*t, s),
+            log: "x".into(),
+        },
+        Input::Finished(t, code) => Action::RunFinished {
+            target: target(*t, s),
+            exit: Exit::with_code(*code),
+        },
+        Input::Lost(t) => Action::RunLost {
+            target: target(*t, s),
+        },
+        Input::Tick(secs) => {
+            *clock += i64::from(*secs);
+            Action::Tick(start() + TimeDelta::seconds(*clock))
+        }
+        Input::Silence(ok) => Action::SilenceCreated(if *ok {
+            Ok("silence-1".into())
+        } else {
+            Err("refused".into())
+        }),
+    };
+    update(s, action);
+}
+
+/// Writes records through the real journal into `dir`, then reads them back as a resume does.
+fn through_journal(dir: &std::path::Path, records: &[Record]) -> Vec<Record> {
+    let mut opened = Journal::open(dir).unwrap();
+    // In the batches a console would write (a few records each).
+    for chunk in records.chunks(3) {
+        opened.journal.append(chunk).unwrap();
+    }
+    opened.journal.sync().unwrap();
+    drop(opened);
+    let back = Journal::open(dir).unwrap();
+    assert!(back.repaired.is_none());
+    back.records
+}
+
+fn fresh() -> State {
+    let mut s = State::new(demo_runbook(), start());
+    s.operator = Operator {
+        user: "op".into(),
+        host: "bastion".into(),
+        ssh: Some("192.0.2.7".into()),
+    };
+    s
+}
+
+proptest! {
+    /// Whatever an operator does, the state the journal rebuilds is the state they saw.
+    #[test]
+    fn replaying_the_journal_rebuilds_the_live_state(inputs in prop::collection::vec(input(), 1..300)) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut live = fresh();
+        let mut clock = 0;
+        warroom::app::begin(&mut live, warroom::app::Begin {
+            runbook_sha256: "abc".into(),
+            pid: 1,
+            changed_from: None,
+            took_over_from: None,
+        });
+        for i in &inputs {
+            feed(&mut live, &mut clock, i);
+        }
+        let records = live.take_records();
+        let back = through_journal(dir.path(), &records);
+        prop_assert_eq!(&back, &records);
+        let mut replayed = fresh();
+        replayed.replay(&back);
+        prop_assert_eq!(replayed.recorded(), live.recorded());
+        // Every record names who did it, in order, once.
+        for (n, r) in back.iter().enumerate() {
+            prop_assert_eq!(r.seq, n as u64 + 1);
+            prop_assert_eq!(&r.by.user, "op");
+            prop_assert_eq!(r.v, SCHEMA);
+        }
+    }
+
+    /// Any event, even ones a session rarely reaches, survives the file and applies the same.
+    #[test]
+    fn every_event_round_trips_through_the_file(events in prop::collection::vec(event(), 1..60)) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut live = fresh();
+        let records: Vec<Record> = events
+            .into_iter()
+            .enumerate()
+            .map(|(n, event)| Record {
+                v: SCHEMA,
+                seq: n as u64 + 1,
+                at: start() + TimeDelta::milliseconds(n as i64 * 1234),
+                by: live.operator.clone(),
+                event,
+            })
+            .collect();
+        live.replay(&records);
+        let back = through_journal(dir.path(), &records);
+        prop_assert_eq!(&back, &records);
+        let mut replayed = fresh();
+        replayed.replay(&back);
+        prop_assert_eq!(replayed.recorded(), live.recorded());
+    }
+}
+
+fn event() -> impl Strategy<Value = Event> {
+    let rb = demo_runbook();
+    let steps: Vec<String> = rb.steps().map(|(_, s)| s.id.clone()).collect();
+    let checks: Vec<String> = rb.checks().map(|(_, c)| c.id.clone()).collect();
+    let rules: Vec<String> = rb.rules.iter().map(|r| r.id.clone()).collect();
+    let kpis: Vec<String> = rb.kpis.iter().map(|k| k.id.clone()).collect();
+    let gate = rb.gates[0].id.clone();
+    let approvers = rb.gates[0].approvers.clone();
+    let run = prop_oneof![
+        prop::sample::select(steps.clone()).prop_map(RunRef::Step),
+        Just(RunRef::Rollback)
+    ];
+    let readings = prop::collection::vec(
+        (
+            prop::sample::select(kpis.clone()),
+            prop::option::of(-1e6..1e6f64),
+        )
+            .prop_map(|(kpi, value)| Reading { kpi, value }),
+        0..3,
+    );
+    let text = "[a-zA-Z0-9 \"\\\\é✓]{0,20}";
+    prop_oneof![
+        (0i64..100_000).prop_map(|s| Event::T0Set {
+            t0: start() + TimeDelta::seconds(s)
+        }),
+        (run.clone(), 1u32..4, prop::option::of(text)).prop_map(|(target, attempt, reason)| {
+            Event::RunStarted {
+                target,
+                attempt,
+                reason,
+            }
+        }),
+        (run.clone(), 1u32..4, -1i32..256, 0.0..1e4f64).prop_map(
+            |(target, attempt, code, seconds)| {
+                Event::RunFinished {
+                    target,
+                    attempt,
+                    exit: Exit {
+                        code: (code >= 0).then_some(code),
+                        signal: (code < 0).then_some(9),
+                        reason: None,
+                        seconds,
+                    },
+                }
+            }
+        ),
+        (run.clone(), 1u32..4).prop_map(|(target, attempt)| Event::RunLost { target, attempt }),
+        (prop::sample::select(steps.clone()), text)
+            .prop_map(|(step, reason)| Event::StepSkipped { step, reason }),
+        (prop::sample::select(steps.clone()), text)
+            .prop_map(|(step, reason)| Event::StepRetried { step, reason }),
+        prop::sample::select(steps.clone()).prop_map(|step| Event::VerifyPassed { step }),
+        (prop::sample::select(approvers), any::<bool>(), text).prop_map(
+            move |(approver, go, note)| {
+                Event::GateVote {
+                    gate: gate.clone(),
+                    approver,
+                    decision: if go {
+                        VoteDecision::Go
+                    } else {
+                        VoteDecision::NoGo
+                    },
+                    note,
+                    evidence: vec!["error_rate=0.4%".into()],
+                }
+            }
+        ),
+        (prop::sample::select(checks), any::<bool>())
+            .prop_map(|(check, ticked)| Event::CheckTicked { check, ticked }),
+        (0usize..5, text).prop_map(|(alert, reason)| Event::AlertAcked { alert, reason }),
+        prop::collection::btree_map(prop::sample::select(kpis), -1e9..1e9f64, 1..4)
+            .prop_map(|values: BTreeMap<String, f64>| Event::BaselineCaptured { values }),
+        (prop::sample::select(rules.clone()), readings.clone())
+            .prop_map(|(rule, values)| Event::RulePending { rule, values }),
+        (prop::sample::select(rules.clone()), readings.clone())
+            .prop_map(|(rule, values)| Event::RuleFiring { rule, values }),
+        (prop::sample::select(rules.clone()), readings)
+            .prop_map(|(rule, values)| Event::RuleResolved { rule, values }),
+        prop::sample::select(rules.clone()).prop_map(|rule| Event::RuleReset { rule }),
+        prop::sample::select(rules).prop_map(|rule| Event::AutoRollbackCancelled { rule }),
+        (0i64..10_000).prop_map(|s| Event::SilenceRequested {
+            until: start() + TimeDelta::seconds(s)
+        }),
+        (1i64..50, text).prop_map(|(n, message)| Event::StatusUpdateDue { n, message }),
+    ]
+}
+
+fn rec(seq: u64) -> Record {
+    Record {
+        v: SCHEMA,
+        seq,
+        at: start() + TimeDelta::seconds(seq as i64),
+        by: Operator::default(),
+        event: Event::CheckTicked {
+            check: "oncall".into(),
+            ticked: seq % 2 == 1,
+        },
+    }
+}
+
+fn journal_bytes(n: u64) -> (Vec<u8>, Vec<usize>) {
+    let mut bytes = Vec::new();
+    let mut ends = Vec::new();
+    for i in 1..=n {
+        bytes.extend(journal::encode(&rec(i)));
+        ends.push(bytes.len());
+    }
+    (bytes, ends)
+}
+
+/// Every cut inside the last three records: each record before the cut is recovered, the
+/// torn one is reported and cut off, the original bytes are kept, nothing else is accepted.
+#[test]
+fn a_torn_tail_at_every_offset_of_the_last_three_records_is_repaired() {
+    let n = 10;
+    let (bytes, ends) = journal_bytes(n);
+    let from = ends[n as usize - 4];
+    let mut checked = 0;
+    for cut in from..bytes.len() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(journal::FILE);
+        std::fs::write(&path, &bytes[..cut]).unwrap();
+        let whole = ends.iter().filter(|e| **e <= cut).count();
+        let opened = Journal::open(dir.path()).unwrap();
+        assert_eq!(opened.records.len(), whole, "cut at byte {cut}");
+        assert_eq!(
+            opened.records,
+            (1..=whole as u64).map(rec).collect::<Vec<_>>()
+        );
+        let on_disk = std::fs::read(&path).unwrap();
+        assert_eq!(on_disk.len(), if whole == 0 { 0 } else { ends[whole - 1] });
+        let torn = cut != on_disk.len();
+        assert_eq!(opened.repaired.is_some(), torn, "cut at byte {cut}");
+        if torn {
+            assert_eq!(
+                std::fs::read(dir.path().join(journal::BROKEN)).unwrap(),
+                &bytes[..cut]
+            );
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, bytes.len() - from);
+}
+
+#[test]
+fn zeros_or_newline_free_garbage_after_the_last_record_are_a_torn_write() {
+    let (bytes, _) = journal_bytes(5);
+    let mut rng = fastrand::Rng::with_seed(7);
+    for tail in [
+        vec![0u8; 4096],
+        vec![0, 0, b'\n', 0, b'\n'],
+        (0..300)
+            .map(|_| rng.u8(..))
+            .filter(|b| *b != b'\n')
+            .collect(),
+        b"{\"crc\":12,\"rec\":{\"v\":1,\"se".to_vec(),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut b = bytes.clone();
+        b.extend(&tail);
+        std::fs::write(dir.path().join(journal::FILE), &b).unwrap();
+        let opened = Journal::open(dir.path()).unwrap();
+        assert_eq!(opened.records.len(), 5);
+        assert!(opened.repaired.unwrap().contains("torn"));
+        assert_eq!(
+            std::fs::read(dir.path().join(journal::FILE)).unwrap(),
+            bytes
+        );
+    }
+}
+
+/// A committed line (it has its newline) that does not hold up is corruption, wherever it
+/// is: refused by record number, and the file is left exactly as it was.
+#[test]
+fn one_flipped_byte_in_any_record_is_refused_as_corrupt_at_that_record() {
+    let n = 8;
+    let (bytes, ends) = journal_bytes(n);
+    for i in 0..n as usize {
+        let begin = if i == 0 { 0 } else { ends[i - 1] };
+        // Every byte of the record but its newline (the commit marker itself).
+        for at in begin..ends[i] - 1 {
+            let mut b = bytes.clone();
+            b[at] ^= 0x20;
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(journal::FILE);
+            std::fs::write(&path, &b).unwrap();
+            let err = match Journal::open(dir.path()) {
+                Err(e) => e.to_string(),
+                Ok(o) => panic!(
+                    "byte {at} of record {} flipped: accepted {} records",
+                    i + 1,
+                    o.records.len()
+                ),
+            };
+            assert!(
+                err.contains(&format!("corrupt at record {}", i + 1)),
+                "byte {at}: {err}"
+            );
+            assert_eq!(std::fs::read(&path).unwrap(), b, "left untouched");
+            assert!(!dir.path().join(journal::BROKEN).exists());
+        }
+    }
+}
+
+#[test]
+fn garbage_that_looks_committed_is_refused_not_dropped() {
+    let (mut bytes, _) = journal_bytes(3);
+    bytes.extend(b"\x07\x01garbage\n");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(journal::FILE), &bytes).unwrap();
+    let err = Journal::open(dir.path()).err().unwrap().to_string();
+    assert!(err.contains("corrupt at record 4"), "{err}");
+}
+
+#[test]
+fn a_journal_from_a_newer_schema_is_refused() {
+    let mut r = rec(1);
+    r.v = SCHEMA + 1;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(journal::FILE), journal::encode(&r)).unwrap();
+    let err = Journal::open(dir.path()).err().unwrap().to_string();
+    assert!(err.contains("newer warroom"), "{err}");
+}
+
+#[test]
+fn replay_ignores_nothing_it_knows_and_skips_ids_it_does_not() {
+    let mut s = fresh();
+    let recs = [
+        Event::CheckTicked {
+            check: "oncall".into(),
+            ticked: true,
+        },
+        Event::CheckTicked {
+            check: "no-such-check".into(),
+            ticked: true,
+        },
+    ];
+    let records: Vec<Record> = recs
+        .into_iter()
+        .enumerate()
+        .map(|(n, event)| Record {
+            v: SCHEMA,
+            seq: n as u64 + 1,
+            at: start(),
+            by: Operator::default(),
+            event,
+        })
+        .collect();
+    s.replay(&records);
+    assert_eq!(s.seq, 2);
+    assert_eq!(s.checks.iter().filter(|c| c.is_some()).count(), 1);
+}

@@ -1,0 +1,240 @@
+//! Resume, end to end: the real console in a pseudo-terminal is killed with SIGKILL in the
+//! middle of things and started again on the same run directory; what was decided is
+//! still there, a running step is re-attached and its real exit status arrives, a step
+//! whose supervisor died too is LOST, and a second driver is refused.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use common::screen::Screen;
+use warroom::app::event::{Event, RunRef};
+use warroom::journal;
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/resume.toml")
+}
+
+fn events(run_dir: &Path) -> Vec<Event> {
+    let (records, torn) = journal::read(&run_dir.join(journal::FILE)).unwrap();
+    assert!(
+        torn.is_none(),
+        "a console that was not writing left no torn tail"
+    );
+    records.into_iter().map(|r| r.event).collect()
+}
+
+fn count(events: &[Event], f: impl Fn(&Event) -> bool) -> usize {
+    events.iter().filter(|e| f(e)).count()
+}
+
+#[track_caller]
+fn wait_journal(run_dir: &Path, what: &str, f: impl Fn(&[Event]) -> bool) -> Vec<Event> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let ev = events(run_dir);
+        if f(&ev) {
+            return ev;
+        }
+        assert!(Instant::now() < deadline, "{what}: {ev:#?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Ticks the checklist item, votes GO, starts the slow step, and waits for its output.
+fn decide_and_start(s: &mut Screen) {
+    s.wait_for("Count to six", 20);
+    // Tab to the checklist (Timeline, KPIs, Output, Alerts, Checklist), tick, Tab back.
+    s.keys("\t\t\t\t");
+    s.keys(" ");
+    s.wait_for("[x]", 5);
+    s.keys("\t");
+    s.keys("g");
+    s.wait_for("Lead", 5);
+    s.keys("G");
+    s.keys("looks good\r");
+    s.wait_for("GO 1/1", 5);
+    s.keys("\r");
+    s.wait_for("tick 2", 10);
+}
+
+#[test]
+fn killed_mid_step_the_console_resumes_everything_and_the_step_reports_its_real_exit() {
+    let fx = fixture();
+    let mut s = Screen::launch(&["run", fx.to_str().unwrap()], 30, 110);
+    let run_dir = s.run_dir();
+    decide_and_start(&mut s);
+    s.kill9();
+    let before = events(&run_dir);
+    assert_eq!(count(&before, |e| matches!(e, Event::RunStarted { .. })), 1);
+    assert_eq!(
+        count(&before, |e| matches!(e, Event::RunFinished { .. })),
+        0,
+        "killed while the step ran"
+    );
+
+    let mut s = s.again(&["run", fx.to_str().unwrap()], 30, 110);
+    // The decisions are back, and the step's output streams in again to its end.
+    let screen = s.wait_for("tick 6", 20);
+    assert!(screen.contains("[x]"), "the tick survived:\n{screen}");
+    assert!(screen.contains("GO 1/1"), "the vote survived:\n{screen}");
+    let screen = s.wait_for("exit status 3", 10);
+    assert!(
+        screen.contains("tick 1"),
+        "output complete from the start:\n{screen}"
+    );
+    let after = wait_journal(&run_dir, "the step's real exit is journaled", |ev| {
+        ev.iter().any(|e| matches!(e, Event::RunFinished { .. }))
+    });
+    let finished: Vec<_> = after
+        .iter()
+        .filter_map(|e| match e {
+            Event::RunFinished {
+                target: RunRef::Step(id),
+                attempt,
+                exit,
+            } => Some((id.clone(), *attempt, exit.code)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(finished, vec![("slow".to_owned(), 1, Some(3))]);
+    assert_eq!(
+        count(&after, |e| matches!(e, Event::RunStarted { .. })),
+        1,
+        "nothing ran twice"
+    );
+    assert_eq!(
+        count(&after, |e| matches!(
+            e,
+            Event::DriverAttached { resumed: true, .. }
+        )),
+        1
+    );
+    let dirs: Vec<_> = std::fs::read_dir(run_dir.join("steps"))
+        .unwrap()
+        .map(|d| d.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(dirs, vec!["slow.1"]);
+    let log = std::fs::read_to_string(run_dir.join("steps/slow.1/output.log")).unwrap();
+    for i in 1..=6 {
+        assert!(log.contains(&format!("tick {i}\n")), "{log}");
+    }
+    // Every record names who did it.
+    let (records, _) = journal::read(&run_dir.join(journal::FILE)).unwrap();
+    assert!(
+        records
+            .iter()
+            .all(|r| !r.by.user.is_empty() && !r.by.host.is_empty())
+    );
+    s.keys("q");
+    assert!(s.wait_exit(10));
+}
+
+#[test]
+fn a_step_whose_supervisor_died_with_the_console_is_lost_never_a_success() {
+    let fx = fixture();
+    let mut s = Screen::launch(&["run", fx.to_str().unwrap()], 30, 110);
+    let run_dir = s.run_dir();
+    decide_and_start(&mut s);
+    s.kill9();
+    // The whole session of the supervisor goes too, as when the host reboots.
+    let sid = std::fs::read_to_string(run_dir.join("steps/slow.1/supervisor.pid")).unwrap();
+    let status = std::process::Command::new("pkill")
+        .args(["-KILL", "-s", sid.trim()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::thread::sleep(Duration::from_millis(300));
+    let mut s = s.again(&["run", fx.to_str().unwrap()], 30, 110);
+    let screen = s.wait_for("LOST", 15);
+    assert!(!screen.contains("ok "), "{screen}");
+    let ev = wait_journal(&run_dir, "the loss is journaled", |ev| {
+        ev.iter().any(|e| matches!(e, Event::RunLost { .. }))
+    });
+    assert_eq!(count(&ev, |e| matches!(e, Event::RunFinished { .. })), 0);
+    assert!(!run_dir.join("steps/slow.1/exit.json").exists());
+    s.keys("q");
+    assert!(s.wait_exit(10));
+}
+
+#[test]
+fn a_second_driver_is_refused_and_a_dead_ones_lock_is_taken() {
+    let fx = fixture();
+    let mut first = Screen::launch(&["run", fx.to_str().unwrap()], 30, 110);
+    let run_dir = first.run_dir();
+    first.wait_for("Count to six", 20);
+    let other = tempfile::tempdir().unwrap();
+    let mut second = Screen::start(
+        &[
+            "run",
+            fx.to_str().unwrap(),
+            "--run-dir",
+            run_dir.to_str().unwrap(),
+        ],
+        30,
+        110,
+        other,
+    );
+    assert!(!second.wait_exit(10), "the second driver fails");
+    let text = second.text();
+    assert!(text.contains("is driven by"), "{text}");
+    assert!(text.contains("one driver per run"), "{text}");
+    assert!(
+        text.contains(&format!("pid {}", first.child.process_id().unwrap())),
+        "{text}"
+    );
+    // The first one dies; the next console takes the lock and says so.
+    let mut again = first.again(&["run", fx.to_str().unwrap()], 30, 110);
+    again.wait_for("previous driver", 10);
+    again.keys("q");
+    assert!(again.wait_exit(10));
+}
+
+#[test]
+fn a_changed_runbook_is_refused_unless_the_operator_accepts_it_and_then_it_is_journaled() {
+    let dir = tempfile::tempdir().unwrap();
+    let rb = dir.path().join("resume.toml");
+    std::fs::copy(fixture(), &rb).unwrap();
+    let mut s = Screen::launch(&["run", rb.to_str().unwrap()], 30, 110);
+    let run_dir = s.run_dir();
+    s.wait_for("Count to six", 20);
+    s.keys("q");
+    assert!(s.wait_exit(10));
+    let text = std::fs::read_to_string(&rb).unwrap();
+    std::fs::write(&rb, text.replace("Say done", "Say it is done")).unwrap();
+    let mut s = s.again(&["run", rb.to_str().unwrap()], 30, 110);
+    assert!(!s.wait_exit(10));
+    let screen = s.text();
+    assert!(screen.contains("has changed since"), "{screen}");
+    assert!(screen.contains("--accept-changed-runbook"), "{screen}");
+    let mut s = s.again(
+        &["run", rb.to_str().unwrap(), "--accept-changed-runbook"],
+        30,
+        110,
+    );
+    s.wait_for("Say it is done", 20);
+    let ev = events(&run_dir);
+    assert_eq!(count(&ev, |e| matches!(e, Event::RunbookChanged { .. })), 1);
+    s.keys("q");
+    assert!(s.wait_exit(10));
+}
+
+#[test]
+fn a_journal_of_another_runbook_is_refused_and_left_alone() {
+    let fx = fixture();
+    let mut s = Screen::launch(&["run", fx.to_str().unwrap()], 30, 110);
+    let run_dir = s.run_dir();
+    s.wait_for("Count to six", 20);
+    s.keys("q");
+    assert!(s.wait_exit(10));
+    let before = std::fs::read(run_dir.join(journal::FILE)).unwrap();
+    let other = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flood.toml");
+    let mut s = s.again(&["run", other.to_str().unwrap()], 30, 110);
+    assert!(!s.wait_exit(10));
+    let screen = s.text();
+    assert!(screen.contains("belongs to runbook \"Resume\""), "{screen}");
+    assert_eq!(std::fs::read(run_dir.join(journal::FILE)).unwrap(), before);
+}
