@@ -163,7 +163,7 @@ fn a_step_whose_supervisor_died_with_the_console_is_lost_never_a_success() {
 #[test]
 fn a_second_driver_is_refused_and_a_dead_ones_lock_is_taken() {
     let fx = fixture();
-    let mut first = Screen::launch(&["run", fx.to_str().unwrap()], 30, 110);
+    let first = Screen::launch(&["run", fx.to_str().unwrap()], 30, 110);
     let run_dir = first.run_dir();
     first.wait_for("Count to six", 20);
     let other = tempfile::tempdir().unwrap();
