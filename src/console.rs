@@ -217,7 +217,9 @@ async fn event_loop(
         for action in batch {
             effects.extend(app::update(state, action));
         }
-        if let Err(why) = io.journal.sync_if_older(std::time::Duration::from_secs(1)) {
+        if io.journal.failed().is_none()
+            && let Err(why) = io.journal.sync_if_older(std::time::Duration::from_secs(1))
+        {
             state.rewind(&io.history);
             app::update(state, Action::JournalFailed(why));
         }

@@ -131,6 +131,15 @@ impl Executor {
         self.dirs.insert(target, dir.clone());
         let tx = self.tx.clone();
         tokio::spawn(async move {
+            // No record directory: the console died between recording the start and
+            // starting it, so it certainly never ran.
+            if !dir.exists() {
+                let exit = Exit::not_started(
+                    "not started: the console stopped before starting it".to_owned(),
+                );
+                let _ = tx.send(Action::RunFinished { target, exit }).await;
+                return;
+            }
             // A supervisor started an instant before the console died may not hold its
             // lock yet: look again for a moment before calling the run lost.
             for _ in 0..10 {

@@ -160,6 +160,8 @@ pub struct Journal {
     path: PathBuf,
     /// Length of what was written whole.
     len: u64,
+    /// Length known to be on disk.
+    synced_len: u64,
     /// Since when records written have not been fsync'd.
     unsynced: Option<Instant>,
     /// Why the journal stopped: nothing more is appended after a failure.
@@ -217,6 +219,7 @@ impl Journal {
                 file,
                 path,
                 len,
+                synced_len: len,
                 unsynced: None,
                 failed: None,
             },
@@ -285,9 +288,22 @@ impl Journal {
         match self.file.sync_data() {
             Ok(()) => {
                 self.unsynced = None;
+                self.synced_len = self.len;
                 Ok(())
             }
-            Err(e) => Err(self.fail(format!("fsync of the journal failed ({e})"))),
+            Err(e) => {
+                // What was not made durable is taken back, so a resume cannot find records
+                // whose effects this console never ran.
+                let cut = self.file.set_len(self.synced_len);
+                Err(self.fail(format!(
+                    "fsync of the journal failed ({e}){}",
+                    if cut.is_err() {
+                        "; it could not be cut back to its last durable record"
+                    } else {
+                        ""
+                    }
+                )))
+            }
         }
     }
 

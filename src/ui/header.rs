@@ -72,7 +72,11 @@ pub fn render_status_line(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .iter()
         .zip(&state.runbook.gates)
         .find(|(g, _)| g.is_no_go());
-    let line = if let Some((rule, deadline)) = state.auto_rollback {
+    let line = if let Some(why) = &state.read_only {
+        // Above everything: no key may act now, the rollback included.
+        let text = format!(" JOURNAL FAILED: {why} · actions are off, watching goes on");
+        Line::styled(fit(&text, w), theme::BANNER_CRITICAL)
+    } else if let Some((rule, deadline)) = state.auto_rollback {
         let left = (deadline - state.now).max(chrono::TimeDelta::zero());
         let text = format!(
             " AUTOMATIC ROLLBACK in {} ({}: {}) · c: cancel it",

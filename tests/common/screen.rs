@@ -60,6 +60,17 @@ impl Screen {
     }
 
     pub fn start(args: &[&str], rows: u16, cols: u16, dir: tempfile::TempDir) -> Self {
+        Self::start_program(env!("CARGO_BIN_EXE_warroom"), args, rows, cols, dir)
+    }
+
+    /// Another program in the terminal: `strace ... warroom ...`, `unshare ... warroom ...`.
+    pub fn start_program(
+        program: &str,
+        args: &[&str],
+        rows: u16,
+        cols: u16,
+        dir: tempfile::TempDir,
+    ) -> Self {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -68,7 +79,7 @@ impl Screen {
                 pixel_height: 0,
             })
             .unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_warroom"));
+        let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
         cmd.cwd(env!("CARGO_MANIFEST_DIR"));
         cmd.env("TERM", "xterm-256color");
@@ -180,6 +191,33 @@ impl Screen {
         let mut all: Vec<&str> = args.to_vec();
         all.extend(["--run-dir", run_dir.to_str().unwrap()]);
         Self::start(&all, rows, cols, self.dir)
+    }
+
+    /// The screen once it shows `needle`; `None` if the program ended first.
+    pub fn wait_until_or_exit(&mut self, needle: &str, secs: u64) -> Option<String> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let text = self.text();
+            if text.contains(needle) {
+                return Some(text);
+            }
+            if !matches!(self.child.try_wait(), Ok(None)) || Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Whether the program ended within `secs` (it is left running otherwise).
+    pub fn wait_exit_quietly(&mut self, secs: u64) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
     }
 
     pub fn wait_exit(&mut self, secs: u64) -> bool {
