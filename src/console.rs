@@ -83,6 +83,19 @@ pub async fn run(opts: Options) -> Result<()> {
     } = opts.seat;
     let mut state = State::new(opts.runbook.clone(), clock.now());
     state.operator = opts.operator;
+    state.hide(
+        opts.runbook
+            .secret_names()
+            .iter()
+            .filter_map(|name| {
+                opts.vars
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+                    .or_else(|| std::env::var(name).ok())
+            })
+            .collect(),
+    );
     state.replay(&records);
     tracing::info!(
         runbook = %opts.runbook.name,

@@ -207,3 +207,39 @@ fn the_console_follows_a_resize() {
     s.keys("q");
     assert!(s.wait_exit(10));
 }
+
+#[test]
+fn a_script_that_prints_its_token_shows_stars_and_the_record_never_holds_it() {
+    let secret = "s3cr3t-token-value-42";
+    let fx = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/secrets.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("run");
+    let token = format!("API_TOKEN={secret}");
+    let mut s = Screen::start_program(
+        "env",
+        &[
+            &token,
+            env!("CARGO_BIN_EXE_warroom"),
+            "run",
+            fx.to_str().unwrap(),
+            "--run-dir",
+            run_dir.to_str().unwrap(),
+        ],
+        24,
+        100,
+        dir,
+    );
+    s.wait_for("Print the token", 20);
+    s.keys("\r");
+    let screen = s.wait_for("token is ****, twice: ****", 10);
+    assert!(!screen.contains("s3cr3t"), "{screen}");
+    s.keys("q");
+    assert!(s.wait_exit(10));
+    for file in ["journal.jsonl", "warroom.log"] {
+        let text = std::fs::read_to_string(run_dir.join(file)).unwrap();
+        assert!(!text.contains(secret), "{file} holds the secret");
+    }
+    // The step's own output file is the raw record the script wrote, kept whole.
+    let raw = std::fs::read_to_string(run_dir.join("steps/leak.1/output.log")).unwrap();
+    assert!(raw.contains(secret));
+}

@@ -456,3 +456,40 @@ fn replay_ignores_nothing_it_knows_and_skips_ids_it_does_not() {
     assert_eq!(s.seq, 2);
     assert_eq!(s.checks.iter().filter(|c| c.is_some()).count(), 1);
 }
+
+/// Two consoles reaching for the same run directory at the same instant, fifty times:
+/// exactly one takes the seat each time (the kernel's flock decides, per open file).
+#[test]
+fn two_drivers_at_the_same_instant_exactly_one_wins_every_time() {
+    let fx = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/resume.toml");
+    let (rb, _) = warroom::runbook::load(&fx).unwrap();
+    let op = Operator::default();
+    for round in 0..50 {
+        let dir = tempfile::tempdir().unwrap();
+        let (start, tried) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
+        let results: Vec<bool> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..2)
+                .map(|_| {
+                    scope.spawn(|| {
+                        start.wait();
+                        let seat = warroom::driver::take_seat(
+                            dir.path(),
+                            &rb,
+                            &op,
+                            warroom::driver::OnChange::Refuse,
+                        );
+                        // The winner holds its seat until both have tried.
+                        tried.wait();
+                        seat.is_ok()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(
+            results.iter().filter(|w| **w).count(),
+            1,
+            "round {round}: {results:?}"
+        );
+    }
+}

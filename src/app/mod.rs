@@ -412,6 +412,8 @@ pub struct State {
     pub outbox: Vec<Record>,
     /// Why this console may not act (its journal failed): it keeps watching.
     pub read_only: Option<String>,
+    /// Values never shown in step output (see [`State::hide`]).
+    pub secrets: Arc<[String]>,
 }
 
 impl State {
@@ -453,6 +455,7 @@ impl State {
             operator: Operator::default(),
             outbox: Vec::new(),
             read_only: None,
+            secrets: Arc::from([]),
             runbook,
         }
     }
@@ -473,6 +476,7 @@ impl State {
         fresh.notice = self.notice.take();
         fresh.operator = std::mem::take(&mut self.operator);
         fresh.read_only = self.read_only.take();
+        fresh.secrets = self.secrets.clone();
         for (k, old) in fresh.kpis.iter_mut().zip(&mut self.kpis) {
             let baseline = k.baseline;
             *k = std::mem::take(old);
@@ -502,6 +506,20 @@ impl State {
         }
         fresh.outbox.clear();
         *self = fresh;
+    }
+
+    /// Hides these values (the runbook's secrets, as the environment has them) in every
+    /// step's output on screen; the shortest are left alone, as they would mask too much.
+    pub fn hide(&mut self, values: Vec<String>) {
+        let values: Vec<String> = values.into_iter().filter(|v| v.len() >= 4).collect();
+        self.secrets = Arc::from(values);
+        for run in self
+            .steps
+            .iter_mut()
+            .chain(std::iter::once(&mut self.rollback))
+        {
+            run.output = OutputBuffer::masking(self.secrets.clone());
+        }
     }
 
     /// The records emitted since the last call, for the journal.

@@ -10,6 +10,8 @@ pub const MAX_LINE_CHARS: usize = 1000;
 
 #[derive(Debug, Clone, Default)]
 pub struct OutputBuffer {
+    /// Values never shown: each becomes `****` in every line.
+    secrets: std::sync::Arc<[String]>,
     lines: VecDeque<String>,
     /// Lines dropped from the front to keep memory bounded.
     pub dropped: u64,
@@ -61,8 +63,21 @@ impl OutputBuffer {
         }
     }
 
+    /// A buffer that hides these values (secrets from the environment) wherever they appear.
+    pub fn masking(secrets: std::sync::Arc<[String]>) -> Self {
+        Self {
+            secrets,
+            ..Self::default()
+        }
+    }
+
     pub fn push_line(&mut self, raw: &[u8]) {
-        let clean = sanitize(raw);
+        let mut clean = sanitize(raw);
+        for s in self.secrets.iter() {
+            if clean.contains(s.as_str()) {
+                clean = clean.replace(s.as_str(), "****");
+            }
+        }
         if self.lines.len() == MAX_LINES {
             self.lines.pop_front();
             self.dropped += 1;
@@ -156,6 +171,15 @@ fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn secrets_are_starred_wherever_they_are_in_a_line() {
+        let mut b = OutputBuffer::masking(std::sync::Arc::from(["hunter22".to_owned()]));
+        b.push_bytes(b"pass=hunter22 and again hunter22\nplain\n");
+        assert_eq!(b.lines()[0], "pass=**** and again ****");
+        assert_eq!(b.lines()[1], "plain");
+    }
+
     use super::*;
 
     #[test]

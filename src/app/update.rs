@@ -947,8 +947,9 @@ fn start(state: &mut State, target: Target, reason: Option<String>, fx: &mut Vec
         },
     );
     // A fresh attempt: new output on screen (the files of the earlier one stay).
+    let secrets = state.secrets.clone();
     if let Some(run) = state.run_mut(target) {
-        run.output = OutputBuffer::default();
+        run.output = OutputBuffer::masking(secrets);
         run.log = None;
         run.scroll = 0;
     }

@@ -118,6 +118,19 @@ pub enum KpiSource {
     },
 }
 
+/// The names in `${NAME}` references of a string.
+fn var_names(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { break };
+        out.push(after[..end].to_owned());
+        rest = &after[end + 1..];
+    }
+    out
+}
+
 impl KpiSource {
     pub fn kind(&self) -> &'static str {
         match self {
@@ -402,6 +415,46 @@ impl Runbook {
 
     pub fn endpoint_index(&self, id: &str) -> Option<usize> {
         self.endpoints.iter().position(|e| e.id == id)
+    }
+
+    /// The `${NAME}` variables whose values are secrets: every one used in a header, and
+    /// any whose name says so (TOKEN, SECRET, PASSWORD, KEY, AUTH, CREDENTIAL...).
+    pub fn secret_names(&self) -> Vec<String> {
+        let in_headers = self
+            .endpoints
+            .iter()
+            .flat_map(|e| e.headers.iter().map(|(_, v)| v.as_str()));
+        let in_urls = self
+            .endpoints
+            .iter()
+            .map(|e| e.url.as_str())
+            .chain(self.kpis.iter().filter_map(|k| match &k.source {
+                KpiSource::Prometheus { url, .. }
+                | KpiSource::Scrape { url, .. }
+                | KpiSource::Json { url, .. } => Some(url.as_str()),
+                KpiSource::Command { .. } => None,
+            }))
+            .chain(self.alertmanager.as_ref().map(|a| a.url.as_str()));
+        let secretish = |name: &str| {
+            let n = name.to_ascii_uppercase();
+            [
+                "TOKEN",
+                "SECRET",
+                "PASSWORD",
+                "PASSWD",
+                "PASS",
+                "KEY",
+                "AUTH",
+                "CREDENTIAL",
+            ]
+            .iter()
+            .any(|w| n.contains(w))
+        };
+        let mut names: Vec<String> = in_headers.flat_map(var_names).collect();
+        names.extend(in_urls.flat_map(var_names).filter(|n| secretish(n)));
+        names.sort();
+        names.dedup();
+        names
     }
 
     pub fn rule_index(&self, id: &str) -> Option<usize> {
