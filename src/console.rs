@@ -120,6 +120,9 @@ pub async fn run(opts: Options) -> Result<()> {
         clock,
         journal,
         history: records,
+        run_dir: opts.run_dir.clone(),
+        asked: None,
+        looked: std::time::Instant::now(),
     };
     let result = match commit(&mut state, &mut io, first) {
         Some(first) => match run_effects(&mut state, &mut io, first).await {
@@ -144,6 +147,10 @@ struct Io {
     journal: Journal,
     /// Every record the journal holds, for a rewind after it refuses more.
     history: Vec<Record>,
+    run_dir: PathBuf,
+    /// The takeover request already put to the operator, so it is asked once.
+    asked: Option<crate::driver::TakeoverRequest>,
+    looked: std::time::Instant,
 }
 
 enum Flow {
@@ -225,6 +232,19 @@ async fn event_loop(
                 tracing::info!("SIGHUP: the terminal went away; the run can be resumed");
                 return Ok(());
             }
+        }
+        // Another console asking to take over: a look a second, a question once.
+        // It waits while the operator is answering something else.
+        if io.looked.elapsed() >= std::time::Duration::from_secs(1)
+            && state.modal.is_none()
+            && let Some(req) = {
+                io.looked = std::time::Instant::now();
+                crate::driver::takeover_request(&io.run_dir)
+            }
+            && io.asked.as_ref() != Some(&req)
+        {
+            batch.push(Action::HandoverAsked(req.operator.clone()));
+            io.asked = Some(req);
         }
         let mut effects = app::update(state, Action::Tick(clock.now()));
         for action in batch {
@@ -313,6 +333,11 @@ async fn run_effects(state: &mut State, io: &mut Io, effects: Vec<Effect>) -> Fl
             Effect::Bell => {
                 let mut out = std::io::stdout();
                 let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+            }
+            Effect::AnswerHandover { agreed } => {
+                if let Err(e) = crate::driver::answer_takeover(&io.run_dir, agreed) {
+                    tracing::warn!(error = %e, "could not answer the takeover request");
+                }
             }
             Effect::Quit => return Flow::Quit,
         }

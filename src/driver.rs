@@ -15,6 +15,12 @@ use crate::journal::{self, Journal};
 use crate::runbook::Runbook;
 
 pub const LOCK: &str = "driver.lock";
+/// Written by a console that asks to take over (`--take-over`); the driver answers in
+/// [`TAKEOVER_ANSWER`] or by leaving.
+pub const TAKEOVER_REQUEST: &str = "takeover.request";
+pub const TAKEOVER_ANSWER: &str = "takeover.answer";
+/// How long a console asking to take over waits for the driver's answer.
+const TAKEOVER_WAIT: std::time::Duration = std::time::Duration::from_secs(180);
 
 /// Who holds the driver's seat, as written in `driver.lock`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -47,23 +53,104 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     Ok(format!("{:x}", Sha256::digest(&bytes)))
 }
 
-/// Takes the driver's seat on `dir`, or says who has it.
+/// A console's request to take over, as the driver reads it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TakeoverRequest {
+    pub operator: Operator,
+    pub pid: u32,
+    pub at: DateTime<Utc>,
+}
+
+/// The request waiting in `dir`, if any.
+pub fn takeover_request(dir: &Path) -> Option<TakeoverRequest> {
+    serde_json::from_slice(&std::fs::read(dir.join(TAKEOVER_REQUEST)).ok()?).ok()
+}
+
+/// The driver's answer: agreed (it leaves next) or refused.
+pub fn answer_takeover(dir: &Path, agreed: bool) -> std::io::Result<()> {
+    let answer: &[u8] = if agreed { b"agreed" } else { b"refused" };
+    durable::write_atomic(&dir.join(TAKEOVER_ANSWER), answer)?;
+    if !agreed {
+        std::fs::remove_file(dir.join(TAKEOVER_REQUEST))?;
+    }
+    Ok(())
+}
+
+/// Asks the driver holding `lock_path` to hand over and waits: the seat when it leaves
+/// (or dies), an error when it refuses or does not answer.
+fn ask_for_seat(
+    dir: &Path,
+    lock_path: &Path,
+    operator: &Operator,
+    holder: Option<&Holder>,
+) -> Result<Held> {
+    let request = TakeoverRequest {
+        operator: operator.clone(),
+        pid: std::process::id(),
+        at: Utc::now(),
+    };
+    let _ = std::fs::remove_file(dir.join(TAKEOVER_ANSWER));
+    durable::write_atomic(
+        &dir.join(TAKEOVER_REQUEST),
+        &serde_json::to_vec(&request).unwrap_or_default(),
+    )
+    .wrap_err("writing the takeover request")?;
+    let who = holder.map_or_else(|| "the driver".to_owned(), |h| h.operator.to_string());
+    eprintln!(
+        "warroom: asking {who} to hand over (the question is on their screen; Ctrl-C gives up)"
+    );
+    let clean = || {
+        let _ = std::fs::remove_file(dir.join(TAKEOVER_REQUEST));
+        let _ = std::fs::remove_file(dir.join(TAKEOVER_ANSWER));
+    };
+    let deadline = std::time::Instant::now() + TAKEOVER_WAIT;
+    loop {
+        if let Some(lock) = durable::try_lock(lock_path)
+            .wrap_err_with(|| format!("locking {}", lock_path.display()))?
+        {
+            clean();
+            return Ok(lock);
+        }
+        if std::fs::read(dir.join(TAKEOVER_ANSWER)).is_ok_and(|a| a == b"refused") {
+            clean();
+            return Err(eyre!(
+                "{who} refused the handover: they keep driving the run"
+            ));
+        }
+        if std::time::Instant::now() > deadline {
+            clean();
+            return Err(eyre!(
+                "{who} did not answer within {} minutes: they keep driving the run",
+                TAKEOVER_WAIT.as_secs() / 60
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// Takes the driver's seat on `dir`, or says who has it. With `take_over`, a live driver
+/// is asked to hand over, and the handover is journaled with both operators.
 pub fn take_seat(
     dir: &Path,
     runbook: &Runbook,
     operator: &Operator,
     on_change: OnChange,
+    take_over: bool,
 ) -> Result<Seat> {
     let lock_path = dir.join(LOCK);
     let previous: Option<Holder> = std::fs::read(&lock_path)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
-    let Some(lock) = durable::try_lock(&lock_path)
-        .wrap_err_with(|| format!("locking {}", lock_path.display()))?
-    else {
+    let held = durable::try_lock(&lock_path)
+        .wrap_err_with(|| format!("locking {}", lock_path.display()))?;
+    let held = match held {
+        None if take_over => Some(ask_for_seat(dir, &lock_path, operator, previous.as_ref())?),
+        other => other,
+    };
+    let Some(lock) = held else {
         return Err(match previous {
             Some(h) => eyre!(
-                "{} is driven by {} (pid {}) since {}: one driver per run. Read-only watching (`warroom watch`) is not built yet",
+                "{} is driven by {} (pid {}) since {}: one driver per run. Take over with --take-over (they are asked first); read-only watching (`warroom watch`) is not built yet",
                 dir.display(),
                 h.operator,
                 h.pid,
@@ -97,6 +184,14 @@ pub fn take_seat(
     }
     let sha = sha256_file(&runbook.path)?;
     let changed_from = check_runbook(dir, &opened.records, runbook, &sha, on_change)?;
+    // The driver that agreed journaled the handover itself; one that was gone could not.
+    let handed_over = matches!(
+        opened.records.last().map(|r| &r.event),
+        Some(Event::Handover { to, .. }) if to == operator
+    );
+    let took_over_from = previous
+        .filter(|_| take_over && !handed_over)
+        .map(|h| h.operator);
     Ok(Seat {
         lock,
         journal: opened.journal,
@@ -105,7 +200,7 @@ pub fn take_seat(
             runbook_sha256: sha,
             pid: std::process::id(),
             changed_from,
-            took_over_from: None,
+            took_over_from,
         },
         notices,
     })

@@ -41,6 +41,9 @@ enum Cmd {
         /// Resume a run whose runbook file changed since its journal began (journaled).
         #[arg(long)]
         accept_changed_runbook: bool,
+        /// Take over a run another console drives: it is asked first, the handover journaled.
+        #[arg(long)]
+        take_over: bool,
     },
     /// Start the demo target on a free loopback port and run config/demo.toml against it.
     Demo {
@@ -146,6 +149,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             speed,
             start_at,
             accept_changed_runbook,
+            take_over,
         } => {
             let rb = load_for_console(&runbook)?;
             let clock = match (speed, start_at) {
@@ -159,7 +163,15 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
                     Clock::rehearsal(start, speed.unwrap_or(1.0))
                 }
             };
-            console(rb, run_dir, Vec::new(), clock, accept_changed_runbook).await
+            console(
+                rb,
+                run_dir,
+                Vec::new(),
+                clock,
+                accept_changed_runbook,
+                take_over,
+            )
+            .await
         }
         Cmd::Demo {
             run_dir,
@@ -175,7 +187,15 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
                 .await
                 .wrap_err("starting the demo target on a loopback port")?;
             let vars = vec![("DEMO_URL".to_owned(), format!("http://{addr}"))];
-            console(rb, run_dir, vars, Clock::Real, accept_changed_runbook).await
+            console(
+                rb,
+                run_dir,
+                vars,
+                Clock::Real,
+                accept_changed_runbook,
+                false,
+            )
+            .await
         }
         Cmd::DemoTarget { listen } => {
             let (addr, server) = warroom::demo::serve(listen)
@@ -223,6 +243,7 @@ async fn console(
     vars: Vec<(String, String)>,
     clock: Clock,
     accept_changed_runbook: bool,
+    take_over: bool,
 ) -> Result<()> {
     use warroom::driver;
     warroom::console::require_terminal()?;
@@ -237,7 +258,7 @@ async fn console(
         driver::OnChange::Refuse
     };
     // Before the log and the terminal: a refusal is printed plainly and changes nothing.
-    let seat = driver::take_seat(&run_dir, &rb, &operator, on_change)?;
+    let seat = driver::take_seat(&run_dir, &rb, &operator, on_change, take_over)?;
     // Logs go to a file in the run directory: never to the terminal while the UI is up.
     let appender = tracing_appender::rolling::never(&run_dir, "warroom.log");
     let (writer, _guard) = tracing_appender::non_blocking(appender);

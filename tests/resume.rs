@@ -238,3 +238,59 @@ fn a_journal_of_another_runbook_is_refused_and_left_alone() {
     assert!(screen.contains("belongs to runbook \"Resume\""), "{screen}");
     assert_eq!(std::fs::read(run_dir.join(journal::FILE)).unwrap(), before);
 }
+
+/// Starts `warroom run --take-over` on `first`'s run directory in a second terminal.
+fn ask_to_take_over(first: &Screen) -> Screen {
+    let fx = fixture();
+    Screen::start(
+        &[
+            "run",
+            fx.to_str().unwrap(),
+            "--run-dir",
+            first.run_dir().to_str().unwrap(),
+            "--take-over",
+        ],
+        30,
+        110,
+        tempfile::tempdir().unwrap(),
+    )
+}
+
+#[test]
+fn a_handover_is_asked_on_the_drivers_screen_and_journaled_with_both_operators() {
+    let fx = fixture();
+    let mut first = Screen::launch(&["run", fx.to_str().unwrap()], 30, 110);
+    let run_dir = first.run_dir();
+    first.wait_for("Count to six", 20);
+    // Refused: the asking console leaves, the driver keeps driving.
+    let mut second = ask_to_take_over(&first);
+    first.wait_for("asks to take over", 10);
+    first.keys("n");
+    assert!(!second.wait_exit(10));
+    assert!(
+        second.text().contains("refused the handover"),
+        "{}",
+        second.text()
+    );
+    first.wait_for("Handover to", 5);
+    // Agreed: the driver journals the handover and leaves; the new console drives.
+    let mut third = ask_to_take_over(&first);
+    first.wait_until("the question is asked again", 10, |t| {
+        t.contains("asks to take over")
+    });
+    first.keys("y");
+    assert!(first.wait_exit(10), "the old driver leaves cleanly");
+    third.wait_for("Count to six", 20);
+    let ev = events(&run_dir);
+    assert_eq!(
+        count(&ev, |e| matches!(e, Event::Handover { .. })),
+        1,
+        "{ev:#?}"
+    );
+    assert!(matches!(
+        ev.last(),
+        Some(Event::DriverAttached { resumed: true, .. })
+    ));
+    third.keys("q");
+    assert!(third.wait_exit(10));
+}

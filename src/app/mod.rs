@@ -289,6 +289,10 @@ pub enum Modal {
     Silence,
     /// The escalation matrix; any key closes it.
     Contacts,
+    /// y/N: another operator asks to take over driving this run.
+    Handover {
+        to: Operator,
+    },
     Quit,
 }
 
@@ -324,6 +328,8 @@ pub enum Action {
     },
     /// The journal could not record; the console must stop acting.
     JournalFailed(String),
+    /// Another console asks to take over driving the run (`warroom run --take-over`).
+    HandoverAsked(Operator),
     AmAlerts(Result<Vec<crate::monitor::alertmanager::AmAlert>, String>),
     SilenceCreated(Result<String, String>),
     /// The verify command of a step has ended.
@@ -369,6 +375,10 @@ pub enum Effect {
         id: String,
     },
     Bell,
+    /// Tell the console that asked to take over what this one answered.
+    AnswerHandover {
+        agreed: bool,
+    },
     Quit,
 }
 

@@ -257,6 +257,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 "{name} is LOST: no exit status and no supervisor; check the target by hand"
             ));
         }
+        Action::HandoverAsked(to) => {
+            // One question at a time; a modal already open is not swept away.
+            if state.modal.is_none() && state.read_only.is_none() {
+                state.modal = Some(Modal::Handover { to });
+            }
+        }
         Action::JournalFailed(why) => {
             state.modal = None;
             state.notify(format!("JOURNAL FAILED: {why}"));
@@ -975,6 +981,23 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
     };
     let esc = key.code == KeyCode::Esc;
     state.modal = match modal {
+        Modal::Handover { to } => match answer(&key) {
+            Answer::Yes => {
+                let from = state.operator.clone();
+                state.notify(format!("Handing over to {to}"));
+                emit(state, Event::Handover { from, to });
+                fx.push(Effect::AnswerHandover { agreed: true });
+                state.quit = true;
+                fx.push(Effect::Quit);
+                None
+            }
+            Answer::No => {
+                fx.push(Effect::AnswerHandover { agreed: false });
+                state.notify(format!("Handover to {to} refused"));
+                None
+            }
+            Answer::Neither => Some(Modal::Handover { to }),
+        },
         modal @ (Modal::Confirm { .. }
         | Modal::Cancel { .. }
         | Modal::SetT0
@@ -1173,6 +1196,7 @@ fn confirmed(state: &mut State, modal: Modal, fx: &mut Vec<Effect>) {
         | Modal::Gate { .. }
         | Modal::Ack { .. }
         | Modal::Reason { .. }
+        | Modal::Handover { .. }
         | Modal::Contacts => {}
     }
 }

@@ -206,7 +206,8 @@ pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
             | Modal::Cancel { .. }
             | Modal::Quit
             | Modal::SetT0
-            | Modal::Silence,
+            | Modal::Silence
+            | Modal::Handover { .. },
         ) => {
             vec![("y", "yes"), ("n/Esc", "no")]
         }

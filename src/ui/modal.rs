@@ -131,6 +131,18 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
             lines.push(Line::raw(""));
             lines.push(keys_line(&[("y", "create it"), ("n / Esc", "cancel")]));
         }
+        Modal::Handover { to } => {
+            title = " Handover ".to_owned();
+            lines.push(Line::styled(
+                format!("{to} asks to take over driving this run."),
+                theme::TITLE,
+            ));
+            lines.push(Line::raw(
+                "Yes: the handover is journaled with both of you, this console leaves and theirs drives. Running steps carry on.",
+            ));
+            lines.push(Line::raw(""));
+            lines.push(keys_line(&[("y", "hand over"), ("n / Esc", "refuse")]));
+        }
         Modal::Contacts => {
             title = " Contacts and escalation ".to_owned();
             let mut contacts: Vec<_> = state.runbook.contacts.iter().collect();
