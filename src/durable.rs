@@ -36,13 +36,7 @@ pub type Held = Flock<File>;
 /// Opens (creating it if needed) and locks `path` without waiting: `Ok(None)` when another
 /// process holds it.
 pub fn try_lock(path: &Path) -> std::io::Result<Option<Held>> {
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)?;
-    match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+    match Flock::lock(lock_file(path)?, FlockArg::LockExclusiveNonblock) {
         Ok(held) => Ok(Some(held)),
         Err((_, Errno::EWOULDBLOCK)) => Ok(None),
         Err((_, e)) => Err(std::io::Error::from(e)),
@@ -51,13 +45,17 @@ pub fn try_lock(path: &Path) -> std::io::Result<Option<Held>> {
 
 /// Opens (creating it if needed) and locks `path`, waiting for the holder to let go.
 pub fn lock(path: &Path) -> std::io::Result<Held> {
-    let file = OpenOptions::new()
+    Flock::lock(lock_file(path)?, FlockArg::LockExclusive).map_err(|(_, e)| std::io::Error::from(e))
+}
+
+/// A lock file is created once and never truncated or unlinked: the lock is on its inode.
+fn lock_file(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
-        .open(path)?;
-    Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, e)| std::io::Error::from(e))
+        .open(path)
 }
 
 /// Whether a live process holds the lock on `path` (a missing file is not held). The probe
