@@ -105,11 +105,22 @@ pub async fn run(opts: Options) -> Result<()> {
     );
     let first = app::begin(&mut state, begin);
     if !notices.is_empty() {
-        state.notice = Some((notices.join(" · "), state.now));
+        let mut all: Vec<String> = state.notice.take().map(|(n, _)| n).into_iter().collect();
+        all.extend(notices);
+        state.notice = Some((all.join(" · "), state.now));
     }
 
     // ratatui::try_init installs a panic hook that restores the terminal before the report.
     let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
+    // A console killed earlier left its last frame on this terminal; the first frame must
+    // not be drawn over it as if the screen were blank.
+    // (The escape itself, not `Terminal::clear`, which asks the terminal where its cursor
+    // is and fails on terminals that do not answer.)
+    crossterm::execute!(
+        std::io::stdout(),
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )
+    .wrap_err("clearing the terminal")?;
     let am_client = monitor::http::client(&monitor::http::Tls::default())
         .map_err(|e| color_eyre::eyre::eyre!(e))?;
     let mut io = Io {
@@ -293,6 +304,11 @@ async fn run_effects(state: &mut State, io: &mut Io, effects: Vec<Effect>) -> Fl
                 tracing::info!(%name, attempt, "re-attaching to a run the journal left open");
                 io.exec.reattach(target, &name, attempt);
             }
+            Effect::ShowOutput {
+                target,
+                name,
+                attempt,
+            } => io.exec.show_output(target, &name, attempt),
             Effect::Cancel { target } => {
                 tracing::info!(?target, "cancel requested");
                 io.exec.cancel(target);

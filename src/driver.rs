@@ -165,7 +165,7 @@ pub fn take_seat(
     let mut notices = Vec::new();
     if let Some(h) = &previous {
         notices.push(format!(
-            "The previous driver, {} (pid {}), is gone: this console drives the run now",
+            "previous driver {} (pid {}) is gone: you drive now",
             h.operator, h.pid
         ));
     }

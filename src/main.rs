@@ -55,6 +55,9 @@ enum Cmd {
         /// Resume a run whose runbook file changed since its journal began (journaled).
         #[arg(long)]
         accept_changed_runbook: bool,
+        /// Take over a run another console drives: it is asked first, the handover journaled.
+        #[arg(long)]
+        take_over: bool,
     },
     /// Serve the simulated blue/green service alone.
     DemoTarget {
@@ -177,6 +180,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             run_dir,
             runbook,
             accept_changed_runbook,
+            take_over,
         } => {
             let path = match runbook {
                 Some(p) => p,
@@ -193,7 +197,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
                 vars,
                 Clock::Real,
                 accept_changed_runbook,
-                false,
+                take_over,
             )
             .await
         }

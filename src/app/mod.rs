@@ -356,6 +356,12 @@ pub enum Effect {
         name: String,
         attempt: u32,
     },
+    /// Show what a finished run printed (from its output file), after a restart.
+    ShowOutput {
+        target: Target,
+        name: String,
+        attempt: u32,
+    },
     Cancel {
         target: Target,
     },

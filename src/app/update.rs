@@ -84,14 +84,26 @@ pub fn begin(state: &mut State, how: Begin) -> Vec<Effect> {
         let Some(run) = state.run(target) else {
             continue;
         };
+        let (name, attempt) = (run_file_name(state, target), run.attempt);
         if run.status.is_active() {
             reattached += 1;
             fx.push(Effect::Reattach {
                 target,
-                name: run_file_name(state, target),
-                attempt: run.attempt,
+                name,
+                attempt,
+            });
+        } else if attempt > 0 {
+            fx.push(Effect::ShowOutput {
+                target,
+                name,
+                attempt,
             });
         }
+    }
+    // The timeline opens on the first step not done, as the operator left it.
+    if let Some(i) = (0..state.steps.len()).find(|i| !state.step_done(*i)) {
+        state.selected = i;
+        state.shown = Target::Step(i);
     }
     // A verification the console was waiting on: its command is read-only, so ask again.
     let rb = state.runbook.clone();

@@ -171,6 +171,26 @@ impl Executor {
         });
     }
 
+    /// Sends the end of a finished run's output file to the console (after a restart the
+    /// pane would otherwise be empty).
+    pub fn show_output(&mut self, target: Target, name: &str, attempt: u32) {
+        let dir = self.record_dir(name, attempt);
+        self.dirs.insert(target, dir.clone());
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let log = dir.join(supervise::OUTPUT);
+            let len = std::fs::metadata(&log).map_or(0, |m| m.len());
+            let mut buf = vec![0u8; READ_SLICE];
+            let from = len.saturating_sub(READ_SLICE as u64);
+            let Ok(n) = read_from(&log, from, &mut buf) else {
+                return;
+            };
+            buf.truncate(n);
+            let _ = tx.send(Action::RunSpawned { target, log }).await;
+            let _ = tx.send(Action::RunOutput { target, bytes: buf }).await;
+        });
+    }
+
     /// Asks the supervisor to cancel: it terminates the whole process group. The PID is
     /// only used while the supervisor's lock shows it alive, so it cannot be someone else's.
     pub fn cancel(&mut self, target: Target) {
