@@ -239,11 +239,16 @@ fn nsenter_journal(pid: u32, run_dir: &Path) -> Vec<Event> {
 /// The scripted run: tick, vote, run the slow step, then quit after it ends.
 fn script(s: &mut Screen) -> bool {
     let alive = |s: &mut Screen| matches!(s.child.try_wait(), Ok(None));
-    let steps: [(&str, Option<&str>); 4] = [
+    // Tick, vote, acknowledge, run a step, confirm a step, roll back.
+    let steps: [(&str, Option<&str>); 8] = [
         ("\t\t\t\t \t", Some("[x]")),
         ("gGnote\r", Some("GO 1/1")),
+        ("", Some("x is high")),
+        ("a", Some("Acknowledge alert")),
+        ("seen\r", Some("ACK")),
         ("\r", Some("exit status 3")),
-        ("j\r", Some("after-done")),
+        ("j\ry", Some("after-done")),
+        ("RROLLBACK\r", Some("ROLLED BACK")),
     ];
     if s.wait_until_or_exit("Count to six", 20).is_none() {
         return false;
@@ -309,10 +314,11 @@ fn killed_at_every_journal_write_and_fsync_nothing_is_lost_and_nothing_runs_twic
                 .iter()
                 .filter_map(|r| match &r.event {
                     Event::RunStarted {
-                        target: warroom::app::RunRef::Step(id),
-                        attempt,
-                        ..
-                    } => Some(format!("{id}.{attempt}")),
+                        target, attempt, ..
+                    } => Some(match target {
+                        warroom::app::RunRef::Step(id) => format!("{id}.{attempt}"),
+                        warroom::app::RunRef::Rollback => format!("rollback.{attempt}"),
+                    }),
                     _ => None,
                 })
                 .collect();

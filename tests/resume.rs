@@ -294,3 +294,34 @@ fn a_handover_is_asked_on_the_drivers_screen_and_journaled_with_both_operators()
     third.keys("q");
     assert!(third.wait_exit(10));
 }
+
+#[test]
+fn a_re_attached_step_can_still_be_cancelled() {
+    let fx = fixture();
+    let mut s = Screen::launch(&["run", fx.to_str().unwrap()], 30, 110);
+    let run_dir = s.run_dir();
+    decide_and_start(&mut s);
+    s.kill9();
+    let mut s = s.again(&["run", fx.to_str().unwrap()], 30, 110);
+    s.wait_for("running", 10);
+    s.keys("x");
+    s.wait_for("Cancel", 5);
+    s.keys("y");
+    s.wait_for("cancelled", 10);
+    let ev = wait_journal(&run_dir, "the cancel and its outcome are journaled", |ev| {
+        ev.iter().any(|e| matches!(e, Event::RunFinished { .. }))
+    });
+    assert_eq!(
+        count(&ev, |e| matches!(e, Event::CancelRequested { .. })),
+        1
+    );
+    let reason = ev.iter().find_map(|e| match e {
+        Event::RunFinished { exit, .. } => exit.reason.clone(),
+        _ => None,
+    });
+    assert_eq!(reason.as_deref(), Some("cancelled"));
+    let log = std::fs::read_to_string(run_dir.join("steps/slow.1/output.log")).unwrap();
+    assert!(!log.contains("tick 6"), "the step stopped early:\n{log}");
+    s.keys("q");
+    assert!(s.wait_exit(10));
+}
