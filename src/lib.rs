@@ -10,5 +10,6 @@ pub mod durable;
 pub mod exec;
 pub mod journal;
 pub mod monitor;
+pub mod rules;
 pub mod runbook;
 pub mod ui;

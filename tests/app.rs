@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use crossterm::event::KeyCode;
 use warroom::app::{Action, Effect, Modal, RunStatus, Target, update};
-use warroom::monitor::rules::RulePhase;
+use warroom::rules::RulePhase;
 
 fn runs(fx: &[Effect]) -> Vec<Target> {
     fx.iter()

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Alert, Decision, RunStatus, SilenceState, State, Target, Verification, Vote};
-use crate::monitor::rules::{RulePhase, RuleState};
+use crate::rules::{RulePhase, RuleState};
 use crate::runbook::RuleAction;
 
 /// The journal's schema version, carried by every record (docs/journal.md).

@@ -14,7 +14,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crossterm::event::KeyEvent;
 use tui_input::Input;
 
-use crate::monitor::rules::{Facts, RulePhase, RuleState};
+use crate::rules::{Facts, RulePhase, RuleState};
 use crate::runbook::{Command, Health, RuleAction, Runbook, Severity, Standing};
 pub use event::{Event, Exit, Operator, Record, RunRef};
 pub use output::OutputBuffer;
@@ -668,9 +668,7 @@ impl State {
                 .checks()
                 .nth(i)
                 .and_then(|(_, c)| c.auto.as_ref())
-                .is_some_and(|e| {
-                    crate::monitor::rules::eval(e, self) == crate::monitor::rules::Truth::True
-                })
+                .is_some_and(|e| crate::rules::eval(e, self) == crate::rules::Truth::True)
     }
 
     /// A KPI's value if it is fresh: no sample, a failing poll or a stale sample is no data.

@@ -377,9 +377,10 @@ fn evaluate_verifications(state: &mut State) {
         let endpoint_ok = v.endpoint.as_deref().is_none_or(|ep| {
             rb.endpoint_index(ep).and_then(|e| state.endpoint_health(e)) == Some(Health::Up)
         });
-        let holds = v.rule.as_ref().is_none_or(|r| {
-            crate::monitor::rules::eval(r, state) == crate::monitor::rules::Truth::True
-        });
+        let holds = v
+            .rule
+            .as_ref()
+            .is_none_or(|r| crate::rules::eval(r, state) == crate::rules::Truth::True);
         let held_since = if holds {
             held_since.or(Some(now))
         } else {

@@ -7,7 +7,6 @@ pub mod health;
 pub mod http;
 pub mod json;
 pub mod prometheus;
-pub mod rules;
 pub mod scrape;
 
 use std::path::Path;

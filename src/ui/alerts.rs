@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 
 use super::{draw_pane, draw_rows, fit, theme};
 use crate::app::{Pane, State};
-use crate::monitor::rules::RulePhase;
+use crate::rules::RulePhase;
 use crate::runbook::time::format_duration;
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 
 use super::{draw_pane, draw_rows, fit, theme};
 use crate::app::{Pane, State};
-use crate::monitor::rules::{Truth, eval};
+use crate::rules::{Truth, eval};
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let ticked = (0..state.checks.len())

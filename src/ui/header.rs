@@ -91,7 +91,7 @@ pub fn render_status_line(frame: &mut Frame<'_>, area: Rect, state: &State) {
     {
         let rule = &state.runbook.rules[r];
         let since = match state.rules[r].phase {
-            crate::monitor::rules::RulePhase::Firing { since } => state.now - since + rule.for_,
+            crate::rules::RulePhase::Firing { since } => state.now - since + rule.for_,
             _ => rule.for_,
         };
         let mut text = format!(
@@ -100,7 +100,7 @@ pub fn render_status_line(frame: &mut Frame<'_>, area: Rect, state: &State) {
             state.rule_values(r),
             format_duration(since)
         );
-        if let (Some(window), crate::monitor::rules::RulePhase::Firing { since }) =
+        if let (Some(window), crate::rules::RulePhase::Firing { since }) =
             (rule.decide_within, &state.rules[r].phase)
         {
             let left = window - (state.now - *since);
