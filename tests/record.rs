@@ -7,6 +7,7 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::TimeDelta;
 use common::{demo_runbook, start};
@@ -15,7 +16,7 @@ use proptest::prelude::*;
 use warroom::app::event::{Event, Exit, Reading, Record, RunRef, SCHEMA, VoteDecision};
 use warroom::app::{Action, Operator, Probe, State, Target, update};
 use warroom::journal::{self, Journal};
-use warroom::runbook::Health;
+use warroom::runbook::{Health, Runbook};
 
 /// One thing that can happen to a console: a key, a poll result, a run's news, time.
 #[derive(Debug, Clone)]
@@ -32,6 +33,7 @@ enum Input {
     Silence(bool),
     /// A whole gesture: vote, ack, retry or skip with a reason, cancel, rollback.
     Gesture(&'static str),
+    Verified(usize, bool),
 }
 
 fn input() -> impl Strategy<Value = Input> {
@@ -54,6 +56,7 @@ fn input() -> impl Strategy<Value = Input> {
             "RROLLBACK\n", "Ty", "b", "c", "\t\t\t\t ", "\t\t\ta\n",
         ])
         .prop_map(Input::Gesture),
+        1 => (0usize..20, any::<bool>()).prop_map(|(s, ok)| Input::Verified(s, ok)),
     ]
 }
 
@@ -116,6 +119,10 @@ fn feed(s: &mut State, clock: &mut i64, input: &Input) {
             *clock += i64::from(*secs);
             Action::Tick(start() + TimeDelta::seconds(*clock))
         }
+        Input::Verified(step, ok) => Action::VerifyDone {
+            step: *step,
+            result: if *ok { Ok(()) } else { Err("no".into()) },
+        },
         Input::Silence(ok) => Action::SilenceCreated(if *ok {
             Ok("silence-1".into())
         } else {
@@ -140,7 +147,11 @@ fn through_journal(dir: &std::path::Path, records: &[Record]) -> Vec<Record> {
 }
 
 fn fresh() -> State {
-    let mut s = State::new(demo_runbook(), start());
+    fresh_with(demo_runbook())
+}
+
+fn fresh_with(rb: Arc<Runbook>) -> State {
+    let mut s = State::new(rb, start());
     s.operator = Operator {
         user: "op".into(),
         host: "bastion".into(),
@@ -153,30 +164,14 @@ proptest! {
     /// Whatever an operator does, the state the journal rebuilds is the state they saw.
     #[test]
     fn replaying_the_journal_rebuilds_the_live_state(inputs in prop::collection::vec(input(), 1..300)) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut live = fresh();
-        let mut clock = 0;
-        warroom::app::begin(&mut live, warroom::app::Begin {
-            runbook_sha256: "abc".into(),
-            pid: 1,
-            changed_from: None,
-            took_over_from: None,
-        });
-        for i in &inputs {
-            feed(&mut live, &mut clock, i);
-        }
-        let records = live.take_records();
-        let back = through_journal(dir.path(), &records);
-        prop_assert_eq!(&back, &records);
-        let mut replayed = fresh();
-        replayed.replay(&back);
-        prop_assert_eq!(replayed.recorded(), live.recorded());
-        // Every record names who did it, in order, once.
-        for (n, r) in back.iter().enumerate() {
-            prop_assert_eq!(r.seq, n as u64 + 1);
-            prop_assert_eq!(&r.by.user, "op");
-            prop_assert_eq!(r.v, SCHEMA);
-        }
+        same_after_replay(demo_runbook(), &inputs)?;
+    }
+
+    /// The same over the Phase 5 playbook: verifications, a maintenance silence, status
+    /// updates, rollback tiers.
+    #[test]
+    fn replaying_the_phase5_journal_rebuilds_the_live_state(inputs in prop::collection::vec(input(), 1..300)) {
+        same_after_replay(phase5(), &inputs)?;
     }
 
     /// Any event, even ones a session rarely reaches, survives the file and applies the same.
@@ -202,6 +197,43 @@ proptest! {
         replayed.replay(&back);
         prop_assert_eq!(replayed.recorded(), live.recorded());
     }
+}
+
+fn phase5() -> Arc<Runbook> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/phase5-go-live.toml");
+    let (rb, _) = warroom::runbook::load(&path).unwrap();
+    Arc::new(rb)
+}
+
+fn same_after_replay(rb: Arc<Runbook>, inputs: &[Input]) -> Result<(), TestCaseError> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut live = fresh_with(rb.clone());
+    let mut clock = 0;
+    warroom::app::begin(
+        &mut live,
+        warroom::app::Begin {
+            runbook_sha256: "abc".into(),
+            pid: 1,
+            changed_from: None,
+            took_over_from: None,
+        },
+    );
+    for i in inputs {
+        feed(&mut live, &mut clock, i);
+    }
+    let records = live.take_records();
+    let back = through_journal(dir.path(), &records);
+    prop_assert_eq!(&back, &records);
+    let mut replayed = fresh_with(rb);
+    replayed.replay(&back);
+    prop_assert_eq!(replayed.recorded(), live.recorded());
+    // Every record names who did it, in order, once.
+    for (n, r) in back.iter().enumerate() {
+        prop_assert_eq!(r.seq, n as u64 + 1);
+        prop_assert_eq!(&r.by.user, "op");
+        prop_assert_eq!(r.v, SCHEMA);
+    }
+    Ok(())
 }
 
 fn event() -> impl Strategy<Value = Event> {
