@@ -134,6 +134,7 @@ pub async fn run(opts: Options) -> Result<()> {
         run_dir: opts.run_dir.clone(),
         asked: None,
         looked: std::time::Instant::now(),
+        watchers_seen: std::time::Instant::now() - std::time::Duration::from_secs(10),
     };
     let result = match commit(&mut state, &mut io, first) {
         Some(first) => match run_effects(&mut state, &mut io, first).await {
@@ -162,6 +163,7 @@ struct Io {
     /// The takeover request already put to the operator, so it is asked once.
     asked: Option<crate::driver::TakeoverRequest>,
     looked: std::time::Instant,
+    watchers_seen: std::time::Instant,
 }
 
 enum Flow {
@@ -256,6 +258,14 @@ async fn event_loop(
         {
             batch.push(Action::HandoverAsked(req.operator.clone()));
             io.asked = Some(req);
+        }
+        // Who watches from other terminals: their heartbeats, looked at every few seconds.
+        if io.watchers_seen.elapsed() >= std::time::Duration::from_secs(5) {
+            io.watchers_seen = std::time::Instant::now();
+            let now = crate::watch::watchers(&io.run_dir);
+            if now != state.watchers {
+                batch.push(Action::Watchers(now));
+            }
         }
         let mut effects = app::update(state, Action::Tick(clock.now()));
         for action in batch {

@@ -28,6 +28,15 @@ pub struct Holder {
     pub operator: Operator,
     pub pid: u32,
     pub since: DateTime<Utc>,
+    /// The variables warroom itself gave the runbook (`DEMO_URL`), for watchers' pollers;
+    /// never the environment's secrets.
+    #[serde(default)]
+    pub vars: Vec<(String, String)>,
+}
+
+/// Who drives (or last drove) the run in `dir`, as its lock file says.
+pub fn holder(dir: &Path) -> Option<Holder> {
+    serde_json::from_slice(&std::fs::read(dir.join(LOCK)).ok()?).ok()
 }
 
 /// A console's seat on a run: keep it alive as long as the console drives.
@@ -136,11 +145,10 @@ pub fn take_seat(
     operator: &Operator,
     on_change: OnChange,
     take_over: bool,
+    vars: &[(String, String)],
 ) -> Result<Seat> {
     let lock_path = dir.join(LOCK);
-    let previous: Option<Holder> = std::fs::read(&lock_path)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok());
+    let previous = holder(dir);
     let held = durable::try_lock(&lock_path)
         .wrap_err_with(|| format!("locking {}", lock_path.display()))?;
     let held = match held {
@@ -173,6 +181,7 @@ pub fn take_seat(
         operator: operator.clone(),
         pid: std::process::id(),
         since: Utc::now(),
+        vars: vars.to_vec(),
     };
     write_holder(&lock, &me).wrap_err_with(|| format!("writing {}", lock_path.display()))?;
     durable::fsync_dir(dir).wrap_err_with(|| format!("syncing {}", dir.display()))?;

@@ -13,3 +13,4 @@ pub mod monitor;
 pub mod rules;
 pub mod runbook;
 pub mod ui;
+pub mod watch;

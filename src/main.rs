@@ -45,6 +45,13 @@ enum Cmd {
         #[arg(long)]
         take_over: bool,
     },
+    /// Watch a run another console drives, read-only (the on-call's second terminal).
+    Watch {
+        run_dir: PathBuf,
+        /// The runbook, when the one the run began with has moved.
+        #[arg(long)]
+        runbook: Option<PathBuf>,
+    },
     /// Start the demo target on a free loopback port and run config/demo.toml against it.
     Demo {
         #[arg(long)]
@@ -201,6 +208,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             )
             .await
         }
+        Cmd::Watch { run_dir, runbook } => warroom::watch::run(run_dir, runbook, Clock::Real).await,
         Cmd::DemoTarget { listen } => {
             let (addr, server) = warroom::demo::serve(listen)
                 .await
@@ -262,7 +270,7 @@ async fn console(
         driver::OnChange::Refuse
     };
     // Before the log and the terminal: a refusal is printed plainly and changes nothing.
-    let seat = driver::take_seat(&run_dir, &rb, &operator, on_change, take_over)?;
+    let seat = driver::take_seat(&run_dir, &rb, &operator, on_change, take_over, &vars)?;
     // Logs go to a file in the run directory: never to the terminal while the UI is up.
     let appender = tracing_appender::rolling::never(&run_dir, "warroom.log");
     let (writer, _guard) = tracing_appender::non_blocking(appender);

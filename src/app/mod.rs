@@ -3,8 +3,10 @@
 
 pub mod event;
 pub mod keys;
+mod observe;
 pub mod output;
 mod update;
+pub mod watch;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -18,7 +20,7 @@ use crate::rules::{Facts, RulePhase, RuleState};
 use crate::runbook::{Command, Health, RuleAction, Runbook, Severity, Standing};
 pub use event::{Event, Exit, Operator, Record, RunRef};
 pub use output::OutputBuffer;
-pub use update::{Begin, begin, update};
+pub use update::{Begin, begin, run_file_name, update};
 
 /// Samples kept per KPI for the sparkline and min/max.
 pub const HISTORY: usize = 120;
@@ -330,6 +332,8 @@ pub enum Action {
     JournalFailed(String),
     /// Another console asks to take over driving the run (`warroom run --take-over`).
     HandoverAsked(Operator),
+    /// Who watches the run from other terminals now (their heartbeats), and since when.
+    Watchers(Vec<(Operator, DateTime<Utc>)>),
     AmAlerts(Result<Vec<crate::monitor::alertmanager::AmAlert>, String>),
     SilenceCreated(Result<String, String>),
     /// The verify command of a step has ended.
@@ -430,6 +434,19 @@ pub struct State {
     pub read_only: Option<String>,
     /// Values never shown in step output (see [`State::hide`]).
     pub secrets: Arc<[String]>,
+    /// Set when this console watches a run another one drives (`warroom watch`).
+    pub watching: Option<Watching>,
+    /// Who watches this run from other terminals, and since when (driver side).
+    pub watchers: Vec<(Operator, DateTime<Utc>)>,
+}
+
+/// A watcher's view of the run's driver.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Watching {
+    /// Who drives (or drove) the run.
+    pub driver: Operator,
+    /// When the driver's lock was found released: it is gone, the record stands.
+    pub gone_since: Option<DateTime<Utc>>,
 }
 
 impl State {
@@ -472,6 +489,8 @@ impl State {
             outbox: Vec::new(),
             read_only: None,
             secrets: Arc::from([]),
+            watching: None,
+            watchers: Vec::new(),
             runbook,
         }
     }

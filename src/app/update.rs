@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use super::event::{Event, Operator, Record, SCHEMA, VoteDecision};
 use super::keys::{self, Command as Key};
+use super::observe;
 use super::*;
 use crate::runbook::{Confirm, Severity};
 
@@ -166,41 +167,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             run_automatic_steps(state, &mut fx);
             status_update_due(state);
             auto_rollback_countdown(state, &mut fx);
-            if let Some((_, at)) = &state.notice
-                && now - *at > TimeDelta::seconds(8)
-            {
-                state.notice = None;
-            }
+            observe::notice_expiry(state);
         }
         Action::KpiSample { kpi, result } => {
-            let now = state.now;
-            if let Some(k) = state.kpis.get_mut(kpi) {
-                match result {
-                    Ok(v) => {
-                        k.last = Some(Sample { value: v, at: now });
-                        k.error = None;
-                        if k.history.len() == HISTORY {
-                            k.history.pop_front();
-                        }
-                        k.history.push_back(v);
-                    }
-                    Err(e) => k.error = Some(e),
-                }
-            }
+            observe::kpi_sample(state, kpi, result);
             reevaluate(state, &mut fx);
         }
         Action::EndpointProbe { endpoint, probe } => {
-            let now = state.now;
-            if let Some(ep) = state.endpoints.get_mut(endpoint) {
-                let changed = ep
-                    .last
-                    .as_ref()
-                    .is_none_or(|(p, _)| p.health != probe.health);
-                if changed {
-                    ep.since = Some(now);
-                }
-                ep.last = Some((probe, now));
-            }
+            observe::endpoint_probe(state, endpoint, probe);
             reevaluate(state, &mut fx);
         }
         Action::RunSpawned { target, log } => {
@@ -208,11 +182,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 run.log = Some(log);
             }
         }
-        Action::RunOutput { target, bytes } => {
-            if let Some(run) = state.run_mut(target) {
-                run.output.push_bytes(&bytes);
-            }
-        }
+        Action::RunOutput { target, bytes } => observe::run_output(state, target, &bytes),
         Action::RunFinished { target, exit } => {
             let Some(run) = state.run(target) else {
                 return fx;
@@ -275,24 +245,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 state.modal = Some(Modal::Handover { to });
             }
         }
+        Action::Watchers(w) => state.watchers = w,
         Action::JournalFailed(why) => {
             state.modal = None;
             state.notify(format!("JOURNAL FAILED: {why}"));
             state.read_only = Some(why);
         }
-        Action::AmAlerts(result) => {
-            let now = state.now;
-            if let Some(am) = state.am.as_mut() {
-                match result {
-                    Ok(alerts) => {
-                        am.alerts = alerts;
-                        am.error = None;
-                        am.polled = Some(now);
-                    }
-                    Err(e) => am.error = Some(e),
-                }
-            }
-        }
+        Action::AmAlerts(result) => observe::am_alerts(state, result),
         Action::SilenceCreated(result) => {
             // Only the answer to the silence this console asked for counts.
             let Some(SilenceState::Creating { until }) = state.am.as_ref().map(|a| &a.silence)
@@ -620,21 +579,19 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         state.notify(format!("read-only: {why}"));
         return;
     }
+    if observe::navigate(state, cmd) {
+        return;
+    }
     match cmd {
-        Key::Up => move_selection(state, -1),
-        Key::Down => move_selection(state, 1),
-        Key::NextPane | Key::PrevPane => {
-            let all = Pane::ALL;
-            let at = all.iter().position(|p| *p == state.focus).unwrap_or(0);
-            let n = all.len();
-            let next = if cmd == Key::NextPane {
-                (at + 1) % n
-            } else {
-                (at + n - 1) % n
-            };
-            state.focus = all[next];
-        }
-        Key::Help => state.help = true,
+        // Moving, scrolling, help and contacts: `observe::navigate`.
+        Key::Up
+        | Key::Down
+        | Key::NextPane
+        | Key::PrevPane
+        | Key::Help
+        | Key::Contacts
+        | Key::PageUp
+        | Key::PageDown => {}
         Key::Quit => {
             if state.any_running() {
                 state.modal = Some(Modal::Quit);
@@ -719,7 +676,6 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         Key::SetT0 => state.modal = Some(Modal::SetT0),
-        Key::Contacts => state.modal = Some(Modal::Contacts),
         Key::Silence => {
             let silence = state
                 .runbook
@@ -765,17 +721,6 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                 emit(state, Event::BaselineCaptured { values });
             }
         }
-        Key::PageUp | Key::PageDown => {
-            let shown = state.shown;
-            if let Some(run) = state.run_mut(shown) {
-                let max = run.output.len().saturating_sub(1);
-                run.scroll = if cmd == Key::PageUp {
-                    (run.scroll + 10).min(max)
-                } else {
-                    run.scroll.saturating_sub(10)
-                };
-            }
-        }
     }
 }
 
@@ -786,32 +731,6 @@ fn quit(state: &mut State, fx: &mut Vec<Effect>) {
     }
     state.quit = true;
     fx.push(Effect::Quit);
-}
-
-fn move_selection(state: &mut State, delta: isize) {
-    let step = |cur: usize, len: usize| -> usize {
-        if len == 0 {
-            0
-        } else {
-            (cur as isize + delta).clamp(0, len as isize - 1) as usize
-        }
-    };
-    match state.focus {
-        Pane::Timeline => {
-            state.selected = step(state.selected, state.steps.len());
-            state.shown = Target::Step(state.selected);
-        }
-        Pane::Checklist => state.selected_check = step(state.selected_check, state.checks.len()),
-        Pane::Alerts => state.selected_alert = step(state.selected_alert, state.alerts.len()),
-        Pane::Kpis => state.selected_kpi = step(state.selected_kpi, state.kpis.len()),
-        Pane::Output => {
-            let shown = state.shown;
-            if let Some(run) = state.run_mut(shown) {
-                let max = run.output.len().saturating_sub(1);
-                run.scroll = (run.scroll as isize - delta).clamp(0, max as isize) as usize;
-            }
-        }
-    }
 }
 
 fn request_step(state: &mut State, i: usize, fx: &mut Vec<Effect>) {

@@ -17,7 +17,7 @@ use crate::app::{Action, Exit, Target};
 use crate::runbook::Command;
 
 /// Bytes read from a log per look, so a flood reaches the UI in bounded slices.
-const READ_SLICE: usize = 512 * 1024;
+pub const READ_SLICE: usize = 512 * 1024;
 const POLL: Duration = Duration::from_millis(100);
 
 pub struct Executor {
@@ -250,7 +250,7 @@ pub async fn tail(target: Target, dir: &Path, tx: mpsc::Sender<Action>) {
     }
 }
 
-fn read_from(path: &Path, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+pub fn read_from(path: &Path, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut f = std::fs::File::open(path)?;
     f.seek(SeekFrom::Start(offset))?;
     f.read(buf)

@@ -143,6 +143,58 @@ pub fn read(path: &Path) -> Result<(Vec<Record>, Option<Torn>), Error> {
     })
 }
 
+/// Follows a journal another process writes, without writing anything: each poll returns
+/// the records committed since the last one (a torn or unfinished line waits).
+#[derive(Debug, Default)]
+pub struct Follower {
+    offset: u64,
+    next_seq: u64,
+    partial: Vec<u8>,
+}
+
+impl Follower {
+    pub fn new() -> Self {
+        Self {
+            offset: 0,
+            next_seq: 1,
+            partial: Vec::new(),
+        }
+    }
+
+    /// The records committed since the last poll; an error names the record that does not
+    /// hold up (the follower then stops there).
+    pub fn poll(&mut self, path: &Path) -> Result<Vec<Record>, Corrupt> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut fresh = Vec::new();
+        if let Ok(mut f) = File::open(path)
+            && f.seek(SeekFrom::Start(self.offset)).is_ok()
+        {
+            let _ = f.read_to_end(&mut fresh);
+        }
+        self.offset += fresh.len() as u64;
+        self.partial.extend_from_slice(&fresh);
+        let mut records = Vec::new();
+        let mut at = 0;
+        while let Some(nl) = self.partial[at..].iter().position(|b| *b == b'\n') {
+            let line = &self.partial[at..at + nl];
+            match decode(line, self.next_seq) {
+                Ok(rec) => records.push(rec),
+                Err(why) => {
+                    return Err(Corrupt {
+                        record: self.next_seq,
+                        offset: self.offset - (self.partial.len() - at) as u64,
+                        why,
+                    });
+                }
+            }
+            self.next_seq += 1;
+            at += nl + 1;
+        }
+        self.partial.drain(..at);
+        Ok(records)
+    }
+}
+
 /// Observations may trail the disk by up to a second; decisions never do.
 fn needs_sync(event: &Event) -> bool {
     !matches!(
@@ -338,6 +390,24 @@ mod tests {
 
     fn bytes(n: u64) -> Vec<u8> {
         (1..=n).flat_map(|i| encode(&rec(i))).collect()
+    }
+
+    #[test]
+    fn a_follower_sees_each_record_once_as_it_is_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        let all = bytes(3);
+        let cut = all.len() - 10;
+        std::fs::write(&path, &all[..cut]).unwrap();
+        let mut f = Follower::new();
+        assert_eq!(f.poll(&path).unwrap(), vec![rec(1), rec(2)]);
+        assert!(
+            f.poll(&path).unwrap().is_empty(),
+            "the unfinished line waits"
+        );
+        std::fs::write(&path, &all).unwrap();
+        assert_eq!(f.poll(&path).unwrap(), vec![rec(3)]);
+        assert!(f.poll(&path).unwrap().is_empty());
     }
 
     #[test]

@@ -48,6 +48,27 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             .add_modifier(Modifier::BOLD),
     )];
     let mut used = 9;
+    // A watcher says so first: nothing on this screen can act.
+    if let Some(w) = &state.watching {
+        let text = match w.gone_since {
+            Some(at) => format!("READ-ONLY · driver gone since {}", at.format("%H:%M")),
+            None => "READ-ONLY".to_owned(),
+        };
+        let style = if w.gone_since.is_some() {
+            theme::BANNER_CRITICAL
+        } else {
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD)
+        };
+        used += text.chars().count() + 2;
+        left.push(Span::styled(format!(" {text} "), style));
+    } else if !state.watchers.is_empty() {
+        let text = format!("{} watching", state.watchers.len());
+        used += text.len() + 2;
+        left.push(Span::styled(format!(" {text} "), theme::DIM));
+    }
     if let Some((text, style)) = rollback {
         left.push(Span::styled(format!(" {text} "), style));
         used += text.len() + 2;
@@ -193,6 +214,10 @@ fn next_step_line(state: &State, w: usize) -> Line<'static> {
 }
 
 pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let watching = state
+        .watching
+        .as_ref()
+        .map(|w| format!("watching {}@{}", w.driver.user, w.driver.host));
     let pairs: Vec<(&str, &str)> = match &state.modal {
         _ if state.help => vec![("any key", "close help")],
         Some(Modal::Contacts) => vec![("any key", "close")],
@@ -232,6 +257,14 @@ pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
             ("↑↓", "approver"),
             ("Esc", "close"),
         ],
+        None if state.watching.is_some() => keys::footer(state.focus)
+            .filter(|b| !b.command.acts())
+            .map(|b| (b.label, b.short))
+            .chain(std::iter::once((
+                "read-only:",
+                watching.as_deref().unwrap_or(""),
+            )))
+            .collect(),
         None => keys::footer(state.focus)
             .map(|b| (b.label, b.short))
             .collect(),

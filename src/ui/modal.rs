@@ -170,6 +170,19 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
                     ),
                 ]));
             }
+            if !state.watchers.is_empty() {
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(
+                    "Watching this run now (read-only)",
+                    theme::TITLE,
+                ));
+                for (who, since) in &state.watchers {
+                    lines.push(Line::raw(format!(
+                        "  {who} · since {}",
+                        since.format("%H:%M UTC")
+                    )));
+                }
+            }
             if let Some(u) = &state.runbook.status_updates {
                 lines.push(Line::raw(""));
                 let channel = u

@@ -165,6 +165,13 @@ impl Screen {
         }
     }
 
+    /// Bytes to the terminal, then a short pause (for long key sequences).
+    pub fn keys_quickly(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(40));
+    }
+
     pub fn keys(&mut self, bytes: &str) {
         self.writer.write_all(bytes.as_bytes()).unwrap();
         self.writer.flush().unwrap();

@@ -1,0 +1,131 @@
+//! What every console does the same, driver or watcher: take in observations (KPI
+//! samples, probes, Alertmanager's alerts, step output) and move the view (selection,
+//! panes, scrolling, help). None of it is a decision: nothing here is recorded.
+
+use chrono::TimeDelta;
+
+use super::keys::Command as Key;
+use super::*;
+
+pub fn kpi_sample(state: &mut State, kpi: usize, result: Result<f64, String>) {
+    let now = state.now;
+    if let Some(k) = state.kpis.get_mut(kpi) {
+        match result {
+            Ok(v) => {
+                k.last = Some(Sample { value: v, at: now });
+                k.error = None;
+                if k.history.len() == HISTORY {
+                    k.history.pop_front();
+                }
+                k.history.push_back(v);
+            }
+            Err(e) => k.error = Some(e),
+        }
+    }
+}
+
+pub fn endpoint_probe(state: &mut State, endpoint: usize, probe: Probe) {
+    let now = state.now;
+    if let Some(ep) = state.endpoints.get_mut(endpoint) {
+        let changed = ep
+            .last
+            .as_ref()
+            .is_none_or(|(p, _)| p.health != probe.health);
+        if changed {
+            ep.since = Some(now);
+        }
+        ep.last = Some((probe, now));
+    }
+}
+
+pub fn am_alerts(
+    state: &mut State,
+    result: Result<Vec<crate::monitor::alertmanager::AmAlert>, String>,
+) {
+    let now = state.now;
+    if let Some(am) = state.am.as_mut() {
+        match result {
+            Ok(alerts) => {
+                am.alerts = alerts;
+                am.error = None;
+                am.polled = Some(now);
+            }
+            Err(e) => am.error = Some(e),
+        }
+    }
+}
+
+pub fn run_output(state: &mut State, target: Target, bytes: &[u8]) {
+    if let Some(run) = state.run_mut(target) {
+        run.output.push_bytes(bytes);
+    }
+}
+
+/// A notice stays eight seconds.
+pub fn notice_expiry(state: &mut State) {
+    if let Some((_, at)) = &state.notice
+        && state.now - *at > TimeDelta::seconds(8)
+    {
+        state.notice = None;
+    }
+}
+
+/// Keys that only move the view; `false` for every other command.
+pub fn navigate(state: &mut State, cmd: Key) -> bool {
+    match cmd {
+        Key::Up => move_selection(state, -1),
+        Key::Down => move_selection(state, 1),
+        Key::NextPane | Key::PrevPane => {
+            let all = Pane::ALL;
+            let at = all.iter().position(|p| *p == state.focus).unwrap_or(0);
+            let n = all.len();
+            let next = if cmd == Key::NextPane {
+                (at + 1) % n
+            } else {
+                (at + n - 1) % n
+            };
+            state.focus = all[next];
+        }
+        Key::Help => state.help = true,
+        Key::Contacts => state.modal = Some(Modal::Contacts),
+        Key::PageUp | Key::PageDown => {
+            let shown = state.shown;
+            if let Some(run) = state.run_mut(shown) {
+                let max = run.output.len().saturating_sub(1);
+                run.scroll = if cmd == Key::PageUp {
+                    (run.scroll + 10).min(max)
+                } else {
+                    run.scroll.saturating_sub(10)
+                };
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn move_selection(state: &mut State, delta: isize) {
+    let step = |cur: usize, len: usize| -> usize {
+        if len == 0 {
+            0
+        } else {
+            (cur as isize + delta).clamp(0, len as isize - 1) as usize
+        }
+    };
+    match state.focus {
+        Pane::Timeline => {
+            state.selected = step(state.selected, state.steps.len());
+            state.shown = Target::Step(state.selected);
+        }
+        Pane::Checklist => state.selected_check = step(state.selected_check, state.checks.len()),
+        Pane::Alerts => state.selected_alert = step(state.selected_alert, state.alerts.len()),
+        Pane::Kpis => state.selected_kpi = step(state.selected_kpi, state.kpis.len()),
+        Pane::Output => {
+            let shown = state.shown;
+            if let Some(run) = state.run_mut(shown) {
+                let max = run.output.len().saturating_sub(1);
+                run.scroll = (run.scroll as isize - delta).clamp(0, max as isize) as usize;
+            }
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! Watch mode: a console that follows a run another one drives. Its `update` can only
+//! apply the driver's records, take observations and move the view; what it may ask of the
+//! world is a [`Look`]: ring the bell, or leave. Nothing here can start a process or write a
+//! record, because nothing here can name one: that is the read-only guarantee, by type.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyEvent, KeyEventKind};
+
+use super::event::{Event, Record};
+use super::keys;
+use super::{Probe, State, Target, Watching, observe};
+use crate::runbook::Severity;
+
+/// What reaches a watcher.
+#[derive(Debug)]
+pub enum Watched {
+    Key(KeyEvent),
+    Tick(DateTime<Utc>),
+    /// Records the driver committed; `live` is false for the history read at start.
+    Records {
+        records: Vec<Record>,
+        live: bool,
+    },
+    KpiSample {
+        kpi: usize,
+        result: Result<f64, String>,
+    },
+    EndpointProbe {
+        endpoint: usize,
+        probe: Probe,
+    },
+    AmAlerts(Result<Vec<crate::monitor::alertmanager::AmAlert>, String>),
+    Output {
+        target: Target,
+        bytes: Vec<u8>,
+    },
+    /// The driver's lock was found released at this time (or held again: `None`).
+    DriverGone(Option<DateTime<Utc>>),
+    /// The driver's journal stopped holding up at this record.
+    JournalDamaged(String),
+    /// The runbook file is not the one the run began with.
+    RunbookChanged,
+}
+
+/// All a watcher may do outside itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Look {
+    Bell,
+    Quit,
+}
+
+pub fn update(state: &mut State, w: Watched) -> Vec<Look> {
+    let mut out = Vec::new();
+    match w {
+        Watched::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key, &mut out),
+        Watched::Key(_) => {}
+        Watched::Tick(now) => {
+            state.now = now;
+            observe::notice_expiry(state);
+        }
+        Watched::Records { records, live } => {
+            for r in &records {
+                state.apply(r);
+                // A new attempt's output starts empty, as on the driver's screen.
+                if let Event::RunStarted { target, .. } = &r.event
+                    && let Some(t) = state.target(target)
+                {
+                    let secrets = state.secrets.clone();
+                    if let Some(run) = state.run_mut(t) {
+                        run.output = super::OutputBuffer::masking(secrets);
+                    }
+                    // The output pane follows what the driver just started.
+                    if live {
+                        state.shown = t;
+                    }
+                }
+                if live {
+                    notice_of(state, r, &mut out);
+                }
+            }
+        }
+        Watched::KpiSample { kpi, result } => observe::kpi_sample(state, kpi, result),
+        Watched::EndpointProbe { endpoint, probe } => {
+            observe::endpoint_probe(state, endpoint, probe);
+        }
+        Watched::AmAlerts(result) => observe::am_alerts(state, result),
+        Watched::Output { target, bytes } => observe::run_output(state, target, &bytes),
+        Watched::DriverGone(at) => {
+            if let Some(w) = state.watching.as_mut() {
+                w.gone_since = at;
+            }
+        }
+        Watched::RunbookChanged => {
+            state.notify("The runbook file changed since the run began: showing it as it is now");
+        }
+        Watched::JournalDamaged(why) => {
+            state.notify(format!(
+                "The journal stops holding up: {why}; showing what came before"
+            ));
+        }
+    }
+    out
+}
+
+fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Look>) {
+    if state.help {
+        state.help = false;
+        return;
+    }
+    // The only modal a watcher opens is the contacts list; any key closes it.
+    if state.modal.take().is_some() {
+        return;
+    }
+    let Some(cmd) = keys::lookup(&key, state.focus) else {
+        return;
+    };
+    if cmd == keys::Command::Quit {
+        out.push(Look::Quit);
+        return;
+    }
+    if cmd.acts() {
+        let who = state.watching.as_ref().map_or_else(
+            || "another console".to_owned(),
+            |w| format!("{}@{}", w.driver.user, w.driver.host),
+        );
+        state.notify(format!("read-only: watching {who}"));
+        return;
+    }
+    observe::navigate(state, cmd);
+}
+
+/// What a watcher is told of the driver's record as it arrives.
+fn notice_of(state: &mut State, r: &Record, out: &mut Vec<Look>) {
+    let who = &r.by.user;
+    let text = match &r.event {
+        Event::RunStarted { target, .. } => Some(format!("{who} started {}", run_label(target))),
+        Event::RunFinished { target, exit, .. } => Some(match exit.result() {
+            Ok(()) => format!("{} finished", run_label(target)),
+            Err(e) => format!("{} failed: {e}", run_label(target)),
+        }),
+        Event::RunLost { target, .. } => Some(format!("{} is LOST", run_label(target))),
+        Event::GateVote {
+            gate,
+            approver,
+            decision,
+            ..
+        } => Some(format!(
+            "{who}: {} on {gate} for {approver}",
+            match decision {
+                super::event::VoteDecision::Go => "GO",
+                super::event::VoteDecision::NoGo => "NO-GO",
+            }
+        )),
+        Event::AlertAcked { alert, reason } => state
+            .alerts
+            .get(*alert)
+            .map(|a| format!("{who} acknowledged {}: {reason}", a.title)),
+        Event::StepSkipped { step, reason } => Some(format!("{who} skipped {step}: {reason}")),
+        Event::StepRetried { step, reason } => Some(format!("{who} retries {step}: {reason}")),
+        Event::T0Set { t0 } => Some(format!("{who} set T0 to {}", t0.format("%H:%M:%S UTC"))),
+        Event::Handover { from, to } => Some(format!("{} handed over to {}", from.user, to.user)),
+        Event::DriverAttached { resumed: true, .. } => Some(format!("{who} resumed the run")),
+        Event::RuleFiring { rule, .. } => {
+            let critical = state
+                .runbook
+                .rules
+                .iter()
+                .find(|x| &x.id == rule)
+                .is_some_and(|x| x.severity == Severity::Critical);
+            if critical && state.runbook.bell {
+                out.push(Look::Bell);
+            }
+            None
+        }
+        _ => None,
+    };
+    if let Some(t) = text {
+        state.notify(t);
+    }
+}
+
+fn run_label(target: &super::event::RunRef) -> String {
+    match target {
+        super::event::RunRef::Step(id) => format!("step {id}"),
+        super::event::RunRef::Rollback => "the ROLLBACK".to_owned(),
+    }
+}
+
+impl State {
+    /// Marks this state as a watcher's view of `driver`'s run.
+    pub fn watch(&mut self, driver: super::Operator) {
+        self.watching = Some(Watching {
+            driver,
+            gone_since: None,
+        });
+    }
+}

@@ -1,0 +1,354 @@
+//! `warroom watch RUN_DIR`: the on-call's console. It follows the driver's journal (a poll
+//! every quarter second), polls the runbook's KPIs and endpoints itself, tails the output
+//! of the driver's steps, and notices when the driver is gone. It holds no journal writer
+//! and no process launcher: its loop feeds `app::watch::update`, which can only apply,
+//! observe and move the view. The one file it writes is its own heartbeat in `watchers/`.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use color_eyre::eyre::{Result, WrapErr, eyre};
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+use crate::app::event::Event;
+use crate::app::watch::{self, Look, Watched};
+use crate::app::{Action, Operator, State, Target};
+use crate::clock::Clock;
+use crate::exec::{READ_SLICE, read_from, supervise};
+use crate::journal::{self, Follower};
+use crate::runbook::Runbook;
+use crate::{driver, monitor, ui};
+
+/// Where watchers leave their heartbeats.
+pub const WATCHERS: &str = "watchers";
+/// A heartbeat older than this is a watcher that went away.
+pub const STALE: Duration = Duration::from_secs(30);
+const HEARTBEAT: Duration = Duration::from_secs(10);
+const FOLLOW: Duration = Duration::from_millis(250);
+
+/// One watcher's heartbeat file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Heartbeat {
+    pub operator: Operator,
+    pub since: DateTime<Utc>,
+}
+
+/// The watchers whose heartbeat is fresh, for the driver's header.
+pub fn watchers(run_dir: &Path) -> Vec<(Operator, DateTime<Utc>)> {
+    let Ok(dir) = std::fs::read_dir(run_dir.join(WATCHERS)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(Operator, DateTime<Utc>)> = dir
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        .filter(|e| {
+            e.metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age < STALE))
+        })
+        .filter_map(|e| serde_json::from_slice::<Heartbeat>(&std::fs::read(e.path()).ok()?).ok())
+        .map(|h| (h.operator, h.since))
+        .collect();
+    out.sort_by_key(|(_, since)| *since);
+    out
+}
+
+/// What the watcher needs to know before it opens the screen.
+struct Opened {
+    runbook: Runbook,
+    history: Vec<Record>,
+    follower: Follower,
+    driver: Option<driver::Holder>,
+    damaged: Option<String>,
+    changed: bool,
+}
+
+use crate::app::Record;
+
+fn open(run_dir: &Path, runbook: Option<&Path>) -> Result<Opened> {
+    let path = run_dir.join(journal::FILE);
+    if !path.is_file() {
+        return Err(eyre!(
+            "{} holds no journal: nothing to watch (give the run directory a driver opened with `warroom run --run-dir`)",
+            run_dir.display()
+        ));
+    }
+    let mut follower = Follower::new();
+    let (history, damaged) = match follower.poll(&path) {
+        Ok(r) => (r, None),
+        Err(c) => (
+            Vec::new(),
+            Some(format!("corrupt at record {}: {}", c.record, c.why)),
+        ),
+    };
+    let Some(Event::RunOpened {
+        path: rb_path,
+        sha256,
+        ..
+    }) = history.first().map(|r| &r.event)
+    else {
+        return Err(eyre!(
+            "{}: {}",
+            path.display(),
+            damaged.unwrap_or_else(|| "the run has not begun yet (no opening record)".into())
+        ));
+    };
+    let rb_path = runbook.map_or_else(|| PathBuf::from(rb_path), Path::to_path_buf);
+    let (rb, _) = crate::runbook::load(&rb_path).map_err(|diags| {
+        eyre!(
+            "the run's runbook {} does not load (pass --runbook FILE): {}",
+            rb_path.display(),
+            diags
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })?;
+    let current = history
+        .iter()
+        .rev()
+        .find_map(|r| match &r.event {
+            Event::RunbookChanged { to_sha256, .. } => Some(to_sha256),
+            _ => None,
+        })
+        .unwrap_or(sha256);
+    let changed = driver::sha256_file(&rb_path).is_ok_and(|s| &s != current);
+    Ok(Opened {
+        runbook: rb,
+        history,
+        follower,
+        driver: driver::holder(run_dir),
+        damaged,
+        changed,
+    })
+}
+
+pub async fn run(run_dir: PathBuf, runbook: Option<PathBuf>, clock: Clock) -> Result<()> {
+    crate::console::require_terminal()?;
+    let run_dir = run_dir.canonicalize().unwrap_or(run_dir);
+    let opened = open(&run_dir, runbook.as_deref())?;
+    let rb = Arc::new(opened.runbook);
+    let me = Operator::current();
+    let mut state = State::new(rb.clone(), clock.now());
+    state.operator = me.clone();
+    let driver_op = opened
+        .driver
+        .as_ref()
+        .map_or_else(Operator::default, |h| h.operator.clone());
+    state.watch(driver_op);
+    let vars = opened.driver.map(|h| h.vars).unwrap_or_default();
+    state.hide(
+        rb.secret_names()
+            .iter()
+            .filter_map(|n| std::env::var(n).ok())
+            .collect(),
+    );
+    watch::update(
+        &mut state,
+        Watched::Records {
+            records: opened.history,
+            live: false,
+        },
+    );
+    if let Some(why) = opened.damaged {
+        watch::update(&mut state, Watched::JournalDamaged(why));
+    } else if opened.changed {
+        watch::update(&mut state, Watched::RunbookChanged);
+    }
+
+    let (tx, mut rx) = mpsc::channel::<Action>(1024);
+    let _monitor = monitor::spawn(rb.clone(), Arc::new(vars), clock, tx).map_err(|e| eyre!(e))?;
+    let beat = heartbeat_path(&run_dir);
+    let heartbeat = Heartbeat {
+        operator: me,
+        since: Utc::now(),
+    };
+    write_heartbeat(&beat, &heartbeat);
+
+    let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
+    crossterm::execute!(
+        std::io::stdout(),
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )
+    .wrap_err("clearing the terminal")?;
+    let mut io = Follow {
+        run_dir: run_dir.clone(),
+        follower: opened.follower,
+        tails: HashMap::new(),
+        stopped: false,
+        beat,
+        heartbeat,
+        beaten: Instant::now(),
+    };
+    let result = event_loop(&mut terminal, &mut state, &mut rx, &mut io, clock).await;
+    ratatui::restore();
+    let _ = std::fs::remove_file(&io.beat);
+    result
+}
+
+/// What the watcher reads and writes outside itself.
+struct Follow {
+    run_dir: PathBuf,
+    follower: Follower,
+    /// Per run: the output file followed and how far it was read.
+    tails: HashMap<Target, (PathBuf, u64)>,
+    /// The journal stopped holding up: nothing more is read from it.
+    stopped: bool,
+    beat: PathBuf,
+    heartbeat: Heartbeat,
+    beaten: Instant,
+}
+
+fn heartbeat_path(run_dir: &Path) -> PathBuf {
+    let host = nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_default();
+    run_dir
+        .join(WATCHERS)
+        .join(format!("{host}.{}.json", std::process::id()))
+}
+
+fn write_heartbeat(path: &Path, h: &Heartbeat) {
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = std::fs::write(path, serde_json::to_vec(h).unwrap_or_default());
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    state: &mut State,
+    rx: &mut mpsc::Receiver<Action>,
+    io: &mut Follow,
+    clock: Clock,
+) -> Result<()> {
+    let mut events = EventStream::new();
+    let mut looked = Instant::now() - Duration::from_secs(2);
+    loop {
+        // What the world says now: the journal, the step output, the driver's lock.
+        let mut inputs = follow(state, io);
+        if looked.elapsed() >= Duration::from_secs(1) {
+            looked = Instant::now();
+            let alive = crate::durable::is_locked(&io.run_dir.join(driver::LOCK)).unwrap_or(false);
+            let gone = state.watching.as_ref().and_then(|w| w.gone_since);
+            match (alive, gone) {
+                (false, None) => inputs.push(Watched::DriverGone(Some(clock.now()))),
+                (true, Some(_)) => inputs.push(Watched::DriverGone(None)),
+                _ => {}
+            }
+        }
+        if io.beaten.elapsed() >= HEARTBEAT {
+            io.beaten = Instant::now();
+            write_heartbeat(&io.beat, &io.heartbeat);
+        }
+        inputs.insert(0, Watched::Tick(clock.now()));
+        for w in inputs {
+            for look in watch::update(state, w) {
+                match look {
+                    Look::Bell => {
+                        let mut out = std::io::stdout();
+                        let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+                    }
+                    Look::Quit => return Ok(()),
+                }
+            }
+        }
+        terminal
+            .draw(|f| ui::render(f, state))
+            .wrap_err("drawing the console")?;
+        tokio::select! {
+            biased;
+            ev = events.next() => match ev {
+                Some(Ok(TermEvent::Key(key))) => {
+                    for look in watch::update(state, Watched::Key(key)) {
+                        if look == Look::Quit {
+                            return Ok(());
+                        }
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e).wrap_err("reading the terminal"),
+                None => return Ok(()),
+            },
+            Some(action) = rx.recv() => {
+                let w = match action {
+                    Action::KpiSample { kpi, result } => Some(Watched::KpiSample { kpi, result }),
+                    Action::EndpointProbe { endpoint, probe } => Some(Watched::EndpointProbe { endpoint, probe }),
+                    Action::AmAlerts(r) => Some(Watched::AmAlerts(r)),
+                    _ => None,
+                };
+                if let Some(w) = w {
+                    watch::update(state, w);
+                }
+            }
+            () = tokio::time::sleep(FOLLOW) => {}
+        }
+    }
+}
+
+/// New records, and new output of the runs the record knows.
+fn follow(state: &State, io: &mut Follow) -> Vec<Watched> {
+    let mut out = Vec::new();
+    if !io.stopped {
+        match io.follower.poll(&io.run_dir.join(journal::FILE)) {
+            Ok(records) if !records.is_empty() => out.push(Watched::Records {
+                records,
+                live: true,
+            }),
+            Ok(_) => {}
+            Err(c) => {
+                io.stopped = true;
+                out.push(Watched::JournalDamaged(format!(
+                    "corrupt at record {}: {}",
+                    c.record, c.why
+                )));
+            }
+        }
+    }
+    // Output of the latest attempt of every run that has one, read as it grows.
+    let targets = (0..state.steps.len())
+        .map(Target::Step)
+        .chain(std::iter::once(Target::Rollback));
+    for target in targets {
+        let Some(run) = state.run(target) else {
+            continue;
+        };
+        if run.attempt == 0 {
+            continue;
+        }
+        let name = crate::app::run_file_name(state, target);
+        let log = io
+            .run_dir
+            .join("steps")
+            .join(format!("{name}.{}", run.attempt))
+            .join(supervise::OUTPUT);
+        let entry = io.tails.entry(target).or_insert_with(|| (log.clone(), 0));
+        if entry.0 != log {
+            *entry = (log.clone(), 0);
+        }
+        let len = std::fs::metadata(&log).map_or(0, |m| m.len());
+        if len <= entry.1 {
+            continue;
+        }
+        // A long history is shown from its end, as the driver's pane would hold it.
+        let from = entry.1.max(len.saturating_sub(READ_SLICE as u64 * 4));
+        let mut buf = vec![0u8; READ_SLICE];
+        if let Ok(n) = read_from(&log, from, &mut buf)
+            && n > 0
+        {
+            buf.truncate(n);
+            entry.1 = from + n as u64;
+            out.push(Watched::Output { target, bytes: buf });
+        }
+    }
+    out
+}
