@@ -135,6 +135,7 @@ pub async fn run(opts: Options) -> Result<()> {
         asked: None,
         looked: std::time::Instant::now(),
         watchers_seen: std::time::Instant::now() - std::time::Duration::from_secs(10),
+        kpi_log: crate::report::kpi_log::MinuteLog::default(),
     };
     let result = match commit(&mut state, &mut io, first) {
         Some(first) => match run_effects(&mut state, &mut io, first).await {
@@ -144,6 +145,7 @@ pub async fn run(opts: Options) -> Result<()> {
         None => event_loop(&mut terminal, &mut state, &mut rx, &mut io).await,
     };
     ratatui::restore();
+    io.leave();
     tracing::info!("console stopped");
     result
 }
@@ -164,6 +166,30 @@ struct Io {
     asked: Option<crate::driver::TakeoverRequest>,
     looked: std::time::Instant,
     watchers_seen: std::time::Instant,
+    /// This minute's KPI samples, summed up into `kpis.jsonl` for the report.
+    kpi_log: crate::report::kpi_log::MinuteLog,
+}
+
+impl Io {
+    /// Samples go into the per-minute KPI summary (an observation, not a decision).
+    fn summarize(&mut self, state: &State, batch: &[Action]) {
+        let now = self.clock.now();
+        let mut done = self.kpi_log.roll(now);
+        for a in batch {
+            if let Action::KpiSample { kpi, result: Ok(v) } = a
+                && let Some(k) = state.runbook.kpis.get(*kpi)
+            {
+                done.extend(self.kpi_log.observe(&k.id, *v, now));
+            }
+        }
+        crate::report::kpi_log::append(&self.run_dir.join(crate::report::kpi_log::FILE), &done);
+    }
+
+    /// What the minute so far holds, when the console leaves.
+    fn leave(&mut self) {
+        let rest = self.kpi_log.drain();
+        crate::report::kpi_log::append(&self.run_dir.join(crate::report::kpi_log::FILE), &rest);
+    }
 }
 
 enum Flow {
@@ -267,6 +293,7 @@ async fn event_loop(
                 batch.push(Action::Watchers(now));
             }
         }
+        io.summarize(state, &batch);
         let mut effects = app::update(state, Action::Tick(clock.now()));
         for action in batch {
             effects.extend(app::update(state, action));

@@ -158,11 +158,12 @@ pub fn take_seat(
     let Some(lock) = held else {
         return Err(match previous {
             Some(h) => eyre!(
-                "{} is driven by {} (pid {}) since {}: one driver per run. Take over with --take-over (they are asked first); read-only watching (`warroom watch`) is not built yet",
+                "{} is driven by {} (pid {}) since {}: one driver per run. Watch it with `warroom watch {}`, or take over with --take-over (they are asked first)",
                 dir.display(),
                 h.operator,
                 h.pid,
-                h.since.format("%Y-%m-%d %H:%M UTC")
+                h.since.format("%Y-%m-%d %H:%M UTC"),
+                dir.display()
             ),
             None => eyre!(
                 "{} is driven by another console that is just starting: one driver per run",

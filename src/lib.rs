@@ -10,6 +10,7 @@ pub mod durable;
 pub mod exec;
 pub mod journal;
 pub mod monitor;
+pub mod report;
 pub mod rules;
 pub mod runbook;
 pub mod ui;

@@ -45,6 +45,18 @@ enum Cmd {
         #[arg(long)]
         take_over: bool,
     },
+    /// The post-mortem of a run, from its journal: Markdown, JSON or one HTML file.
+    Report {
+        run_dir: PathBuf,
+        #[arg(long, value_enum, default_value = "md")]
+        format: ReportFormat,
+        /// Write here instead of to standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The runbook, when the one the run began with has moved.
+        #[arg(long)]
+        runbook: Option<PathBuf>,
+    },
     /// Watch a run another console drives, read-only (the on-call's second terminal).
     Watch {
         run_dir: PathBuf,
@@ -83,6 +95,36 @@ enum Cmd {
     },
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportFormat {
+    Md,
+    Json,
+    Html,
+}
+
+fn report(
+    run_dir: &Path,
+    format: ReportFormat,
+    output: Option<&Path>,
+    runbook: Option<&Path>,
+) -> Result<()> {
+    let r = warroom::report::build(run_dir, runbook)?;
+    let text = match format {
+        ReportFormat::Md => warroom::report::markdown(&r),
+        ReportFormat::Json => warroom::report::json(&r),
+        ReportFormat::Html => warroom::report::html::html(&r),
+    };
+    match output {
+        Some(p) => std::fs::write(p, text).wrap_err_with(|| format!("writing {}", p.display())),
+        None => {
+            use std::io::Write;
+            std::io::stdout()
+                .write_all(text.as_bytes())
+                .wrap_err("writing the report")
+        }
+    }
+}
+
 fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
         eprintln!("warroom: {e}");
@@ -90,6 +132,18 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Cmd::Check { runbook } => check(&runbook),
+        Cmd::Report {
+            run_dir,
+            format,
+            output,
+            runbook,
+        } => match report(&run_dir, format, output.as_deref(), runbook.as_deref()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("warroom: {e:#}");
+                ExitCode::from(2)
+            }
+        },
         Cmd::Supervise { dir, timeout, argv } => {
             let code =
                 warroom::exec::supervise::run(&dir, timeout.map(Duration::from_secs_f64), &argv);
@@ -132,6 +186,8 @@ fn check(path: &Path) -> ExitCode {
 
 /// Loads a runbook for the console; warnings are printed, errors stop it.
 fn load_for_console(path: &Path) -> Result<Runbook> {
+    // The journal records where the runbook is, for watchers and reports started elsewhere.
+    let path = &path.canonicalize().unwrap_or_else(|_| path.to_owned());
     match runbook::load(path) {
         Ok((rb, warnings)) => {
             for w in warnings {
@@ -226,7 +282,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             }
             Ok(())
         }
-        Cmd::Check { .. } | Cmd::Supervise { .. } => {
+        Cmd::Check { .. } | Cmd::Supervise { .. } | Cmd::Report { .. } => {
             Err(eyre!("handled before the runtime starts"))
         }
     }

@@ -182,6 +182,7 @@ fn a_second_driver_is_refused_and_a_dead_ones_lock_is_taken() {
     let text = second.text();
     assert!(text.contains("is driven by"), "{text}");
     assert!(text.contains("one driver per run"), "{text}");
+    assert!(text.contains("warroom watch"), "{text}");
     assert!(
         text.contains(&format!("pid {}", first.child.process_id().unwrap())),
         "{text}"

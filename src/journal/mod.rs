@@ -129,6 +129,36 @@ pub fn parse(bytes: &[u8]) -> Result<(Vec<Record>, Option<Torn>), Corrupt> {
     Ok((records, torn))
 }
 
+/// Reads what holds up of a journal, for a report: the records before any damage, and
+/// what the damage is (a torn tail is not damage: it was never committed).
+pub fn read_until_damage(path: &Path) -> Result<(Vec<Record>, Option<Corrupt>), Error> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let mut records = Vec::new();
+    let mut at = 0usize;
+    while let Some(nl) = bytes[at..].iter().position(|b| *b == b'\n') {
+        if bytes[at..].iter().all(|b| *b == 0 || *b == b'\n') {
+            break;
+        }
+        let seq = records.len() as u64 + 1;
+        match decode(&bytes[at..at + nl], seq) {
+            Ok(r) => records.push(r),
+            Err(why) => {
+                let c = Corrupt {
+                    record: seq,
+                    offset: at as u64,
+                    why,
+                };
+                return Ok((records, Some(c)));
+            }
+        }
+        at += nl + 1;
+    }
+    Ok((records, None))
+}
+
 /// Reads the journal at `path` without changing it.
 pub fn read(path: &Path) -> Result<(Vec<Record>, Option<Torn>), Error> {
     let bytes = std::fs::read(path).map_err(|source| Error::Io {

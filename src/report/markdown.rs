@@ -1,0 +1,260 @@
+//! The report as Markdown: tables that read in a terminal and on a git forge.
+
+use std::fmt::Write;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::Report;
+use crate::app::format_value;
+use crate::runbook::time::format_duration;
+
+fn hms(t: DateTime<Utc>) -> String {
+    t.format("%H:%M:%S").to_string()
+}
+
+fn opt_hms(t: Option<DateTime<Utc>>) -> String {
+    t.map_or_else(|| "-".into(), hms)
+}
+
+fn dur(s: f64) -> String {
+    format_duration(TimeDelta::milliseconds((s * 1000.0) as i64))
+}
+
+fn drift(s: f64) -> String {
+    if s.abs() < 1.0 {
+        "on time".into()
+    } else if s > 0.0 {
+        format!("+{}", dur(s))
+    } else {
+        format!("-{}", dur(-s))
+    }
+}
+
+/// Table cells: a `|` or a newline would break the row.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".into(), format_value)
+}
+
+pub fn markdown(r: &Report) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "# {} — post-mortem record\n", r.runbook.name);
+    let _ = writeln!(o, "**{}**\n", r.summary);
+    if r.in_progress {
+        let _ = writeln!(
+            o,
+            "> The run is still being driven: this is what was recorded up to {} UTC.\n",
+            hms(r.last_record)
+        );
+    }
+    if let Some(d) = &r.damaged {
+        let _ = writeln!(o, "> **Incomplete**: {d}.\n");
+    }
+    let _ = writeln!(o, "| | |\n|---|---|");
+    let _ = writeln!(
+        o,
+        "| Runbook | `{}` (sha256 `{}`) |",
+        cell(&r.runbook.path),
+        &r.runbook.sha256.get(..12).unwrap_or("")
+    );
+    let _ = writeln!(o, "| Run directory | `{}` |", cell(&r.run_dir));
+    let _ = writeln!(o, "| T0 | {} UTC |", r.t0.format("%Y-%m-%d %H:%M:%S"));
+    let _ = writeln!(
+        o,
+        "| Recorded | {} – {} UTC |",
+        r.began.format("%Y-%m-%d %H:%M:%S"),
+        hms(r.last_record)
+    );
+    let ops: Vec<String> = r
+        .operators
+        .iter()
+        .map(|op| {
+            let mut s = format!("{}@{}", op.user, op.host);
+            if let Some(ssh) = &op.ssh {
+                s.push_str(&format!(" (ssh from {ssh})"));
+            }
+            s
+        })
+        .collect();
+    let _ = writeln!(o, "| Operators | {} |\n", cell(&ops.join(", ")));
+
+    let _ = writeln!(o, "## Timeline\n");
+    let _ = writeln!(
+        o,
+        "| Step | Phase | Owner | Planned | Started | Drift | Duration | Outcome | By |"
+    );
+    let _ = writeln!(o, "|---|---|---|---|---|---|---|---|---|");
+    for s in &r.steps {
+        let run = s.run.as_ref();
+        let _ = writeln!(
+            o,
+            "| {} {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            s.id,
+            cell(&s.title),
+            cell(&s.phase),
+            cell(s.owner.as_deref().unwrap_or("-")),
+            opt_hms(s.planned),
+            run.map_or_else(|| "-".into(), |r| hms(r.started)),
+            s.drift_s.map_or_else(|| "-".into(), drift),
+            run.and_then(|r| r.duration_s)
+                .map_or_else(|| "-".into(), dur),
+            match run {
+                Some(r) if s.outcome != "done" && s.outcome != "skipped" =>
+                    format!("{} ({})", s.outcome, cell(&r.result)),
+                _ => s.outcome.clone(),
+            },
+            run.map_or_else(|| "-".into(), |r| r.started_by.clone()),
+        );
+    }
+    let reasons: Vec<String> = r
+        .steps
+        .iter()
+        .flat_map(|s| s.reasons.iter().map(move |x| format!("- {}: {}", s.id, x)))
+        .collect();
+    if !reasons.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nRetries and skips, with their reasons:\n\n{}",
+            reasons.join("\n")
+        );
+    }
+
+    let _ = writeln!(o, "\n## Go/no-go decisions\n");
+    for g in &r.gates {
+        let _ = writeln!(o, "**{}** ({})\n", cell(&g.title), g.id);
+        if g.votes.is_empty() {
+            let _ = writeln!(o, "No vote recorded.\n");
+            continue;
+        }
+        let _ = writeln!(
+            o,
+            "| Approver | Decision | At | Recorded by | Note | Evidence |"
+        );
+        let _ = writeln!(o, "|---|---|---|---|---|---|");
+        for v in &g.votes {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {} |",
+                cell(&v.approver),
+                v.decision,
+                hms(v.at),
+                v.recorded_by,
+                cell(&v.note),
+                cell(&v.evidence.join("; "))
+            );
+        }
+        let _ = writeln!(o);
+    }
+
+    let _ = writeln!(o, "## Alerts\n");
+    if r.alerts.is_empty() {
+        let _ = writeln!(o, "None fired.\n");
+    } else {
+        let _ = writeln!(
+            o,
+            "| Severity | Alert | Rule | Fired | Resolved | Firing for | Acknowledged |"
+        );
+        let _ = writeln!(o, "|---|---|---|---|---|---|---|");
+        for a in &r.alerts {
+            let _ = writeln!(
+                o,
+                "| {} | {} ({}) | {} | {} | {} | {} | {} |",
+                a.severity,
+                cell(&a.title),
+                cell(&a.detail),
+                a.rule,
+                hms(a.fired),
+                opt_hms(a.resolved),
+                a.resolved.map_or_else(
+                    || "still firing".into(),
+                    |res| dur((res - a.fired).num_milliseconds() as f64 / 1000.0)
+                ),
+                a.acked.as_ref().map_or_else(
+                    || "-".into(),
+                    |k| format!(
+                        "{} by {}{}",
+                        hms(k.at),
+                        k.by,
+                        if k.reason.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", cell(&k.reason))
+                        }
+                    )
+                ),
+            );
+        }
+        let _ = writeln!(o);
+    }
+
+    let _ = writeln!(o, "## Rollback\n");
+    match &r.rollback {
+        None => {
+            let _ = writeln!(o, "Not run.\n");
+        }
+        Some(rb) => {
+            let _ = writeln!(
+                o,
+                "Started {} by {}; {}{}.\n\nWhy: {}\n",
+                hms(rb.started),
+                rb.started_by,
+                rb.result,
+                rb.duration_s
+                    .map_or_else(String::new, |d| format!(" after {}", dur(d))),
+                cell(
+                    rb.reason
+                        .as_deref()
+                        .unwrap_or("started by the operator (no rule had fired)")
+                )
+            );
+        }
+    }
+
+    let ticked = r.checklist.iter().filter(|c| c.ticked.is_some()).count();
+    let _ = writeln!(o, "## Checklist ({ticked} of {})\n", r.checklist.len());
+    for c in &r.checklist {
+        let _ = writeln!(
+            o,
+            "- [{}] {}{}",
+            if c.ticked.is_some() { "x" } else { " " },
+            c.text,
+            match (&c.ticked, &c.by) {
+                (Some(t), Some(b)) => format!(" — {} by {b}", hms(*t)),
+                (Some(t), None) => format!(" — {}", hms(*t)),
+                _ => String::new(),
+            }
+        );
+    }
+
+    let _ = writeln!(o, "\n## KPIs\n");
+    let _ = writeln!(
+        o,
+        "| KPI | Min | Avg | Max | Last | Target | Warning | Critical |"
+    );
+    let _ = writeln!(o, "|---|---|---|---|---|---|---|---|");
+    for k in &r.kpis {
+        let _ = writeln!(
+            o,
+            "| {} ({}) | {} | {} | {} | {} | {} | {} | {} |",
+            cell(&k.label),
+            if k.unit.is_empty() { "-" } else { &k.unit },
+            num(k.min),
+            num(k.avg),
+            num(k.max),
+            num(k.last),
+            num(k.target),
+            num(k.warning),
+            num(k.critical)
+        );
+    }
+    if !r.handovers.is_empty() {
+        let _ = writeln!(o, "\n## Handovers\n");
+        for h in &r.handovers {
+            let _ = writeln!(o, "- {} UTC: {} handed over to {}", hms(h.at), h.from, h.to);
+        }
+    }
+    o
+}

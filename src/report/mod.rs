@@ -1,0 +1,482 @@
+//! The post-mortem: the journal replayed into a `Report` (what ran when and who decided),
+//! with the per-minute KPI summary the console keeps, rendered as Markdown, JSON or one
+//! self-contained HTML file. A fold over the record, never a second source of truth.
+
+pub mod html;
+pub mod kpi_log;
+mod markdown;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::Serialize;
+
+use crate::app::event::{Event, Record, RunRef, VoteDecision};
+use crate::app::{Operator, RunStatus, State};
+use crate::journal;
+use crate::runbook::Runbook;
+
+pub use markdown::markdown;
+
+/// The report's JSON schema version (docs/report.md).
+pub const SCHEMA: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema: u32,
+    pub runbook: RunbookRef,
+    pub run_dir: String,
+    pub t0: DateTime<Utc>,
+    /// The first and the last record's times.
+    pub began: DateTime<Utc>,
+    pub last_record: DateTime<Utc>,
+    /// `success`, `rolled back`, `rollback failed`, `aborted` or `in progress`.
+    pub outcome: String,
+    /// One line: the outcome, steps done, alerts, the rollback.
+    pub summary: String,
+    /// Set when the run is still being driven: the report says what is known so far.
+    pub in_progress: bool,
+    /// Set when the journal stops holding up: where the report stopped.
+    pub damaged: Option<String>,
+    pub operators: Vec<Operator>,
+    pub steps: Vec<StepReport>,
+    pub gates: Vec<GateReport>,
+    pub alerts: Vec<AlertReport>,
+    pub rollback: Option<RunReport>,
+    pub checklist: Vec<CheckReport>,
+    pub kpis: Vec<KpiReport>,
+    pub handovers: Vec<HandoverReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunbookRef {
+    pub name: String,
+    pub path: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    pub id: String,
+    pub title: String,
+    pub phase: String,
+    pub owner: Option<String>,
+    /// Planned start, absolute (T0 + offset).
+    pub planned: Option<DateTime<Utc>>,
+    pub planned_duration_s: Option<f64>,
+    /// `done`, `failed`, `skipped`, `lost`, `running`, `not run`.
+    pub outcome: String,
+    pub run: Option<RunReport>,
+    /// Seconds late (positive) or early (negative) against the plan.
+    pub drift_s: Option<f64>,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub attempts: u32,
+    pub started: DateTime<Utc>,
+    pub finished: Option<DateTime<Utc>>,
+    pub duration_s: Option<f64>,
+    pub started_by: String,
+    /// `exit 0`, `exit status 3`, `cancelled`, `LOST`...
+    pub result: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GateReport {
+    pub id: String,
+    pub title: String,
+    pub votes: Vec<VoteReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VoteReport {
+    pub approver: String,
+    pub decision: String,
+    pub note: String,
+    pub evidence: Vec<String>,
+    pub at: DateTime<Utc>,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertReport {
+    pub rule: String,
+    pub severity: String,
+    pub title: String,
+    pub detail: String,
+    pub fired: DateTime<Utc>,
+    pub resolved: Option<DateTime<Utc>>,
+    pub acked: Option<AckReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AckReport {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub id: String,
+    pub text: String,
+    pub ticked: Option<DateTime<Utc>>,
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KpiReport {
+    pub id: String,
+    pub label: String,
+    pub unit: String,
+    pub min: Option<f64>,
+    pub avg: Option<f64>,
+    pub max: Option<f64>,
+    pub last: Option<f64>,
+    pub target: Option<f64>,
+    pub warning: Option<f64>,
+    pub critical: Option<f64>,
+    /// Per minute: start of the minute, min, avg, max.
+    pub minutes: Vec<kpi_log::Minute>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HandoverReport {
+    pub at: DateTime<Utc>,
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Journal(#[from] journal::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+fn who(o: &Operator) -> String {
+    format!("{}@{}", o.user, o.host)
+}
+
+/// Builds the report of the run in `run_dir` (the runbook from the journal, or `runbook`).
+pub fn build(run_dir: &Path, runbook: Option<&Path>) -> Result<Report, Error> {
+    let path = run_dir.join(journal::FILE);
+    let (records, damage) = journal::read_until_damage(&path)?;
+    let Some(first) = records.first() else {
+        return Err(Error::Other(format!(
+            "{}: no record to report on{}",
+            path.display(),
+            damage
+                .map(|d| format!(" (corrupt at record {}: {})", d.record, d.why))
+                .unwrap_or_default()
+        )));
+    };
+    let Event::RunOpened {
+        runbook: name,
+        path: rb_path,
+        sha256,
+        ..
+    } = &first.event
+    else {
+        return Err(Error::Other(format!(
+            "{}: record 1 is not the run's opening record",
+            path.display()
+        )));
+    };
+    let rb_path = runbook.map_or_else(|| PathBuf::from(rb_path), Path::to_path_buf);
+    let (rb, _) = crate::runbook::load(&rb_path).map_err(|d| {
+        Error::Other(format!(
+            "the run's runbook {} does not load (pass --runbook FILE): {}",
+            rb_path.display(),
+            d.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+    })?;
+    let in_progress =
+        crate::durable::is_locked(&run_dir.join(crate::driver::LOCK)).unwrap_or(false);
+    let minutes = kpi_log::read(&run_dir.join(kpi_log::FILE));
+    let mut r = fold(Arc::new(rb), &records, &minutes);
+    r.runbook = RunbookRef {
+        name: name.clone(),
+        path: rb_path.display().to_string(),
+        sha256: sha256.clone(),
+    };
+    r.run_dir = run_dir.display().to_string();
+    r.in_progress = in_progress;
+    r.damaged = damage.map(|d| {
+        format!(
+            "the journal is corrupt at record {} (byte {}): {}; this report stops before it",
+            d.record, d.offset, d.why
+        )
+    });
+    if in_progress && r.outcome != "rolled back" && r.outcome != "success" {
+        r.outcome = "in progress".into();
+    }
+    r.summary = summary(&r);
+    Ok(r)
+}
+
+/// The report of these records: the state they rebuild, and who did what from the records.
+pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine]) -> Report {
+    let start = records.first().map_or_else(Utc::now, |r| r.at);
+    let mut state = State::new(rb.clone(), start);
+    let mut started_by: std::collections::HashMap<String, String> = Default::default();
+    let mut acks: std::collections::HashMap<usize, String> = Default::default();
+    let mut ticks: std::collections::HashMap<String, String> = Default::default();
+    let mut votes: Vec<(String, VoteReport)> = Vec::new();
+    let mut handovers = Vec::new();
+    let mut operators: Vec<Operator> = Vec::new();
+    for rec in records {
+        state.apply(rec);
+        if !operators.contains(&rec.by) {
+            operators.push(rec.by.clone());
+        }
+        let by = who(&rec.by);
+        match &rec.event {
+            Event::RunStarted { target, .. } => {
+                started_by.insert(run_key(target), by);
+            }
+            Event::AlertAcked { alert, .. } => {
+                acks.insert(*alert, by);
+            }
+            Event::CheckTicked { check, ticked } => {
+                if *ticked {
+                    ticks.insert(check.clone(), by);
+                } else {
+                    ticks.remove(check);
+                }
+            }
+            Event::GateVote {
+                gate,
+                approver,
+                decision,
+                note,
+                evidence,
+            } => {
+                votes.retain(|(g, v)| !(g == gate && &v.approver == approver));
+                votes.push((
+                    gate.clone(),
+                    VoteReport {
+                        approver: approver.clone(),
+                        decision: match decision {
+                            VoteDecision::Go => "GO".into(),
+                            VoteDecision::NoGo => "NO-GO".into(),
+                        },
+                        note: note.clone(),
+                        evidence: evidence.clone(),
+                        at: rec.at,
+                        recorded_by: by,
+                    },
+                ));
+            }
+            Event::Handover { from, to } => handovers.push(HandoverReport {
+                at: rec.at,
+                from: who(from),
+                to: who(to),
+            }),
+            _ => {}
+        }
+    }
+    let run_report = |run: &crate::app::Run, key: &str| -> Option<RunReport> {
+        let (started, finished, result) = match &run.status {
+            RunStatus::Waiting => return None,
+            RunStatus::Running { started } => (*started, None, "running".to_owned()),
+            RunStatus::Succeeded { started, finished } => {
+                (*started, Some(*finished), "exit 0".to_owned())
+            }
+            RunStatus::Failed {
+                started,
+                finished,
+                reason,
+            } => (*started, Some(*finished), reason.clone()),
+            RunStatus::Lost { started, noticed } => (*started, Some(*noticed), "LOST".to_owned()),
+        };
+        Some(RunReport {
+            attempts: run.attempt,
+            started,
+            finished,
+            duration_s: finished.map(|f| secs(f - started)),
+            started_by: started_by.get(key).cloned().unwrap_or_default(),
+            result,
+            reason: None,
+        })
+    };
+    let steps: Vec<StepReport> = rb
+        .steps()
+        .enumerate()
+        .map(|(i, (phase, step))| {
+            let run = &state.steps[i];
+            let outcome = if run.skipped.is_some() {
+                "skipped"
+            } else if state.step_done(i) {
+                "done"
+            } else {
+                match run.status {
+                    RunStatus::Waiting => "not run",
+                    RunStatus::Running { .. } => "running",
+                    RunStatus::Succeeded { .. } => "verify failed",
+                    RunStatus::Failed { .. } => "failed",
+                    RunStatus::Lost { .. } => "lost",
+                }
+            };
+            let planned = step.planned.map(|p| state.t0 + p);
+            let report = run_report(run, &format!("step:{}", step.id));
+            StepReport {
+                id: step.id.clone(),
+                title: step.title.clone(),
+                phase: phase.title.clone(),
+                owner: step.owner.clone(),
+                planned,
+                planned_duration_s: step.duration.map(secs),
+                outcome: outcome.into(),
+                drift_s: planned
+                    .zip(report.as_ref())
+                    .map(|(p, r)| secs(r.started - p)),
+                run: report,
+                reasons: run.reasons.iter().map(|(_, r)| r.clone()).collect(),
+            }
+        })
+        .collect();
+    let rollback = run_report(&state.rollback, "rollback").map(|mut r| {
+        r.reason.clone_from(&state.rollback_reason);
+        r
+    });
+    let gates = rb
+        .gates
+        .iter()
+        .map(|g| GateReport {
+            id: g.id.clone(),
+            title: g.title.clone(),
+            votes: votes
+                .iter()
+                .filter(|(gid, _)| *gid == g.id)
+                .map(|(_, v)| v.clone())
+                .collect(),
+        })
+        .collect();
+    let alerts = state
+        .alerts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| AlertReport {
+            rule: rb.rules[a.rule].id.clone(),
+            severity: format!("{:?}", a.severity).to_lowercase(),
+            title: a.title.clone(),
+            detail: a.detail.clone(),
+            fired: a.fired,
+            resolved: a.resolved,
+            acked: a.acked.as_ref().map(|(at, reason)| AckReport {
+                at: *at,
+                by: acks.get(&i).cloned().unwrap_or_default(),
+                reason: reason.clone(),
+            }),
+        })
+        .collect();
+    let checklist = rb
+        .checks()
+        .enumerate()
+        .map(|(i, (_, c))| CheckReport {
+            id: c.id.clone(),
+            text: c.text.clone(),
+            ticked: state.checks[i],
+            by: state.checks[i].and(ticks.get(&c.id).cloned()),
+        })
+        .collect();
+    let kpis = rb
+        .kpis
+        .iter()
+        .map(|k| kpi_log::summarize(k, minutes))
+        .collect();
+    let outcome = match &state.rollback.status {
+        RunStatus::Succeeded { .. } => "rolled back",
+        RunStatus::Failed { .. } | RunStatus::Lost { .. } => "rollback failed",
+        RunStatus::Running { .. } => "rolling back",
+        RunStatus::Waiting if (0..state.steps.len()).all(|i| state.step_done(i)) => "success",
+        RunStatus::Waiting => "aborted",
+    };
+    Report {
+        schema: SCHEMA,
+        runbook: RunbookRef {
+            name: rb.name.clone(),
+            path: rb.path.display().to_string(),
+            sha256: String::new(),
+        },
+        run_dir: String::new(),
+        t0: state.t0,
+        began: start,
+        last_record: records.last().map_or(start, |r| r.at),
+        outcome: outcome.into(),
+        summary: String::new(),
+        in_progress: false,
+        damaged: None,
+        operators,
+        steps,
+        gates,
+        alerts,
+        rollback,
+        checklist,
+        kpis,
+        handovers,
+    }
+}
+
+fn run_key(target: &RunRef) -> String {
+    match target {
+        RunRef::Step(id) => format!("step:{id}"),
+        RunRef::Rollback => "rollback".into(),
+    }
+}
+
+fn secs(d: TimeDelta) -> f64 {
+    d.num_milliseconds() as f64 / 1000.0
+}
+
+/// `Rolled back · 3 of 8 steps done · 3 alerts (2 critical) · rollback 4s after ...`
+pub fn summary(r: &Report) -> String {
+    let done = r.steps.iter().filter(|s| s.outcome == "done").count();
+    let critical = r.alerts.iter().filter(|a| a.severity == "critical").count();
+    let mut out = format!(
+        "{} · {done} of {} steps done · {} alert{} ({critical} critical)",
+        capitalized(&r.outcome),
+        r.steps.len(),
+        r.alerts.len(),
+        if r.alerts.len() == 1 { "" } else { "s" }
+    );
+    if let Some(rb) = &r.rollback {
+        out.push_str(&format!(
+            " · rollback at {} by {}",
+            rb.started.format("%H:%M:%S"),
+            if rb.started_by.is_empty() {
+                "?"
+            } else {
+                &rb.started_by
+            }
+        ));
+        if let Some(d) = rb.duration_s {
+            out.push_str(&format!(
+                ", {}",
+                crate::runbook::time::format_duration(TimeDelta::milliseconds((d * 1000.0) as i64),)
+            ));
+        }
+    }
+    out
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// The report as JSON (the documented schema).
+pub fn json(r: &Report) -> String {
+    serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
