@@ -146,6 +146,12 @@ pub async fn run(opts: Options) -> Result<()> {
     };
     ratatui::restore();
     io.leave();
+    // Observations written in the last second go to disk with the console.
+    if io.journal.failed().is_none()
+        && let Err(e) = io.journal.sync()
+    {
+        tracing::error!(error = %e, "the journal's last records could not be synced");
+    }
     tracing::info!("console stopped");
     result
 }
