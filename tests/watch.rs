@@ -181,3 +181,30 @@ fn a_watcher_whose_heartbeat_is_older_than_30s_drops_off() {
         .collect();
     assert_eq!(seen, vec!["alive"]);
 }
+
+#[test]
+fn a_critical_alert_rings_the_watchers_bell_and_shows_its_banner() {
+    let fx = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/alerting.toml");
+    let mut driver = Screen::launch(&["run", fx.to_str().unwrap()], 30, 110);
+    let run_dir = driver.run_dir();
+    driver.wait_for("Nothing", 20);
+    let mut w = watcher(&run_dir);
+    w.wait_for("READ-ONLY", 20);
+    assert_eq!(w.parser.lock().unwrap().callbacks().bells, 0);
+    let screen = w.wait_for("CRITICAL: x is far too high", 30);
+    assert!(
+        !screen.contains("a: acknowledge"),
+        "a watcher is offered no key:\n{screen}"
+    );
+    assert!(
+        w.parser.lock().unwrap().callbacks().bells >= 1,
+        "a new critical alert rings the watcher's bell"
+    );
+    // The watcher cannot acknowledge it: that is the driver's decision.
+    w.keys("a");
+    w.wait_for("read-only: watching", 5);
+    w.keys("q");
+    assert!(w.wait_exit(10));
+    driver.keys("q");
+    assert!(driver.wait_exit(10));
+}

@@ -181,7 +181,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Char('C')],
         label: "C",
-        what: "contacts, escalation, who is watching",
+        what: "contacts and who watches",
         short: "contacts",
         command: Command::Contacts,
         scope: Scope::Everywhere,

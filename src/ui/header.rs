@@ -85,6 +85,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     frame.render_widget(Paragraph::new(Line::from(left)), area);
 }
 
+/// A banner's "press this" hint, which a watcher, who cannot act, is not given.
+fn key_hint<'a>(state: &State, hint: &'a str) -> &'a str {
+    if state.watching.is_some() { "" } else { hint }
+}
+
 /// One line under the header: what most needs the operator's eyes right now.
 pub fn render_status_line(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let w = area.width as usize;
@@ -100,10 +105,11 @@ pub fn render_status_line(frame: &mut Frame<'_>, area: Rect, state: &State) {
     } else if let Some((rule, deadline)) = state.auto_rollback {
         let left = (deadline - state.now).max(chrono::TimeDelta::zero());
         let text = format!(
-            " AUTOMATIC ROLLBACK in {} ({}: {}) · c: cancel it",
+            " AUTOMATIC ROLLBACK in {} ({}: {}){}",
             format_t_offset(left).trim_start_matches("T+"),
             state.runbook.rules[rule].id,
-            state.rule_values(rule)
+            state.rule_values(rule),
+            key_hint(state, " · c: cancel it")
         );
         Line::styled(fit(&text, w), theme::BANNER_CRITICAL)
     } else if let Some(r) = state
@@ -134,14 +140,23 @@ pub fn render_status_line(frame: &mut Frame<'_>, area: Rect, state: &State) {
             rule.action,
             RuleAction::ProposeRollback | RuleAction::AutoRollback { .. }
         ) {
-            text.push_str(" · R: roll back");
+            text.push_str(key_hint(state, " · R: roll back"));
         }
         Line::styled(fit(&text, w), theme::BANNER_CRITICAL)
     } else if let Some((_, gate)) = no_go.filter(|_| state.rollback.status == RunStatus::Waiting) {
-        let text = format!(" NO-GO on {}: hold, or R to roll back", gate.title);
+        let text = format!(
+            " NO-GO on {}{}",
+            gate.title,
+            key_hint(state, ": hold, or R to roll back")
+        );
         Line::styled(fit(&text, w), theme::BANNER_CRITICAL)
     } else if let Some(a) = state.banner_alert() {
-        let text = format!(" CRITICAL: {} ({}) · a: acknowledge", a.title, a.detail);
+        let text = format!(
+            " CRITICAL: {} ({}){}",
+            a.title,
+            a.detail,
+            key_hint(state, " · a: acknowledge")
+        );
         Line::styled(fit(&text, w), theme::BANNER_CRITICAL)
     } else if let Some((notice, _)) = &state.notice {
         Line::styled(fit(&format!(" {notice}"), w), theme::BANNER_INFO)
