@@ -7,8 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use color_eyre::eyre::{Result, WrapErr};
-use crossterm::event::{Event, EventStream};
-use futures::StreamExt;
+use crossterm::event::Event;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
@@ -46,6 +45,28 @@ fn output_len(action: &Action) -> usize {
         Action::RunOutput { bytes, .. } => bytes.len(),
         _ => 0,
     }
+}
+
+/// The terminal's events, read by a thread of their own with crossterm's blocking `read`.
+/// Not `EventStream`: in crossterm 0.29 a key that becomes readable in the same poll as the
+/// stream's own wake-up is dropped (its source returns on the wake token first, and the
+/// edge-triggered tty event is not reported again), so under load a keypress could wait
+/// for the next one. A blocking reader is never woken that way.
+pub fn terminal_events() -> mpsc::Receiver<std::io::Result<Event>> {
+    let (tx, rx) = mpsc::channel(64);
+    std::thread::Builder::new()
+        .name("terminal-events".into())
+        .spawn(move || {
+            loop {
+                let ev = crossterm::event::read();
+                let stop = ev.is_err();
+                if tx.blocking_send(ev).is_err() || stop {
+                    return;
+                }
+            }
+        })
+        .ok();
+    rx
 }
 
 /// The console draws on a terminal and reads keys from it: refuse early without one.
@@ -232,7 +253,7 @@ async fn event_loop(
     io: &mut Io,
 ) -> Result<()> {
     let clock = io.clock;
-    let mut events = EventStream::new();
+    let mut events = terminal_events();
     // A killed or hung-up console still restores the terminal; runs carry on without it.
     let mut term = signal(SignalKind::terminate()).wrap_err("listening for SIGTERM")?;
     let mut hangup = signal(SignalKind::hangup()).wrap_err("listening for SIGHUP")?;
@@ -244,7 +265,7 @@ async fn event_loop(
         tokio::select! {
             // Keys first: the operator is never queued behind a flood of output.
             biased;
-            ev = events.next() => match ev {
+            ev = events.recv() => match ev {
                 Some(Ok(Event::Key(key))) => batch.push(Action::Key(key)),
                 Some(Ok(Event::Resize(..))) => {}
                 Some(Ok(_)) => continue,

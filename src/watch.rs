@@ -12,8 +12,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::{Result, WrapErr, eyre};
-use crossterm::event::{Event as TermEvent, EventStream};
-use futures::StreamExt;
+use crossterm::event::Event as TermEvent;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
@@ -231,7 +230,7 @@ async fn event_loop(
     io: &mut Follow,
     clock: Clock,
 ) -> Result<()> {
-    let mut events = EventStream::new();
+    let mut events = crate::console::terminal_events();
     let mut looked = Instant::now() - Duration::from_secs(2);
     loop {
         // What the world says now: the journal, the step output, the driver's lock.
@@ -267,7 +266,7 @@ async fn event_loop(
             .wrap_err("drawing the console")?;
         tokio::select! {
             biased;
-            ev = events.next() => match ev {
+            ev = events.recv() => match ev {
                 Some(Ok(TermEvent::Key(key))) => {
                     for look in watch::update(state, Watched::Key(key)) {
                         if look == Look::Quit {
