@@ -191,6 +191,10 @@ fn a_critical_alert_rings_the_watchers_bell_and_shows_its_banner() {
     let mut w = watcher(&run_dir);
     w.wait_for("READ-ONLY", 20);
     assert_eq!(w.parser.lock().unwrap().callbacks().bells, 0);
+    // The watcher polls the KPI itself: its gauge shows the value.
+    w.wait_until("the watcher's own gauge shows x", 15, |t| {
+        t.lines().any(|l| l.contains("│x ") && l.contains(" 5"))
+    });
     let screen = w.wait_for("CRITICAL: x is far too high", 30);
     assert!(
         !screen.contains("a: acknowledge"),
