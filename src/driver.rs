@@ -258,19 +258,12 @@ fn check_runbook(
             runbook.path.display()
         ));
     }
-    let current = records
-        .iter()
-        .rev()
-        .find_map(|r| match &r.event {
-            Event::RunbookChanged { to_sha256, .. } => Some(to_sha256),
-            _ => None,
-        })
-        .unwrap_or(sha256);
+    let current = crate::app::event::runbook_sha(records).unwrap_or(sha256);
     if current == sha {
         return Ok(None);
     }
     match on_change {
-        OnChange::Continue => Ok(Some(current.clone())),
+        OnChange::Continue => Ok(Some(current.to_owned())),
         OnChange::Refuse => Err(eyre!(
             "{} has changed since this run's journal was written (sha256 {} then, {} now). \
              Restore it to resume the run as planned, or pass --accept-changed-runbook to \

@@ -111,15 +111,8 @@ fn open(run_dir: &Path, runbook: Option<&Path>) -> Result<Opened> {
                 .join("; ")
         )
     })?;
-    let current = history
-        .iter()
-        .rev()
-        .find_map(|r| match &r.event {
-            Event::RunbookChanged { to_sha256, .. } => Some(to_sha256),
-            _ => None,
-        })
-        .unwrap_or(sha256);
-    let changed = driver::sha256_file(&rb_path).is_ok_and(|s| &s != current);
+    let current = crate::app::event::runbook_sha(&history).unwrap_or(sha256);
+    let changed = driver::sha256_file(&rb_path).is_ok_and(|s| s != current);
     Ok(Opened {
         runbook: rb,
         history,

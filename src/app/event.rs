@@ -69,6 +69,16 @@ pub struct Record {
     pub event: Event,
 }
 
+/// The SHA-256 of the runbook a journal's records say the run now follows: the opening
+/// record's, or that of the last accepted change.
+pub fn runbook_sha(records: &[Record]) -> Option<&str> {
+    records.iter().rev().find_map(|r| match &r.event {
+        Event::RunbookChanged { to_sha256, .. } => Some(to_sha256.as_str()),
+        Event::RunOpened { sha256, .. } => Some(sha256.as_str()),
+        _ => None,
+    })
+}
+
 /// What a run is for, by name: a step id, or the rollback.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -96,31 +96,38 @@ fn decode(line: &[u8], expected_seq: u64) -> Result<Record, String> {
     Ok(rec)
 }
 
-/// Reads a journal's bytes: the committed records, and the torn tail if there is one.
-pub fn parse(bytes: &[u8]) -> Result<(Vec<Record>, Option<Torn>), Corrupt> {
+/// The committed records of a journal's bytes, how far they go, and the first committed
+/// line that does not hold up (scanning stops there).
+fn scan(bytes: &[u8]) -> (Vec<Record>, usize, Option<Corrupt>) {
     let mut records = Vec::new();
     let mut at = 0usize;
-    while at < bytes.len() {
-        let rest = &bytes[at..];
-        let Some(nl) = rest.iter().position(|b| *b == b'\n') else {
-            break; // no commit marker: torn
-        };
+    while let Some(nl) = bytes[at..].iter().position(|b| *b == b'\n') {
         // Zeros (with or without newlines) to the end are a crash's unwritten blocks.
-        if rest.iter().all(|b| *b == 0 || *b == b'\n') {
+        if bytes[at..].iter().all(|b| *b == 0 || *b == b'\n') {
             break;
         }
         let seq = records.len() as u64 + 1;
-        match decode(&rest[..nl], seq) {
+        match decode(&bytes[at..at + nl], seq) {
             Ok(rec) => records.push(rec),
             Err(why) => {
-                return Err(Corrupt {
+                let c = Corrupt {
                     record: seq,
                     offset: at as u64,
                     why,
-                });
+                };
+                return (records, at, Some(c));
             }
         }
         at += nl + 1;
+    }
+    (records, at, None)
+}
+
+/// Reads a journal's bytes: the committed records, and the torn tail if there is one.
+pub fn parse(bytes: &[u8]) -> Result<(Vec<Record>, Option<Torn>), Corrupt> {
+    let (records, at, corrupt) = scan(bytes);
+    if let Some(c) = corrupt {
+        return Err(c);
     }
     let torn = (at < bytes.len()).then(|| Torn {
         good_len: at as u64,
@@ -136,27 +143,8 @@ pub fn read_until_damage(path: &Path) -> Result<(Vec<Record>, Option<Corrupt>), 
         path: path.to_owned(),
         source,
     })?;
-    let mut records = Vec::new();
-    let mut at = 0usize;
-    while let Some(nl) = bytes[at..].iter().position(|b| *b == b'\n') {
-        if bytes[at..].iter().all(|b| *b == 0 || *b == b'\n') {
-            break;
-        }
-        let seq = records.len() as u64 + 1;
-        match decode(&bytes[at..at + nl], seq) {
-            Ok(r) => records.push(r),
-            Err(why) => {
-                let c = Corrupt {
-                    record: seq,
-                    offset: at as u64,
-                    why,
-                };
-                return Ok((records, Some(c)));
-            }
-        }
-        at += nl + 1;
-    }
-    Ok((records, None))
+    let (records, _, corrupt) = scan(&bytes);
+    Ok((records, corrupt))
 }
 
 /// Reads the journal at `path` without changing it.
