@@ -160,12 +160,16 @@ pub async fn run(opts: Options) -> Result<()> {
     };
     let result = match commit(&mut state, &mut io, first) {
         Some(first) => match run_effects(&mut state, &mut io, first).await {
-            Flow::Quit => Ok(()),
+            Flow::Quit => Ok("quit"),
             Flow::Go => event_loop(&mut terminal, &mut state, &mut rx, &mut io).await,
         },
         None => event_loop(&mut terminal, &mut state, &mut rx, &mut io).await,
     };
     ratatui::restore();
+    // Watchers learn that the driver left, and when; a killed console cannot say so.
+    app::leave(&mut state, result.as_ref().map_or("an error", |why| *why));
+    commit(&mut state, &mut io, Vec::new());
+    let result = result.map(|_| ());
     io.leave();
     // Observations written in the last second go to disk with the console.
     if io.journal.failed().is_none()
@@ -251,7 +255,7 @@ async fn event_loop(
     state: &mut State,
     rx: &mut mpsc::Receiver<Action>,
     io: &mut Io,
-) -> Result<()> {
+) -> Result<&'static str> {
     let clock = io.clock;
     let mut events = terminal_events();
     // A killed or hung-up console still restores the terminal; runs carry on without it.
@@ -270,7 +274,7 @@ async fn event_loop(
                 Some(Ok(Event::Resize(..))) => {}
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e).wrap_err("reading the terminal"),
-                None => return Ok(()),
+                None => return Ok("the terminal closed"),
             },
             Some(action) = rx.recv() => {
                 // Merge whatever else is already queued into this one redraw, up to a bound
@@ -292,11 +296,11 @@ async fn event_loop(
             // the maintenance silence, which ends at its own time if nobody comes back.
             _ = term.recv() => {
                 tracing::info!("SIGTERM: leaving the console; the run can be resumed");
-                return Ok(());
+                return Ok("SIGTERM");
             }
             _ = hangup.recv() => {
                 tracing::info!("SIGHUP: the terminal went away; the run can be resumed");
-                return Ok(());
+                return Ok("the terminal hung up");
             }
         }
         // Another console asking to take over: a look a second, a question once.
@@ -334,10 +338,10 @@ async fn event_loop(
         if let Some(effects) = commit(state, io, effects)
             && let Flow::Quit = run_effects(state, io, effects).await
         {
-            return Ok(());
+            return Ok("quit");
         }
         if state.quit {
-            return Ok(());
+            return Ok("quit");
         }
         terminal
             .draw(|f| ui::render(f, state))

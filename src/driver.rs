@@ -195,10 +195,12 @@ pub fn take_seat(
     let sha = sha256_file(&runbook.path)?;
     let changed_from = check_runbook(dir, &opened.records, runbook, &sha, on_change)?;
     // The driver that agreed journaled the handover itself; one that was gone could not.
-    let handed_over = matches!(
-        opened.records.last().map(|r| &r.event),
-        Some(Event::Handover { to, .. }) if to == operator
-    );
+    let handed_over = opened
+        .records
+        .iter()
+        .rev()
+        .take_while(|r| !matches!(r.event, Event::DriverAttached { .. }))
+        .any(|r| matches!(&r.event, Event::Handover { to, .. } if to == operator));
     let took_over_from = previous
         .filter(|_| take_over && !handed_over)
         .map(|h| h.operator);

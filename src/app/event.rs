@@ -145,6 +145,11 @@ pub enum Event {
         pid: u32,
         resumed: bool,
     },
+    /// The driving console left on purpose (`q`, or its terminal went away); a console
+    /// that was killed leaves no such record.
+    DriverDetached {
+        why: String,
+    },
     /// The runbook file changed since the journal began and the operator chose to go on.
     RunbookChanged {
         from_sha256: String,
@@ -308,6 +313,7 @@ impl State {
         match &rec.event {
             Event::RunOpened { t0, .. } | Event::T0Set { t0 } => self.t0 = *t0,
             Event::DriverAttached { .. }
+            | Event::DriverDetached { .. }
             | Event::RunbookChanged { .. }
             | Event::Handover { .. }
             | Event::CancelRequested { .. } => {}

@@ -20,7 +20,7 @@ use crate::rules::{Facts, RulePhase, RuleState};
 use crate::runbook::{Command, Health, RuleAction, Runbook, Severity, Standing};
 pub use event::{Event, Exit, Operator, Record, RunRef};
 pub use output::OutputBuffer;
-pub use update::{Begin, begin, run_file_name, update};
+pub use update::{Begin, begin, leave, run_file_name, update};
 
 /// Samples kept per KPI for the sparkline and min/max.
 pub const HISTORY: usize = 120;

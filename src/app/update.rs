@@ -143,6 +143,18 @@ pub fn begin(state: &mut State, how: Begin) -> Vec<Effect> {
     fx
 }
 
+/// The driving console leaves: its watchers learn when, and why.
+pub fn leave(state: &mut State, why: &str) {
+    if state.read_only.is_none() {
+        emit(
+            state,
+            Event::DriverDetached {
+                why: why.to_owned(),
+            },
+        );
+    }
+}
+
 /// The name of a run's record directory, before `.<attempt>`.
 pub fn run_file_name(state: &State, target: Target) -> String {
     match target {

@@ -159,7 +159,18 @@ fn notice_of(state: &mut State, r: &Record, out: &mut Vec<Look>) {
         Event::StepRetried { step, reason } => Some(format!("{who} retries {step}: {reason}")),
         Event::T0Set { t0 } => Some(format!("{who} set T0 to {}", t0.format("%H:%M:%S UTC"))),
         Event::Handover { from, to } => Some(format!("{} handed over to {}", from.user, to.user)),
-        Event::DriverAttached { resumed: true, .. } => Some(format!("{who} resumed the run")),
+        Event::DriverAttached { resumed: true, .. } => {
+            if let Some(w) = state.watching.as_mut() {
+                w.gone_since = None;
+            }
+            Some(format!("{who} resumed the run"))
+        }
+        Event::DriverDetached { why } => {
+            if let Some(w) = state.watching.as_mut() {
+                w.gone_since = Some(r.at);
+            }
+            Some(format!("{who} left the console ({why})"))
+        }
         Event::RuleFiring { rule, .. } => {
             let critical = state
                 .runbook

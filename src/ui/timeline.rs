@@ -106,10 +106,16 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
         RunStatus::Succeeded { .. } if matches!(verify, Some(Verification::Failed(..))) => {
             "VERIFY ✗".to_owned()
         }
-        RunStatus::Waiting if overdue => format!(
-            "late {}",
-            format_duration(state.now - due.unwrap_or(state.now))
-        ),
+        RunStatus::Waiting if overdue => {
+            let late = state.now - due.unwrap_or(state.now);
+            // Past ten minutes the seconds only crowd the column.
+            let late = if late >= chrono::TimeDelta::minutes(10) {
+                chrono::TimeDelta::minutes(late.num_minutes())
+            } else {
+                late
+            };
+            format!("late {}", format_duration(late))
+        }
         RunStatus::Waiting if step.automatic => "auto".to_owned(),
         RunStatus::Waiting if blocked => "gated".to_owned(),
         RunStatus::Waiting => String::new(),
