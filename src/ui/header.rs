@@ -51,7 +51,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     // A watcher says so first: nothing on this screen can act.
     if let Some(w) = &state.watching {
         let text = match w.gone_since {
-            Some(at) => format!("READ-ONLY · driver gone since {}", at.format("%H:%M")),
+            Some(at) => format!("DRIVER GONE {}", at.format("%H:%M")),
             None => "READ-ONLY".to_owned(),
         };
         let style = if w.gone_since.is_some() {
