@@ -512,6 +512,8 @@ impl State {
         fresh.operator = std::mem::take(&mut self.operator);
         fresh.read_only = self.read_only.take();
         fresh.secrets = self.secrets.clone();
+        fresh.watchers = std::mem::take(&mut self.watchers);
+        fresh.watching = self.watching.take();
         for (k, old) in fresh.kpis.iter_mut().zip(&mut self.kpis) {
             let baseline = k.baseline;
             *k = std::mem::take(old);
