@@ -165,9 +165,9 @@ pub fn read(path: &Path) -> Result<(Vec<Record>, Option<Torn>), Error> {
 /// the records committed since the last one (a torn or unfinished line waits).
 #[derive(Debug, Default)]
 pub struct Follower {
+    /// The end of the last whole line read.
     offset: u64,
     next_seq: u64,
-    partial: Vec<u8>,
 }
 
 impl Follower {
@@ -175,7 +175,6 @@ impl Follower {
         Self {
             offset: 0,
             next_seq: 1,
-            partial: Vec::new(),
         }
     }
 
@@ -183,24 +182,24 @@ impl Follower {
     /// hold up (the follower then stops there).
     pub fn poll(&mut self, path: &Path) -> Result<Vec<Record>, Corrupt> {
         use std::io::{Read, Seek, SeekFrom};
-        let mut fresh = Vec::new();
+        // Read from the end of the last whole line each time: an unfinished line is read
+        // again, so a torn tail the driver cut off and wrote over is never mixed in.
+        let committed = self.offset;
+        let mut tail = Vec::new();
         if let Ok(mut f) = File::open(path)
-            && f.seek(SeekFrom::Start(self.offset)).is_ok()
+            && f.seek(SeekFrom::Start(committed)).is_ok()
         {
-            let _ = f.read_to_end(&mut fresh);
+            let _ = f.read_to_end(&mut tail);
         }
-        self.offset += fresh.len() as u64;
-        self.partial.extend_from_slice(&fresh);
         let mut records = Vec::new();
         let mut at = 0;
-        while let Some(nl) = self.partial[at..].iter().position(|b| *b == b'\n') {
-            let line = &self.partial[at..at + nl];
-            match decode(line, self.next_seq) {
+        while let Some(nl) = tail[at..].iter().position(|b| *b == b'\n') {
+            match decode(&tail[at..at + nl], self.next_seq) {
                 Ok(rec) => records.push(rec),
                 Err(why) => {
                     return Err(Corrupt {
                         record: self.next_seq,
-                        offset: self.offset - (self.partial.len() - at) as u64,
+                        offset: committed + at as u64,
                         why,
                     });
                 }
@@ -208,7 +207,7 @@ impl Follower {
             self.next_seq += 1;
             at += nl + 1;
         }
-        self.partial.drain(..at);
+        self.offset = committed + at as u64;
         Ok(records)
     }
 }
@@ -426,6 +425,31 @@ mod tests {
         std::fs::write(&path, &all).unwrap();
         assert_eq!(f.poll(&path).unwrap(), vec![rec(3)]);
         assert!(f.poll(&path).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_follower_survives_the_repair_of_a_torn_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        let two = bytes(2);
+        let mut torn = two.clone();
+        torn.extend_from_slice(b"{\"crc\":1,\"rec\":{\"v\":1,\"se");
+        std::fs::write(&path, &torn).unwrap();
+        let mut f = Follower::new();
+        assert_eq!(f.poll(&path).unwrap().len(), 2);
+        // The driver repairs (cuts the tail), then appends record 3 over where it was.
+        let mut repaired = two.clone();
+        repaired.extend_from_slice(&encode(&rec(3)));
+        std::fs::write(&path, &two).unwrap();
+        assert!(f.poll(&path).unwrap().is_empty());
+        std::fs::write(&path, &repaired).unwrap();
+        assert_eq!(f.poll(&path).unwrap(), vec![rec(3)]);
+        // The same when the cut and the new record both land between two polls.
+        let mut g = Follower::new();
+        std::fs::write(&path, &torn).unwrap();
+        assert_eq!(g.poll(&path).unwrap().len(), 2);
+        std::fs::write(&path, &repaired).unwrap();
+        assert_eq!(g.poll(&path).unwrap(), vec![rec(3)]);
     }
 
     #[test]
