@@ -235,7 +235,12 @@ fn commit(state: &mut State, io: &mut Io, effects: Vec<Effect>) -> Option<Vec<Ef
     let records = state.take_records();
     if io.journal.failed().is_some() {
         // Already failed: the console only watches; what it sees is not recorded.
-        return Some(effects.into_iter().filter(|e| *e == Effect::Bell).collect());
+        return Some(
+            effects
+                .into_iter()
+                .filter(|e| matches!(e, Effect::Bell | Effect::Quit))
+                .collect(),
+        );
     }
     match io.journal.append(&records) {
         Ok(()) => {

@@ -149,8 +149,17 @@ pub fn take_seat(
 ) -> Result<Seat> {
     let lock_path = dir.join(LOCK);
     let previous = holder(dir);
-    let held = durable::try_lock(&lock_path)
-        .wrap_err_with(|| format!("locking {}", lock_path.display()))?;
+    // Watchers and reports probe the lock for an instant to see whether a driver lives;
+    // a start that meets such a probe tries again rather than refusing.
+    let mut held = None;
+    for _ in 0..5 {
+        held = durable::try_lock(&lock_path)
+            .wrap_err_with(|| format!("locking {}", lock_path.display()))?;
+        if held.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let held = match held {
         None if take_over => Some(ask_for_seat(dir, &lock_path, operator, previous.as_ref())?),
         other => other,
