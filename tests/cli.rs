@@ -125,3 +125,101 @@ fn the_console_refuses_a_broken_runbook_with_its_errors() {
     );
     assert!(stderr.contains("unknown field `tiemout`"), "{stderr}");
 }
+
+/// A run directory with a journal, written the way a console writes it.
+fn recorded_run_dir() -> tempfile::TempDir {
+    use warroom::app::event::{Event, Record, SCHEMA};
+    let dir = tempfile::tempdir().unwrap();
+    let rb = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/resume.toml");
+    let at = chrono::DateTime::parse_from_rfc3339("2026-02-08T02:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let events = [
+        Event::RunOpened {
+            runbook: "Resume".into(),
+            path: rb.display().to_string(),
+            sha256: warroom::driver::sha256_file(&rb).unwrap(),
+            t0: at,
+        },
+        Event::CheckTicked {
+            check: "oncall".into(),
+            ticked: true,
+        },
+    ];
+    let records: Vec<Record> = events
+        .into_iter()
+        .enumerate()
+        .map(|(n, event)| Record {
+            v: SCHEMA,
+            seq: n as u64 + 1,
+            at,
+            by: warroom::app::Operator {
+                user: "ana".into(),
+                host: "bastion".into(),
+                ssh: None,
+            },
+            event,
+        })
+        .collect();
+    let mut j = warroom::journal::Journal::open(dir.path()).unwrap().journal;
+    j.append(&records).unwrap();
+    dir
+}
+
+#[test]
+fn report_writes_each_format_and_says_what_is_wrong() {
+    let run = recorded_run_dir();
+    let out = warroom().arg("report").arg(run.path()).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains("# Resume — post-mortem record"), "{md}");
+    assert!(
+        md.contains("- [x] On-call engineer is here — 02:00:00 by ana@bastion"),
+        "{md}"
+    );
+    let json = run.path().join("r.json");
+    let out = warroom()
+        .args(["report", "--format", "json", "-o"])
+        .arg(&json)
+        .arg(run.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(v["schema"], 1);
+    assert_eq!(v["outcome"], "aborted");
+    let html = run.path().join("r.html");
+    let out = warroom()
+        .args(["report", "--format", "html", "-o"])
+        .arg(&html)
+        .arg(run.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        std::fs::read_to_string(&html)
+            .unwrap()
+            .starts_with("<!doctype html>")
+    );
+    // Not a run directory: a clear error, status 2, nothing written.
+    let empty = tempfile::tempdir().unwrap();
+    let out = warroom().arg("report").arg(empty.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("holds no journal.jsonl"), "{err}");
+    assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn watch_without_a_terminal_or_a_journal_says_why() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = warroom().arg("watch").arg(empty.path()).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("needs a terminal"), "{err}");
+    assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0);
+}

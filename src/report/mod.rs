@@ -166,6 +166,13 @@ fn who(o: &Operator) -> String {
 /// Builds the report of the run in `run_dir` (the runbook from the journal, or `runbook`).
 pub fn build(run_dir: &Path, runbook: Option<&Path>) -> Result<Report, Error> {
     let path = run_dir.join(journal::FILE);
+    if !path.is_file() {
+        return Err(Error::Other(format!(
+            "{} holds no {}: not a run directory (a console writes one with `warroom run --run-dir`)",
+            run_dir.display(),
+            journal::FILE
+        )));
+    }
     let (records, damage) = journal::read_until_damage(&path)?;
     let Some(first) = records.first() else {
         return Err(Error::Other(format!(
