@@ -225,6 +225,9 @@ async fn event_loop(
 ) -> Result<()> {
     let mut events = crate::console::terminal_events();
     let mut looked = Instant::now() - Duration::from_secs(2);
+    // Drawn when something arrived or the visible second changed: idle costs next to nothing.
+    let mut dirty = true;
+    let mut shown_second = 0;
     loop {
         // What the world says now: the journal, the step output, the driver's lock.
         let mut inputs = follow(state, io);
@@ -242,7 +245,13 @@ async fn event_loop(
             io.beaten = Instant::now();
             write_heartbeat(&io.beat, &io.heartbeat);
         }
-        inputs.insert(0, Watched::Tick(clock.now()));
+        dirty |= !inputs.is_empty();
+        let now = clock.now();
+        if now.timestamp() != shown_second {
+            shown_second = now.timestamp();
+            dirty = true;
+        }
+        inputs.insert(0, Watched::Tick(now));
         for w in inputs {
             for look in watch::update(state, w) {
                 match look {
@@ -254,20 +263,25 @@ async fn event_loop(
                 }
             }
         }
-        terminal
-            .draw(|f| ui::render(f, state))
-            .wrap_err("drawing the console")?;
+        if dirty {
+            terminal
+                .draw(|f| ui::render(f, state))
+                .wrap_err("drawing the console")?;
+            dirty = false;
+        }
         tokio::select! {
             biased;
             ev = events.recv() => match ev {
                 Some(Ok(TermEvent::Key(key))) => {
+                    dirty = true;
                     for look in watch::update(state, Watched::Key(key)) {
                         if look == Look::Quit {
                             return Ok(());
                         }
                     }
                 }
-                Some(Ok(_)) => {}
+                // A resize (or anything else the terminal says) is drawn anew.
+                Some(Ok(_)) => dirty = true,
                 Some(Err(e)) => return Err(e).wrap_err("reading the terminal"),
                 None => return Ok(()),
             },
@@ -279,6 +293,7 @@ async fn event_loop(
                     _ => None,
                 };
                 if let Some(w) = w {
+                    dirty = true;
                     watch::update(state, w);
                 }
             }
