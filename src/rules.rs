@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::runbook::Rule;
 use crate::runbook::expr::{BinOp, Expr, Health};
+use crate::runbook::{NoData, Rule};
 
 /// What an expression needs to know about the world.
 pub trait Facts {
@@ -138,6 +138,8 @@ pub struct RuleState {
     pub no_data: Option<String>,
     /// When the firing condition last held (for `keep-firing-for`).
     pub last_true: Option<DateTime<Utc>>,
+    /// Since when the expression has had no data (for `FIRING · no data 3m`).
+    pub no_data_since: Option<DateTime<Utc>>,
 }
 
 impl Default for RuleState {
@@ -146,6 +148,7 @@ impl Default for RuleState {
             phase: RulePhase::Inactive,
             no_data: None,
             last_true: None,
+            no_data_since: None,
         }
     }
 }
@@ -166,10 +169,22 @@ impl RuleState {
         facts: &dyn Facts,
         now: DateTime<Utc>,
     ) -> Option<Transition> {
-        let truth = eval(&rule.expr, facts);
-        self.no_data = match &truth {
+        let seen = eval(&rule.expr, facts);
+        self.no_data = match &seen {
             Truth::NoData(w) => Some(w.clone()),
             _ => None,
+        };
+        self.no_data_since = match (&seen, self.no_data_since) {
+            (Truth::NoData(_), None) => Some(now),
+            (Truth::NoData(_), since) => since,
+            _ => None,
+        };
+        // What no data means for this rule (`no-data`): nothing, not holding, or a breach.
+        let no_data = matches!(seen, Truth::NoData(_));
+        let truth = match (seen, rule.no_data) {
+            (Truth::NoData(_), NoData::Resolve) => Truth::False,
+            (Truth::NoData(_), NoData::Alert) => Truth::True,
+            (t, _) => t,
         };
         if truth == Truth::True {
             self.last_true = Some(now);
@@ -202,6 +217,7 @@ impl RuleState {
                 // With a resolve condition, only it ends the alert (hysteresis); without,
                 // the firing condition turning false does. No data never resolves.
                 let clear = match &rule.resolve {
+                    _ if no_data && rule.no_data == NoData::Resolve => true,
                     Some(r) => eval(r, facts) == Truth::True,
                     None => truth == Truth::False,
                 };
@@ -269,6 +285,7 @@ mod tests {
             tier: None,
             decide_within: None,
             authority: None,
+            no_data: NoData::Keep,
         }
     }
 
@@ -358,6 +375,49 @@ mod tests {
             s.evaluate(&r, &w, t(260)),
             Some(Transition::Resolved(TimeDelta::seconds(60)))
         );
+    }
+
+    #[test]
+    fn no_data_can_resolve_as_prometheus_does_or_be_a_breach() {
+        // resolve: a firing rule whose data vanishes resolves, after keep-firing-for.
+        let mut r = rule("x > 5", 0);
+        r.no_data = NoData::Resolve;
+        r.keep_firing_for = TimeDelta::seconds(10);
+        let mut w = World::default();
+        let mut s = RuleState::default();
+        w.kpis.insert("x", 9.0);
+        assert_eq!(s.evaluate(&r, &w, t(0)), Some(Transition::Fired));
+        w.kpis.clear();
+        assert_eq!(s.evaluate(&r, &w, t(5)), None, "kept firing for 10s");
+        assert_eq!(s.no_data_since, Some(t(5)));
+        assert_eq!(
+            s.evaluate(&r, &w, t(12)),
+            Some(Transition::Resolved(TimeDelta::seconds(12)))
+        );
+        // resolve with a separate resolve condition: no data still resolves.
+        let mut r = rule("x > 5", 0);
+        r.no_data = NoData::Resolve;
+        r.resolve = Some(Expr::parse("x < 2").unwrap());
+        let mut s = RuleState::default();
+        w.kpis.insert("x", 9.0);
+        s.evaluate(&r, &w, t(0));
+        w.kpis.clear();
+        assert!(matches!(
+            s.evaluate(&r, &w, t(1)),
+            Some(Transition::Resolved(_))
+        ));
+        // alert: no data is a breach, through `for` like any other.
+        let mut r = rule("x > 5", 3);
+        r.no_data = NoData::Alert;
+        let mut s = RuleState::default();
+        assert_eq!(s.evaluate(&r, &w, t(0)), Some(Transition::Pending));
+        assert_eq!(s.evaluate(&r, &w, t(3)), Some(Transition::Fired));
+        w.kpis.insert("x", 1.0);
+        assert!(matches!(
+            s.evaluate(&r, &w, t(4)),
+            Some(Transition::Resolved(_))
+        ));
+        assert_eq!(s.no_data_since, None);
     }
 
     #[test]

@@ -178,3 +178,19 @@ fn a_dead_poller_never_reads_green() {
     let text = format!("{}", draw(&s, 80, 24).backend());
     assert!(text.contains("ERR"), "{text}");
 }
+
+#[test]
+fn a_firing_rule_that_lost_its_data_says_so_and_for_how_long() {
+    // The incident fires the error-rate rule; then every source goes quiet.
+    let mut s = incident_state();
+    at(&mut s, 90);
+    assert!(s.rules[0].is_firing());
+    at(&mut s, 100);
+    at(&mut s, 280);
+    assert!(s.rules[0].is_firing(), "no-data = keep: still firing");
+    let text = format!("{}", draw(&s, 160, 48).backend());
+    assert!(
+        text.contains("FIRING error-rate-critical · no data 3m"),
+        "{text}"
+    );
+}

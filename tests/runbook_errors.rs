@@ -208,3 +208,20 @@ fn planned_times_resolve_against_t0_across_midnight() {
         .collect();
     assert_eq!(offsets, vec![-40, 72 * 60, 3 * 24 * 60 + 8 * 60 + 30]);
 }
+
+#[test]
+fn no_data_choice_is_one_of_three() {
+    let text = format!(
+        "{HEAD}[[kpi]]\nid = \"x\"\ncommand = [\"echo\", \"1\"]\n\n[[rule]]\nid = \"r\"\nexpr = \"x > 1\"\nno-data = \"ignore\"\n"
+    );
+    assert_one(
+        &text,
+        10,
+        11,
+        "rule[r].no-data",
+        "expected keep, resolve or alert",
+    );
+    let ok = text.replace("\"ignore\"", "\"resolve\"");
+    let (rb, _) = load_str(Path::new("rb.toml"), &ok).unwrap();
+    assert_eq!(rb.rules[0].no_data, warroom::runbook::NoData::Resolve);
+}

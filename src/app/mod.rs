@@ -527,6 +527,7 @@ impl State {
         }
         for (r, old) in fresh.rules.iter_mut().zip(&self.rules) {
             r.no_data.clone_from(&old.no_data);
+            r.no_data_since = old.no_data_since;
         }
         let old_runs = self
             .steps

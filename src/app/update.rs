@@ -540,6 +540,7 @@ fn evaluate_rules(state: &mut State, fx: &mut Vec<Effect>) {
         after.evaluate(&state.runbook.rules[i], state, now);
         // What the last evaluation saw is live bookkeeping; a change of phase is recorded.
         state.rules[i].no_data = after.no_data;
+        state.rules[i].no_data_since = after.no_data_since;
         state.rules[i].last_true = after.last_true;
         let rule = state.runbook.rules[i].id.clone();
         let event = match (&before.phase, &after.phase) {

@@ -643,6 +643,19 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                 None
             }
         });
+        let no_data = match r.no_data.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+            None | Some(("keep", _)) => NoData::Keep,
+            Some(("resolve", _)) => NoData::Resolve,
+            Some(("alert", _)) => NoData::Alert,
+            Some((other, span)) => {
+                d.error(
+                    Some(span),
+                    format!("{key}.no-data"),
+                    format!("`{other}` is not a no-data choice: expected keep, resolve or alert"),
+                );
+                NoData::Keep
+            }
+        };
         if let Some(expr) = expr {
             rules.push(Rule {
                 id: r.id.get_ref().clone(),
@@ -661,6 +674,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                 tier,
                 decide_within: duration(d, &format!("{key}.decide-within"), &r.decide_within),
                 authority: r.authority.clone(),
+                no_data,
             });
         }
     }

@@ -234,6 +234,21 @@ pub struct Rule {
     pub tier: Option<Tier>,
     pub decide_within: Option<TimeDelta>,
     pub authority: Option<String>,
+    pub no_data: NoData,
+}
+
+/// What a rule does when its expression has no data (a source down, a KPI stale).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NoData {
+    /// Nothing changes: a firing rule stays firing, a pending one starts over (the default:
+    /// silence is not a recovery).
+    #[default]
+    Keep,
+    /// No data counts as the condition not holding, as in Prometheus, where an alert whose
+    /// series vanish resolves (after `keep-firing-for`).
+    Resolve,
+    /// No data is itself a breach.
+    Alert,
 }
 
 #[derive(Debug, Clone)]

@@ -143,6 +143,9 @@ pub struct Rule {
     /// Countdown before an automatic rollback, which the operator can cancel.
     #[serde(default)]
     pub grace: Option<S<String>>,
+    /// `keep`, `resolve` or `alert`: what no data means for this rule.
+    #[serde(default)]
+    pub no_data: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

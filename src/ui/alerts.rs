@@ -35,6 +35,19 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 format_duration(rule.for_)
             );
             rows.push(Line::styled(fit(&text, w), Style::new().fg(Color::Yellow)));
+        } else if let (Some(since), RulePhase::Firing { .. }) = (rs.no_data_since, &rs.phase) {
+            // Firing on data it no longer has: say so, and for how long (`no-data = "keep"`).
+            rows.push(Line::styled(
+                fit(
+                    &format!(
+                        "FIRING {} · no data {}",
+                        rule.id,
+                        format_duration(state.now - since)
+                    ),
+                    w,
+                ),
+                Style::new().fg(Color::Red),
+            ));
         } else if let (Some(why), RulePhase::Inactive) = (&rs.no_data, &rs.phase) {
             rows.push(Line::styled(
                 fit(&format!("NODATA {} ({why})", rule.id), w),
