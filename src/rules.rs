@@ -136,8 +136,10 @@ pub struct RuleState {
     pub phase: RulePhase,
     /// Why the last evaluation had no data, if it had none.
     pub no_data: Option<String>,
-    /// When the firing condition last held (for `keep-firing-for`).
-    pub last_true: Option<DateTime<Utc>>,
+    /// The first evaluation, while firing, at which the condition no longer held: the
+    /// `keep-firing-for` grace runs from here (Prometheus's `KeepFiringSince`), not from the
+    /// last evaluation at which it held. Cleared when the condition holds again.
+    pub keep_firing_since: Option<DateTime<Utc>>,
     /// Since when the expression has had no data (for `FIRING · no data 3m`).
     pub no_data_since: Option<DateTime<Utc>>,
 }
@@ -147,7 +149,7 @@ impl Default for RuleState {
         Self {
             phase: RulePhase::Inactive,
             no_data: None,
-            last_true: None,
+            keep_firing_since: None,
             no_data_since: None,
         }
     }
@@ -186,9 +188,6 @@ impl RuleState {
             (Truth::NoData(_), NoData::Alert) => Truth::True,
             (t, _) => t,
         };
-        if truth == Truth::True {
-            self.last_true = Some(now);
-        }
         match (&self.phase, truth) {
             (RulePhase::Inactive, Truth::True) => {
                 if rule.for_ <= TimeDelta::zero() {
@@ -221,15 +220,19 @@ impl RuleState {
                     Some(r) => eval(r, facts) == Truth::True,
                     None => truth == Truth::False,
                 };
-                let kept = self
-                    .last_true
-                    .is_some_and(|t| now - t < rule.keep_firing_for);
-                if clear && !kept {
-                    self.phase = RulePhase::Inactive;
-                    Some(Transition::Resolved(now - since))
-                } else {
-                    None
+                if !clear {
+                    self.keep_firing_since = None;
+                    return None;
                 }
+                if rule.keep_firing_for > TimeDelta::zero() {
+                    let grace_from = *self.keep_firing_since.get_or_insert(now);
+                    if now - grace_from < rule.keep_firing_for {
+                        return None;
+                    }
+                }
+                self.keep_firing_since = None;
+                self.phase = RulePhase::Inactive;
+                Some(Transition::Resolved(now - since))
             }
             (RulePhase::Inactive, _) => None,
         }
@@ -361,19 +364,47 @@ mod tests {
             None,
             "3 is not below the resolve threshold"
         );
+        // Below it at 110: the grace starts there, not at the last breach (0).
         w.kpis.insert("x", 1.0);
+        assert_eq!(s.evaluate(&r, &w, t(110)), None);
+        assert_eq!(s.evaluate(&r, &w, t(169)), None);
         assert_eq!(
-            s.evaluate(&r, &w, t(110)),
-            Some(Transition::Resolved(TimeDelta::seconds(110)))
+            s.evaluate(&r, &w, t(170)),
+            Some(Transition::Resolved(TimeDelta::seconds(170)))
         );
-        // keep-firing-for: a dip right after the last breach does not resolve.
+        // A re-breach during the grace clears it: the next dip starts a new one.
         w.kpis.insert("x", 6.0);
-        s.evaluate(&r, &w, t(200));
+        assert_eq!(s.evaluate(&r, &w, t(200)), Some(Transition::Fired));
         w.kpis.insert("x", 1.0);
         assert_eq!(s.evaluate(&r, &w, t(230)), None);
+        w.kpis.insert("x", 6.0);
+        assert_eq!(s.evaluate(&r, &w, t(250)), None);
+        w.kpis.insert("x", 1.0);
+        assert_eq!(s.evaluate(&r, &w, t(260)), None);
+        assert_eq!(s.evaluate(&r, &w, t(300)), None, "40s into the new grace");
         assert_eq!(
-            s.evaluate(&r, &w, t(260)),
-            Some(Transition::Resolved(TimeDelta::seconds(60)))
+            s.evaluate(&r, &w, t(320)),
+            Some(Transition::Resolved(TimeDelta::seconds(120)))
+        );
+    }
+
+    /// Prometheus's rule manager, evaluating every minute with `keep_firing_for: 2m`: true
+    /// at 0, false from 1m: kept at 1m and 2m (grace from 1m), resolved at 3m.
+    #[test]
+    fn keep_firing_for_runs_from_the_first_evaluation_that_misses() {
+        let mut r = rule("x > 5", 0);
+        r.keep_firing_for = TimeDelta::minutes(2);
+        let mut w = World::default();
+        let mut s = RuleState::default();
+        w.kpis.insert("x", 9.0);
+        assert_eq!(s.evaluate(&r, &w, t(0)), Some(Transition::Fired));
+        w.kpis.insert("x", 1.0);
+        assert_eq!(s.evaluate(&r, &w, t(60)), None);
+        assert_eq!(s.keep_firing_since, Some(t(60)));
+        assert_eq!(s.evaluate(&r, &w, t(120)), None);
+        assert_eq!(
+            s.evaluate(&r, &w, t(180)),
+            Some(Transition::Resolved(TimeDelta::minutes(3)))
         );
     }
 
@@ -390,9 +421,10 @@ mod tests {
         w.kpis.clear();
         assert_eq!(s.evaluate(&r, &w, t(5)), None, "kept firing for 10s");
         assert_eq!(s.no_data_since, Some(t(5)));
+        assert_eq!(s.evaluate(&r, &w, t(14)), None);
         assert_eq!(
-            s.evaluate(&r, &w, t(12)),
-            Some(Transition::Resolved(TimeDelta::seconds(12)))
+            s.evaluate(&r, &w, t(15)),
+            Some(Transition::Resolved(TimeDelta::seconds(15)))
         );
         // resolve with a separate resolve condition: no data still resolves.
         let mut r = rule("x > 5", 0);

@@ -453,7 +453,7 @@ impl State {
                 let r = &rb.rules[i];
                 self.rules[i] = RuleState {
                     phase: RulePhase::Firing { since: at },
-                    last_true: Some(at),
+                    keep_firing_since: None,
                     ..self.rules[i].clone()
                 };
                 let detail = self.readings_text(values);

@@ -541,7 +541,7 @@ fn evaluate_rules(state: &mut State, fx: &mut Vec<Effect>) {
         // What the last evaluation saw is live bookkeeping; a change of phase is recorded.
         state.rules[i].no_data = after.no_data;
         state.rules[i].no_data_since = after.no_data_since;
-        state.rules[i].last_true = after.last_true;
+        state.rules[i].keep_firing_since = after.keep_firing_since;
         let rule = state.runbook.rules[i].id.clone();
         let event = match (&before.phase, &after.phase) {
             (RulePhase::Inactive, RulePhase::Pending { .. }) => Event::RulePending {
