@@ -20,7 +20,7 @@ use crate::app::event::Event;
 use crate::app::watch::{self, Look, Watched};
 use crate::app::{Action, Operator, State, Target};
 use crate::clock::Clock;
-use crate::exec::{READ_SLICE, read_from, supervise};
+use crate::exec::{READ_SLICE, read_new, record_dir, supervise};
 use crate::journal::{self, Follower};
 use crate::runbook::Runbook;
 use crate::{driver, monitor, ui};
@@ -79,7 +79,7 @@ fn open(run_dir: &Path, runbook: Option<&Path>) -> Result<Opened> {
             run_dir.display()
         ));
     }
-    let mut follower = Follower::new();
+    let mut follower = Follower::default();
     let (history, damaged) = match follower.poll(&path) {
         Ok(r) => (r, None),
         Err(c) => (
@@ -333,28 +333,14 @@ fn follow(state: &State, io: &mut Follow) -> Vec<Watched> {
             continue;
         }
         let name = crate::app::run_file_name(state, target);
-        let log = io
-            .run_dir
-            .join("steps")
-            .join(format!("{name}.{}", run.attempt))
-            .join(supervise::OUTPUT);
+        let log = record_dir(&io.run_dir, &name, run.attempt).join(supervise::OUTPUT);
         let entry = io.tails.entry(target).or_insert_with(|| (log.clone(), 0));
         if entry.0 != log {
             *entry = (log.clone(), 0);
         }
-        let len = std::fs::metadata(&log).map_or(0, |m| m.len());
-        if len <= entry.1 {
-            continue;
-        }
-        // A long history is shown from its end, as the driver's pane would hold it.
-        let from = entry.1.max(len.saturating_sub(READ_SLICE as u64 * 4));
-        let mut buf = vec![0u8; READ_SLICE];
-        if let Ok(n) = read_from(&log, from, &mut buf)
-            && n > 0
-        {
-            buf.truncate(n);
-            entry.1 = from + n as u64;
-            out.push(Watched::Output { target, bytes: buf });
+        if let Some((bytes, next)) = read_new(&log, entry.1, READ_SLICE as u64 * 4) {
+            entry.1 = next;
+            out.push(Watched::Output { target, bytes });
         }
     }
     out

@@ -52,7 +52,7 @@ impl Executor {
     /// `steps/<name>.<attempt>`: the attempt comes from the journal, so a directory that
     /// exists already belongs to another run and is never reused.
     pub fn record_dir(&self, name: &str, attempt: u32) -> PathBuf {
-        self.run_dir.join("steps").join(format!("{name}.{attempt}"))
+        record_dir(&self.run_dir, name, attempt)
     }
 
     fn create_record_dir(&self, name: &str, attempt: u32) -> std::io::Result<PathBuf> {
@@ -179,15 +179,11 @@ impl Executor {
         let tx = self.tx.clone();
         tokio::spawn(async move {
             let log = dir.join(supervise::OUTPUT);
-            let len = std::fs::metadata(&log).map_or(0, |m| m.len());
-            let mut buf = vec![0u8; READ_SLICE];
-            let from = len.saturating_sub(READ_SLICE as u64);
-            let Ok(n) = read_from(&log, from, &mut buf) else {
+            let Some((bytes, _)) = read_new(&log, 0, READ_SLICE as u64) else {
                 return;
             };
-            buf.truncate(n);
             let _ = tx.send(Action::RunSpawned { target, log }).await;
-            let _ = tx.send(Action::RunOutput { target, bytes: buf }).await;
+            let _ = tx.send(Action::RunOutput { target, bytes }).await;
         });
     }
 
@@ -250,7 +246,27 @@ pub async fn tail(target: Target, dir: &Path, tx: mpsc::Sender<Action>) {
     }
 }
 
-pub fn read_from(path: &Path, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+/// `<run_dir>/steps/<name>.<attempt>`: where one attempt of a run keeps its files.
+pub fn record_dir(run_dir: &Path, name: &str, attempt: u32) -> PathBuf {
+    run_dir.join("steps").join(format!("{name}.{attempt}"))
+}
+
+/// What a growing output file holds past `offset`, one slice at most, and the offset after
+/// it; a long history is read from no further back than `back` bytes before its end (as a
+/// pane holds only its end). `None` when there is nothing new.
+pub fn read_new(log: &Path, offset: u64, back: u64) -> Option<(Vec<u8>, u64)> {
+    let len = std::fs::metadata(log).map_or(0, |m| m.len());
+    if len <= offset {
+        return None;
+    }
+    let from = offset.max(len.saturating_sub(back));
+    let mut buf = vec![0u8; READ_SLICE];
+    let n = read_from(log, from, &mut buf).ok().filter(|n| *n > 0)?;
+    buf.truncate(n);
+    Some((buf, from + n as u64))
+}
+
+fn read_from(path: &Path, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut f = std::fs::File::open(path)?;
     f.seek(SeekFrom::Start(offset))?;
     f.read(buf)

@@ -163,21 +163,24 @@ pub fn read(path: &Path) -> Result<(Vec<Record>, Option<Torn>), Error> {
 
 /// Follows a journal another process writes, without writing anything: each poll returns
 /// the records committed since the last one (a torn or unfinished line waits).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Follower {
     /// The end of the last whole line read.
     offset: u64,
     next_seq: u64,
 }
 
-impl Follower {
-    pub fn new() -> Self {
+impl Default for Follower {
+    /// From the journal's first record (sequence 1).
+    fn default() -> Self {
         Self {
             offset: 0,
             next_seq: 1,
         }
     }
+}
 
+impl Follower {
     /// The records committed since the last poll; an error names the record that does not
     /// hold up (the follower then stops there).
     pub fn poll(&mut self, path: &Path) -> Result<Vec<Record>, Corrupt> {
@@ -226,7 +229,6 @@ fn needs_sync(event: &Event) -> bool {
 /// The open journal of a run, for appending.
 pub struct Journal {
     file: File,
-    path: PathBuf,
     /// Length of what was written whole.
     len: u64,
     /// Length known to be on disk.
@@ -286,7 +288,6 @@ impl Journal {
         Ok(Opened {
             journal: Self {
                 file,
-                path,
                 len,
                 synced_len: len,
                 unsynced: None,
@@ -295,10 +296,6 @@ impl Journal {
             records,
             repaired,
         })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     pub fn failed(&self) -> Option<&str> {
@@ -416,7 +413,7 @@ mod tests {
         let all = bytes(3);
         let cut = all.len() - 10;
         std::fs::write(&path, &all[..cut]).unwrap();
-        let mut f = Follower::new();
+        let mut f = Follower::default();
         assert_eq!(f.poll(&path).unwrap(), vec![rec(1), rec(2)]);
         assert!(
             f.poll(&path).unwrap().is_empty(),
@@ -435,7 +432,7 @@ mod tests {
         let mut torn = two.clone();
         torn.extend_from_slice(b"{\"crc\":1,\"rec\":{\"v\":1,\"se");
         std::fs::write(&path, &torn).unwrap();
-        let mut f = Follower::new();
+        let mut f = Follower::default();
         assert_eq!(f.poll(&path).unwrap().len(), 2);
         // The driver repairs (cuts the tail), then appends record 3 over where it was.
         let mut repaired = two.clone();
@@ -445,7 +442,7 @@ mod tests {
         std::fs::write(&path, &repaired).unwrap();
         assert_eq!(f.poll(&path).unwrap(), vec![rec(3)]);
         // The same when the cut and the new record both land between two polls.
-        let mut g = Follower::new();
+        let mut g = Follower::default();
         std::fs::write(&path, &torn).unwrap();
         assert_eq!(g.poll(&path).unwrap().len(), 2);
         std::fs::write(&path, &repaired).unwrap();
