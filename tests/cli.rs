@@ -128,7 +128,7 @@ fn the_console_refuses_a_broken_runbook_with_its_errors() {
 
 /// A run directory with a journal, written the way a console writes it.
 fn recorded_run_dir() -> tempfile::TempDir {
-    use warroom::app::event::{Event, Record, SCHEMA};
+    use warroom::app::event::{Event, Record};
     let dir = tempfile::tempdir().unwrap();
     let rb = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/resume.toml");
     let at = chrono::DateTime::parse_from_rfc3339("2026-02-08T02:00:00Z")
@@ -146,20 +146,15 @@ fn recorded_run_dir() -> tempfile::TempDir {
             ticked: true,
         },
     ];
+    let ana = warroom::app::Operator {
+        user: "ana".into(),
+        host: "bastion".into(),
+        ssh: None,
+    };
     let records: Vec<Record> = events
         .into_iter()
         .enumerate()
-        .map(|(n, event)| Record {
-            v: SCHEMA,
-            seq: n as u64 + 1,
-            at,
-            by: warroom::app::Operator {
-                user: "ana".into(),
-                host: "bastion".into(),
-                ssh: None,
-            },
-            event,
-        })
+        .map(|(n, event)| Record::new(n as u64 + 1, at, ana.clone(), event))
         .collect();
     let mut j = warroom::journal::Journal::open(dir.path()).unwrap().journal;
     j.append(&records).unwrap();

@@ -182,13 +182,7 @@ proptest! {
         let records: Vec<Record> = events
             .into_iter()
             .enumerate()
-            .map(|(n, event)| Record {
-                v: SCHEMA,
-                seq: n as u64 + 1,
-                at: start() + TimeDelta::milliseconds(n as i64 * 1234),
-                by: live.operator.clone(),
-                event,
-            })
+            .map(|(n, event)| Record::new(n as u64 + 1, start() + TimeDelta::milliseconds(n as i64 * 1234), live.operator.clone(), event))
             .collect();
         live.replay(&records);
         let back = through_journal(dir.path(), &records);
@@ -324,16 +318,16 @@ fn event() -> impl Strategy<Value = Event> {
 }
 
 fn rec(seq: u64) -> Record {
-    Record {
-        v: SCHEMA,
+    let event = Event::CheckTicked {
+        check: "oncall".into(),
+        ticked: seq % 2 == 1,
+    };
+    Record::new(
         seq,
-        at: start() + TimeDelta::seconds(seq as i64),
-        by: Operator::default(),
-        event: Event::CheckTicked {
-            check: "oncall".into(),
-            ticked: seq % 2 == 1,
-        },
-    }
+        start() + TimeDelta::seconds(seq as i64),
+        Operator::default(),
+        event,
+    )
 }
 
 fn journal_bytes(n: u64) -> (Vec<u8>, Vec<usize>) {
@@ -476,13 +470,7 @@ fn replay_ignores_nothing_it_knows_and_skips_ids_it_does_not() {
     let records: Vec<Record> = recs
         .into_iter()
         .enumerate()
-        .map(|(n, event)| Record {
-            v: SCHEMA,
-            seq: n as u64 + 1,
-            at: start(),
-            by: Operator::default(),
-            event,
-        })
+        .map(|(n, event)| Record::new(n as u64 + 1, start(), Operator::default(), event))
         .collect();
     s.replay(&records);
     assert_eq!(s.seq, 2);

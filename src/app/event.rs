@@ -69,6 +69,19 @@ pub struct Record {
     pub event: Event,
 }
 
+impl Record {
+    /// A record of the current schema.
+    pub fn new(seq: u64, at: DateTime<Utc>, by: Operator, event: Event) -> Self {
+        Self {
+            v: SCHEMA,
+            seq,
+            at,
+            by,
+            event,
+        }
+    }
+}
+
 /// The SHA-256 of the runbook a journal's records say the run now follows: the opening
 /// record's, or that of the last accepted change.
 pub fn runbook_sha(records: &[Record]) -> Option<&str> {

@@ -7,7 +7,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use std::collections::BTreeMap;
 
-use super::event::{Event, Operator, Record, SCHEMA, VoteDecision};
+use super::event::{Event, Operator, Record, VoteDecision};
 use super::keys::{self, Command as Key};
 use super::observe;
 use super::*;
@@ -15,13 +15,7 @@ use crate::runbook::{Confirm, Severity};
 
 /// A decision or an outcome: recorded (in the outbox, for the journal) and applied.
 fn emit(state: &mut State, event: Event) {
-    let rec = Record {
-        v: SCHEMA,
-        seq: state.seq + 1,
-        at: state.now,
-        by: state.operator.clone(),
-        event,
-    };
+    let rec = Record::new(state.seq + 1, state.now, state.operator.clone(), event);
     state.apply(&rec);
     state.outbox.push(rec);
 }

@@ -386,20 +386,17 @@ mod tests {
     use crate::app::event::Operator;
 
     fn rec(seq: u64) -> Record {
-        Record {
-            v: SCHEMA,
-            seq,
-            at: chrono::DateTime::from_timestamp(1_800_000_000 + seq as i64, 0).unwrap(),
-            by: Operator {
-                user: "op".into(),
-                host: "h".into(),
-                ssh: None,
-            },
-            event: Event::CheckTicked {
-                check: format!("c{seq}"),
-                ticked: true,
-            },
-        }
+        let by = Operator {
+            user: "op".into(),
+            host: "h".into(),
+            ssh: None,
+        };
+        let event = Event::CheckTicked {
+            check: format!("c{seq}"),
+            ticked: true,
+        };
+        let at = chrono::DateTime::from_timestamp(1_800_000_000 + seq as i64, 0).unwrap();
+        Record::new(seq, at, by, event)
     }
 
     fn bytes(n: u64) -> Vec<u8> {

@@ -66,19 +66,13 @@ pub fn step(state: &State, id: &str) -> usize {
 /// play the executor's part start here.
 #[allow(dead_code)]
 pub fn begin_run(s: &mut warroom::app::State, t: warroom::app::Target) {
-    use warroom::app::event::{Event, Record, SCHEMA};
+    use warroom::app::event::{Event, Record};
     let target = s.run_ref(t).expect("a run of this runbook");
     let attempt = s.run(t).map_or(0, |r| r.attempt) + 1;
-    let rec = Record {
-        v: SCHEMA,
-        seq: s.seq + 1,
-        at: s.now,
-        by: warroom::app::Operator::default(),
-        event: Event::RunStarted {
-            target,
-            attempt,
-            reason: None,
-        },
+    let event = Event::RunStarted {
+        target,
+        attempt,
+        reason: None,
     };
-    s.apply(&rec);
+    s.apply(&Record::new(s.seq + 1, s.now, Default::default(), event));
 }
