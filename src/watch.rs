@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 
 use crate::app::event::Event;
 use crate::app::watch::{self, Look, Watched};
-use crate::app::{Action, Operator, State, Target};
+use crate::app::{Action, Operator, Record, State, Target};
 use crate::clock::Clock;
 use crate::exec::{READ_SLICE, read_new, record_dir, supervise};
 use crate::journal::{self, Follower};
@@ -68,8 +68,6 @@ struct Opened {
     damaged: Option<String>,
     changed: bool,
 }
-
-use crate::app::Record;
 
 fn open(run_dir: &Path, runbook: Option<&Path>) -> Result<Opened> {
     let path = run_dir.join(journal::FILE);
