@@ -165,7 +165,7 @@ pub async fn run(opts: Options) -> Result<()> {
         },
         None => event_loop(&mut terminal, &mut state, &mut rx, &mut io).await,
     };
-    ratatui::restore();
+    release(terminal);
     // Watchers learn that the driver left, and when; a killed console cannot say so.
     app::leave(&mut state, result.as_ref().map_or("an error", |why| *why));
     commit(&mut state, &mut io, Vec::new());
@@ -266,9 +266,9 @@ async fn event_loop(
     // A killed or hung-up console still restores the terminal; runs carry on without it.
     let mut term = signal(SignalKind::terminate()).wrap_err("listening for SIGTERM")?;
     let mut hangup = signal(SignalKind::hangup()).wrap_err("listening for SIGHUP")?;
-    terminal
-        .draw(|f| ui::render(f, state))
-        .wrap_err("drawing the console")?;
+    if draw(terminal, state).is_err() {
+        return Ok("the terminal went away");
+    }
     loop {
         let mut batch = Vec::new();
         tokio::select! {
@@ -278,8 +278,13 @@ async fn event_loop(
                 Some(Ok(Event::Key(key))) => batch.push(Action::Key(key)),
                 Some(Ok(Event::Resize(..))) => {}
                 Some(Ok(_)) => continue,
-                Some(Err(e)) => return Err(e).wrap_err("reading the terminal"),
-                None => return Ok("the terminal closed"),
+                // A terminal that cannot be read any more has gone away, like a hang-up:
+                // the run goes on and resumes; nothing here is an error of the console's.
+                Some(Err(e)) => {
+                    tracing::info!(error = %e, "the terminal went away; the run can be resumed");
+                    return Ok("the terminal went away");
+                }
+                None => return Ok("the terminal went away"),
             },
             Some(action) = rx.recv() => {
                 // Merge whatever else is already queued into this one redraw, up to a bound
@@ -348,10 +353,33 @@ async fn event_loop(
         if state.quit {
             return Ok("quit");
         }
-        terminal
-            .draw(|f| ui::render(f, state))
-            .wrap_err("drawing the console")?;
+        if draw(terminal, state).is_err() {
+            return Ok("the terminal went away");
+        }
     }
+}
+
+/// Gives the terminal back. Not `ratatui::restore`, nor dropping the `Terminal` while the
+/// cursor is hidden: both print their failure, and printing to a terminal that is gone (a
+/// dropped SSH session) panics; there is nothing left to restore then.
+pub fn release(mut terminal: ratatui::DefaultTerminal) {
+    let shown = terminal.show_cursor().is_ok();
+    let _ = ratatui::try_restore();
+    if shown {
+        drop(terminal);
+    } else {
+        std::mem::forget(terminal);
+    }
+}
+
+/// A frame; failing means the terminal went away (its I/O fails), which is logged.
+pub fn draw(terminal: &mut ratatui::DefaultTerminal, state: &State) -> std::io::Result<()> {
+    terminal
+        .draw(|f| ui::render(f, state))
+        .map(|_| ())
+        .inspect_err(|e| {
+            tracing::info!(error = %e, "drawing failed: the terminal went away");
+        })
 }
 
 async fn run_effects(state: &mut State, io: &mut Io, effects: Vec<Effect>) -> Flow {

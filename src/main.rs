@@ -125,6 +125,18 @@ fn report(
     }
 }
 
+/// A line to standard output or error that may be gone (a dropped SSH session, a closed
+/// pipe): not being able to say it is no reason to crash after the work is done.
+fn say_out(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
+
+fn say_err(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
         eprintln!("warroom: {e}");
@@ -140,7 +152,7 @@ fn main() -> ExitCode {
         } => match report(&run_dir, format, output.as_deref(), runbook.as_deref()) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("warroom: {e:#}");
+                say_err(&format!("warroom: {e:#}"));
                 ExitCode::from(2)
             }
         },
@@ -153,7 +165,7 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 // The cause chain in one line: these are the operator's errors, not bugs.
-                eprintln!("warroom: {e:#}");
+                say_err(&format!("warroom: {e:#}"));
                 ExitCode::FAILURE
             }
         },
@@ -351,7 +363,10 @@ async fn console(
     })
     .await;
     if result.is_ok() {
-        println!("warroom: the run's record is in {}", run_dir.display());
+        say_out(&format!(
+            "warroom: the run's record is in {}",
+            run_dir.display()
+        ));
     }
     result
 }

@@ -23,7 +23,7 @@ use crate::clock::Clock;
 use crate::exec::{READ_SLICE, read_new, record_dir, supervise};
 use crate::journal::{self, Follower};
 use crate::runbook::Runbook;
-use crate::{driver, monitor, ui};
+use crate::{driver, monitor};
 
 /// Where watchers leave their heartbeats.
 pub const WATCHERS: &str = "watchers";
@@ -179,7 +179,7 @@ pub async fn run(run_dir: PathBuf, runbook: Option<PathBuf>, clock: Clock) -> Re
         beaten: Instant::now(),
     };
     let result = event_loop(&mut terminal, &mut state, &mut rx, &mut io, clock).await;
-    ratatui::restore();
+    crate::console::release(terminal);
     let _ = std::fs::remove_file(&io.beat);
     result
 }
@@ -262,9 +262,9 @@ async fn event_loop(
             }
         }
         if dirty {
-            terminal
-                .draw(|f| ui::render(f, state))
-                .wrap_err("drawing the console")?;
+            if crate::console::draw(terminal, state).is_err() {
+                return Ok(());
+            }
             dirty = false;
         }
         tokio::select! {
@@ -280,7 +280,8 @@ async fn event_loop(
                 }
                 // A resize (or anything else the terminal says) is drawn anew.
                 Some(Ok(_)) => dirty = true,
-                Some(Err(e)) => return Err(e).wrap_err("reading the terminal"),
+                // The terminal went away: the watcher simply leaves.
+                Some(Err(_)) => return Ok(()),
                 None => return Ok(()),
             },
             Some(action) = rx.recv() => {

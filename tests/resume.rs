@@ -326,3 +326,107 @@ fn a_re_attached_step_can_still_be_cancelled() {
     s.keys("q");
     assert!(s.wait_exit(10));
 }
+
+/// A dropped SSH session: the terminal goes away under the console (its pty closed, so
+/// every read and write fails). The console leaves cleanly, with no crash on the dead
+/// terminal, records that it left, and the run resumes from another terminal.
+#[test]
+fn a_terminal_that_goes_away_leaves_the_record_whole_and_says_the_driver_left() {
+    use std::io::{Read, Write};
+    let fx = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("run");
+    let size = nix::pty::Winsize {
+        ws_row: 30,
+        ws_col: 110,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let pty = nix::pty::openpty(Some(&size), None).unwrap();
+    // openpty leaves the master inheritable: the console must not hold it open itself.
+    nix::fcntl::fcntl(
+        &pty.master,
+        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+    )
+    .unwrap();
+    let slave = std::fs::File::from(pty.slave);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args([
+            "run",
+            fx.to_str().unwrap(),
+            "--run-dir",
+            run_dir.to_str().unwrap(),
+        ])
+        .env("TERM", "xterm-256color")
+        .stdin(slave.try_clone().unwrap())
+        .stdout(slave.try_clone().unwrap())
+        .stderr(slave)
+        .spawn()
+        .unwrap();
+    // Drive it from this thread alone, so closing the master really closes the terminal.
+    let mut master = std::fs::File::from(pty.master);
+    nix::fcntl::fcntl(
+        &master,
+        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+    )
+    .unwrap();
+    let mut seen = Vec::new();
+    let mut drain = |master: &mut std::fs::File, secs: u64, until: &str| {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        let mut buf = [0u8; 65536];
+        while Instant::now() < deadline {
+            match master.read(&mut buf) {
+                Ok(n) if n > 0 => seen.extend_from_slice(&buf[..n]),
+                _ => std::thread::sleep(Duration::from_millis(20)),
+            }
+            if String::from_utf8_lossy(&seen).contains(until) {
+                return;
+            }
+        }
+        panic!("`{until}` never came");
+    };
+    drain(&mut master, 20, "Count to six");
+    for keys in ["g", "G", "\r", "\r"] {
+        master.write_all(keys.as_bytes()).unwrap();
+        drain(&mut master, 1, "\x1b");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    drain(&mut master, 10, "tick 1");
+    drop(master);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the console outlived its terminal"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        status.success(),
+        "the console left cleanly, not by a crash: {status}"
+    );
+    let ev = events(&run_dir);
+    assert!(
+        matches!(ev.last(), Some(Event::DriverDetached { why }) if why == "the terminal went away"),
+        "{ev:#?}"
+    );
+    // The step outlived the terminal; another console picks the run up.
+    let mut again = Screen::start(
+        &[
+            "run",
+            fx.to_str().unwrap(),
+            "--run-dir",
+            run_dir.to_str().unwrap(),
+        ],
+        30,
+        110,
+        tempfile::tempdir().unwrap(),
+    );
+    let screen = again.wait_for("tick 6", 20);
+    assert!(screen.contains("GO 1/1"), "{screen}");
+    again.keys("q");
+    assert!(again.wait_exit(10));
+}
