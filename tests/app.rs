@@ -250,6 +250,37 @@ fn sustained_breach_fires_rings_once_and_resolves_with_hysteresis() {
     assert!(s.rollback_proposed().is_none());
 }
 
+/// With `evaluation-interval`, rules are evaluated once per interval, as Prometheus does:
+/// a `for` of 10s fires at the first evaluation after it has held, and what happens
+/// between evaluations is not seen.
+#[test]
+fn rules_with_an_evaluation_interval_are_evaluated_once_per_interval() {
+    let mut rb = (*demo_runbook()).clone();
+    rb.evaluation_interval = Some(chrono::TimeDelta::seconds(15));
+    let mut s = warroom::app::State::new(std::sync::Arc::new(rb), start());
+    // The sample, then the clock's tick at `t`.
+    let feed = |s: &mut warroom::app::State, t: i64, v: f64| {
+        kpi(s, "error_rate", v);
+        at(s, t);
+    };
+    feed(&mut s, 0, 3.0);
+    assert!(matches!(s.rules[0].phase, RulePhase::Pending { .. }));
+    // A dip at 5s, between evaluations, resets nothing; at 10s `for` has held, but the
+    // next evaluation is at 15s.
+    feed(&mut s, 5, 0.0);
+    feed(&mut s, 10, 4.0);
+    assert!(matches!(s.rules[0].phase, RulePhase::Pending { .. }));
+    assert!(s.alerts.is_empty());
+    feed(&mut s, 15, 4.0);
+    assert!(s.rules[0].is_firing(), "fired at the evaluation at 15s");
+    assert_eq!(s.alerts.len(), 1);
+    // Without the key, every sample is evaluated: the dip resets pending at once.
+    let mut s = demo_state();
+    feed(&mut s, 0, 3.0);
+    feed(&mut s, 5, 0.0);
+    assert_eq!(s.rules[0].phase, RulePhase::Inactive);
+}
+
 #[test]
 fn acknowledge_with_a_reason() {
     let mut s = demo_state();

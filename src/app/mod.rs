@@ -413,6 +413,8 @@ pub struct State {
     pub kpis: Vec<KpiState>,
     pub endpoints: Vec<EndpointState>,
     pub rules: Vec<RuleState>,
+    /// When the rules were last evaluated, for `evaluation-interval` (live bookkeeping).
+    pub rules_evaluated_at: Option<DateTime<Utc>>,
     pub alerts: Vec<Alert>,
     pub gates: Vec<GateState>,
     /// Present when the runbook names an Alertmanager.
@@ -471,6 +473,7 @@ impl State {
             kpis: vec![KpiState::default(); runbook.kpis.len()],
             endpoints: vec![EndpointState::default(); runbook.endpoints.len()],
             rules: vec![RuleState::default(); runbook.rules.len()],
+            rules_evaluated_at: None,
             alerts: Vec::new(),
             gates: runbook
                 .gates

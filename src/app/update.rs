@@ -528,6 +528,18 @@ fn reevaluate(state: &mut State, fx: &mut Vec<Effect>) {
 
 fn evaluate_rules(state: &mut State, fx: &mut Vec<Effect>) {
     let now = state.now;
+    // With an evaluation interval, once per interval (aligned to the clock, as Prometheus
+    // aligns its groups), at the first tick or sample in it.
+    if let Some(every) = state.runbook.evaluation_interval {
+        let slot = |t: DateTime<Utc>| t.timestamp_millis().div_euclid(every.num_milliseconds());
+        if state
+            .rules_evaluated_at
+            .is_some_and(|last| slot(last) == slot(now))
+        {
+            return;
+        }
+        state.rules_evaluated_at = Some(now);
+    }
     for i in 0..state.rules.len() {
         let before = state.rules[i].clone();
         let mut after = before.clone();

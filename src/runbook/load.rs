@@ -971,6 +971,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         run_dir: header.run_dir.map(PathBuf::from),
         env: header.env.into_iter().collect(),
         bell: header.bell.unwrap_or(true),
+        evaluation_interval: duration(d, "evaluation-interval", &header.evaluation_interval),
         endpoints,
         kpis,
         rules,

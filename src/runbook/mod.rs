@@ -27,6 +27,9 @@ pub struct Runbook {
     pub run_dir: Option<PathBuf>,
     pub env: Vec<(String, String)>,
     pub bell: bool,
+    /// Rules are evaluated at this interval (Prometheus's `evaluation_interval`), or, when
+    /// absent, at every new sample and every second.
+    pub evaluation_interval: Option<TimeDelta>,
     pub endpoints: Vec<Endpoint>,
     pub kpis: Vec<Kpi>,
     pub rules: Vec<Rule>,

@@ -26,6 +26,9 @@ pub struct Header {
     /// Ring the terminal bell on new critical alerts.
     #[serde(default)]
     pub bell: Option<bool>,
+    /// Evaluate rules at this interval, as Prometheus does; absent: on every change.
+    #[serde(default)]
+    pub evaluation_interval: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
