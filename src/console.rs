@@ -207,10 +207,10 @@ impl Io {
         let now = self.clock.now();
         let mut done = self.kpi_log.roll(now);
         for a in batch {
-            if let Action::KpiSample { kpi, result: Ok(v) } = a
+            if let Action::KpiSample { kpi, result: Ok(r) } = a
                 && let Some(k) = state.runbook.kpis.get(*kpi)
             {
-                done.extend(self.kpi_log.observe(&k.id, *v, now));
+                done.extend(self.kpi_log.observe(&k.id, r.value, now));
             }
         }
         crate::report::kpi_log::append(&self.run_dir.join(crate::report::kpi_log::FILE), &done);

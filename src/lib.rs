@@ -8,6 +8,7 @@ pub mod demo;
 pub mod driver;
 pub mod durable;
 pub mod exec;
+pub mod exposition;
 pub mod journal;
 pub mod monitor;
 pub mod report;

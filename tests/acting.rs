@@ -101,7 +101,7 @@ fn sample(s: &mut State, id: &str, v: f64) {
         s,
         Action::KpiSample {
             kpi: i,
-            result: Ok(v),
+            result: Ok(v.into()),
         },
     );
 }

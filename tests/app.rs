@@ -281,6 +281,38 @@ fn rules_with_an_evaluation_interval_are_evaluated_once_per_interval() {
     assert_eq!(s.rules[0].phase, RulePhase::Inactive);
 }
 
+/// A sample that carries its own timestamp (a `/metrics` page's) is as old as it says:
+/// measured ten minutes ago, it is stale at once, and the gauge says since when.
+#[test]
+fn a_sample_measured_long_ago_is_stale_and_says_so() {
+    let mut s = demo_state();
+    let i = s.runbook.kpi_index("error_rate").unwrap();
+    update(
+        &mut s,
+        Action::KpiSample {
+            kpi: i,
+            result: Ok(warroom::app::Reading {
+                value: 0.5,
+                measured: Some(start() - chrono::TimeDelta::minutes(10)),
+            }),
+        },
+    );
+    let err = s.kpi_value(i).unwrap_err();
+    assert!(err.contains("stale (measured 10m ago)"), "{err}");
+    // Measured just now: fresh.
+    update(
+        &mut s,
+        Action::KpiSample {
+            kpi: i,
+            result: Ok(warroom::app::Reading {
+                value: 0.5,
+                measured: Some(start()),
+            }),
+        },
+    );
+    assert_eq!(s.kpi_value(i), Ok(0.5));
+}
+
 #[test]
 fn acknowledge_with_a_reason() {
     let mut s = demo_state();

@@ -90,7 +90,7 @@ fn feed(s: &mut State, clock: &mut i64, input: &Input) {
         )),
         Input::Kpi(k, v) => Action::KpiSample {
             kpi: *k,
-            result: Ok(*v),
+            result: Ok((*v).into()),
         },
         Input::KpiFails(k) => Action::KpiSample {
             kpi: *k,

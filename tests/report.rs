@@ -65,7 +65,7 @@ fn recorded_run(dir: &Path) {
                     s,
                     Action::KpiSample {
                         kpi: i,
-                        result: Ok(v),
+                        result: Ok(v.into()),
                     },
                 );
                 lines.extend(minutes.observe(&k.id, v, now));

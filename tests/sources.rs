@@ -54,6 +54,10 @@ async fn refused_port() -> u16 {
 }
 
 async fn kpi(source: KpiSource) -> Result<f64, String> {
+    reading(source).await.map(|r| r.value)
+}
+
+async fn reading(source: KpiSource) -> Result<warroom::app::Reading, String> {
     let client = http::client(&http::Tls::default()).unwrap();
     monitor::poll_kpi(
         &client,
@@ -146,7 +150,67 @@ async fn scrape_source_sums_matches_and_refuses_nan_and_inf() {
         labels: vec![],
         aggregate: Aggregate::Sum,
     };
-    assert!(kpi(html).await.unwrap_err().starts_with("line 1:"));
+    assert!(
+        kpi(html)
+            .await
+            .unwrap_err()
+            .starts_with("malformed page, line 1:")
+    );
+}
+
+/// The page the scrape source asks for (text, by `Accept`) and what it does with what
+/// comes back: OpenMetrics read (timestamps in seconds), protobuf refused by name, a page
+/// cut short refused, a sample's own timestamp kept as when it was measured.
+#[tokio::test]
+async fn scrape_source_asks_for_text_and_reads_what_comes() {
+    use axum::http::{HeaderMap, header};
+    let app = Router::new()
+        .route("/accept", get(|h: HeaderMap| async move {
+            let accept = h.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let text_first = accept.starts_with("text/plain;version=0.0.4");
+            format!("text_first {}\n", u8::from(text_first))
+        }))
+        .route("/om", get(|| async {
+            (
+                [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+                "# TYPE jobs counter\njobs_total{q=\"a\"} 4 1700000000.250 # {trace_id=\"x\"} 1\njobs_total{q=\"b\"} 6 1700000001\n# EOF\n",
+            )
+        }))
+        .route("/om-cut", get(|| async {
+            ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0")], "jobs_total 4\n")
+        }))
+        .route("/proto", get(|| async {
+            ([(header::CONTENT_TYPE, "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited")], vec![0u8, 1, 2])
+        }))
+        .route("/cut", get(|| async { "a 1\nb 12" }))
+        .route("/stamped", get(|| async { "m 7 1700000000000\n" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let a = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let scrape = |path: &str, metric: &str| KpiSource::Scrape {
+        url: format!("http://{a}{path}"),
+        metric: metric.into(),
+        labels: vec![],
+        aggregate: Aggregate::Sum,
+    };
+    assert_eq!(kpi(scrape("/accept", "text_first")).await, Ok(1.0));
+    let om = reading(scrape("/om", "jobs_total")).await.unwrap();
+    assert_eq!(om.value, 10.0);
+    assert_eq!(
+        om.measured,
+        chrono::DateTime::from_timestamp_millis(1_700_000_000_250)
+    );
+    let cut = kpi(scrape("/om-cut", "jobs_total")).await.unwrap_err();
+    assert!(cut.contains("EOF"), "{cut}");
+    let proto = kpi(scrape("/proto", "m")).await.unwrap_err();
+    assert!(proto.contains("protobuf"), "{proto}");
+    let cut = kpi(scrape("/cut", "b")).await.unwrap_err();
+    assert!(cut.contains("line 2") && cut.contains("cut short"), "{cut}");
+    let stamped = reading(scrape("/stamped", "m")).await.unwrap();
+    assert_eq!(
+        stamped.measured,
+        chrono::DateTime::from_timestamp(1_700_000_000, 0)
+    );
 }
 
 #[tokio::test]
@@ -480,7 +544,7 @@ interval = "200ms"
     let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
     while let Ok(Some(action)) = tokio::time::timeout_at(deadline, rx.recv()).await {
         if let warroom::app::Action::KpiSample { kpi, result } = action {
-            assert_eq!(result, Ok(1.5));
+            assert_eq!(result.map(|r| r.value), Ok(1.5));
             samples[kpi] += 1;
         }
     }

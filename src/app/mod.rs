@@ -139,7 +139,34 @@ impl Default for Run {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sample {
     pub value: f64,
+    /// When it arrived.
     pub at: DateTime<Utc>,
+    /// When the source says it was measured (a `/metrics` sample's own timestamp).
+    pub measured: Option<DateTime<Utc>>,
+}
+
+impl Sample {
+    /// How old the value is: since its measurement, when the source gave one, or since
+    /// it arrived.
+    pub fn since(&self) -> DateTime<Utc> {
+        self.measured.map_or(self.at, |m| m.min(self.at))
+    }
+}
+
+/// One poll's value, with the time the source says it was measured, if it said.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reading {
+    pub value: f64,
+    pub measured: Option<DateTime<Utc>>,
+}
+
+impl From<f64> for Reading {
+    fn from(value: f64) -> Self {
+        Self {
+            value,
+            measured: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -304,7 +331,7 @@ pub enum Action {
     Tick(DateTime<Utc>),
     KpiSample {
         kpi: usize,
-        result: Result<f64, String>,
+        result: Result<Reading, String>,
     },
     EndpointProbe {
         endpoint: usize,
@@ -704,8 +731,15 @@ impl State {
             return Err(format!("{}: {e}", kpi.id));
         }
         let s = st.last.ok_or_else(|| format!("{}: no data yet", kpi.id))?;
-        if self.is_stale(s.at, kpi.interval) {
-            return Err(format!("{}: stale", kpi.id));
+        if self.is_stale(s.since(), kpi.interval) {
+            return Err(match s.measured {
+                Some(m) if m < s.at => format!(
+                    "{}: stale (measured {} ago)",
+                    kpi.id,
+                    crate::runbook::time::format_duration(self.now - m)
+                ),
+                _ => format!("{}: stale", kpi.id),
+            });
         }
         Ok(s.value)
     }

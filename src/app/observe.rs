@@ -7,12 +7,16 @@ use chrono::TimeDelta;
 use super::keys::Command as Key;
 use super::*;
 
-pub fn kpi_sample(state: &mut State, kpi: usize, result: Result<f64, String>) {
+pub fn kpi_sample(state: &mut State, kpi: usize, result: Result<Reading, String>) {
     let now = state.now;
     if let Some(k) = state.kpis.get_mut(kpi) {
         match result {
-            Ok(v) => {
-                k.last = Some(Sample { value: v, at: now });
+            Ok(Reading { value: v, measured }) => {
+                k.last = Some(Sample {
+                    value: v,
+                    at: now,
+                    measured,
+                });
                 k.error = None;
                 if k.history.len() == HISTORY {
                     k.history.pop_front();

@@ -23,7 +23,7 @@ pub enum Watched {
     },
     KpiSample {
         kpi: usize,
-        result: Result<f64, String>,
+        result: Result<super::Reading, String>,
     },
     EndpointProbe {
         endpoint: usize,

@@ -89,6 +89,7 @@ fn describe(e: &reqwest::Error) -> String {
 
 pub struct Response {
     pub status: u16,
+    pub content_type: Option<String>,
     pub body: Vec<u8>,
     pub latency: Duration,
 }
@@ -145,6 +146,11 @@ pub async fn request(
     let started = Instant::now();
     let mut resp = req.send().await.map_err(|e| describe(&e))?;
     let status = resp.status().as_u16();
+    let content_type = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let too_big = || format!("response larger than {} MB", MAX_BODY / 1024 / 1024);
     if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
         return Err(too_big());
@@ -158,6 +164,7 @@ pub async fn request(
     }
     Ok(Response {
         status,
+        content_type,
         body,
         latency: started.elapsed(),
     })

@@ -28,7 +28,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         let badge = match (&st.error, st.last) {
             (Some(_), _) => Some("ERR"),
             (None, None) => Some("…"),
-            (None, Some(s)) if state.is_stale(s.at, kpi.interval) => Some("STALE"),
+            (None, Some(s)) if state.is_stale(s.since(), kpi.interval) => Some("STALE"),
             _ => None,
         };
         let unit = fit(&kpi.unit, 4);

@@ -52,7 +52,7 @@ pub fn kpi(state: &mut State, id: &str, v: f64) -> Vec<Effect> {
         state,
         Action::KpiSample {
             kpi: i,
-            result: Ok(v),
+            result: Ok(v.into()),
         },
     )
 }
