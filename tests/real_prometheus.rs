@@ -10,8 +10,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
+use warroom::app::FaultKind;
 use warroom::monitor::{alertmanager, http, prometheus};
-use warroom::runbook::{Matcher, Silence};
+use warroom::runbook::{Aggregate, Matcher, Silence};
 
 /// The binary's path, or None (locally) after saying loudly that the test did not run.
 fn binary(name: &str) -> Option<String> {
@@ -119,21 +120,21 @@ async fn prometheus_source_reads_the_real_query_api() {
     .await;
 
     // Wait for the first scrapes of the demo target to land.
+    let query = |q: &'static str, aggregate: Option<Aggregate>| {
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            prometheus::poll(&client, &base, q, aggregate, Duration::from_secs(3), &[])
+                .await
+                .map(|r| r.value)
+        }
+    };
     let deadline = Instant::now() + Duration::from_secs(60);
     let rps = loop {
-        match prometheus::poll(
-            &client,
-            &base,
-            "sum(demo_request_rate)",
-            Duration::from_secs(3),
-            &[],
-        )
-        .await
-        {
+        match query("sum(demo_request_rate)", None).await {
             Ok(v) => break v,
             Err(e) => {
                 assert!(
-                    e.contains("empty result"),
+                    e.why.contains("empty result"),
                     "unexpected error before the first scrape: {e}"
                 );
                 assert!(
@@ -149,42 +150,52 @@ async fn prometheus_source_reads_the_real_query_api() {
         "the demo serves ~240 requests/s, Prometheus says {rps}"
     );
     // A label-filtered vector, a scalar, an empty result and a PromQL error, from the real server.
-    let green = prometheus::poll(
-        &client,
-        &base,
-        "demo_traffic_green_percent",
-        Duration::from_secs(3),
-        &[],
-    )
-    .await;
-    assert_eq!(green, Ok(0.0));
+    assert_eq!(query("demo_traffic_green_percent", None).await, Ok(0.0));
+    assert_eq!(query("scalar(vector(4.5))", None).await, Ok(4.5));
+    let none = query("demo_request_rate{version=\"purple\"}", None).await;
     assert_eq!(
-        prometheus::poll(
-            &client,
-            &base,
-            "scalar(vector(4.5))",
-            Duration::from_secs(3),
-            &[]
-        )
-        .await,
-        Ok(4.5)
-    );
-    let none = prometheus::poll(
-        &client,
-        &base,
-        "demo_request_rate{version=\"purple\"}",
-        Duration::from_secs(3),
-        &[],
-    )
-    .await;
-    assert_eq!(
-        none,
+        none.map_err(|f| f.why),
         Err("empty result: no series matches the query".into())
     );
-    let bad = prometheus::poll(&client, &base, "sum(", Duration::from_secs(3), &[])
-        .await
-        .unwrap_err();
-    assert!(bad.starts_with("prometheus bad_data:"), "{bad}");
+    let bad = query("sum(", None).await.unwrap_err();
+    assert!(bad.why.starts_with("prometheus bad_data:"), "{bad}");
+
+    // Each way an answer fails is its own state on the gauge.
+    let two = r#"label_replace(vector(1), "a", "x", "", "") or vector(2)"#;
+    let several = query(two, None).await.unwrap_err();
+    assert_eq!(several.kind, FaultKind::Series, "{several}");
+    assert!(several.why.contains("2 series"), "{several}");
+    assert_eq!(query(two, Some(Aggregate::Sum)).await, Ok(3.0));
+    assert_eq!(query(two, Some(Aggregate::Min)).await, Ok(1.0));
+    let nan = query("vector(0) / 0", None).await.unwrap_err();
+    assert_eq!(nan.kind, FaultKind::NotANumber, "{nan}");
+    // A query the server gives up on (told to, 100 ms before the KPI's own timeout).
+    let slow = prometheus::poll(
+        &client,
+        &base,
+        "count_over_time(vector(time())[1d:10ms])",
+        None,
+        Duration::from_millis(600),
+        &[],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(slow.kind, FaultKind::Timeout, "{slow}");
+    assert!(slow.why.contains("timed out on the server"), "{slow}");
+    // The answer's time is when the value was measured: Prometheus's clock, now.
+    let at = prometheus::poll(
+        &client,
+        &base,
+        "vector(1)",
+        None,
+        Duration::from_secs(3),
+        &[],
+    )
+    .await
+    .unwrap()
+    .measured
+    .unwrap();
+    assert!((chrono::Utc::now() - at).num_seconds().abs() < 5, "{at}");
 }
 
 #[tokio::test]

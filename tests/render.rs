@@ -177,6 +177,26 @@ fn a_dead_poller_never_reads_green() {
     );
     let text = format!("{}", draw(&s, 80, 24).backend());
     assert!(text.contains("ERR"), "{text}");
+    // Each kind of failure has its own badge, and the selected KPI says why in full.
+    use warroom::app::{Fault, FaultKind};
+    for (kind, badge) in [
+        (FaultKind::Timeout, "TIMEOUT"),
+        (FaultKind::NotANumber, "NaN"),
+        (FaultKind::Series, "SERIES"),
+    ] {
+        update(
+            &mut s,
+            Action::KpiSample {
+                kpi: i,
+                result: Err(Fault::new(kind, format!("why it is {badge}"))),
+            },
+        );
+        s.focus = warroom::app::Pane::Kpis;
+        s.selected_kpi = i;
+        let text = format!("{}", draw(&s, 160, 48).backend());
+        assert!(text.contains(badge), "{badge}: {text}");
+        assert!(text.contains(&format!("! why it is {badge}")), "{text}");
+    }
 }
 
 #[test]

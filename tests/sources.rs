@@ -54,10 +54,10 @@ async fn refused_port() -> u16 {
 }
 
 async fn kpi(source: KpiSource) -> Result<f64, String> {
-    reading(source).await.map(|r| r.value)
+    reading(source).await.map(|r| r.value).map_err(|f| f.why)
 }
 
-async fn reading(source: KpiSource) -> Result<warroom::app::Reading, String> {
+async fn reading(source: KpiSource) -> Result<warroom::app::Reading, warroom::app::Fault> {
     let client = http::client(&http::Tls::default()).unwrap();
     monitor::poll_kpi(
         &client,
@@ -219,6 +219,7 @@ async fn prometheus_source_empty_vectors_and_errors() {
     let prom = |q: &str| KpiSource::Prometheus {
         url: format!("http://{a}"),
         query: q.into(),
+        aggregate: None,
     };
     assert_eq!(kpi(prom("one")).await, Ok(3.5));
     assert_eq!(
@@ -328,7 +329,7 @@ async fn secrets_never_reach_an_error_message() {
     let err = monitor::poll_kpi(&client, &src, Duration::from_secs(1), &vars, Path::new("."))
         .await
         .unwrap_err();
-    assert!(!err.contains("s3cr3t"), "{err}");
+    assert!(!err.why.contains("s3cr3t"), "{err}");
     // A missing secret is named, not guessed.
     let p = health::probe(&client, &ep, &[]).await;
     assert_eq!(p.reason.as_deref(), Some("variable ${TOKEN} is not set"));

@@ -153,6 +153,69 @@ impl Sample {
     }
 }
 
+/// Why a poll gave no value, as the gauge shows it: a badge for the kind, a sentence for
+/// the operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub kind: FaultKind,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    Failed,
+    /// The source did not answer in time, or (Prometheus) the query timed out there.
+    Timeout,
+    /// The value is not a number (NaN): e.g. a ratio over no traffic.
+    NotANumber,
+    /// The answer had several series where one number was asked for.
+    Series,
+}
+
+impl FaultKind {
+    pub fn badge(self) -> &'static str {
+        match self {
+            Self::Failed => "ERR",
+            Self::Timeout => "TIMEOUT",
+            Self::NotANumber => "NaN",
+            Self::Series => "SERIES",
+        }
+    }
+}
+
+impl Fault {
+    pub fn new(kind: FaultKind, why: impl Into<String>) -> Self {
+        Self {
+            kind,
+            why: why.into(),
+        }
+    }
+}
+
+/// A source's failure; the HTTP layer's own `timeout` is told apart.
+impl From<String> for Fault {
+    fn from(why: String) -> Self {
+        let kind = if why == crate::monitor::http::TIMEOUT {
+            FaultKind::Timeout
+        } else {
+            FaultKind::Failed
+        };
+        Self { kind, why }
+    }
+}
+
+impl From<&str> for Fault {
+    fn from(why: &str) -> Self {
+        Self::from(why.to_owned())
+    }
+}
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.why)
+    }
+}
+
 /// One poll's value, with the time the source says it was measured, if it said.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reading {
@@ -173,7 +236,7 @@ impl From<f64> for Reading {
 pub struct KpiState {
     pub last: Option<Sample>,
     /// The last poll's failure, kept until a poll succeeds.
-    pub error: Option<String>,
+    pub error: Option<Fault>,
     pub history: VecDeque<f64>,
     pub baseline: Option<f64>,
 }
@@ -331,7 +394,7 @@ pub enum Action {
     Tick(DateTime<Utc>),
     KpiSample {
         kpi: usize,
-        result: Result<Reading, String>,
+        result: Result<Reading, Fault>,
     },
     EndpointProbe {
         endpoint: usize,

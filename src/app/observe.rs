@@ -7,7 +7,7 @@ use chrono::TimeDelta;
 use super::keys::Command as Key;
 use super::*;
 
-pub fn kpi_sample(state: &mut State, kpi: usize, result: Result<Reading, String>) {
+pub fn kpi_sample(state: &mut State, kpi: usize, result: Result<Reading, Fault>) {
     let now = state.now;
     if let Some(k) = state.kpis.get_mut(kpi) {
         match result {

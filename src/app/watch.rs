@@ -23,7 +23,7 @@ pub enum Watched {
     },
     KpiSample {
         kpi: usize,
-        result: Result<super::Reading, String>,
+        result: Result<super::Reading, super::Fault>,
     },
     EndpointProbe {
         endpoint: usize,

@@ -67,10 +67,13 @@ fn read_ca(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
     }
 }
 
+/// What a request that did not answer in time failed with.
+pub const TIMEOUT: &str = "timeout";
+
 /// Why a request failed, without its URL.
 fn describe(e: &reqwest::Error) -> String {
     if e.is_timeout() {
-        "timeout".into()
+        TIMEOUT.into()
     } else if e.is_connect() {
         let text = format!("{e:?}").to_lowercase();
         if text.contains("refused") {

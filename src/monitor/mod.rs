@@ -17,7 +17,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
-use crate::app::{Action, Probe, Reading};
+use crate::app::{Action, Fault, Probe, Reading};
 use crate::clock::Clock;
 use crate::runbook::{Health, KpiSource, Runbook};
 
@@ -31,23 +31,29 @@ pub async fn poll_kpi(
     timeout: Duration,
     vars: &[(String, String)],
     dir: &Path,
-) -> Result<Reading, String> {
+) -> Result<Reading, Fault> {
     match source {
         KpiSource::Json { url, pointer } => json::poll(client, url, pointer, timeout, vars)
             .await
-            .map(Reading::from),
+            .map(Reading::from)
+            .map_err(Fault::from),
         KpiSource::Scrape {
             url,
             metric,
             labels,
             aggregate,
-        } => scrape::poll(client, url, metric, labels, *aggregate, timeout, vars).await,
-        KpiSource::Prometheus { url, query } => prometheus::poll(client, url, query, timeout, vars)
+        } => scrape::poll(client, url, metric, labels, *aggregate, timeout, vars)
             .await
-            .map(Reading::from),
+            .map_err(Fault::from),
+        KpiSource::Prometheus {
+            url,
+            query,
+            aggregate,
+        } => prometheus::poll(client, url, query, *aggregate, timeout, vars).await,
         KpiSource::Command { argv } => command::poll(argv, timeout, vars, dir)
             .await
-            .map(Reading::from),
+            .map(Reading::from)
+            .map_err(Fault::from),
     }
 }
 

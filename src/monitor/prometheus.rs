@@ -1,56 +1,57 @@
-//! The Prometheus source: an instant query against a Prometheus server's HTTP API.
+//! The Prometheus source: an instant query against a Prometheus server's HTTP API (or
+//! anything that speaks it). Each way an answer can fail is its own state on the gauge.
 
 use std::time::Duration;
 
+use chrono::DateTime;
 use serde_json::Value;
 
 use super::{http, json};
+use crate::app::{Fault, FaultKind, Reading};
+use crate::runbook::Aggregate;
 
 pub async fn poll(
     client: &reqwest::Client,
     url: &str,
     query: &str,
+    aggregate: Option<Aggregate>,
     timeout: Duration,
     vars: &[(String, String)],
-) -> Result<f64, String> {
+) -> Result<Reading, Fault> {
     let base = http::expand(url, vars)?;
+    // The server gives up a little before we do, so a slow query says so itself.
     let full = format!(
-        "{}/api/v1/query?query={}",
+        "{}/api/v1/query?query={}&timeout={}ms",
         base.trim_end_matches('/'),
-        http::encode(query)
+        http::encode(query),
+        timeout.as_millis().saturating_sub(100).max(100)
     );
     let r = http::get(client, &full, &[], timeout, &[]).await?;
-    value(&json::parse(&r.body)?, r.status)
+    value(&json::parse(&r.body)?, r.status, aggregate)
 }
 
-/// The number in an instant-query answer: a scalar, or a vector (several series are
-/// summed, as a dashboard's single-stat would).
-pub fn value(v: &Value, status: u16) -> Result<f64, String> {
+/// The number in an instant-query answer: a scalar, or a vector of one series (or of
+/// several, combined by `aggregate` when the KPI names one), measured at the answer's time.
+pub fn value(v: &Value, status: u16, aggregate: Option<Aggregate>) -> Result<Reading, Fault> {
     if v.get("status").and_then(Value::as_str) == Some("error") {
         let kind = v
             .get("errorType")
             .and_then(Value::as_str)
             .unwrap_or("error");
         let msg = v.get("error").and_then(Value::as_str).unwrap_or("");
-        return Err(format!("prometheus {kind}: {msg}"));
+        return Err(if kind == "timeout" {
+            Fault::new(
+                FaultKind::Timeout,
+                format!("the query timed out on the server: {msg}"),
+            )
+        } else {
+            Fault::from(format!("prometheus {kind}: {msg}"))
+        });
     }
     if !(200..300).contains(&status) {
-        return Err(format!("HTTP {status}"));
+        return Err(Fault::from(format!("HTTP {status}")));
     }
     let data = v.get("data").ok_or("answer has no `data`")?;
-    let sample = |pair: &Value| -> Result<f64, String> {
-        let text = pair
-            .get(1)
-            .and_then(Value::as_str)
-            .ok_or("sample has no value")?;
-        match text {
-            "NaN" => Err("value is NaN".into()),
-            "+Inf" | "-Inf" => Err(format!("value is {text}")),
-            t => t
-                .parse::<f64>()
-                .map_err(|_| format!("`{t}` is not a number")),
-        }
-    };
     match data.get("resultType").and_then(Value::as_str) {
         Some("scalar") => sample(data.get("result").ok_or("no result")?),
         Some("vector") => {
@@ -58,17 +59,60 @@ pub fn value(v: &Value, status: u16) -> Result<f64, String> {
                 .get("result")
                 .and_then(Value::as_array)
                 .ok_or("no result")?;
-            if series.is_empty() {
-                return Err("empty result: no series matches the query".into());
-            }
-            series
+            let samples = series
                 .iter()
                 .map(|s| sample(s.get("value").unwrap_or(&Value::Null)))
-                .sum()
+                .collect::<Result<Vec<_>, _>>()?;
+            match (samples.as_slice(), aggregate) {
+                ([], _) => Err(Fault::from("empty result: no series matches the query")),
+                ([one], _) => Ok(*one),
+                (many, None) => Err(Fault::new(
+                    FaultKind::Series,
+                    format!(
+                        "the query gave {} series, and a KPI is one number: aggregate them in \
+                         the query (sum, max, ...) or set `aggregate`",
+                        many.len()
+                    ),
+                )),
+                (many, Some(a)) => {
+                    let value = a.apply(many.iter().map(|r| r.value)).unwrap_or(f64::NAN);
+                    Ok(Reading {
+                        value,
+                        measured: many.iter().filter_map(|r| r.measured).min(),
+                    })
+                }
+            }
         }
-        Some(other) => Err(format!("a {other} result cannot be shown as one number")),
-        None => Err("answer has no resultType".into()),
+        Some(other) => Err(Fault::from(format!(
+            "a {other} result cannot be shown as one number"
+        ))),
+        None => Err(Fault::from("answer has no resultType")),
     }
+}
+
+/// `[time, "value"]`: the value, measured at that time.
+fn sample(pair: &Value) -> Result<Reading, Fault> {
+    let text = pair
+        .get(1)
+        .and_then(Value::as_str)
+        .ok_or("sample has no value")?;
+    let measured = pair
+        .get(0)
+        .and_then(Value::as_f64)
+        .and_then(|t| DateTime::from_timestamp_millis((t * 1000.0).round() as i64));
+    let value = match text {
+        "NaN" => {
+            return Err(Fault::new(
+                FaultKind::NotANumber,
+                "the query's value is NaN (a ratio over no traffic?)",
+            ));
+        }
+        "+Inf" | "-Inf" => return Err(Fault::from(format!("value is {text}"))),
+        t => t
+            .parse::<f64>()
+            .map_err(|_| format!("`{t}` is not a number"))?,
+    };
+    Ok(Reading { value, measured })
 }
 
 #[cfg(test)]
@@ -76,24 +120,50 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn num(r: Result<Reading, Fault>) -> Result<f64, Fault> {
+        r.map(|r| r.value)
+    }
+
     #[test]
     fn answers() {
-        let vector = json!({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1.0,"2.5"]}]}});
-        assert_eq!(value(&vector, 200), Ok(2.5));
-        let two = json!({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1.0,"2"]},{"metric":{},"value":[1.0,"3"]}]}});
-        assert_eq!(value(&two, 200), Ok(5.0));
+        let vector = json!({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000.5,"2.5"]}]}});
+        let r = value(&vector, 200, None).unwrap();
+        assert_eq!(r.value, 2.5);
+        assert_eq!(
+            r.measured,
+            DateTime::from_timestamp_millis(1_700_000_000_500)
+        );
+        let two = json!({"status":"success","data":{"resultType":"vector","result":[{"metric":{"a":"1"},"value":[1.0,"2"]},{"metric":{"a":"2"},"value":[1.0,"3"]}]}});
+        let e = value(&two, 200, None).unwrap_err();
+        assert_eq!(e.kind, FaultKind::Series);
+        assert!(e.why.contains("2 series"), "{e}");
+        assert_eq!(num(value(&two, 200, Some(Aggregate::Sum))), Ok(5.0));
+        assert_eq!(num(value(&two, 200, Some(Aggregate::Max))), Ok(3.0));
         let scalar = json!({"status":"success","data":{"resultType":"scalar","result":[1.0,"7"]}});
-        assert_eq!(value(&scalar, 200), Ok(7.0));
+        assert_eq!(num(value(&scalar, 200, None)), Ok(7.0));
         let empty = json!({"status":"success","data":{"resultType":"vector","result":[]}});
-        assert!(value(&empty, 200).unwrap_err().contains("empty"));
+        assert!(value(&empty, 200, None).unwrap_err().why.contains("empty"));
         let err = json!({"status":"error","errorType":"bad_data","error":"parse error at char 3"});
         assert_eq!(
-            value(&err, 400),
-            Err("prometheus bad_data: parse error at char 3".into())
+            value(&err, 400, None).unwrap_err().why,
+            "prometheus bad_data: parse error at char 3"
+        );
+        let timeout = json!({"status":"error","errorType":"timeout","error":"query timed out in expression evaluation"});
+        assert_eq!(
+            value(&timeout, 503, None).unwrap_err().kind,
+            FaultKind::Timeout
         );
         let nan = json!({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1.0,"NaN"]}]}});
-        assert!(value(&nan, 200).unwrap_err().contains("NaN"));
+        assert_eq!(
+            value(&nan, 200, None).unwrap_err().kind,
+            FaultKind::NotANumber
+        );
         let matrix = json!({"status":"success","data":{"resultType":"matrix","result":[]}});
-        assert!(value(&matrix, 200).unwrap_err().contains("matrix"));
+        assert!(
+            value(&matrix, 200, None)
+                .unwrap_err()
+                .why
+                .contains("matrix")
+        );
     }
 }

@@ -43,17 +43,10 @@ pub fn select(
                     .all(|(k, v)| s.labels.iter().any(|(a, b)| a == k && b == v))
         })
         .collect();
-    if chosen.is_empty() {
-        return Err(format!("no series {metric} matches"));
-    }
-    let values = chosen.iter().map(|s| s.value);
-    let n = chosen.len() as f64;
-    let value = http::finite(match aggregate {
-        Aggregate::Sum => values.sum(),
-        Aggregate::Avg => values.sum::<f64>() / n,
-        Aggregate::Max => values.fold(f64::NEG_INFINITY, f64::max),
-        Aggregate::Min => values.fold(f64::INFINITY, f64::min),
-    })?;
+    let value = aggregate
+        .apply(chosen.iter().map(|s| s.value))
+        .ok_or_else(|| format!("no series {metric} matches"))?;
+    let value = http::finite(value)?;
     let measured = chosen
         .iter()
         .filter_map(|s| s.timestamp_ms)

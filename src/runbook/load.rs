@@ -197,6 +197,23 @@ fn explain_serde(message: &str) -> String {
         .replace("u16", "a whole number")
 }
 
+fn aggregate(d: &mut Diagnostics<'_>, key: &str, v: &raw::S<String>) -> Aggregate {
+    match v.get_ref().as_str() {
+        "sum" => Aggregate::Sum,
+        "avg" => Aggregate::Avg,
+        "max" => Aggregate::Max,
+        "min" => Aggregate::Min,
+        other => {
+            d.error(
+                Some(v.span()),
+                key,
+                format!("`{other}` is not an aggregate: expected sum, avg, max or min"),
+            );
+            Aggregate::Sum
+        }
+    }
+}
+
 fn duration(d: &mut Diagnostics<'_>, key: &str, v: &Option<raw::S<String>>) -> Option<TimeDelta> {
     let v = v.as_ref()?;
     match parse_duration(v.get_ref()) {
@@ -463,35 +480,26 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                 p.span(),
                 &p.get_ref().url,
             );
+            let aggregate = p
+                .get_ref()
+                .aggregate
+                .as_ref()
+                .map(|a| aggregate(d, &format!("{key}.prometheus.aggregate"), a));
             sources.push((
                 p.span(),
                 KpiSource::Prometheus {
                     url: p.get_ref().url.clone(),
                     query: p.get_ref().query.clone(),
+                    aggregate,
                 },
             ));
         }
         if let Some(sc) = &k.scrape {
             let r = sc.get_ref();
             check_url_str(d, &format!("{key}.scrape.url"), sc.span(), &r.url);
-            let aggregate = match r
-                .aggregate
-                .as_ref()
-                .map(|a| (a.get_ref().as_str(), a.span()))
-            {
-                None | Some(("sum", _)) => Aggregate::Sum,
-                Some(("avg", _)) => Aggregate::Avg,
-                Some(("max", _)) => Aggregate::Max,
-                Some(("min", _)) => Aggregate::Min,
-                Some((other, span)) => {
-                    d.error(
-                        Some(span),
-                        format!("{key}.scrape.aggregate"),
-                        format!("`{other}` is not an aggregate: expected sum, avg, max or min"),
-                    );
-                    Aggregate::Sum
-                }
-            };
+            let aggregate = r.aggregate.as_ref().map_or(Aggregate::Sum, |a| {
+                aggregate(d, &format!("{key}.scrape.aggregate"), a)
+            });
             sources.push((
                 sc.span(),
                 KpiSource::Scrape {

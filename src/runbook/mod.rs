@@ -104,6 +104,9 @@ pub enum KpiSource {
     Prometheus {
         url: String,
         query: String,
+        /// Several series in the answer are combined this way; `None`: they are an error
+        /// that says how many came back.
+        aggregate: Option<Aggregate>,
     },
     /// A Prometheus text-format page, summed or averaged over the matching series.
     Scrape {
@@ -151,6 +154,24 @@ pub enum Aggregate {
     Avg,
     Max,
     Min,
+}
+
+impl Aggregate {
+    /// Several series' values as one; `None` for none.
+    pub fn apply(self, values: impl IntoIterator<Item = f64>) -> Option<f64> {
+        let values: Vec<f64> = values.into_iter().collect();
+        if values.is_empty() {
+            return None;
+        }
+        let n = values.len() as f64;
+        let it = values.into_iter();
+        Some(match self {
+            Self::Sum => it.sum(),
+            Self::Avg => it.sum::<f64>() / n,
+            Self::Max => it.fold(f64::NEG_INFINITY, f64::max),
+            Self::Min => it.fold(f64::INFINITY, f64::min),
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -100,6 +100,9 @@ pub struct Kpi {
 pub struct PromSource {
     pub url: String,
     pub query: String,
+    /// How several series become one number; absent: several are an error.
+    #[serde(default)]
+    pub aggregate: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

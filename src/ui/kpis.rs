@@ -26,7 +26,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             .last
             .map_or_else(|| "--".to_owned(), |s| format_value(s.value));
         let badge = match (&st.error, st.last) {
-            (Some(_), _) => Some("ERR"),
+            (Some(f), _) => Some(f.kind.badge()),
             (None, None) => Some("…"),
             (None, Some(s)) if state.is_stale(s.since(), kpi.interval) => Some("STALE"),
             _ => None,
