@@ -1,10 +1,18 @@
 //! Prometheus's exposition formats, read to the letter: the text format (version 0.0.4)
 //! and OpenMetrics 1.0. A malformed line rejects the whole page with its line number.
 //!
-//! The text format follows prometheus/common's `expfmt` parser (the format's reference,
-//! and what `promtool check metrics` runs; `tests/exposition` holds the proof), with one
-//! difference the spec asks for: blanks at the end of a line are ignored ("leading and
-//! trailing whitespace is ignored"), where `expfmt` expects a timestamp after them.
+//! Two rule sets for the text format, because Prometheus's own two parsers differ:
+//! - `Rules::Spec` is the spec to the letter, as prometheus/common's `expfmt` reads it
+//!   (the format's reference, and what `promtool check metrics` runs), with one difference
+//!   the spec asks for: blanks at the end of a line are ignored ("leading and trailing
+//!   whitespace is ignored"), where `expfmt` expects a timestamp after them.
+//! - `Rules::Scraper` (the default) never rejects a page Prometheus's scraper
+//!   (`model/textparse`) reads: on top of the spec it takes what the scraper takes, a
+//!   second HELP or TYPE line, a TYPE after its samples, escapes HELP text does not
+//!   define, an unknown escape in a label value (kept as written), an `le` or `quantile`
+//!   that is not a number, a last line without its line feed.
+//!
+//! `tests/exposition` holds the proof of both, against promtool and the real scraper.
 //! Pure: bytes in, samples or the first malformed line out; no I/O.
 
 use std::collections::HashMap;
@@ -39,6 +47,14 @@ impl fmt::Display for Malformed {
 
 impl std::error::Error for Malformed {}
 
+/// How strictly a text page is read (above).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Rules {
+    #[default]
+    Scraper,
+    Spec,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
@@ -66,10 +82,13 @@ impl Format {
     }
 }
 
-/// Reads a whole page; the first malformed line rejects it.
-pub fn parse(page: &[u8], format: Format) -> Result<Vec<Sample>, Malformed> {
+/// Reads a whole page; the first malformed line rejects it. OpenMetrics is always read
+/// by its spec.
+pub fn parse(page: &[u8], format: Format, rules: Rules) -> Result<Vec<Sample>, Malformed> {
+    let strict = rules == Rules::Spec || format == Format::OpenMetrics;
     let mut reader = Reader {
         format,
+        strict,
         families: HashMap::new(),
         samples: Vec::new(),
         eof: None,
@@ -85,6 +104,13 @@ pub fn parse(page: &[u8], format: Format) -> Result<Vec<Sample>, Malformed> {
             }
             if format == Format::OpenMetrics && line == b"# EOF" && reader.eof.is_none() {
                 reader.eof = Some(n);
+                break;
+            }
+            if !strict {
+                // The scraper reads a last line that has no line feed.
+                reader
+                    .line(line, n)
+                    .map_err(|why| Malformed { line: n, why })?;
                 break;
             }
             if format == Format::Text || !line.is_empty() {
@@ -142,6 +168,8 @@ struct Family {
 
 struct Reader {
     format: Format,
+    /// The spec's rules on metadata, escapes, `le`/`quantile` and the last line feed.
+    strict: bool,
     families: HashMap<String, Family>,
     samples: Vec<Sample>,
     /// The line of `# EOF` (OpenMetrics).
@@ -349,8 +377,10 @@ impl Reader {
             return Ok(());
         }
         let rest = &l.b[l.i..];
+        let strict = self.strict;
         let family = self.family(&name);
         match keyword {
+            b"HELP" if !strict => {}
             b"HELP" => {
                 if family.help {
                     return Err(format!("a second HELP line for `{name}`"));
@@ -365,13 +395,19 @@ impl Reader {
                 family.unit = true;
             }
             _ => {
+                let kind = kind(&text(rest), om)?;
+                if !strict {
+                    // The scraper takes the last TYPE line's word for it.
+                    family.kind = Some(kind);
+                    return Ok(());
+                }
                 if family.kind.is_some() {
                     return Err(format!(
                         "a second TYPE line for `{name}`, or a TYPE line after its samples \
                          (it must come first)"
                     ));
                 }
-                family.kind = Some(kind(&text(rest), om)?);
+                family.kind = Some(kind);
             }
         }
         Ok(())
@@ -398,7 +434,7 @@ impl Reader {
         let mut labels = Vec::new();
         if l.peek() == Some(b'{') {
             l.i += 1;
-            labels = label_set(l, kind, &name)?;
+            labels = label_set(l, kind, &name, self.strict)?;
         }
         if om && l.peek() != Some(b' ') {
             return Err(format!(
@@ -507,7 +543,12 @@ fn help_text(rest: &[u8], om: bool) -> Result<(), String> {
 }
 
 /// The labels after `{`, through `}`.
-fn label_set(l: &mut Line<'_>, kind: Kind, metric: &str) -> Result<Vec<(String, String)>, String> {
+fn label_set(
+    l: &mut Line<'_>,
+    kind: Kind,
+    metric: &str,
+    strict: bool,
+) -> Result<Vec<(String, String)>, String> {
     let mut labels: Vec<(String, String)> = Vec::new();
     loop {
         l.blanks();
@@ -547,8 +588,8 @@ fn label_set(l: &mut Line<'_>, kind: Kind, metric: &str) -> Result<Vec<(String, 
             ));
         }
         l.i += 1;
-        let value = label_value(l, &name)?;
-        if special && parse_float(&value).is_none() {
+        let value = label_value(l, &name, strict)?;
+        if strict && special && parse_float(&value).is_none() {
             return Err(format!("`{value}` is not a number (the `{name}` label)"));
         }
         labels.push((name, value));
@@ -568,7 +609,7 @@ fn label_set(l: &mut Line<'_>, kind: Kind, metric: &str) -> Result<Vec<(String, 
 
 /// A label value after its opening quote, through the closing one: `\\`, `\"` and `\n`
 /// are the escapes; the value must be UTF-8.
-fn label_value(l: &mut Line<'_>, name: &str) -> Result<String, String> {
+fn label_value(l: &mut Line<'_>, name: &str, strict: bool) -> Result<String, String> {
     let mut out = Vec::new();
     loop {
         let Some(b) = l.peek() else {
@@ -583,10 +624,15 @@ fn label_value(l: &mut Line<'_>, name: &str) -> Result<String, String> {
             b'\\' => {
                 let escaped = l.peek();
                 l.i += 1;
-                out.push(match escaped {
+                let unescaped = match escaped {
                     Some(b'\\') => b'\\',
                     Some(b'"') => b'"',
                     Some(b'n') => b'\n',
+                    // The scraper keeps an escape it does not know as written.
+                    Some(c) if !strict => {
+                        out.push(b'\\');
+                        c
+                    }
                     other => {
                         return Err(format!(
                             "invalid escape `\\{}` in the value of label `{name}` (only \
@@ -594,7 +640,8 @@ fn label_value(l: &mut Line<'_>, name: &str) -> Result<String, String> {
                             other.map_or(String::new(), |c| text(&[c]))
                         ));
                     }
-                });
+                };
+                out.push(unescaped);
             }
             _ => out.push(b),
         }
@@ -610,7 +657,7 @@ fn exemplar(l: &mut Line<'_>) -> Result<(), String> {
         return Err("an exemplar is `# {labels} value`".into());
     }
     l.i += 1;
-    label_set(l, Kind::Other, "the exemplar")?;
+    label_set(l, Kind::Other, "the exemplar", true)?;
     l.blanks();
     let v = text(l.token());
     parse_float(&v).ok_or_else(|| format!("`{v}` is not a number (the exemplar's value)"))?;
@@ -628,11 +675,12 @@ mod tests {
     use super::*;
 
     fn ok(page: &str) -> Vec<Sample> {
-        parse(page.as_bytes(), Format::Text).unwrap_or_else(|e| panic!("{page:?}: {e}"))
+        parse(page.as_bytes(), Format::Text, Rules::Spec)
+            .unwrap_or_else(|e| panic!("{page:?}: {e}"))
     }
 
     fn bad(page: &str) -> Malformed {
-        parse(page.as_bytes(), Format::Text).expect_err(page)
+        parse(page.as_bytes(), Format::Text, Rules::Spec).expect_err(page)
     }
 
     #[test]
@@ -679,14 +727,15 @@ mod tests {
             "requests_created 1700000000\n",
             "# EOF\n",
         );
-        let s = parse(page.as_bytes(), Format::OpenMetrics).unwrap_or_else(|e| panic!("{e}"));
+        let s = parse(page.as_bytes(), Format::OpenMetrics, Rules::Spec)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s[0].value, 7.0);
         assert_eq!(s[0].timestamp_ms, Some(1_700_000_000_500));
         let cut = page.replace("# EOF\n", "");
-        let e = parse(cut.as_bytes(), Format::OpenMetrics).expect_err("no EOF");
+        let e = parse(cut.as_bytes(), Format::OpenMetrics, Rules::Spec).expect_err("no EOF");
         assert!(e.why.contains("EOF"), "{e}");
         let after = format!("{page}m 1\n");
-        assert!(parse(after.as_bytes(), Format::OpenMetrics).is_err());
+        assert!(parse(after.as_bytes(), Format::OpenMetrics, Rules::Spec).is_err());
     }
 
     #[test]

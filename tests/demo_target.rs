@@ -58,17 +58,36 @@ async fn serves_health_metrics_and_obeys_its_controls() {
 
     // The text page parses with the scrape source's parser.
     let (_, page) = call(&client, Method::GET, &format!("{base}/metrics")).await;
-    let samples = warroom::exposition::parse(&page, warroom::exposition::Format::Text).unwrap();
+    let samples = warroom::exposition::parse(
+        &page,
+        warroom::exposition::Format::Text,
+        warroom::exposition::Rules::Spec,
+    )
+    .unwrap();
     let green = [("version".to_owned(), "green".to_owned())];
     assert!(
-        scrape::select(&samples, "demo_latency_p95_ms", &green, Aggregate::Sum)
-            .unwrap()
-            .value
+        scrape::select(
+            &samples,
+            &scrape::Selector {
+                metric: "demo_latency_p95_ms",
+                labels: &green,
+                aggregate: Aggregate::Sum
+            }
+        )
+        .unwrap()
+        .value
             > 50.0
     );
     assert_eq!(
-        scrape::select(&samples, "demo_traffic_green_percent", &[], Aggregate::Sum)
-            .map(|r| r.value),
+        scrape::select(
+            &samples,
+            &scrape::Selector {
+                metric: "demo_traffic_green_percent",
+                labels: &[],
+                aggregate: Aggregate::Sum
+            }
+        )
+        .map(|r| r.value),
         Ok(0.0)
     );
 
@@ -81,10 +100,22 @@ async fn serves_health_metrics_and_obeys_its_controls() {
     .await;
     assert_eq!(status, 200);
     let (_, page) = call(&client, Method::GET, &format!("{base}/metrics")).await;
-    let samples = warroom::exposition::parse(&page, warroom::exposition::Format::Text).unwrap();
+    let samples = warroom::exposition::parse(
+        &page,
+        warroom::exposition::Format::Text,
+        warroom::exposition::Rules::Spec,
+    )
+    .unwrap();
     assert_eq!(
-        scrape::select(&samples, "demo_traffic_green_percent", &[], Aggregate::Sum)
-            .map(|r| r.value),
+        scrape::select(
+            &samples,
+            &scrape::Selector {
+                metric: "demo_traffic_green_percent",
+                labels: &[],
+                aggregate: Aggregate::Sum
+            }
+        )
+        .map(|r| r.value),
         Ok(25.0)
     );
     let (status, body) = call(

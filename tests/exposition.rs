@@ -1,8 +1,9 @@
 //! The `/metrics` reader against the exposition format: a table of pages written from the
 //! spec (`tests/exposition/*.prom`, each with what it must give), the same pages through
 //! `promtool check metrics` (prometheus/common's `expfmt`, the format's reference parser)
-//! as the oracle, and property tests: any valid page reads back exactly; any bytes give a
-//! page or an error, never a panic, in time and memory bounded by the input.
+//! as the oracle for `Rules::Spec`, and property tests: any valid page reads back exactly;
+//! any bytes give a page or an error, never a panic, in time and memory bounded by the
+//! input. `tests/real_prometheus.rs` holds the same pages against Prometheus's scraper.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
@@ -10,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use proptest::prelude::*;
-use warroom::exposition::{Format, Sample, parse};
+use warroom::exposition::{Format, Rules, Sample, parse};
 
 /// What each page gives: the number of samples, or the line that rejects it.
 const EXPECTED: &[(&str, Result<usize, usize>)] = &[
@@ -86,6 +87,22 @@ const EXPECTED: &[(&str, Result<usize, usize>)] = &[
     ("whitespace-between-labels", Ok(1)),
 ];
 
+/// Pages the spec (and `expfmt`) refuse but Prometheus's scraper reads, and so does
+/// warroom by default (`Rules::Scraper`); everything else reads the same in both modes.
+const SCRAPER_READS: &[&str] = &[
+    "bad-escape",
+    "help-escapes",
+    "help-lone-backslash",
+    "help-twice",
+    "histogram-bad-le",
+    "no-final-newline",
+    "summary-bad-quantile",
+    "summary-type-after-parts",
+    "type-after-sample",
+    "type-for-histogram-part",
+    "type-twice",
+];
+
 /// Where warroom and `expfmt` differ, on purpose: the spec says blanks at the end of a line
 /// are ignored; `expfmt` reads a blank after the value as the start of a timestamp.
 const DELIBERATE: &[&str] = &["blank-lines-and-indent", "trailing-blanks"];
@@ -106,7 +123,7 @@ fn stem(p: &Path) -> String {
 }
 
 fn ours(page: &[u8]) -> Result<usize, usize> {
-    parse(page, Format::Text)
+    parse(page, Format::Text, Rules::Spec)
         .map(|s| s.len())
         .map_err(|e| e.line)
 }
@@ -131,9 +148,21 @@ fn every_page_in_the_table_gives_what_the_spec_says() {
             .map(|(_, w)| *w)
             .unwrap();
         let page = std::fs::read(path).unwrap();
-        let got = parse(&page, Format::Text);
+        let got = parse(&page, Format::Text, Rules::Spec);
         if got.as_ref().map(Vec::len).map_err(|e| e.line) != want {
             wrong.push(format!("{name}: want {want:?}, got {got:?}"));
+        }
+        // By default, what the scraper reads is read too; the rest as by the spec.
+        let lenient = parse(&page, Format::Text, Rules::Scraper);
+        let reads = SCRAPER_READS.contains(&name.as_str());
+        if lenient.is_ok() != (want.is_ok() || reads) {
+            wrong.push(format!("{name} (as the scraper): got {lenient:?}"));
+        }
+        if reads {
+            assert!(
+                want.is_err(),
+                "{name} is listed as read only by the scraper"
+            );
         }
         // A rejection always says where and why.
         if let Err(e) = &got {
@@ -152,7 +181,7 @@ fn the_spec_example_reads_exactly() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/exposition/spec-example.prom"),
     )
     .unwrap();
-    let s = parse(&page, Format::Text).unwrap();
+    let s = parse(&page, Format::Text, Rules::Spec).unwrap();
     assert_eq!(s[0].name, "http_requests_total");
     assert_eq!(s[0].timestamp_ms, Some(1_395_066_363_000));
     assert_eq!(s[2].labels[0], ("path".into(), r"C:\DIR\FILE.TXT".into()));
@@ -315,9 +344,13 @@ proptest! {
     /// Every valid page reads back as written: names, labels with any text (escapes
     /// included), any value, any timestamp.
     #[test]
-    fn a_valid_page_reads_back_exactly(samples in proptest::collection::vec(sample(), 0..20)) {
+    fn a_valid_page_reads_back_exactly(
+        samples in proptest::collection::vec(sample(), 0..20),
+        strict in any::<bool>(),
+    ) {
         let page = render(&samples);
-        let read = parse(page.as_bytes(), Format::Text).map_err(|e| TestCaseError::fail(format!("{e}\n{page}")))?;
+        let rules = if strict { Rules::Spec } else { Rules::Scraper };
+        let read = parse(page.as_bytes(), Format::Text, rules).map_err(|e| TestCaseError::fail(format!("{e}\n{page}")))?;
         prop_assert_eq!(read.len(), samples.len());
         for (a, b) in samples.iter().zip(&read) {
             prop_assert!(same(a, b), "{:?} read as {:?}", a, b);
@@ -333,10 +366,12 @@ proptest! {
             0..400,
         ),
         om in any::<bool>(),
+        strict in any::<bool>(),
     ) {
         let format = if om { Format::OpenMetrics } else { Format::Text };
+        let rules = if strict { Rules::Spec } else { Rules::Scraper };
         let lines = page.split(|&b| b == b'\n').count();
-        match parse(&page, format) {
+        match parse(&page, format, rules) {
             Ok(s) => prop_assert!(s.len() <= lines),
             Err(e) => prop_assert!(e.line >= 1 && e.line <= lines, "{} of {}", e.line, lines),
         }
@@ -354,7 +389,7 @@ proptest! {
         let i = at.index(page.len());
         page[i] = byte;
         let line = page[..i].iter().filter(|&&b| b == b'\n').count() + 1;
-        if let Err(e) = parse(&page, Format::Text) {
+        if let Err(e) = parse(&page, Format::Text, Rules::Spec) {
             prop_assert!(e.line >= line, "rejected line {} before the change on line {}", e.line, line);
         }
     }
@@ -365,13 +400,15 @@ proptest! {
 #[test]
 fn big_pages_read_in_one_pass() {
     let long = format!("m{{a=\"{}\"}} 1\n", "x".repeat(10 * 1024 * 1024));
-    let s = parse(long.as_bytes(), Format::Text).unwrap();
+    let s = parse(long.as_bytes(), Format::Text, Rules::Scraper).unwrap();
     assert_eq!(s[0].labels[0].1.len(), 10 * 1024 * 1024);
     let many = "m{a=\"1\"} 2\n".repeat(1_000_000);
     assert_eq!(
-        parse(many.as_bytes(), Format::Text).unwrap().len(),
+        parse(many.as_bytes(), Format::Text, Rules::Scraper)
+            .unwrap()
+            .len(),
         1_000_000
     );
     let garbage = "{".repeat(10 * 1024 * 1024);
-    assert!(parse(garbage.as_bytes(), Format::Text).is_err());
+    assert!(parse(garbage.as_bytes(), Format::Text, Rules::Scraper).is_err());
 }

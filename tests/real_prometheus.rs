@@ -344,3 +344,148 @@ async fn alertmanager_alerts_join_the_feed_and_the_silence_comes_and_goes() {
         "Alertmanager refused the silence (HTTP 422): matchers in body should have at least 1 items"
     );
 }
+
+/// Pages Prometheus's scraper refuses although the spec (and `expfmt`) allow them, which
+/// warroom reads: blanks before a sample, a signed or negative timestamp (the spec's own
+/// example has one), `TYPE` words in other cases or with extra blanks or none, and
+/// `gauge_histogram`.
+const SCRAPER_REFUSES_THE_SPEC_ALLOWS: &[&str] = &[
+    "blank-lines-and-indent",
+    "go-float-spellings",
+    "negative-timestamp",
+    "spec-example",
+    "type-double-space",
+    "type-gauge-histogram",
+    "type-uppercase",
+    "type-without-value",
+];
+
+/// The scraper reads a raw line feed inside a label value on into the next line; warroom,
+/// like the spec and `expfmt`, refuses it (a label value spells a line feed `\n`).
+const SCRAPER_READS_WARROOM_REFUSES: &[&str] = &["label-value-newline"];
+
+/// The `/metrics` reader against Prometheus's own scraper: every page of
+/// `tests/exposition` served on loopback and scraped by the real Prometheus; a page its
+/// scraper reads is never refused by warroom's default rules.
+#[tokio::test]
+async fn prometheus_scrapes_the_exposition_pages_as_warroom_reads_them() {
+    use warroom::exposition::{Format, Rules, parse};
+    let Some(bin) = binary("prometheus") else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/exposition");
+    let mut pages: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".prom").map(str::to_owned)
+        })
+        .collect();
+    pages.sort();
+    let served = dir.clone();
+    let app = axum::Router::new().route(
+        "/pages/{name}",
+        axum::routing::get(
+            move |axum::extract::Path(name): axum::extract::Path<String>| {
+                let path = served.join(format!("{name}.prom"));
+                async move {
+                    (
+                        [("content-type", "text/plain; version=0.0.4")],
+                        std::fs::read(path).unwrap_or_default(),
+                    )
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let tmp = tempfile::tempdir().unwrap();
+    let mut config = String::from(
+        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: pages\n    static_configs:\n",
+    );
+    for p in &pages {
+        config.push_str(&format!(
+            "      - targets: ['{target}']\n        labels: {{__metrics_path__: '/pages/{p}', page: '{p}'}}\n"
+        ));
+    }
+    std::fs::write(tmp.path().join("prometheus.yml"), config).unwrap();
+    let storage = format!("--storage.tsdb.path={}", tmp.path().join("data").display());
+    let (_prom, base, client) = serve(
+        &bin,
+        &[
+            format!(
+                "--config.file={}",
+                tmp.path().join("prometheus.yml").display()
+            ),
+            storage,
+        ],
+        tmp.path(),
+    )
+    .await;
+    // Every target scraped at least once: its health is up or down, not unknown.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let health = loop {
+        let r = http::get(
+            &client,
+            &format!("{base}/api/v1/targets"),
+            &[],
+            Duration::from_secs(3),
+            &[],
+        )
+        .await
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        let targets = v["data"]["activeTargets"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let seen: std::collections::BTreeMap<String, String> = targets
+            .iter()
+            .map(|t| {
+                (
+                    t["labels"]["page"].as_str().unwrap_or("").to_owned(),
+                    t["health"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .filter(|(_, h)| h != "unknown")
+            .collect();
+        if seen.len() == pages.len() {
+            break seen;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not every page was scraped: {seen:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    let mut agree = 0;
+    let mut wrong = Vec::new();
+    for p in &pages {
+        let page = std::fs::read(dir.join(format!("{p}.prom"))).unwrap();
+        let ours = parse(&page, Format::Text, Rules::Scraper).is_ok();
+        let theirs = health[p] == "up";
+        if SCRAPER_REFUSES_THE_SPEC_ALLOWS.contains(&p.as_str()) {
+            assert!(
+                ours && !theirs,
+                "{p}: listed as read by warroom, refused by the scraper"
+            );
+        } else if SCRAPER_READS_WARROOM_REFUSES.contains(&p.as_str()) {
+            assert!(!ours && theirs, "{p}: listed as read by the scraper only");
+        } else if ours == theirs {
+            agree += 1;
+        } else {
+            wrong.push(format!(
+                "{p}: scraper {}, warroom {}",
+                health[p],
+                if ours { "reads" } else { "refuses" }
+            ));
+        }
+    }
+    eprintln!(
+        "warroom reads {agree} of {} pages as Prometheus's scraper does; {} listed differences",
+        pages.len() - SCRAPER_REFUSES_THE_SPEC_ALLOWS.len() - SCRAPER_READS_WARROOM_REFUSES.len(),
+        SCRAPER_REFUSES_THE_SPEC_ALLOWS.len() + SCRAPER_READS_WARROOM_REFUSES.len()
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -225,3 +225,38 @@ fn no_data_choice_is_one_of_three() {
     let (rb, _) = load_str(Path::new("rb.toml"), &ok).unwrap();
     assert_eq!(rb.rules[0].no_data, warroom::runbook::NoData::Resolve);
 }
+
+#[test]
+fn prometheus_aggregate_and_evaluation_interval_are_checked() {
+    let text = format!(
+        "{HEAD}[[kpi]]\nid = \"x\"\nprometheus = {{ url = \"http://127.0.0.1:9090\", query = \"up\", aggregate = \"median\" }}\n"
+    );
+    assert_one(
+        &text,
+        5,
+        73,
+        "kpi[x].prometheus.aggregate",
+        "`median` is not an aggregate",
+    );
+    let ok = text.replace("median", "max");
+    let (rb, _) = load_str(Path::new("rb.toml"), &ok).unwrap();
+    assert!(matches!(
+        rb.kpis[0].source,
+        warroom::runbook::KpiSource::Prometheus {
+            aggregate: Some(warroom::runbook::Aggregate::Max),
+            ..
+        }
+    ));
+    let interval = HEAD.replace(
+        "name = \"t\"\n",
+        "name = \"t\"\nevaluation-interval = \"soon\"\n",
+    );
+    let errs = errors(&interval);
+    assert_eq!(errs[0].key, "evaluation-interval", "{errs:#?}");
+    let ok = HEAD.replace(
+        "name = \"t\"\n",
+        "name = \"t\"\nevaluation-interval = \"15s\"\n",
+    );
+    let (rb, _) = load_str(Path::new("rb.toml"), &ok).unwrap();
+    assert_eq!(rb.evaluation_interval, Some(chrono::TimeDelta::seconds(15)));
+}

@@ -319,8 +319,12 @@ struct PromQuery {
 /// `name`, `name{label="value"}`, and `sum(...)`, `avg(...)`, `max(...)` of those.
 async fn prom_query(State(sim): State<Shared>, Query(q): Query<PromQuery>) -> Response {
     let text = exposition(&sim);
-    let samples = crate::exposition::parse(text.as_bytes(), crate::exposition::Format::Text)
-        .unwrap_or_default();
+    let samples = crate::exposition::parse(
+        text.as_bytes(),
+        crate::exposition::Format::Text,
+        crate::exposition::Rules::Spec,
+    )
+    .unwrap_or_default();
     let query = q.query.trim();
     let (agg, inner) = ["sum", "avg", "max"]
         .iter()

@@ -42,9 +42,17 @@ pub async fn poll_kpi(
             metric,
             labels,
             aggregate,
-        } => scrape::poll(client, url, metric, labels, *aggregate, timeout, vars)
-            .await
-            .map_err(Fault::from),
+            rules,
+        } => {
+            let selector = scrape::Selector {
+                metric,
+                labels,
+                aggregate: *aggregate,
+            };
+            scrape::poll(client, url, &selector, *rules, timeout, vars)
+                .await
+                .map_err(Fault::from)
+        }
         KpiSource::Prometheus {
             url,
             query,

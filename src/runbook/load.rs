@@ -511,6 +511,11 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                         .map(|(a, b)| (a.clone(), b.clone()))
                         .collect(),
                     aggregate,
+                    rules: if r.strict {
+                        crate::exposition::Rules::Spec
+                    } else {
+                        crate::exposition::Rules::Scraper
+                    },
                 },
             ));
         }

@@ -114,6 +114,8 @@ pub enum KpiSource {
         metric: String,
         labels: Vec<(String, String)>,
         aggregate: Aggregate,
+        /// As Prometheus's scraper reads pages (the default), or by the spec's letter.
+        rules: crate::exposition::Rules,
     },
     Json {
         url: String,

@@ -114,6 +114,9 @@ pub struct ScrapeSource {
     pub labels: BTreeMap<String, String>,
     #[serde(default)]
     pub aggregate: Option<S<String>>,
+    /// Read the page by the spec to the letter, not as Prometheus's scraper does.
+    #[serde(default)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Deserialize)]
