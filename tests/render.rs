@@ -195,7 +195,7 @@ fn a_dead_poller_never_reads_green() {
         s.selected_kpi = i;
         let text = format!("{}", draw(&s, 160, 48).backend());
         assert!(text.contains(badge), "{badge}: {text}");
-        assert!(text.contains(&format!("! why it is {badge}")), "{text}");
+        assert!(text.contains(&format!("why it is {badge}")), "{text}");
     }
 }
 
@@ -213,4 +213,29 @@ fn a_firing_rule_that_lost_its_data_says_so_and_for_how_long() {
         text.contains("FIRING error-rate-critical · no data 3m"),
         "{text}"
     );
+}
+
+/// Steps without a planned time are still next, in order; only when none waits is the
+/// run's list done.
+#[test]
+fn the_next_line_names_a_step_without_a_planned_time() {
+    let text = "[runbook]\nname = \"t\"\n\n[[phase]]\nid = \"p\"\ntitle = \"P\"\n\n[[phase.step]]\nid = \"hello\"\ntitle = \"Say hello\"\nrun = [\"echo\", \"hi\"]\n";
+    let (rb, _) = warroom::runbook::load_str(std::path::Path::new("rb.toml"), text).unwrap();
+    let mut s = State::new(std::sync::Arc::new(rb), start());
+    let screen = format!("{}", draw(&s, 80, 24).backend());
+    assert!(
+        screen.contains("Next: hello Say hello · no planned time"),
+        "{screen}"
+    );
+    begin_run(&mut s, Target::Step(0));
+    update(
+        &mut s,
+        Action::RunFinished {
+            target: Target::Step(0),
+            exit: warroom::app::Exit::with_code(0),
+        },
+    );
+    at(&mut s, 60); // the notice that it finished has gone
+    let screen = format!("{}", draw(&s, 80, 24).backend());
+    assert!(screen.contains("All steps are done."), "{screen}");
 }

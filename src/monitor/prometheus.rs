@@ -19,12 +19,14 @@ pub async fn poll(
     vars: &[(String, String)],
 ) -> Result<Reading, Fault> {
     let base = http::expand(url, vars)?;
-    // The server gives up a little before we do, so a slow query says so itself.
+    // The server gives up a little before we do (a tenth, at least 250 ms, for the answer
+    // to travel), so a slow query says so itself.
+    let margin = (timeout / 10).max(Duration::from_millis(250));
     let full = format!(
         "{}/api/v1/query?query={}&timeout={}ms",
         base.trim_end_matches('/'),
         http::encode(query),
-        timeout.as_millis().saturating_sub(100).max(100)
+        timeout.saturating_sub(margin).as_millis().max(100)
     );
     let r = http::get(client, &full, &[], timeout, &[]).await?;
     value(&json::parse(&r.body)?, r.status, aggregate)

@@ -224,7 +224,25 @@ fn next_step_line(state: &State, w: usize) -> Line<'static> {
                 ),
             ])
         }
-        None => Line::styled(" All planned steps are done.", theme::DIM),
+        None => {
+            // Steps without a planned time come in the operator's own order.
+            let unplanned = state
+                .runbook
+                .steps()
+                .zip(&state.steps)
+                .find(|(_, run)| run.status == RunStatus::Waiting && run.skipped.is_none());
+            match unplanned {
+                Some(((_, step), _)) => Line::from(vec![
+                    Span::styled(" Next: ", theme::DIM),
+                    Span::styled(
+                        fit(&format!("{} {}", step.id, step.title), w.saturating_sub(32)),
+                        theme::TITLE,
+                    ),
+                    Span::styled(" · no planned time", theme::DIM),
+                ]),
+                None => Line::styled(" All steps are done.", theme::DIM),
+            }
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use super::{draw_pane, draw_rows, fit, theme};
+use super::{draw_pane, draw_rows, fit, theme, wrap};
 use crate::app::{Pane, State, format_value};
 use crate::runbook::Health;
 
@@ -14,7 +14,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let inner = draw_pane(frame, area, state, Pane::Kpis, "");
     let w = inner.width as usize;
     let mut rows: Vec<Line<'_>> = Vec::new();
-    let label_w = if w >= 60 { 22 } else { 12 };
+    // Narrow, the longest badge (`TIMEOUT`) still fits beside label, value and unit.
+    let label_w = if w >= 60 { 22 } else { 11 };
     // Tall gauges (a header line and a two-row sparkline) when every KPI fits that way.
     let tall = w >= 60
         && inner.height as usize > state.runbook.kpis.len() * 3 + state.runbook.endpoints.len();
@@ -146,17 +147,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             theme::DIM,
         ));
     }
-    // The selected KPI's error, where the operator is looking for it.
+    // Why the selected KPI has no value (failing, stale, none yet), in full, where the
+    // operator is looking for it.
     if state.focus == Pane::Kpis
-        && let Some(err) = state
-            .kpis
-            .get(state.selected_kpi)
-            .and_then(|k| k.error.as_ref())
+        && state.selected_kpi < state.runbook.kpis.len()
+        && let Err(why) = state.kpi_value(state.selected_kpi)
     {
-        rows.push(Line::styled(
-            fit(&format!("! {err}"), w),
-            Style::new().fg(Color::Red),
-        ));
+        for line in wrap(&format!("! {why}"), w, 4) {
+            rows.push(Line::styled(line, Style::new().fg(Color::Red)));
+        }
     }
     let selected = if state.focus == Pane::Kpis {
         state.selected_kpi

@@ -137,6 +137,48 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     }
 }
 
+/// `s` in lines of at most `width` characters, broken at spaces (a longer word is cut),
+/// at most `max` lines; what does not fit is marked with `…`.
+fn wrap(s: &str, width: usize, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in s.split(' ') {
+        let mut word: String = word.to_owned();
+        loop {
+            let len = line.chars().count();
+            let wlen = word.chars().count();
+            if len + usize::from(len > 0) + wlen <= width {
+                if len > 0 {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if len > 0 {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A word longer than the line: cut it.
+            let head: String = word.chars().take(width.max(1)).collect();
+            word = word.chars().skip(width.max(1)).collect();
+            lines.push(head);
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    if lines.len() > max {
+        lines.truncate(max);
+        if let Some(last) = lines.last_mut() {
+            *last = fit(&format!("{last} …"), width);
+            if !last.ends_with('…') {
+                last.push('…');
+            }
+        }
+    }
+    lines
+}
+
 /// Cuts `s` to `width` characters, marking the cut with `…`.
 fn fit(s: &str, width: usize) -> String {
     if s.chars().count() <= width {
@@ -148,4 +190,20 @@ fn fit(s: &str, width: usize) -> String {
     let mut out: String = s.chars().take(width - 1).collect();
     out.push('…');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_breaks_at_spaces_cuts_long_words_and_marks_what_is_left_out() {
+        assert_eq!(wrap("one two three", 7, 3), vec!["one two", "three"]);
+        assert_eq!(wrap("abcdefghij", 4, 5), vec!["abcd", "efgh", "ij"]);
+        let cut = wrap("a b c d e f g h", 3, 2);
+        assert_eq!(cut.len(), 2);
+        assert!(cut[1].ends_with('…'), "{cut:?}");
+        assert!(cut.iter().all(|l| l.chars().count() <= 3), "{cut:?}");
+        assert_eq!(wrap("", 5, 2), Vec::<String>::new());
+    }
 }
