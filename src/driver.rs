@@ -290,8 +290,23 @@ fn short(sha: &str) -> &str {
     sha.get(..12).unwrap_or(sha)
 }
 
-/// The run directory for a new run: `<runbook run-dir or ./runs>/<stem>-<UTC time>`.
-pub fn default_run_dir(rb: &Runbook) -> PathBuf {
+/// A run recorded this recently is resumed when no directory is named: the same command
+/// typed again after a dropped session or a crash carries on with the run, instead of
+/// opening a second one that knows nothing of the first (and could run a step again).
+pub const RESUME_WITHIN: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+/// Where a console's record goes when no `--run-dir` is given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunDir {
+    /// The latest run of this runbook, recorded this long ago.
+    Resume(PathBuf, chrono::TimeDelta),
+    /// A new run: `<runbook run-dir or ./runs>/<stem>-<UTC time>`.
+    New(PathBuf),
+}
+
+/// The latest run of this runbook whose journal was written within [`RESUME_WITHIN`], or
+/// a new directory; `new` always makes a new one.
+pub fn choose_run_dir(rb: &Runbook, new: bool, now: DateTime<Utc>) -> RunDir {
     let base = rb
         .run_dir
         .as_ref()
@@ -300,5 +315,32 @@ pub fn default_run_dir(rb: &Runbook) -> PathBuf {
         .path
         .file_stem()
         .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
-    base.join(format!("{stem}-{}", Utc::now().format("%Y%m%d-%H%M%S")))
+    let fresh = RunDir::New(base.join(format!("{stem}-{}", now.format("%Y%m%d-%H%M%S"))));
+    if new {
+        return fresh;
+    }
+    let prefix = format!("{stem}-");
+    // Names sort by their UTC time: the greatest is the latest run.
+    let latest = std::fs::read_dir(&base)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let time = name.strip_prefix(&prefix)?;
+            chrono::NaiveDateTime::parse_from_str(time, "%Y%m%d-%H%M%S").ok()?;
+            Some(name)
+        })
+        .max();
+    let Some(latest) = latest else {
+        return fresh;
+    };
+    let dir = base.join(latest);
+    let written = std::fs::metadata(dir.join(journal::FILE))
+        .and_then(|m| m.modified())
+        .map(DateTime::<Utc>::from);
+    match written {
+        Ok(at) if now - at <= RESUME_WITHIN => RunDir::Resume(dir, now - at),
+        _ => fresh,
+    }
 }

@@ -22,6 +22,24 @@ struct Cli {
     command: Cmd,
 }
 
+/// Which run a console drives, and how it takes the seat.
+#[derive(clap::Args)]
+struct SeatArgs {
+    /// Where the run's record goes (default: the latest run of this runbook recorded in
+    /// the last 24 hours, resumed; else a new <runbook run-dir or ./runs>/<name>-<time>).
+    #[arg(long)]
+    run_dir: Option<PathBuf>,
+    /// Start a new run, although a recent one of this runbook could be resumed.
+    #[arg(long, conflicts_with = "run_dir")]
+    new: bool,
+    /// Resume a run whose runbook file changed since its journal began (journaled).
+    #[arg(long)]
+    accept_changed_runbook: bool,
+    /// Take over a run another console drives: it is asked first, the handover journaled.
+    #[arg(long)]
+    take_over: bool,
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Validate a runbook and print a one-screen summary (exit status 2 when invalid).
@@ -29,21 +47,14 @@ enum Cmd {
     /// Open the full-screen console for a runbook.
     Run {
         runbook: PathBuf,
-        /// Where the run's record goes (default: <runbook run-dir or ./runs>/<name>-<time>).
-        #[arg(long)]
-        run_dir: Option<PathBuf>,
+        #[command(flatten)]
+        seat: SeatArgs,
         /// Rehearse: run the clock this many times faster than real time.
         #[arg(long, value_name = "FACTOR")]
         speed: Option<f64>,
         /// Rehearse: start the clock at this UTC date-time instead of now.
         #[arg(long, value_name = "DATETIME")]
         start_at: Option<String>,
-        /// Resume a run whose runbook file changed since its journal began (journaled).
-        #[arg(long)]
-        accept_changed_runbook: bool,
-        /// Take over a run another console drives: it is asked first, the handover journaled.
-        #[arg(long)]
-        take_over: bool,
     },
     /// The post-mortem of a run, from its journal: Markdown, JSON or one HTML file.
     Report {
@@ -66,17 +77,11 @@ enum Cmd {
     },
     /// Start the demo target on a free loopback port and run config/demo.toml against it.
     Demo {
-        #[arg(long)]
-        run_dir: Option<PathBuf>,
         /// Another runbook to run against the demo target (it gets ${DEMO_URL}).
         #[arg(long)]
         runbook: Option<PathBuf>,
-        /// Resume a run whose runbook file changed since its journal began (journaled).
-        #[arg(long)]
-        accept_changed_runbook: bool,
-        /// Take over a run another console drives: it is asked first, the handover journaled.
-        #[arg(long)]
-        take_over: bool,
+        #[command(flatten)]
+        seat: SeatArgs,
     },
     /// Serve the simulated blue/green service alone.
     DemoTarget {
@@ -223,11 +228,9 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
     match cmd {
         Cmd::Run {
             runbook,
-            run_dir,
+            seat,
             speed,
             start_at,
-            accept_changed_runbook,
-            take_over,
         } => {
             let rb = load_for_console(&runbook)?;
             let clock = match (speed, start_at) {
@@ -241,22 +244,9 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
                     Clock::rehearsal(start, speed.unwrap_or(1.0))
                 }
             };
-            console(
-                rb,
-                run_dir,
-                Vec::new(),
-                clock,
-                accept_changed_runbook,
-                take_over,
-            )
-            .await
+            console(rb, seat, Vec::new(), clock).await
         }
-        Cmd::Demo {
-            run_dir,
-            runbook,
-            accept_changed_runbook,
-            take_over,
-        } => {
+        Cmd::Demo { runbook, seat } => {
             let path = match runbook {
                 Some(p) => p,
                 None => demo_runbook()?,
@@ -266,15 +256,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
                 .await
                 .wrap_err("starting the demo target on a loopback port")?;
             let vars = vec![("DEMO_URL".to_owned(), format!("http://{addr}"))];
-            console(
-                rb,
-                run_dir,
-                vars,
-                Clock::Real,
-                accept_changed_runbook,
-                take_over,
-            )
-            .await
+            console(rb, seat, vars, Clock::Real).await
         }
         Cmd::Watch { run_dir, runbook } => warroom::watch::run(run_dir, runbook, Clock::Real).await,
         Cmd::DemoTarget { listen } => {
@@ -319,15 +301,32 @@ fn demo_runbook() -> Result<PathBuf> {
 
 async fn console(
     rb: Runbook,
-    run_dir: Option<PathBuf>,
+    seat: SeatArgs,
     vars: Vec<(String, String)>,
     clock: Clock,
-    accept_changed_runbook: bool,
-    take_over: bool,
 ) -> Result<()> {
     use warroom::driver;
     warroom::console::require_terminal()?;
-    let run_dir = run_dir.unwrap_or_else(|| driver::default_run_dir(&rb));
+    let SeatArgs {
+        run_dir,
+        new,
+        accept_changed_runbook,
+        take_over,
+    } = seat;
+    let run_dir = match run_dir {
+        Some(dir) => dir,
+        None => match driver::choose_run_dir(&rb, new, chrono::Utc::now()) {
+            driver::RunDir::Resume(dir, ago) => {
+                say_out(&format!(
+                    "warroom: resuming the run in {} (recorded {} ago; --new starts another)",
+                    dir.display(),
+                    runbook::time::format_duration(ago)
+                ));
+                dir
+            }
+            driver::RunDir::New(dir) => dir,
+        },
+    };
     std::fs::create_dir_all(&run_dir)
         .wrap_err_with(|| format!("creating the run directory {}", run_dir.display()))?;
     let run_dir = run_dir.canonicalize().unwrap_or(run_dir);

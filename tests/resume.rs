@@ -430,3 +430,74 @@ fn a_terminal_that_goes_away_leaves_the_record_whole_and_says_the_driver_left() 
     again.keys("q");
     assert!(again.wait_exit(10));
 }
+
+/// The same command typed again after the console died (a dropped SSH session, a kill)
+/// carries on with the run it left, with no `--run-dir` to remember; `--new` starts another.
+#[test]
+fn the_same_command_again_resumes_the_recent_run_and_new_starts_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let rb = dir.path().join("rb.toml");
+    let text = std::fs::read_to_string(fixture())
+        .unwrap()
+        .replace("name = \"Resume\"", "name = \"Resume\"\nrun-dir = \"runs\"");
+    std::fs::write(&rb, text).unwrap();
+    let runs = dir.path().join("runs");
+    let listed = || -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(&runs)
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    let cmd = ["run", rb.to_str().unwrap()];
+    let mut first = Screen::start(&cmd, 30, 110, tempfile::tempdir().unwrap());
+    first.wait_for("Count to six", 20);
+    decide_and_start(&mut first);
+    let run_dir = listed().pop().unwrap();
+    wait_journal(&run_dir, "the step started", |e| {
+        e.iter().any(|e| matches!(e, Event::RunStarted { .. }))
+    });
+    first.kill9();
+
+    let mut again = Screen::start(&cmd, 30, 110, tempfile::tempdir().unwrap());
+    again.wait_for("Resumed from the journal", 20);
+    assert_eq!(listed(), vec![run_dir.clone()], "no second run was opened");
+    again.keys("q");
+    again.keys("y");
+    assert!(again.wait_exit(10));
+
+    let mut other = Screen::start(
+        &["run", rb.to_str().unwrap(), "--new"],
+        30,
+        110,
+        tempfile::tempdir().unwrap(),
+    );
+    other.wait_for("Count to six", 20);
+    assert!(!other.text().contains("Resumed"), "{}", other.text());
+    other.keys("q");
+    assert!(other.wait_exit(10));
+    assert_eq!(listed().len(), 2, "--new opened a run of its own");
+}
+
+/// A run last recorded more than a day ago is not resumed by default: it was another night.
+#[test]
+fn a_run_older_than_a_day_is_not_resumed_by_default() {
+    use warroom::driver::{RunDir, choose_run_dir};
+    let dir = tempfile::tempdir().unwrap();
+    let mut rb = warroom::runbook::load(&fixture()).unwrap().0;
+    rb.dir = dir.path().to_path_buf();
+    rb.run_dir = Some("runs".into());
+    let old = dir.path().join("runs/resume-20261201-020000");
+    std::fs::create_dir_all(&old).unwrap();
+    let journal = std::fs::File::create(old.join(journal::FILE)).unwrap();
+    let now = chrono::Utc::now();
+    assert!(matches!(choose_run_dir(&rb, false, now), RunDir::Resume(d, _) if d == old));
+    assert!(matches!(choose_run_dir(&rb, true, now), RunDir::New(_)));
+    journal
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(25 * 3600))
+        .unwrap();
+    assert!(matches!(choose_run_dir(&rb, false, now), RunDir::New(d) if d != old));
+    // A directory that is not a run of this runbook is never taken for one.
+    std::fs::create_dir_all(dir.path().join("runs/other-20261202-010000")).unwrap();
+    assert!(matches!(choose_run_dir(&rb, false, now), RunDir::New(_)));
+}
