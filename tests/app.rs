@@ -287,29 +287,24 @@ fn rules_with_an_evaluation_interval_are_evaluated_once_per_interval() {
 fn a_sample_measured_long_ago_is_stale_and_says_so() {
     let mut s = demo_state();
     let i = s.runbook.kpi_index("error_rate").unwrap();
-    update(
-        &mut s,
-        Action::KpiSample {
-            kpi: i,
-            result: Ok(warroom::app::Reading {
-                value: 0.5,
-                measured: Some(start() - chrono::TimeDelta::minutes(10)),
-            }),
-        },
-    );
+    let measured_at = |s: &mut warroom::app::State, at| {
+        let reading = warroom::app::Reading {
+            value: 0.5,
+            measured: Some(at),
+        };
+        update(
+            s,
+            Action::KpiSample {
+                kpi: i,
+                result: Ok(reading),
+            },
+        );
+    };
+    measured_at(&mut s, start() - chrono::TimeDelta::minutes(10));
     let err = s.kpi_value(i).unwrap_err();
     assert!(err.contains("stale (measured 10m ago)"), "{err}");
     // Measured just now: fresh.
-    update(
-        &mut s,
-        Action::KpiSample {
-            kpi: i,
-            result: Ok(warroom::app::Reading {
-                value: 0.5,
-                measured: Some(start()),
-            }),
-        },
-    );
+    measured_at(&mut s, start());
     assert_eq!(s.kpi_value(i), Ok(0.5));
 }
 

@@ -58,12 +58,7 @@ async fn serves_health_metrics_and_obeys_its_controls() {
 
     // The text page parses with the scrape source's parser.
     let (_, page) = call(&client, Method::GET, &format!("{base}/metrics")).await;
-    let samples = warroom::exposition::parse(
-        &page,
-        warroom::exposition::Format::Text,
-        warroom::exposition::Rules::Spec,
-    )
-    .unwrap();
+    let samples = read_page(&page);
     let green = [("version".to_owned(), "green".to_owned())];
     assert!(
         scrape::select(
@@ -78,18 +73,7 @@ async fn serves_health_metrics_and_obeys_its_controls() {
         .value
             > 50.0
     );
-    assert_eq!(
-        scrape::select(
-            &samples,
-            &scrape::Selector {
-                metric: "demo_traffic_green_percent",
-                labels: &[],
-                aggregate: Aggregate::Sum
-            }
-        )
-        .map(|r| r.value),
-        Ok(0.0)
-    );
+    assert_eq!(green_share(&samples), Ok(0.0));
 
     // Traffic control, with bad input refused.
     let (status, _) = call(
@@ -100,24 +84,8 @@ async fn serves_health_metrics_and_obeys_its_controls() {
     .await;
     assert_eq!(status, 200);
     let (_, page) = call(&client, Method::GET, &format!("{base}/metrics")).await;
-    let samples = warroom::exposition::parse(
-        &page,
-        warroom::exposition::Format::Text,
-        warroom::exposition::Rules::Spec,
-    )
-    .unwrap();
-    assert_eq!(
-        scrape::select(
-            &samples,
-            &scrape::Selector {
-                metric: "demo_traffic_green_percent",
-                labels: &[],
-                aggregate: Aggregate::Sum
-            }
-        )
-        .map(|r| r.value),
-        Ok(25.0)
-    );
+    let samples = read_page(&page);
+    assert_eq!(green_share(&samples), Ok(25.0));
     let (status, body) = call(
         &client,
         Method::POST,
@@ -162,4 +130,22 @@ async fn serves_health_metrics_and_obeys_its_controls() {
     assert_eq!(q["status"], "success");
     let (status, q) = json(&client, &format!("{base}/api/v1/query?query=rate(x[5m])")).await;
     assert_eq!((status, q["status"].as_str()), (400, Some("error")));
+}
+
+fn read_page(page: &[u8]) -> Vec<warroom::exposition::Sample> {
+    let (format, rules) = (
+        warroom::exposition::Format::Text,
+        warroom::exposition::Rules::Spec,
+    );
+    warroom::exposition::parse(page, format, rules).unwrap()
+}
+
+/// The demo's green traffic share, as a scrape KPI reads it from the page.
+fn green_share(samples: &[warroom::exposition::Sample]) -> Result<f64, String> {
+    let selector = scrape::Selector {
+        metric: "demo_traffic_green_percent",
+        labels: &[],
+        aggregate: Aggregate::Sum,
+    };
+    scrape::select(samples, &selector).map(|r| r.value)
 }
