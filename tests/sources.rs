@@ -106,7 +106,13 @@ async fn json_source_values_and_faults() {
 async fn a_hanging_endpoint_times_out() {
     let a = server().await;
     let started = Instant::now();
-    assert_eq!(kpi(json(a, "/slow", "/v")).await, Err("timeout".into()));
+    let fault = reading(json(a, "/slow", "/v")).await.unwrap_err();
+    assert_eq!(fault.why, "timeout");
+    assert_eq!(
+        fault.kind,
+        warroom::app::FaultKind::Timeout,
+        "the gauge says TIMEOUT"
+    );
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 

@@ -192,15 +192,9 @@ impl Fault {
     }
 }
 
-/// A source's failure; the HTTP layer's own `timeout` is told apart.
 impl From<String> for Fault {
     fn from(why: String) -> Self {
-        let kind = if why == crate::monitor::http::TIMEOUT {
-            FaultKind::Timeout
-        } else {
-            FaultKind::Failed
-        };
-        Self { kind, why }
+        Self::new(FaultKind::Failed, why)
     }
 }
 

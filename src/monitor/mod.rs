@@ -17,12 +17,22 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
-use crate::app::{Action, Fault, Probe, Reading};
+use crate::app::{Action, Fault, FaultKind, Probe, Reading};
 use crate::clock::Clock;
 use crate::runbook::{Health, KpiSource, Runbook};
 
 /// Requests in flight at once, across every poller.
 const MAX_IN_FLIGHT: usize = 16;
+
+/// A source's failure as the gauge shows it: the HTTP layer's own timeout told apart.
+pub fn fault(why: String) -> Fault {
+    let kind = if why == http::TIMEOUT {
+        FaultKind::Timeout
+    } else {
+        FaultKind::Failed
+    };
+    Fault::new(kind, why)
+}
 
 /// One poll of a KPI, whatever its source.
 pub async fn poll_kpi(
@@ -36,7 +46,7 @@ pub async fn poll_kpi(
         KpiSource::Json { url, pointer } => json::poll(client, url, pointer, timeout, vars)
             .await
             .map(Reading::from)
-            .map_err(Fault::from),
+            .map_err(fault),
         KpiSource::Scrape {
             url,
             metric,
@@ -51,7 +61,7 @@ pub async fn poll_kpi(
             };
             scrape::poll(client, url, &selector, *rules, timeout, vars)
                 .await
-                .map_err(Fault::from)
+                .map_err(fault)
         }
         KpiSource::Prometheus {
             url,
@@ -61,7 +71,7 @@ pub async fn poll_kpi(
         KpiSource::Command { argv } => command::poll(argv, timeout, vars, dir)
             .await
             .map(Reading::from)
-            .map_err(Fault::from),
+            .map_err(fault),
     }
 }
 

@@ -28,7 +28,9 @@ pub async fn poll(
         http::encode(query),
         timeout.saturating_sub(margin).as_millis().max(100)
     );
-    let r = http::get(client, &full, &[], timeout, &[]).await?;
+    let r = http::get(client, &full, &[], timeout, &[])
+        .await
+        .map_err(super::fault)?;
     value(&json::parse(&r.body)?, r.status, aggregate)
 }
 
