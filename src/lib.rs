@@ -11,6 +11,7 @@ pub mod exec;
 pub mod exposition;
 pub mod journal;
 pub mod monitor;
+pub mod preflight;
 pub mod report;
 pub mod rules;
 pub mod runbook;

@@ -44,6 +44,14 @@ struct SeatArgs {
 enum Cmd {
     /// Validate a runbook and print a one-screen summary (exit status 2 when invalid).
     Check { runbook: PathBuf },
+    /// The night-before check: every variable set, every script runnable, every endpoint,
+    /// KPI and rule tried once; exit status 1 when anything is broken.
+    Preflight {
+        runbook: PathBuf,
+        /// One JSON document instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Open the full-screen console for a runbook.
     Run {
         runbook: PathBuf,
@@ -149,6 +157,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Cmd::Check { runbook } => check(&runbook),
+        Cmd::Preflight { runbook, json } => preflight(&runbook, json),
         Cmd::Report {
             run_dir,
             format,
@@ -198,6 +207,42 @@ fn check(path: &Path) -> ExitCode {
             );
             ExitCode::from(2)
         }
+    }
+}
+
+/// `warroom preflight`: 0 when everything answered, 1 when something is broken, 2 when
+/// the runbook itself is invalid (as `check`).
+fn preflight(path: &Path, json: bool) -> ExitCode {
+    let rb = match runbook::load(path) {
+        Ok((rb, _)) => rb,
+        Err(_) => return check(path),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            say_err(&format!("warroom: cannot start: {e}"));
+            return ExitCode::FAILURE;
+        }
+    };
+    let report = runtime.block_on(warroom::preflight::run(
+        std::sync::Arc::new(rb),
+        std::sync::Arc::new(Vec::new()),
+    ));
+    if json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => say_out(&text),
+            Err(e) => say_err(&format!("warroom: {e}")),
+        }
+    } else {
+        print!("{}", warroom::preflight::table(&report));
+    }
+    if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 
@@ -276,7 +321,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             }
             Ok(())
         }
-        Cmd::Check { .. } | Cmd::Supervise { .. } | Cmd::Report { .. } => {
+        Cmd::Check { .. } | Cmd::Preflight { .. } | Cmd::Supervise { .. } | Cmd::Report { .. } => {
             Err(eyre!("handled before the runtime starts"))
         }
     }

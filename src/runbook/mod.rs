@@ -127,7 +127,8 @@ pub enum KpiSource {
 }
 
 /// The names in `${NAME}` references of a string.
-fn var_names(s: &str) -> Vec<String> {
+/// The `${NAME}` variables a text uses, in order.
+pub fn var_names(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = s;
     while let Some(start) = rest.find("${") {

@@ -1,0 +1,418 @@
+//! `warroom preflight`: the night-before check every playbook asks for. Every `${NAME}`
+//! the runbook uses is set (its value never printed), every script exists and may be
+//! run, every endpoint and KPI answers once, the Alertmanager too, and every rule is
+//! evaluated once on what came back. One table; failing when anything is broken.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::app::Reading;
+use crate::monitor::{self, health, http};
+use crate::rules::{Facts, Truth};
+use crate::runbook::{Command, Health, Runbook, var_names};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    /// Worth a look, not broken: a rule that holds now, a slow endpoint.
+    Warn,
+    Fail,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// `variable`, `script`, `endpoint`, `kpi`, `alertmanager`, `rule`.
+    pub kind: &'static str,
+    pub id: String,
+    pub status: Status,
+    /// The value or state, or why not.
+    pub detail: String,
+    pub latency_ms: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub runbook: String,
+    pub ok: bool,
+    pub checks: Vec<Check>,
+}
+
+fn check(kind: &'static str, id: &str, status: Status, detail: impl Into<String>) -> Check {
+    Check {
+        kind,
+        id: id.to_owned(),
+        status,
+        detail: detail.into(),
+        latency_ms: None,
+    }
+}
+
+/// Runs every check; `vars` are the variables the console would give its pollers.
+pub async fn run(rb: Arc<Runbook>, vars: Arc<Vec<(String, String)>>) -> Report {
+    let mut checks = variables(&rb, &vars);
+    checks.extend(scripts(&rb));
+    let sources = sources(rb.clone(), vars).await;
+    checks.extend(sources.checks);
+    checks.extend(rules(&rb, &sources.facts));
+    Report {
+        runbook: rb.name.clone(),
+        ok: checks.iter().all(|c| c.status != Status::Fail),
+        checks,
+    }
+}
+
+/// Every `${NAME}` the runbook uses, set or not (never its value).
+fn variables(rb: &Runbook, vars: &[(String, String)]) -> Vec<Check> {
+    let mut names: Vec<String> = Vec::new();
+    let mut texts: Vec<&str> = Vec::new();
+    for e in &rb.endpoints {
+        texts.push(&e.url);
+        texts.extend(e.headers.iter().map(|(_, v)| v.as_str()));
+    }
+    for k in &rb.kpis {
+        match &k.source {
+            crate::runbook::KpiSource::Prometheus { url, .. }
+            | crate::runbook::KpiSource::Scrape { url, .. }
+            | crate::runbook::KpiSource::Json { url, .. } => texts.push(url),
+            crate::runbook::KpiSource::Command { argv } => {
+                texts.extend(argv.iter().map(String::as_str));
+            }
+        }
+    }
+    if let Some(am) = &rb.alertmanager {
+        texts.push(&am.url);
+    }
+    let commands = rb
+        .steps()
+        .filter_map(|(_, s)| s.command.as_ref())
+        .chain(rb.rollback.as_ref().map(|r| &r.command));
+    let mut command_texts: Vec<String> = Vec::new();
+    for c in commands {
+        match c {
+            Command::Argv(argv) => command_texts.extend(argv.iter().cloned()),
+            Command::Shell(s) => command_texts.push(s.clone()),
+        }
+    }
+    for t in texts
+        .iter()
+        .copied()
+        .chain(command_texts.iter().map(String::as_str))
+    {
+        for n in var_names(t) {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+    }
+    names.sort();
+    names
+        .iter()
+        .map(|n| {
+            let set = vars.iter().any(|(k, _)| k == n)
+                || rb.env.iter().any(|(k, _)| k == n)
+                || std::env::var_os(n).is_some();
+            if set {
+                check("variable", n, Status::Ok, "set")
+            } else {
+                check("variable", n, Status::Fail, "not set")
+            }
+        })
+        .collect()
+}
+
+/// Every program a step, the rollback, a verification or a command KPI runs: a path must
+/// exist and be executable; a bare name must be on PATH.
+fn scripts(rb: &Runbook) -> Vec<Check> {
+    let mut programs: Vec<(String, String)> = Vec::new();
+    let mut add = |whose: String, argv: &[String]| {
+        if let Some(p) = argv.first()
+            && !programs.iter().any(|(_, q)| q == p)
+        {
+            programs.push((whose, p.clone()));
+        }
+    };
+    for (_, s) in rb.steps() {
+        if let Some(Command::Argv(argv)) = &s.command {
+            add(format!("step {}", s.id), argv);
+        }
+        if let Some(argv) = s.verify.as_ref().and_then(|v| v.command.as_ref()) {
+            add(format!("step {} verify", s.id), argv);
+        }
+    }
+    if let Some(Command::Argv(argv)) = rb.rollback.as_ref().map(|r| &r.command) {
+        add("rollback".to_owned(), argv);
+    }
+    for k in &rb.kpis {
+        if let crate::runbook::KpiSource::Command { argv } = &k.source {
+            add(format!("kpi {}", k.id), argv);
+        }
+    }
+    programs
+        .into_iter()
+        .map(|(whose, program)| match runnable(&rb.dir, &program) {
+            Ok(()) => check(
+                "script",
+                &program,
+                Status::Ok,
+                format!("executable ({whose})"),
+            ),
+            Err(why) => check("script", &program, Status::Fail, format!("{why} ({whose})")),
+        })
+        .collect()
+}
+
+fn runnable(dir: &Path, program: &str) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = if program.contains('/') {
+        dir.join(program)
+    } else {
+        let found = std::env::var_os("PATH").and_then(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join(program))
+                .find(|f| f.is_file())
+        });
+        found.ok_or_else(|| format!("`{program}` is not on PATH"))?
+    };
+    let meta = std::fs::metadata(&path)
+        .map_err(|_| format!("does not exist (looked for {})", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!("{} is not a file", path.display()));
+    }
+    if meta.permissions().mode() & 0o111 == 0 {
+        return Err(format!("{} is not executable (chmod +x)", path.display()));
+    }
+    Ok(())
+}
+
+/// What the sources said, for the rules.
+#[derive(Default)]
+struct Seen {
+    kpis: Vec<(String, Result<f64, String>)>,
+    endpoints: Vec<(String, Result<Health, String>)>,
+}
+
+impl Facts for Seen {
+    fn kpi(&self, id: &str) -> Result<f64, String> {
+        self.kpis
+            .iter()
+            .find(|(k, _)| k == id)
+            .map_or_else(|| Err(format!("{id}: no such KPI")), |(_, r)| r.clone())
+    }
+    fn baseline(&self, id: &str) -> Result<f64, String> {
+        Err(format!("no baseline for {id} before the run"))
+    }
+    fn endpoint(&self, id: &str) -> Result<Health, String> {
+        self.endpoints.iter().find(|(e, _)| e == id).map_or_else(
+            || Err(format!("{id}: no such endpoint")),
+            |(_, r)| r.clone(),
+        )
+    }
+}
+
+struct Sources {
+    checks: Vec<Check>,
+    facts: Seen,
+}
+
+/// Every endpoint, KPI and the Alertmanager, polled once, all at the same time.
+async fn sources(rb: Arc<Runbook>, vars: Arc<Vec<(String, String)>>) -> Sources {
+    enum Polled {
+        Endpoint(usize, crate::app::Probe),
+        Kpi(usize, Result<Reading, crate::app::Fault>, Duration),
+        Alertmanager(Result<usize, String>, Duration),
+    }
+    let client = match http::client(&http::Tls::default()) {
+        Ok(c) => c,
+        Err(e) => {
+            return Sources {
+                checks: vec![check("http", "client", Status::Fail, e)],
+                facts: Seen::default(),
+            };
+        }
+    };
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..rb.endpoints.len() {
+        let (rb, vars) = (rb.clone(), vars.clone());
+        let ep = &rb.endpoints[i];
+        let tls = http::Tls {
+            insecure: ep.insecure,
+            ca_file: ep.ca_file.clone(),
+        };
+        let client = if tls == http::Tls::default() {
+            Ok(client.clone())
+        } else {
+            http::client(&tls)
+        };
+        set.spawn(async move {
+            let probe = match client {
+                Ok(c) => health::probe(&c, &rb.endpoints[i], &vars).await,
+                Err(e) => crate::app::Probe {
+                    health: Health::Down,
+                    latency: None,
+                    reason: Some(e),
+                },
+            };
+            Polled::Endpoint(i, probe)
+        });
+    }
+    for i in 0..rb.kpis.len() {
+        let (rb, vars, client) = (rb.clone(), vars.clone(), client.clone());
+        set.spawn(async move {
+            let k = &rb.kpis[i];
+            let timeout = k.timeout.to_std().unwrap_or(Duration::from_secs(3));
+            let started = Instant::now();
+            let r = monitor::poll_kpi(&client, &k.source, timeout, &vars, &rb.dir).await;
+            Polled::Kpi(i, r, started.elapsed())
+        });
+    }
+    if let Some(am) = rb.alertmanager.clone() {
+        let (vars, client) = (vars.clone(), client.clone());
+        set.spawn(async move {
+            let started = Instant::now();
+            let url = http::expand(&am.url, &vars);
+            let r = match url {
+                Ok(url) => monitor::alertmanager::alerts(&client, &url, &vars)
+                    .await
+                    .map(|a| a.len()),
+                Err(e) => Err(e),
+            };
+            Polled::Alertmanager(r, started.elapsed())
+        });
+    }
+    let mut endpoints = Vec::new();
+    let mut kpis = Vec::new();
+    let mut am = Vec::new();
+    while let Some(done) = set.join_next().await {
+        match done {
+            Ok(Polled::Endpoint(i, p)) => endpoints.push((i, p)),
+            Ok(Polled::Kpi(i, r, t)) => kpis.push((i, r, t)),
+            Ok(Polled::Alertmanager(r, t)) => am.push((r, t)),
+            Err(e) => am.push((Err(format!("a poll failed: {e}")), Duration::ZERO)),
+        }
+    }
+    endpoints.sort_by_key(|(i, _)| *i);
+    kpis.sort_by_key(|(i, _, _)| *i);
+    let mut checks = Vec::new();
+    let mut facts = Seen::default();
+    for (i, p) in endpoints {
+        let ep = &rb.endpoints[i];
+        let (status, detail) = match p.health {
+            Health::Up => (Status::Ok, "UP".to_owned()),
+            Health::Degraded => (
+                Status::Warn,
+                format!("DEGRADED {}", p.reason.clone().unwrap_or_default()),
+            ),
+            _ => (
+                Status::Fail,
+                format!("DOWN: {}", p.reason.clone().unwrap_or_default()),
+            ),
+        };
+        facts.endpoints.push((ep.id.clone(), Ok(p.health)));
+        checks.push(Check {
+            latency_ms: p
+                .latency
+                .and_then(|l| u64::try_from(l.num_milliseconds()).ok()),
+            ..check("endpoint", &ep.id, status, detail.trim_end())
+        });
+    }
+    for (i, r, took) in kpis {
+        let k = &rb.kpis[i];
+        let (status, detail) = match &r {
+            Ok(reading) => (
+                Status::Ok,
+                format!("{} {}", crate::app::format_value(reading.value), k.unit)
+                    .trim_end()
+                    .to_owned(),
+            ),
+            Err(f) => (Status::Fail, format!("{}: {}", f.kind.badge(), f.why)),
+        };
+        facts
+            .kpis
+            .push((k.id.clone(), r.map(|r| r.value).map_err(|f| f.why)));
+        checks.push(Check {
+            latency_ms: u64::try_from(took.as_millis()).ok(),
+            ..check("kpi", &k.id, status, detail)
+        });
+    }
+    for (r, took) in am {
+        let (status, detail) = match r {
+            Ok(n) => (Status::Ok, format!("{n} alerts")),
+            Err(e) => (Status::Fail, e),
+        };
+        checks.push(Check {
+            latency_ms: u64::try_from(took.as_millis()).ok(),
+            ..check("alertmanager", "alertmanager", status, detail)
+        });
+    }
+    Sources { checks, facts }
+}
+
+/// Every rule once, on what the sources said: one that holds already is worth a look
+/// before the night starts; one without data says why.
+fn rules(rb: &Runbook, facts: &Seen) -> Vec<Check> {
+    rb.rules
+        .iter()
+        .map(|r| match crate::rules::eval(&r.expr, facts) {
+            Truth::False => check("rule", &r.id, Status::Ok, "quiet"),
+            Truth::True => check(
+                "rule",
+                &r.id,
+                Status::Warn,
+                format!("holds now: `{}`", r.source),
+            ),
+            Truth::NoData(why) => check("rule", &r.id, Status::Warn, format!("no data: {why}")),
+        })
+        .collect()
+}
+
+/// The table: one line a check, then the count.
+pub fn table(report: &Report) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(s, "preflight: {}", report.runbook);
+    let id_w = report
+        .checks
+        .iter()
+        .map(|c| c.id.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(8, 40);
+    for c in &report.checks {
+        let mark = match c.status {
+            Status::Ok => "ok  ",
+            Status::Warn => "WARN",
+            Status::Fail => "FAIL",
+        };
+        let latency = c
+            .latency_ms
+            .map(|l| format!("{l:>5} ms"))
+            .unwrap_or_default();
+        let id: String = if c.id.chars().count() > id_w {
+            let mut cut: String = c.id.chars().take(id_w - 1).collect();
+            cut.push('…');
+            cut
+        } else {
+            c.id.clone()
+        };
+        let _ = writeln!(
+            s,
+            "  {mark}  {:<12} {id:<id_w$}  {latency:>8}  {}",
+            c.kind, c.detail
+        );
+    }
+    let count = |st: Status| report.checks.iter().filter(|c| c.status == st).count();
+    let _ = writeln!(
+        s,
+        "{} checks: {} ok, {} to look at, {} failed{}",
+        report.checks.len(),
+        count(Status::Ok),
+        count(Status::Warn),
+        count(Status::Fail),
+        if report.ok { "" } else { " — not ready" }
+    );
+    s
+}
