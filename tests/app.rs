@@ -396,3 +396,85 @@ fn status_updates_fall_due_on_their_cadence_with_the_template_filled() {
     at(&mut s, 60 + 30 * 60);
     assert!(s.notice.is_some());
 }
+
+/// A critical alert opens an incident at level 1; its age crosses into level 2 at 5
+/// minutes (journaled, the bell once); it ends when the critical alerts resolve. The
+/// journal rebuilds all of it.
+#[test]
+fn an_incident_escalates_by_its_age_and_ends_with_its_alerts() {
+    use warroom::app::Event;
+    let mut s = demo_state();
+    let feed = |s: &mut warroom::app::State, t: i64, v: f64| {
+        let mut fx = at(s, t);
+        fx.extend(kpi(s, "error_rate", v));
+        fx.iter().filter(|e| **e == Effect::Bell).count()
+    };
+    // Samples every 2 s, as the demo's KPI interval has them (older ones are stale).
+    feed(&mut s, 0, 3.0);
+    assert!(s.incident.is_none(), "pending is not an incident");
+    for t in (2..=10).step_by(2) {
+        feed(&mut s, t, 3.0);
+    }
+    let incident = s
+        .incident
+        .clone()
+        .expect("the critical alert opened an incident");
+    assert_eq!(incident.level, Some(1));
+    assert_eq!(incident.trigger, "rule error-rate-critical");
+    let mut bells = 0;
+    for t in (12..=308).step_by(2) {
+        bells += feed(&mut s, t, 3.0);
+    }
+    assert_eq!(
+        s.incident.as_ref().unwrap().level,
+        Some(1),
+        "4m58s in: still level 1"
+    );
+    bells += feed(&mut s, 310, 3.0);
+    assert_eq!(
+        s.incident.as_ref().unwrap().level,
+        Some(2),
+        "5m in: level 2"
+    );
+    for t in (312..=400).step_by(2) {
+        bells += feed(&mut s, t, 3.0);
+    }
+    assert_eq!(bells, 1, "crossing into level 2 rings once");
+    let history: Vec<_> = s.outbox.clone();
+    assert!(
+        history
+            .iter()
+            .any(|r| r.event == Event::EscalationReached { level: 2 })
+    );
+    // The journal rebuilds the incident as it is.
+    let mut replayed = demo_state();
+    replayed.replay(&history);
+    assert_eq!(replayed.incident, s.incident);
+    // The alert resolves: the incident ends, and says why.
+    feed(&mut s, 410, 0.2);
+    assert!(s.incident.is_none());
+    assert!(s.outbox.iter().any(|r| matches!(
+        &r.event,
+        Event::IncidentClosed { why } if why.contains("resolved")
+    )));
+}
+
+/// `I` declares an incident with what is happening; only `I` again (and `y`) stands it
+/// down, and the contacts show the level to call.
+#[test]
+fn a_declared_incident_is_stood_down_by_the_operator() {
+    let mut s = demo_state();
+    key(&mut s, KeyCode::Char('I'));
+    typed(&mut s, "checkout 502s from EU");
+    key(&mut s, KeyCode::Enter);
+    let incident = s.incident.clone().expect("declared");
+    assert_eq!(incident.trigger, "declared: checkout 502s from EU");
+    at(&mut s, 16 * 60);
+    assert_eq!(s.incident.as_ref().unwrap().level, Some(3));
+    key(&mut s, KeyCode::Char('I'));
+    key(&mut s, KeyCode::Char('n'));
+    assert!(s.incident.is_some(), "n keeps it");
+    key(&mut s, KeyCode::Char('I'));
+    key(&mut s, KeyCode::Char('y'));
+    assert!(s.incident.is_none(), "stood down");
+}

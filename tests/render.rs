@@ -239,3 +239,23 @@ fn the_next_line_names_a_step_without_a_planned_time() {
     let screen = format!("{}", draw(&s, 80, 24).backend());
     assert!(screen.contains("All steps are done."), "{screen}");
 }
+
+/// The incident's level and age are in the header from the moment it opens; `C` marks the
+/// contacts of the level to call now.
+#[test]
+fn the_header_shows_the_incidents_level_and_contacts_mark_who_to_call() {
+    let mut s = incident_state();
+    at(&mut s, 90);
+    assert!(s.incident.is_some());
+    let since = s.incident.as_ref().unwrap().since;
+    let secs = (since - start()).num_seconds();
+    at(&mut s, secs + 5 * 60 + 1);
+    let text = format!("{}", draw(&s, 160, 48).backend());
+    assert!(text.contains("INCIDENT L2 5m01s"), "{text}");
+    let narrow = format!("{}", draw(&s, 80, 24).backend());
+    assert!(narrow.contains("INCIDENT L2"), "{narrow}");
+    key(&mut s, KeyCode::Char('C'));
+    let text = format!("{}", draw(&s, 160, 48).backend());
+    assert!(text.contains("▶ L2 SRE on call"), "{text}");
+    assert!(text.contains("INCIDENT at level 2 for 5m01s"), "{text}");
+}

@@ -260,3 +260,21 @@ fn prometheus_aggregate_and_evaluation_interval_are_checked() {
     let (rb, _) = load_str(Path::new("rb.toml"), &ok).unwrap();
     assert_eq!(rb.evaluation_interval, Some(chrono::TimeDelta::seconds(15)));
 }
+
+#[test]
+fn escalation_levels_start_at_zero_and_rise() {
+    let text = format!("{HEAD}[escalation]\nlevels = [\"0m\", \"30m\", \"15m\"]\n");
+    assert_one(
+        &text,
+        4,
+        24,
+        "escalation.levels[2]",
+        "level 3 must start later than level 2",
+    );
+    let text = format!("{HEAD}[escalation]\nlevels = [\"5m\"]\n");
+    assert_one(&text, 4, 11, "escalation.levels[0]", "write `0m` first");
+    let ok = format!("{HEAD}[escalation]\nlevels = [\"0m\", \"15m\"]\n");
+    let (rb, _) = load_str(Path::new("rb.toml"), &ok).unwrap();
+    assert_eq!(rb.escalation_level(chrono::TimeDelta::minutes(14)), Some(1));
+    assert_eq!(rb.escalation_level(chrono::TimeDelta::minutes(15)), Some(2));
+}

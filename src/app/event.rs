@@ -267,6 +267,18 @@ pub enum Event {
         n: i64,
         message: String,
     },
+    /// An incident begins: a critical alert fired, or the operator declared one.
+    IncidentOpened {
+        trigger: String,
+        level: Option<u8>,
+    },
+    /// The incident's age crossed into the next escalation level.
+    EscalationReached {
+        level: u8,
+    },
+    IncidentClosed {
+        why: String,
+    },
 }
 
 /// The KPI values a rule read when it changed, in the order the rule names them.
@@ -524,6 +536,19 @@ impl State {
                 }
             }
             Event::StatusUpdateDue { n, .. } => self.updates_announced = *n,
+            Event::IncidentOpened { trigger, level } => {
+                self.incident = Some(super::Incident {
+                    since: at,
+                    trigger: trigger.clone(),
+                    level: *level,
+                });
+            }
+            Event::EscalationReached { level } => {
+                if let Some(i) = self.incident.as_mut() {
+                    i.level = Some(*level);
+                }
+            }
+            Event::IncidentClosed { .. } => self.incident = None,
         }
     }
 

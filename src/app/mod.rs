@@ -373,6 +373,12 @@ pub enum Modal {
     SetT0,
     /// y/N before the maintenance silence is created in Alertmanager.
     Silence,
+    /// The operator declares an incident: a reason, then Enter.
+    DeclareIncident {
+        input: Input,
+    },
+    /// y/N before the incident the operator declared is stood down.
+    StandDown,
     /// The escalation matrix; any key closes it.
     Contacts,
     /// y/N: another operator asks to take over driving this run.
@@ -507,6 +513,8 @@ pub struct State {
     pub auto_rollback: Option<(usize, DateTime<Utc>)>,
     /// Status updates announced so far (the k-th is due at T0 + k x cadence).
     pub updates_announced: i64,
+    /// The incident under way, if one is: from a critical alert or declared with `I`.
+    pub incident: Option<Incident>,
     /// A one-line notice for the operator, and when it was set.
     pub notice: Option<(String, DateTime<Utc>)>,
     pub quit: bool,
@@ -568,6 +576,7 @@ impl State {
                 .collect(),
             auto_rollback: None,
             updates_announced: 0,
+            incident: None,
             am: runbook.alertmanager.as_ref().map(|_| AmState::default()),
             notice: None,
             quit: false,
@@ -702,6 +711,7 @@ impl State {
             silence: self.am.as_ref().map(|a| a.silence.clone()),
             auto_rollback: self.auto_rollback,
             updates_announced: self.updates_announced,
+            incident: self.incident.clone(),
         }
     }
 
@@ -965,6 +975,17 @@ pub struct Recorded {
     pub silence: Option<SilenceState>,
     pub auto_rollback: Option<(usize, DateTime<Utc>)>,
     pub updates_announced: i64,
+    pub incident: Option<Incident>,
+}
+
+/// An incident: since when, what started it, and the escalation level it has reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incident {
+    pub since: DateTime<Utc>,
+    /// `rule error-rate-critical`, or `declared: <the operator's reason>`.
+    pub trigger: String,
+    /// The escalation level reached (1-based), when the runbook has levels.
+    pub level: Option<u8>,
 }
 
 impl Facts for State {

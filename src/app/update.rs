@@ -170,6 +170,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Tick(now) => {
             state.now = now;
             reevaluate(state, &mut fx);
+            escalate(state, &mut fx);
             run_automatic_steps(state, &mut fx);
             status_update_due(state);
             auto_rollback_countdown(state, &mut fx);
@@ -568,7 +569,18 @@ fn evaluate_rules(state: &mut State, fx: &mut Vec<Effect>) {
             _ => continue,
         };
         let fired = matches!(event, Event::RuleFiring { .. });
+        let resolved = matches!(event, Event::RuleResolved { .. });
         emit(state, event);
+        if fired
+            && state.runbook.rules[i].severity == Severity::Critical
+            && state.incident.is_none()
+        {
+            let trigger = format!("rule {}", state.runbook.rules[i].id);
+            open_incident(state, trigger);
+        }
+        if resolved {
+            end_incident_if_quiet(state);
+        }
         if fired {
             if state.runbook.rules[i].severity == Severity::Critical && state.runbook.bell {
                 fx.push(Effect::Bell);
@@ -576,6 +588,61 @@ fn evaluate_rules(state: &mut State, fx: &mut Vec<Effect>) {
             // The feed shows newest first: keep the selection on the same entry.
             state.selected_alert = 0;
         }
+    }
+}
+
+/// How a declared incident's trigger begins (the operator's reason follows).
+const DECLARED: &str = "declared: ";
+
+fn open_incident(state: &mut State, trigger: String) {
+    let level = state.runbook.escalation_level(TimeDelta::zero());
+    emit(state, Event::IncidentOpened { trigger, level });
+    // No bell of its own: the critical alert rang, or the operator declared it.
+    if let Some(l) = level {
+        state.notify(format!("Incident: escalation level {l}, contacts on C"));
+    }
+}
+
+/// An incident a critical alert started ends when no critical alert fires any more; one
+/// the operator declared ends when they stand it down.
+fn end_incident_if_quiet(state: &mut State) {
+    let Some(incident) = &state.incident else {
+        return;
+    };
+    if incident.trigger.starts_with(DECLARED) {
+        return;
+    }
+    let critical_firing = state
+        .rules
+        .iter()
+        .zip(&state.runbook.rules)
+        .any(|(s, r)| s.is_firing() && r.severity == Severity::Critical);
+    if !critical_firing {
+        emit(
+            state,
+            Event::IncidentClosed {
+                why: "its critical alerts resolved".into(),
+            },
+        );
+    }
+}
+
+/// Crossing into the next escalation level, by the incident's age: journaled, the bell
+/// once, a notice naming the level.
+fn escalate(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some(incident) = &state.incident else {
+        return;
+    };
+    let Some(now) = state.runbook.escalation_level(state.now - incident.since) else {
+        return;
+    };
+    if incident.level.is_some_and(|l| l >= now) {
+        return;
+    }
+    emit(state, Event::EscalationReached { level: now });
+    state.notify(format!("Escalation: level {now} now, contacts on C"));
+    if state.runbook.bell {
+        fx.push(Effect::Bell);
     }
 }
 
@@ -664,6 +731,16 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         Key::Rollback => request_rollback(state),
+        Key::Incident => match &state.incident {
+            None => {
+                state.modal = Some(Modal::DeclareIncident {
+                    input: Input::default(),
+                });
+            }
+            Some(i) if i.trigger.starts_with(DECLARED) => state.modal = Some(Modal::StandDown),
+            Some(_) => state
+                .notify("The incident ends when its critical alerts resolve (it was not declared)"),
+        },
         Key::Retry => {
             let i = state.selected;
             let failed = matches!(
@@ -949,10 +1026,23 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
             Answer::Neither => Some(Modal::Handover { to }),
         },
+        Modal::DeclareIncident { mut input } => match key.code {
+            KeyCode::Esc => None,
+            KeyCode::Enter => {
+                let reason = input.value().trim().to_owned();
+                open_incident(state, format!("{DECLARED}{reason}"));
+                None
+            }
+            _ => {
+                input.handle_event(&crossterm::event::Event::Key(key));
+                Some(Modal::DeclareIncident { input })
+            }
+        },
         modal @ (Modal::Confirm { .. }
         | Modal::Cancel { .. }
         | Modal::SetT0
         | Modal::Silence
+        | Modal::StandDown
         | Modal::Quit) => match answer(&key) {
             Answer::Yes => {
                 confirmed(state, modal, fx);
@@ -1142,8 +1232,18 @@ fn confirmed(state: &mut State, modal: Modal, fx: &mut Vec<Effect>) {
             fx.push(Effect::CreateSilence { until });
         }
         Modal::Quit => quit(state, fx),
+        Modal::StandDown => {
+            emit(
+                state,
+                Event::IncidentClosed {
+                    why: "stood down by the operator".into(),
+                },
+            );
+            state.notify("Incident stood down");
+        }
         // Modals with typed input answer through their own keys.
-        Modal::Phrase { .. }
+        Modal::DeclareIncident { .. }
+        | Modal::Phrase { .. }
         | Modal::Gate { .. }
         | Modal::Ack { .. }
         | Modal::Reason { .. }

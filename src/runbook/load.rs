@@ -53,6 +53,7 @@ const SECTIONS: &[&str] = &[
     "gate",
     "rollback",
     "contact",
+    "escalation",
     "status-updates",
 ];
 
@@ -68,6 +69,7 @@ struct Sections {
     rollback: Option<raw::Rollback>,
     alertmanager: Option<raw::Alertmanager>,
     contacts: Vec<raw::Contact>,
+    escalation: Option<raw::Escalation>,
     status_updates: Option<raw::StatusUpdates>,
 }
 
@@ -97,6 +99,7 @@ fn read_sections(d: &mut Diagnostics<'_>) -> Option<Sections> {
             "contact" => s.contacts = many(d, "contact", value),
             "alertmanager" => s.alertmanager = one(d, "alertmanager", value),
             "status-updates" => s.status_updates = one(d, "status-updates", value),
+            "escalation" => s.escalation = one(d, "escalation", value),
             other => d.error(
                 Some(key_span),
                 other,
@@ -195,6 +198,42 @@ fn explain_serde(message: &str) -> String {
         .replace("a string", "a string (in quotes)")
         .replace("f64", "a number")
         .replace("u16", "a whole number")
+}
+
+/// Level N from the Nth duration of the incident's age: the first is `0m`, each later
+/// than the one before.
+fn escalation_levels(d: &mut Diagnostics<'_>, e: &raw::Escalation) -> Vec<TimeDelta> {
+    let mut out: Vec<TimeDelta> = Vec::new();
+    for (i, v) in e.levels.get_ref().iter().enumerate() {
+        let key = format!("escalation.levels[{i}]");
+        let Ok(at) = parse_duration(v.get_ref()).map_err(|e| d.error(Some(v.span()), &key, e))
+        else {
+            continue;
+        };
+        if i == 0 && at != TimeDelta::zero() {
+            d.error(
+                Some(v.span()),
+                &key,
+                "level 1 starts when the incident does: write `0m` first",
+            );
+        }
+        if out.last().is_some_and(|prev| at <= *prev) {
+            d.error(
+                Some(v.span()),
+                &key,
+                format!("level {} must start later than level {}", i + 1, i),
+            );
+        }
+        out.push(at);
+    }
+    if out.is_empty() {
+        d.error(
+            Some(e.levels.span()),
+            "escalation.levels",
+            "at least one level: `levels = [\"0m\", \"15m\", \"30m\"]`",
+        );
+    }
+    out
 }
 
 fn aggregate(d: &mut Diagnostics<'_>, key: &str, v: &raw::S<String>) -> Aggregate {
@@ -966,6 +1005,12 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         }
     });
 
+    let escalation = s
+        .escalation
+        .as_ref()
+        .map(|e| escalation_levels(d, e))
+        .unwrap_or_default();
+
     let status_updates = s.status_updates.as_ref().and_then(|u| {
         Some(StatusUpdates {
             every: duration(d, "status-updates.every", &Some(u.every.clone()))?,
@@ -1003,6 +1048,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
             })
             .collect(),
         status_updates,
+        escalation,
     })
 }
 

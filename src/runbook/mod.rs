@@ -39,6 +39,17 @@ pub struct Runbook {
     pub alertmanager: Option<Alertmanager>,
     pub contacts: Vec<Contact>,
     pub status_updates: Option<StatusUpdates>,
+    /// When each escalation level starts, counted from the incident's start: level 1 at
+    /// the first (`0m`), level 2 at the second, ...; empty: no escalation bands.
+    pub escalation: Vec<TimeDelta>,
+}
+
+impl Runbook {
+    /// The escalation level an incident this old is at (1-based), if there are bands.
+    pub fn escalation_level(&self, age: TimeDelta) -> Option<u8> {
+        let n = self.escalation.iter().filter(|from| age >= **from).count();
+        u8::try_from(n).ok().filter(|n| *n > 0)
+    }
 }
 
 /// When T+0 is.

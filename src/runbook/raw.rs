@@ -301,6 +301,13 @@ pub struct Contact {
     pub escalation_level: Option<u8>,
 }
 
+/// Escalation levels by the incident's age: level N from the Nth duration on.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Escalation {
+    pub levels: S<Vec<S<String>>>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct StatusUpdates {

@@ -73,6 +73,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         left.push(Span::styled(format!(" {text} "), style));
         used += text.len() + 2;
     }
+    // The incident's escalation level by its age, and the age, always in view.
+    if let Some(i) = &state.incident {
+        let level = i.level.map(|l| format!(" L{l}")).unwrap_or_default();
+        let text = format!("INCIDENT{level} {}", format_duration(state.now - i.since));
+        used += text.chars().count() + 2;
+        left.push(Span::styled(format!(" {text} "), theme::BANNER_CRITICAL));
+    }
     let name = format!(" {} · {phase}", state.runbook.name);
     left.push(Span::styled(
         fit(&name, left_w.saturating_sub(used)),
@@ -254,6 +261,11 @@ pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let pairs: Vec<(&str, &str)> = match &state.modal {
         _ if state.help => vec![("any key", "close help")],
         Some(Modal::Contacts) => vec![("any key", "close")],
+        Some(Modal::DeclareIncident { .. }) => vec![
+            ("type what is happening", ""),
+            ("Enter", "declare"),
+            ("Esc", "cancel"),
+        ],
         Some(Modal::Reason { .. }) => vec![
             ("type the reason", ""),
             ("Enter", "record it"),
@@ -265,6 +277,7 @@ pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
             | Modal::Quit
             | Modal::SetT0
             | Modal::Silence
+            | Modal::StandDown
             | Modal::Handover { .. },
         ) => {
             vec![("y", "yes"), ("n/Esc", "no")]

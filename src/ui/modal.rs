@@ -131,6 +131,28 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
             lines.push(Line::raw(""));
             lines.push(keys_line(&[("y", "create it"), ("n / Esc", "cancel")]));
         }
+        Modal::DeclareIncident { input } => {
+            title = " Declare an incident ".to_owned();
+            lines.push(Line::raw(
+                "From now on the header shows the escalation level that applies by the incident's age, and C its contacts.",
+            ));
+            lines.push(Line::raw(""));
+            lines.push(Line::raw("What is happening? Then Enter; Esc cancels."));
+            input_line = Some(input.value().to_owned());
+        }
+        Modal::StandDown => {
+            title = " Stand the incident down? ".to_owned();
+            if let Some(i) = &state.incident {
+                lines.push(Line::styled(i.trigger.clone(), theme::TITLE));
+                lines.push(Line::raw(format!(
+                    "Open since {} ({}).",
+                    i.since.format("%H:%M UTC"),
+                    crate::runbook::time::format_duration(state.now - i.since)
+                )));
+            }
+            lines.push(Line::raw(""));
+            lines.push(keys_line(&[("y", "stand down"), ("n / Esc", "keep it")]));
+        }
         Modal::Handover { to } => {
             title = " Handover ".to_owned();
             lines.push(Line::styled(
@@ -145,6 +167,21 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
         }
         Modal::Contacts => {
             title = " Contacts and escalation ".to_owned();
+            let now_level = state.incident.as_ref().and_then(|i| i.level);
+            if let Some(i) = &state.incident {
+                lines.push(Line::styled(
+                    format!(
+                        "INCIDENT {}for {} · {}",
+                        now_level
+                            .map(|l| format!("at level {l} "))
+                            .unwrap_or_default(),
+                        crate::runbook::time::format_duration(state.now - i.since),
+                        i.trigger
+                    ),
+                    Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+                ));
+                lines.push(Line::raw(""));
+            }
             let mut contacts: Vec<_> = state.runbook.contacts.iter().collect();
             contacts.sort_by_key(|c| c.escalation_level.unwrap_or(u8::MAX));
             if contacts.is_empty() {
@@ -160,8 +197,18 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
                     .as_deref()
                     .map(|n| format!(" · {n}"))
                     .unwrap_or_default();
+                // The level the incident has reached: its contacts are the ones to call.
+                let here = now_level.is_some() && c.escalation_level == now_level;
+                let mark = if here { "▶ " } else { "  " };
                 lines.push(Line::from(vec![
-                    Span::styled(format!("{level}{}{name}", c.role), theme::TITLE),
+                    Span::styled(
+                        format!("{mark}{level}{}{name}", c.role),
+                        if here {
+                            theme::TITLE.fg(Color::Red)
+                        } else {
+                            theme::TITLE
+                        },
+                    ),
                     Span::raw(
                         c.reach
                             .as_deref()
