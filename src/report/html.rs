@@ -136,6 +136,29 @@ pub fn html(r: &Report) -> String {
             );
         }
     }
+    if !r.incidents.is_empty() {
+        o.push_str("<h2>Incidents</h2><ul>");
+        for i in &r.incidents {
+            let levels: Vec<String> = i
+                .levels
+                .iter()
+                .map(|(l, at)| format!("L{l} {}", hms(*at)))
+                .collect();
+            let end = match (i.closed, &i.closed_why) {
+                (Some(at), Some(why)) => format!("ended {} ({})", hms(at), esc(why)),
+                _ => "still open at the last record".to_owned(),
+            };
+            let _ = write!(
+                o,
+                "<li>{}: {} (by {}); escalation {}; {end}</li>",
+                hms(i.opened),
+                esc(&i.trigger),
+                esc(&i.opened_by),
+                esc(&levels.join(" → "))
+            );
+        }
+        o.push_str("</ul>");
+    }
     o.push_str("<h2>KPIs</h2>");
     for k in &r.kpis {
         kpi_chart(&mut o, k);

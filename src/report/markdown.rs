@@ -250,6 +250,32 @@ pub fn markdown(r: &Report) -> String {
             num(k.critical)
         );
     }
+    if !r.incidents.is_empty() {
+        let _ = writeln!(o, "\n## Incidents\n");
+        for i in &r.incidents {
+            let levels: Vec<String> = i
+                .levels
+                .iter()
+                .map(|(l, at)| format!("L{l} {}", hms(*at)))
+                .collect();
+            let end = match (i.closed, &i.closed_why) {
+                (Some(at), Some(why)) => format!("ended {} UTC ({why})", hms(at)),
+                _ => "still open at the last record".to_owned(),
+            };
+            let _ = writeln!(
+                o,
+                "- {} UTC: {} (by {}); {}{end}",
+                hms(i.opened),
+                i.trigger,
+                i.opened_by,
+                if levels.is_empty() {
+                    String::new()
+                } else {
+                    format!("escalation {}; ", levels.join(" → "))
+                }
+            );
+        }
+    }
     if !r.handovers.is_empty() {
         let _ = writeln!(o, "\n## Handovers\n");
         for h in &r.handovers {

@@ -47,6 +47,7 @@ pub struct Report {
     pub checklist: Vec<CheckReport>,
     pub kpis: Vec<KpiReport>,
     pub handovers: Vec<HandoverReport>,
+    pub incidents: Vec<IncidentReport>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -144,6 +145,18 @@ pub struct KpiReport {
     pub minutes: Vec<kpi_log::Minute>,
 }
 
+/// An incident: what opened it, each escalation level reached, and how it ended.
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentReport {
+    pub opened: DateTime<Utc>,
+    pub opened_by: String,
+    pub trigger: String,
+    /// `(level, when it was reached)`, the first at the opening.
+    pub levels: Vec<(u8, DateTime<Utc>)>,
+    pub closed: Option<DateTime<Utc>>,
+    pub closed_why: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct HandoverReport {
     pub at: DateTime<Utc>,
@@ -239,6 +252,7 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
     let mut ticks: std::collections::HashMap<String, String> = Default::default();
     let mut votes: Vec<(String, VoteReport)> = Vec::new();
     let mut handovers = Vec::new();
+    let mut incidents: Vec<IncidentReport> = Vec::new();
     let mut operators: Vec<Operator> = Vec::new();
     for rec in records {
         state.apply(rec);
@@ -288,6 +302,25 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
                 from: who(from),
                 to: who(to),
             }),
+            Event::IncidentOpened { trigger, level } => incidents.push(IncidentReport {
+                opened: rec.at,
+                opened_by: by,
+                trigger: trigger.clone(),
+                levels: level.map(|l| (l, rec.at)).into_iter().collect(),
+                closed: None,
+                closed_why: None,
+            }),
+            Event::EscalationReached { level } => {
+                if let Some(i) = incidents.last_mut() {
+                    i.levels.push((*level, rec.at));
+                }
+            }
+            Event::IncidentClosed { why } => {
+                if let Some(i) = incidents.last_mut() {
+                    i.closed = Some(rec.at);
+                    i.closed_why = Some(why.clone());
+                }
+            }
             _ => {}
         }
     }
@@ -431,6 +464,7 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
         checklist,
         kpis,
         handovers,
+        incidents,
     }
 }
 
