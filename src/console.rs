@@ -142,11 +142,11 @@ pub async fn run(opts: Options) -> Result<()> {
         crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
     )
     .wrap_err("clearing the terminal")?;
-    let am_client = monitor::http::client(&monitor::http::Tls::default())
+    let client = monitor::http::client(&monitor::http::Tls::default())
         .map_err(|e| color_eyre::eyre::eyre!(e))?;
     let mut io = Io {
         exec,
-        am_client,
+        client,
         vars: opts.vars.clone(),
         tx,
         clock,
@@ -184,8 +184,8 @@ pub async fn run(opts: Options) -> Result<()> {
 /// What the loop's effects act through.
 struct Io {
     exec: Executor,
-    /// For the Alertmanager's silences.
-    am_client: reqwest::Client,
+    /// For the Alertmanager's silences and the status-update webhook.
+    client: reqwest::Client,
     vars: Vec<(String, String)>,
     tx: mpsc::Sender<Action>,
     clock: Clock,
@@ -428,7 +428,7 @@ async fn run_effects(state: &mut State, io: &mut Io, effects: Vec<Effect>) -> Fl
                     && let Some(silence) = am.silence.clone()
                 {
                     let (client, url, vars, tx) = (
-                        io.am_client.clone(),
+                        io.client.clone(),
                         am.url.clone(),
                         io.vars.clone(),
                         io.tx.clone(),
@@ -444,8 +444,34 @@ async fn run_effects(state: &mut State, io: &mut Io, effects: Vec<Effect>) -> Fl
                     });
                 }
             }
+            Effect::SendStatusUpdate { text } => {
+                let webhook = state
+                    .runbook
+                    .status_updates
+                    .as_ref()
+                    .and_then(|u| u.webhook.clone());
+                if let Some(url) = webhook {
+                    let (client, vars, tx) = (io.client.clone(), io.vars.clone(), io.tx.clone());
+                    // The text is in the journal; the log says only that one went out.
+                    tracing::info!(chars = text.chars().count(), "sending a status update");
+                    tokio::spawn(async move {
+                        let r = crate::monitor::webhook::post(
+                            &client,
+                            &url,
+                            &text,
+                            crate::monitor::webhook::TIMEOUT,
+                            &vars,
+                        )
+                        .await;
+                        if let Err(why) = &r {
+                            tracing::warn!(%why, "the status update was not sent");
+                        }
+                        let _ = tx.send(Action::StatusUpdateSent(r)).await;
+                    });
+                }
+            }
             Effect::ExpireSilence { id } => {
-                expire_silence(state, &io.am_client, &io.vars, &id).await;
+                expire_silence(state, &io.client, &io.vars, &id).await;
             }
             Effect::Bell => {
                 let mut out = std::io::stdout();

@@ -86,6 +86,14 @@ fn variables(rb: &Runbook, vars: &[(String, String)]) -> Vec<Check> {
     if let Some(am) = &rb.alertmanager {
         texts.push(&am.url);
     }
+    // The webhook is not posted to (a test message would reach the channel), only checked.
+    if let Some(hook) = rb
+        .status_updates
+        .as_ref()
+        .and_then(|u| u.webhook.as_deref())
+    {
+        texts.push(hook);
+    }
     let commands = rb
         .steps()
         .filter_map(|(_, s)| s.command.as_ref())

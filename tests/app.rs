@@ -387,7 +387,7 @@ fn status_updates_fall_due_on_their_cadence_with_the_template_filled() {
     at(&mut s, 60 + 15 * 60);
     let (text, _) = s.notice.clone().unwrap();
     assert!(
-        text.starts_with("Status update due to #deploy: Checkout v1.5.0: "),
+        text.starts_with("Status update due to #deploy: Yellow · Checkout v1.5.0 · "),
         "{text}"
     );
     s.notice = None;
@@ -477,4 +477,86 @@ fn a_declared_incident_is_stood_down_by_the_operator() {
     key(&mut s, KeyCode::Char('I'));
     key(&mut s, KeyCode::Char('y'));
     assert!(s.incident.is_none(), "stood down");
+}
+
+/// `U` fills the template in from the run as it stands, the operator edits it, Enter
+/// records it and sends it; a failed send keeps the text for `U`, and Esc keeps a draft.
+#[test]
+fn a_status_update_is_written_recorded_sent_and_kept_when_it_fails() {
+    use warroom::app::{Event, Modal};
+    let mut s = demo_state();
+    approve_gate(&mut s);
+    at(&mut s, 70);
+    key(&mut s, KeyCode::Char('U'));
+    let Some(Modal::StatusUpdate { input }) = &s.modal else {
+        panic!("U opens the status update: {:?}", s.modal);
+    };
+    let text = input.value().to_owned();
+    // No KPI has a value yet: Yellow, as the status light says.
+    assert!(
+        text.starts_with("Yellow · Checkout v1.5.0 · Canary · 0% done"),
+        "{text}"
+    );
+    assert!(text.contains("alerts: none"), "{text}");
+    assert!(
+        text.contains("next: Verify blue and green are healthy at T-45s (01:59 UTC)"),
+        "{text}"
+    );
+    // Esc keeps what was written; U opens it again as it was.
+    typed(&mut s, " (EU first)");
+    key(&mut s, KeyCode::Esc);
+    assert!(s.modal.is_none());
+    key(&mut s, KeyCode::Char('U'));
+    let Some(Modal::StatusUpdate { input }) = &s.modal else {
+        panic!("reopened");
+    };
+    assert!(input.value().ends_with("(EU first)"));
+    let fx = key(&mut s, KeyCode::Enter);
+    let sent = fx.iter().find_map(|e| match e {
+        Effect::SendStatusUpdate { text } => Some(text.clone()),
+        _ => None,
+    });
+    let sent = sent.expect("Enter sends it");
+    assert!(sent.ends_with("(EU first)"));
+    assert!(s.outbox.iter().any(|r| matches!(
+        &r.event,
+        Event::StatusUpdateSending { text, to } if *text == sent && to == "#deploy"
+    )));
+    // The webhook answers 500: recorded, and the text is kept for another try.
+    update(&mut s, Action::StatusUpdateSent(Err("HTTP 500".into())));
+    assert!(s.outbox.iter().any(|r| matches!(
+        &r.event,
+        Event::StatusUpdateFailed { why } if why == "HTTP 500"
+    )));
+    assert!(s.notice.as_ref().unwrap().0.contains("NOT sent: HTTP 500"));
+    key(&mut s, KeyCode::Char('U'));
+    let Some(Modal::StatusUpdate { input }) = &s.modal else {
+        panic!("reopened after the failure");
+    };
+    assert_eq!(input.value(), sent);
+    key(&mut s, KeyCode::Enter);
+    update(&mut s, Action::StatusUpdateSent(Ok(())));
+    assert!(s.outbox.iter().any(|r| r.event == Event::StatusUpdateSent));
+    assert!(s.draft_update.is_none());
+}
+
+/// Without a webhook, an update is recorded for the post-mortem and nothing is sent.
+#[test]
+fn without_a_webhook_a_status_update_is_only_recorded() {
+    let mut rb = (*demo_runbook()).clone();
+    if let Some(u) = rb.status_updates.as_mut() {
+        u.webhook = None;
+    }
+    let mut s = warroom::app::State::new(std::sync::Arc::new(rb), start());
+    key(&mut s, KeyCode::Char('U'));
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::SendStatusUpdate { .. }))
+    );
+    assert!(s.outbox.iter().any(|r| matches!(
+        &r.event,
+        warroom::app::Event::StatusUpdateSending { to, .. } if to == "none"
+    )));
+    assert!(s.notice.as_ref().unwrap().0.contains("post it yourself"));
 }

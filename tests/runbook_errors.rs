@@ -278,3 +278,23 @@ fn escalation_levels_start_at_zero_and_rise() {
     assert_eq!(rb.escalation_level(chrono::TimeDelta::minutes(14)), Some(1));
     assert_eq!(rb.escalation_level(chrono::TimeDelta::minutes(15)), Some(2));
 }
+
+#[test]
+fn a_webhook_url_written_in_the_runbook_is_refused_as_a_leaked_secret() {
+    let text = format!(
+        "{HEAD}[status-updates]\nevery = \"15m\"\nwebhook = \"https://hooks.slack.com/services/T0/B0/abc\"\n"
+    );
+    assert_one(
+        &text,
+        5,
+        11,
+        "status-updates.webhook",
+        "a webhook URL is a secret",
+    );
+    let ok = text.replace(
+        "https://hooks.slack.com/services/T0/B0/abc",
+        "${SLACK_WEBHOOK_URL}",
+    );
+    let (rb, _) = load_str(Path::new("rb.toml"), &ok).unwrap();
+    assert!(rb.secret_names().contains(&"SLACK_WEBHOOK_URL".to_owned()));
+}

@@ -576,3 +576,76 @@ interval = "200ms"
         samples[1]
     );
 }
+
+/// The status-update webhook as Slack's incoming webhooks take it: `{"text": ...}` by
+/// POST; a 500 and a timeout are errors that say what happened and never the URL.
+#[tokio::test]
+async fn the_status_webhook_posts_slack_json_and_reports_failures_without_the_url() {
+    use std::sync::{Arc, Mutex};
+    let got: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let seen = got.clone();
+    let app = Router::new()
+        .route(
+            "/services/T0/B0/s3cr3t",
+            axum::routing::post(move |body: axum::body::Bytes| {
+                let seen = seen.clone();
+                async move {
+                    seen.lock()
+                        .unwrap()
+                        .push(serde_json::from_slice(&body).unwrap());
+                    "ok"
+                }
+            }),
+        )
+        .route(
+            "/broken/s3cr3t",
+            axum::routing::post(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "no") }),
+        )
+        .route(
+            "/slow/s3cr3t",
+            axum::routing::post(|| async {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                "late"
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let a = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let client = http::client(&http::Tls::default()).unwrap();
+    let vars = vec![("HOOK".to_owned(), format!("http://{a}"))];
+    let post = |path: &'static str, timeout: Duration| {
+        let (client, vars) = (client.clone(), vars.clone());
+        async move {
+            monitor::webhook::post(
+                &client,
+                &format!("${{HOOK}}{path}"),
+                "Green · 40% · مرحبا 🚀",
+                timeout,
+                &vars,
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        post("/services/T0/B0/s3cr3t", Duration::from_secs(3)).await,
+        Ok(())
+    );
+    assert_eq!(
+        got.lock().unwrap().as_slice(),
+        &[serde_json::json!({"text": "Green · 40% · مرحبا 🚀"})]
+    );
+    let e = post("/broken/s3cr3t", Duration::from_secs(3))
+        .await
+        .unwrap_err();
+    assert_eq!(e, "HTTP 500");
+    let started = Instant::now();
+    let e = post("/slow/s3cr3t", Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    assert_eq!(e, "timeout");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    let e = monitor::webhook::post(&client, "${NOT_SET_HOOK}", "x", Duration::from_secs(1), &[])
+        .await
+        .unwrap_err();
+    assert_eq!(e, "variable ${NOT_SET_HOOK} is not set");
+}

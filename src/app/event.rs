@@ -267,6 +267,16 @@ pub enum Event {
         n: i64,
         message: String,
     },
+    /// The operator sends a status update with this text (before it goes out).
+    StatusUpdateSending {
+        text: String,
+        /// Where it goes: the runbook's channel, or `none` without a webhook.
+        to: String,
+    },
+    StatusUpdateSent,
+    StatusUpdateFailed {
+        why: String,
+    },
     /// An incident begins: a critical alert fired, or the operator declared one.
     IncidentOpened {
         trigger: String,
@@ -549,6 +559,10 @@ impl State {
                 }
             }
             Event::IncidentClosed { .. } => self.incident = None,
+            // What was said and whether it went out is the record; nothing else changes.
+            Event::StatusUpdateSending { .. }
+            | Event::StatusUpdateSent
+            | Event::StatusUpdateFailed { .. } => {}
         }
     }
 

@@ -373,6 +373,10 @@ pub enum Modal {
     SetT0,
     /// y/N before the maintenance silence is created in Alertmanager.
     Silence,
+    /// The status update, filled in from the template, for the operator to edit and send.
+    StatusUpdate {
+        input: Input,
+    },
     /// The operator declares an incident: a reason, then Enter.
     DeclareIncident {
         input: Input,
@@ -431,6 +435,8 @@ pub enum Action {
         step: usize,
         result: Result<(), String>,
     },
+    /// What the webhook answered to a status update.
+    StatusUpdateSent(Result<(), String>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -465,6 +471,10 @@ pub enum Effect {
         argv: Vec<String>,
         expect: Option<String>,
         timeout: TimeDelta,
+    },
+    /// Post a status update to the runbook's webhook.
+    SendStatusUpdate {
+        text: String,
     },
     /// Create the runbook's maintenance silence, ending at `until`.
     CreateSilence {
@@ -515,6 +525,11 @@ pub struct State {
     pub updates_announced: i64,
     /// The incident under way, if one is: from a critical alert or declared with `I`.
     pub incident: Option<Incident>,
+    /// A status update the operator wrote and has not sent (closed with Esc, or its send
+    /// failed): `U` opens it again as it was (live, not recorded).
+    pub draft_update: Option<String>,
+    /// The text of the status update being sent, until the webhook answers.
+    pub sending_update: Option<String>,
     /// A one-line notice for the operator, and when it was set.
     pub notice: Option<(String, DateTime<Utc>)>,
     pub quit: bool,
@@ -577,6 +592,8 @@ impl State {
             auto_rollback: None,
             updates_announced: 0,
             incident: None,
+            draft_update: None,
+            sending_update: None,
             am: runbook.alertmanager.as_ref().map(|_| AmState::default()),
             notice: None,
             quit: false,

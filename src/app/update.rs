@@ -259,6 +259,22 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.read_only = Some(why);
         }
         Action::AmAlerts(result) => observe::am_alerts(state, result),
+        Action::StatusUpdateSent(result) => {
+            let text = state.sending_update.take();
+            match result {
+                Ok(()) => {
+                    emit(state, Event::StatusUpdateSent);
+                    state.notify("Status update sent");
+                }
+                Err(why) => {
+                    emit(state, Event::StatusUpdateFailed { why: why.clone() });
+                    state.draft_update = text;
+                    state.notify(format!(
+                        "Status update NOT sent: {why} · U opens it again, text kept"
+                    ));
+                }
+            }
+        }
         Action::SilenceCreated(result) => {
             // Only the answer to the silence this console asked for counts.
             let Some(SilenceState::Creating { until }) = state.am.as_ref().map(|a| &a.silence)
@@ -447,6 +463,69 @@ fn run_automatic_steps(state: &mut State, fx: &mut Vec<Effect>) {
     }
 }
 
+/// The runbook's status-update template filled in from the run as it stands: `{phase}`,
+/// `{status}` (all green, watching warnings, ALERT), `{light}` (Green, Yellow, Red),
+/// `{offset}`, `{done}`, `{total}`, `{progress}` (steps done, in %), `{alerts}` (the open
+/// alerts with their values, or `none`), `{next}` (the next step and its planned time).
+pub fn status_text(state: &State, u: &crate::runbook::StatusUpdates) -> String {
+    use crate::runbook::Standing;
+    let light = state.status_light();
+    let (status, color) = match light {
+        Standing::Good => ("all green", "Green"),
+        Standing::Warning => ("watching warnings", "Yellow"),
+        Standing::Critical => ("ALERT", "Red"),
+    };
+    let done = (0..state.steps.len())
+        .filter(|i| state.step_done(*i))
+        .count();
+    let total = state.steps.len();
+    let progress = (done * 100).checked_div(total).unwrap_or(100);
+    let alerts: Vec<String> = state
+        .alerts_newest_first()
+        .filter(|(_, a)| a.resolved.is_none())
+        .map(|(_, a)| format!("{} ({})", a.title, state.rule_values(a.rule)))
+        .collect();
+    let next = state
+        .runbook
+        .steps()
+        .zip(&state.steps)
+        .find(|(_, run)| run.status == RunStatus::Waiting && run.skipped.is_none())
+        .map_or_else(
+            || "none".to_owned(),
+            |((_, step), _)| match step.planned {
+                Some(p) => format!(
+                    "{} at {} ({})",
+                    step.title,
+                    crate::runbook::time::format_planned(p),
+                    (state.t0 + p).format("%H:%M UTC")
+                ),
+                None => step.title.clone(),
+            },
+        );
+    u.template
+        .as_deref()
+        .unwrap_or("{light}: {phase}, {progress} done; alerts: {alerts}; next: {next}")
+        .replace("{phase}", state.current_phase().unwrap_or("-"))
+        .replace("{status}", status)
+        .replace("{light}", color)
+        .replace(
+            "{offset}",
+            &crate::runbook::time::format_t_offset(state.now - state.t0),
+        )
+        .replace("{done}", &done.to_string())
+        .replace("{total}", &total.to_string())
+        .replace("{progress}", &format!("{progress}%"))
+        .replace(
+            "{alerts}",
+            &if alerts.is_empty() {
+                "none".to_owned()
+            } else {
+                alerts.join("; ")
+            },
+        )
+        .replace("{next}", &next)
+}
+
 /// From T0 on, every `every`: a notice with the runbook's message, filled in, to post.
 fn status_update_due(state: &mut State) {
     let Some(u) = state.runbook.status_updates.clone() else {
@@ -460,26 +539,7 @@ fn status_update_due(state: &mut State) {
     if due < 1 || due <= state.updates_announced {
         return;
     }
-    let status = match state.status_light() {
-        crate::runbook::Standing::Good => "all green",
-        crate::runbook::Standing::Warning => "watching warnings",
-        crate::runbook::Standing::Critical => "ALERT",
-    };
-    let message = u
-        .template
-        .as_deref()
-        .unwrap_or("{phase}: {status} ({offset})")
-        .replace("{phase}", state.current_phase().unwrap_or("-"))
-        .replace("{status}", status)
-        .replace("{offset}", &crate::runbook::time::format_t_offset(since_t0))
-        .replace(
-            "{done}",
-            &(0..state.steps.len())
-                .filter(|i| state.step_done(*i))
-                .count()
-                .to_string(),
-        )
-        .replace("{total}", &state.steps.len().to_string());
+    let message = status_text(state, &u);
     let channel = u
         .channel
         .as_deref()
@@ -588,6 +648,32 @@ fn evaluate_rules(state: &mut State, fx: &mut Vec<Effect>) {
             // The feed shows newest first: keep the selection on the same entry.
             state.selected_alert = 0;
         }
+    }
+}
+
+/// The update is recorded with its text before it goes out; without a webhook the record
+/// is all there is (the operator posts it by hand).
+fn send_status_update(state: &mut State, text: String, fx: &mut Vec<Effect>) {
+    let u = state.runbook.status_updates.clone();
+    let webhook = u.as_ref().and_then(|u| u.webhook.clone());
+    let to = match (&webhook, u.as_ref().and_then(|u| u.channel.clone())) {
+        (None, _) => "none".to_owned(),
+        (Some(_), Some(channel)) => channel,
+        (Some(_), None) => "the webhook".to_owned(),
+    };
+    emit(
+        state,
+        Event::StatusUpdateSending {
+            text: text.clone(),
+            to: to.clone(),
+        },
+    );
+    if webhook.is_some() {
+        state.sending_update = Some(text.clone());
+        state.notify(format!("Sending the status update to {to}…"));
+        fx.push(Effect::SendStatusUpdate { text });
+    } else {
+        state.notify("Recorded; no webhook in [status-updates], so post it yourself");
     }
 }
 
@@ -731,6 +817,21 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         Key::Rollback => request_rollback(state),
+        Key::StatusUpdate => match state.runbook.status_updates.clone() {
+            None => state.notify("The runbook has no [status-updates]"),
+            Some(_) if state.sending_update.is_some() => {
+                state.notify("A status update is on its way; wait for its answer");
+            }
+            Some(u) => {
+                let text = state
+                    .draft_update
+                    .take()
+                    .unwrap_or_else(|| status_text(state, &u));
+                state.modal = Some(Modal::StatusUpdate {
+                    input: Input::new(text),
+                });
+            }
+        },
         Key::Incident => match &state.incident {
             None => {
                 state.modal = Some(Modal::DeclareIncident {
@@ -1026,6 +1127,26 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
             Answer::Neither => Some(Modal::Handover { to }),
         },
+        Modal::StatusUpdate { mut input } => match key.code {
+            // Closing keeps what was written: `U` opens it again.
+            KeyCode::Esc => {
+                state.draft_update = Some(input.value().to_owned());
+                None
+            }
+            KeyCode::Enter => {
+                let text = input.value().trim().to_owned();
+                if text.is_empty() {
+                    state.notify("An empty status update is not sent");
+                    return;
+                }
+                send_status_update(state, text, fx);
+                None
+            }
+            _ => {
+                input.handle_event(&crossterm::event::Event::Key(key));
+                Some(Modal::StatusUpdate { input })
+            }
+        },
         Modal::DeclareIncident { mut input } => match key.code {
             KeyCode::Esc => None,
             KeyCode::Enter => {
@@ -1243,6 +1364,7 @@ fn confirmed(state: &mut State, modal: Modal, fx: &mut Vec<Effect>) {
         }
         // Modals with typed input answer through their own keys.
         Modal::DeclareIncident { .. }
+        | Modal::StatusUpdate { .. }
         | Modal::Phrase { .. }
         | Modal::Gate { .. }
         | Modal::Ack { .. }

@@ -29,6 +29,8 @@ struct Sim {
     errors: [f64; 2],
     last: Instant,
     rng: fastrand::Rng,
+    /// Status updates posted to the stand-in chat webhook, newest last (the last 50).
+    posted: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -64,6 +66,7 @@ impl Sim {
             errors: [0.0; 2],
             last: now,
             rng: fastrand::Rng::with_seed(seed),
+            posted: Vec::new(),
         }
     }
 
@@ -149,6 +152,7 @@ pub fn router(seed: u64) -> Router {
         .route("/control/traffic", post(set_traffic))
         .route("/control/fault", post(inject_fault).delete(clear_fault))
         .route("/control/state", get(control_state))
+        .route("/hooks/status", post(post_status).get(posted_statuses))
         .with_state(sim)
 }
 
@@ -440,6 +444,31 @@ async fn clear_fault(State(sim): State<Shared>) -> Response {
     s.fault = None;
     s.cleared = Some((Instant::now(), level));
     "fault cleared: green recovering\n".into_response()
+}
+
+/// A stand-in for a chat's incoming webhook: takes `{"text": ...}` as Slack does.
+async fn post_status(State(sim): State<Shared>, body: axum::body::Bytes) -> Response {
+    let text = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("text").and_then(|t| t.as_str()).map(str::to_owned));
+    let Some(text) = text else {
+        return (StatusCode::BAD_REQUEST, "invalid_payload").into_response();
+    };
+    let mut s = sim
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    s.posted.push(text);
+    if s.posted.len() > 50 {
+        s.posted.remove(0);
+    }
+    (StatusCode::OK, "ok").into_response()
+}
+
+async fn posted_statuses(State(sim): State<Shared>) -> Response {
+    let s = sim
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    Json(json!({ "posted": s.posted })).into_response()
 }
 
 async fn control_state(State(sim): State<Shared>) -> Response {

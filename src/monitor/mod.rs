@@ -8,6 +8,7 @@ pub mod http;
 pub mod json;
 pub mod prometheus;
 pub mod scrape;
+pub mod webhook;
 
 use std::path::Path;
 use std::sync::Arc;

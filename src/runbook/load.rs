@@ -1012,10 +1012,23 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         .unwrap_or_default();
 
     let status_updates = s.status_updates.as_ref().and_then(|u| {
+        let webhook = u.webhook.as_ref().map(|w| {
+            // A webhook URL lets anyone post to the channel: it lives in the environment.
+            if var_names(w.get_ref()).is_empty() {
+                d.error(
+                    Some(w.span()),
+                    "status-updates.webhook",
+                    "a webhook URL is a secret: set it in the environment and write \
+                     `webhook = \"${SLACK_WEBHOOK_URL}\"`",
+                );
+            }
+            w.get_ref().clone()
+        });
         Some(StatusUpdates {
             every: duration(d, "status-updates.every", &Some(u.every.clone()))?,
             channel: u.channel.clone(),
             template: u.template.clone(),
+            webhook,
         })
     });
 

@@ -424,6 +424,9 @@ pub struct StatusUpdates {
     pub every: TimeDelta,
     pub channel: Option<String>,
     pub template: Option<String>,
+    /// Where `U` sends an update: a Slack-compatible webhook URL, with `${NAME}` for its
+    /// secret part.
+    pub webhook: Option<String>,
 }
 
 impl Runbook {
@@ -503,7 +506,11 @@ impl Runbook {
             .iter()
             .any(|w| n.contains(w))
         };
-        let mut names: Vec<String> = in_headers.flat_map(var_names).collect();
+        let in_webhook = self
+            .status_updates
+            .as_ref()
+            .and_then(|u| u.webhook.as_deref());
+        let mut names: Vec<String> = in_headers.chain(in_webhook).flat_map(var_names).collect();
         names.extend(in_urls.flat_map(var_names).filter(|n| secretish(n)));
         names.sort();
         names.dedup();

@@ -316,4 +316,7 @@ pub struct StatusUpdates {
     pub channel: Option<String>,
     #[serde(default)]
     pub template: Option<String>,
+    /// A Slack-compatible incoming webhook, written as `${NAME}`: the URL is a secret.
+    #[serde(default)]
+    pub webhook: Option<S<String>>,
 }

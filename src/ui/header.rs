@@ -261,6 +261,11 @@ pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let pairs: Vec<(&str, &str)> = match &state.modal {
         _ if state.help => vec![("any key", "close help")],
         Some(Modal::Contacts) => vec![("any key", "close")],
+        Some(Modal::StatusUpdate { .. }) => vec![
+            ("edit the text", ""),
+            ("Enter", "send"),
+            ("Esc", "keep it for later"),
+        ],
         Some(Modal::DeclareIncident { .. }) => vec![
             ("type what is happening", ""),
             ("Enter", "declare"),

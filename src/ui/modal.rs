@@ -131,6 +131,28 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
             lines.push(Line::raw(""));
             lines.push(keys_line(&[("y", "create it"), ("n / Esc", "cancel")]));
         }
+        Modal::StatusUpdate { input } => {
+            title = " Status update ".to_owned();
+            let to = state.runbook.status_updates.as_ref().map_or_else(
+                || "nowhere".to_owned(),
+                |u| match (&u.webhook, &u.channel) {
+                    (Some(_), Some(c)) => format!("to {c} by its webhook"),
+                    (Some(_), None) => "to the webhook".to_owned(),
+                    (None, _) => {
+                        "nowhere (no webhook): it is recorded, post it yourself".to_owned()
+                    }
+                },
+            );
+            lines.push(Line::raw(format!("Goes {to}, and into the record.")));
+            lines.push(Line::raw(""));
+            // The whole text as it will read (the field below shows where typing is).
+            for l in super::wrap(input.value(), 70, 6) {
+                lines.push(Line::styled(l, theme::TITLE));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::raw("Edit, then Enter sends; Esc keeps it for later."));
+            input_line = Some(input.value().to_owned());
+        }
         Modal::DeclareIncident { input } => {
             title = " Declare an incident ".to_owned();
             lines.push(Line::raw(
@@ -401,8 +423,16 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
             height: 3.min(inner.height),
             ..inner
         };
+        // Typing goes on at the end: a value longer than the field shows its end.
+        let room = usize::from(field.width.saturating_sub(3));
+        let count = value.chars().count();
+        let shown: String = if count > room {
+            value.chars().skip(count - room).collect()
+        } else {
+            value
+        };
         frame.render_widget(
-            Paragraph::new(value).block(Block::new().borders(Borders::ALL).border_style(border)),
+            Paragraph::new(shown).block(Block::new().borders(Borders::ALL).border_style(border)),
             field,
         );
     }

@@ -63,10 +63,32 @@ impl Screen {
         Self::start_program(env!("CARGO_BIN_EXE_warroom"), args, rows, cols, dir)
     }
 
+    /// `warroom ARGS...` with these variables set in its environment.
+    pub fn start_with_env(
+        args: &[&str],
+        env: &[(&str, &str)],
+        rows: u16,
+        cols: u16,
+        dir: tempfile::TempDir,
+    ) -> Self {
+        Self::spawn(env!("CARGO_BIN_EXE_warroom"), args, env, rows, cols, dir)
+    }
+
     /// Another program in the terminal: `strace ... warroom ...`, `unshare ... warroom ...`.
     pub fn start_program(
         program: &str,
         args: &[&str],
+        rows: u16,
+        cols: u16,
+        dir: tempfile::TempDir,
+    ) -> Self {
+        Self::spawn(program, args, &[], rows, cols, dir)
+    }
+
+    fn spawn(
+        program: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
         rows: u16,
         cols: u16,
         dir: tempfile::TempDir,
@@ -83,6 +105,9 @@ impl Screen {
         cmd.args(args);
         cmd.cwd(env!("CARGO_MANIFEST_DIR"));
         cmd.env("TERM", "xterm-256color");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pty.slave.spawn_command(cmd).unwrap();
         drop(pty.slave);
         let parser = Arc::new(Mutex::new(vt100::Parser::new_with_callbacks(
