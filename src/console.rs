@@ -32,6 +32,8 @@ pub struct Options {
     /// The driver's seat: the lock, the journal and what it held.
     pub seat: Seat,
     pub operator: Operator,
+    /// A rehearsal's recorded KPI series, fed in place of those KPIs' sources.
+    pub replay: Option<Arc<crate::replay::Series>>,
 }
 
 /// Actions queued between the I/O tasks and the loop; senders wait when it is full, so a
@@ -85,8 +87,6 @@ pub async fn run(opts: Options) -> Result<()> {
     require_terminal()?;
     let (tx, mut rx) = mpsc::channel(QUEUE);
     let vars = Arc::new(opts.vars.clone());
-    let _monitor = monitor::spawn(opts.runbook.clone(), vars, opts.clock, tx.clone())
-        .map_err(|e| color_eyre::eyre::eyre!(e))?;
     let exec = Executor::new(
         opts.supervisor.clone(),
         opts.run_dir.clone(),
@@ -118,6 +118,13 @@ pub async fn run(opts: Options) -> Result<()> {
             .collect(),
     );
     state.replay(&records);
+    // The series' offsets count from T0 as it stands now (after the journal).
+    let replayed = opts.replay.clone().map(|series| monitor::Replayed {
+        series,
+        t0: state.t0,
+    });
+    let _monitor = monitor::spawn(opts.runbook.clone(), vars, clock, tx.clone(), replayed)
+        .map_err(|e| color_eyre::eyre::eyre!(e))?;
     tracing::info!(
         runbook = %opts.runbook.name,
         run_dir = %opts.run_dir.display(),

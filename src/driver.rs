@@ -290,6 +290,26 @@ fn short(sha: &str) -> &str {
     sha.get(..12).unwrap_or(sha)
 }
 
+/// Where a runbook's runs go (`<runbook run-dir or ./runs>`), and their names' stem.
+fn runs_of(rb: &Runbook) -> (PathBuf, String) {
+    let base = rb
+        .run_dir
+        .as_ref()
+        .map_or_else(|| PathBuf::from("runs"), |d| rb.dir.join(d));
+    let stem = rb
+        .path
+        .file_stem()
+        .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+    (base, stem)
+}
+
+/// A rehearsal's own directory, `<stem>-rehearsal-<UTC time>`: each rehearsal is new,
+/// and no real run ever resumes one.
+pub fn rehearsal_run_dir(rb: &Runbook, now: DateTime<Utc>) -> PathBuf {
+    let (base, stem) = runs_of(rb);
+    base.join(format!("{stem}-rehearsal-{}", now.format("%Y%m%d-%H%M%S")))
+}
+
 /// A run recorded this recently is resumed when no directory is named: the same command
 /// typed again after a dropped session or a crash carries on with the run, instead of
 /// opening a second one that knows nothing of the first (and could run a step again).
@@ -307,14 +327,7 @@ pub enum RunDir {
 /// The latest run of this runbook whose journal was written within [`RESUME_WITHIN`], or
 /// a new directory; `new` always makes a new one.
 pub fn choose_run_dir(rb: &Runbook, new: bool, now: DateTime<Utc>) -> RunDir {
-    let base = rb
-        .run_dir
-        .as_ref()
-        .map_or_else(|| PathBuf::from("runs"), |d| rb.dir.join(d));
-    let stem = rb
-        .path
-        .file_stem()
-        .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+    let (base, stem) = runs_of(rb);
     let fresh = RunDir::New(base.join(format!("{stem}-{}", now.format("%Y%m%d-%H%M%S"))));
     if new {
         return fresh;

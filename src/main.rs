@@ -83,6 +83,25 @@ enum Cmd {
         #[arg(long)]
         runbook: Option<PathBuf>,
     },
+    /// Rehearse a runbook against the demo target on a fast clock (no real waits), its KPIs
+    /// live from the target or replayed from a recorded series.
+    Rehearse {
+        runbook: PathBuf,
+        /// How many times faster than real time the rehearsal clock runs.
+        #[arg(long, default_value_t = 60.0, value_name = "FACTOR")]
+        speed: f64,
+        /// Start the clock at this UTC date-time (default: a minute before the first
+        /// planned step when T0 is fixed, else now).
+        #[arg(long, value_name = "DATETIME")]
+        start_at: Option<String>,
+        /// A recorded series (CSV or JSON: offset from T0, KPI id, value) fed in place of
+        /// those KPIs' sources.
+        #[arg(long, value_name = "FILE")]
+        replay: Option<PathBuf>,
+        /// Where the rehearsal's record goes (default: a new <name>-rehearsal-<time>).
+        #[arg(long)]
+        run_dir: Option<PathBuf>,
+    },
     /// Start the demo target on a free loopback port and run config/demo.toml against it.
     Demo {
         /// Another runbook to run against the demo target (it gets ${DEMO_URL}).
@@ -289,7 +308,41 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
                     Clock::rehearsal(start, speed.unwrap_or(1.0))
                 }
             };
-            console(rb, seat, Vec::new(), clock).await
+            console(rb, seat, Vec::new(), clock, None).await
+        }
+        Cmd::Rehearse {
+            runbook,
+            speed,
+            start_at,
+            replay,
+            run_dir,
+        } => {
+            let rb = load_for_console(&runbook)?;
+            let series = match replay {
+                None => None,
+                Some(path) => Some(std::sync::Arc::new(read_series(&path, &rb)?)),
+            };
+            let start = match start_at {
+                Some(s) => runbook::time::parse_datetime(&s)
+                    .ok_or_else(|| eyre!("--start-at `{s}` is not a UTC date-time"))?,
+                None => rehearsal_start(&rb),
+            };
+            if !(speed.is_finite() && speed > 0.0) {
+                return Err(eyre!("--speed {speed}: a factor above zero, such as 60"));
+            }
+            let clock = Clock::rehearsal(start, speed);
+            let run_dir = run_dir.unwrap_or_else(|| warroom::driver::rehearsal_run_dir(&rb, start));
+            let (addr, _server) = warroom::demo::serve(SocketAddr::from(([127, 0, 0, 1], 0)))
+                .await
+                .wrap_err("starting the demo target on a loopback port")?;
+            let vars = vec![("DEMO_URL".to_owned(), format!("http://{addr}"))];
+            let seat = SeatArgs {
+                run_dir: Some(run_dir),
+                new: false,
+                accept_changed_runbook: false,
+                take_over: false,
+            };
+            console(rb, seat, vars, clock, series).await
         }
         Cmd::Demo { runbook, seat } => {
             let path = match runbook {
@@ -301,7 +354,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
                 .await
                 .wrap_err("starting the demo target on a loopback port")?;
             let vars = vec![("DEMO_URL".to_owned(), format!("http://{addr}"))];
-            console(rb, seat, vars, Clock::Real).await
+            console(rb, seat, vars, Clock::Real, None).await
         }
         Cmd::Watch { run_dir, runbook } => warroom::watch::run(run_dir, runbook, Clock::Real).await,
         Cmd::DemoTarget { listen } => {
@@ -344,11 +397,55 @@ fn demo_runbook() -> Result<PathBuf> {
         })
 }
 
+/// A recorded series for `rehearse --replay`, every KPI in it one of the runbook's.
+fn read_series(path: &Path, rb: &Runbook) -> Result<warroom::replay::Series> {
+    let text = std::fs::read_to_string(path)
+        .wrap_err_with(|| format!("reading the series {}", path.display()))?;
+    let series =
+        warroom::replay::Series::parse(&text).map_err(|e| eyre!("{}: {e}", path.display()))?;
+    let unknown: Vec<&str> = series
+        .kpis()
+        .into_iter()
+        .filter(|k| rb.kpi_index(k).is_none())
+        .collect();
+    if !unknown.is_empty() {
+        return Err(eyre!(
+            "{}: no KPI {} in the runbook (it has {})",
+            path.display(),
+            unknown.join(", "),
+            rb.kpis
+                .iter()
+                .map(|k| k.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(series)
+}
+
+/// Where a rehearsal's clock starts: a minute before the first planned step when T0 is
+/// fixed (no waiting for the night), else now (T0 follows the start).
+fn rehearsal_start(rb: &Runbook) -> chrono::DateTime<chrono::Utc> {
+    match rb.t0.fixed() {
+        Some(t0) => {
+            let first = rb
+                .steps()
+                .filter_map(|(_, s)| s.planned)
+                .min()
+                .unwrap_or_default()
+                .min(chrono::TimeDelta::zero());
+            t0 + first - chrono::TimeDelta::minutes(1)
+        }
+        None => chrono::Utc::now(),
+    }
+}
+
 async fn console(
     rb: Runbook,
     seat: SeatArgs,
     vars: Vec<(String, String)>,
     clock: Clock,
+    replay: Option<std::sync::Arc<warroom::replay::Series>>,
 ) -> Result<()> {
     use warroom::driver;
     warroom::console::require_terminal()?;
@@ -404,6 +501,7 @@ async fn console(
         supervisor,
         seat,
         operator,
+        replay,
     })
     .await;
     if result.is_ok() {

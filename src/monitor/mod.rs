@@ -25,6 +25,31 @@ use crate::runbook::{Health, KpiSource, Runbook};
 /// Requests in flight at once, across every poller.
 const MAX_IN_FLIGHT: usize = 16;
 
+/// A replayed KPI: at each of its intervals on the rehearsal clock, the series' value at
+/// that moment (none before its first point), as a poll would bring it.
+async fn feed(
+    rb: Arc<Runbook>,
+    i: usize,
+    series: Arc<crate::replay::Series>,
+    t0: chrono::DateTime<chrono::Utc>,
+    clock: Clock,
+    tx: mpsc::Sender<Action>,
+) {
+    let kpi = &rb.kpis[i];
+    let mut tick = tokio::time::interval(clock.real(kpi.interval));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        let Some(value) = series.value_at(&kpi.id, clock.now() - t0) else {
+            continue;
+        };
+        let result = Ok(Reading::from(value));
+        if tx.send(Action::KpiSample { kpi: i, result }).await.is_err() {
+            return;
+        }
+    }
+}
+
 /// A source's failure as the gauge shows it: the HTTP layer's own timeout told apart.
 pub fn fault(why: String) -> Fault {
     let kind = if why == http::TIMEOUT {
@@ -89,16 +114,37 @@ impl Drop for Monitor {
     }
 }
 
+/// A rehearsal's recorded series, and the T0 its offsets count from: the KPIs it holds are
+/// fed from it instead of polled.
+pub struct Replayed {
+    pub series: Arc<crate::replay::Series>,
+    pub t0: chrono::DateTime<chrono::Utc>,
+}
+
 pub fn spawn(
     runbook: Arc<Runbook>,
     vars: Arc<Vec<(String, String)>>,
     clock: Clock,
     tx: mpsc::Sender<Action>,
+    replayed: Option<Replayed>,
 ) -> Result<Monitor, String> {
     let client = http::client(&http::Tls::default())?;
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let mut tasks = Vec::new();
     for i in 0..runbook.kpis.len() {
+        if let Some(r) = &replayed
+            && r.series.kpis().contains(&runbook.kpis[i].id.as_str())
+        {
+            tasks.push(tokio::spawn(feed(
+                runbook.clone(),
+                i,
+                r.series.clone(),
+                r.t0,
+                clock,
+                tx.clone(),
+            )));
+            continue;
+        }
         let (rb, vars, client, permits, tx) = (
             runbook.clone(),
             vars.clone(),

@@ -1,0 +1,177 @@
+//! Rehearsal with a recorded series: the rule's timing against last incident's numbers,
+//! exactly in `update`, and end to end with `warroom rehearse --replay` on a fast clock.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::TimeDelta;
+use common::screen::Screen;
+use warroom::app::event::Event;
+use warroom::app::{Action, State, update};
+use warroom::journal;
+use warroom::replay::Series;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rehearse")
+        .join(name)
+}
+
+/// The series goes above 5 % at T+10m; with `for = "5m"` the rule fires at T+15m, to
+/// the second, when samples come every 5 s and the clock ticks every second.
+#[test]
+fn a_replayed_series_fires_a_five_minute_rule_at_exactly_t_plus_15m() {
+    let (rb, _) = warroom::runbook::load(&fixture("error-spike.toml")).unwrap();
+    let series =
+        Series::parse(&std::fs::read_to_string(fixture("error-spike.csv")).unwrap()).unwrap();
+    let rb = Arc::new(rb);
+    let t0 = rb.t0.fixed().unwrap();
+    let mut s = State::new(rb.clone(), t0 - TimeDelta::minutes(1));
+    let kpi = rb.kpi_index("error_rate").unwrap();
+    let mut pending_at = None;
+    let mut fired_at = None;
+    for second in -60..=(20 * 60) {
+        let now = t0 + TimeDelta::seconds(second);
+        update(&mut s, Action::Tick(now));
+        if second % 5 == 0
+            && let Some(v) = series.value_at("error_rate", now - t0)
+        {
+            update(
+                &mut s,
+                Action::KpiSample {
+                    kpi,
+                    result: Ok(v.into()),
+                },
+            );
+        }
+        for r in s.outbox.drain(..) {
+            match r.event {
+                Event::RulePending { .. } if pending_at.is_none() => pending_at = Some(r.at),
+                Event::RuleFiring { .. } if fired_at.is_none() => fired_at = Some(r.at),
+                _ => {}
+            }
+        }
+    }
+    assert_eq!(pending_at, Some(t0 + TimeDelta::minutes(10)));
+    assert_eq!(fired_at, Some(t0 + TimeDelta::minutes(15)));
+}
+
+fn rule_events(run_dir: &Path) -> Vec<(chrono::DateTime<chrono::Utc>, Event)> {
+    let path = run_dir.join(journal::FILE);
+    if !path.exists() {
+        return Vec::new();
+    }
+    let (records, _) = journal::read(&path).unwrap();
+    records
+        .into_iter()
+        .filter(|r| {
+            matches!(
+                r.event,
+                Event::RulePending { .. } | Event::RuleFiring { .. }
+            )
+        })
+        .map(|r| (r.at, r.event))
+        .collect()
+}
+
+/// `warroom rehearse --replay` at 120x: the rule goes pending at T+10m and fires at
+/// T+15m on the rehearsal clock (within the clock's tick at that speed), journaled, and the
+/// KPI not in the series is read live from the demo target.
+#[test]
+fn warroom_rehearse_replays_the_series_on_the_fast_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("run");
+    let rb = fixture("error-spike.toml");
+    let csv = fixture("error-spike.csv");
+    let mut s = Screen::start(
+        &[
+            "rehearse",
+            rb.to_str().unwrap(),
+            "--speed",
+            "120",
+            "--replay",
+            csv.to_str().unwrap(),
+            "--run-dir",
+            run_dir.to_str().unwrap(),
+        ],
+        30,
+        120,
+        dir,
+    );
+    s.wait_for("Rehearse a spike", 20);
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let events = loop {
+        let events = rule_events(&run_dir);
+        if events
+            .iter()
+            .any(|(_, e)| matches!(e, Event::RuleFiring { .. }))
+        {
+            break events;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never fired: {events:?}\n{}",
+            s.text()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let t0 = chrono::DateTime::parse_from_rfc3339("2026-03-01T02:00:00Z")
+        .unwrap()
+        .to_utc();
+    let (pending, _) = events
+        .iter()
+        .find(|(_, e)| matches!(e, Event::RulePending { .. }))
+        .unwrap();
+    let (fired, _) = events
+        .iter()
+        .find(|(_, e)| matches!(e, Event::RuleFiring { .. }))
+        .unwrap();
+    // At 120x a tick of the console is up to 2.4 rehearsal seconds, a poll of 5 s KPIs
+    // lands within 5 s: the times are those, give or take that.
+    let near = |at: chrono::DateTime<chrono::Utc>, want: TimeDelta| {
+        let off = at - t0 - want;
+        off >= TimeDelta::zero() && off <= TimeDelta::seconds(8)
+    };
+    assert!(
+        near(*pending, TimeDelta::minutes(10)),
+        "pending at T{:+}s",
+        (*pending - t0).num_seconds()
+    );
+    assert!(
+        near(*fired, TimeDelta::minutes(15)),
+        "fired at T{:+}s",
+        (*fired - t0).num_seconds()
+    );
+    assert!(*fired - *pending >= TimeDelta::minutes(5));
+    s.wait_for("Error rate above 5% for 5 minutes", 10);
+    // The KPI the series does not hold is polled live from the demo target.
+    let screen = s.text();
+    assert!(!screen.contains("green_p95_ms: no data"), "{screen}");
+    s.keys("q");
+    assert!(s.wait_exit(10));
+}
+
+#[test]
+fn a_series_naming_a_kpi_the_runbook_lacks_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "offset,kpi,value\nT+1m,latency,3\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args([
+            "rehearse",
+            fixture("error-spike.toml").to_str().unwrap(),
+            "--replay",
+        ])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("no KPI latency in the runbook"), "{err}");
+    assert!(err.contains("error_rate, green_p95_ms"), "{err}");
+}
