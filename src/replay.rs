@@ -60,8 +60,8 @@ impl Series {
     pub fn value_at(&self, kpi: &str, offset: TimeDelta) -> Option<f64> {
         self.points
             .iter()
-            .filter(|p| p.kpi == kpi && p.offset <= offset)
-            .last()
+            .rev()
+            .find(|p| p.kpi == kpi && p.offset <= offset)
             .map(|p| p.value)
     }
 }
