@@ -558,6 +558,7 @@ interval = "200ms"
         Default::default(),
         warroom::clock::Clock::Real,
         tx,
+        None,
     )
     .unwrap();
     let mut samples = [0, 0];
