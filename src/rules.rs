@@ -289,6 +289,7 @@ mod tests {
             decide_within: None,
             authority: None,
             no_data: NoData::Keep,
+            scope: crate::runbook::RuleScope::Always,
         }
     }
 

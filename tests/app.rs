@@ -560,3 +560,88 @@ fn without_a_webhook_a_status_update_is_only_recorded() {
     )));
     assert!(s.notice.as_ref().unwrap().0.contains("post it yourself"));
 }
+
+/// Rules scoped in time: one watches only during its phase, one for a window after a step
+/// finished; outside, pending starts over and firing resolves, so a rule that belongs to
+/// one moment does not fire all night.
+#[test]
+fn rules_scoped_to_a_phase_or_a_window_after_a_step_watch_only_then() {
+    let text = r#"
+[runbook]
+name = "scoped"
+
+[[kpi]]
+id = "errors"
+command = ["echo", "1"]
+interval = "2s"
+
+[[rule]]
+id = "canary-only"
+expr = "errors > 5"
+during = "canary"
+
+[[rule]]
+id = "after-cutover"
+expr = "errors > 5"
+after = "cutover"
+window = "5m"
+
+[[phase]]
+id = "prep"
+title = "Prep"
+
+[[phase.step]]
+id = "warm"
+title = "Warm up"
+run = ["true"]
+
+[[phase]]
+id = "canary"
+title = "Canary"
+
+[[phase.step]]
+id = "cutover"
+title = "Cut over"
+run = ["true"]
+"#;
+    let (rb, _) = warroom::runbook::load_str(std::path::Path::new("s.toml"), text).unwrap();
+    let mut s = warroom::app::State::new(std::sync::Arc::new(rb), start());
+    let feed = |s: &mut warroom::app::State, t: i64, v: f64| {
+        at(s, t);
+        kpi(s, "errors", v);
+    };
+    // In the first phase neither watches: a breach is nothing.
+    feed(&mut s, 0, 9.0);
+    assert!(s.rules.iter().all(|r| r.phase == RulePhase::Inactive));
+    // The cut-over starts (the canary phase is current) and finishes at 4s.
+    begin_run(&mut s, Target::Step(1));
+    feed(&mut s, 2, 9.0);
+    assert!(s.rules[0].is_firing(), "during canary");
+    assert_eq!(
+        s.rules[1].phase,
+        RulePhase::Inactive,
+        "the cut-over has not finished"
+    );
+    update(
+        &mut s,
+        Action::RunFinished {
+            target: Target::Step(1),
+            exit: warroom::app::Exit::with_code(0),
+        },
+    );
+    feed(&mut s, 4, 9.0);
+    assert!(s.rules[1].is_firing(), "in the window after the cut-over");
+    // Five minutes after it finished, the window closes and the alert resolves.
+    for t in (6..300).step_by(2) {
+        feed(&mut s, t, 9.0);
+    }
+    assert!(s.rules[1].is_firing(), "4m56s after: still watching");
+    feed(&mut s, 302, 9.0);
+    feed(&mut s, 304, 9.0);
+    assert_eq!(s.rules[1].phase, RulePhase::Inactive, "the window closed");
+    assert!(s.alerts.iter().any(|a| a.resolved.is_some()));
+    assert!(
+        s.rules[0].is_firing(),
+        "the phase rule goes on while its phase does"
+    );
+}

@@ -629,6 +629,7 @@ fn load_rules(dir: &Path, files: &[String]) -> Vec<Alerting> {
                 decide_within: None,
                 authority: None,
                 no_data: NoData::Resolve,
+                scope: warroom::runbook::RuleScope::Always,
             };
             out.push(Alerting {
                 name,

@@ -298,3 +298,44 @@ fn a_webhook_url_written_in_the_runbook_is_refused_as_a_leaked_secret() {
     let (rb, _) = load_str(Path::new("rb.toml"), &ok).unwrap();
     assert!(rb.secret_names().contains(&"SLACK_WEBHOOK_URL".to_owned()));
 }
+
+#[test]
+fn a_rules_scope_names_a_real_phase_or_step() {
+    let base = format!(
+        "{HEAD}[[kpi]]\nid = \"x\"\ncommand = [\"echo\", \"1\"]\n\n[[rule]]\nid = \"r\"\nexpr = \"x > 1\"\nSCOPE\n\n[[phase]]\nid = \"p\"\ntitle = \"P\"\n\n[[phase.step]]\nid = \"s\"\ntitle = \"S\"\nrun = [\"true\"]\n"
+    );
+    let with = |scope: &str| base.replace("SCOPE", scope);
+    assert_one(
+        &with("during = \"q\""),
+        10,
+        10,
+        "rule[r].during",
+        "`q` is not a phase id",
+    );
+    assert_one(
+        &with("after = \"t\""),
+        10,
+        9,
+        "rule[r].after",
+        "`t` is not a step id",
+    );
+    assert_one(
+        &with("window = \"5m\""),
+        10,
+        10,
+        "rule[r].window",
+        "add `after",
+    );
+    let (rb, _) = load_str(
+        Path::new("rb.toml"),
+        &with("after = \"s\"\nwindow = \"5m\""),
+    )
+    .unwrap();
+    assert_eq!(
+        rb.rules[0].scope,
+        warroom::runbook::RuleScope::After {
+            step: "s".into(),
+            window: Some(chrono::TimeDelta::minutes(5))
+        }
+    );
+}

@@ -757,6 +757,11 @@ impl State {
     /// The phase the run is in: that of the first step not yet done.
     /// The phase of the latest step that has started or is due by the clock.
     pub fn current_phase(&self) -> Option<&str> {
+        self.phase_now().map(|p| p.title.as_str())
+    }
+
+    /// The phase of the last step started or due by now (the first phase before any).
+    pub fn phase_now(&self) -> Option<&crate::runbook::Phase> {
         let elapsed = self.now - self.t0;
         self.runbook
             .steps()
@@ -767,7 +772,29 @@ impl State {
             .last()
             .map(|((p, _), _)| p)
             .or_else(|| self.runbook.phases.first())
-            .map(|p| p.title.as_str())
+    }
+
+    /// Whether rule `i` watches now: always, during its phase, or in its window after a
+    /// step finished.
+    pub fn rule_in_scope(&self, i: usize) -> bool {
+        use crate::runbook::RuleScope;
+        match &self.runbook.rules[i].scope {
+            RuleScope::Always => true,
+            RuleScope::During(phase) => self.phase_now().is_some_and(|p| p.id == *phase),
+            RuleScope::After { step, window } => {
+                let finished = self
+                    .runbook
+                    .steps()
+                    .zip(&self.steps)
+                    .find(|((_, s), _)| s.id == *step)
+                    .and_then(|(_, run)| match run.status {
+                        RunStatus::Succeeded { finished, .. } => Some(finished),
+                        _ => None,
+                    });
+                finished
+                    .is_some_and(|at| self.now >= at && window.is_none_or(|w| self.now - at < w))
+            }
+        }
     }
 
     /// A step is done when its run succeeded and its verification (if any) passed, or

@@ -604,7 +604,12 @@ fn evaluate_rules(state: &mut State, fx: &mut Vec<Effect>) {
     for i in 0..state.rules.len() {
         let before = state.rules[i].clone();
         let mut after = before.clone();
-        after.evaluate(&state.runbook.rules[i], state, now);
+        if state.rule_in_scope(i) {
+            after.evaluate(&state.runbook.rules[i], state, now);
+        } else {
+            // Outside its moment a rule is quiet: pending starts over, firing resolves.
+            after = crate::rules::RuleState::default();
+        }
         // What the last evaluation saw is live bookkeeping; a change of phase is recorded.
         state.rules[i].no_data = after.no_data;
         state.rules[i].no_data_since = after.no_data_since;

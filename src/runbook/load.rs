@@ -727,6 +727,14 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                 decide_within: duration(d, &format!("{key}.decide-within"), &r.decide_within),
                 authority: r.authority.clone(),
                 no_data,
+                scope: match (&r.during, &r.after) {
+                    (Some(p), _) => RuleScope::During(p.get_ref().clone()),
+                    (None, Some(st)) => RuleScope::After {
+                        step: st.get_ref().clone(),
+                        window: duration(d, &format!("{key}.window"), &r.window),
+                    },
+                    (None, None) => RuleScope::Always,
+                },
             });
         }
     }
@@ -875,6 +883,43 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
             steps,
             checks,
         });
+    }
+
+    // Rules' scopes name phases and steps, known only now.
+    for r in &s.rules {
+        let key = format!("rule[{}]", r.id.get_ref());
+        if let (Some(p), Some(_)) = (&r.during, &r.after) {
+            d.error(
+                Some(p.span()),
+                format!("{key}.during"),
+                "a rule is scoped by `during` a phase or `after` a step, not both",
+            );
+        }
+        if let Some(p) = &r.during
+            && !phase_ids.contains(p.get_ref())
+        {
+            d.error(
+                Some(p.span()),
+                format!("{key}.during"),
+                format!("`{}` is not a phase id", p.get_ref()),
+            );
+        }
+        if let Some(st) = &r.after
+            && !step_ids.contains(st.get_ref())
+        {
+            d.error(
+                Some(st.span()),
+                format!("{key}.after"),
+                format!("`{}` is not a step id defined in any phase", st.get_ref()),
+            );
+        }
+        if let (Some(w), None) = (&r.window, &r.after) {
+            d.error(
+                Some(w.span()),
+                format!("{key}.window"),
+                "`window` counts from a step: add `after = \"<step id>\"`",
+            );
+        }
     }
 
     // Gates.

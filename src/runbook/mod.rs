@@ -273,6 +273,23 @@ pub struct Rule {
     pub decide_within: Option<TimeDelta>,
     pub authority: Option<String>,
     pub no_data: NoData,
+    /// When the rule watches; outside it, it neither pends nor fires.
+    pub scope: RuleScope,
+}
+
+/// The moment a rule belongs to, so it does not fire all night.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum RuleScope {
+    /// The whole run.
+    #[default]
+    Always,
+    /// While the phase (by id) is the current one.
+    During(String),
+    /// From when the step (by id) finished, for `window` (or to the end).
+    After {
+        step: String,
+        window: Option<TimeDelta>,
+    },
 }
 
 /// What a rule does when its expression has no data (a source down, a KPI stale).

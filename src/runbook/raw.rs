@@ -155,6 +155,15 @@ pub struct Rule {
     /// `keep`, `resolve` or `alert`: what no data means for this rule.
     #[serde(default)]
     pub no_data: Option<S<String>>,
+    /// Active only while this phase is the current one.
+    #[serde(default)]
+    pub during: Option<S<String>>,
+    /// Active from when this step finished...
+    #[serde(default)]
+    pub after: Option<S<String>>,
+    /// ...for this long (absent: to the end of the run).
+    #[serde(default)]
+    pub window: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
