@@ -645,3 +645,79 @@ run = ["true"]
         "the phase rule goes on while its phase does"
     );
 }
+
+/// Gate policies: `any` opens on one GO (a NO-GO from anyone holds it); `final-say`
+/// waits for its approver, whose vote needs a rationale; the others only advise.
+#[test]
+fn gate_policies_any_and_final_say_decide_as_the_runbook_says() {
+    let gate = |policy: &str| {
+        format!(
+            r#"
+[runbook]
+name = "gates"
+
+[[phase]]
+id = "p"
+title = "P"
+
+[[phase.step]]
+id = "ship"
+title = "Ship it"
+run = ["true"]
+
+[[gate]]
+id = "go"
+title = "Ship?"
+approvers = ["Lead", "SRE", "QA"]
+before = "ship"
+{policy}
+"#
+        )
+    };
+    let state = |policy: &str| {
+        let (rb, _) =
+            warroom::runbook::load_str(std::path::Path::new("g.toml"), &gate(policy)).unwrap();
+        warroom::app::State::new(std::sync::Arc::new(rb), start())
+    };
+    // any: the first GO opens the gate, and the modal closes.
+    let mut s = state("decide = \"any\"");
+    key(&mut s, KeyCode::Char('g'));
+    key(&mut s, KeyCode::Down);
+    key(&mut s, KeyCode::Char('G'));
+    key(&mut s, KeyCode::Enter);
+    assert!(s.gates[0].is_go());
+    assert!(s.modal.is_none(), "decided: no more votes asked");
+    // final-say: the SRE's GO advises; the Lead's NO-GO, with its rationale, decides.
+    let mut s = state("decide = \"final-say\"\nfinal-say = \"Lead\"");
+    key(&mut s, KeyCode::Char('g'));
+    key(&mut s, KeyCode::Down);
+    key(&mut s, KeyCode::Char('G'));
+    key(&mut s, KeyCode::Enter);
+    assert!(!s.gates[0].is_go(), "the SRE only advises");
+    key(&mut s, KeyCode::Up);
+    key(&mut s, KeyCode::Char('N'));
+    key(&mut s, KeyCode::Enter);
+    assert!(
+        s.gates[0].votes[0].is_none(),
+        "the final say without a rationale is not recorded"
+    );
+    assert!(s.notice.as_ref().unwrap().0.contains("rationale"));
+    typed(&mut s, "EU latency not understood yet");
+    key(&mut s, KeyCode::Enter);
+    assert!(s.gates[0].is_no_go());
+    assert_eq!(
+        s.gates[0].votes[0].as_ref().unwrap().note,
+        "EU latency not understood yet"
+    );
+    // unanimous (the default): all three.
+    let mut s = state("");
+    key(&mut s, KeyCode::Char('g'));
+    for _ in 0..2 {
+        key(&mut s, KeyCode::Char('G'));
+        key(&mut s, KeyCode::Enter);
+    }
+    assert!(!s.gates[0].is_go());
+    key(&mut s, KeyCode::Char('G'));
+    key(&mut s, KeyCode::Enter);
+    assert!(s.gates[0].is_go());
+}

@@ -339,3 +339,41 @@ fn a_rules_scope_names_a_real_phase_or_step() {
         }
     );
 }
+
+#[test]
+fn a_gate_policy_is_one_of_three_and_a_final_say_names_an_approver() {
+    let base = format!(
+        "{HEAD}[[phase]]\nid = \"p\"\ntitle = \"P\"\n\n[[phase.step]]\nid = \"s\"\ntitle = \"S\"\nrun = [\"true\"]\n\n[[gate]]\nid = \"g\"\ntitle = \"G\"\napprovers = [\"Lead\", \"SRE\"]\nbefore = \"s\"\nPOLICY\n"
+    );
+    let with = |p: &str| base.replace("POLICY", p);
+    assert_one(
+        &with("decide = \"majority\""),
+        17,
+        10,
+        "gate[g].decide",
+        "not a gate policy",
+    );
+    assert_one(
+        &with("decide = \"final-say\"\nfinal-say = \"CTO\""),
+        18,
+        13,
+        "gate[g].final-say",
+        "`CTO` is not one of the gate's approvers",
+    );
+    assert_one(
+        &with("decide = \"final-say\""),
+        17,
+        10,
+        "gate[g].decide",
+        "add `final-say",
+    );
+    let (rb, _) = load_str(
+        Path::new("rb.toml"),
+        &with("decide = \"final-say\"\nfinal-say = \"SRE\""),
+    )
+    .unwrap();
+    assert_eq!(
+        rb.gates[0].policy,
+        warroom::runbook::GatePolicy::FinalSay(1)
+    );
+}

@@ -312,6 +312,8 @@ pub struct Vote {
 pub struct GateState {
     /// One entry per approver, in the runbook's order.
     pub votes: Vec<Option<Vote>>,
+    /// The runbook's policy for this gate.
+    pub policy: crate::runbook::GatePolicy,
 }
 
 impl GateState {
@@ -324,14 +326,28 @@ impl GateState {
     }
 
     pub fn is_go(&self) -> bool {
-        self.go_count() == self.votes.len()
+        use crate::runbook::GatePolicy;
+        match self.policy {
+            GatePolicy::Unanimous => self.go_count() == self.votes.len(),
+            GatePolicy::Any => self.go_count() > 0 && !self.is_no_go(),
+            GatePolicy::FinalSay(who) => self.decided_by(who) == Some(&Decision::Go),
+        }
     }
 
     pub fn is_no_go(&self) -> bool {
-        self.votes
-            .iter()
-            .flatten()
-            .any(|v| v.decision == Decision::NoGo)
+        use crate::runbook::GatePolicy;
+        match self.policy {
+            GatePolicy::FinalSay(who) => self.decided_by(who) == Some(&Decision::NoGo),
+            GatePolicy::Unanimous | GatePolicy::Any => self
+                .votes
+                .iter()
+                .flatten()
+                .any(|v| v.decision == Decision::NoGo),
+        }
+    }
+
+    fn decided_by(&self, who: usize) -> Option<&Decision> {
+        self.votes.get(who)?.as_ref().map(|v| &v.decision)
     }
 }
 
@@ -587,6 +603,7 @@ impl State {
                 .iter()
                 .map(|g| GateState {
                     votes: vec![None; g.approvers.len()],
+                    policy: g.policy,
                 })
                 .collect(),
             auto_rollback: None,

@@ -1269,11 +1269,27 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                 approver,
                 note: None,
             }),
+            // The deciding vote is recorded with its rationale.
+            KeyCode::Enter
+                if state.gates[gate].policy == crate::runbook::GatePolicy::FinalSay(approver)
+                    && input.value().trim().is_empty() =>
+            {
+                state.notify("The final say is recorded with its rationale: write why");
+                Some(Modal::Gate {
+                    gate,
+                    approver,
+                    note: Some((decision, input)),
+                })
+            }
             KeyCode::Enter => {
                 let text = input.value().trim().to_owned();
                 record_vote(state, gate, approver, decision, text);
-                let next = state.gates[gate].votes.iter().position(Option::is_none);
-                next.map(|a| Modal::Gate {
+                // Decided (under `any` or a final say, before every vote is in): done.
+                let g = &state.gates[gate];
+                let decided = g.policy != crate::runbook::GatePolicy::Unanimous
+                    && (g.is_go() || g.is_no_go());
+                let next = g.votes.iter().position(Option::is_none);
+                next.filter(|_| !decided).map(|a| Modal::Gate {
                     gate,
                     approver: a,
                     note: None,

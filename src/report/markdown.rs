@@ -124,7 +124,7 @@ pub fn markdown(r: &Report) -> String {
 
     let _ = writeln!(o, "\n## Go/no-go decisions\n");
     for g in &r.gates {
-        let _ = writeln!(o, "**{}** ({})\n", cell(&g.title), g.id);
+        let _ = writeln!(o, "**{}** ({}, {})\n", cell(&g.title), g.id, g.policy);
         if g.votes.is_empty() {
             let _ = writeln!(o, "No vote recorded.\n");
             continue;

@@ -90,6 +90,8 @@ pub struct RunReport {
 pub struct GateReport {
     pub id: String,
     pub title: String,
+    /// `unanimous`, `any`, or `final say: <approver>`.
+    pub policy: String,
     pub votes: Vec<VoteReport>,
 }
 
@@ -394,6 +396,14 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
         .map(|g| GateReport {
             id: g.id.clone(),
             title: g.title.clone(),
+            policy: match g.policy {
+                crate::runbook::GatePolicy::Unanimous => "unanimous".into(),
+                crate::runbook::GatePolicy::Any => "any".into(),
+                crate::runbook::GatePolicy::FinalSay(i) => format!(
+                    "final say: {}",
+                    g.approvers.get(i).map_or("?", String::as_str)
+                ),
+            },
             votes: votes
                 .iter()
                 .filter(|(gid, _)| *gid == g.id)

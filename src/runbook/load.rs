@@ -974,7 +974,54 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                 );
             }
         }
+        let policy = match g.decide.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+            None | Some(("unanimous", _)) => GatePolicy::Unanimous,
+            Some(("any", _)) => GatePolicy::Any,
+            Some(("final-say", span)) => {
+                let who = g.final_say.as_ref().and_then(|f| {
+                    let i = g.approvers.get_ref().iter().position(|a| a == f.get_ref());
+                    if i.is_none() {
+                        d.error(
+                            Some(f.span()),
+                            format!("{key}.final-say"),
+                            format!("`{}` is not one of the gate's approvers", f.get_ref()),
+                        );
+                    }
+                    i
+                });
+                if g.final_say.is_none() {
+                    d.error(
+                        Some(span),
+                        format!("{key}.decide"),
+                        "`final-say` names whose vote decides: add `final-say = \"<approver>\"`",
+                    );
+                }
+                GatePolicy::FinalSay(who.unwrap_or(0))
+            }
+            Some((other, span)) => {
+                d.error(
+                    Some(span),
+                    format!("{key}.decide"),
+                    format!("`{other}` is not a gate policy: expected unanimous, any or final-say"),
+                );
+                GatePolicy::Unanimous
+            }
+        };
+        if let (Some(f), false) = (
+            &g.final_say,
+            matches!(
+                g.decide.as_ref().map(|s| s.get_ref().as_str()),
+                Some("final-say")
+            ),
+        ) {
+            d.error(
+                Some(f.span()),
+                format!("{key}.final-say"),
+                "`final-say` needs `decide = \"final-say\"`",
+            );
+        }
         gates.push(Gate {
+            policy,
             id: g.id.get_ref().clone(),
             title: g.title.clone(),
             approvers: g.approvers.get_ref().clone(),

@@ -395,6 +395,20 @@ pub struct Gate {
     pub before: String,
     pub rules: Vec<String>,
     pub checklists: Vec<String>,
+    pub policy: GatePolicy,
+}
+
+/// How a gate's votes make its decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GatePolicy {
+    /// GO when every approver says GO; one NO-GO holds it.
+    #[default]
+    Unanimous,
+    /// One GO opens it; a NO-GO from anyone still holds it.
+    Any,
+    /// This approver's vote decides (by index); the others' are advice. Their vote needs
+    /// its rationale.
+    FinalSay(usize),
 }
 
 #[derive(Debug, Clone)]

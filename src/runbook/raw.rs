@@ -253,6 +253,12 @@ pub struct Gate {
     pub rules: Vec<S<String>>,
     #[serde(default)]
     pub checklists: Vec<S<String>>,
+    /// `unanimous` (the default), `any`, or `final-say` (with `final-say`).
+    #[serde(default)]
+    pub decide: Option<S<String>>,
+    /// The approver whose vote decides, with `decide = "final-say"`.
+    #[serde(default)]
+    pub final_say: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -323,11 +323,30 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
                     None => ("waiting".to_owned(), Style::new().fg(Color::Yellow)),
                 };
                 let mark = if i == *approver { "▶ " } else { "  " };
+                let role = match g.policy {
+                    crate::runbook::GatePolicy::FinalSay(d) if d == i => " (decides)",
+                    crate::runbook::GatePolicy::FinalSay(_) => " (advises)",
+                    _ => "",
+                };
                 lines.push(Line::from(vec![
-                    Span::raw(format!("{mark}{who:<24}")),
+                    Span::raw(format!("{mark}{:<24}", format!("{who}{role}"))),
                     Span::styled(word, style),
                 ]));
             }
+            lines.push(Line::styled(
+                match g.policy {
+                    crate::runbook::GatePolicy::Unanimous => {
+                        "GO when every approver says GO; one NO-GO holds it."
+                    }
+                    crate::runbook::GatePolicy::Any => {
+                        "One GO opens it; a NO-GO from anyone holds it."
+                    }
+                    crate::runbook::GatePolicy::FinalSay(_) => {
+                        "The deciding vote is final, recorded with its rationale."
+                    }
+                },
+                theme::DIM,
+            ));
             if !g.rules.is_empty() || !g.checklists.is_empty() {
                 lines.push(Line::raw(""));
                 lines.push(Line::styled("Evidence:", theme::TITLE));

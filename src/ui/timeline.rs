@@ -76,7 +76,15 @@ fn gate_row(state: &State, gi: usize, w: usize) -> Line<'static> {
         ("waiting", Style::new().fg(Color::Yellow))
     };
     let head = format!("  ◆ {} ", gate.title);
-    let tail = format!(" {word} {go}/{}", gs.votes.len());
+    let how = match gate.policy {
+        crate::runbook::GatePolicy::Unanimous => String::new(),
+        crate::runbook::GatePolicy::Any => " · any".to_owned(),
+        crate::runbook::GatePolicy::FinalSay(i) => format!(
+            " · {} decides",
+            gate.approvers.get(i).map_or("?", String::as_str)
+        ),
+    };
+    let tail = format!(" {word} {go}/{}{how}", gs.votes.len());
     Line::from(vec![
         Span::styled(
             fit(&head, w.saturating_sub(tail.len())),
