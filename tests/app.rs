@@ -721,3 +721,47 @@ before = "ship"
     key(&mut s, KeyCode::Enter);
     assert!(s.gates[0].is_go());
 }
+
+/// `F` closes the run: each role signs off with a note; a success needs every sign-off;
+/// once closed, nothing more acts on the run.
+#[test]
+fn a_run_is_closed_with_its_sign_offs_and_then_nothing_acts() {
+    use warroom::app::Modal;
+    use warroom::app::event::Outcome;
+    let mut s = demo_state();
+    key(&mut s, KeyCode::Char('F'));
+    assert!(matches!(s.modal, Some(Modal::Close { .. })));
+    key(&mut s, KeyCode::Char('S'));
+    assert!(s.notice.as_ref().unwrap().0.contains("2 missing"));
+    assert!(s.closed.is_none());
+    for note in ["all stages done", "dashboards normal"] {
+        key(&mut s, KeyCode::Enter);
+        typed(&mut s, note);
+        key(&mut s, KeyCode::Enter);
+        key(&mut s, KeyCode::Down);
+    }
+    assert!(s.sign_offs.iter().all(Option::is_some));
+    assert_eq!(s.sign_offs[1].as_ref().unwrap().note, "dashboards normal");
+    key(&mut s, KeyCode::Char('S'));
+    assert!(matches!(
+        s.modal,
+        Some(Modal::ConfirmClose(Outcome::Success))
+    ));
+    key(&mut s, KeyCode::Char('y'));
+    assert_eq!(s.closed.map(|(_, o)| o), Some(Outcome::Success));
+    // Closed: the rollback key, like every key that acts, says so and does nothing.
+    key(&mut s, KeyCode::Char('R'));
+    assert!(s.modal.is_none());
+    assert!(
+        s.notice
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("The run is closed (success)")
+    );
+    // And the journal rebuilds it.
+    let mut replayed = demo_state();
+    replayed.replay(&s.outbox);
+    assert_eq!(replayed.closed, s.closed);
+    assert_eq!(replayed.sign_offs, s.sign_offs);
+}

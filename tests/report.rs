@@ -148,6 +148,15 @@ fn recorded_run(dir: &Path) {
     // Green is out of traffic: the error rate falls below the resolve threshold.
     tick(&mut s, 20, 0.4, 0.0);
     commit(&mut s);
+    // The close: the lead signs off with a note, and the run is closed as rolled back.
+    key(&mut s, KeyCode::Char('F'));
+    key(&mut s, KeyCode::Enter);
+    typed(&mut s, "green out of traffic, blue healthy");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('R'));
+    key(&mut s, KeyCode::Char('y'));
+    commit(&mut s);
+    tick(&mut s, 2, 0.4, 0.0);
     lines.extend(minutes.drain());
     kpi_log::append(&dir.join(kpi_log::FILE), &lines);
 }
@@ -166,6 +175,14 @@ fn markdown_and_json_of_a_run_with_a_rollback() {
     recorded_run(dir.path());
     let r = report_of(dir.path());
     assert_eq!(r.outcome, "rolled back");
+    assert_eq!(r.closed.as_ref().unwrap().by, "ana@bastion");
+    assert_eq!(r.sign_offs.len(), 2);
+    assert_eq!(r.sign_offs[0].by.as_deref(), Some("ana@bastion"));
+    assert_eq!(
+        r.sign_offs[0].note.as_deref(),
+        Some("green out of traffic, blue healthy")
+    );
+    assert!(r.sign_offs[1].signed.is_none());
     assert_eq!(r.alerts.len(), 1);
     assert!(
         r.alerts[0]

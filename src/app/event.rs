@@ -277,6 +277,15 @@ pub enum Event {
     StatusUpdateFailed {
         why: String,
     },
+    /// A role signs the run off against its criteria (`[close] sign-off`).
+    SignedOff {
+        role: String,
+        note: String,
+    },
+    /// The run is closed with its outcome; nothing more acts on it.
+    RunClosed {
+        outcome: Outcome,
+    },
     /// An incident begins: a critical alert fired, or the operator declared one.
     IncidentOpened {
         trigger: String,
@@ -289,6 +298,25 @@ pub enum Event {
     IncidentClosed {
         why: String,
     },
+}
+
+/// How a run ended, as its operator closed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Success,
+    RolledBack,
+    Aborted,
+}
+
+impl Outcome {
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::RolledBack => "rolled back",
+            Self::Aborted => "aborted",
+        }
+    }
 }
 
 /// The KPI values a rule read when it changed, in the order the rule names them.
@@ -559,6 +587,16 @@ impl State {
                 }
             }
             Event::IncidentClosed { .. } => self.incident = None,
+            Event::SignedOff { role, note } => {
+                if let Some(i) = rb.sign_off.iter().position(|s| s.role == *role) {
+                    self.sign_offs[i] = Some(super::Signed {
+                        at,
+                        by: format!("{}@{}", rec.by.user, rec.by.host),
+                        note: note.clone(),
+                    });
+                }
+            }
+            Event::RunClosed { outcome } => self.closed = Some((at, *outcome)),
             // What was said and whether it went out is the record; nothing else changes.
             Event::StatusUpdateSending { .. }
             | Event::StatusUpdateSent

@@ -393,6 +393,14 @@ pub enum Modal {
     StatusUpdate {
         input: Input,
     },
+    /// The close of the run: the sign-offs (one selected; a note being written for it),
+    /// then the outcome.
+    Close {
+        selected: usize,
+        note: Option<Input>,
+    },
+    /// y/N before the run is closed with this outcome.
+    ConfirmClose(event::Outcome),
     /// The operator declares an incident: a reason, then Enter.
     DeclareIncident {
         input: Input,
@@ -541,6 +549,10 @@ pub struct State {
     pub updates_announced: i64,
     /// The incident under way, if one is: from a critical alert or declared with `I`.
     pub incident: Option<Incident>,
+    /// The runbook's sign-offs, in its order: who signed, when, with what note.
+    pub sign_offs: Vec<Option<Signed>>,
+    /// When the run was closed, and how it ended.
+    pub closed: Option<(DateTime<Utc>, event::Outcome)>,
     /// A status update the operator wrote and has not sent (closed with Esc, or its send
     /// failed): `U` opens it again as it was (live, not recorded).
     pub draft_update: Option<String>,
@@ -609,6 +621,8 @@ impl State {
             auto_rollback: None,
             updates_announced: 0,
             incident: None,
+            sign_offs: vec![None; runbook.sign_off.len()],
+            closed: None,
             draft_update: None,
             sending_update: None,
             am: runbook.alertmanager.as_ref().map(|_| AmState::default()),
@@ -746,6 +760,8 @@ impl State {
             auto_rollback: self.auto_rollback,
             updates_announced: self.updates_announced,
             incident: self.incident.clone(),
+            sign_offs: self.sign_offs.clone(),
+            closed: self.closed,
         }
     }
 
@@ -1037,6 +1053,17 @@ pub struct Recorded {
     pub auto_rollback: Option<(usize, DateTime<Utc>)>,
     pub updates_announced: i64,
     pub incident: Option<Incident>,
+    pub sign_offs: Vec<Option<Signed>>,
+    pub closed: Option<(DateTime<Utc>, event::Outcome)>,
+}
+
+/// A role's sign-off of the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signed {
+    pub at: DateTime<Utc>,
+    /// `user@host` of the console it was recorded at.
+    pub by: String,
+    pub note: String,
 }
 
 /// An incident: since when, what started it, and the escalation level it has reached.

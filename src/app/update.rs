@@ -7,7 +7,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use std::collections::BTreeMap;
 
-use super::event::{Event, Operator, Record, VoteDecision};
+use super::event::{Event, Operator, Outcome, Record, VoteDecision};
 use super::keys::{self, Command as Key};
 use super::observe;
 use super::*;
@@ -759,6 +759,15 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
     if observe::navigate(state, cmd) {
         return;
     }
+    if let Some((_, outcome)) = state.closed
+        && cmd.acts()
+    {
+        state.notify(format!(
+            "The run is closed ({}): nothing more acts on it",
+            outcome.word()
+        ));
+        return;
+    }
     match cmd {
         // Moving, scrolling, help and contacts: `observe::navigate`.
         Key::Up
@@ -822,6 +831,12 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         Key::Rollback => request_rollback(state),
+        Key::CloseRun => {
+            state.modal = Some(Modal::Close {
+                selected: 0,
+                note: None,
+            });
+        }
         Key::StatusUpdate => match state.runbook.status_updates.clone() {
             None => state.notify("The runbook has no [status-updates]"),
             Some(_) if state.sending_update.is_some() => {
@@ -1132,6 +1147,86 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
             Answer::Neither => Some(Modal::Handover { to }),
         },
+        Modal::Close {
+            selected,
+            note: Some(mut input),
+        } => match key.code {
+            KeyCode::Esc => Some(Modal::Close {
+                selected,
+                note: None,
+            }),
+            KeyCode::Enter => {
+                if let Some(so) = state.runbook.sign_off.get(selected) {
+                    let role = so.role.clone();
+                    let note = input.value().trim().to_owned();
+                    emit(
+                        state,
+                        Event::SignedOff {
+                            role: role.clone(),
+                            note,
+                        },
+                    );
+                    state.notify(format!("{role} signed the run off"));
+                }
+                Some(Modal::Close {
+                    selected,
+                    note: None,
+                })
+            }
+            _ => {
+                input.handle_event(&crossterm::event::Event::Key(key));
+                Some(Modal::Close {
+                    selected,
+                    note: Some(input),
+                })
+            }
+        },
+        Modal::Close {
+            selected,
+            note: None,
+        } => {
+            let roles = state.runbook.sign_off.len();
+            match key.code {
+                KeyCode::Esc => None,
+                KeyCode::Up | KeyCode::Char('k') => Some(Modal::Close {
+                    selected: selected.saturating_sub(1),
+                    note: None,
+                }),
+                KeyCode::Down | KeyCode::Char('j') => Some(Modal::Close {
+                    selected: (selected + 1).min(roles.saturating_sub(1)),
+                    note: None,
+                }),
+                KeyCode::Enter if selected < roles && state.sign_offs[selected].is_none() => {
+                    Some(Modal::Close {
+                        selected,
+                        note: Some(Input::default()),
+                    })
+                }
+                KeyCode::Char(c @ ('S' | 'R' | 'A')) => {
+                    let outcome = match c {
+                        'S' => Outcome::Success,
+                        'R' => Outcome::RolledBack,
+                        _ => Outcome::Aborted,
+                    };
+                    let unsigned = state.sign_offs.iter().filter(|s| s.is_none()).count();
+                    if outcome == Outcome::Success && unsigned > 0 {
+                        state.notify(format!(
+                            "A success is closed with every sign-off: {unsigned} missing"
+                        ));
+                        Some(Modal::Close {
+                            selected,
+                            note: None,
+                        })
+                    } else {
+                        Some(Modal::ConfirmClose(outcome))
+                    }
+                }
+                _ => Some(Modal::Close {
+                    selected,
+                    note: None,
+                }),
+            }
+        }
         Modal::StatusUpdate { mut input } => match key.code {
             // Closing keeps what was written: `U` opens it again.
             KeyCode::Esc => {
@@ -1169,6 +1264,7 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         | Modal::SetT0
         | Modal::Silence
         | Modal::StandDown
+        | Modal::ConfirmClose(_)
         | Modal::Quit) => match answer(&key) {
             Answer::Yes => {
                 confirmed(state, modal, fx);
@@ -1374,6 +1470,10 @@ fn confirmed(state: &mut State, modal: Modal, fx: &mut Vec<Effect>) {
             fx.push(Effect::CreateSilence { until });
         }
         Modal::Quit => quit(state, fx),
+        Modal::ConfirmClose(outcome) => {
+            emit(state, Event::RunClosed { outcome });
+            state.notify(format!("The run is closed: {}", outcome.word()));
+        }
         Modal::StandDown => {
             emit(
                 state,
@@ -1385,6 +1485,7 @@ fn confirmed(state: &mut State, modal: Modal, fx: &mut Vec<Effect>) {
         }
         // Modals with typed input answer through their own keys.
         Modal::DeclareIncident { .. }
+        | Modal::Close { .. }
         | Modal::StatusUpdate { .. }
         | Modal::Phrase { .. }
         | Modal::Gate { .. }

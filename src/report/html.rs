@@ -136,6 +136,41 @@ pub fn html(r: &Report) -> String {
             );
         }
     }
+    if r.closed.is_some() || !r.sign_offs.is_empty() {
+        o.push_str("<h2>Close</h2>");
+        if let Some(c) = &r.closed {
+            let _ = write!(
+                o,
+                "<p>Closed {} by {}: <strong>{}</strong>.</p>",
+                hms(c.at),
+                esc(&c.by),
+                esc(&r.outcome)
+            );
+        }
+        o.push_str("<ul>");
+        for s in &r.sign_offs {
+            let signed = match (s.signed, &s.by) {
+                (Some(at), Some(by)) => format!(
+                    "signed {} by {}{}",
+                    hms(at),
+                    esc(by),
+                    s.note
+                        .as_deref()
+                        .filter(|n| !n.is_empty())
+                        .map(|n| format!(": {}", esc(n)))
+                        .unwrap_or_default()
+                ),
+                _ => "not signed".to_owned(),
+            };
+            let _ = write!(
+                o,
+                "<li>{} ({}): {signed}</li>",
+                esc(&s.role),
+                esc(&s.criteria)
+            );
+        }
+        o.push_str("</ul>");
+    }
     if !r.incidents.is_empty() {
         o.push_str("<h2>Incidents</h2><ul>");
         for i in &r.incidents {

@@ -250,6 +250,34 @@ pub fn markdown(r: &Report) -> String {
             num(k.critical)
         );
     }
+    if !r.sign_offs.is_empty() || r.closed.is_some() {
+        let _ = writeln!(o, "\n## Close\n");
+        if let Some(c) = &r.closed {
+            let _ = writeln!(
+                o,
+                "Closed {} UTC by {}: **{}**.\n",
+                hms(c.at),
+                c.by,
+                r.outcome
+            );
+        }
+        if !r.sign_offs.is_empty() {
+            let _ = writeln!(o, "| Role | Criteria | Signed | By | Note |");
+            let _ = writeln!(o, "|---|---|---|---|---|");
+            for s in &r.sign_offs {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} | {} |",
+                    cell(&s.role),
+                    cell(&s.criteria),
+                    s.signed
+                        .map_or_else(|| "not signed".to_owned(), |t| format!("{} UTC", hms(t))),
+                    s.by.as_deref().unwrap_or(""),
+                    cell(s.note.as_deref().unwrap_or(""))
+                );
+            }
+        }
+    }
     if !r.incidents.is_empty() {
         let _ = writeln!(o, "\n## Incidents\n");
         for i in &r.incidents {

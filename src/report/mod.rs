@@ -48,6 +48,10 @@ pub struct Report {
     pub kpis: Vec<KpiReport>,
     pub handovers: Vec<HandoverReport>,
     pub incidents: Vec<IncidentReport>,
+    /// The runbook's sign-offs and who gave them.
+    pub sign_offs: Vec<SignOffReport>,
+    /// When and by whom the run was closed, with the outcome above.
+    pub closed: Option<ClosedReport>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -147,6 +151,21 @@ pub struct KpiReport {
     pub minutes: Vec<kpi_log::Minute>,
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct SignOffReport {
+    pub role: String,
+    pub criteria: String,
+    pub signed: Option<DateTime<Utc>>,
+    pub by: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClosedReport {
+    pub at: DateTime<Utc>,
+    pub by: String,
+}
+
 /// An incident: what opened it, each escalation level reached, and how it ended.
 #[derive(Debug, Clone, Serialize)]
 pub struct IncidentReport {
@@ -238,7 +257,7 @@ pub fn build(run_dir: &Path, runbook: Option<&Path>) -> Result<Report, Error> {
             d.record, d.offset, d.why
         )
     });
-    if in_progress && r.outcome != "rolled back" && r.outcome != "success" {
+    if in_progress && r.closed.is_none() && r.outcome != "rolled back" && r.outcome != "success" {
         r.outcome = "in progress".into();
     }
     r.summary = summary(&r);
@@ -255,6 +274,7 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
     let mut votes: Vec<(String, VoteReport)> = Vec::new();
     let mut handovers = Vec::new();
     let mut incidents: Vec<IncidentReport> = Vec::new();
+    let mut closed: Option<ClosedReport> = None;
     let mut operators: Vec<Operator> = Vec::new();
     for rec in records {
         state.apply(rec);
@@ -312,6 +332,7 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
                 closed: None,
                 closed_why: None,
             }),
+            Event::RunClosed { .. } => closed = Some(ClosedReport { at: rec.at, by }),
             Event::EscalationReached { level } => {
                 if let Some(i) = incidents.last_mut() {
                     i.levels.push((*level, rec.at));
@@ -444,13 +465,29 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
         .iter()
         .map(|k| kpi_log::summarize(k, minutes))
         .collect();
-    let outcome = match &state.rollback.status {
-        RunStatus::Succeeded { .. } => "rolled back",
-        RunStatus::Failed { .. } | RunStatus::Lost { .. } => "rollback failed",
-        RunStatus::Running { .. } => "rolling back",
-        RunStatus::Waiting if (0..state.steps.len()).all(|i| state.step_done(i)) => "success",
-        RunStatus::Waiting => "aborted",
+    // The outcome the operator closed the run with; else what the record shows.
+    let outcome = match (&state.closed, &state.rollback.status) {
+        (Some((_, o)), _) => o.word(),
+        (None, RunStatus::Succeeded { .. }) => "rolled back",
+        (None, RunStatus::Failed { .. } | RunStatus::Lost { .. }) => "rollback failed",
+        (None, RunStatus::Running { .. }) => "rolling back",
+        (None, RunStatus::Waiting) if (0..state.steps.len()).all(|i| state.step_done(i)) => {
+            "success"
+        }
+        (None, RunStatus::Waiting) => "aborted",
     };
+    let sign_offs = rb
+        .sign_off
+        .iter()
+        .zip(&state.sign_offs)
+        .map(|(so, signed)| SignOffReport {
+            role: so.role.clone(),
+            criteria: so.criteria.clone(),
+            signed: signed.as_ref().map(|s| s.at),
+            by: signed.as_ref().map(|s| s.by.clone()),
+            note: signed.as_ref().map(|s| s.note.clone()),
+        })
+        .collect();
     Report {
         schema: SCHEMA,
         runbook: RunbookRef {
@@ -475,6 +512,8 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
         kpis,
         handovers,
         incidents,
+        sign_offs,
+        closed,
     }
 }
 

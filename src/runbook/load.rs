@@ -54,6 +54,7 @@ const SECTIONS: &[&str] = &[
     "rollback",
     "contact",
     "escalation",
+    "close",
     "status-updates",
 ];
 
@@ -70,6 +71,7 @@ struct Sections {
     alertmanager: Option<raw::Alertmanager>,
     contacts: Vec<raw::Contact>,
     escalation: Option<raw::Escalation>,
+    close: Option<raw::Close>,
     status_updates: Option<raw::StatusUpdates>,
 }
 
@@ -100,6 +102,7 @@ fn read_sections(d: &mut Diagnostics<'_>) -> Option<Sections> {
             "alertmanager" => s.alertmanager = one(d, "alertmanager", value),
             "status-updates" => s.status_updates = one(d, "status-updates", value),
             "escalation" => s.escalation = one(d, "escalation", value),
+            "close" => s.close = one(d, "close", value),
             other => d.error(
                 Some(key_span),
                 other,
@@ -1154,6 +1157,18 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
             .collect(),
         status_updates,
         escalation,
+        sign_off: s
+            .close
+            .map(|c| {
+                c.sign_off
+                    .into_iter()
+                    .map(|so| SignOff {
+                        role: so.role,
+                        criteria: so.criteria.unwrap_or_default(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 

@@ -42,6 +42,14 @@ pub struct Runbook {
     /// When each escalation level starts, counted from the incident's start: level 1 at
     /// the first (`0m`), level 2 at the second, ...; empty: no escalation bands.
     pub escalation: Vec<TimeDelta>,
+    /// Who signs the run off at its close, and against what (`[close] sign-off`).
+    pub sign_off: Vec<SignOff>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignOff {
+    pub role: String,
+    pub criteria: String,
 }
 
 impl Runbook {

@@ -316,6 +316,22 @@ pub struct Contact {
     pub escalation_level: Option<u8>,
 }
 
+/// The close of a run: who signs it off, against what.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Close {
+    #[serde(default)]
+    pub sign_off: Vec<SignOff>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SignOff {
+    pub role: String,
+    #[serde(default)]
+    pub criteria: Option<String>,
+}
+
 /// Escalation levels by the incident's age: level N from the Nth duration on.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

@@ -73,6 +73,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         left.push(Span::styled(format!(" {text} "), style));
         used += text.len() + 2;
     }
+    if let Some((_, outcome)) = state.closed {
+        let text = format!("CLOSED · {}", outcome.word().to_uppercase());
+        used += text.chars().count() + 2;
+        left.push(Span::styled(format!(" {text} "), theme::BANNER_INFO));
+    }
     // The incident's escalation level by its age, and the age, always in view.
     if let Some(i) = &state.incident {
         let level = i.level.map(|l| format!(" L{l}")).unwrap_or_default();
@@ -261,6 +266,17 @@ pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let pairs: Vec<(&str, &str)> = match &state.modal {
         _ if state.help => vec![("any key", "close help")],
         Some(Modal::Contacts) => vec![("any key", "close")],
+        Some(Modal::Close { note: Some(_), .. }) => vec![
+            ("type a note", "(optional)"),
+            ("Enter", "sign off"),
+            ("Esc", "back"),
+        ],
+        Some(Modal::Close { note: None, .. }) => vec![
+            ("↑↓", "role"),
+            ("Enter", "sign off"),
+            ("S/R/A", "close: success, rolled back, aborted"),
+            ("Esc", "close"),
+        ],
         Some(Modal::StatusUpdate { .. }) => vec![
             ("edit the text", ""),
             ("Enter", "send"),
@@ -283,6 +299,7 @@ pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
             | Modal::SetT0
             | Modal::Silence
             | Modal::StandDown
+            | Modal::ConfirmClose(_)
             | Modal::Handover { .. },
         ) => {
             vec![("y", "yes"), ("n/Esc", "no")]

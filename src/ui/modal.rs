@@ -131,6 +131,64 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
             lines.push(Line::raw(""));
             lines.push(keys_line(&[("y", "create it"), ("n / Esc", "cancel")]));
         }
+        Modal::Close { selected, note } => {
+            title = " Finish the run ".to_owned();
+            if state.runbook.sign_off.is_empty() {
+                lines.push(Line::styled(
+                    "The runbook asks for no sign-off ([close] sign-off).",
+                    theme::DIM,
+                ));
+            }
+            for (i, so) in state.runbook.sign_off.iter().enumerate() {
+                let mark = if i == *selected { "▶ " } else { "  " };
+                let (word, style) = match &state.sign_offs[i] {
+                    Some(s) => (
+                        format!(
+                            "signed {} by {}{}",
+                            s.at.format("%H:%M"),
+                            s.by,
+                            if s.note.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" · {}", s.note)
+                            }
+                        ),
+                        Style::new().fg(Color::Green),
+                    ),
+                    None => ("not signed".to_owned(), Style::new().fg(Color::Yellow)),
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{mark}{:<22}", so.role), theme::TITLE),
+                    Span::styled(word, style),
+                ]));
+                if !so.criteria.is_empty() {
+                    lines.push(Line::styled(format!("    {}", so.criteria), theme::DIM));
+                }
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::raw(
+                "Close the run as S success (every sign-off in), R rolled back, A aborted.",
+            ));
+            if let Some(input) = note {
+                lines.push(Line::raw(""));
+                lines.push(Line::raw(
+                    "A note with the sign-off (optional), then Enter.",
+                ));
+                input_line = Some(input.value().to_owned());
+            }
+        }
+        Modal::ConfirmClose(outcome) => {
+            title = " Close the run? ".to_owned();
+            lines.push(Line::styled(
+                format!("Outcome: {}", outcome.word()),
+                theme::TITLE,
+            ));
+            lines.push(Line::raw(
+                "It is recorded, the report states it, and nothing more acts on the run.",
+            ));
+            lines.push(Line::raw(""));
+            lines.push(keys_line(&[("y", "close it"), ("n / Esc", "not yet")]));
+        }
         Modal::StatusUpdate { input } => {
             title = " Status update ".to_owned();
             let to = state.runbook.status_updates.as_ref().map_or_else(
