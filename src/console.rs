@@ -104,6 +104,9 @@ pub async fn run(opts: Options) -> Result<()> {
     } = opts.seat;
     let mut state = State::new(opts.runbook.clone(), clock.now());
     state.operator = opts.operator;
+    if let Clock::Rehearsal { speed, .. } = clock {
+        state.rehearsal = Some(speed);
+    }
     state.hide(
         opts.runbook
             .secret_names()

@@ -104,6 +104,8 @@ fn warroom_rehearse_replays_the_series_on_the_fast_clock() {
         dir,
     );
     s.wait_for("Rehearse a spike", 20);
+    // Nobody may take a rehearsal for the night: the header says what it is.
+    s.wait_for("REHEARSAL 120×", 5);
     let deadline = Instant::now() + Duration::from_secs(40);
     let events = loop {
         let events = rule_events(&run_dir);

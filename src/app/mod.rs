@@ -553,6 +553,9 @@ pub struct State {
     pub sign_offs: Vec<Option<Signed>>,
     /// When the run was closed, and how it ended.
     pub closed: Option<(DateTime<Utc>, event::Outcome)>,
+    /// The rehearsal clock's speed, when this console runs on one (live, for the header:
+    /// nobody may take a rehearsal for the night).
+    pub rehearsal: Option<f64>,
     /// A status update the operator wrote and has not sent (closed with Esc, or its send
     /// failed): `U` opens it again as it was (live, not recorded).
     pub draft_update: Option<String>,
@@ -623,6 +626,7 @@ impl State {
             incident: None,
             sign_offs: vec![None; runbook.sign_off.len()],
             closed: None,
+            rehearsal: None,
             draft_update: None,
             sending_update: None,
             am: runbook.alertmanager.as_ref().map(|_| AmState::default()),

@@ -69,6 +69,17 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         used += text.len() + 2;
         left.push(Span::styled(format!(" {text} "), theme::DIM));
     }
+    if let Some(speed) = state.rehearsal {
+        let text = format!("REHEARSAL {}×", crate::app::format_value(speed));
+        used += text.chars().count() + 2;
+        left.push(Span::styled(
+            format!(" {text} "),
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Magenta)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
     if let Some((text, style)) = rollback {
         left.push(Span::styled(format!(" {text} "), style));
         used += text.len() + 2;
