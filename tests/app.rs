@@ -469,6 +469,11 @@ fn a_declared_incident_is_stood_down_by_the_operator() {
     key(&mut s, KeyCode::Enter);
     let incident = s.incident.clone().expect("declared");
     assert_eq!(incident.trigger, "declared: checkout 502s from EU");
+    assert_eq!(
+        s.status_light(),
+        warroom::runbook::Standing::Critical,
+        "an incident is never OK"
+    );
     at(&mut s, 16 * 60);
     assert_eq!(s.incident.as_ref().unwrap().level, Some(3));
     key(&mut s, KeyCode::Char('I'));

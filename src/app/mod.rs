@@ -939,6 +939,7 @@ impl State {
             || failed
             || self.gates.iter().any(GateState::is_no_go)
             || am_active(true)
+            || self.incident.is_some()
         {
             return Standing::Critical;
         }
