@@ -493,7 +493,7 @@ fn a_status_update_is_written_recorded_sent_and_kept_when_it_fails() {
     approve_gate(&mut s);
     at(&mut s, 70);
     key(&mut s, KeyCode::Char('U'));
-    let Some(Modal::StatusUpdate { input }) = &s.modal else {
+    let Some(Modal::StatusUpdate { input, .. }) = &s.modal else {
         panic!("U opens the status update: {:?}", s.modal);
     };
     let text = input.value().to_owned();
@@ -512,7 +512,7 @@ fn a_status_update_is_written_recorded_sent_and_kept_when_it_fails() {
     key(&mut s, KeyCode::Esc);
     assert!(s.modal.is_none());
     key(&mut s, KeyCode::Char('U'));
-    let Some(Modal::StatusUpdate { input }) = &s.modal else {
+    let Some(Modal::StatusUpdate { input, .. }) = &s.modal else {
         panic!("reopened");
     };
     assert!(input.value().ends_with("(EU first)"));
@@ -525,7 +525,7 @@ fn a_status_update_is_written_recorded_sent_and_kept_when_it_fails() {
     assert!(sent.ends_with("(EU first)"));
     assert!(s.outbox.iter().any(|r| matches!(
         &r.event,
-        Event::StatusUpdateSending { text, to } if *text == sent && to == "#deploy"
+        Event::StatusUpdateSending { text, to, .. } if *text == sent && to == "#deploy"
     )));
     // The webhook answers 500: recorded, and the text is kept for another try.
     update(&mut s, Action::StatusUpdateSent(Err("HTTP 500".into())));
@@ -535,7 +535,7 @@ fn a_status_update_is_written_recorded_sent_and_kept_when_it_fails() {
     )));
     assert!(s.notice.as_ref().unwrap().0.contains("NOT sent: HTTP 500"));
     key(&mut s, KeyCode::Char('U'));
-    let Some(Modal::StatusUpdate { input }) = &s.modal else {
+    let Some(Modal::StatusUpdate { input, .. }) = &s.modal else {
         panic!("reopened after the failure");
     };
     assert_eq!(input.value(), sent);
@@ -769,4 +769,94 @@ fn a_run_is_closed_with_its_sign_offs_and_then_nothing_acts() {
     replayed.replay(&s.outbox);
     assert_eq!(replayed.closed, s.closed);
     assert_eq!(replayed.sign_offs, s.sign_offs);
+}
+
+/// A communication planned for T-7d falls due then (journaled once, a notice), waits in
+/// the status line, and `U` opens it filled in, to its audience; sent, it waits no more.
+#[test]
+fn a_planned_communication_falls_due_and_goes_to_its_audience() {
+    use warroom::app::{Event, Modal};
+    let text = r##"
+[runbook]
+name = "comms"
+t0 = "2026-03-07T22:00:00Z"
+
+[[phase]]
+id = "p"
+title = "P"
+
+[[phase.step]]
+id = "s"
+at = "T+0"
+title = "Switch"
+run = ["true"]
+
+[status-updates]
+every = "1h"
+webhook = "${HOOK}"
+
+[[communication]]
+at = "T-7d"
+audience = "Customers"
+text = "Maintenance on March 7 at 22:00 UTC ({light}, {progress} of the plan done)"
+
+[[communication]]
+at = "22:30"
+audience = "#exec"
+text = "{light}: {phase}, next {next}"
+"##;
+    let (rb, _) = warroom::runbook::load_str(std::path::Path::new("c.toml"), text).unwrap();
+    let t0 = rb.t0.fixed().unwrap();
+    let mut s = warroom::app::State::new(std::sync::Arc::new(rb), t0 - chrono::TimeDelta::days(8));
+    update(
+        &mut s,
+        Action::Tick(t0 - chrono::TimeDelta::days(7) - chrono::TimeDelta::seconds(1)),
+    );
+    assert!(s.communications[0].due.is_none());
+    update(&mut s, Action::Tick(t0 - chrono::TimeDelta::days(7)));
+    assert!(s.communications[0].due.is_some());
+    assert!(
+        s.notice
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("the message to Customers")
+    );
+    assert_eq!(warroom::app::communication_waiting(&s), Some(0));
+    key(&mut s, KeyCode::Char('U'));
+    let Some(Modal::StatusUpdate {
+        input,
+        communication,
+    }) = &s.modal
+    else {
+        panic!("U opens the due message: {:?}", s.modal);
+    };
+    assert_eq!(*communication, Some(0));
+    assert_eq!(
+        input.value(),
+        "Maintenance on March 7 at 22:00 UTC (Green, 0% of the plan done)"
+    );
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::SendStatusUpdate { .. }))
+    );
+    assert!(s.outbox.iter().any(|r| matches!(
+        &r.event,
+        Event::StatusUpdateSending { to, communication: Some(0), .. } if to == "Customers"
+    )));
+    assert_eq!(warroom::app::communication_waiting(&s), None);
+    // 22:30 is T+30m: the second falls due then, once.
+    update(&mut s, Action::Tick(t0 + chrono::TimeDelta::minutes(30)));
+    update(&mut s, Action::Tick(t0 + chrono::TimeDelta::minutes(31)));
+    let due = s
+        .outbox
+        .iter()
+        .filter(|r| matches!(r.event, Event::CommunicationDue { index: 1, .. }))
+        .count();
+    assert_eq!(due, 1);
+    // The journal rebuilds them.
+    let mut replayed = warroom::app::State::new(s.runbook.clone(), t0);
+    replayed.replay(&s.outbox);
+    assert_eq!(replayed.communications, s.communications);
 }

@@ -129,6 +129,11 @@ fn recorded_run(dir: &Path) {
     run(&mut s, canary, 0);
     commit(&mut s);
     tick(&mut s, 40, 0.3, 10.0);
+    // A status update goes out.
+    key(&mut s, KeyCode::Char('U'));
+    key(&mut s, KeyCode::Enter);
+    update(&mut s, Action::StatusUpdateSent(Ok(())));
+    commit(&mut s);
     // The incident: the error rate climbs and stays; the rule fires after 10 s.
     tick(&mut s, 15, 4.8, 10.0);
     commit(&mut s);
@@ -183,6 +188,14 @@ fn markdown_and_json_of_a_run_with_a_rollback() {
         Some("green out of traffic, blue healthy")
     );
     assert!(r.sign_offs[1].signed.is_none());
+    assert_eq!(r.updates.len(), 1);
+    assert_eq!(r.updates[0].result, "sent");
+    assert_eq!(r.updates[0].to, "#deploy");
+    assert!(
+        r.updates[0].text.contains("Checkout v1.5.0 · Canary"),
+        "{}",
+        r.updates[0].text
+    );
     assert_eq!(r.alerts.len(), 1);
     assert!(
         r.alerts[0]

@@ -272,6 +272,14 @@ pub enum Event {
         text: String,
         /// Where it goes: the runbook's channel, or `none` without a webhook.
         to: String,
+        /// The planned communication it is (by index), if one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        communication: Option<usize>,
+    },
+    /// A planned communication's time came.
+    CommunicationDue {
+        index: usize,
+        audience: String,
     },
     StatusUpdateSent,
     StatusUpdateFailed {
@@ -598,6 +606,19 @@ impl State {
             }
             Event::RunClosed { outcome } => self.closed = Some((at, *outcome)),
             // What was said and whether it went out is the record; nothing else changes.
+            Event::StatusUpdateSending {
+                communication: Some(i),
+                ..
+            } => {
+                if let Some(c) = self.communications.get_mut(*i) {
+                    c.sent = Some(at);
+                }
+            }
+            Event::CommunicationDue { index, .. } => {
+                if let Some(c) = self.communications.get_mut(*index) {
+                    c.due = Some(at);
+                }
+            }
             Event::StatusUpdateSending { .. }
             | Event::StatusUpdateSent
             | Event::StatusUpdateFailed { .. } => {}

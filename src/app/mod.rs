@@ -20,7 +20,7 @@ use crate::rules::{Facts, RulePhase, RuleState};
 use crate::runbook::{Command, Health, RuleAction, Runbook, Severity, Standing};
 pub use event::{Event, Exit, Operator, Record, RunRef};
 pub use output::OutputBuffer;
-pub use update::{Begin, begin, leave, run_file_name, update};
+pub use update::{Begin, begin, communication_waiting, leave, run_file_name, update};
 
 /// Samples kept per KPI for the sparkline and min/max.
 pub const HISTORY: usize = 120;
@@ -392,6 +392,8 @@ pub enum Modal {
     /// The status update, filled in from the template, for the operator to edit and send.
     StatusUpdate {
         input: Input,
+        /// The planned communication it is, if one (by index).
+        communication: Option<usize>,
     },
     /// The close of the run: the sign-offs (one selected; a note being written for it),
     /// then the outcome.
@@ -549,6 +551,8 @@ pub struct State {
     pub updates_announced: i64,
     /// The incident under way, if one is: from a critical alert or declared with `I`.
     pub incident: Option<Incident>,
+    /// The runbook's planned communications: when each fell due, when it was sent.
+    pub communications: Vec<CommunicationState>,
     /// The runbook's sign-offs, in its order: who signed, when, with what note.
     pub sign_offs: Vec<Option<Signed>>,
     /// When the run was closed, and how it ended.
@@ -558,9 +562,10 @@ pub struct State {
     pub rehearsal: Option<f64>,
     /// A status update the operator wrote and has not sent (closed with Esc, or its send
     /// failed): `U` opens it again as it was (live, not recorded).
-    pub draft_update: Option<String>,
-    /// The text of the status update being sent, until the webhook answers.
-    pub sending_update: Option<String>,
+    pub draft_update: Option<(String, Option<usize>)>,
+    /// The text of the status update being sent (and the planned communication it is, if
+    /// one), until the webhook answers.
+    pub sending_update: Option<(String, Option<usize>)>,
     /// A one-line notice for the operator, and when it was set.
     pub notice: Option<(String, DateTime<Utc>)>,
     pub quit: bool,
@@ -624,6 +629,7 @@ impl State {
             auto_rollback: None,
             updates_announced: 0,
             incident: None,
+            communications: vec![CommunicationState::default(); runbook.communications.len()],
             sign_offs: vec![None; runbook.sign_off.len()],
             closed: None,
             rehearsal: None,
@@ -764,6 +770,7 @@ impl State {
             auto_rollback: self.auto_rollback,
             updates_announced: self.updates_announced,
             incident: self.incident.clone(),
+            communications: self.communications.clone(),
             sign_offs: self.sign_offs.clone(),
             closed: self.closed,
         }
@@ -1058,8 +1065,16 @@ pub struct Recorded {
     pub auto_rollback: Option<(usize, DateTime<Utc>)>,
     pub updates_announced: i64,
     pub incident: Option<Incident>,
+    pub communications: Vec<CommunicationState>,
     pub sign_offs: Vec<Option<Signed>>,
     pub closed: Option<(DateTime<Utc>, event::Outcome)>,
+}
+
+/// A planned communication: when it fell due, when it was sent (the last attempt).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommunicationState {
+    pub due: Option<DateTime<Utc>>,
+    pub sent: Option<DateTime<Utc>>,
 }
 
 /// A role's sign-off of the run.

@@ -173,6 +173,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             escalate(state, &mut fx);
             run_automatic_steps(state, &mut fx);
             status_update_due(state);
+            communications_due(state);
             auto_rollback_countdown(state, &mut fx);
             observe::notice_expiry(state);
         }
@@ -260,7 +261,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::AmAlerts(result) => observe::am_alerts(state, result),
         Action::StatusUpdateSent(result) => {
-            let text = state.sending_update.take();
+            let draft = state.sending_update.take();
             match result {
                 Ok(()) => {
                     emit(state, Event::StatusUpdateSent);
@@ -268,7 +269,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 }
                 Err(why) => {
                     emit(state, Event::StatusUpdateFailed { why: why.clone() });
-                    state.draft_update = text;
+                    state.draft_update = draft;
                     state.notify(format!(
                         "Status update NOT sent: {why} · U opens it again, text kept"
                     ));
@@ -467,7 +468,7 @@ fn run_automatic_steps(state: &mut State, fx: &mut Vec<Effect>) {
 /// `{status}` (all green, watching warnings, ALERT), `{light}` (Green, Yellow, Red),
 /// `{offset}`, `{done}`, `{total}`, `{progress}` (steps done, in %), `{alerts}` (the open
 /// alerts with their values, or `none`), `{next}` (the next step and its planned time).
-pub fn status_text(state: &State, u: &crate::runbook::StatusUpdates) -> String {
+pub fn status_text(state: &State, template: &str) -> String {
     use crate::runbook::Standing;
     let light = state.status_light();
     let (status, color) = match light {
@@ -502,9 +503,7 @@ pub fn status_text(state: &State, u: &crate::runbook::StatusUpdates) -> String {
                 None => step.title.clone(),
             },
         );
-    u.template
-        .as_deref()
-        .unwrap_or("{light}: {phase}, {progress} done; alerts: {alerts}; next: {next}")
+    template
         .replace("{phase}", state.current_phase().unwrap_or("-"))
         .replace("{status}", status)
         .replace("{light}", color)
@@ -526,6 +525,43 @@ pub fn status_text(state: &State, u: &crate::runbook::StatusUpdates) -> String {
         .replace("{next}", &next)
 }
 
+/// The cadence's template, or the default one.
+fn cadence_template(u: &crate::runbook::StatusUpdates) -> &str {
+    u.template
+        .as_deref()
+        .unwrap_or("{light}: {phase}, {progress} done; alerts: {alerts}; next: {next}")
+}
+
+/// A planned communication whose time has come: journaled once, and a notice; `U` opens
+/// it filled in.
+fn communications_due(state: &mut State) {
+    for i in 0..state.runbook.communications.len() {
+        let c = &state.runbook.communications[i];
+        if state.communications[i].due.is_some() || state.t0 + c.planned > state.now {
+            continue;
+        }
+        let audience = c.audience.clone();
+        emit(
+            state,
+            Event::CommunicationDue {
+                index: i,
+                audience: audience.clone(),
+            },
+        );
+        state.notify(format!(
+            "Due now: the message to {audience} · U to write and send it"
+        ));
+    }
+}
+
+/// The oldest planned communication that is due and not sent.
+pub fn communication_waiting(state: &State) -> Option<usize> {
+    state
+        .communications
+        .iter()
+        .position(|c| c.due.is_some() && c.sent.is_none())
+}
+
 /// From T0 on, every `every`: a notice with the runbook's message, filled in, to post.
 fn status_update_due(state: &mut State) {
     let Some(u) = state.runbook.status_updates.clone() else {
@@ -539,7 +575,7 @@ fn status_update_due(state: &mut State) {
     if due < 1 || due <= state.updates_announced {
         return;
     }
-    let message = status_text(state, &u);
+    let message = status_text(state, cadence_template(&u));
     let channel = u
         .channel
         .as_deref()
@@ -658,23 +694,37 @@ fn evaluate_rules(state: &mut State, fx: &mut Vec<Effect>) {
 
 /// The update is recorded with its text before it goes out; without a webhook the record
 /// is all there is (the operator posts it by hand).
-fn send_status_update(state: &mut State, text: String, fx: &mut Vec<Effect>) {
+fn send_status_update(
+    state: &mut State,
+    text: String,
+    communication: Option<usize>,
+    fx: &mut Vec<Effect>,
+) {
     let u = state.runbook.status_updates.clone();
     let webhook = u.as_ref().and_then(|u| u.webhook.clone());
-    let to = match (&webhook, u.as_ref().and_then(|u| u.channel.clone())) {
-        (None, _) => "none".to_owned(),
-        (Some(_), Some(channel)) => channel,
-        (Some(_), None) => "the webhook".to_owned(),
+    let audience = communication
+        .and_then(|i| state.runbook.communications.get(i))
+        .map(|c| c.audience.clone());
+    let to = match (
+        &webhook,
+        audience,
+        u.as_ref().and_then(|u| u.channel.clone()),
+    ) {
+        (None, _, _) => "none".to_owned(),
+        (Some(_), Some(audience), _) => audience,
+        (Some(_), None, Some(channel)) => channel,
+        (Some(_), None, None) => "the webhook".to_owned(),
     };
     emit(
         state,
         Event::StatusUpdateSending {
             text: text.clone(),
             to: to.clone(),
+            communication,
         },
     );
     if webhook.is_some() {
-        state.sending_update = Some(text.clone());
+        state.sending_update = Some((text.clone(), communication));
         state.notify(format!("Sending the status update to {to}…"));
         fx.push(Effect::SendStatusUpdate { text });
     } else {
@@ -837,21 +887,34 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                 note: None,
             });
         }
-        Key::StatusUpdate => match state.runbook.status_updates.clone() {
-            None => state.notify("The runbook has no [status-updates]"),
-            Some(_) if state.sending_update.is_some() => {
+        Key::StatusUpdate => {
+            if state.sending_update.is_some() {
                 state.notify("A status update is on its way; wait for its answer");
+                return;
             }
-            Some(u) => {
-                let text = state
-                    .draft_update
-                    .take()
-                    .unwrap_or_else(|| status_text(state, &u));
-                state.modal = Some(Modal::StatusUpdate {
-                    input: Input::new(text),
-                });
+            // A draft first, then a planned communication that is due, then the cadence's.
+            let draft = state.draft_update.take().or_else(|| {
+                communication_waiting(state).map(|i| {
+                    let template = state.runbook.communications[i].text.clone();
+                    (status_text(state, &template), Some(i))
+                })
+            });
+            let draft = draft.or_else(|| {
+                let u = state.runbook.status_updates.clone()?;
+                Some((status_text(state, cadence_template(&u)), None))
+            });
+            match draft {
+                Some((text, communication)) => {
+                    state.modal = Some(Modal::StatusUpdate {
+                        input: Input::new(text),
+                        communication,
+                    });
+                }
+                None => {
+                    state.notify("The runbook has no [status-updates] and no communication is due")
+                }
             }
-        },
+        }
         Key::Incident => match &state.incident {
             None => {
                 state.modal = Some(Modal::DeclareIncident {
@@ -1227,10 +1290,13 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                 }),
             }
         }
-        Modal::StatusUpdate { mut input } => match key.code {
+        Modal::StatusUpdate {
+            mut input,
+            communication,
+        } => match key.code {
             // Closing keeps what was written: `U` opens it again.
             KeyCode::Esc => {
-                state.draft_update = Some(input.value().to_owned());
+                state.draft_update = Some((input.value().to_owned(), communication));
                 None
             }
             KeyCode::Enter => {
@@ -1239,12 +1305,15 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                     state.notify("An empty status update is not sent");
                     return;
                 }
-                send_status_update(state, text, fx);
+                send_status_update(state, text, communication, fx);
                 None
             }
             _ => {
                 input.handle_event(&crossterm::event::Event::Key(key));
-                Some(Modal::StatusUpdate { input })
+                Some(Modal::StatusUpdate {
+                    input,
+                    communication,
+                })
             }
         },
         Modal::DeclareIncident { mut input } => match key.code {

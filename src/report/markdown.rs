@@ -250,6 +250,22 @@ pub fn markdown(r: &Report) -> String {
             num(k.critical)
         );
     }
+    if !r.updates.is_empty() {
+        let _ = writeln!(o, "\n## Status updates\n");
+        let _ = writeln!(o, "| At | By | To | Result | Text |");
+        let _ = writeln!(o, "|---|---|---|---|---|");
+        for u in &r.updates {
+            let _ = writeln!(
+                o,
+                "| {} UTC | {} | {} | {} | {} |",
+                hms(u.at),
+                u.by,
+                cell(&u.to),
+                cell(&u.result),
+                cell(&u.text)
+            );
+        }
+    }
     if !r.sign_offs.is_empty() || r.closed.is_some() {
         let _ = writeln!(o, "\n## Close\n");
         if let Some(c) = &r.closed {

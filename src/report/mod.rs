@@ -48,6 +48,8 @@ pub struct Report {
     pub kpis: Vec<KpiReport>,
     pub handovers: Vec<HandoverReport>,
     pub incidents: Vec<IncidentReport>,
+    /// Every status update and planned message written, with what became of it.
+    pub updates: Vec<UpdateReport>,
     /// The runbook's sign-offs and who gave them.
     pub sign_offs: Vec<SignOffReport>,
     /// When and by whom the run was closed, with the outcome above.
@@ -149,6 +151,17 @@ pub struct KpiReport {
     pub critical: Option<f64>,
     /// Per minute: start of the minute, min, avg, max.
     pub minutes: Vec<kpi_log::Minute>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UpdateReport {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    /// The audience or channel, or `none` (recorded, not sent: no webhook).
+    pub to: String,
+    pub text: String,
+    /// `sent`, `failed: <why>`, `recorded` (no webhook) or `unanswered`.
+    pub result: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -275,6 +288,7 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
     let mut handovers = Vec::new();
     let mut incidents: Vec<IncidentReport> = Vec::new();
     let mut closed: Option<ClosedReport> = None;
+    let mut updates: Vec<UpdateReport> = Vec::new();
     let mut operators: Vec<Operator> = Vec::new();
     for rec in records {
         state.apply(rec);
@@ -333,6 +347,27 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
                 closed_why: None,
             }),
             Event::RunClosed { .. } => closed = Some(ClosedReport { at: rec.at, by }),
+            Event::StatusUpdateSending { text, to, .. } => updates.push(UpdateReport {
+                at: rec.at,
+                by,
+                to: to.clone(),
+                text: text.clone(),
+                result: if to == "none" {
+                    "recorded".into()
+                } else {
+                    "unanswered".into()
+                },
+            }),
+            Event::StatusUpdateSent => {
+                if let Some(u) = updates.last_mut() {
+                    u.result = "sent".into();
+                }
+            }
+            Event::StatusUpdateFailed { why } => {
+                if let Some(u) = updates.last_mut() {
+                    u.result = format!("failed: {why}");
+                }
+            }
             Event::EscalationReached { level } => {
                 if let Some(i) = incidents.last_mut() {
                     i.levels.push((*level, rec.at));
@@ -512,6 +547,7 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
         kpis,
         handovers,
         incidents,
+        updates,
         sign_offs,
         closed,
     }

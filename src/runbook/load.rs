@@ -55,6 +55,7 @@ const SECTIONS: &[&str] = &[
     "contact",
     "escalation",
     "close",
+    "communication",
     "status-updates",
 ];
 
@@ -72,6 +73,7 @@ struct Sections {
     contacts: Vec<raw::Contact>,
     escalation: Option<raw::Escalation>,
     close: Option<raw::Close>,
+    communications: Vec<raw::Communication>,
     status_updates: Option<raw::StatusUpdates>,
 }
 
@@ -103,6 +105,7 @@ fn read_sections(d: &mut Diagnostics<'_>) -> Option<Sections> {
             "status-updates" => s.status_updates = one(d, "status-updates", value),
             "escalation" => s.escalation = one(d, "escalation", value),
             "close" => s.close = one(d, "close", value),
+            "communication" => s.communications = many(d, "communication", value),
             other => d.error(
                 Some(key_span),
                 other,
@@ -1100,6 +1103,37 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         }
     });
 
+    let communications = s
+        .communications
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let key = format!("communication[{i}].at");
+            let planned = match TimeSpec::parse(c.at.get_ref()) {
+                Ok(spec) => spec.offset_from(t0).or_else(|| {
+                    d.error(
+                        Some(c.at.span()),
+                        &key,
+                        format!(
+                            "`{}` is a clock or calendar time, which needs a fixed `t0` date-time in `[runbook]`",
+                            c.at.get_ref()
+                        ),
+                    );
+                    None
+                }),
+                Err(e) => {
+                    d.error(Some(c.at.span()), &key, e);
+                    None
+                }
+            }?;
+            Some(Communication {
+                planned,
+                audience: c.audience.clone(),
+                text: c.text.clone(),
+            })
+        })
+        .collect();
+
     let escalation = s
         .escalation
         .as_ref()
@@ -1156,6 +1190,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
             })
             .collect(),
         status_updates,
+        communications,
         escalation,
         sign_off: s
             .close

@@ -42,8 +42,19 @@ pub struct Runbook {
     /// When each escalation level starts, counted from the incident's start: level 1 at
     /// the first (`0m`), level 2 at the second, ...; empty: no escalation bands.
     pub escalation: Vec<TimeDelta>,
+    /// Messages planned for their times (`[[communication]]`), in the file's order.
+    pub communications: Vec<Communication>,
     /// Who signs the run off at its close, and against what (`[close] sign-off`).
     pub sign_off: Vec<SignOff>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Communication {
+    /// From T0.
+    pub planned: TimeDelta,
+    pub audience: String,
+    /// A template with the status-update fields.
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -316,6 +316,16 @@ pub struct Contact {
     pub escalation_level: Option<u8>,
 }
 
+/// A message planned for a time: a notice at T-7d, an update to an audience at 22:30.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Communication {
+    pub at: S<String>,
+    pub audience: String,
+    /// A template with the status-update fields.
+    pub text: String,
+}
+
 /// The close of a run: who signs it off, against what.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

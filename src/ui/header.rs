@@ -183,6 +183,17 @@ pub fn render_status_line(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Line::styled(fit(&text, w), theme::BANNER_CRITICAL)
     } else if let Some((notice, _)) = &state.notice {
         Line::styled(fit(&format!(" {notice}"), w), theme::BANNER_INFO)
+    } else if let Some(c) =
+        crate::app::communication_waiting(state).and_then(|i| state.runbook.communications.get(i))
+    {
+        // A planned message not sent yet stays in view until it is.
+        let text = format!(
+            " Due: the message to {} (planned {}){}",
+            c.audience,
+            format_planned(c.planned),
+            key_hint(state, " · U: write and send it")
+        );
+        Line::styled(fit(&text, w), theme::BANNER_INFO)
     } else {
         next_step_line(state, w)
     };

@@ -189,18 +189,35 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
             lines.push(Line::raw(""));
             lines.push(keys_line(&[("y", "close it"), ("n / Esc", "not yet")]));
         }
-        Modal::StatusUpdate { input } => {
-            title = " Status update ".to_owned();
-            let to = state.runbook.status_updates.as_ref().map_or_else(
-                || "nowhere".to_owned(),
-                |u| match (&u.webhook, &u.channel) {
-                    (Some(_), Some(c)) => format!("to {c} by its webhook"),
-                    (Some(_), None) => "to the webhook".to_owned(),
-                    (None, _) => {
-                        "nowhere (no webhook): it is recorded, post it yourself".to_owned()
-                    }
-                },
-            );
+        Modal::StatusUpdate {
+            input,
+            communication,
+        } => {
+            let planned = communication.and_then(|i| state.runbook.communications.get(i));
+            title = match planned {
+                Some(c) => format!(
+                    " Message to {} (planned {}) ",
+                    c.audience,
+                    crate::runbook::time::format_planned(c.planned)
+                ),
+                None => " Status update ".to_owned(),
+            };
+            let webhook = state
+                .runbook
+                .status_updates
+                .as_ref()
+                .and_then(|u| u.webhook.as_ref());
+            let channel = state
+                .runbook
+                .status_updates
+                .as_ref()
+                .and_then(|u| u.channel.clone());
+            let to = match (webhook, planned, channel) {
+                (None, _, _) => "nowhere (no webhook): it is recorded, post it yourself".to_owned(),
+                (Some(_), Some(c), _) => format!("to {} by the webhook", c.audience),
+                (Some(_), None, Some(c)) => format!("to {c} by its webhook"),
+                (Some(_), None, None) => "to the webhook".to_owned(),
+            };
             lines.push(Line::raw(format!("Goes {to}, and into the record.")));
             lines.push(Line::raw(""));
             // The whole text as it will read (the field below shows where typing is).
