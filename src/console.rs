@@ -121,13 +121,16 @@ pub async fn run(opts: Options) -> Result<()> {
             .collect(),
     );
     state.replay(&records);
-    // The series' offsets count from T0 as it stands now (after the journal).
-    let replayed = opts.replay.clone().map(|series| monitor::Replayed {
-        series,
-        t0: state.t0,
-    });
-    let _monitor = monitor::spawn(opts.runbook.clone(), vars, clock, tx.clone(), replayed)
-        .map_err(|e| color_eyre::eyre::eyre!(e))?;
+    // Schedules and a replayed series count from T0 as it stands now (after the journal).
+    let _monitor = monitor::spawn(
+        opts.runbook.clone(),
+        vars,
+        clock,
+        state.t0,
+        tx.clone(),
+        opts.replay.clone(),
+    )
+    .map_err(|e| color_eyre::eyre::eyre!(e))?;
     tracing::info!(
         runbook = %opts.runbook.name,
         run_dir = %opts.run_dir.display(),

@@ -155,8 +155,8 @@ pub async fn run(run_dir: PathBuf, runbook: Option<PathBuf>, clock: Clock) -> Re
     }
 
     let (tx, mut rx) = mpsc::channel::<Action>(1024);
-    let _monitor =
-        monitor::spawn(rb.clone(), Arc::new(vars), clock, tx, None).map_err(|e| eyre!(e))?;
+    let _monitor = monitor::spawn(rb.clone(), Arc::new(vars), clock, state.t0, tx, None)
+        .map_err(|e| eyre!(e))?;
     let beat = heartbeat_path(&run_dir);
     let heartbeat = Heartbeat {
         operator: me,

@@ -377,3 +377,41 @@ fn a_gate_policy_is_one_of_three_and_a_final_say_names_an_approver() {
         warroom::runbook::GatePolicy::FinalSay(1)
     );
 }
+
+#[test]
+fn a_kpi_schedule_changes_the_interval_over_the_run() {
+    let text = format!(
+        "{HEAD}[[kpi]]\nid = \"x\"\ncommand = [\"echo\", \"1\"]\ninterval = \"30m\"\nschedule = [{{ until = \"T+1h\", every = \"1m\" }}, {{ until = \"T+3h\", every = \"5m\" }}]\n"
+    );
+    let (rb, _) = load_str(Path::new("rb.toml"), &text).unwrap();
+    let at = |m: i64| rb.kpis[0].interval_at(chrono::TimeDelta::minutes(m));
+    assert_eq!(
+        at(-60),
+        chrono::TimeDelta::minutes(1),
+        "before T0: the first"
+    );
+    assert_eq!(at(59), chrono::TimeDelta::minutes(1));
+    assert_eq!(at(60), chrono::TimeDelta::minutes(5));
+    assert_eq!(at(179), chrono::TimeDelta::minutes(5));
+    assert_eq!(
+        at(180),
+        chrono::TimeDelta::minutes(30),
+        "after the schedule: interval"
+    );
+    let backwards = text.replace("T+3h", "T+30m");
+    assert_one(
+        &backwards,
+        7,
+        57,
+        "kpi[x].schedule[1].until",
+        "after the one before",
+    );
+    let clock = text.replace("T+1h", "23:00");
+    assert_one(
+        &clock,
+        7,
+        23,
+        "kpi[x].schedule[0].until",
+        "needs a fixed `t0`",
+    );
+}

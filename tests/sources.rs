@@ -557,6 +557,7 @@ interval = "200ms"
         std::sync::Arc::new(rb),
         Default::default(),
         warroom::clock::Clock::Real,
+        chrono::Utc::now(),
         tx,
         None,
     )
@@ -649,4 +650,62 @@ async fn the_status_webhook_posts_slack_json_and_reports_failures_without_the_ur
         .await
         .unwrap_err();
     assert_eq!(e, "variable ${NOT_SET_HOOK} is not set");
+}
+
+/// A KPI whose schedule samples every 2 s until T+2m and every minute after: on a 60x
+/// rehearsal clock from T0, the first real second brings tens of samples, and once past
+/// T+2m about one a real second.
+#[tokio::test]
+async fn a_kpis_sampling_interval_follows_its_schedule() {
+    let a = server().await;
+    let text = format!(
+        r#"
+[runbook]
+name = "schedule"
+
+[[kpi]]
+id = "v"
+json = {{ url = "http://{a}/json", pointer = "/v" }}
+interval = "1m"
+schedule = [{{ until = "T+2m", every = "2s" }}]
+"#
+    );
+    async fn count_for(
+        rx: &mut tokio::sync::mpsc::Receiver<warroom::app::Action>,
+        secs: f64,
+    ) -> usize {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(secs);
+        let mut n = 0;
+        while let Ok(Some(_)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+            n += 1;
+        }
+        n
+    }
+    let (rb, _) = warroom::runbook::load_str(Path::new("s.toml"), &text).unwrap();
+    let t0 = chrono::Utc::now();
+    let clock = warroom::clock::Clock::rehearsal(t0, 60.0);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    let monitor = monitor::spawn(
+        std::sync::Arc::new(rb),
+        Default::default(),
+        clock,
+        t0,
+        tx,
+        None,
+    )
+    .unwrap();
+    // The first real second: 60 rehearsal seconds at 2 s.
+    let early = count_for(&mut rx, 1.0).await;
+    // Past T+2m (two real seconds): one a rehearsal minute, one a real second.
+    count_for(&mut rx, 1.5).await;
+    let late = count_for(&mut rx, 3.0).await;
+    drop(monitor);
+    assert!(
+        early >= 10,
+        "every 2 s early on: {early} in the first second"
+    );
+    assert!(
+        late <= 5,
+        "every minute after T+2m: {late} in three seconds"
+    );
 }

@@ -886,7 +886,7 @@ impl State {
             return Err(format!("{}: {e}", kpi.id));
         }
         let s = st.last.ok_or_else(|| format!("{}: no data yet", kpi.id))?;
-        if self.is_stale(s.since(), kpi.interval) {
+        if self.is_stale(s.since(), self.kpi_interval(i)) {
             return Err(match s.measured {
                 Some(m) if m < s.at => format!(
                     "{}: stale (measured {} ago)",
@@ -897,6 +897,11 @@ impl State {
             });
         }
         Ok(s.value)
+    }
+
+    /// KPI `i`'s sampling interval now (its schedule may change it over the run).
+    pub fn kpi_interval(&self, i: usize) -> TimeDelta {
+        self.runbook.kpis[i].interval_at(self.now - self.t0)
     }
 
     /// No answer for three intervals.

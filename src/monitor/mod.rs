@@ -36,17 +36,16 @@ async fn feed(
     tx: mpsc::Sender<Action>,
 ) {
     let kpi = &rb.kpis[i];
-    let mut tick = tokio::time::interval(clock.real(kpi.interval));
-    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     loop {
-        tick.tick().await;
-        let Some(value) = series.value_at(&kpi.id, clock.now() - t0) else {
-            continue;
-        };
-        let result = Ok(Reading::from(value));
-        if tx.send(Action::KpiSample { kpi: i, result }).await.is_err() {
-            return;
+        let since = clock.now() - t0;
+        let next = tokio::time::Instant::now() + clock.real(kpi.interval_at(since));
+        if let Some(value) = series.value_at(&kpi.id, since) {
+            let result = Ok(Reading::from(value));
+            if tx.send(Action::KpiSample { kpi: i, result }).await.is_err() {
+                return;
+            }
         }
+        tokio::time::sleep_until(next).await;
     }
 }
 
@@ -114,32 +113,29 @@ impl Drop for Monitor {
     }
 }
 
-/// A rehearsal's recorded series, and the T0 its offsets count from: the KPIs it holds are
-/// fed from it instead of polled.
-pub struct Replayed {
-    pub series: Arc<crate::replay::Series>,
-    pub t0: chrono::DateTime<chrono::Utc>,
-}
-
+/// Starts every poller. `t0` is the run's T0 (KPI schedules and a replayed series count
+/// from it); `replay`, a rehearsal's recorded series, feeds the KPIs it holds instead of
+/// their sources.
 pub fn spawn(
     runbook: Arc<Runbook>,
     vars: Arc<Vec<(String, String)>>,
     clock: Clock,
+    t0: chrono::DateTime<chrono::Utc>,
     tx: mpsc::Sender<Action>,
-    replayed: Option<Replayed>,
+    replay: Option<Arc<crate::replay::Series>>,
 ) -> Result<Monitor, String> {
     let client = http::client(&http::Tls::default())?;
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let mut tasks = Vec::new();
     for i in 0..runbook.kpis.len() {
-        if let Some(r) = &replayed
-            && r.series.kpis().contains(&runbook.kpis[i].id.as_str())
+        if let Some(series) = &replay
+            && series.kpis().contains(&runbook.kpis[i].id.as_str())
         {
             tasks.push(tokio::spawn(feed(
                 runbook.clone(),
                 i,
-                r.series.clone(),
-                r.t0,
+                series.clone(),
+                t0,
                 clock,
                 tx.clone(),
             )));
@@ -155,17 +151,21 @@ pub fn spawn(
         tasks.push(tokio::spawn(async move {
             let kpi = &rb.kpis[i];
             let timeout = kpi.timeout.to_std().unwrap_or(Duration::from_secs(3));
-            let mut tick = tokio::time::interval(clock.real(kpi.interval));
-            tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
             loop {
-                tick.tick().await;
-                let Ok(_permit) = permits.acquire().await else {
-                    return;
-                };
-                let result = poll_kpi(&client, &kpi.source, timeout, &vars, &rb.dir).await;
-                if tx.send(Action::KpiSample { kpi: i, result }).await.is_err() {
-                    return;
+                // The interval as it stands now: a schedule changes it over the run.
+                let every = clock.real(kpi.interval_at(clock.now() - t0));
+                let next = tokio::time::Instant::now() + every;
+                {
+                    let Ok(_permit) = permits.acquire().await else {
+                        return;
+                    };
+                    let result = poll_kpi(&client, &kpi.source, timeout, &vars, &rb.dir).await;
+                    if tx.send(Action::KpiSample { kpi: i, result }).await.is_err() {
+                        return;
+                    }
                 }
+                // A poll slower than the interval still leaves the source a breath.
+                tokio::time::sleep_until(next.max(tokio::time::Instant::now() + every / 2)).await;
             }
         }));
     }

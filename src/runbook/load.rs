@@ -242,6 +242,49 @@ fn escalation_levels(d: &mut Diagnostics<'_>, e: &raw::Escalation) -> Vec<TimeDe
     out
 }
 
+/// A KPI's changing intervals: each `until` a planned time after the one before.
+fn schedule(
+    d: &mut Diagnostics<'_>,
+    key: &str,
+    entries: &[raw::ScheduleEntry],
+    t0: Option<DateTime<Utc>>,
+) -> Vec<(TimeDelta, TimeDelta)> {
+    let mut out: Vec<(TimeDelta, TimeDelta)> = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let k = format!("{key}.schedule[{i}]");
+        let until = match TimeSpec::parse(e.until.get_ref()) {
+            Ok(spec) => spec.offset_from(t0).or_else(|| {
+                d.error(
+                    Some(e.until.span()),
+                    format!("{k}.until"),
+                    format!(
+                        "`{}` is a clock or calendar time, which needs a fixed `t0` date-time in `[runbook]`",
+                        e.until.get_ref()
+                    ),
+                );
+                None
+            }),
+            Err(why) => {
+                d.error(Some(e.until.span()), format!("{k}.until"), why);
+                None
+            }
+        };
+        let every = duration(d, &format!("{k}.every"), &Some(e.every.clone()));
+        let (Some(until), Some(every)) = (until, every) else {
+            continue;
+        };
+        if out.last().is_some_and(|(prev, _)| until <= *prev) {
+            d.error(
+                Some(e.until.span()),
+                format!("{k}.until"),
+                "each `until` comes after the one before",
+            );
+        }
+        out.push((until, every));
+    }
+    out
+}
+
 fn aggregate(d: &mut Diagnostics<'_>, key: &str, v: &raw::S<String>) -> Aggregate {
     match v.get_ref().as_str() {
         "sum" => Aggregate::Sum,
@@ -620,6 +663,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                 unit: k.unit.clone().unwrap_or_default(),
                 interval: duration(d, &format!("{key}.interval"), &k.interval)
                     .unwrap_or(TimeDelta::seconds(5)),
+                schedule: schedule(d, &key, &k.schedule, t0),
                 timeout: duration(d, &format!("{key}.timeout"), &k.timeout)
                     .unwrap_or(TimeDelta::seconds(3)),
                 source,

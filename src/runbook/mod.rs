@@ -122,10 +122,23 @@ pub struct Kpi {
     pub id: String,
     pub label: String,
     pub unit: String,
+    /// The interval after the schedule's last entry (or always, without one).
     pub interval: TimeDelta,
+    /// `(until, every)`, from T0, in order: sample `every` until then.
+    pub schedule: Vec<(TimeDelta, TimeDelta)>,
     pub timeout: TimeDelta,
     pub source: KpiSource,
     pub thresholds: Option<Thresholds>,
+}
+
+impl Kpi {
+    /// The sampling interval at this time from T0: the schedule's, or `interval`.
+    pub fn interval_at(&self, since_t0: TimeDelta) -> TimeDelta {
+        self.schedule
+            .iter()
+            .find(|(until, _)| since_t0 < *until)
+            .map_or(self.interval, |(_, every)| *every)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -57,6 +57,13 @@ pub struct Endpoint {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ScheduleEntry {
+    pub until: S<String>,
+    pub every: S<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct JsonAssert {
     pub pointer: S<String>,
     #[serde(default)]
@@ -68,6 +75,10 @@ pub struct JsonAssert {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Kpi {
+    /// Intervals that change over the run: `[{ until = "T+1h", every = "1m" }, ...]`,
+    /// `interval` after the last.
+    #[serde(default)]
+    pub schedule: Vec<ScheduleEntry>,
     pub id: S<String>,
     #[serde(default)]
     pub label: Option<String>,

@@ -29,7 +29,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         let badge = match (&st.error, st.last) {
             (Some(f), _) => Some(f.kind.badge()),
             (None, None) => Some("…"),
-            (None, Some(s)) if state.is_stale(s.since(), kpi.interval) => Some("STALE"),
+            (None, Some(s)) if state.is_stale(s.since(), state.kpi_interval(i)) => Some("STALE"),
             _ => None,
         };
         let unit = fit(&kpi.unit, 4);
