@@ -259,3 +259,62 @@ fn the_header_shows_the_incidents_level_and_contacts_mark_who_to_call() {
     assert!(text.contains("▶ L2 SRE on call"), "{text}");
     assert!(text.contains("INCIDENT at level 2 for 5m01s"), "{text}");
 }
+
+/// A plan over two days: a line where each day begins (today marked), and a continuous
+/// watch row that counts down while it watches and is done when it is over.
+#[test]
+fn a_multi_day_plan_shows_its_days_and_a_continuous_watch() {
+    let text = r#"
+[runbook]
+name = "launch"
+t0 = "2026-03-07T22:00:00Z"
+
+[[phase]]
+id = "before"
+title = "Day before"
+
+[[phase.step]]
+id = "freeze"
+at = "T-24h"
+title = "Code freeze"
+
+[[phase]]
+id = "launch"
+title = "Launch"
+
+[[phase.step]]
+id = "switch"
+at = "T+0"
+title = "Switch traffic"
+run = ["true"]
+
+[[phase.step]]
+id = "watch"
+at = "T+0"
+duration = "24h"
+continuous = true
+title = "Watch the dashboards"
+
+[[phase.step]]
+id = "review"
+at = "T+24h"
+title = "Review"
+"#;
+    let (rb, _) = warroom::runbook::load_str(std::path::Path::new("l.toml"), text).unwrap();
+    let t0 = rb.t0.fixed().unwrap();
+    let mut s = State::new(std::sync::Arc::new(rb), t0 + TimeDelta::hours(2));
+    let screen = format!("{}", draw(&s, 120, 30).backend());
+    assert!(screen.contains("── Fri 6 Mar"), "{screen}");
+    assert!(screen.contains("── Sat 7 Mar "), "{screen}");
+    assert!(screen.contains("── Sun 8 Mar (today)"), "{screen}");
+    assert!(screen.contains("⟳"), "{screen}");
+    assert!(screen.contains("22h left"), "{screen}");
+    assert!(!s.step_done(2), "watching");
+    s.selected = 2;
+    key(&mut s, KeyCode::Enter);
+    assert!(s.notice.as_ref().unwrap().0.contains("continuous watch"));
+    update(&mut s, Action::Tick(t0 + TimeDelta::hours(25)));
+    assert!(s.step_done(2), "the watch is over");
+    let screen = format!("{}", draw(&s, 120, 30).backend());
+    assert!(screen.contains("watched"), "{screen}");
+}

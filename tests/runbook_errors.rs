@@ -415,3 +415,16 @@ fn a_kpi_schedule_changes_the_interval_over_the_run() {
         "needs a fixed `t0`",
     );
 }
+
+#[test]
+fn a_continuous_step_has_a_start_and_nothing_to_run() {
+    let base = format!(
+        "{HEAD}[[phase]]\nid = \"p\"\ntitle = \"P\"\n\n[[phase.step]]\nid = \"w\"\ntitle = \"Watch\"\ncontinuous = true\nEXTRA\n"
+    );
+    let errs = errors(&base.replace("EXTRA", "at = \"T+0\"\nrun = [\"true\"]"));
+    assert!(errs[0].message.contains("nothing to run"), "{errs:#?}");
+    let errs = errors(&base.replace("EXTRA", ""));
+    assert!(errs[0].message.contains("give it one"), "{errs:#?}");
+    let (rb, _) = load_str(Path::new("rb.toml"), &base.replace("EXTRA", "at = \"T+0\"")).unwrap();
+    assert!(rb.phases[0].steps[0].continuous);
+}

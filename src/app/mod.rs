@@ -844,10 +844,31 @@ impl State {
     /// A step is done when its run succeeded and its verification (if any) passed, or
     /// when the operator skipped it.
     pub fn step_done(&self, i: usize) -> bool {
+        if let Some((_, step)) = self.step(i)
+            && step.continuous
+        {
+            return matches!(self.watch_state(i), Some(Watch::Over | Watch::Open));
+        }
         self.steps.get(i).is_some_and(|r| {
             r.skipped.is_some()
                 || (matches!(r.status, RunStatus::Succeeded { .. })
                     && matches!(r.verify, None | Some(Verification::Passed(_))))
+        })
+    }
+
+    /// Where a continuous step's watch stands: before its start, under way, over (a watch
+    /// without a duration is over as soon as it starts: it never holds the run open).
+    pub fn watch_state(&self, i: usize) -> Option<Watch> {
+        let (_, step) = self.step(i)?;
+        if !step.continuous {
+            return None;
+        }
+        let start = self.t0 + step.planned?;
+        Some(match step.duration {
+            _ if self.now < start => Watch::Before,
+            Some(d) if self.now < start + d => Watch::Watching,
+            Some(_) => Watch::Over,
+            None => Watch::Open,
         })
     }
 
@@ -1080,6 +1101,16 @@ pub struct Recorded {
 pub struct CommunicationState {
     pub due: Option<DateTime<Utc>>,
     pub sent: Option<DateTime<Utc>>,
+}
+
+/// A continuous step's watch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Watch {
+    Before,
+    Watching,
+    /// Without an end: watching until the run closes, done as a task.
+    Open,
+    Over,
 }
 
 /// A role's sign-off of the run.

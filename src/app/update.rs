@@ -490,7 +490,9 @@ pub fn status_text(state: &State, template: &str) -> String {
         .runbook
         .steps()
         .zip(&state.steps)
-        .find(|(_, run)| run.status == RunStatus::Waiting && run.skipped.is_none())
+        .find(|((_, step), run)| {
+            run.status == RunStatus::Waiting && run.skipped.is_none() && !step.continuous
+        })
         .map_or_else(
             || "none".to_owned(),
             |((_, step), _)| match step.planned {
@@ -1022,6 +1024,10 @@ fn request_step(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
         step.command.is_some(),
         step.confirm.clone(),
     );
+    if state.watch_state(i).is_some() {
+        state.notify(format!("Step {id} is a continuous watch: nothing to run"));
+        return;
+    }
     if !has_command {
         state.notify(format!("Step {id} has no command: it is done by hand"));
         return;

@@ -889,7 +889,22 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                 .verify
                 .as_ref()
                 .and_then(|v| verify(d, &format!("{key}.verify"), v, &refs, &dir));
+            if st.continuous && (st.run.is_some() || st.shell.is_some() || st.automatic) {
+                d.error(
+                    Some(step_span.clone()),
+                    format!("{key}.continuous"),
+                    "a continuous step is a watch with nothing to run: drop `run`, `shell` and `automatic`",
+                );
+            }
+            if st.continuous && st.at.is_none() {
+                d.error(
+                    Some(step_span.clone()),
+                    format!("{key}.continuous"),
+                    "a continuous step watches from its `at`: give it one",
+                );
+            }
             steps.push(Step {
+                continuous: st.continuous,
                 id: st.id.get_ref().clone(),
                 title: st.title.clone(),
                 owner: st.owner.clone(),

@@ -397,6 +397,9 @@ pub struct Step {
     pub blocking: bool,
     pub automatic: bool,
     pub point_of_no_return: bool,
+    /// A watch row, not a task (`continuous = true`): nothing runs; it is watching from
+    /// `planned` for `duration` (or to the end of the run), and done when that is over.
+    pub continuous: bool,
     /// KPI ids whose baselines are captured when the step succeeds.
     pub capture_baseline: Vec<String>,
     pub notes: Option<String>,

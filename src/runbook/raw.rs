@@ -219,6 +219,9 @@ pub struct Step {
     pub automatic: bool,
     #[serde(default)]
     pub point_of_no_return: bool,
+    /// A watch, not a task: from `at` for `duration` (or to the end), with nothing to run.
+    #[serde(default)]
+    pub continuous: bool,
     /// KPIs whose current values become their baselines when the step succeeds.
     #[serde(default)]
     pub capture_baseline: Vec<S<String>>,

@@ -224,7 +224,10 @@ fn next_step_line(state: &State, w: usize) -> Line<'static> {
         .steps()
         .zip(&state.steps)
         .find(|((_, s), run)| {
-            run.status == RunStatus::Waiting && run.skipped.is_none() && s.planned.is_some()
+            run.status == RunStatus::Waiting
+                && run.skipped.is_none()
+                && s.planned.is_some()
+                && !s.continuous
         });
     match next {
         Some(((_, step), _)) => {
@@ -264,7 +267,9 @@ fn next_step_line(state: &State, w: usize) -> Line<'static> {
                 .runbook
                 .steps()
                 .zip(&state.steps)
-                .find(|(_, run)| run.status == RunStatus::Waiting && run.skipped.is_none());
+                .find(|((_, s), run)| {
+                    run.status == RunStatus::Waiting && run.skipped.is_none() && !s.continuous
+                });
             match unplanned {
                 Some(((_, step), _)) => Line::from(vec![
                     Span::styled(" Next: ", theme::DIM),

@@ -6,7 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::{draw_pane, draw_rows, fit, theme};
-use crate::app::{Pane, RunStatus, State, Verification};
+use crate::app::{Pane, RunStatus, State, Verification, Watch};
 use crate::runbook::time::{format_duration, format_planned};
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
@@ -39,12 +39,40 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let mut rows: Vec<Line<'_>> = Vec::new();
     let mut selected_row = 0;
     let mut index = 0;
+    // A plan over several days gets a line where each day begins.
+    let day = |p: chrono::TimeDelta| (state.t0 + p).date_naive();
+    let days: Vec<_> = state
+        .runbook
+        .steps()
+        .filter_map(|(_, s)| s.planned.map(day))
+        .collect();
+    let several_days = days.iter().min() != days.iter().max();
+    let mut last_day = None;
     for phase in &state.runbook.phases {
         rows.push(Line::styled(
             fit(&format!("{} ", phase.title), w),
             Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
         ));
         for step in &phase.steps {
+            if several_days
+                && let Some(d) = step.planned.map(day)
+                && last_day != Some(d)
+            {
+                last_day = Some(d);
+                let today = if d == state.now.date_naive() {
+                    " (today)"
+                } else {
+                    ""
+                };
+                let label = format!("── {}{today} ", d.format("%a %-d %b"));
+                rows.push(Line::styled(
+                    format!(
+                        "{label}{}",
+                        "─".repeat(w.saturating_sub(label.chars().count()))
+                    ),
+                    theme::DIM,
+                ));
+            }
             if let Some(gi) = state.runbook.gates.iter().position(|g| g.before == step.id) {
                 rows.push(gate_row(state, gi, w));
             }
@@ -99,14 +127,28 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
         return Line::raw("");
     };
     let run = &state.steps[i];
-    let (sym, sym_style) = theme::run_symbol(&run.status);
+    let watch = state.watch_state(i);
+    let (sym, sym_style) = match watch {
+        Some(Watch::Watching | Watch::Open) => ("⟳", Style::new().fg(Color::Cyan)),
+        Some(Watch::Over) => ("✓", Style::new().fg(Color::Green)),
+        Some(Watch::Before) | None => theme::run_symbol(&run.status),
+    };
     let planned = step.planned.map_or_else(|| "--".to_owned(), format_planned);
     let due = step.planned.map(|p| state.t0 + p);
-    let overdue = run.status == RunStatus::Waiting && due.is_some_and(|d| d < state.now);
+    let overdue =
+        watch.is_none() && run.status == RunStatus::Waiting && due.is_some_and(|d| d < state.now);
     let blocked = run.status == RunStatus::Waiting && state.blocking_gate(i).is_some();
 
     let verify = run.verify.as_ref();
     let status = match &run.status {
+        _ if watch.is_some() => match (watch, step.duration, due) {
+            (Some(Watch::Watching), Some(d), Some(start)) => {
+                format!("{} left", format_duration(start + d - state.now))
+            }
+            (Some(Watch::Watching | Watch::Open), ..) => "watching".to_owned(),
+            (Some(Watch::Over), ..) => "watched".to_owned(),
+            _ => "watch".to_owned(),
+        },
         _ if run.skipped.is_some() => "skipped".to_owned(),
         RunStatus::Succeeded { .. } if matches!(verify, Some(Verification::Checking { .. })) => {
             "verify…".to_owned()
@@ -135,6 +177,9 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
         RunStatus::Failed { .. } => "FAILED".to_owned(),
     };
     let status_style = match &run.status {
+        _ if matches!(watch, Some(Watch::Watching | Watch::Open)) => Style::new().fg(Color::Cyan),
+        _ if watch == Some(Watch::Over) => Style::new().fg(Color::Green),
+        _ if watch.is_some() => theme::DIM,
         _ if run.skipped.is_some() => theme::DIM,
         RunStatus::Succeeded { .. } if matches!(verify, Some(Verification::Failed(..))) => {
             Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
