@@ -245,24 +245,11 @@ async fn sources(rb: Arc<Runbook>, vars: Arc<Vec<(String, String)>>) -> Sources 
     let mut set = tokio::task::JoinSet::new();
     for i in 0..rb.endpoints.len() {
         let (rb, vars) = (rb.clone(), vars.clone());
-        let ep = &rb.endpoints[i];
-        let tls = http::Tls {
-            insecure: ep.insecure,
-            ca_file: ep.ca_file.clone(),
-        };
-        let client = if tls == http::Tls::default() {
-            Ok(client.clone())
-        } else {
-            http::client(&tls)
-        };
+        let client = health::client_for(&rb.endpoints[i], &client);
         set.spawn(async move {
             let probe = match client {
                 Ok(c) => health::probe(&c, &rb.endpoints[i], &vars).await,
-                Err(e) => crate::app::Probe {
-                    health: Health::Down,
-                    latency: None,
-                    reason: Some(e),
-                },
+                Err(e) => health::unprobed(e),
             };
             Polled::Endpoint(i, probe)
         });

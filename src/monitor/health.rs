@@ -9,6 +9,29 @@ use super::{http, json};
 use crate::app::Probe;
 use crate::runbook::{Endpoint, Health};
 
+/// The client an endpoint is probed with: the shared one, or, for an endpoint with TLS
+/// options of its own, one of its own.
+pub fn client_for(ep: &Endpoint, shared: &reqwest::Client) -> Result<reqwest::Client, String> {
+    let tls = http::Tls {
+        insecure: ep.insecure,
+        ca_file: ep.ca_file.clone(),
+    };
+    if tls == http::Tls::default() {
+        Ok(shared.clone())
+    } else {
+        http::client(&tls)
+    }
+}
+
+/// A probe with a client that could not be made: DOWN, saying why.
+pub fn unprobed(why: String) -> Probe {
+    Probe {
+        health: Health::Down,
+        latency: None,
+        reason: Some(why),
+    }
+}
+
 pub async fn probe(client: &reqwest::Client, ep: &Endpoint, vars: &[(String, String)]) -> Probe {
     let timeout = ep.timeout.to_std().unwrap_or(Duration::from_secs(3));
     let down = |reason: String| Probe {

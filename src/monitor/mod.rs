@@ -18,9 +18,9 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
-use crate::app::{Action, Fault, FaultKind, Probe, Reading};
+use crate::app::{Action, Fault, FaultKind, Reading};
 use crate::clock::Clock;
-use crate::runbook::{Health, KpiSource, Runbook};
+use crate::runbook::{KpiSource, Runbook};
 
 /// Requests in flight at once, across every poller.
 const MAX_IN_FLIGHT: usize = 16;
@@ -171,17 +171,7 @@ pub fn spawn(
     }
     for i in 0..runbook.endpoints.len() {
         let (rb, vars, permits, tx) = (runbook.clone(), vars.clone(), permits.clone(), tx.clone());
-        let ep = &runbook.endpoints[i];
-        let tls = http::Tls {
-            insecure: ep.insecure,
-            ca_file: ep.ca_file.clone(),
-        };
-        // Endpoints with TLS options of their own get a client of their own.
-        let client = if tls == http::Tls::default() {
-            Ok(client.clone())
-        } else {
-            http::client(&tls)
-        };
+        let client = health::client_for(&runbook.endpoints[i], &client);
         tasks.push(tokio::spawn(async move {
             let ep = &rb.endpoints[i];
             let mut tick = tokio::time::interval(clock.real(ep.interval));
@@ -195,11 +185,7 @@ pub fn spawn(
                         };
                         health::probe(client, ep, &vars).await
                     }
-                    Err(e) => Probe {
-                        health: Health::Down,
-                        latency: None,
-                        reason: Some(e.clone()),
-                    },
+                    Err(e) => health::unprobed(e.clone()),
                 };
                 if tx
                     .send(Action::EndpointProbe { endpoint: i, probe })

@@ -16,9 +16,7 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn hms(t: DateTime<Utc>) -> String {
-    t.format("%H:%M:%S").to_string()
-}
+use super::hms;
 
 const CSS: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d2330;background:#fff}\
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #dde}\
@@ -174,22 +172,14 @@ pub fn html(r: &Report) -> String {
     if !r.incidents.is_empty() {
         o.push_str("<h2>Incidents</h2><ul>");
         for i in &r.incidents {
-            let levels: Vec<String> = i
-                .levels
-                .iter()
-                .map(|(l, at)| format!("L{l} {}", hms(*at)))
-                .collect();
-            let end = match (i.closed, &i.closed_why) {
-                (Some(at), Some(why)) => format!("ended {} ({})", hms(at), esc(why)),
-                _ => "still open at the last record".to_owned(),
-            };
             let _ = write!(
                 o,
-                "<li>{}: {} (by {}); escalation {}; {end}</li>",
+                "<li>{}: {} (by {}); escalation {}; {}</li>",
                 hms(i.opened),
                 esc(&i.trigger),
                 esc(&i.opened_by),
-                esc(&levels.join(" → "))
+                esc(&i.escalation()),
+                esc(&i.end())
             );
         }
         o.push_str("</ul>");

@@ -8,9 +8,7 @@ use super::Report;
 use crate::app::format_value;
 use crate::runbook::time::format_duration;
 
-fn hms(t: DateTime<Utc>) -> String {
-    t.format("%H:%M:%S").to_string()
-}
+use super::hms;
 
 fn opt_hms(t: Option<DateTime<Utc>>) -> String {
     t.map_or_else(|| "-".into(), hms)
@@ -297,26 +295,19 @@ pub fn markdown(r: &Report) -> String {
     if !r.incidents.is_empty() {
         let _ = writeln!(o, "\n## Incidents\n");
         for i in &r.incidents {
-            let levels: Vec<String> = i
-                .levels
-                .iter()
-                .map(|(l, at)| format!("L{l} {}", hms(*at)))
-                .collect();
-            let end = match (i.closed, &i.closed_why) {
-                (Some(at), Some(why)) => format!("ended {} UTC ({why})", hms(at)),
-                _ => "still open at the last record".to_owned(),
-            };
+            let escalation = i.escalation();
             let _ = writeln!(
                 o,
-                "- {} UTC: {} (by {}); {}{end}",
+                "- {} UTC: {} (by {}); {}{}",
                 hms(i.opened),
                 i.trigger,
                 i.opened_by,
-                if levels.is_empty() {
+                if escalation.is_empty() {
                     String::new()
                 } else {
-                    format!("escalation {}; ", levels.join(" → "))
-                }
+                    format!("escalation {escalation}; ")
+                },
+                i.end()
             );
         }
     }

@@ -179,6 +179,30 @@ pub struct ClosedReport {
     pub by: String,
 }
 
+/// A time of day as the report writes it.
+pub(crate) fn hms(t: DateTime<Utc>) -> String {
+    t.format("%H:%M:%S").to_string()
+}
+
+impl IncidentReport {
+    /// `L1 02:00:57 → L2 02:05:57`.
+    pub fn escalation(&self) -> String {
+        self.levels
+            .iter()
+            .map(|(l, at)| format!("L{l} {}", hms(*at)))
+            .collect::<Vec<_>>()
+            .join(" → ")
+    }
+
+    /// `ended 02:01:13 (why)`, or that it is still open.
+    pub fn end(&self) -> String {
+        match (self.closed, &self.closed_why) {
+            (Some(at), Some(why)) => format!("ended {} UTC ({why})", hms(at)),
+            _ => "still open at the last record".to_owned(),
+        }
+    }
+}
+
 /// An incident: what opened it, each escalation level reached, and how it ended.
 #[derive(Debug, Clone, Serialize)]
 pub struct IncidentReport {
