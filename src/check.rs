@@ -91,6 +91,38 @@ pub fn summary(rb: &Runbook) -> String {
     if !rb.contacts.is_empty() {
         let _ = writeln!(s, "  contacts  {}", rb.contacts.len());
     }
+    if !rb.escalation.is_empty() {
+        let levels: Vec<String> = rb
+            .escalation
+            .iter()
+            .enumerate()
+            .map(|(i, from)| format!("L{} from {}", i + 1, format_duration(*from)))
+            .collect();
+        let _ = writeln!(s, "  escalate  {}", levels.join(", "));
+    }
+    if !rb.communications.is_empty() {
+        let _ = writeln!(
+            s,
+            "  messages  {} planned ({})",
+            rb.communications.len(),
+            rb.communications
+                .iter()
+                .map(|c| format!("{} to {}", format_planned(c.planned), c.audience))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if !rb.sign_off.is_empty() {
+        let _ = writeln!(
+            s,
+            "  sign-off  {}",
+            rb.sign_off
+                .iter()
+                .map(|so| so.role.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     if let Some(u) = &rb.status_updates {
         let _ = writeln!(
             s,

@@ -75,10 +75,6 @@ pub struct JsonAssert {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Kpi {
-    /// Intervals that change over the run: `[{ until = "T+1h", every = "1m" }, ...]`,
-    /// `interval` after the last.
-    #[serde(default)]
-    pub schedule: Vec<ScheduleEntry>,
     pub id: S<String>,
     #[serde(default)]
     pub label: Option<String>,
@@ -88,6 +84,10 @@ pub struct Kpi {
     pub interval: Option<S<String>>,
     #[serde(default)]
     pub timeout: Option<S<String>>,
+    /// Intervals that change over the run: `[{ until = "T+1h", every = "1m" }, ...]`,
+    /// `interval` after the last.
+    #[serde(default)]
+    pub schedule: Vec<ScheduleEntry>,
     #[serde(default)]
     pub prometheus: Option<S<PromSource>>,
     #[serde(default)]
