@@ -318,3 +318,78 @@ title = "Review"
     let screen = format!("{}", draw(&s, 120, 30).backend());
     assert!(screen.contains("watched"), "{screen}");
 }
+
+/// The rollback against its target (the header counts) and its success criteria once
+/// done: they must hold 10 s within 5 minutes, or the record says they did not.
+#[test]
+fn a_rollback_is_timed_against_its_target_and_checked_against_its_criteria() {
+    use warroom::app::RollbackCheck;
+    let run_rollback = |s: &mut warroom::app::State| {
+        key(s, KeyCode::Char('R'));
+        typed(s, "ROLLBACK");
+        key(s, KeyCode::Enter);
+        update(
+            s,
+            Action::RunSpawned {
+                target: Target::Rollback,
+                log: "x".into(),
+            },
+        );
+    };
+    let healthy = |s: &mut warroom::app::State| {
+        for e in 0..s.runbook.endpoints.len() {
+            let probe = Probe {
+                health: warroom::runbook::Health::Up,
+                latency: None,
+                reason: None,
+            };
+            update(s, Action::EndpointProbe { endpoint: e, probe });
+        }
+    };
+    // Criteria met: blue up, errors low, for 10 s after the end.
+    let mut s = demo_state();
+    run_rollback(&mut s);
+    at(&mut s, 12);
+    assert!(format!("{}", draw(&s, 160, 48).backend()).contains("ROLLING BACK 12s of 30s"));
+    update(
+        &mut s,
+        Action::RunFinished {
+            target: Target::Rollback,
+            exit: warroom::app::Exit::with_code(0),
+        },
+    );
+    assert!(matches!(
+        s.rollback_check,
+        Some(RollbackCheck::Checking { .. })
+    ));
+    for t in (14..=26).step_by(2) {
+        at(&mut s, t);
+        kpi(&mut s, "error_rate", 0.3);
+        healthy(&mut s);
+    }
+    assert!(
+        matches!(s.rollback_check, Some(RollbackCheck::Met(_))),
+        "{:?}",
+        s.rollback_check
+    );
+    // Not met: the error rate stays high for five minutes after the end.
+    let mut s = demo_state();
+    run_rollback(&mut s);
+    update(
+        &mut s,
+        Action::RunFinished {
+            target: Target::Rollback,
+            exit: warroom::app::Exit::with_code(0),
+        },
+    );
+    for t in (2..=302).step_by(2) {
+        at(&mut s, t);
+        kpi(&mut s, "error_rate", 4.0);
+        healthy(&mut s);
+    }
+    let Some(RollbackCheck::NotMet(_, why)) = &s.rollback_check else {
+        panic!("{:?}", s.rollback_check);
+    };
+    assert!(why.contains("did not hold for 10s within 5m"), "{why}");
+    assert!(format!("{}", draw(&s, 160, 48).backend()).contains("CRITERIA NOT MET"));
+}

@@ -285,6 +285,12 @@ pub enum Event {
     StatusUpdateFailed {
         why: String,
     },
+    /// The rollback's success criteria held (`[rollback] success`).
+    RollbackCriteriaMet,
+    /// They did not hold in time.
+    RollbackCriteriaNotMet {
+        why: String,
+    },
     /// A role signs the run off against its criteria (`[close] sign-off`).
     SignedOff {
         role: String,
@@ -423,6 +429,15 @@ impl State {
                         reason,
                     },
                 };
+                // A rollback with success criteria is checked from its end.
+                if let (Ok(()), Target::Rollback) = (exit.result(), t)
+                    && rb.rollback.as_ref().is_some_and(|r| r.success.is_some())
+                {
+                    self.rollback_check = Some(super::RollbackCheck::Checking {
+                        since: at,
+                        held_since: None,
+                    });
+                }
                 if let (Ok(()), Target::Step(i)) = (exit.result(), t)
                     && rb.steps().nth(i).is_some_and(|(_, s)| s.verify.is_some())
                 {
@@ -605,6 +620,12 @@ impl State {
                 }
             }
             Event::RunClosed { outcome } => self.closed = Some((at, *outcome)),
+            Event::RollbackCriteriaMet => {
+                self.rollback_check = Some(super::RollbackCheck::Met(at));
+            }
+            Event::RollbackCriteriaNotMet { why } => {
+                self.rollback_check = Some(super::RollbackCheck::NotMet(at, why.clone()));
+            }
             // What was said and whether it went out is the record; nothing else changes.
             Event::StatusUpdateSending {
                 communication: Some(i),

@@ -535,6 +535,8 @@ pub struct State {
     pub shown: Target,
     pub rollback: Run,
     pub rollback_reason: Option<String>,
+    /// The rollback's success criteria, once it is done: checking, met or not.
+    pub rollback_check: Option<RollbackCheck>,
     pub checks: Vec<Option<DateTime<Utc>>>,
     pub kpis: Vec<KpiState>,
     pub endpoints: Vec<EndpointState>,
@@ -612,6 +614,7 @@ impl State {
             shown: Target::Step(0),
             rollback: Run::default(),
             rollback_reason: None,
+            rollback_check: None,
             checks: vec![None; n_checks],
             kpis: vec![KpiState::default(); runbook.kpis.len()],
             endpoints: vec![EndpointState::default(); runbook.endpoints.len()],
@@ -748,6 +751,14 @@ impl State {
                 })
                 .collect(),
             rollback_reason: self.rollback_reason.clone(),
+            // How long the criteria have held is live bookkeeping, not a decision.
+            rollback_check: self.rollback_check.clone().map(|c| match c {
+                RollbackCheck::Checking { since, .. } => RollbackCheck::Checking {
+                    since,
+                    held_since: None,
+                },
+                other => other,
+            }),
             checks: self.checks.clone(),
             baselines: self.kpis.iter().map(|k| k.baseline).collect(),
             rules: self.rules.iter().map(|r| r.phase.clone()).collect(),
@@ -1082,6 +1093,7 @@ pub struct Recorded {
     pub t0: DateTime<Utc>,
     pub runs: Vec<RecordedRun>,
     pub rollback_reason: Option<String>,
+    pub rollback_check: Option<RollbackCheck>,
     pub checks: Vec<Option<DateTime<Utc>>>,
     pub baselines: Vec<Option<f64>>,
     pub rules: Vec<RulePhase>,
@@ -1101,6 +1113,18 @@ pub struct Recorded {
 pub struct CommunicationState {
     pub due: Option<DateTime<Utc>>,
     pub sent: Option<DateTime<Utc>>,
+}
+
+/// The rollback's success criteria after it ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RollbackCheck {
+    /// Since the rollback ended; `held_since` is live bookkeeping.
+    Checking {
+        since: DateTime<Utc>,
+        held_since: Option<DateTime<Utc>>,
+    },
+    Met(DateTime<Utc>),
+    NotMet(DateTime<Utc>, String),
 }
 
 /// A continuous step's watch.

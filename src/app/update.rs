@@ -623,6 +623,47 @@ fn run_name(state: &State, target: Target) -> String {
 fn reevaluate(state: &mut State, fx: &mut Vec<Effect>) {
     evaluate_rules(state, fx);
     evaluate_verifications(state);
+    check_rollback(state);
+}
+
+/// After a rollback, its success criteria must hold for `hold` within `within` of its end:
+/// the result is journaled either way.
+fn check_rollback(state: &mut State) {
+    let Some(crate::app::RollbackCheck::Checking { since, held_since }) =
+        state.rollback_check.clone()
+    else {
+        return;
+    };
+    let Some(success) = state
+        .runbook
+        .rollback
+        .as_ref()
+        .and_then(|r| r.success.clone())
+    else {
+        return;
+    };
+    let now = state.now;
+    let holds = crate::rules::eval(&success.expr, state) == crate::rules::Truth::True;
+    let held_since = if holds {
+        held_since.or(Some(now))
+    } else {
+        None
+    };
+    if held_since.is_some_and(|t| now - t >= success.hold) {
+        emit(state, Event::RollbackCriteriaMet);
+        state.notify(format!("Rollback criteria met: {}", success.source));
+    } else if now - since > success.within {
+        let why = format!(
+            "`{}` did not hold for {} within {} of the rollback's end",
+            success.source,
+            crate::runbook::time::format_duration(success.hold),
+            crate::runbook::time::format_duration(success.within)
+        );
+        emit(state, Event::RollbackCriteriaNotMet { why: why.clone() });
+        state.notify(format!("ROLLBACK CRITERIA NOT MET: {why}"));
+    } else {
+        state.rollback_check = Some(crate::app::RollbackCheck::Checking { since, held_since });
+    }
 }
 
 fn evaluate_rules(state: &mut State, fx: &mut Vec<Effect>) {

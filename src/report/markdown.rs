@@ -208,6 +208,17 @@ pub fn markdown(r: &Report) -> String {
                         .unwrap_or("started by the operator (no rule had fired)")
                 )
             );
+            if let Some(t) = r.rollback_target_s {
+                let verdict = match rb.duration_s {
+                    Some(d) if d <= t => "within it",
+                    Some(_) => "OVER it",
+                    None => "not finished",
+                };
+                let _ = writeln!(o, "Target {}: {verdict}.\n", dur(t));
+            }
+            if let Some(c) = &r.rollback_criteria {
+                let _ = writeln!(o, "Success criteria {}.\n", cell(c));
+            }
         }
     }
 

@@ -44,6 +44,11 @@ pub struct Report {
     pub gates: Vec<GateReport>,
     pub alerts: Vec<AlertReport>,
     pub rollback: Option<RunReport>,
+    /// The rollback's target duration, in seconds, when the runbook gives one.
+    pub rollback_target_s: Option<f64>,
+    /// Its success criteria and what became of them: `met 02:01:20`, `not met: why`,
+    /// `checking`.
+    pub rollback_criteria: Option<String>,
     pub checklist: Vec<CheckReport>,
     pub kpis: Vec<KpiReport>,
     pub handovers: Vec<HandoverReport>,
@@ -567,6 +572,24 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
         gates,
         alerts,
         rollback,
+        rollback_target_s: rb
+            .rollback
+            .as_ref()
+            .and_then(|r| r.target)
+            .map(|t| t.as_seconds_f64()),
+        rollback_criteria: rb
+            .rollback
+            .as_ref()
+            .and_then(|r| r.success.as_ref())
+            .map(|s| {
+                let result = match &state.rollback_check {
+                    Some(crate::app::RollbackCheck::Met(at)) => format!("met {} UTC", hms(*at)),
+                    Some(crate::app::RollbackCheck::NotMet(_, why)) => format!("NOT met: {why}"),
+                    Some(crate::app::RollbackCheck::Checking { .. }) => "still checking".into(),
+                    None => "not checked (the rollback did not succeed)".into(),
+                };
+                format!("`{}`: {result}", s.source)
+            }),
         checklist,
         kpis,
         handovers,

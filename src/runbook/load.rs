@@ -1118,11 +1118,24 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                 "the rollback phrase is empty",
             );
         }
+        let success = r.success.as_ref().and_then(|src| {
+            let expr = expression(d, "rollback.success", src)?;
+            refs.check(d, "rollback.success", src, &expr);
+            Some(RollbackSuccess {
+                expr,
+                source: src.get_ref().clone(),
+                hold: duration(d, "rollback.success-for", &r.success_for).unwrap_or_default(),
+                within: duration(d, "rollback.success-within", &r.success_within)
+                    .unwrap_or(TimeDelta::minutes(5)),
+            })
+        });
         Some(Rollback {
             command: cmd?,
             phrase,
             timeout: duration(d, "rollback.timeout", &r.timeout),
             roll_forward: r.roll_forward.clone(),
+            target: duration(d, "rollback.target", &r.target),
+            success,
         })
     });
 

@@ -452,6 +452,19 @@ pub struct Rollback {
     pub phrase: String,
     pub timeout: Option<TimeDelta>,
     pub roll_forward: Option<String>,
+    /// How long it should take: the header counts down to it while it runs.
+    pub target: Option<TimeDelta>,
+    /// Its success criteria, checked once it is done.
+    pub success: Option<RollbackSuccess>,
+}
+
+/// What must hold after a rollback: `expr` for `hold`, within `within` of its end.
+#[derive(Debug, Clone)]
+pub struct RollbackSuccess {
+    pub expr: Expr,
+    pub source: String,
+    pub hold: TimeDelta,
+    pub within: TimeDelta,
 }
 
 /// An Alertmanager whose alerts join the feed, and the maintenance silence the operator

@@ -288,6 +288,18 @@ pub struct Rollback {
     pub timeout: Option<S<String>>,
     #[serde(default)]
     pub roll_forward: Option<String>,
+    /// How long the rollback should take: a countdown while it runs.
+    #[serde(default)]
+    pub target: Option<S<String>>,
+    /// What must hold once it is done...
+    #[serde(default)]
+    pub success: Option<S<String>>,
+    /// ...for this long...
+    #[serde(default)]
+    pub success_for: Option<S<String>>,
+    /// ...within this long of its end.
+    #[serde(default)]
+    pub success_within: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

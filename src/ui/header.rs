@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{fit, theme};
-use crate::app::{Modal, RunStatus, State, keys};
+use crate::app::{Modal, RollbackCheck, RunStatus, State, keys};
 use crate::runbook::time::{format_duration, format_planned, format_t_offset};
 use crate::runbook::{RuleAction, Standing};
 
@@ -32,12 +32,42 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         ),
     ];
     let right_w: usize = right.iter().map(|s| s.content.chars().count()).sum();
-    let rollback = match &state.rollback.status {
+    let target = state.runbook.rollback.as_ref().and_then(|r| r.target);
+    let rollback: Option<(String, Style)> = match &state.rollback.status {
         RunStatus::Waiting => None,
-        RunStatus::Running { .. } => Some(("ROLLING BACK", theme::BANNER_CRITICAL)),
-        RunStatus::Succeeded { .. } => Some(("ROLLED BACK", theme::BANNER_INFO)),
-        RunStatus::Failed { .. } => Some(("ROLLBACK FAILED", theme::BANNER_CRITICAL)),
-        RunStatus::Lost { .. } => Some(("ROLLBACK LOST", theme::BANNER_CRITICAL)),
+        // Against its target duration, counting.
+        RunStatus::Running { started } => {
+            let took = state.now - *started;
+            let text = match target {
+                Some(t) if took <= t => {
+                    format!(
+                        "ROLLING BACK {} of {}",
+                        format_duration(took),
+                        format_duration(t)
+                    )
+                }
+                Some(t) => format!(
+                    "ROLLING BACK {} > {} target",
+                    format_duration(took),
+                    format_duration(t)
+                ),
+                None => "ROLLING BACK".to_owned(),
+            };
+            Some((text, theme::BANNER_CRITICAL))
+        }
+        RunStatus::Succeeded { .. } => Some(match &state.rollback_check {
+            Some(RollbackCheck::Checking { .. }) => {
+                ("ROLLED BACK · checking".to_owned(), theme::BANNER_INFO)
+            }
+            Some(RollbackCheck::Met(_)) => ("ROLLED BACK ✓".to_owned(), theme::BANNER_INFO),
+            Some(RollbackCheck::NotMet(..)) => (
+                "ROLLED BACK · CRITERIA NOT MET".to_owned(),
+                theme::BANNER_CRITICAL,
+            ),
+            None => ("ROLLED BACK".to_owned(), theme::BANNER_INFO),
+        }),
+        RunStatus::Failed { .. } => Some(("ROLLBACK FAILED".to_owned(), theme::BANNER_CRITICAL)),
+        RunStatus::Lost { .. } => Some(("ROLLBACK LOST".to_owned(), theme::BANNER_CRITICAL)),
     };
     let left_w = (area.width as usize).saturating_sub(right_w + 1);
     let mut left = vec![Span::styled(
@@ -81,8 +111,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         ));
     }
     if let Some((text, style)) = rollback {
+        used += text.chars().count() + 2;
         left.push(Span::styled(format!(" {text} "), style));
-        used += text.len() + 2;
     }
     if let Some((_, outcome)) = state.closed {
         let text = format!("CLOSED · {}", outcome.word().to_uppercase());
