@@ -862,3 +862,29 @@ text = "{light}: {phase}, next {next}"
     replayed.replay(&s.outbox);
     assert_eq!(replayed.communications, s.communications);
 }
+
+/// A console that begins (after a resume too) opens the timeline on the next step to do,
+/// so on a plan over days, today's part is in view.
+#[test]
+fn the_timeline_opens_on_the_next_step_to_do() {
+    let mut s = demo_state();
+    begin_run(&mut s, Target::Step(0));
+    update(
+        &mut s,
+        Action::RunFinished {
+            target: Target::Step(0),
+            exit: warroom::app::Exit::with_code(0),
+        },
+    );
+    s.selected = 0;
+    warroom::app::begin(
+        &mut s,
+        warroom::app::Begin {
+            runbook_sha256: "0".repeat(64),
+            pid: 1,
+            changed_from: None,
+            took_over_from: None,
+        },
+    );
+    assert_eq!(s.selected, 1, "verify-health is done: canary-10 is next");
+}

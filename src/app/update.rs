@@ -35,6 +35,11 @@ pub struct Begin {
 pub fn begin(state: &mut State, how: Begin) -> Vec<Effect> {
     let mut fx = Vec::new();
     let resumed = state.seq > 0;
+    // The timeline opens on the next step to do: after a resume, and on a plan over days,
+    // today's part is in view.
+    if let Some(next) = (0..state.steps.len()).find(|i| !state.step_done(*i)) {
+        state.selected = next;
+    }
     if resumed {
         if let Some(from) = how.changed_from {
             emit(
