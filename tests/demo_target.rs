@@ -149,3 +149,89 @@ fn green_share(samples: &[warroom::exposition::Sample]) -> Result<f64, String> {
     };
     scrape::select(samples, &selector).map(|r| r.value)
 }
+
+/// The faults the reference playbooks rehearse besides green's: the replica falling
+/// behind, the orders queue backing up, a region going down; each shows on the metrics
+/// page, in the JSON and (regions) on a health endpoint, and clears.
+#[tokio::test]
+async fn replication_queue_and_region_faults_show_and_clear() {
+    let (addr, _server) = warroom::demo::serve(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let base = format!("http://{addr}");
+    let client = http::client(&http::Tls::default()).unwrap();
+    let value = |samples: &[warroom::exposition::Sample],
+                 metric: &'static str,
+                 labels: &[(String, String)]| {
+        scrape::select(
+            samples,
+            &scrape::Selector {
+                metric,
+                labels,
+                aggregate: Aggregate::Sum,
+            },
+        )
+        .unwrap()
+        .value
+    };
+    let page = |c: reqwest::Client, b: String| async move {
+        read_page(&call(&c, Method::GET, &format!("{b}/metrics")).await.1)
+    };
+    let before = page(client.clone(), base.clone()).await;
+    assert!(value(&before, "demo_db_replication_lag_seconds", &[]) < 1.0);
+    assert!(value(&before, "demo_queue_depth", &[]) < 50.0);
+    let eu = [("region".to_owned(), "eu".to_owned())];
+    assert_eq!(value(&before, "demo_region_up", &eu), 1.0);
+    assert_eq!(
+        json(&client, &format!("{base}/api/health/region/eu"))
+            .await
+            .0,
+        200
+    );
+
+    for kind in ["replication", "queue", "region-eu"] {
+        let (status, _) = call(
+            &client,
+            Method::POST,
+            &format!("{base}/control/fault?kind={kind}"),
+        )
+        .await;
+        assert_eq!(status, 200, "{kind}");
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let after = page(client.clone(), base.clone()).await;
+    assert!(value(&after, "demo_db_replication_lag_seconds", &[]) > 5.0);
+    assert!(value(&after, "demo_queue_depth", &[]) > 50.0);
+    assert_eq!(value(&after, "demo_region_up", &eu), 0.0);
+    let (status, body) = json(&client, &format!("{base}/api/health/region/eu")).await;
+    assert_eq!((status, body["status"].as_str()), (503, Some("down")));
+    assert_eq!(
+        json(&client, &format!("{base}/api/health/region/us"))
+            .await
+            .0,
+        200
+    );
+    let (_, m) = json(&client, &format!("{base}/api/metrics")).await;
+    assert!(m["replication_lag_s"].as_f64().unwrap() > 5.0, "{m}");
+
+    for kind in ["replication", "queue", "region-eu"] {
+        let (status, _) = call(
+            &client,
+            Method::DELETE,
+            &format!("{base}/control/fault?kind={kind}"),
+        )
+        .await;
+        assert_eq!(status, 200, "{kind}");
+    }
+    let cleared = page(client.clone(), base.clone()).await;
+    assert!(value(&cleared, "demo_db_replication_lag_seconds", &[]) < 1.0);
+    assert_eq!(value(&cleared, "demo_region_up", &eu), 1.0);
+    let (status, body) = call(
+        &client,
+        Method::POST,
+        &format!("{base}/control/fault?kind=meteor"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("replication, queue, region-eu, region-us"));
+}

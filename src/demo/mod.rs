@@ -31,6 +31,21 @@ struct Sim {
     rng: fastrand::Rng,
     /// Status updates posted to the stand-in chat webhook, newest last (the last 50).
     posted: Vec<String>,
+    /// Faults beyond green's, by kind, since when: `replication` (the replica falls
+    /// behind), `queue` (the orders queue backs up), `region-eu`, `region-us` (a region
+    /// goes down).
+    faults: std::collections::BTreeMap<String, Instant>,
+}
+
+/// The faults `POST /control/fault?kind=` takes besides green's (no kind).
+pub const FAULT_KINDS: [&str; 4] = ["replication", "queue", "region-eu", "region-us"];
+
+/// What the other faults do to the database, the queue and the regions.
+#[derive(Debug, Clone, Copy)]
+struct Backend {
+    replication_lag_s: f64,
+    queue_depth: f64,
+    region_up: [bool; 2],
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -67,6 +82,28 @@ impl Sim {
             last: now,
             rng: fastrand::Rng::with_seed(seed),
             posted: Vec::new(),
+            faults: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// Seconds since a fault of this kind was injected, if it is on.
+    fn fault_for(&self, kind: &str) -> Option<f64> {
+        self.faults.get(kind).map(|at| at.elapsed().as_secs_f64())
+    }
+
+    fn backend(&mut self) -> Backend {
+        let lag = self.fault_for("replication");
+        let queue = self.fault_for("queue");
+        Backend {
+            // A replica keeps up within a second; behind, it loses five seconds a second.
+            replication_lag_s: (0.3 + self.noise(0.2)).max(0.0)
+                + lag.map_or(0.0, |t| (5.0 * t).min(900.0)),
+            queue_depth: (20.0 + self.noise(6.0)).max(0.0).round()
+                + queue.map_or(0.0, |t| (40.0 * t).min(50_000.0)).round(),
+            region_up: [
+                self.fault_for("region-eu").is_none(),
+                self.fault_for("region-us").is_none(),
+            ],
         }
     }
 
@@ -146,6 +183,7 @@ pub fn router(seed: u64) -> Router {
         .route("/api/health", get(health_all))
         .route("/api/health/blue", get(health_blue))
         .route("/api/health/green", get(health_green))
+        .route("/api/health/region/{region}", get(health_region))
         .route("/metrics", get(metrics_text))
         .route("/api/metrics", get(metrics_json))
         .route("/api/v1/query", get(prom_query))
@@ -193,9 +231,39 @@ async fn health_green(State(sim): State<Shared>) -> Response {
     Json(json!({"status": status, "version": "v1.5.0", "p95_ms": s.green.p95_ms})).into_response()
 }
 
+async fn health_region(
+    State(sim): State<Shared>,
+    axum::extract::Path(region): axum::extract::Path<String>,
+) -> Response {
+    let b = backend(&sim);
+    let up = match region.as_str() {
+        "eu" => b.region_up[0],
+        "us" => b.region_up[1],
+        _ => return (StatusCode::NOT_FOUND, "no such region (eu, us)").into_response(),
+    };
+    if up {
+        Json(json!({"status": "healthy", "region": region})).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "down", "region": region})),
+        )
+            .into_response()
+    }
+}
+
+fn backend(sim: &Shared) -> Backend {
+    sim.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .backend()
+}
+
 async fn metrics_json(State(sim): State<Shared>) -> Response {
     let s = snapshot(&sim);
+    let b = backend(&sim);
     Json(json!({
+        "replication_lag_s": round(b.replication_lag_s, 2),
+        "queue_depth": b.queue_depth,
         "error_rate_pct": round(s.error_pct, 3),
         "p95_ms": round(s.p95_ms, 1),
         "request_rate": round(s.rps, 1),
@@ -289,6 +357,31 @@ fn exposition(sim: &Shared) -> String {
         "Share of traffic sent to green.",
         "gauge",
         &[("", s.green_pct)],
+    );
+    let b = backend(sim);
+    family(
+        &mut out,
+        "demo_db_replication_lag_seconds",
+        "How far the database replica is behind the primary.",
+        "gauge",
+        &[("", b.replication_lag_s)],
+    );
+    family(
+        &mut out,
+        "demo_queue_depth",
+        "Messages waiting, by queue.",
+        "gauge",
+        &[("queue=\"orders\"", b.queue_depth)],
+    );
+    family(
+        &mut out,
+        "demo_region_up",
+        "Whether a region serves (1) or not (0).",
+        "gauge",
+        &[
+            ("region=\"eu\"", f64::from(u8::from(b.region_up[0]))),
+            ("region=\"us\"", f64::from(u8::from(b.region_up[1]))),
+        ],
     );
     out
 }
@@ -425,10 +518,26 @@ async fn set_traffic(State(sim): State<Shared>, Query(t): Query<Traffic>) -> Res
     .into_response()
 }
 
-async fn inject_fault(State(sim): State<Shared>) -> Response {
+#[derive(Deserialize)]
+struct FaultQuery {
+    kind: Option<String>,
+}
+
+async fn inject_fault(State(sim): State<Shared>, Query(q): Query<FaultQuery>) -> Response {
     let mut s = sim
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(kind) = q.kind {
+        if !FAULT_KINDS.contains(&kind.as_str()) {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("no fault `{kind}`: one of {}\n", FAULT_KINDS.join(", ")),
+            )
+                .into_response();
+        }
+        s.faults.entry(kind.clone()).or_insert_with(Instant::now);
+        return format!("fault `{kind}` injected\n").into_response();
+    }
     if s.fault.is_none() {
         s.fault = Some(Instant::now());
         s.cleared = None;
@@ -436,10 +545,21 @@ async fn inject_fault(State(sim): State<Shared>) -> Response {
     "fault injected into green: error rate and latency rising\n".into_response()
 }
 
-async fn clear_fault(State(sim): State<Shared>) -> Response {
+async fn clear_fault(State(sim): State<Shared>, Query(q): Query<FaultQuery>) -> Response {
     let mut s = sim
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(kind) = q.kind {
+        return if s.faults.remove(&kind).is_some() {
+            format!("fault `{kind}` cleared\n").into_response()
+        } else {
+            (
+                StatusCode::BAD_REQUEST,
+                format!("no fault `{kind}` is on\n"),
+            )
+                .into_response()
+        };
+    }
     let level = s.fault_level();
     s.fault = None;
     s.cleared = Some((Instant::now(), level));
