@@ -48,9 +48,16 @@ impl Operator {
     }
 }
 
+impl Operator {
+    /// `user@host`, as records and reports name who did something.
+    pub fn at_host(&self) -> String {
+        format!("{}@{}", self.user, self.host)
+    }
+}
+
 impl std::fmt::Display for Operator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}@{}", self.user, self.host)?;
+        f.write_str(&self.at_host())?;
         if let Some(ssh) = &self.ssh {
             write!(f, " (ssh from {ssh})")?;
         }
@@ -614,7 +621,7 @@ impl State {
                 if let Some(i) = rb.sign_off.iter().position(|s| s.role == *role) {
                     self.sign_offs[i] = Some(super::Signed {
                         at,
-                        by: format!("{}@{}", rec.by.user, rec.by.host),
+                        by: rec.by.at_host(),
                         note: note.clone(),
                     });
                 }

@@ -119,10 +119,10 @@ fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Look>) {
         return;
     }
     if cmd.acts() {
-        let who = state.watching.as_ref().map_or_else(
-            || "another console".to_owned(),
-            |w| format!("{}@{}", w.driver.user, w.driver.host),
-        );
+        let who = state
+            .watching
+            .as_ref()
+            .map_or_else(|| "another console".to_owned(), |w| w.driver.at_host());
         state.notify(format!("read-only: watching {who}"));
         return;
     }

@@ -70,7 +70,7 @@ pub fn markdown(r: &Report) -> String {
         .operators
         .iter()
         .map(|op| {
-            let mut s = format!("{}@{}", op.user, op.host);
+            let mut s = op.at_host();
             if let Some(ssh) = &op.ssh {
                 s.push_str(&format!(" (ssh from {ssh})"));
             }

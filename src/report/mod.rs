@@ -236,7 +236,7 @@ pub enum Error {
 }
 
 fn who(o: &Operator) -> String {
-    format!("{}@{}", o.user, o.host)
+    o.at_host()
 }
 
 /// Builds the report of the run in `run_dir` (the runbook from the journal, or `runbook`).
