@@ -175,7 +175,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Char('S')],
         label: "S",
-        what: "maintenance silence (Alertmanager)",
+        what: "maintenance silence",
         short: "silence",
         command: Command::Silence,
         scope: Scope::Everywhere,
