@@ -824,7 +824,7 @@ text = "{light}: {phase}, next {next}"
             .0
             .contains("the message to Customers")
     );
-    assert_eq!(warroom::app::communication_waiting(&s), Some(0));
+    assert_eq!(s.communication_waiting(), Some(0));
     key(&mut s, KeyCode::Char('U'));
     let Some(Modal::StatusUpdate {
         input,
@@ -847,7 +847,7 @@ text = "{light}: {phase}, next {next}"
         &r.event,
         Event::StatusUpdateSending { to, communication: Some(0), .. } if to == "Customers"
     )));
-    assert_eq!(warroom::app::communication_waiting(&s), None);
+    assert_eq!(s.communication_waiting(), None);
     // 22:30 is T+30m: the second falls due then, once.
     update(&mut s, Action::Tick(t0 + chrono::TimeDelta::minutes(30)));
     update(&mut s, Action::Tick(t0 + chrono::TimeDelta::minutes(31)));

@@ -20,7 +20,7 @@ use crate::rules::{Facts, RulePhase, RuleState};
 use crate::runbook::{Command, Health, RuleAction, Runbook, Severity, Standing};
 pub use event::{Event, Exit, Operator, Record, RunRef};
 pub use output::OutputBuffer;
-pub use update::{Begin, begin, communication_waiting, leave, run_file_name, update};
+pub use update::{Begin, begin, leave, run_file_name, update};
 
 /// Samples kept per KPI for the sparkline and min/max.
 pub const HISTORY: usize = 120;
@@ -865,6 +865,30 @@ impl State {
                 || (matches!(r.status, RunStatus::Succeeded { .. })
                     && matches!(r.verify, None | Some(Verification::Passed(_))))
         })
+    }
+
+    /// The next step to do (waiting, not skipped, not a watch): the first with a planned
+    /// time, else the first without one (those come in the operator's own order).
+    pub fn next_step(&self) -> Option<usize> {
+        let waiting = |planned: bool| {
+            self.runbook
+                .steps()
+                .zip(&self.steps)
+                .position(|((_, s), run)| {
+                    run.status == RunStatus::Waiting
+                        && run.skipped.is_none()
+                        && !s.continuous
+                        && s.planned.is_some() == planned
+                })
+        };
+        waiting(true).or_else(|| waiting(false))
+    }
+
+    /// The oldest planned communication that is due and not sent.
+    pub fn communication_waiting(&self) -> Option<usize> {
+        self.communications
+            .iter()
+            .position(|c| c.due.is_some() && c.sent.is_none())
     }
 
     /// Where a continuous step's watch stands: before its start, under way, over (a watch

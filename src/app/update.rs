@@ -491,25 +491,18 @@ pub fn status_text(state: &State, template: &str) -> String {
         .filter(|(_, a)| a.resolved.is_none())
         .map(|(_, a)| format!("{} ({})", a.title, state.rule_values(a.rule)))
         .collect();
-    let next = state
-        .runbook
-        .steps()
-        .zip(&state.steps)
-        .find(|((_, step), run)| {
-            run.status == RunStatus::Waiting && run.skipped.is_none() && !step.continuous
-        })
-        .map_or_else(
-            || "none".to_owned(),
-            |((_, step), _)| match step.planned {
-                Some(p) => format!(
-                    "{} at {} ({})",
-                    step.title,
-                    crate::runbook::time::format_planned(p),
-                    (state.t0 + p).format("%H:%M UTC")
-                ),
-                None => step.title.clone(),
-            },
-        );
+    let next = state.next_step().and_then(|i| state.step(i)).map_or_else(
+        || "none".to_owned(),
+        |(_, step)| match step.planned {
+            Some(p) => format!(
+                "{} at {} ({})",
+                step.title,
+                crate::runbook::time::format_planned(p),
+                (state.t0 + p).format("%H:%M UTC")
+            ),
+            None => step.title.clone(),
+        },
+    );
     template
         .replace("{phase}", state.current_phase().unwrap_or("-"))
         .replace("{status}", status)
@@ -559,14 +552,6 @@ fn communications_due(state: &mut State) {
             "Due now: the message to {audience} · U to write and send it"
         ));
     }
-}
-
-/// The oldest planned communication that is due and not sent.
-pub fn communication_waiting(state: &State) -> Option<usize> {
-    state
-        .communications
-        .iter()
-        .position(|c| c.due.is_some() && c.sent.is_none())
 }
 
 /// From T0 on, every `every`: a notice with the runbook's message, filled in, to post.
@@ -942,7 +927,7 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
             // A draft first, then a planned communication that is due, then the cadence's.
             let draft = state.draft_update.take().or_else(|| {
-                communication_waiting(state).map(|i| {
+                state.communication_waiting().map(|i| {
                     let template = state.runbook.communications[i].text.clone();
                     (status_text(state, &template), Some(i))
                 })

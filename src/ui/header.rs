@@ -213,8 +213,9 @@ pub fn render_status_line(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Line::styled(fit(&text, w), theme::BANNER_CRITICAL)
     } else if let Some((notice, _)) = &state.notice {
         Line::styled(fit(&format!(" {notice}"), w), theme::BANNER_INFO)
-    } else if let Some(c) =
-        crate::app::communication_waiting(state).and_then(|i| state.runbook.communications.get(i))
+    } else if let Some(c) = state
+        .communication_waiting()
+        .and_then(|i| state.runbook.communications.get(i))
     {
         // A planned message not sent yet stays in view until it is.
         let text = format!(
@@ -249,19 +250,11 @@ fn next_step_line(state: &State, w: usize) -> Line<'static> {
             Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
         );
     }
-    let next = state
-        .runbook
-        .steps()
-        .zip(&state.steps)
-        .find(|((_, s), run)| {
-            run.status == RunStatus::Waiting
-                && run.skipped.is_none()
-                && s.planned.is_some()
-                && !s.continuous
-        });
-    match next {
-        Some(((_, step), _)) => {
-            let planned = step.planned.unwrap_or_default();
+    let Some((_, step)) = state.next_step().and_then(|i| state.step(i)) else {
+        return Line::styled(" All steps are done.", theme::DIM);
+    };
+    match step.planned {
+        Some(planned) => {
             let due = state.t0 + planned;
             let when = if due >= state.now {
                 format!(
@@ -291,27 +284,15 @@ fn next_step_line(state: &State, w: usize) -> Line<'static> {
                 ),
             ])
         }
-        None => {
-            // Steps without a planned time come in the operator's own order.
-            let unplanned = state
-                .runbook
-                .steps()
-                .zip(&state.steps)
-                .find(|((_, s), run)| {
-                    run.status == RunStatus::Waiting && run.skipped.is_none() && !s.continuous
-                });
-            match unplanned {
-                Some(((_, step), _)) => Line::from(vec![
-                    Span::styled(" Next: ", theme::DIM),
-                    Span::styled(
-                        fit(&format!("{} {}", step.id, step.title), w.saturating_sub(32)),
-                        theme::TITLE,
-                    ),
-                    Span::styled(" · no planned time", theme::DIM),
-                ]),
-                None => Line::styled(" All steps are done.", theme::DIM),
-            }
-        }
+        // Steps without a planned time come in the operator's own order.
+        None => Line::from(vec![
+            Span::styled(" Next: ", theme::DIM),
+            Span::styled(
+                fit(&format!("{} {}", step.id, step.title), w.saturating_sub(32)),
+                theme::TITLE,
+            ),
+            Span::styled(" · no planned time", theme::DIM),
+        ]),
     }
 }
 
