@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::app::Reading;
 use crate::monitor::{self, health, http};
 use crate::rules::{Facts, Truth};
-use crate::runbook::{Command, Health, Runbook, var_names};
+use crate::runbook::{Command, Health, Runbook};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -67,56 +67,8 @@ pub async fn run(rb: Arc<Runbook>, vars: Arc<Vec<(String, String)>>) -> Report {
 
 /// Every `${NAME}` the runbook uses, set or not (never its value).
 fn variables(rb: &Runbook, vars: &[(String, String)]) -> Vec<Check> {
-    let mut names: Vec<String> = Vec::new();
-    let mut texts: Vec<&str> = Vec::new();
-    for e in &rb.endpoints {
-        texts.push(&e.url);
-        texts.extend(e.headers.iter().map(|(_, v)| v.as_str()));
-    }
-    for k in &rb.kpis {
-        match &k.source {
-            crate::runbook::KpiSource::Prometheus { url, .. }
-            | crate::runbook::KpiSource::Scrape { url, .. }
-            | crate::runbook::KpiSource::Json { url, .. } => texts.push(url),
-            crate::runbook::KpiSource::Command { argv } => {
-                texts.extend(argv.iter().map(String::as_str));
-            }
-        }
-    }
-    if let Some(am) = &rb.alertmanager {
-        texts.push(&am.url);
-    }
-    // The webhook is not posted to (a test message would reach the channel), only checked.
-    if let Some(hook) = rb
-        .status_updates
-        .as_ref()
-        .and_then(|u| u.webhook.as_deref())
-    {
-        texts.push(hook);
-    }
-    let commands = rb
-        .steps()
-        .filter_map(|(_, s)| s.command.as_ref())
-        .chain(rb.rollback.as_ref().map(|r| &r.command));
-    let mut command_texts: Vec<String> = Vec::new();
-    for c in commands {
-        match c {
-            Command::Argv(argv) => command_texts.extend(argv.iter().cloned()),
-            Command::Shell(s) => command_texts.push(s.clone()),
-        }
-    }
-    for t in texts
-        .iter()
-        .copied()
-        .chain(command_texts.iter().map(String::as_str))
-    {
-        for n in var_names(t) {
-            if !names.contains(&n) {
-                names.push(n);
-            }
-        }
-    }
-    names.sort();
+    // The webhook is among them: checked, never posted to (a test would reach the channel).
+    let names = rb.variables();
     names
         .iter()
         .map(|n| {

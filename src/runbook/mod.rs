@@ -184,6 +184,16 @@ pub fn var_names(s: &str) -> Vec<String> {
 }
 
 impl KpiSource {
+    /// The URL an HTTP source reads (a command has none).
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Self::Prometheus { url, .. } | Self::Scrape { url, .. } | Self::Json { url, .. } => {
+                Some(url)
+            }
+            Self::Command { .. } => None,
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Prometheus { .. } => "prometheus",
@@ -552,6 +562,51 @@ impl Runbook {
         self.endpoints.iter().position(|e| e.id == id)
     }
 
+    /// Every URL the runbook reads: endpoints, HTTP KPIs, the Alertmanager.
+    fn urls(&self) -> impl Iterator<Item = &str> {
+        self.endpoints
+            .iter()
+            .map(|e| e.url.as_str())
+            .chain(self.kpis.iter().filter_map(|k| k.source.url()))
+            .chain(self.alertmanager.as_ref().map(|a| a.url.as_str()))
+    }
+
+    /// Every `${NAME}` the runbook uses, sorted: in URLs, headers, command KPIs, step and
+    /// rollback commands, and the status-update webhook.
+    pub fn variables(&self) -> Vec<String> {
+        let headers = self
+            .endpoints
+            .iter()
+            .flat_map(|e| e.headers.iter().map(|(_, v)| v.as_str()));
+        let kpi_commands = self.kpis.iter().flat_map(|k| match &k.source {
+            KpiSource::Command { argv } => argv.iter().map(String::as_str).collect(),
+            _ => Vec::new(),
+        });
+        let commands = self
+            .steps()
+            .filter_map(|(_, s)| s.command.as_ref())
+            .chain(self.rollback.as_ref().map(|r| &r.command))
+            .flat_map(|c| match c {
+                Command::Argv(argv) => argv.iter().map(String::as_str).collect(),
+                Command::Shell(s) => vec![s.as_str()],
+            });
+        let webhook = self
+            .status_updates
+            .as_ref()
+            .and_then(|u| u.webhook.as_deref());
+        let mut names: Vec<String> = self
+            .urls()
+            .chain(headers)
+            .chain(kpi_commands)
+            .chain(commands)
+            .chain(webhook)
+            .flat_map(var_names)
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// The `${NAME}` variables whose values are secrets: every one used in a header, and
     /// any whose name says so (TOKEN, SECRET, PASSWORD, KEY, AUTH, CREDENTIAL...).
     pub fn secret_names(&self) -> Vec<String> {
@@ -559,17 +614,7 @@ impl Runbook {
             .endpoints
             .iter()
             .flat_map(|e| e.headers.iter().map(|(_, v)| v.as_str()));
-        let in_urls = self
-            .endpoints
-            .iter()
-            .map(|e| e.url.as_str())
-            .chain(self.kpis.iter().filter_map(|k| match &k.source {
-                KpiSource::Prometheus { url, .. }
-                | KpiSource::Scrape { url, .. }
-                | KpiSource::Json { url, .. } => Some(url.as_str()),
-                KpiSource::Command { .. } => None,
-            }))
-            .chain(self.alertmanager.as_ref().map(|a| a.url.as_str()));
+        let in_urls = self.urls();
         let secretish = |name: &str| {
             let n = name.to_ascii_uppercase();
             [
