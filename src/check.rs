@@ -77,12 +77,7 @@ pub fn summary(rb: &Runbook) -> String {
     );
     match &rb.rollback {
         Some(r) => {
-            let _ = writeln!(
-                s,
-                "  rollback  `{}` after typing {}",
-                r.command.display(),
-                r.phrase
-            );
+            let _ = writeln!(s, "  rollback  `{}` after typing {}", r.summary(), r.phrase);
         }
         None => {
             let _ = writeln!(s, "  rollback  none defined");

@@ -318,7 +318,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             run_dir,
         } => {
             let rb = load_for_console(&runbook)?;
-            let series = match replay {
+            let series = match replay.or_else(|| rb.rehearsal.replay.clone()) {
                 None => None,
                 Some(path) => Some(std::sync::Arc::new(read_series(&path, &rb)?)),
             };
@@ -335,7 +335,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             let (addr, _server) = warroom::demo::serve(SocketAddr::from(([127, 0, 0, 1], 0)))
                 .await
                 .wrap_err("starting the demo target on a loopback port")?;
-            let vars = vec![("DEMO_URL".to_owned(), format!("http://{addr}"))];
+            let vars = demo_vars(&rb, &format!("http://{addr}"));
             let seat = SeatArgs {
                 run_dir: Some(run_dir),
                 new: false,
@@ -353,7 +353,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             let (addr, _server) = warroom::demo::serve(SocketAddr::from(([127, 0, 0, 1], 0)))
                 .await
                 .wrap_err("starting the demo target on a loopback port")?;
-            let vars = vec![("DEMO_URL".to_owned(), format!("http://{addr}"))];
+            let vars = demo_vars(&rb, &format!("http://{addr}"));
             console(rb, seat, vars, Clock::Real, None).await
         }
         Cmd::Watch { run_dir, runbook } => warroom::watch::run(run_dir, runbook, Clock::Real).await,
@@ -395,6 +395,18 @@ fn demo_runbook() -> Result<PathBuf> {
                 "cannot find config/demo.toml (run from the warroom source tree, or pass --runbook)"
             )
         })
+}
+
+/// The variables a runbook runs with against the demo target: `DEMO_URL`, then those of
+/// its `[rehearsal] env`, expanded (a value naming an unset variable is left as written,
+/// and its source says so when polled).
+fn demo_vars(rb: &Runbook, demo_url: &str) -> Vec<(String, String)> {
+    let mut vars = vec![("DEMO_URL".to_owned(), demo_url.to_owned())];
+    for (name, value) in &rb.rehearsal.env {
+        let value = warroom::monitor::http::expand(value, &vars).unwrap_or_else(|_| value.clone());
+        vars.push((name.clone(), value));
+    }
+    vars
 }
 
 /// A recorded series for `rehearse --replay`, every KPI in it one of the runbook's.

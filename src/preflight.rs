@@ -103,8 +103,15 @@ fn scripts(rb: &Runbook) -> Vec<Check> {
             add(format!("step {} verify", s.id), argv);
         }
     }
-    if let Some(Command::Argv(argv)) = rb.rollback.as_ref().map(|r| &r.command) {
-        add("rollback".to_owned(), argv);
+    for st in rb.rollback.iter().flat_map(|r| &r.steps) {
+        if let Command::Argv(argv) = &st.command {
+            let whose = if st.id == "rollback" {
+                "rollback".to_owned()
+            } else {
+                format!("rollback step {}", st.id)
+            };
+            add(whose, argv);
+        }
     }
     for k in &rb.kpis {
         if let crate::runbook::KpiSource::Command { argv } = &k.source {

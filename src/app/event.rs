@@ -292,6 +292,10 @@ pub enum Event {
     StatusUpdateFailed {
         why: String,
     },
+    /// The rollback procedure's step before this one succeeded: this one starts.
+    RollbackStepStarted {
+        step: String,
+    },
     /// The rollback's success criteria held (`[rollback] success`).
     RollbackCriteriaMet,
     /// They did not hold in time.
@@ -410,6 +414,7 @@ impl State {
                 if t == Target::Rollback {
                     self.auto_rollback = None;
                     self.rollback_reason.clone_from(reason);
+                    self.rollback_step = 0;
                 }
                 if let Some(run) = self.run_mut(t) {
                     run.status = RunStatus::Running { started: at };
@@ -420,6 +425,7 @@ impl State {
             }
             Event::RunFinished { target, exit, .. } => {
                 let Some(t) = self.target(target) else { return };
+                let rollback_step = self.rollback_step;
                 let Some(run) = self.run_mut(t) else { return };
                 let started = match run.status {
                     RunStatus::Running { started } => started,
@@ -433,7 +439,20 @@ impl State {
                     Err(reason) => RunStatus::Failed {
                         started,
                         finished: at,
-                        reason,
+                        // Which step of a rollback procedure it failed at.
+                        reason: match rb.rollback.as_ref().map(|r| r.steps.as_slice()) {
+                            Some(steps) if t == Target::Rollback && steps.len() > 1 => {
+                                steps.get(rollback_step).map_or(reason.clone(), |st| {
+                                    format!(
+                                        "step {}/{} {}: {reason}",
+                                        rollback_step + 1,
+                                        steps.len(),
+                                        st.id
+                                    )
+                                })
+                            }
+                            _ => reason,
+                        },
                     },
                 };
                 // A rollback with success criteria is checked from its end.
@@ -627,6 +646,15 @@ impl State {
                 }
             }
             Event::RunClosed { outcome } => self.closed = Some((at, *outcome)),
+            Event::RollbackStepStarted { step } => {
+                if let Some(i) = rb
+                    .rollback
+                    .as_ref()
+                    .and_then(|r| r.steps.iter().position(|s| s.id == *step))
+                {
+                    self.rollback_step = i;
+                }
+            }
             Event::RollbackCriteriaMet => {
                 self.rollback_check = Some(super::RollbackCheck::Met(at));
             }

@@ -535,6 +535,9 @@ pub struct State {
     pub shown: Target,
     pub rollback: Run,
     pub rollback_reason: Option<String>,
+    /// The rollback procedure's step running (or that ran last), an index into
+    /// `[rollback]`'s steps; the procedure's own status is `rollback`.
+    pub rollback_step: usize,
     /// The rollback's success criteria, once it is done: checking, met or not.
     pub rollback_check: Option<RollbackCheck>,
     pub checks: Vec<Option<DateTime<Utc>>>,
@@ -614,6 +617,7 @@ impl State {
             shown: Target::Step(0),
             rollback: Run::default(),
             rollback_reason: None,
+            rollback_step: 0,
             rollback_check: None,
             checks: vec![None; n_checks],
             kpis: vec![KpiState::default(); runbook.kpis.len()],
@@ -751,6 +755,7 @@ impl State {
                 })
                 .collect(),
             rollback_reason: self.rollback_reason.clone(),
+            rollback_step: self.rollback_step,
             // How long the criteria have held is live bookkeeping, not a decision.
             rollback_check: self.rollback_check.clone().map(|c| match c {
                 RollbackCheck::Checking { since, .. } => RollbackCheck::Checking {
@@ -1117,6 +1122,7 @@ pub struct Recorded {
     pub t0: DateTime<Utc>,
     pub runs: Vec<RecordedRun>,
     pub rollback_reason: Option<String>,
+    pub rollback_step: usize,
     pub rollback_check: Option<RollbackCheck>,
     pub checks: Vec<Option<DateTime<Utc>>>,
     pub baselines: Vec<Option<f64>>,

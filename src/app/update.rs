@@ -157,7 +157,7 @@ pub fn leave(state: &mut State, why: &str) {
 /// The name of a run's record directory, before `.<attempt>`.
 pub fn run_file_name(state: &State, target: Target) -> String {
     match target {
-        Target::Rollback => "rollback".to_owned(),
+        Target::Rollback => rollback_step_file_name(state, state.rollback_step),
         Target::Step(i) => state
             .step(i)
             .map_or_else(|| format!("step-{i}"), |(_, s)| s.id.clone()),
@@ -206,6 +206,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             let attempt = run.attempt;
             let result = exit.result();
+            if result.is_ok()
+                && target == Target::Rollback
+                && next_rollback_step(state, attempt, &mut fx)
+            {
+                return fx;
+            }
             if let Some(r) = state.run_ref(target) {
                 emit(
                     state,
@@ -598,6 +604,70 @@ fn auto_rollback_countdown(state: &mut State, fx: &mut Vec<Effect>) {
     let reason = format!("automatic, rule {id}: {}", state.rule_values(rule));
     state.notify("Automatic rollback started");
     start(state, Target::Rollback, Some(reason), fx);
+}
+
+/// A rollback procedure's steps each have their own record directory.
+fn rollback_step_file_name(state: &State, step: usize) -> String {
+    match state
+        .runbook
+        .rollback
+        .as_ref()
+        .and_then(|r| r.steps.get(step))
+    {
+        Some(st) if st.id != "rollback" => format!("rollback-{}", st.id),
+        _ => "rollback".to_owned(),
+    }
+}
+
+/// A rollback procedure's step succeeded: the next one starts, in the same attempt, its
+/// output following on screen. False when there is no next step (the procedure is done).
+fn next_rollback_step(state: &mut State, attempt: u32, fx: &mut Vec<Effect>) -> bool {
+    let rb = state.runbook.clone();
+    let Some(steps) = rb.rollback.as_ref().map(|r| &r.steps) else {
+        return false;
+    };
+    let next = state.rollback_step + 1;
+    let Some(st) = steps.get(next) else {
+        return false;
+    };
+    emit(
+        state,
+        Event::RollbackStepStarted {
+            step: st.id.clone(),
+        },
+    );
+    let header = format!(
+        "── rollback step {}/{}: {} · {} ──",
+        next + 1,
+        steps.len(),
+        st.id,
+        st.title
+    );
+    if let Some(run) = state.run_mut(Target::Rollback) {
+        run.output.finish();
+        run.output.push_line(header.as_bytes());
+        run.log = None;
+    }
+    state.notify(format!(
+        "Rollback step {}/{}: {}",
+        next + 1,
+        steps.len(),
+        st.title
+    ));
+    let mut env = vec![
+        ("WARROOM_STEP".to_owned(), format!("rollback-{}", st.id)),
+        ("WARROOM_PHASE".to_owned(), String::new()),
+    ];
+    env.extend(rb.env.iter().cloned());
+    fx.push(Effect::Run {
+        target: Target::Rollback,
+        name: run_file_name(state, Target::Rollback),
+        attempt,
+        command: st.command.clone(),
+        timeout: st.timeout,
+        env,
+    });
+    true
 }
 
 fn run_name(state: &State, target: Target) -> String {
@@ -1174,11 +1244,14 @@ fn start(state: &mut State, target: Target, reason: Option<String>, fx: &mut Vec
             (step.id.clone(), cmd, step.timeout, phase.id.clone())
         }
         Target::Rollback => {
-            let Some(r) = &rb.rollback else { return };
+            let Some(first) = rb.rollback.as_ref().and_then(|r| r.steps.first()) else {
+                return;
+            };
+            // A fresh procedure starts at its first step.
             (
-                "rollback".to_owned(),
-                r.command.clone(),
-                r.timeout,
+                rollback_step_file_name(state, 0),
+                first.command.clone(),
+                first.timeout,
                 String::new(),
             )
         }

@@ -128,7 +128,7 @@ impl Sim {
         let total_rps = (240.0 + 25.0 * wave + self.noise(12.0)).max(1.0);
         let share = self.green_pct / 100.0;
         let blue = Version {
-            error_pct: (0.18 + self.noise(0.06)).max(0.0),
+            error_pct: (0.05 + self.noise(0.03)).max(0.0),
             p95_ms: 118.0 + 8.0 * wave + self.noise(9.0),
             rps: total_rps * (1.0 - share),
         };

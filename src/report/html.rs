@@ -132,6 +132,19 @@ pub fn html(r: &Report) -> String {
                 esc(&rb.result),
                 esc(rb.reason.as_deref().unwrap_or("started by the operator"))
             );
+            if !r.rollback_steps.is_empty() {
+                o.push_str("<ol>");
+                for st in &r.rollback_steps {
+                    let _ = write!(
+                        o,
+                        "<li>{} <code>{}</code> {}</li>",
+                        hms(st.started),
+                        esc(&st.id),
+                        esc(&st.title)
+                    );
+                }
+                o.push_str("</ol>");
+            }
         }
     }
     if r.closed.is_some() || !r.sign_offs.is_empty() {

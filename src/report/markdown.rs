@@ -208,6 +208,19 @@ pub fn markdown(r: &Report) -> String {
                         .unwrap_or("started by the operator (no rule had fired)")
                 )
             );
+            for (i, st) in r.rollback_steps.iter().enumerate() {
+                let _ = writeln!(
+                    o,
+                    "{}. {} `{}` {}",
+                    i + 1,
+                    hms(st.started),
+                    st.id,
+                    cell(&st.title)
+                );
+            }
+            if !r.rollback_steps.is_empty() {
+                let _ = writeln!(o);
+            }
             if let Some(t) = r.rollback_target_s {
                 let verdict = match rb.duration_s {
                     Some(d) if d <= t => "within it",

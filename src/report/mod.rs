@@ -44,6 +44,9 @@ pub struct Report {
     pub gates: Vec<GateReport>,
     pub alerts: Vec<AlertReport>,
     pub rollback: Option<RunReport>,
+    /// A rollback procedure's steps as the last attempt ran them: id, title, when each
+    /// started (empty for a rollback of one command).
+    pub rollback_steps: Vec<RollbackStepReport>,
     /// The rollback's target duration, in seconds, when the runbook gives one.
     pub rollback_target_s: Option<f64>,
     /// Its success criteria and what became of them: `met 02:01:20`, `not met: why`,
@@ -95,6 +98,13 @@ pub struct RunReport {
     /// `exit 0`, `exit status 3`, `cancelled`, `LOST`...
     pub result: String,
     pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RollbackStepReport {
+    pub id: String,
+    pub title: String,
+    pub started: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -319,6 +329,22 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
     let mut closed: Option<ClosedReport> = None;
     let mut updates: Vec<UpdateReport> = Vec::new();
     let mut operators: Vec<Operator> = Vec::new();
+    let mut rollback_steps: Vec<RollbackStepReport> = Vec::new();
+    let procedure: &[crate::runbook::RollbackStep] =
+        rb.rollback.as_ref().map_or(&[], |r| r.steps.as_slice());
+    let step_began = |steps: &mut Vec<RollbackStepReport>, id: &str, at| {
+        if let Some(st) = procedure
+            .iter()
+            .find(|s| s.id == id)
+            .filter(|_| procedure.len() > 1)
+        {
+            steps.push(RollbackStepReport {
+                id: st.id.clone(),
+                title: st.title.clone(),
+                started: at,
+            });
+        }
+    };
     for rec in records {
         state.apply(rec);
         if !operators.contains(&rec.by) {
@@ -327,8 +353,16 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
         let by = who(&rec.by);
         match &rec.event {
             Event::RunStarted { target, .. } => {
+                if *target == crate::app::event::RunRef::Rollback {
+                    // A new attempt runs the procedure from its first step again.
+                    rollback_steps.clear();
+                    if let Some(first) = procedure.first() {
+                        step_began(&mut rollback_steps, &first.id, rec.at);
+                    }
+                }
                 started_by.insert(run_key(target), by);
             }
+            Event::RollbackStepStarted { step } => step_began(&mut rollback_steps, step, rec.at),
             Event::AlertAcked { alert, .. } => {
                 acks.insert(*alert, by);
             }
@@ -572,6 +606,7 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
         gates,
         alerts,
         rollback,
+        rollback_steps,
         rollback_target_s: rb
             .rollback
             .as_ref()

@@ -57,6 +57,7 @@ const SECTIONS: &[&str] = &[
     "close",
     "communication",
     "status-updates",
+    "rehearsal",
 ];
 
 #[derive(Default)]
@@ -75,6 +76,7 @@ struct Sections {
     close: Option<raw::Close>,
     communications: Vec<raw::Communication>,
     status_updates: Option<raw::StatusUpdates>,
+    rehearsal: Option<raw::Rehearsal>,
 }
 
 fn read_sections(d: &mut Diagnostics<'_>) -> Option<Sections> {
@@ -105,6 +107,7 @@ fn read_sections(d: &mut Diagnostics<'_>) -> Option<Sections> {
             "status-updates" => s.status_updates = one(d, "status-updates", value),
             "escalation" => s.escalation = one(d, "escalation", value),
             "close" => s.close = one(d, "close", value),
+            "rehearsal" => s.rehearsal = one(d, "rehearsal", value),
             "communication" => s.communications = many(d, "communication", value),
             other => d.error(
                 Some(key_span),
@@ -208,6 +211,65 @@ fn explain_serde(message: &str) -> String {
 
 /// Level N from the Nth duration of the incident's age: the first is `0m`, each later
 /// than the one before.
+/// `[rehearsal]`: variable names that could be set, and a replay series that reads and
+/// names only the runbook's KPIs (read now, so `check` finds a bad one the night before).
+fn rehearsal(d: &mut Diagnostics<'_>, r: &raw::Rehearsal, dir: &Path, kpis: &[Kpi]) -> Rehearsal {
+    let mut env = Vec::new();
+    for (name, value) in &r.env {
+        let ok = name
+            .get_ref()
+            .chars()
+            .enumerate()
+            .all(|(i, c)| c == '_' || c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit()));
+        if !ok || name.get_ref().is_empty() {
+            d.error(
+                Some(name.span()),
+                "rehearsal.env",
+                format!(
+                    "`{}` is not a variable name (letters, digits and `_`, not starting with a digit)",
+                    name.get_ref()
+                ),
+            );
+            continue;
+        }
+        env.push((name.get_ref().clone(), value.clone()));
+    }
+    let replay = r.replay.as_ref().and_then(|file| {
+        let path = dir.join(file.get_ref());
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                d.error(
+                    Some(file.span()),
+                    "rehearsal.replay",
+                    format!("cannot read the series {}: {e}", path.display()),
+                );
+                return None;
+            }
+        };
+        match crate::replay::Series::parse(&text) {
+            Ok(series) => {
+                for k in series.kpis() {
+                    if !kpis.iter().any(|kpi| kpi.id == k) {
+                        d.error(
+                            Some(file.span()),
+                            "rehearsal.replay",
+                            format!("the series names KPI `{k}`, which the runbook does not have"),
+                        );
+                    }
+                }
+            }
+            Err(e) => d.error(
+                Some(file.span()),
+                "rehearsal.replay",
+                format!("{}: {e}", path.display()),
+            ),
+        }
+        Some(path)
+    });
+    Rehearsal { env, replay }
+}
+
 fn escalation_levels(d: &mut Diagnostics<'_>, e: &raw::Escalation) -> Vec<TimeDelta> {
     let mut out: Vec<TimeDelta> = Vec::new();
     for (i, v) in e.levels.get_ref().iter().enumerate() {
@@ -1097,14 +1159,65 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
     }
 
     let rollback = s.rollback.as_ref().and_then(|r| {
-        let cmd = command(d, "rollback", &r.run, &r.shell, &dir);
-        if cmd.is_none() && r.run.is_none() && r.shell.is_none() {
-            d.error(
-                None,
-                "rollback",
-                "`[rollback]` needs `run` (an argv list) or `shell`",
-            );
-        }
+        let timeout = duration(d, "rollback.timeout", &r.timeout);
+        let steps = if r.step.is_empty() {
+            let cmd = command(d, "rollback", &r.run, &r.shell, &dir);
+            if cmd.is_none() && r.run.is_none() && r.shell.is_none() {
+                d.error(
+                    None,
+                    "rollback",
+                    "`[rollback]` needs `run` (an argv list), `shell`, or its steps (`[[rollback.step]]`)",
+                );
+            }
+            vec![RollbackStep {
+                id: "rollback".to_owned(),
+                title: "Rollback".to_owned(),
+                command: cmd?,
+                timeout,
+            }]
+        } else {
+            if let Some(span) = r.run.as_ref().map(|x| x.span()).or(r.shell.as_ref().map(|x| x.span())) {
+                d.error(
+                    Some(span),
+                    "rollback",
+                    "give the rollback either one command (`run`/`shell`) or its steps (`[[rollback.step]]`), not both",
+                );
+            }
+            let mut seen = HashSet::new();
+            let steps: Vec<RollbackStep> = r
+                .step
+                .iter()
+                .enumerate()
+                .filter_map(|(i, st)| {
+                    let key = format!("rollback.step[{i}]");
+                    if !seen.insert(st.id.get_ref().clone()) {
+                        d.error(
+                            Some(st.id.span()),
+                            format!("{key}.id"),
+                            format!("rollback step `{}` is defined twice", st.id.get_ref()),
+                        );
+                    }
+                    let cmd = command(d, &key, &st.run, &st.shell, &dir);
+                    if cmd.is_none() && st.run.is_none() && st.shell.is_none() {
+                        d.error(
+                            Some(st.id.span()),
+                            key.clone(),
+                            "a rollback step needs `run` (an argv list) or `shell`",
+                        );
+                    }
+                    Some(RollbackStep {
+                        id: st.id.get_ref().clone(),
+                        title: st.title.clone(),
+                        command: cmd?,
+                        timeout: duration(d, &format!("{key}.timeout"), &st.timeout).or(timeout),
+                    })
+                })
+                .collect();
+            if steps.len() != r.step.len() {
+                return None;
+            }
+            steps
+        };
         let phrase = r
             .phrase
             .as_ref()
@@ -1130,9 +1243,9 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
             })
         });
         Some(Rollback {
-            command: cmd?,
+            steps,
             phrase,
-            timeout: duration(d, "rollback.timeout", &r.timeout),
+            timeout,
             roll_forward: r.roll_forward.clone(),
             target: duration(d, "rollback.target", &r.target),
             success,
@@ -1233,6 +1346,12 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         })
     });
 
+    let rehearsal = s
+        .rehearsal
+        .as_ref()
+        .map(|r| rehearsal(d, r, &dir, &kpis))
+        .unwrap_or_default();
+
     Some(Runbook {
         path: path.to_path_buf(),
         dir,
@@ -1264,6 +1383,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         status_updates,
         communications,
         escalation,
+        rehearsal,
         sign_off: s
             .close
             .map(|c| {

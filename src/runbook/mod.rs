@@ -46,6 +46,17 @@ pub struct Runbook {
     pub communications: Vec<Communication>,
     /// Who signs the run off at its close, and against what (`[close] sign-off`).
     pub sign_off: Vec<SignOff>,
+    /// How it runs against the demo target (`[rehearsal]`).
+    pub rehearsal: Rehearsal,
+}
+
+/// What a runbook's variables point at when it runs against the demo target, and the
+/// series a rehearsal replays unless `--replay` names another.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rehearsal {
+    /// Values may name `${DEMO_URL}`, the demo target's address.
+    pub env: Vec<(String, String)>,
+    pub replay: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -458,7 +469,9 @@ pub enum GatePolicy {
 
 #[derive(Debug, Clone)]
 pub struct Rollback {
-    pub command: Command,
+    /// Run one after another after the phrase; a failed one stops the procedure. A
+    /// rollback written as one command is one step, `rollback`.
+    pub steps: Vec<RollbackStep>,
     pub phrase: String,
     pub timeout: Option<TimeDelta>,
     pub roll_forward: Option<String>,
@@ -466,6 +479,32 @@ pub struct Rollback {
     pub target: Option<TimeDelta>,
     /// Its success criteria, checked once it is done.
     pub success: Option<RollbackSuccess>,
+}
+
+impl Rollback {
+    /// What the rollback runs, in one line: its command, or its steps in order.
+    pub fn summary(&self) -> String {
+        match self.steps.as_slice() {
+            [one] => one.command.display(),
+            steps => format!(
+                "{} steps: {}",
+                steps.len(),
+                steps
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" → ")
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RollbackStep {
+    pub id: String,
+    pub title: String,
+    pub command: Command,
+    pub timeout: Option<TimeDelta>,
 }
 
 /// What must hold after a rollback: `expr` for `hold`, within `within` of its end.
@@ -585,7 +624,11 @@ impl Runbook {
         let commands = self
             .steps()
             .filter_map(|(_, s)| s.command.as_ref())
-            .chain(self.rollback.as_ref().map(|r| &r.command))
+            .chain(
+                self.rollback
+                    .iter()
+                    .flat_map(|r| r.steps.iter().map(|s| &s.command)),
+            )
             .flat_map(|c| match c {
                 Command::Argv(argv) => argv.iter().map(String::as_str).collect(),
                 Command::Shell(s) => vec![s.as_str()],

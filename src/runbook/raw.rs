@@ -300,6 +300,23 @@ pub struct Rollback {
     /// ...within this long of its end.
     #[serde(default)]
     pub success_within: Option<S<String>>,
+    /// A procedure of its own steps, run one after another (instead of `run`/`shell`).
+    #[serde(default)]
+    pub step: Vec<RollbackStep>,
+}
+
+/// One step of a rollback procedure: dry run, switch, wait, verify, archive.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RollbackStep {
+    pub id: S<String>,
+    pub title: String,
+    #[serde(default)]
+    pub run: Option<S<Vec<String>>>,
+    #[serde(default)]
+    pub shell: Option<S<String>>,
+    #[serde(default)]
+    pub timeout: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -373,6 +390,17 @@ pub struct SignOff {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Escalation {
     pub levels: S<Vec<S<String>>>,
+}
+
+/// How the runbook runs against the demo target (`warroom rehearse`, `warroom demo
+/// --runbook`): what its variables point at there, and a recorded series to replay.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Rehearsal {
+    #[serde(default)]
+    pub env: BTreeMap<S<String>, String>,
+    #[serde(default)]
+    pub replay: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -38,20 +38,31 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         // Against its target duration, counting.
         RunStatus::Running { started } => {
             let took = state.now - *started;
+            let steps = state
+                .runbook
+                .rollback
+                .as_ref()
+                .map_or(&[][..], |r| &r.steps);
+            let which = match steps.get(state.rollback_step) {
+                Some(st) if steps.len() > 1 => {
+                    format!(" {}/{} {}", state.rollback_step + 1, steps.len(), st.id)
+                }
+                _ => String::new(),
+            };
             let text = match target {
                 Some(t) if took <= t => {
                     format!(
-                        "ROLLING BACK {} of {}",
+                        "ROLLING BACK{which} {} of {}",
                         format_duration(took),
                         format_duration(t)
                     )
                 }
                 Some(t) => format!(
-                    "ROLLING BACK {} > {} target",
+                    "ROLLING BACK{which} {} > {} target",
                     format_duration(took),
                     format_duration(t)
                 ),
-                None => "ROLLING BACK".to_owned(),
+                None => format!("ROLLING BACK{which}"),
             };
             Some((text, theme::BANNER_CRITICAL))
         }

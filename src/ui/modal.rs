@@ -536,7 +536,11 @@ fn describe(lines: &mut Vec<Line<'_>>, state: &State, target: Target) {
     let (name, command) = match target {
         Target::Rollback => (
             "rollback".to_owned(),
-            state.runbook.rollback.as_ref().map(|r| r.command.display()),
+            state
+                .runbook
+                .rollback
+                .as_ref()
+                .map(crate::runbook::Rollback::summary),
         ),
         Target::Step(i) => match state.step(i) {
             Some((_, s)) => (
