@@ -1,0 +1,267 @@
+//! The reference playbooks (config/*.toml from shared/seeds/), rehearsed end to end as a
+//! user would: `warroom rehearse` in a pseudo-terminal on a fast clock against the demo
+//! target, every step run by its keys in the runbook's order (gates voted, phrases typed),
+//! then a fault injected into the demo target: its rule fires, the rollback runs, and the
+//! demo target is back on the old version with the rollback's success criteria met.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use common::screen::Screen;
+use warroom::app::event::{Event, Record, RunRef};
+use warroom::journal;
+use warroom::runbook::{Confirm, Runbook};
+
+fn config(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("config")
+        .join(name)
+}
+
+#[test]
+fn every_config_file_passes_check() {
+    let mut seen = 0;
+    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("config")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .arg("check")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}{}",
+            path.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        seen += 1;
+    }
+    assert!(seen >= 4, "only {seen} runbooks in config/");
+}
+
+fn records(run_dir: &Path) -> Vec<Record> {
+    let path = run_dir.join(journal::FILE);
+    if !path.exists() {
+        return Vec::new();
+    }
+    journal::read(&path).map(|(r, _)| r).unwrap_or_default()
+}
+
+/// Waits until the journal holds a record `ok` accepts; the screen is shown on failure.
+fn wait_record(s: &Screen, run_dir: &Path, what: &str, secs: u64, ok: impl Fn(&Event) -> bool) {
+    wait_records(s, run_dir, what, secs, |rs| rs.iter().any(|r| ok(&r.event)));
+}
+
+fn wait_records(s: &Screen, run_dir: &Path, what: &str, secs: u64, ok: impl Fn(&[Record]) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if ok(&records(run_dir)) {
+            return;
+        }
+        if Instant::now() > deadline {
+            let tail: Vec<String> = records(run_dir)
+                .iter()
+                .rev()
+                .take(8)
+                .map(|r| format!("{:?}", r.event))
+                .collect();
+            panic!(
+                "never journaled: {what}\nlast records: {tail:#?}\n{}",
+                s.text()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn finished_ok(step: &str) -> impl Fn(&Event) -> bool + '_ {
+    move |e| {
+        matches!(e, Event::RunFinished { target: RunRef::Step(id), exit, .. }
+            if id == step && exit.result().is_ok())
+    }
+}
+
+/// Runs every step with a command from the first through `last`, in the runbook's order,
+/// each by its keys: `j` to it, `g` and every approver's GO for a gate before it, `Enter`,
+/// then `y` or the typed phrase. Steps done by hand and continuous watches are passed by.
+fn run_steps_through(s: &mut Screen, rb: &Runbook, run_dir: &Path, last: &str) {
+    let mut selected = 0;
+    for (i, (_, step)) in rb.steps().enumerate() {
+        while selected < i {
+            s.keys_quickly("j");
+            selected += 1;
+        }
+        if let Some(gate) = rb.gates.iter().find(|g| g.before == step.id) {
+            s.keys("g");
+            s.wait_for(&gate.title, 5);
+            for _ in &gate.approvers {
+                s.keys("G");
+                s.keys("\r");
+            }
+            wait_records(s, run_dir, &format!("gate {} voted", gate.id), 10, |rs| {
+                rs.iter()
+                    .filter(
+                        |r| matches!(&r.event, Event::GateVote { gate: g, .. } if *g == gate.id),
+                    )
+                    .count()
+                    >= gate.approvers.len()
+            });
+        }
+        if step.command.is_none() || step.continuous {
+            continue;
+        }
+        s.keys("\r");
+        match &step.confirm {
+            Confirm::None => {}
+            Confirm::YesNo => {
+                s.wait_for("run it", 5);
+                s.keys("y");
+            }
+            Confirm::Phrase(p) => {
+                s.wait_for("Dangerous step", 5);
+                s.keys(p);
+                s.keys("\r");
+            }
+        }
+        wait_record(
+            s,
+            run_dir,
+            &format!("step {} succeeded", step.id),
+            60,
+            finished_ok(&step.id),
+        );
+        if step.id == last {
+            return;
+        }
+    }
+    panic!("no step {last}");
+}
+
+/// The steps that ran, in the order the journal recorded their starts.
+fn started_steps(run_dir: &Path) -> Vec<String> {
+    records(run_dir)
+        .into_iter()
+        .filter_map(|r| match r.event {
+            Event::RunStarted {
+                target: RunRef::Step(id),
+                ..
+            } => Some(id),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The demo target's address, as the rehearsal gave it to the runbook.
+fn demo_url(run_dir: &Path) -> String {
+    let holder = warroom::driver::holder(run_dir).unwrap();
+    holder
+        .vars
+        .iter()
+        .find(|(k, _)| k == "DEMO_URL")
+        .map(|(_, v)| v.clone())
+        .unwrap()
+}
+
+/// One request to the demo target through the same script the runbooks use.
+fn demo(run_dir: &Path, method: &str, path: &str) -> String {
+    let out = std::process::Command::new(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/ctl.sh"),
+    )
+    .args([method, path])
+    .env("DEMO_URL", demo_url(run_dir))
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{method} {path}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn rehearse(runbook: &str, start_at: &str, speed: &str) -> (Screen, Runbook, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("run");
+    let path = config(runbook);
+    let (rb, _) = warroom::runbook::load(&path).unwrap();
+    let s = Screen::start(
+        &[
+            "rehearse",
+            path.to_str().unwrap(),
+            "--speed",
+            speed,
+            "--start-at",
+            start_at,
+            "--run-dir",
+            run_dir.to_str().unwrap(),
+        ],
+        40,
+        160,
+        dir,
+    );
+    s.wait_for(&format!("REHEARSAL {speed}×"), 20);
+    (s, rb, run_dir)
+}
+
+fn rolled_back_and_met(s: &Screen, run_dir: &Path, rb: &Runbook) {
+    let steps = &rb.rollback.as_ref().unwrap().steps;
+    for st in steps.iter().skip(1) {
+        wait_record(
+            s,
+            run_dir,
+            &format!("rollback step {}", st.id),
+            60,
+            |e| matches!(e, Event::RollbackStepStarted { step } if *step == st.id),
+        );
+    }
+    wait_record(
+        s,
+        run_dir,
+        "the rollback finished",
+        60,
+        |e| matches!(e, Event::RunFinished { target: RunRef::Rollback, exit, .. } if exit.result().is_ok()),
+    );
+    wait_record(s, run_dir, "the rollback's success criteria met", 60, |e| {
+        matches!(e, Event::RollbackCriteriaMet)
+    });
+}
+
+#[test]
+fn blue_green_switch_rehearses_from_phase_2_to_an_automatic_rollback() {
+    // A minute before Phase 2's first step (09:30 ET), 60x.
+    let (mut s, rb, run_dir) = rehearse("blue-green-switch.toml", "2026-02-23T14:29:00Z", "60");
+    run_steps_through(&mut s, &rb, &run_dir, "switch");
+    let order: Vec<String> = rb
+        .steps()
+        .filter(|(_, st)| st.command.is_some() && !st.continuous)
+        .map(|(_, st)| st.id.clone())
+        .take_while(|id| id != "smoke-live")
+        .collect();
+    assert_eq!(started_steps(&run_dir), order);
+    assert!(demo(&run_dir, "GET", "/api/metrics").contains("\"green_percent\":100"));
+
+    // GREEN goes bad after the switch: errors above 2 % for 2 minutes fire the trigger,
+    // and its automatic rollback runs the four-step procedure.
+    demo(&run_dir, "POST", "/control/fault");
+    wait_record(
+        &s,
+        &run_dir,
+        "prod-errors firing",
+        60,
+        |e| matches!(e, Event::RuleFiring { rule, .. } if rule == "prod-errors"),
+    );
+    wait_record(&s, &run_dir, "the automatic rollback started", 60, |e| {
+        matches!(e, Event::RunStarted { target: RunRef::Rollback, reason: Some(r), .. }
+            if r.contains("automatic") && r.contains("prod-errors"))
+    });
+    rolled_back_and_met(&s, &run_dir, &rb);
+    assert!(demo(&run_dir, "GET", "/api/metrics").contains("\"green_percent\":0"));
+    // Its last step posted the rollback notice to the (stand-in) Slack webhook.
+    assert!(demo(&run_dir, "GET", "/hooks/status").contains("ROLLBACK EXECUTED"));
+    s.keys("q");
+    assert!(s.wait_exit(10));
+}
