@@ -265,3 +265,36 @@ fn blue_green_switch_rehearses_from_phase_2_to_an_automatic_rollback() {
     s.keys("q");
     assert!(s.wait_exit(10));
 }
+
+#[test]
+fn launch_day_rehearses_from_t_minus_24h_to_an_immediate_rollback() {
+    // A minute before the day-before's first step, 60x.
+    let (mut s, rb, run_dir) = rehearse("launch-day.toml", "2025-12-05T08:59:00Z", "60");
+    run_steps_through(&mut s, &rb, &run_dir, "split-100");
+    let order: Vec<String> = rb
+        .steps()
+        .filter(|(_, st)| st.command.is_some() && !st.continuous)
+        .map(|(_, st)| st.id.clone())
+        .take_while(|id| id != "flags-all")
+        .collect();
+    assert_eq!(started_steps(&run_dir), order);
+    assert!(demo(&run_dir, "GET", "/api/metrics").contains("\"green_percent\":100"));
+
+    // The new version fails at 100 %: errors above 5 % for 5 minutes are an immediate
+    // rollback, "no discussion required": the quick rollback's six steps run by themselves.
+    demo(&run_dir, "POST", "/control/fault");
+    wait_record(
+        &s,
+        &run_dir,
+        "immediate-errors firing",
+        60,
+        |e| matches!(e, Event::RuleFiring { rule, .. } if rule == "immediate-errors"),
+    );
+    rolled_back_and_met(&s, &run_dir, &rb);
+    assert!(demo(&run_dir, "GET", "/api/metrics").contains("\"green_percent\":0"));
+    let posted = demo(&run_dir, "GET", "/hooks/status");
+    assert!(posted.contains("ROLLBACK INITIATED"), "{posted}");
+    assert!(posted.contains("ROLLBACK COMPLETE"), "{posted}");
+    s.keys("q");
+    assert!(s.wait_exit(10));
+}

@@ -5,5 +5,5 @@ set -eu
 here=$(dirname "$0")
 : "${SLACK_WEBHOOK_URL:?SLACK_WEBHOOK_URL is not set}"
 text=$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')
-"$here/../demo/http.sh" POST "$SLACK_WEBHOOK_URL" "{\"text\":\"$text\"}" >/dev/null
+"$here/http.sh" POST "$SLACK_WEBHOOK_URL" "{\"text\":\"$text\"}" >/dev/null
 echo "posted: $1"
