@@ -298,3 +298,39 @@ fn launch_day_rehearses_from_t_minus_24h_to_an_immediate_rollback() {
     s.keys("q");
     assert!(s.wait_exit(10));
 }
+
+#[test]
+fn phase5_go_live_rehearses_from_the_evening_to_the_drill_and_a_rollback() {
+    // A minute before the evening's checklist script (20:00 the day before), 60x; the
+    // Prometheus KPIs come from the runbook's own replay series.
+    let (mut s, rb, run_dir) = rehearse("phase5-go-live.toml", "2026-02-07T19:59:00Z", "60");
+    run_steps_through(&mut s, &rb, &run_dir, "drill");
+    let order: Vec<String> = rb
+        .steps()
+        .filter(|(_, st)| st.command.is_some() && !st.continuous)
+        .map(|(_, st)| st.id.clone())
+        .take_while(|id| id != "drill-resolve")
+        .collect();
+    assert_eq!(started_steps(&run_dir), order);
+
+    // The drill's incident takes the API's health check down: five minutes later the
+    // critical rule fires, which opens the incident the drill expects to escalate.
+    wait_record(
+        &s,
+        &run_dir,
+        "api-down firing",
+        60,
+        |e| matches!(e, Event::RuleFiring { rule, .. } if rule == "api-down"),
+    );
+    wait_record(&s, &run_dir, "the incident opened", 10, |e| {
+        matches!(e, Event::IncidentOpened { .. })
+    });
+    // The operator rolls back: the five steps, then Phase 4 healthy for a minute.
+    s.keys("R");
+    s.wait_for("ROLLBACK", 5);
+    s.keys("ROLLBACK");
+    s.keys("\r");
+    rolled_back_and_met(&s, &run_dir, &rb);
+    s.keys("q");
+    assert!(s.wait_exit(10));
+}
