@@ -278,7 +278,7 @@ async fn sources(rb: Arc<Runbook>, vars: Arc<Vec<(String, String)>>) -> Sources 
         let (status, detail) = match &r {
             Ok(reading) => (
                 Status::Ok,
-                format!("{} {}", crate::app::format_value(reading.value), k.unit)
+                format!("{} {}", crate::app::format_kpi_value(k, reading.value), k.unit)
                     .trim_end()
                     .to_owned(),
             ),

@@ -1234,7 +1234,36 @@ pub fn format_reading(kpi: &crate::runbook::Kpi, v: f64) -> String {
     } else {
         " "
     };
-    format!("{}={}{gap}{unit}", kpi.id, format_value(v))
+    format!("{}={}{gap}{unit}", kpi.id, format_kpi_value(kpi, v))
+}
+
+/// A KPI's number: as [`format_value`], but never coarser than one decimal beyond its
+/// finest threshold, so 99.98 % against a 99.9 % target reads 99.98, not 100.0.
+pub fn format_kpi_value(kpi: &crate::runbook::Kpi, v: f64) -> String {
+    let finest = kpi
+        .thresholds
+        .iter()
+        .flat_map(|t| [t.target, t.warning, t.critical])
+        .flatten()
+        .map(decimals)
+        .max()
+        .unwrap_or(0);
+    let plain = format_value(v);
+    let shown = plain.split_once('.').map_or(0, |(_, d)| d.len());
+    if finest == 0 || !v.is_finite() || shown > finest {
+        return plain;
+    }
+    format!("{v:.prec$}", prec = (finest + 1).min(4))
+}
+
+/// How many decimals a threshold is written with (up to 4).
+fn decimals(v: f64) -> usize {
+    (0..4)
+        .find(|d| {
+            let f = 10f64.powi(*d as i32);
+            ((v * f).round() - v * f).abs() < 1e-6
+        })
+        .unwrap_or(4)
 }
 
 /// A number as gauges show it: three significant figures, no exponent.
@@ -1256,6 +1285,20 @@ pub fn format_value(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::distinct;
+
+    #[test]
+    fn a_kpi_value_is_never_rounded_coarser_than_its_thresholds() {
+        let (rb, _) = crate::runbook::load_str(
+            std::path::Path::new("t.toml"),
+            "[runbook]\nname = \"t\"\n[[kpi]]\nid = \"uptime\"\ncommand = [\"true\"]\nbetter = \"higher\"\ntarget = 99.9\nwarning = 99.5\n[[kpi]]\nid = \"ms\"\ncommand = [\"true\"]\ntarget = 200\n[[phase]]\nid = \"p\"\ntitle = \"p\"\n",
+        )
+        .expect("loads");
+        assert_eq!(super::format_kpi_value(&rb.kpis[0], 99.98), "99.98");
+        assert_eq!(super::format_kpi_value(&rb.kpis[0], 99.4), "99.40");
+        assert_eq!(super::format_value(99.98), "100.0");
+        // Whole thresholds keep the gauges' usual figures.
+        assert_eq!(super::format_kpi_value(&rb.kpis[1], 127.34), "127");
+    }
 
     #[test]
     fn distinct_keeps_first_seen_order_even_when_repeats_are_apart() {

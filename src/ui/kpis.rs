@@ -7,7 +7,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::{draw_pane, draw_rows, fit, theme, wrap};
-use crate::app::{Pane, State, format_value};
+use crate::app::{Pane, State, format_kpi_value, format_value};
 use crate::runbook::Health;
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
@@ -25,7 +25,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         let standing = state.kpi_standing(i);
         let value = st
             .last
-            .map_or_else(|| "--".to_owned(), |s| format_value(s.value));
+            .map_or_else(|| "--".to_owned(), |s| format_kpi_value(kpi, s.value));
         let badge = match (&st.error, st.last) {
             (Some(f), _) => Some(f.kind.badge()),
             (None, None) => Some("…"),
@@ -57,16 +57,26 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         }
         let minmax = if w >= 60 {
             st.min_max()
-                .map(|(lo, hi)| format!(" {}..{}", format_value(lo), format_value(hi)))
+                .map(|(lo, hi)| {
+                    format!(
+                        " {}..{}",
+                        format_kpi_value(kpi, lo),
+                        format_kpi_value(kpi, hi)
+                    )
+                })
                 .unwrap_or_default()
         } else {
             String::new()
         };
         let selected = state.focus == Pane::Kpis && i == state.selected_kpi;
         if tall {
-            let range = st
-                .min_max()
-                .map(|(lo, hi)| format!("range {}..{}", format_value(lo), format_value(hi)));
+            let range = st.min_max().map(|(lo, hi)| {
+                format!(
+                    "range {}..{}",
+                    format_kpi_value(kpi, lo),
+                    format_kpi_value(kpi, hi)
+                )
+            });
             let right = [Some(thresholds_text(kpi)).filter(|t| !t.is_empty()), range]
                 .into_iter()
                 .flatten()
