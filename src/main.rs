@@ -330,11 +330,14 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             if !(speed.is_finite() && speed > 0.0) {
                 return Err(eyre!("--speed {speed}: a factor above zero, such as 60"));
             }
-            let clock = Clock::rehearsal(start, speed);
             let run_dir = run_dir.unwrap_or_else(|| warroom::driver::rehearsal_run_dir(&rb, start));
-            let (addr, _server) = warroom::demo::serve(SocketAddr::from(([127, 0, 0, 1], 0)))
-                .await
-                .wrap_err("starting the demo target on a loopback port")?;
+            // A rehearsal resumed goes on from where its record ends, never back in time.
+            let start = warroom::journal::read(&run_dir.join(warroom::journal::FILE))
+                .ok()
+                .and_then(|(records, _)| records.last().map(|r| r.at))
+                .map_or(start, |last| start.max(last));
+            let clock = Clock::rehearsal(start, speed);
+            let (addr, _server) = demo_target_for(&run_dir).await?;
             let vars = demo_vars(&rb, &format!("http://{addr}"));
             let seat = SeatArgs {
                 run_dir: Some(run_dir),
@@ -350,10 +353,13 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
                 None => demo_runbook()?,
             };
             let rb = load_for_console(&path)?;
-            let (addr, _server) = warroom::demo::serve(SocketAddr::from(([127, 0, 0, 1], 0)))
-                .await
-                .wrap_err("starting the demo target on a loopback port")?;
+            let run_dir = resolve_run_dir(&rb, &seat);
+            let (addr, _server) = demo_target_for(&run_dir).await?;
             let vars = demo_vars(&rb, &format!("http://{addr}"));
+            let seat = SeatArgs {
+                run_dir: Some(run_dir),
+                ..seat
+            };
             console(rb, seat, vars, Clock::Real, None).await
         }
         Cmd::Watch { run_dir, runbook } => warroom::watch::run(run_dir, runbook, Clock::Real).await,
@@ -452,24 +458,13 @@ fn rehearsal_start(rb: &Runbook) -> chrono::DateTime<chrono::Utc> {
     }
 }
 
-async fn console(
-    rb: Runbook,
-    seat: SeatArgs,
-    vars: Vec<(String, String)>,
-    clock: Clock,
-    replay: Option<std::sync::Arc<warroom::replay::Series>>,
-) -> Result<()> {
+/// The run directory a console opens: the one given, or the latest run of the runbook to
+/// resume (said on the terminal), or a new one.
+fn resolve_run_dir(rb: &Runbook, seat: &SeatArgs) -> PathBuf {
     use warroom::driver;
-    warroom::console::require_terminal()?;
-    let SeatArgs {
-        run_dir,
-        new,
-        accept_changed_runbook,
-        take_over,
-    } = seat;
-    let run_dir = match run_dir {
-        Some(dir) => dir,
-        None => match driver::choose_run_dir(&rb, new, chrono::Utc::now()) {
+    match &seat.run_dir {
+        Some(dir) => dir.clone(),
+        None => match driver::choose_run_dir(rb, seat.new, chrono::Utc::now()) {
             driver::RunDir::Resume(dir, ago) => {
                 say_out(&format!(
                     "warroom: resuming the run in {} (recorded {} ago; --new starts another)",
@@ -480,7 +475,47 @@ async fn console(
             }
             driver::RunDir::New(dir) => dir,
         },
-    };
+    }
+}
+
+/// The demo target for a run: on the port it had before when the run is resumed (steps
+/// started then still call it there), its state (traffic, faults, posted updates) kept in
+/// the run directory, so a console killed and started again finds it as it was.
+async fn demo_target_for(run_dir: &Path) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let state = run_dir.join("demo-target.json");
+    std::fs::create_dir_all(run_dir)
+        .wrap_err_with(|| format!("creating the run directory {}", run_dir.display()))?;
+    let before = warroom::driver::holder(run_dir).and_then(|h| {
+        h.vars
+            .iter()
+            .find(|(k, _)| k == "DEMO_URL")
+            .and_then(|(_, url)| url.strip_prefix("http://")?.parse::<SocketAddr>().ok())
+    });
+    if let Some(addr) = before.filter(|a| a.ip().is_loopback())
+        && let Ok(served) = warroom::demo::serve_keeping(addr, Some(state.clone())).await
+    {
+        return Ok(served);
+    }
+    warroom::demo::serve_keeping(SocketAddr::from(([127, 0, 0, 1], 0)), Some(state))
+        .await
+        .wrap_err("starting the demo target on a loopback port")
+}
+
+async fn console(
+    rb: Runbook,
+    seat: SeatArgs,
+    vars: Vec<(String, String)>,
+    clock: Clock,
+    replay: Option<std::sync::Arc<warroom::replay::Series>>,
+) -> Result<()> {
+    use warroom::driver;
+    warroom::console::require_terminal()?;
+    let run_dir = resolve_run_dir(&rb, &seat);
+    let SeatArgs {
+        accept_changed_runbook,
+        take_over,
+        ..
+    } = seat;
     std::fs::create_dir_all(&run_dir)
         .wrap_err_with(|| format!("creating the run directory {}", run_dir.display()))?;
     let run_dir = run_dir.canonicalize().unwrap_or(run_dir);

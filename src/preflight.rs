@@ -278,9 +278,13 @@ async fn sources(rb: Arc<Runbook>, vars: Arc<Vec<(String, String)>>) -> Sources 
         let (status, detail) = match &r {
             Ok(reading) => (
                 Status::Ok,
-                format!("{} {}", crate::app::format_kpi_value(k, reading.value), k.unit)
-                    .trim_end()
-                    .to_owned(),
+                format!(
+                    "{} {}",
+                    crate::app::format_kpi_value(k, reading.value),
+                    k.unit
+                )
+                .trim_end()
+                .to_owned(),
             ),
             Err(f) => (Status::Fail, format!("{}: {}", f.kind.badge(), f.why)),
         };

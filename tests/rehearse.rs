@@ -177,3 +177,92 @@ fn a_series_naming_a_kpi_the_runbook_lacks_is_refused() {
     assert!(err.contains("no KPI latency in the runbook"), "{err}");
     assert!(err.contains("error_rate, green_p95_ms"), "{err}");
 }
+
+fn all_events(run_dir: &Path) -> Vec<Event> {
+    let path = run_dir.join(journal::FILE);
+    if !path.exists() {
+        return Vec::new();
+    }
+    journal::read(&path)
+        .map(|(r, _)| r.into_iter().map(|r| r.event).collect())
+        .unwrap_or_default()
+}
+
+fn wait_event(s: &Screen, run_dir: &Path, what: &str, ok: impl Fn(&Event) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !all_events(run_dir).iter().any(&ok) {
+        assert!(Instant::now() < deadline, "never: {what}\n{}", s.text());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// `kill -9` during a rollback procedure's middle step: started again with the same
+/// command, the console follows that step to its real end (its demo target on the same
+/// port, in the same state), runs the last step, and the criteria hold. The clock goes on
+/// from the record, not back to `--start-at`.
+#[test]
+fn a_rehearsal_killed_mid_rollback_resumes_the_procedure_on_the_same_demo_target() {
+    let rb = fixture("procedure.toml");
+    let args = [
+        "rehearse",
+        rb.to_str().unwrap(),
+        "--speed",
+        "10",
+        "--start-at",
+        "2026-03-01T01:59:00Z",
+    ];
+    let mut s = Screen::launch(&args, 30, 120);
+    let run_dir = s.run_dir();
+    s.wait_for("REHEARSAL 10×", 20);
+    s.keys("\r");
+    wait_event(
+        &s,
+        &run_dir,
+        "the canary step",
+        |e| matches!(e, Event::RunFinished { exit, .. } if exit.result().is_ok()),
+    );
+    let state = std::fs::read_to_string(run_dir.join("demo-target.json")).unwrap();
+    assert!(state.contains("\"green_pct\":50"), "{state}");
+    s.keys("R");
+    s.wait_for("ROLLBACK", 5);
+    s.keys("BACK");
+    s.keys("\r");
+    wait_event(
+        &s,
+        &run_dir,
+        "the wait step started",
+        |e| matches!(e, Event::RollbackStepStarted { step } if step == "wait"),
+    );
+    s.wait_for("settling", 5);
+    let before = all_events(&run_dir).len();
+    let mut s = s.again(&args, 30, 120);
+    s.wait_for("REHEARSAL 10×", 20);
+    // The wait step's own process outlived the console; its call to the demo target,
+    // after the restart, must find it where it was.
+    wait_event(
+        &s,
+        &run_dir,
+        "the wait step's real exit",
+        |e| matches!(e, Event::RollbackStepStarted { step } if step == "verify"),
+    );
+    wait_event(&s, &run_dir, "the procedure finished", |e| {
+        matches!(e, Event::RunFinished { target: warroom::app::event::RunRef::Rollback, exit, .. }
+            if exit.result().is_ok())
+    });
+    wait_event(&s, &run_dir, "the criteria met", |e| {
+        matches!(e, Event::RollbackCriteriaMet)
+    });
+    let output = std::fs::read_to_string(run_dir.join("steps/rollback-wait.1/output.log")).unwrap();
+    assert!(output.contains("healthy"), "{output}");
+    assert!(
+        std::fs::read_to_string(run_dir.join("steps/rollback-verify.1/output.log"))
+            .unwrap()
+            .contains("verified")
+    );
+    assert!(all_events(&run_dir).len() > before);
+    // Time went on: nothing after the restart is stamped before what came before it.
+    let (records, _) = journal::read(&run_dir.join(journal::FILE)).unwrap();
+    assert!(records.windows(2).all(|w| w[0].at <= w[1].at));
+    s.keys("q");
+    assert!(s.wait_exit(10));
+}

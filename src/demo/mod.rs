@@ -35,6 +35,18 @@ struct Sim {
     /// behind), `queue` (the orders queue backs up), `region-eu`, `region-us` (a region
     /// goes down).
     faults: std::collections::BTreeMap<String, Instant>,
+    /// Where the state an operator set (traffic, faults, posted updates) is kept, so a
+    /// console restarted on the same run finds the target as it left it.
+    save_to: Option<std::path::PathBuf>,
+}
+
+/// The demo target's state that outlives its process: what the runbook's scripts set.
+#[derive(Debug, Default, serde::Serialize, Deserialize)]
+struct Saved {
+    green_pct: f64,
+    fault: bool,
+    faults: Vec<String>,
+    posted: Vec<String>,
 }
 
 /// The faults `POST /control/fault?kind=` takes besides green's (no kind).
@@ -83,6 +95,49 @@ impl Sim {
             rng: fastrand::Rng::with_seed(seed),
             posted: Vec::new(),
             faults: std::collections::BTreeMap::new(),
+            save_to: None,
+        }
+    }
+
+    /// A target that keeps its state in `path`, starting from what is there: faults found
+    /// on are at full strength at once (they were when the last process stopped).
+    fn saved(seed: u64, path: std::path::PathBuf) -> Self {
+        let mut sim = Self::new(seed);
+        let saved: Saved = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        let now = Instant::now();
+        let ramped = now
+            .checked_sub(std::time::Duration::from_secs_f64(RAMP_SECS))
+            .unwrap_or(now);
+        sim.green_pct = saved.green_pct.clamp(0.0, 100.0);
+        sim.fault = saved.fault.then_some(ramped);
+        sim.faults = saved
+            .faults
+            .into_iter()
+            .filter(|k| FAULT_KINDS.contains(&k.as_str()))
+            .map(|k| (k, now))
+            .collect();
+        sim.posted = saved.posted;
+        sim.save_to = Some(path);
+        sim
+    }
+
+    /// Keeps what the scripts set; a failure to write is logged, never fatal to the target.
+    fn save(&self) {
+        let Some(path) = &self.save_to else { return };
+        let saved = Saved {
+            green_pct: self.green_pct,
+            fault: self.fault.is_some(),
+            faults: self.faults.keys().cloned().collect(),
+            posted: self.posted.clone(),
+        };
+        let written = serde_json::to_vec(&saved)
+            .map_err(std::io::Error::other)
+            .and_then(|b| crate::durable::write_atomic(path, &b));
+        if let Err(e) = written {
+            tracing::warn!(error = %e, path = %path.display(), "demo target: cannot keep its state");
         }
     }
 
@@ -178,7 +233,11 @@ fn snapshot(sim: &Shared) -> Snapshot {
 }
 
 pub fn router(seed: u64) -> Router {
-    let sim: Shared = Arc::new(Mutex::new(Sim::new(seed)));
+    routes(Sim::new(seed))
+}
+
+fn routes(sim: Sim) -> Router {
+    let sim: Shared = Arc::new(Mutex::new(sim));
     Router::new()
         .route("/api/health", get(health_all))
         .route("/api/health/blue", get(health_blue))
@@ -196,11 +255,24 @@ pub fn router(seed: u64) -> Router {
 
 /// Binds `addr` and serves until the task is dropped; returns the bound address.
 pub async fn serve(addr: SocketAddr) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    serve_keeping(addr, None).await
+}
+
+/// As [`serve`], the state the scripts set kept in `state` (a run directory's file) and
+/// taken up from it when it is there.
+pub async fn serve_keeping(
+    addr: SocketAddr,
+    state: Option<std::path::PathBuf>,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     let seed = u64::from(bound.port());
+    let sim = match state {
+        Some(path) => Sim::saved(seed, path),
+        None => Sim::new(seed),
+    };
     let handle = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router(seed)).await {
+        if let Err(e) = axum::serve(listener, routes(sim)).await {
             tracing::error!(error = %e, "demo target stopped");
         }
     });
@@ -510,6 +582,7 @@ async fn set_traffic(State(sim): State<Shared>, Query(t): Query<Traffic>) -> Res
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let before = s.green_pct;
     s.green_pct = t.green;
+    s.save();
     format!(
         "traffic: green {before}% -> {}%, blue {}%\n",
         t.green,
@@ -536,12 +609,14 @@ async fn inject_fault(State(sim): State<Shared>, Query(q): Query<FaultQuery>) ->
                 .into_response();
         }
         s.faults.entry(kind.clone()).or_insert_with(Instant::now);
+        s.save();
         return format!("fault `{kind}` injected\n").into_response();
     }
     if s.fault.is_none() {
         s.fault = Some(Instant::now());
         s.cleared = None;
     }
+    s.save();
     "fault injected into green: error rate and latency rising\n".into_response()
 }
 
@@ -551,6 +626,7 @@ async fn clear_fault(State(sim): State<Shared>, Query(q): Query<FaultQuery>) -> 
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(kind) = q.kind {
         return if s.faults.remove(&kind).is_some() {
+            s.save();
             format!("fault `{kind}` cleared\n").into_response()
         } else {
             (
@@ -563,6 +639,7 @@ async fn clear_fault(State(sim): State<Shared>, Query(q): Query<FaultQuery>) -> 
     let level = s.fault_level();
     s.fault = None;
     s.cleared = Some((Instant::now(), level));
+    s.save();
     "fault cleared: green recovering\n".into_response()
 }
 
@@ -581,6 +658,7 @@ async fn post_status(State(sim): State<Shared>, body: axum::body::Bytes) -> Resp
     if s.posted.len() > 50 {
         s.posted.remove(0);
     }
+    s.save();
     (StatusCode::OK, "ok").into_response()
 }
 
