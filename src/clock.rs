@@ -38,6 +38,13 @@ impl Clock {
         }
     }
 
+    /// The same rehearsal clock in another process: it showed `at` when the wall clock
+    /// showed `real`, running `speed` times faster (how a watcher follows a rehearsal).
+    pub fn following(at: DateTime<Utc>, real: DateTime<Utc>, speed: f64) -> Self {
+        let since = (Utc::now() - real).as_seconds_f64().max(0.0) * speed;
+        Self::rehearsal(at + TimeDelta::microseconds((since * 1e6) as i64), speed)
+    }
+
     pub fn speed(&self) -> f64 {
         match *self {
             Self::Real => 1.0,

@@ -32,6 +32,27 @@ pub struct Holder {
     /// never the environment's secrets.
     #[serde(default)]
     pub vars: Vec<(String, String)>,
+    /// Set when the run is a rehearsal: its clock and replayed series, for watchers.
+    #[serde(default)]
+    pub rehearsal: Option<Rehearsing>,
+}
+
+/// A rehearsal as its driver runs it: the rehearsal clock showed `at` when the wall clock
+/// showed `real`, at `speed`; `replay` is the series fed in place of some KPIs' sources.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rehearsing {
+    pub at: DateTime<Utc>,
+    pub real: DateTime<Utc>,
+    pub speed: f64,
+    #[serde(default)]
+    pub replay: Option<PathBuf>,
+}
+
+impl Rehearsing {
+    /// The driver's rehearsal clock, running here.
+    pub fn clock(&self) -> crate::clock::Clock {
+        crate::clock::Clock::following(self.at, self.real, self.speed)
+    }
 }
 
 /// Who drives (or last drove) the run in `dir`, as its lock file says.
@@ -146,6 +167,7 @@ pub fn take_seat(
     on_change: OnChange,
     take_over: bool,
     vars: &[(String, String)],
+    rehearsal: Option<Rehearsing>,
 ) -> Result<Seat> {
     let lock_path = dir.join(LOCK);
     let previous = holder(dir);
@@ -192,6 +214,7 @@ pub fn take_seat(
         pid: std::process::id(),
         since: Utc::now(),
         vars: vars.to_vec(),
+        rehearsal,
     };
     write_holder(&lock, &me).wrap_err_with(|| format!("writing {}", lock_path.display()))?;
     durable::fsync_dir(dir).wrap_err_with(|| format!("syncing {}", dir.display()))?;

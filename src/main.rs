@@ -320,7 +320,10 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             let rb = load_for_console(&runbook)?;
             let series = match replay.or_else(|| rb.rehearsal.replay.clone()) {
                 None => None,
-                Some(path) => Some(std::sync::Arc::new(read_series(&path, &rb)?)),
+                Some(path) => {
+                    let series = std::sync::Arc::new(read_series(&path, &rb)?);
+                    Some((path.canonicalize().unwrap_or(path), series))
+                }
             };
             let start = match start_at {
                 Some(s) => runbook::time::parse_datetime(&s)
@@ -506,7 +509,7 @@ async fn console(
     seat: SeatArgs,
     vars: Vec<(String, String)>,
     clock: Clock,
-    replay: Option<std::sync::Arc<warroom::replay::Series>>,
+    replay: Option<(PathBuf, std::sync::Arc<warroom::replay::Series>)>,
 ) -> Result<()> {
     use warroom::driver;
     warroom::console::require_terminal()?;
@@ -526,7 +529,20 @@ async fn console(
         driver::OnChange::Refuse
     };
     // Before the log and the terminal: a refusal is printed plainly and changes nothing.
-    let seat = driver::take_seat(&run_dir, &rb, &operator, on_change, take_over, &vars)?;
+    // A rehearsal tells its watchers its clock and series, so they see what it sees.
+    let (replay_path, replay) = replay.map_or((None, None), |(p, s)| (Some(p), Some(s)));
+    let rehearsal = match clock {
+        Clock::Rehearsal { speed, .. } => Some(driver::Rehearsing {
+            at: clock.now(),
+            real: chrono::Utc::now(),
+            speed,
+            replay: replay_path,
+        }),
+        Clock::Real => None,
+    };
+    let seat = driver::take_seat(
+        &run_dir, &rb, &operator, on_change, take_over, &vars, rehearsal,
+    )?;
     // Logs go to a file in the run directory: never to the terminal while the UI is up.
     let appender = tracing_appender::rolling::never(&run_dir, "warroom.log");
     let (writer, _guard) = tracing_appender::non_blocking(appender);

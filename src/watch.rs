@@ -127,7 +127,23 @@ pub async fn run(run_dir: PathBuf, runbook: Option<PathBuf>, clock: Clock) -> Re
     let opened = open(&run_dir, runbook.as_deref())?;
     let rb = Arc::new(opened.runbook);
     let me = Operator::current();
+    // Watching a rehearsal: its clock, and the series it replays, not the wall clock and
+    // the KPIs' real sources.
+    let rehearsing = opened.driver.as_ref().and_then(|h| h.rehearsal.clone());
+    let clock = rehearsing.as_ref().map_or(clock, driver::Rehearsing::clock);
+    let replay = match rehearsing.as_ref().and_then(|r| r.replay.as_ref()) {
+        Some(path) => Some(Arc::new(
+            std::fs::read_to_string(path)
+                .map_err(|e| e.to_string())
+                .and_then(|t| crate::replay::Series::parse(&t))
+                .map_err(|e| eyre!("the rehearsal's series {}: {e}", path.display()))?,
+        )),
+        None => None,
+    };
     let mut state = State::new(rb.clone(), clock.now());
+    if let Clock::Rehearsal { speed, .. } = clock {
+        state.rehearsal = Some(speed);
+    }
     state.operator = me.clone();
     let driver_op = opened
         .driver
@@ -155,7 +171,7 @@ pub async fn run(run_dir: PathBuf, runbook: Option<PathBuf>, clock: Clock) -> Re
     }
 
     let (tx, mut rx) = mpsc::channel::<Action>(1024);
-    let _monitor = monitor::spawn(rb.clone(), Arc::new(vars), clock, state.t0, tx, None)
+    let _monitor = monitor::spawn(rb.clone(), Arc::new(vars), clock, state.t0, tx, replay)
         .map_err(|e| eyre!(e))?;
     let beat = heartbeat_path(&run_dir);
     let heartbeat = Heartbeat {

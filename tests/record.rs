@@ -499,6 +499,7 @@ fn two_drivers_at_the_same_instant_exactly_one_wins_every_time() {
                             warroom::driver::OnChange::Refuse,
                             false,
                             &[],
+                            None,
                         );
                         // The winner holds its seat until both have tried.
                         tried.wait();

@@ -214,3 +214,44 @@ fn a_critical_alert_rings_the_watchers_bell_and_shows_its_banner() {
     driver.keys("q");
     assert!(driver.wait_exit(10));
 }
+
+/// Watching a rehearsal: the watcher runs the driver's rehearsal clock (not the wall
+/// clock, which would put the run months away) and reads the KPIs the driver replays from
+/// the same series, not from their sources.
+#[test]
+fn a_watcher_of_a_rehearsal_follows_its_clock_and_its_replayed_series() {
+    let fx = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rehearse");
+    let rb = fx.join("error-spike.toml");
+    let csv = fx.join("error-spike.csv");
+    let mut driver = Screen::launch(
+        &[
+            "rehearse",
+            rb.to_str().unwrap(),
+            "--speed",
+            "120",
+            "--replay",
+            csv.to_str().unwrap(),
+        ],
+        30,
+        110,
+    );
+    let run_dir = driver.run_dir();
+    driver.wait_for("REHEARSAL 120×", 20);
+    let mut w = watcher(&run_dir);
+    w.wait_for("REHEARSAL 120×", 20);
+    // From T+10m the series says 6.5 %; the demo target itself answers about 0.05 %.
+    let screen = w.wait_for("6.50 %", 30);
+    assert!(screen.contains("READ-ONLY"), "{screen}");
+    let offset = screen
+        .split_whitespace()
+        .find(|t| t.starts_with("T+") && t.len() == 10)
+        .unwrap_or_else(|| panic!("no T+ offset:\n{screen}"));
+    assert!(
+        offset.starts_with("T+00:"),
+        "the watcher's clock is not the rehearsal's: {offset}"
+    );
+    w.keys("q");
+    assert!(w.wait_exit(10));
+    driver.keys("q");
+    assert!(driver.wait_exit(10));
+}
