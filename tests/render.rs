@@ -393,3 +393,40 @@ fn a_rollback_is_timed_against_its_target_and_checked_against_its_criteria() {
     assert!(why.contains("did not hold for 10s within 5m"), "{why}");
     assert!(format!("{}", draw(&s, 160, 48).backend()).contains("CRITERIA NOT MET"));
 }
+
+/// At 80 columns a rehearsal's rollback procedure crowds the header: the step running is
+/// named, the clock and then the T-offset give way whole, and the status light stays.
+#[test]
+fn a_crowded_header_drops_the_clock_before_the_light() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rehearse/procedure.toml");
+    let (rb, _) = warroom::runbook::load(&path).unwrap();
+    let mut s = warroom::app::State::new(std::sync::Arc::new(rb), common::start());
+    s.rehearsal = Some(60.0);
+    key(&mut s, KeyCode::Char('R'));
+    typed(&mut s, "BACK");
+    key(&mut s, KeyCode::Enter);
+    update(
+        &mut s,
+        Action::RunFinished {
+            target: Target::Rollback,
+            exit: warroom::app::Exit::with_code(0),
+        },
+    );
+    let wide = format!("{}", draw(&s, 160, 48).backend());
+    let header = wide.lines().next().unwrap().to_owned();
+    assert!(header.contains("ROLLING BACK 2/3 wait"), "{header}");
+    assert!(header.contains("UTC") && header.contains("● "), "{header}");
+    let narrow = format!("{}", draw(&s, 80, 24).backend());
+    let header = narrow.lines().next().unwrap().to_owned();
+    assert!(header.contains("ROLLING BACK 2/3 wait"), "{header}");
+    assert!(header.contains("● "), "the light must stay: {header}");
+    assert!(
+        !header.contains("UTC"),
+        "the clock gives way first: {header}"
+    );
+    let t = header
+        .split_whitespace()
+        .find(|w| w.starts_with("T-") || w.starts_with("T+"));
+    assert!(t.is_none_or(|t| t.len() >= 9), "a cut T-offset: {header}");
+}

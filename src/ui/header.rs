@@ -21,17 +21,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let clock = state.now.format("%H:%M:%S UTC").to_string();
     let t = format_t_offset(state.now - state.t0);
     let phase = state.current_phase().unwrap_or("-");
-    let right = vec![
-        Span::styled(clock, Style::new().add_modifier(Modifier::BOLD)),
-        Span::raw("  "),
-        Span::styled(t, Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)),
-        Span::raw("  "),
-        Span::styled(
-            format!("{dot} {word}"),
-            theme::standing(Some(light)).add_modifier(Modifier::BOLD),
-        ),
-    ];
-    let right_w: usize = right.iter().map(|s| s.content.chars().count()).sum();
+    let light_span = Span::styled(
+        format!("{dot} {word}"),
+        theme::standing(Some(light)).add_modifier(Modifier::BOLD),
+    );
+    let t_span = Span::styled(t, Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD));
+    let clock_span = Span::styled(clock, Style::new().add_modifier(Modifier::BOLD));
     let target = state.runbook.rollback.as_ref().and_then(|r| r.target);
     let rollback: Option<(String, Style)> = match &state.rollback.status {
         RunStatus::Waiting => None,
@@ -80,7 +75,6 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         RunStatus::Failed { .. } => Some(("ROLLBACK FAILED".to_owned(), theme::BANNER_CRITICAL)),
         RunStatus::Lost { .. } => Some(("ROLLBACK LOST".to_owned(), theme::BANNER_CRITICAL)),
     };
-    let left_w = (area.width as usize).saturating_sub(right_w + 1);
     let mut left = vec![Span::styled(
         " warroom ",
         Style::new()
@@ -137,6 +131,31 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         used += text.chars().count() + 2;
         left.push(Span::styled(format!(" {text} "), theme::BANNER_CRITICAL));
     }
+    // When the banners crowd the line, the clock goes first, then the T-offset: the status
+    // light always stays (and the banners say what is going on).
+    let width = area.width as usize;
+    let span_w = |spans: &[Span<'_>]| {
+        spans
+            .iter()
+            .map(|s| s.content.chars().count())
+            .sum::<usize>()
+    };
+    let full = vec![
+        clock_span,
+        Span::raw("  "),
+        t_span.clone(),
+        Span::raw("  "),
+        light_span.clone(),
+    ];
+    let right = if used + span_w(&full) < width {
+        full
+    } else if used + span_w(&[t_span.clone(), Span::raw("  "), light_span.clone()]) < width {
+        vec![t_span, Span::raw("  "), light_span]
+    } else {
+        vec![light_span]
+    };
+    let right_w = span_w(&right);
+    let left_w = width.saturating_sub(right_w + 1);
     let name = format!(" {} · {phase}", state.runbook.name);
     left.push(Span::styled(
         fit(&name, left_w.saturating_sub(used)),
