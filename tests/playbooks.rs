@@ -89,9 +89,10 @@ fn finished_ok(step: &str) -> impl Fn(&Event) -> bool + '_ {
     }
 }
 
-/// Runs every step with a command from the first through `last`, in the runbook's order,
-/// each by its keys: `j` to it, `g` and every approver's GO for a gate before it, `Enter`,
-/// then `y` or the typed phrase. Steps done by hand and continuous watches are passed by.
+/// Does every step from the first through `last`, in the runbook's order, each by its
+/// keys: `j` to it, `g` and every approver's GO for a gate before it, `Enter`, then `y` or
+/// the typed phrase; a step with nothing to run is marked done by hand (`Enter`, `y`).
+/// Continuous watches are passed by.
 fn run_steps_through(s: &mut Screen, rb: &Runbook, run_dir: &Path, last: &str) {
     let mut selected = 0;
     for (i, (_, step)) in rb.steps().enumerate() {
@@ -115,7 +116,24 @@ fn run_steps_through(s: &mut Screen, rb: &Runbook, run_dir: &Path, last: &str) {
                     >= gate.approvers.len()
             });
         }
-        if step.command.is_none() || step.continuous {
+        if step.continuous {
+            continue;
+        }
+        if step.command.is_none() {
+            // Done by hand: Enter asks, `y` records it.
+            s.keys("\r");
+            s.wait_for("mark it done", 5);
+            s.keys("y");
+            wait_record(
+                s,
+                run_dir,
+                &format!("step {} done by hand", step.id),
+                10,
+                |e| matches!(e, Event::StepDoneByHand { step: id } if *id == step.id),
+            );
+            if step.id == last {
+                return;
+            }
             continue;
         }
         s.keys("\r");

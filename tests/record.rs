@@ -279,6 +279,7 @@ fn event() -> impl Strategy<Value = Event> {
         (run.clone(), 1u32..4).prop_map(|(target, attempt)| Event::RunLost { target, attempt }),
         (prop::sample::select(steps.clone()), text)
             .prop_map(|(step, reason)| Event::StepSkipped { step, reason }),
+        prop::sample::select(steps.clone()).prop_map(|step| Event::StepDoneByHand { step }),
         (prop::sample::select(steps.clone()), text)
             .prop_map(|(step, reason)| Event::StepRetried { step, reason }),
         prop::sample::select(steps.clone()).prop_map(|step| Event::VerifyPassed { step }),

@@ -207,6 +207,10 @@ pub enum Event {
         step: String,
         reason: String,
     },
+    /// A step without a command, marked done by the operator (`Enter`, `y`).
+    StepDoneByHand {
+        step: String,
+    },
     StepSkipped {
         step: String,
         reason: String,
@@ -485,6 +489,11 @@ impl State {
                         started,
                         noticed: at,
                     };
+                }
+            }
+            Event::StepDoneByHand { step } => {
+                if let Some(i) = rb.step_index(step) {
+                    self.steps[i].done_by_hand = Some(at);
                 }
             }
             Event::StepRetried { step, reason } | Event::StepSkipped { step, reason } => {

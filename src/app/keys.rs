@@ -112,7 +112,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[KeyCode::Enter],
         label: "Enter",
-        what: "run step",
+        what: "run or mark done",
         short: "run",
         command: Command::RunStep,
         scope: Scope::In(Pane::Timeline),

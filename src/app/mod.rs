@@ -104,6 +104,8 @@ pub struct Run {
     pub verify: Option<Verification>,
     /// Skipped by the operator, when.
     pub skipped: Option<DateTime<Utc>>,
+    /// A step without a command, marked done by the operator, when.
+    pub done_by_hand: Option<DateTime<Utc>>,
     /// Every retry and skip, with the operator's typed reason.
     pub reasons: Vec<(DateTime<Utc>, String)>,
 }
@@ -131,6 +133,7 @@ impl Default for Run {
             scroll: 0,
             verify: None,
             skipped: None,
+            done_by_hand: None,
             reasons: Vec::new(),
         }
     }
@@ -356,6 +359,10 @@ pub enum Modal {
     /// y/N before a step runs.
     Confirm {
         target: Target,
+    },
+    /// y/N before a step without a command is recorded as done by hand.
+    MarkDone {
+        step: usize,
     },
     /// The typed phrase before a dangerous step or the rollback.
     Phrase {
@@ -748,7 +755,7 @@ impl State {
                     (
                         r.status.clone(),
                         r.attempt,
-                        r.skipped,
+                        (r.skipped, r.done_by_hand),
                         r.reasons.clone(),
                         verify,
                     )
@@ -867,6 +874,7 @@ impl State {
         }
         self.steps.get(i).is_some_and(|r| {
             r.skipped.is_some()
+                || r.done_by_hand.is_some()
                 || (matches!(r.status, RunStatus::Succeeded { .. })
                     && matches!(r.verify, None | Some(Verification::Passed(_))))
         })
@@ -882,6 +890,7 @@ impl State {
                 .position(|((_, s), run)| {
                     run.status == RunStatus::Waiting
                         && run.skipped.is_none()
+                        && run.done_by_hand.is_none()
                         && !s.continuous
                         && s.planned.is_some() == planned
                 })
@@ -1100,7 +1109,7 @@ impl State {
 pub type RecordedRun = (
     RunStatus,
     u32,
-    Option<DateTime<Utc>>,
+    (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
     Vec<(DateTime<Utc>, String)>,
     Option<Verification>,
 );

@@ -1129,8 +1129,8 @@ fn request_step(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
         state.notify(format!("Step {id} is a continuous watch: nothing to run"));
         return;
     }
-    if !has_command {
-        state.notify(format!("Step {id} has no command: it is done by hand"));
+    if !has_command && state.step_done(i) {
+        state.notify(format!("Step {id} is done"));
         return;
     }
     if state.steps[i].status.is_active() {
@@ -1147,6 +1147,10 @@ fn request_step(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
     }
     if state.rollback.status.is_active() {
         state.notify("The rollback is running: steps wait until it finishes");
+        return;
+    }
+    if !has_command {
+        state.modal = Some(Modal::MarkDone { step: i });
         return;
     }
     match confirm {
@@ -1439,6 +1443,7 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
         },
         modal @ (Modal::Confirm { .. }
+        | Modal::MarkDone { .. }
         | Modal::Cancel { .. }
         | Modal::SetT0
         | Modal::Silence
@@ -1631,6 +1636,13 @@ fn answer(key: &KeyEvent) -> Answer {
 fn confirmed(state: &mut State, modal: Modal, fx: &mut Vec<Effect>) {
     match modal {
         Modal::Confirm { target } => start(state, target, None, fx),
+        Modal::MarkDone { step } => {
+            if let Some((_, st)) = state.step(step) {
+                let id = st.id.clone();
+                state.notify(format!("Step {id} done by hand"));
+                emit(state, Event::StepDoneByHand { step: id });
+            }
+        }
         Modal::Cancel { target } => {
             if let Some(r) = state.run_ref(target) {
                 emit(state, Event::CancelRequested { target: r });

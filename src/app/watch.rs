@@ -156,6 +156,7 @@ fn notice_of(state: &mut State, r: &Record, out: &mut Vec<Look>) {
             .get(*alert)
             .map(|a| format!("{who} acknowledged {}: {reason}", a.title)),
         Event::StepSkipped { step, reason } => Some(format!("{who} skipped {step}: {reason}")),
+        Event::StepDoneByHand { step } => Some(format!("{who} marked {step} done")),
         Event::StepRetried { step, reason } => Some(format!("{who} retries {step}: {reason}")),
         Event::T0Set { t0 } => Some(format!("{who} set T0 to {}", t0.format("%H:%M:%S UTC"))),
         Event::Handover { from, to } => Some(format!("{} handed over to {}", from.user, to.user)),

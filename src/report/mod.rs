@@ -362,6 +362,9 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
                 }
                 started_by.insert(run_key(target), by);
             }
+            Event::StepDoneByHand { step } => {
+                started_by.insert(run_key(&RunRef::Step(step.clone())), by);
+            }
             Event::RollbackStepStarted { step } => step_began(&mut rollback_steps, step, rec.at),
             Event::AlertAcked { alert, .. } => {
                 acks.insert(*alert, by);
@@ -447,7 +450,10 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
     }
     let run_report = |run: &crate::app::Run, key: &str| -> Option<RunReport> {
         let (started, finished, result) = match &run.status {
-            RunStatus::Waiting => return None,
+            RunStatus::Waiting => {
+                let at = run.done_by_hand?;
+                (at, Some(at), "done by hand".to_owned())
+            }
             RunStatus::Running { started } => (*started, None, "running".to_owned()),
             RunStatus::Succeeded { started, finished } => {
                 (*started, Some(*finished), "exit 0".to_owned())

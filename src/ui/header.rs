@@ -362,6 +362,7 @@ pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
         ],
         Some(
             Modal::Confirm { .. }
+            | Modal::MarkDone { .. }
             | Modal::Cancel { .. }
             | Modal::Quit
             | Modal::SetT0

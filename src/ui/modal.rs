@@ -343,6 +343,16 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
                 ));
             }
         }
+        Modal::MarkDone { step } => {
+            title = " Done by hand? ".to_owned();
+            describe(&mut lines, state, Target::Step(*step));
+            lines.push(Line::raw(""));
+            lines.push(Line::raw(
+                "This step has nothing to run: record that it was done, by you, now.",
+            ));
+            lines.push(Line::raw(""));
+            lines.push(keys_line(&[("y", "mark it done"), ("n / Esc", "cancel")]));
+        }
         Modal::SetT0 => {
             title = " Set T0 ".to_owned();
             lines.push(Line::raw(format!(

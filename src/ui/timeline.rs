@@ -150,6 +150,7 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
             _ => "watch".to_owned(),
         },
         _ if run.skipped.is_some() => "skipped".to_owned(),
+        _ if run.done_by_hand.is_some() => "done".to_owned(),
         RunStatus::Succeeded { .. } if matches!(verify, Some(Verification::Checking { .. })) => {
             "verify…".to_owned()
         }
@@ -181,6 +182,7 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
         _ if watch == Some(Watch::Over) => Style::new().fg(Color::Green),
         _ if watch.is_some() => theme::DIM,
         _ if run.skipped.is_some() => theme::DIM,
+        _ if run.done_by_hand.is_some() => Style::new().fg(Color::Green),
         RunStatus::Succeeded { .. } if matches!(verify, Some(Verification::Failed(..))) => {
             Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
         }
