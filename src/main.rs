@@ -51,6 +51,10 @@ enum Cmd {
         /// One JSON document instead of the table.
         #[arg(long)]
         json: bool,
+        /// Against the demo target, with the runbook's `[rehearsal]` variables and series:
+        /// the check a rehearsal would pass.
+        #[arg(long)]
+        rehearsal: bool,
     },
     /// Open the full-screen console for a runbook.
     Run {
@@ -176,7 +180,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Cmd::Check { runbook } => check(&runbook),
-        Cmd::Preflight { runbook, json } => preflight(&runbook, json),
+        Cmd::Preflight {
+            runbook,
+            json,
+            rehearsal,
+        } => preflight(&runbook, json, rehearsal),
         Cmd::Report {
             run_dir,
             format,
@@ -231,7 +239,7 @@ fn check(path: &Path) -> ExitCode {
 
 /// `warroom preflight`: 0 when everything answered, 1 when something is broken, 2 when
 /// the runbook itself is invalid (as `check`).
-fn preflight(path: &Path, json: bool) -> ExitCode {
+fn preflight(path: &Path, json: bool, rehearsal: bool) -> ExitCode {
     let rb = match runbook::load(path) {
         Ok((rb, _)) => rb,
         Err(_) => return check(path),
@@ -246,10 +254,30 @@ fn preflight(path: &Path, json: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let report = runtime.block_on(warroom::preflight::run(
-        std::sync::Arc::new(rb),
-        std::sync::Arc::new(Vec::new()),
-    ));
+    let rb = std::sync::Arc::new(rb);
+    let report = runtime.block_on(async {
+        if !rehearsal {
+            return Ok(warroom::preflight::run(rb, std::sync::Arc::new(Vec::new()), None).await);
+        }
+        let series = match &rb.rehearsal.replay {
+            Some(p) => Some(std::sync::Arc::new(read_series(p, &rb)?)),
+            None => None,
+        };
+        let (addr, _server) = warroom::demo::serve(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .wrap_err("starting the demo target on a loopback port")?;
+        let vars = demo_vars(&rb, &format!("http://{addr}"));
+        Ok::<_, color_eyre::Report>(
+            warroom::preflight::run(rb.clone(), std::sync::Arc::new(vars), series).await,
+        )
+    });
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            say_err(&format!("warroom: {e:#}"));
+            return ExitCode::from(2);
+        }
+    };
     if json {
         match serde_json::to_string_pretty(&report) {
             Ok(text) => say_out(&text),

@@ -51,11 +51,16 @@ fn check(kind: &'static str, id: &str, status: Status, detail: impl Into<String>
     }
 }
 
-/// Runs every check; `vars` are the variables the console would give its pollers.
-pub async fn run(rb: Arc<Runbook>, vars: Arc<Vec<(String, String)>>) -> Report {
+/// Runs every check; `vars` are the variables the console would give its pollers, and
+/// the KPIs a rehearsal's `replay` series names are read from it instead of polled.
+pub async fn run(
+    rb: Arc<Runbook>,
+    vars: Arc<Vec<(String, String)>>,
+    replay: Option<Arc<crate::replay::Series>>,
+) -> Report {
     let mut checks = variables(&rb, &vars);
     checks.extend(scripts(&rb));
-    let sources = sources(rb.clone(), vars).await;
+    let sources = sources(rb.clone(), vars, replay).await;
     checks.extend(sources.checks);
     checks.extend(rules(&rb, &sources.facts));
     Report {
@@ -96,21 +101,32 @@ fn scripts(rb: &Runbook) -> Vec<Check> {
         }
     };
     for (_, s) in rb.steps() {
-        if let Some(Command::Argv(argv)) = &s.command {
-            add(format!("step {}", s.id), argv);
+        match &s.command {
+            Some(Command::Argv(argv)) => add(format!("step {}", s.id), argv),
+            Some(Command::Shell(line)) => {
+                for program in shell_scripts(line) {
+                    add(format!("step {}", s.id), &[program]);
+                }
+            }
+            None => {}
         }
         if let Some(argv) = s.verify.as_ref().and_then(|v| v.command.as_ref()) {
             add(format!("step {} verify", s.id), argv);
         }
     }
     for st in rb.rollback.iter().flat_map(|r| &r.steps) {
-        if let Command::Argv(argv) = &st.command {
-            let whose = if st.id == "rollback" {
-                "rollback".to_owned()
-            } else {
-                format!("rollback step {}", st.id)
-            };
-            add(whose, argv);
+        let whose = if st.id == "rollback" {
+            "rollback".to_owned()
+        } else {
+            format!("rollback step {}", st.id)
+        };
+        match &st.command {
+            Command::Argv(argv) => add(whose, argv),
+            Command::Shell(line) => {
+                for program in shell_scripts(line) {
+                    add(whose.clone(), &[program]);
+                }
+            }
         }
     }
     for k in &rb.kpis {
@@ -129,6 +145,16 @@ fn scripts(rb: &Runbook) -> Vec<Check> {
             ),
             Err(why) => check("script", &program, Status::Fail, format!("{why} ({whose})")),
         })
+        .collect()
+}
+
+/// The scripts a shell line runs by path (`./x.sh && ../y.sh | z`): the first word of
+/// each simple command that names a file. Commands found on PATH are the shell's business.
+fn shell_scripts(line: &str) -> Vec<String> {
+    line.split(['&', '|', ';', '\n'])
+        .filter_map(|cmd| cmd.split_whitespace().next())
+        .filter(|w| w.contains('/') && !w.contains('$') && !w.contains('`'))
+        .map(str::to_owned)
         .collect()
 }
 
@@ -186,10 +212,16 @@ struct Sources {
 }
 
 /// Every endpoint, KPI and the Alertmanager, polled once, all at the same time.
-async fn sources(rb: Arc<Runbook>, vars: Arc<Vec<(String, String)>>) -> Sources {
+async fn sources(
+    rb: Arc<Runbook>,
+    vars: Arc<Vec<(String, String)>>,
+    replay: Option<Arc<crate::replay::Series>>,
+) -> Sources {
     enum Polled {
         Endpoint(usize, crate::app::Probe),
-        Kpi(usize, Result<Reading, crate::app::Fault>, Duration),
+        /// The time is `None` when nothing was asked (a variable it needs is not set).
+        Kpi(usize, Result<Reading, crate::app::Fault>, Option<Duration>),
+        Replayed(usize, Option<f64>),
         Alertmanager(Result<usize, String>, Duration),
     }
     let client = match http::client(&http::Tls::default()) {
@@ -215,12 +247,20 @@ async fn sources(rb: Arc<Runbook>, vars: Arc<Vec<(String, String)>>) -> Sources 
     }
     for i in 0..rb.kpis.len() {
         let (rb, vars, client) = (rb.clone(), vars.clone(), client.clone());
+        let replay = replay.clone();
         set.spawn(async move {
             let k = &rb.kpis[i];
+            if let Some(series) = replay.filter(|s| s.kpis().contains(&k.id.as_str())) {
+                return Polled::Replayed(i, series.value_at(&k.id, chrono::TimeDelta::zero()));
+            }
             let timeout = k.timeout.to_std().unwrap_or(Duration::from_secs(3));
+            let asked = k
+                .source
+                .url()
+                .is_none_or(|u| http::expand(u, &vars).is_ok());
             let started = Instant::now();
             let r = monitor::poll_kpi(&client, &k.source, timeout, &vars, &rb.dir).await;
-            Polled::Kpi(i, r, started.elapsed())
+            Polled::Kpi(i, r, asked.then(|| started.elapsed()))
         });
     }
     if let Some(am) = rb.alertmanager.clone() {
@@ -244,6 +284,13 @@ async fn sources(rb: Arc<Runbook>, vars: Arc<Vec<(String, String)>>) -> Sources 
         match done {
             Ok(Polled::Endpoint(i, p)) => endpoints.push((i, p)),
             Ok(Polled::Kpi(i, r, t)) => kpis.push((i, r, t)),
+            Ok(Polled::Replayed(i, v)) => {
+                let r = v.map(Reading::from).ok_or_else(|| crate::app::Fault {
+                    kind: crate::app::FaultKind::Failed,
+                    why: "the replayed series has no point at or before T0".to_owned(),
+                });
+                kpis.push((i, r, None));
+            }
             Ok(Polled::Alertmanager(r, t)) => am.push((r, t)),
             Err(e) => am.push((Err(format!("a poll failed: {e}")), Duration::ZERO)),
         }
@@ -291,8 +338,16 @@ async fn sources(rb: Arc<Runbook>, vars: Arc<Vec<(String, String)>>) -> Sources 
         facts
             .kpis
             .push((k.id.clone(), r.map(|r| r.value).map_err(|f| f.why)));
+        let replayed = replay
+            .as_ref()
+            .is_some_and(|s| s.kpis().contains(&k.id.as_str()));
+        let detail = if replayed && status == Status::Ok {
+            format!("{detail} (replayed, at T0)")
+        } else {
+            detail
+        };
         checks.push(Check {
-            latency_ms: u64::try_from(took.as_millis()).ok(),
+            latency_ms: took.and_then(|t| u64::try_from(t.as_millis()).ok()),
             ..check("kpi", &k.id, status, detail)
         });
     }
@@ -349,7 +404,12 @@ pub fn table(report: &Report) -> String {
             .latency_ms
             .map(|l| format!("{l:>5} ms"))
             .unwrap_or_default();
-        let id: String = if c.id.chars().count() > id_w {
+        let id: String = if c.id.chars().count() > id_w && c.id.contains('/') {
+            // A path keeps its end: the script's own name tells them apart.
+            let n = c.id.chars().count();
+            let tail: String = c.id.chars().skip(n - (id_w - 1)).collect();
+            format!("…{tail}")
+        } else if c.id.chars().count() > id_w {
             let mut cut: String = c.id.chars().take(id_w - 1).collect();
             cut.push('…');
             cut
@@ -373,4 +433,19 @@ pub fn table(report: &Report) -> String {
         if report.ok { "" } else { " — not ready" }
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_scripts;
+
+    #[test]
+    fn a_shell_line_names_the_scripts_it_runs_by_path() {
+        assert_eq!(
+            shell_scripts("./a.sh && ../b/c.sh --x | grep y; /opt/d.sh\n echo $HOME/e.sh"),
+            vec!["./a.sh", "../b/c.sh", "/opt/d.sh"]
+        );
+        assert!(shell_scripts("kubectl apply -f x.yaml").is_empty());
+        assert!(shell_scripts("$DIR/run.sh").is_empty());
+    }
 }

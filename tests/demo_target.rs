@@ -235,3 +235,71 @@ async fn replication_queue_and_region_faults_show_and_clear() {
     assert_eq!(status, 400);
     assert!(String::from_utf8_lossy(&body).contains("replication, queue, region-eu, region-us"));
 }
+
+/// The Alertmanager stand-in, through warroom's own Alertmanager client: a fault fires an
+/// alert; a silence whose regex matches it suppresses it; expired, the alert is active again.
+#[tokio::test]
+async fn its_alertmanager_stand_in_fires_on_faults_and_honours_silences() {
+    use warroom::monitor::alertmanager;
+    use warroom::runbook::{Matcher, Silence};
+    let (addr, _server) = warroom::demo::serve(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let base = format!("http://{addr}");
+    let client = http::client(&http::Tls::default()).unwrap();
+    assert!(
+        alertmanager::alerts(&client, &base, &[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    call(&client, Method::POST, &format!("{base}/control/fault")).await;
+    call(
+        &client,
+        Method::POST,
+        &format!("{base}/control/fault?kind=queue"),
+    )
+    .await;
+    let alerts = alertmanager::alerts(&client, &base, &[]).await.unwrap();
+    let names: Vec<&str> = alerts.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.contains(&"GreenUnhealthy") && names.contains(&"QueueBacklog"));
+    assert!(
+        alerts
+            .iter()
+            .all(|a| !a.silenced && a.severity == "critical")
+    );
+
+    let silence = Silence {
+        matchers: vec![Matcher {
+            name: "alertname".into(),
+            value: "Green.*".into(),
+            regex: true,
+        }],
+        comment: "rehearsal".into(),
+        created_by: "test".into(),
+    };
+    let now = chrono::Utc::now();
+    let id = alertmanager::create_silence(
+        &client,
+        &base,
+        &silence,
+        now,
+        now + chrono::TimeDelta::hours(1),
+        &[],
+    )
+    .await
+    .unwrap();
+    let alerts = alertmanager::alerts(&client, &base, &[]).await.unwrap();
+    let silenced = |name: &str| alerts.iter().find(|a| a.name == name).unwrap().silenced;
+    assert!(silenced("GreenUnhealthy"));
+    assert!(
+        !silenced("QueueBacklog"),
+        "the regex is anchored to the whole name"
+    );
+    alertmanager::expire_silence(&client, &base, &id, &[])
+        .await
+        .unwrap();
+    let alerts = alertmanager::alerts(&client, &base, &[]).await.unwrap();
+    assert!(alerts.iter().all(|a| !a.silenced));
+}

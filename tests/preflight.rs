@@ -142,3 +142,45 @@ fn an_invalid_runbook_is_refused_as_check_refuses_it() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("bad.toml:4"), "{}", text(&out));
 }
+
+/// `--rehearsal`: each reference playbook against the demo target with its `[rehearsal]`
+/// variables is ready (exit 0), every script it runs found, including those a `shell` line
+/// names, and the KPIs its series replays read from the series.
+#[test]
+fn the_reference_playbooks_pass_preflight_against_the_demo_target() {
+    for name in ["phase5-go-live", "blue-green-switch", "launch-day"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("config")
+            .join(format!("{name}.toml"));
+        let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .args(["preflight", "--rehearsal", "--json"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{name}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let failed: Vec<&serde_json::Value> = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["status"] == "fail")
+            .collect();
+        assert!(out.status.success() && failed.is_empty(), "{name}: {failed:#?}");
+        let scripts = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["kind"] == "script")
+            .count();
+        assert!(scripts >= 6, "{name}: {scripts} scripts checked");
+    }
+    // Phase 5's Prometheus KPIs come from its series; its shell lines' scripts are checked.
+    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["preflight", "--rehearsal"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/phase5-go-live.toml"))
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("(replayed, at T0)"), "{table}");
+    assert!(table.contains("backup-phase5-files.sh"), "{table}");
+}

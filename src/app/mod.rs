@@ -1246,33 +1246,33 @@ pub fn format_reading(kpi: &crate::runbook::Kpi, v: f64) -> String {
     format!("{}={}{gap}{unit}", kpi.id, format_kpi_value(kpi, v))
 }
 
-/// A KPI's number: as [`format_value`], but never coarser than one decimal beyond its
-/// finest threshold, so 99.98 % against a 99.9 % target reads 99.98, not 100.0.
+/// A KPI's number: as [`format_value`], but fine enough to tell its thresholds apart: a
+/// tenth of the smallest gap between them, so 99.98 % against 99.9 / 99.5 reads 99.98,
+/// not 100.0.
 pub fn format_kpi_value(kpi: &crate::runbook::Kpi, v: f64) -> String {
-    let finest = kpi
+    let plain = format_value(v);
+    let mut levels: Vec<f64> = kpi
         .thresholds
         .iter()
         .flat_map(|t| [t.target, t.warning, t.critical])
         .flatten()
-        .map(decimals)
-        .max()
-        .unwrap_or(0);
-    let plain = format_value(v);
-    let shown = plain.split_once('.').map_or(0, |(_, d)| d.len());
-    if finest == 0 || !v.is_finite() || shown > finest {
+        .filter(|l| l.is_finite())
+        .collect();
+    levels.sort_by(f64::total_cmp);
+    let gap = levels
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|g| *g > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    if !v.is_finite() || !gap.is_finite() {
         return plain;
     }
-    format!("{v:.prec$}", prec = (finest + 1).min(4))
-}
-
-/// How many decimals a threshold is written with (up to 4).
-fn decimals(v: f64) -> usize {
-    (0..4)
-        .find(|d| {
-            let f = 10f64.powi(*d as i32);
-            ((v * f).round() - v * f).abs() < 1e-6
-        })
-        .unwrap_or(4)
+    let needed = (-(gap / 10.0).log10()).ceil().clamp(0.0, 4.0) as usize;
+    let shown = plain.split_once('.').map_or(0, |(_, d)| d.len());
+    if needed <= shown {
+        return plain;
+    }
+    format!("{v:.needed$}")
 }
 
 /// A number as gauges show it: three significant figures, no exponent.
@@ -1299,11 +1299,12 @@ mod tests {
     fn a_kpi_value_is_never_rounded_coarser_than_its_thresholds() {
         let (rb, _) = crate::runbook::load_str(
             std::path::Path::new("t.toml"),
-            "[runbook]\nname = \"t\"\n[[kpi]]\nid = \"uptime\"\ncommand = [\"true\"]\nbetter = \"higher\"\ntarget = 99.9\nwarning = 99.5\n[[kpi]]\nid = \"ms\"\ncommand = [\"true\"]\ntarget = 200\n[[phase]]\nid = \"p\"\ntitle = \"p\"\n",
+            "[runbook]\nname = \"t\"\n[[kpi]]\nid = \"uptime\"\ncommand = [\"true\"]\nbetter = \"higher\"\ntarget = 99.9\nwarning = 99.5\n[[kpi]]\nid = \"ms\"\ncommand = [\"true\"]\ntarget = 200\n[[kpi]]\nid = \"err\"\ncommand = [\"true\"]\ntarget = 0.12\nwarning = 0.5\ncritical = 1\n[[phase]]\nid = \"p\"\ntitle = \"p\"\n",
         )
         .expect("loads");
         assert_eq!(super::format_kpi_value(&rb.kpis[0], 99.98), "99.98");
         assert_eq!(super::format_kpi_value(&rb.kpis[0], 99.4), "99.40");
+        assert_eq!(super::format_kpi_value(&rb.kpis[2], 0.08), "0.08");
         assert_eq!(super::format_value(99.98), "100.0");
         // Whole thresholds keep the gauges' usual figures.
         assert_eq!(super::format_kpi_value(&rb.kpis[1], 127.34), "127");

@@ -38,6 +38,34 @@ struct Sim {
     /// Where the state an operator set (traffic, faults, posted updates) is kept, so a
     /// console restarted on the same run finds the target as it left it.
     save_to: Option<std::path::PathBuf>,
+    /// Silences created through the Alertmanager stand-in: id, matchers, until when.
+    silences: Vec<DemoSilence>,
+}
+
+/// A silence as the Alertmanager stand-in keeps it.
+#[derive(Debug, Clone)]
+struct DemoSilence {
+    id: String,
+    /// Label name, value or pattern, whether it is a regex.
+    matchers: Vec<(String, String, bool)>,
+    ends: chrono::DateTime<chrono::Utc>,
+}
+
+impl DemoSilence {
+    fn matches(&self, labels: &[(&str, &str)]) -> bool {
+        self.matchers.iter().all(|(name, value, regex)| {
+            let got = labels
+                .iter()
+                .find(|(k, _)| k == name)
+                .map_or("", |(_, v)| v);
+            if *regex {
+                // Anchored, as Alertmanager's are.
+                regex::Regex::new(&format!("^(?:{value})$")).is_ok_and(|r| r.is_match(got))
+            } else {
+                got == value
+            }
+        })
+    }
 }
 
 /// The demo target's state that outlives its process: what the runbook's scripts set.
@@ -96,6 +124,7 @@ impl Sim {
             posted: Vec::new(),
             faults: std::collections::BTreeMap::new(),
             save_to: None,
+            silences: Vec::new(),
         }
     }
 
@@ -250,6 +279,12 @@ fn routes(sim: Sim) -> Router {
         .route("/control/fault", post(inject_fault).delete(clear_fault))
         .route("/control/state", get(control_state))
         .route("/hooks/status", post(post_status).get(posted_statuses))
+        .route("/api/v2/alerts", get(am_alerts))
+        .route("/api/v2/silences", post(am_create_silence))
+        .route(
+            "/api/v2/silence/{id}",
+            axum::routing::delete(am_expire_silence),
+        )
         .with_state(sim)
 }
 
@@ -672,4 +707,117 @@ async fn posted_statuses(State(sim): State<Shared>) -> Response {
 async fn control_state(State(sim): State<Shared>) -> Response {
     let s = snapshot(&sim);
     Json(json!({"green_percent": s.green_pct, "fault": s.fault})).into_response()
+}
+
+/// An Alertmanager stand-in (`/api/v2/alerts`, `/api/v2/silences`): each fault that is on
+/// fires an alert, so a runbook's `[alertmanager]` source and its maintenance silence can
+/// be rehearsed against the demo target.
+async fn am_alerts(State(sim): State<Shared>) -> Response {
+    let s = sim
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let now = chrono::Utc::now();
+    let since = |at: Instant| now - chrono::TimeDelta::from_std(at.elapsed()).unwrap_or_default();
+    let mut firing: Vec<(&str, &str, &str, Instant)> = Vec::new();
+    if let Some(at) = s.fault {
+        firing.push((
+            "GreenUnhealthy",
+            "critical",
+            "Green is failing its requests",
+            at,
+        ));
+    }
+    for (kind, at) in &s.faults {
+        let (name, summary) = match kind.as_str() {
+            "replication" => ("ReplicationLag", "The database replica is falling behind"),
+            "queue" => ("QueueBacklog", "The orders queue is backing up"),
+            "region-eu" => ("RegionDown", "Region eu is down"),
+            _ => ("RegionDown", "Region us is down"),
+        };
+        firing.push((name, "critical", summary, *at));
+    }
+    let alerts: Vec<serde_json::Value> = firing
+        .into_iter()
+        .map(|(name, severity, summary, at)| {
+            let labels = [
+                ("alertname", name),
+                ("severity", severity),
+                ("service", "checkout"),
+            ];
+            let silenced_by: Vec<&str> = s
+                .silences
+                .iter()
+                .filter(|x| x.ends > now && x.matches(&labels))
+                .map(|x| x.id.as_str())
+                .collect();
+            json!({
+                "labels": {"alertname": name, "severity": severity, "service": "checkout"},
+                "annotations": {"summary": summary},
+                "startsAt": since(at).to_rfc3339(),
+                "status": {
+                    "state": if silenced_by.is_empty() { "active" } else { "suppressed" },
+                    "silencedBy": silenced_by,
+                    "inhibitedBy": [],
+                },
+            })
+        })
+        .collect();
+    Json(alerts).into_response()
+}
+
+async fn am_create_silence(State(sim): State<Shared>, body: axum::body::Bytes) -> Response {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return (StatusCode::BAD_REQUEST, "not JSON").into_response();
+    };
+    let matchers: Option<Vec<(String, String, bool)>> =
+        v.get("matchers").and_then(|m| m.as_array()).map(|list| {
+            list.iter()
+                .filter_map(|m| {
+                    Some((
+                        m.get("name")?.as_str()?.to_owned(),
+                        m.get("value")?.as_str()?.to_owned(),
+                        m.get("isRegex")
+                            .and_then(serde_json::Value::as_bool)
+                            .unwrap_or(false),
+                    ))
+                })
+                .collect()
+        });
+    let ends = v
+        .get("endsAt")
+        .and_then(|e| e.as_str())
+        .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok());
+    let (Some(matchers), Some(ends)) = (matchers.filter(|m| !m.is_empty()), ends) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "a silence needs matchers and endsAt",
+        )
+            .into_response();
+    };
+    let mut s = sim
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let id = format!("demo-silence-{}", s.silences.len() + 1);
+    s.silences.push(DemoSilence {
+        id: id.clone(),
+        matchers,
+        ends: ends.with_timezone(&chrono::Utc),
+    });
+    Json(json!({"silenceID": id})).into_response()
+}
+
+async fn am_expire_silence(
+    State(sim): State<Shared>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    let mut s = sim
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match s.silences.iter_mut().find(|x| x.id == id) {
+        Some(x) => {
+            x.ends = chrono::Utc::now();
+            StatusCode::OK.into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "no such silence").into_response(),
+    }
 }
