@@ -431,3 +431,40 @@ fn the_automatic_rollback_is_called_off_when_its_rule_resolves() {
     }
     assert!(s.auto_rollback.is_none());
 }
+
+/// `[rollback] until`: after the rollback window closes, the modal says so and shows the
+/// roll-forward guidance (the rollback itself still runs after the phrase: it is a warning).
+#[test]
+fn after_the_rollback_window_the_modal_says_it_closed() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let text = RUNBOOK.replace("[rollback]\n", "[rollback]\nuntil = \"T+30m\"\n");
+    let (rb, _) = load_str(Path::new("acting.toml"), &text).unwrap();
+    let mut s = State::new(Arc::new(rb), start());
+    let draw = |s: &State| {
+        let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        t.draw(|f| warroom::ui::render(f, s)).unwrap();
+        format!("{}", t.backend())
+    };
+    at(&mut s, 29 * 60);
+    key(&mut s, KeyCode::Char('R'));
+    assert!(!draw(&s).contains("window closed"));
+    key(&mut s, KeyCode::Esc);
+    at(&mut s, 31 * 60);
+    key(&mut s, KeyCode::Char('R'));
+    let screen = draw(&s);
+    assert!(
+        screen.contains("The rollback window closed at 02:29 UTC"),
+        "{screen}"
+    );
+    assert!(screen.contains("Fix forward: deploy v1.5.1"), "{screen}");
+    typed(&mut s, "ROLLBACK");
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::Run {
+            target: Target::Rollback,
+            ..
+        }
+    )));
+}

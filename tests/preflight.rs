@@ -165,7 +165,10 @@ fn the_reference_playbooks_pass_preflight_against_the_demo_target() {
             .iter()
             .filter(|c| c["status"] == "fail")
             .collect();
-        assert!(out.status.success() && failed.is_empty(), "{name}: {failed:#?}");
+        assert!(
+            out.status.success() && failed.is_empty(),
+            "{name}: {failed:#?}"
+        );
         let scripts = report["checks"]
             .as_array()
             .unwrap()

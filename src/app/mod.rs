@@ -898,6 +898,30 @@ impl State {
         waiting(true).or_else(|| waiting(false))
     }
 
+    /// Why a rollback now goes against the plan, if it does: a point-of-no-return step has
+    /// run, or the runbook's rollback window (`[rollback] until`) has closed.
+    pub fn past_rollback(&self) -> Option<String> {
+        let pnr = self
+            .runbook
+            .steps()
+            .zip(&self.steps)
+            .find(|((_, s), run)| s.point_of_no_return && run.status != RunStatus::Waiting)
+            .map(|((_, s), _)| format!("Step {} was the point of no return", s.id));
+        let closed = self
+            .runbook
+            .rollback
+            .as_ref()
+            .and_then(|r| r.until)
+            .filter(|until| self.now >= self.t0 + *until)
+            .map(|until| {
+                format!(
+                    "The rollback window closed at {}",
+                    (self.t0 + until).format("%H:%M UTC")
+                )
+            });
+        pnr.or(closed)
+    }
+
     /// The oldest planned communication that is due and not sent.
     pub fn communication_waiting(&self) -> Option<usize> {
         self.communications

@@ -304,6 +304,33 @@ fn escalation_levels(d: &mut Diagnostics<'_>, e: &raw::Escalation) -> Vec<TimeDe
     out
 }
 
+/// A planned time (`T-15m`, `02:00`, `2026-02-08 02:00`) as an offset from T0; a clock or
+/// calendar time needs a fixed T0. Errors are reported at the value.
+fn planned_time(
+    d: &mut Diagnostics<'_>,
+    key: &str,
+    at: &raw::S<String>,
+    t0: Option<DateTime<Utc>>,
+) -> Option<TimeDelta> {
+    match TimeSpec::parse(at.get_ref()) {
+        Ok(spec) => spec.offset_from(t0).or_else(|| {
+            d.error(
+                Some(at.span()),
+                key,
+                format!(
+                    "`{}` is a clock or calendar time, which needs a fixed `t0` date-time in `[runbook]`",
+                    at.get_ref()
+                ),
+            );
+            None
+        }),
+        Err(why) => {
+            d.error(Some(at.span()), key, why);
+            None
+        }
+    }
+}
+
 /// A KPI's changing intervals: each `until` a planned time after the one before.
 fn schedule(
     d: &mut Diagnostics<'_>,
@@ -314,23 +341,7 @@ fn schedule(
     let mut out: Vec<(TimeDelta, TimeDelta)> = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         let k = format!("{key}.schedule[{i}]");
-        let until = match TimeSpec::parse(e.until.get_ref()) {
-            Ok(spec) => spec.offset_from(t0).or_else(|| {
-                d.error(
-                    Some(e.until.span()),
-                    format!("{k}.until"),
-                    format!(
-                        "`{}` is a clock or calendar time, which needs a fixed `t0` date-time in `[runbook]`",
-                        e.until.get_ref()
-                    ),
-                );
-                None
-            }),
-            Err(why) => {
-                d.error(Some(e.until.span()), format!("{k}.until"), why);
-                None
-            }
-        };
+        let until = planned_time(d, &format!("{k}.until"), &e.until, t0);
         let every = duration(d, &format!("{k}.every"), &Some(e.every.clone()));
         let (Some(until), Some(every)) = (until, every) else {
             continue;
@@ -868,19 +879,10 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
             let key = format!("{pkey}.step[{}]", st.id.get_ref());
             check_id(d, &format!("{key}.id"), &st.id, true);
             step_ids.add(d, &format!("{key}.id"), &st.id);
-            let planned = st.at.as_ref().and_then(|at| match TimeSpec::parse(at.get_ref()) {
-                Ok(spec) => {
-                    let off = spec.offset_from(t0);
-                    if off.is_none() {
-                        d.error(Some(at.span()), format!("{key}.at"), format!("`{}` is a clock or calendar time, which needs a fixed `t0` date-time in `[runbook]`", at.get_ref()));
-                    }
-                    off
-                }
-                Err(e) => {
-                    d.error(Some(at.span()), format!("{key}.at"), e);
-                    None
-                }
-            });
+            let planned = st
+                .at
+                .as_ref()
+                .and_then(|at| planned_time(d, &format!("{key}.at"), at, t0));
             if let (Some(at), Some((prev, prev_id))) = (planned, &previous)
                 && at < *prev
             {
@@ -1244,6 +1246,10 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         });
         Some(Rollback {
             steps,
+            until: r
+                .until
+                .as_ref()
+                .and_then(|u| planned_time(d, "rollback.until", u, t0)),
             phrase,
             timeout,
             roll_forward: r.roll_forward.clone(),
@@ -1293,24 +1299,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         .iter()
         .enumerate()
         .filter_map(|(i, c)| {
-            let key = format!("communication[{i}].at");
-            let planned = match TimeSpec::parse(c.at.get_ref()) {
-                Ok(spec) => spec.offset_from(t0).or_else(|| {
-                    d.error(
-                        Some(c.at.span()),
-                        &key,
-                        format!(
-                            "`{}` is a clock or calendar time, which needs a fixed `t0` date-time in `[runbook]`",
-                            c.at.get_ref()
-                        ),
-                    );
-                    None
-                }),
-                Err(e) => {
-                    d.error(Some(c.at.span()), &key, e);
-                    None
-                }
-            }?;
+            let planned = planned_time(d, &format!("communication[{i}].at"), &c.at, t0)?;
             Some(Communication {
                 planned,
                 audience: c.audience.clone(),

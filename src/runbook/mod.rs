@@ -472,6 +472,8 @@ pub struct Rollback {
     /// Run one after another after the phrase; a failed one stops the procedure. A
     /// rollback written as one command is one step, `rollback`.
     pub steps: Vec<RollbackStep>,
+    /// The rollback window's end, from T0: after it the plan is to roll forward.
+    pub until: Option<TimeDelta>,
     pub phrase: String,
     pub timeout: Option<TimeDelta>,
     pub roll_forward: Option<String>,

@@ -300,6 +300,9 @@ pub struct Rollback {
     /// ...within this long of its end.
     #[serde(default)]
     pub success_within: Option<S<String>>,
+    /// Until when (a planned time) the rollback is the plan; after it, roll forward.
+    #[serde(default)]
+    pub until: Option<S<String>>,
     /// A procedure of its own steps, run one after another (instead of `run`/`shell`).
     #[serde(default)]
     pub step: Vec<RollbackStep>,

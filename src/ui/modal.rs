@@ -42,9 +42,9 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
                     )),
                     None => lines.push(Line::raw("Started by the operator (no rule has fired).")),
                 }
-                if let Some(pnr) = passed_point_of_no_return(state) {
+                if let Some(why) = state.past_rollback() {
                     lines.push(Line::styled(
-                        format!("⚠ Step {pnr} was the point of no return."),
+                        format!("⚠ {why}."),
                         Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
                     ));
                     if let Some(fwd) = state
@@ -578,14 +578,4 @@ fn keys_line(pairs: &[(&str, &str)]) -> Line<'static> {
         spans.push(Span::raw(format!(" {what}   ")));
     }
     Line::from(spans)
-}
-
-/// The id of a point-of-no-return step that has already run, if any.
-fn passed_point_of_no_return(state: &State) -> Option<String> {
-    state
-        .runbook
-        .steps()
-        .zip(&state.steps)
-        .find(|((_, s), run)| s.point_of_no_return && run.status != crate::app::RunStatus::Waiting)
-        .map(|((_, s), _)| s.id.clone())
 }
