@@ -343,6 +343,10 @@ fn phase5_go_live_rehearses_from_the_evening_to_the_drill_and_a_rollback() {
     wait_record(&s, &run_dir, "the incident opened", 10, |e| {
         matches!(e, Event::IncidentOpened { .. })
     });
+    // "Expected response: escalation to L2 within 3 min": the band the runbook gives it.
+    wait_record(&s, &run_dir, "L2 reached", 20, |e| {
+        matches!(e, Event::EscalationReached { level: 2 })
+    });
     // The operator rolls back: the five steps, then Phase 4 healthy for a minute.
     s.keys("R");
     s.wait_for("ROLLBACK", 5);
