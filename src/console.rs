@@ -83,7 +83,15 @@ pub fn require_terminal() -> Result<()> {
     }
 }
 
-pub async fn run(opts: Options) -> Result<()> {
+/// Why the driving console left: on purpose (`q`, SIGTERM), or its terminal went away
+/// (a dropped session), when what the run needs must stay up for the next console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Left {
+    OnPurpose,
+    TerminalGone,
+}
+
+pub async fn run(opts: Options) -> Result<Left> {
     require_terminal()?;
     let (tx, mut rx) = mpsc::channel(QUEUE);
     let vars = Arc::new(opts.vars.clone());
@@ -182,7 +190,10 @@ pub async fn run(opts: Options) -> Result<()> {
     // Watchers learn that the driver left, and when; a killed console cannot say so.
     app::leave(&mut state, result.as_ref().map_or("an error", |why| *why));
     commit(&mut state, &mut io, Vec::new());
-    let result = result.map(|_| ());
+    let result = result.map(|why| match why {
+        "quit" | "SIGTERM" => Left::OnPurpose,
+        _ => Left::TerminalGone,
+    });
     io.leave();
     // Observations written in the last second go to disk with the console.
     if io.journal.failed().is_none()

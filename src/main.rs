@@ -118,6 +118,10 @@ enum Cmd {
     DemoTarget {
         #[arg(long, default_value = "127.0.0.1:8480")]
         listen: SocketAddr,
+        /// Serve a run's rehearsal: its state kept in the run directory, gone once no
+        /// console has driven the run for ten minutes (how `rehearse` and `demo` start it).
+        #[arg(long, hide = true)]
+        run_dir: Option<PathBuf>,
     },
     /// Internal: supervise one step run (started by the console, detached from it).
     #[command(name = "__supervise", hide = true)]
@@ -336,7 +340,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
                     Clock::rehearsal(start, speed.unwrap_or(1.0))
                 }
             };
-            console(rb, seat, Vec::new(), clock, None).await
+            console(rb, seat, Vec::new(), clock, None).await.map(|_| ())
         }
         Cmd::Rehearse {
             runbook,
@@ -368,15 +372,21 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
                 .and_then(|(records, _)| records.last().map(|r| r.at))
                 .map_or(start, |last| start.max(last));
             let clock = Clock::rehearsal(start, speed);
-            let (addr, _server) = demo_target_for(&run_dir).await?;
+            let addr = demo_target_for(&run_dir)?;
             let vars = demo_vars(&rb, &format!("http://{addr}"));
             let seat = SeatArgs {
-                run_dir: Some(run_dir),
+                run_dir: Some(run_dir.clone()),
                 new: false,
                 accept_changed_runbook: false,
                 take_over: false,
             };
-            console(rb, seat, vars, clock, series).await
+            let result = console(rb, seat, vars, clock, series).await;
+            // Left on purpose: the target goes too. A dropped session leaves it up for
+            // the steps still running and the next console.
+            if let Ok(warroom::console::Left::OnPurpose) = result {
+                warroom::demo::detached::stop_for_run(&run_dir);
+            }
+            result.map(|_| ())
         }
         Cmd::Demo { runbook, seat } => {
             let path = match runbook {
@@ -385,16 +395,29 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             };
             let rb = load_for_console(&path)?;
             let run_dir = resolve_run_dir(&rb, &seat);
-            let (addr, _server) = demo_target_for(&run_dir).await?;
+            let addr = demo_target_for(&run_dir)?;
             let vars = demo_vars(&rb, &format!("http://{addr}"));
             let seat = SeatArgs {
-                run_dir: Some(run_dir),
+                run_dir: Some(run_dir.clone()),
                 ..seat
             };
-            console(rb, seat, vars, Clock::Real, None).await
+            let result = console(rb, seat, vars, Clock::Real, None).await;
+            if let Ok(warroom::console::Left::OnPurpose) = result {
+                warroom::demo::detached::stop_for_run(&run_dir);
+            }
+            result.map(|_| ())
         }
         Cmd::Watch { run_dir, runbook } => warroom::watch::run(run_dir, runbook, Clock::Real).await,
-        Cmd::DemoTarget { listen } => {
+        Cmd::DemoTarget {
+            listen,
+            run_dir: Some(dir),
+        } => warroom::demo::detached::serve_run(listen, &dir, &dir.join(warroom::driver::LOCK))
+            .await
+            .wrap_err_with(|| format!("serving the demo target for {}", dir.display())),
+        Cmd::DemoTarget {
+            listen,
+            run_dir: None,
+        } => {
             let (addr, server) = warroom::demo::serve(listen)
                 .await
                 .wrap_err_with(|| format!("binding {listen}"))?;
@@ -509,11 +532,10 @@ fn resolve_run_dir(rb: &Runbook, seat: &SeatArgs) -> PathBuf {
     }
 }
 
-/// The demo target for a run: on the port it had before when the run is resumed (steps
-/// started then still call it there), its state (traffic, faults, posted updates) kept in
-/// the run directory, so a console killed and started again finds it as it was.
-async fn demo_target_for(run_dir: &Path) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
-    let state = run_dir.join("demo-target.json");
+/// The run's demo target, in a process of its own (it outlives a killed console or a
+/// dropped session, as production would): the one serving the run already, or a new one
+/// on the port the run had before, where steps started then still call it.
+fn demo_target_for(run_dir: &Path) -> Result<SocketAddr> {
     std::fs::create_dir_all(run_dir)
         .wrap_err_with(|| format!("creating the run directory {}", run_dir.display()))?;
     let before = warroom::driver::holder(run_dir).and_then(|h| {
@@ -522,13 +544,8 @@ async fn demo_target_for(run_dir: &Path) -> Result<(SocketAddr, tokio::task::Joi
             .find(|(k, _)| k == "DEMO_URL")
             .and_then(|(_, url)| url.strip_prefix("http://")?.parse::<SocketAddr>().ok())
     });
-    if let Some(addr) = before.filter(|a| a.ip().is_loopback())
-        && let Ok(served) = warroom::demo::serve_keeping(addr, Some(state.clone())).await
-    {
-        return Ok(served);
-    }
-    warroom::demo::serve_keeping(SocketAddr::from(([127, 0, 0, 1], 0)), Some(state))
-        .await
+    let exe = std::env::current_exe().wrap_err("finding the warroom binary")?;
+    warroom::demo::detached::for_run(&exe, run_dir, before)
         .wrap_err("starting the demo target on a loopback port")
 }
 
@@ -538,7 +555,7 @@ async fn console(
     vars: Vec<(String, String)>,
     clock: Clock,
     replay: Option<(PathBuf, std::sync::Arc<warroom::replay::Series>)>,
-) -> Result<()> {
+) -> Result<warroom::console::Left> {
     use warroom::driver;
     warroom::console::require_terminal()?;
     let run_dir = resolve_run_dir(&rb, &seat);

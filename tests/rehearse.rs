@@ -196,10 +196,11 @@ fn wait_event(s: &Screen, run_dir: &Path, what: &str, ok: impl Fn(&Event) -> boo
     }
 }
 
-/// `kill -9` during a rollback procedure's middle step: started again with the same
-/// command, the console follows that step to its real end (its demo target on the same
-/// port, in the same state), runs the last step, and the criteria hold. The clock goes on
-/// from the record, not back to `--start-at`.
+/// `kill -9` during a rollback procedure's middle step, the console left dead until that
+/// step has called the demo target and ended: the target (a process of its own) answered
+/// it; started again with the same command, the console finds the step's real end, the
+/// same target in the same state, runs the last step, and the criteria hold. The clock
+/// goes on from the record, not back to `--start-at`; `q` takes the target down with it.
 #[test]
 fn a_rehearsal_killed_mid_rollback_resumes_the_procedure_on_the_same_demo_target() {
     let rb = fixture("procedure.toml");
@@ -235,6 +236,15 @@ fn a_rehearsal_killed_mid_rollback_resumes_the_procedure_on_the_same_demo_target
     );
     s.wait_for("settling", 5);
     let before = all_events(&run_dir).len();
+    // The console dies (a kill, a dropped session) and stays dead while the step calls
+    // the demo target: the target is not the console's, so it answers.
+    s.kill9();
+    let exit = run_dir.join("steps/rollback-wait.1/exit.json");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !exit.exists() {
+        assert!(Instant::now() < deadline, "the wait step never ended");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let mut s = s.again(&args, 30, 120);
     s.wait_for("REHEARSAL 10×", 20);
     // The wait step's own process outlived the console; its call to the demo target,
@@ -263,6 +273,14 @@ fn a_rehearsal_killed_mid_rollback_resumes_the_procedure_on_the_same_demo_target
     // Time went on: nothing after the restart is stamped before what came before it.
     let (records, _) = journal::read(&run_dir.join(journal::FILE)).unwrap();
     assert!(records.windows(2).all(|w| w[0].at <= w[1].at));
+    let addr = std::fs::read_to_string(run_dir.join("demo-target.addr")).unwrap();
+    let pid: i32 = addr.lines().nth(1).unwrap().parse().unwrap();
     s.keys("q");
     assert!(s.wait_exit(10));
+    // Quitting on purpose stops the run's demo target.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok() {
+        assert!(Instant::now() < deadline, "the demo target outlived q");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

@@ -8,5 +8,6 @@ pct=${1:?usage: traffic-split.sh PERCENT}
 "$here/../demo/ctl.sh" POST "/control/traffic?green=$pct" >/dev/null
 sleep 0.5
 share=$("$here/../demo/kpi.sh" green_percent)
+[ -n "$share" ] || { echo "cannot read the traffic split back"; exit 1; }
 echo "weight: canary ${share%.*}, stable $((100 - ${share%.*}))"
 [ "${share%.*}" = "$pct" ] || { echo "traffic split not applied"; exit 1; }

@@ -3,6 +3,8 @@
 //! query API, and has control endpoints to shift traffic and inject a fault into green.
 //! Its numbers are noisy and move gradually, like a real service's.
 
+pub mod detached;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
