@@ -236,6 +236,7 @@ fn a_rehearsal_killed_mid_rollback_resumes_the_procedure_on_the_same_demo_target
     );
     s.wait_for("settling", 5);
     let before = all_events(&run_dir).len();
+    let target_before = std::fs::read_to_string(run_dir.join("demo-target.addr")).unwrap();
     // The console dies (a kill, a dropped session) and stays dead while the step calls
     // the demo target: the target is not the console's, so it answers.
     s.kill9();
@@ -247,6 +248,9 @@ fn a_rehearsal_killed_mid_rollback_resumes_the_procedure_on_the_same_demo_target
     }
     let mut s = s.again(&args, 30, 120);
     s.wait_for("REHEARSAL 10×", 20);
+    // The same target, not a new one: same address, same process.
+    let target_after = std::fs::read_to_string(run_dir.join("demo-target.addr")).unwrap();
+    assert_eq!(target_before, target_after);
     // The wait step's own process outlived the console; its call to the demo target,
     // after the restart, must find it where it was.
     wait_event(

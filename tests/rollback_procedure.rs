@@ -172,3 +172,18 @@ fn one_command_and_steps_together_are_refused() {
         "{errs:?}"
     );
 }
+
+#[test]
+fn a_step_that_would_share_a_rollback_steps_record_directory_is_refused() {
+    // Step `rollback-verify` and rollback step `verify` would both write steps/rollback-verify.1.
+    let text = RUNBOOK.replace(
+        "id = \"switch\"\ntitle = \"Switch\"",
+        "id = \"rollback-verify\"\ntitle = \"Switch\"",
+    );
+    let errs = load_str(Path::new("x.toml"), &text).unwrap_err();
+    assert!(
+        errs.iter()
+            .any(|d| d.to_string().contains("steps/rollback-verify.N")),
+        "{errs:?}"
+    );
+}

@@ -89,8 +89,9 @@ fn answers(addr: SocketAddr) -> bool {
     {
         return false;
     }
+    // `HTTP/1.0 200` or `HTTP/1.1 200`: the server answers in the request's version.
     let mut head = [0u8; 12];
-    s.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
+    s.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.") && &head[8..] == b" 200"
 }
 
 /// The run's demo target: the one already serving it (a console started again after a

@@ -1171,6 +1171,13 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                     "`[rollback]` needs `run` (an argv list), `shell`, or its steps (`[[rollback.step]]`)",
                 );
             }
+            if step_ids.contains("rollback") {
+                d.error(
+                    None,
+                    "rollback",
+                    "a step named `rollback` would keep its record in steps/rollback.N, as the rollback does: rename the step",
+                );
+            }
             vec![RollbackStep {
                 id: "rollback".to_owned(),
                 title: "Rollback".to_owned(),
@@ -1192,6 +1199,19 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                 .enumerate()
                 .filter_map(|(i, st)| {
                     let key = format!("rollback.step[{i}]");
+                    check_id(d, &format!("{key}.id"), &st.id, true);
+                    // Each runs in steps/rollback-<id>.<attempt>: a step of that name would share it.
+                    let dir_name = format!("rollback-{}", st.id.get_ref());
+                    if step_ids.contains(&dir_name) {
+                        d.error(
+                            Some(st.id.span()),
+                            format!("{key}.id"),
+                            format!(
+                                "rollback step `{}` would keep its record in steps/{dir_name}.N, as step `{dir_name}` does: rename one",
+                                st.id.get_ref()
+                            ),
+                        );
+                    }
                     if !seen.insert(st.id.get_ref().clone()) {
                         d.error(
                             Some(st.id.span()),
