@@ -889,18 +889,9 @@ fn the_timeline_opens_on_the_next_step_to_do() {
     assert_eq!(s.selected, 1, "verify-health is done: canary-10 is next");
 }
 
-/// A step with nothing to run (a meeting, an announcement) is marked done by hand: Enter
-/// asks, only `y` records it (with who and when), and then it counts as done.
-#[test]
-fn a_step_without_a_command_is_marked_done_by_hand_after_a_yes() {
+/// Both approvers say GO to the demo's canary gate, as the record would hold it.
+fn go_canary(s: &mut warroom::app::State) {
     use warroom::app::event::{Event, Record, VoteDecision};
-    let mut s = demo_state();
-    let i = step(&s, "announce");
-    s.selected = i;
-    // Behind the go/no-go it waits, as a step that runs would.
-    key(&mut s, KeyCode::Enter);
-    assert!(s.modal.is_none());
-    assert!(s.notice.as_ref().unwrap().0.contains("waits for gate"));
     for approver in ["Deployment Lead", "SRE on call"] {
         let vote = Event::GateVote {
             gate: "go-canary".into(),
@@ -911,6 +902,21 @@ fn a_step_without_a_command_is_marked_done_by_hand_after_a_yes() {
         };
         s.apply(&Record::new(s.seq + 1, s.now, Default::default(), vote));
     }
+}
+
+/// A step with nothing to run (a meeting, an announcement) is marked done by hand: Enter
+/// asks, only `y` records it (with who and when), and then it counts as done.
+#[test]
+fn a_step_without_a_command_is_marked_done_by_hand_after_a_yes() {
+    use warroom::app::event::Event;
+    let mut s = demo_state();
+    let i = step(&s, "announce");
+    s.selected = i;
+    // Behind the go/no-go it waits, as a step that runs would.
+    key(&mut s, KeyCode::Enter);
+    assert!(s.modal.is_none());
+    assert!(s.notice.as_ref().unwrap().0.contains("waits for gate"));
+    go_canary(&mut s);
     key(&mut s, KeyCode::Enter);
     assert!(matches!(s.modal, Some(Modal::MarkDone { step }) if step == i));
     key(&mut s, KeyCode::Char('n'));
@@ -929,21 +935,7 @@ fn a_step_without_a_command_is_marked_done_by_hand_after_a_yes() {
     );
     // Rebuilt from the record, it is still done.
     let mut back = demo_state();
-    for approver in ["Deployment Lead", "SRE on call"] {
-        let vote = Event::GateVote {
-            gate: "go-canary".into(),
-            approver: approver.into(),
-            decision: VoteDecision::Go,
-            note: String::new(),
-            evidence: Vec::new(),
-        };
-        back.apply(&Record::new(
-            back.seq + 1,
-            back.now,
-            Default::default(),
-            vote,
-        ));
-    }
+    go_canary(&mut back);
     back.replay(s.outbox.iter());
     assert!(back.step_done(i));
     assert_eq!(back.next_step(), s.next_step());
