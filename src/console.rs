@@ -33,7 +33,7 @@ pub struct Options {
     pub seat: Seat,
     pub operator: Operator,
     /// A rehearsal's recorded KPI series, fed in place of those KPIs' sources.
-    pub replay: Option<Arc<crate::replay::Series>>,
+    pub replay: Option<Arc<crate::runbook::series::Series>>,
 }
 
 /// Actions queued between the I/O tasks and the loop; senders wait when it is full, so a

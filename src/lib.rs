@@ -12,7 +12,6 @@ pub mod exposition;
 pub mod journal;
 pub mod monitor;
 pub mod preflight;
-pub mod replay;
 pub mod report;
 pub mod rules;
 pub mod runbook;

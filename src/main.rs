@@ -470,11 +470,11 @@ fn demo_vars(rb: &Runbook, demo_url: &str) -> Vec<(String, String)> {
 }
 
 /// A recorded series for `rehearse --replay`, every KPI in it one of the runbook's.
-fn read_series(path: &Path, rb: &Runbook) -> Result<warroom::replay::Series> {
+fn read_series(path: &Path, rb: &Runbook) -> Result<warroom::runbook::series::Series> {
     let text = std::fs::read_to_string(path)
         .wrap_err_with(|| format!("reading the series {}", path.display()))?;
-    let series =
-        warroom::replay::Series::parse(&text).map_err(|e| eyre!("{}: {e}", path.display()))?;
+    let series = warroom::runbook::series::Series::parse(&text)
+        .map_err(|e| eyre!("{}: {e}", path.display()))?;
     let unknown: Vec<&str> = series
         .kpis()
         .into_iter()
@@ -554,7 +554,7 @@ async fn console(
     seat: SeatArgs,
     vars: Vec<(String, String)>,
     clock: Clock,
-    replay: Option<(PathBuf, std::sync::Arc<warroom::replay::Series>)>,
+    replay: Option<(PathBuf, std::sync::Arc<warroom::runbook::series::Series>)>,
 ) -> Result<warroom::console::Left> {
     use warroom::driver;
     warroom::console::require_terminal()?;

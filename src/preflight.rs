@@ -56,7 +56,7 @@ fn check(kind: &'static str, id: &str, status: Status, detail: impl Into<String>
 pub async fn run(
     rb: Arc<Runbook>,
     vars: Arc<Vec<(String, String)>>,
-    replay: Option<Arc<crate::replay::Series>>,
+    replay: Option<Arc<crate::runbook::series::Series>>,
 ) -> Report {
     let mut checks = variables(&rb, &vars);
     checks.extend(scripts(&rb));
@@ -215,7 +215,7 @@ struct Sources {
 async fn sources(
     rb: Arc<Runbook>,
     vars: Arc<Vec<(String, String)>>,
-    replay: Option<Arc<crate::replay::Series>>,
+    replay: Option<Arc<crate::runbook::series::Series>>,
 ) -> Sources {
     enum Polled {
         Endpoint(usize, crate::app::Probe),

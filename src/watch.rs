@@ -135,7 +135,7 @@ pub async fn run(run_dir: PathBuf, runbook: Option<PathBuf>, clock: Clock) -> Re
         Some(path) => Some(Arc::new(
             std::fs::read_to_string(path)
                 .map_err(|e| e.to_string())
-                .and_then(|t| crate::replay::Series::parse(&t))
+                .and_then(|t| crate::runbook::series::Series::parse(&t))
                 .map_err(|e| eyre!("the rehearsal's series {}: {e}", path.display()))?,
         )),
         None => None,

@@ -14,7 +14,7 @@ use common::screen::Screen;
 use warroom::app::event::Event;
 use warroom::app::{Action, State, update};
 use warroom::journal;
-use warroom::replay::Series;
+use warroom::runbook::series::Series;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -30,7 +30,7 @@ const MAX_IN_FLIGHT: usize = 16;
 async fn feed(
     rb: Arc<Runbook>,
     i: usize,
-    series: Arc<crate::replay::Series>,
+    series: Arc<crate::runbook::series::Series>,
     t0: chrono::DateTime<chrono::Utc>,
     clock: Clock,
     tx: mpsc::Sender<Action>,
@@ -122,7 +122,7 @@ pub fn spawn(
     clock: Clock,
     t0: chrono::DateTime<chrono::Utc>,
     tx: mpsc::Sender<Action>,
-    replay: Option<Arc<crate::replay::Series>>,
+    replay: Option<Arc<crate::runbook::series::Series>>,
 ) -> Result<Monitor, String> {
     let client = http::client(&http::Tls::default())?;
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));

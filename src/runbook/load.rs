@@ -247,7 +247,7 @@ fn rehearsal(d: &mut Diagnostics<'_>, r: &raw::Rehearsal, dir: &Path, kpis: &[Kp
                 return None;
             }
         };
-        match crate::replay::Series::parse(&text) {
+        match crate::runbook::series::Series::parse(&text) {
             Ok(series) => {
                 for k in series.kpis() {
                     if !kpis.iter().any(|kpi| kpi.id == k) {

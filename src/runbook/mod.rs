@@ -5,6 +5,7 @@ mod diag;
 pub mod expr;
 mod load;
 mod raw;
+pub mod series;
 pub mod time;
 
 use std::path::PathBuf;

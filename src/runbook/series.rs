@@ -18,7 +18,7 @@
 use chrono::TimeDelta;
 use serde::Deserialize;
 
-use crate::runbook::time::parse_duration;
+use super::time::parse_duration;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Point {
