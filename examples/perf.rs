@@ -40,7 +40,12 @@ struct Subject {
 }
 
 impl Subject {
-    fn start(name: &'static str, program: &Path, args: &[&str], cwd: &Path) -> Result<Self, String> {
+    fn start(
+        name: &'static str,
+        program: &Path,
+        args: &[&str],
+        cwd: &Path,
+    ) -> Result<Self, String> {
         let pty = NativePtySystem::default()
             .openpty(PtySize {
                 rows: ROWS,
@@ -76,7 +81,10 @@ impl Subject {
                 }
             }
         });
-        let writer = pty.master.take_writer().map_err(|e| format!("{name}: {e}"))?;
+        let writer = pty
+            .master
+            .take_writer()
+            .map_err(|e| format!("{name}: {e}"))?;
         Ok(Self {
             name,
             child,
@@ -167,7 +175,12 @@ fn cpu_ticks(pid: u32) -> u64 {
     let mut i = 0;
     while i < tree.len() {
         let parent = tree[i];
-        tree.extend(stats.iter().filter(|(_, pp, _)| *pp == parent).map(|(p, _, _)| *p));
+        tree.extend(
+            stats
+                .iter()
+                .filter(|(_, pp, _)| *pp == parent)
+                .map(|(p, _, _)| *p),
+        );
         i += 1;
     }
     stats
@@ -271,7 +284,12 @@ fn main() -> Result<(), String> {
         "measuring warroom demo and htop at {COLS}x{ROWS}: {}s idle each, {keys} keys",
         idle.as_secs()
     );
-    let mut w = Subject::start("warroom", &warroom, &["demo", "--run-dir", &run_dir_s], root)?;
+    let mut w = Subject::start(
+        "warroom",
+        &warroom,
+        &["demo", "--run-dir", &run_dir_s],
+        root,
+    )?;
     let mut h = Subject::start("htop", &htop, &["-d", "10"], root)?;
     // Side by side, in the same run: both idle windows overlap, so noise hits both.
     let (ws, hs) = std::thread::scope(|scope| {
@@ -281,12 +299,27 @@ fn main() -> Result<(), String> {
     });
     w.stop(b"q");
     h.stop(b"q");
-    let (ws, hs) = (ws.map_err(|_| "warroom: measuring failed")?, hs.map_err(|_| "htop: measuring failed")?);
+    let (ws, hs) = (
+        ws.map_err(|_| "warroom: measuring failed")?,
+        hs.map_err(|_| "htop: measuring failed")?,
+    );
 
     let ms = |d: Option<Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0);
     let rows: Vec<(&str, f64, f64, &str, bool)> = vec![
-        ("idle CPU % (with children)", ws.cpu_pct, hs.cpu_pct, "<= htop", ws.cpu_pct <= hs.cpu_pct),
-        ("resident memory MB", ws.rss_mb, hs.rss_mb, "< 8", ws.rss_mb < 8.0),
+        (
+            "idle CPU % (with children)",
+            ws.cpu_pct,
+            hs.cpu_pct,
+            "<= htop",
+            ws.cpu_pct <= hs.cpu_pct,
+        ),
+        (
+            "resident memory MB",
+            ws.rss_mb,
+            hs.rss_mb,
+            "< 8",
+            ws.rss_mb < 8.0,
+        ),
         (
             "terminal bytes/min idle",
             ws.bytes_per_min,
@@ -301,18 +334,36 @@ fn main() -> Result<(), String> {
             "< 100, <= htop",
             ms(ws.first_frame) < 100.0 && ms(ws.first_frame) <= ms(hs.first_frame),
         ),
-        ("key-to-frame p50 ms", ms(Some(ws.p50)), ms(Some(hs.p50)), "", true),
-        ("key-to-frame p99 ms", ms(Some(ws.p99)), ms(Some(hs.p99)), "< 50", ms(Some(ws.p99)) < 50.0),
+        (
+            "key-to-frame p50 ms",
+            ms(Some(ws.p50)),
+            ms(Some(hs.p50)),
+            "",
+            true,
+        ),
+        (
+            "key-to-frame p99 ms",
+            ms(Some(ws.p99)),
+            ms(Some(hs.p99)),
+            "< 50",
+            ms(Some(ws.p99)) < 50.0,
+        ),
     ];
     println!(
-        "{:<28} {:>10} {:>10} {:>7}  {:<15} {}",
-        "figure", "warroom", "htop", "ratio", "budget", ""
+        "{:<28} {:>10} {:>10} {:>7}  {:<15}",
+        "figure", "warroom", "htop", "ratio", "budget"
     );
     for (name, wv, hv, budget, ok) in rows {
         let ratio = if hv > 0.0 { wv / hv } else { f64::NAN };
         println!(
             "{name:<28} {wv:>10.2} {hv:>10.2} {ratio:>7.2}  {budget:<15} {}",
-            if budget.is_empty() { "" } else if ok { "met" } else { "NOT MET" }
+            if budget.is_empty() {
+                ""
+            } else if ok {
+                "met"
+            } else {
+                "NOT MET"
+            }
         );
     }
     let _ = (w.name, h.name);
