@@ -151,7 +151,12 @@ impl Subject {
 /// CPU clock ticks used by `pid` and every live descendant (reaped children included in
 /// their parent's `cutime`/`cstime`).
 fn cpu_ticks(pid: u32) -> u64 {
-    let mut stats: Vec<(u32, u32, u64)> = Vec::new();
+    tree_ticks(pid).iter().map(|(_, _, t)| t).sum()
+}
+
+/// Each process of the tree under `pid`: its PID, name and ticks (with reaped children).
+fn tree_ticks(pid: u32) -> Vec<(u32, String, u64)> {
+    let mut stats: Vec<(u32, u32, u64, String)> = Vec::new();
     if let Ok(dir) = std::fs::read_dir("/proc") {
         for e in dir.flatten() {
             let Some(p) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
@@ -160,15 +165,16 @@ fn cpu_ticks(pid: u32) -> u64 {
             let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
                 continue;
             };
-            // Fields after the command name, which is in parentheses and may hold spaces.
-            let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+            // The command name is in parentheses and may hold spaces; the fields follow.
+            let Some((head, rest)) = stat.rsplit_once(')') else {
                 continue;
             };
+            let name = head.split_once('(').map_or("", |(_, n)| n).to_owned();
             let f: Vec<&str> = rest.split_whitespace().collect();
             let num = |i: usize| f.get(i).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
             // rest[0] is the state, [1] ppid, [11..14] utime stime cutime cstime.
             let ppid = f.get(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-            stats.push((p, ppid, num(11) + num(12) + num(13) + num(14)));
+            stats.push((p, ppid, num(11) + num(12) + num(13) + num(14), name));
         }
     }
     let mut tree = vec![pid];
@@ -178,16 +184,16 @@ fn cpu_ticks(pid: u32) -> u64 {
         tree.extend(
             stats
                 .iter()
-                .filter(|(_, pp, _)| *pp == parent)
-                .map(|(p, _, _)| *p),
+                .filter(|(_, pp, _, _)| *pp == parent)
+                .map(|(p, _, _, _)| *p),
         );
         i += 1;
     }
     stats
-        .iter()
-        .filter(|(p, _, _)| tree.contains(p))
-        .map(|(_, _, t)| t)
-        .sum()
+        .into_iter()
+        .filter(|(p, _, _, _)| tree.contains(p))
+        .map(|(p, _, t, n)| (p, n, t))
+        .collect()
 }
 
 fn rss_kb(pid: u32) -> Option<u64> {
@@ -226,9 +232,24 @@ fn measure(s: &mut Subject, idle: Duration, keys: usize, down: &[u8], up: &[u8])
         .ok()
         .flatten()
         .unwrap_or(100) as f64;
+    let before = tree_ticks(pid);
     let (t0, c0) = (Instant::now(), ticks(pid));
     std::thread::sleep(idle);
     let (t1, c1) = (Instant::now(), ticks(pid));
+    // Who used it: each process of the tree, its share of the window.
+    for (p, name, t) in tree_ticks(pid) {
+        let was = before
+            .iter()
+            .find(|(q, _, _)| *q == p)
+            .map_or(0, |(_, _, t)| *t);
+        let used = t.saturating_sub(was);
+        eprintln!(
+            "  {}: pid {p} {name}: {:.2} % ({used} ticks), {:.1} MB resident",
+            s.name,
+            100.0 * used as f64 / hz / (t1 - t0).as_secs_f64(),
+            rss_kb(p).unwrap_or(0) as f64 / 1024.0
+        );
+    }
     let cpu_pct = 100.0 * (c1 - c0) / hz / (t1 - t0).as_secs_f64();
     let bytes_per_min = s.bytes_between(t0, t1) as f64 * 60.0 / (t1 - t0).as_secs_f64();
     let rss_mb = rss_kb(pid).unwrap_or(0) as f64 / 1024.0;
@@ -366,6 +387,5 @@ fn main() -> Result<(), String> {
             }
         );
     }
-    let _ = (w.name, h.name);
     Ok(())
 }
