@@ -4,6 +4,7 @@
 //!
 //! ```sh
 //! cargo build --release --bins --examples && target/release/examples/perf [--seconds 60] [--keys 60]
+//! target/release/examples/perf --scale 1000 --seconds 30     # 1,000 sources every second
 //! ```
 //!
 //! What it measures, per program:
@@ -281,6 +282,112 @@ fn arg(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// `--scale N`: N Prometheus text pages served on loopback, one KPI each polled every
+/// second by `warroom run`; the console's CPU (with children), how many of the polls it
+/// was due to make reached the pages, and key-to-frame latency under that load.
+fn scale(warroom: &Path, n: usize, seconds: u64, keys: usize) -> Result<(), String> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let hits = Arc::new(AtomicU64::new(0));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let counter = hits.clone();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let app = axum::Router::new().route(
+        "/metrics/{n}",
+        axum::routing::get(move |axum::extract::Path(n): axum::extract::Path<u64>| {
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Ordering::Relaxed);
+                format!(
+                    "# HELP fleet_value A value.\n# TYPE fleet_value gauge\nfleet_value{{host=\"h{n}\"}} {}\n",
+                    n % 97
+                )
+            }
+        }),
+    );
+    rt.spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut toml = String::from(
+        "[runbook]\nname = \"Fleet\"\nt0 = \"+1m\"\n\n[[phase]]\nid = \"p\"\ntitle = \"Watch\"\n\n[[phase.step]]\nid = \"s\"\ntitle = \"A step\"\nat = \"T+0\"\n\n",
+    );
+    for i in 0..n {
+        toml.push_str(&format!(
+            "[[kpi]]\nid = \"k{i}\"\ninterval = \"1s\"\nscrape = {{ url = \"http://{addr}/metrics/{i}\", metric = \"fleet_value\" }}\n\n"
+        ));
+    }
+    let rb = dir.path().join("fleet.toml");
+    std::fs::write(&rb, toml).map_err(|e| e.to_string())?;
+    let run_dir = dir.path().join("run");
+    eprintln!(
+        "measuring warroom run over {n} sources polled every second: {seconds}s, {keys} keys"
+    );
+    let mut w = Subject::start(
+        "warroom",
+        warroom,
+        &[
+            "run",
+            &rb.to_string_lossy(),
+            "--run-dir",
+            &run_dir.to_string_lossy(),
+        ],
+        dir.path(),
+    )?;
+    std::thread::sleep(Duration::from_secs(10));
+    let pid = w.pid().unwrap_or(0);
+    let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .unwrap_or(100) as f64;
+    let (t0, c0, h0) = (Instant::now(), cpu_ticks(pid), hits.load(Ordering::Relaxed));
+    let mut lat = Vec::new();
+    let stride = Duration::from_secs(seconds) / u32::try_from(keys.max(1)).unwrap_or(1);
+    for i in 0..keys {
+        if let Some(d) = w.key_to_frame(if i % 2 == 0 { b"j" } else { b"k" }) {
+            lat.push(d);
+        }
+        std::thread::sleep(stride);
+    }
+    let (t1, c1, h1) = (Instant::now(), cpu_ticks(pid), hits.load(Ordering::Relaxed));
+    let secs = (t1 - t0).as_secs_f64();
+    let rss = rss_kb(pid).unwrap_or(0) as f64 / 1024.0;
+    w.stop(b"q");
+    lat.sort();
+    let cpu = 100.0 * (c1 - c0) as f64 / hz / secs;
+    let polled = (h1 - h0) as f64 / (n as f64 * secs);
+    let p99 = percentile(&lat, 0.99).as_secs_f64() * 1000.0;
+    let verdict = |ok: bool| if ok { "met" } else { "NOT MET" };
+    println!("{:<34} {:>10}  {:<10}", "figure", "warroom", "budget");
+    println!(
+        "{:<34} {cpu:>10.2}  {:<10} {}",
+        "CPU % of one core (with children)",
+        "< 15",
+        verdict(cpu < 15.0)
+    );
+    println!(
+        "{:<34} {:>10.1}  {:<10} {}",
+        "polls made / polls due, %",
+        polled * 100.0,
+        ">= 99",
+        verdict(polled >= 0.99)
+    );
+    println!(
+        "{:<34} {p99:>10.2}  {:<10} {}",
+        "key-to-frame p99 ms",
+        "< 50",
+        verdict(p99 < 50.0)
+    );
+    println!("{:<34} {rss:>10.1}", "resident memory MB");
+    Ok(())
+}
+
 fn main() -> Result<(), String> {
     let idle = Duration::from_secs(arg("--seconds", 60));
     let keys = arg("--keys", 60) as usize;
@@ -292,6 +399,10 @@ fn main() -> Result<(), String> {
         .map(|d| d.join("warroom"))
         .filter(|p| p.is_file())
         .ok_or("no target/release/warroom: run `cargo build --release --bins --examples` first")?;
+    let n = arg("--scale", 0) as usize;
+    if n > 0 {
+        return scale(&warroom, n, idle.as_secs(), keys);
+    }
     let htop = PathBuf::from("/usr/bin/htop");
     if !htop.is_file() {
         return Err("htop is the reference: apt-get install htop".into());
