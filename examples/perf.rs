@@ -5,6 +5,7 @@
 //! ```sh
 //! cargo build --release --bins --examples && target/release/examples/perf [--seconds 60] [--keys 60]
 //! target/release/examples/perf --scale 1000 --seconds 30     # 1,000 sources every second
+//! target/release/examples/perf --flood --keys 200             # a step printing 1,000,000 lines
 //! ```
 //!
 //! What it measures, per program:
@@ -388,6 +389,87 @@ fn scale(warroom: &Path, n: usize, seconds: u64, keys: usize) -> Result<(), Stri
     Ok(())
 }
 
+/// `--flood`: a step that prints 1,000,000 lines as fast as it can; key-to-frame latency
+/// while it floods, the console's memory before and after, and every line in the step's
+/// output file.
+fn flood(warroom: &Path, keys: usize) -> Result<(), String> {
+    let lines = 1_000_000;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let rb = dir.path().join("flood.toml");
+    std::fs::write(
+        &rb,
+        format!(
+            "[runbook]\nname = \"Flood\"\n\n[[phase]]\nid = \"p\"\ntitle = \"Flood\"\n\n[[phase.step]]\nid = \"flood\"\ntitle = \"Print {lines} lines\"\nrun = [\"seq\", \"{lines}\"]\nconfirm = \"none\"\n"
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    let run_dir = dir.path().join("run");
+    eprintln!("measuring warroom run while a step prints {lines} lines, {keys} keys");
+    let mut w = Subject::start(
+        "warroom",
+        warroom,
+        &[
+            "run",
+            &rb.to_string_lossy(),
+            "--run-dir",
+            &run_dir.to_string_lossy(),
+        ],
+        dir.path(),
+    )?;
+    std::thread::sleep(Duration::from_secs(3));
+    let pid = w.pid().unwrap_or(0);
+    let rss_before = rss_kb(pid).unwrap_or(0) as f64 / 1024.0;
+    w.writer.write_all(b"\r").map_err(|e| e.to_string())?;
+    let _ = w.writer.flush();
+    let exit = run_dir.join("steps/flood.1/exit.json");
+    let mut lat = Vec::new();
+    let mut peak = rss_before;
+    let mut during = 0;
+    for i in 0..keys {
+        let flooding = !exit.exists();
+        if let Some(d) = w.key_to_frame(if i % 2 == 0 { b"j" } else { b"k" })
+            && flooding
+        {
+            lat.push(d);
+            during += 1;
+        }
+        peak = peak.max(rss_kb(pid).unwrap_or(0) as f64 / 1024.0);
+        // Keys come thick while it floods (the flood lasts well under a second here).
+        std::thread::sleep(Duration::from_millis(if flooding { 1 } else { 20 }));
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !exit.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let log = std::fs::read(run_dir.join("steps/flood.1/output.log")).unwrap_or_default();
+    let written = log.iter().filter(|b| **b == b'\n').count();
+    w.stop(b"q");
+    lat.sort();
+    let p99 = percentile(&lat, 0.99).as_secs_f64() * 1000.0;
+    let verdict = |ok: bool| if ok { "met" } else { "NOT MET" };
+    println!("{:<34} {:>10}  {:<10}", "figure", "warroom", "budget");
+    println!(
+        "{:<34} {p99:>10.2}  {:<10} {} ({during} keys during the flood)",
+        "key-to-frame p99 ms, flooding",
+        "< 50",
+        verdict(p99 < 50.0 && during > 0)
+    );
+    println!(
+        "{:<34} {:>10.1}  {:<10} {}",
+        "memory growth MB (peak - before)",
+        peak - rss_before,
+        "< 20",
+        verdict(peak - rss_before < 20.0)
+    );
+    println!(
+        "{:<34} {written:>10}  {:<10} {}",
+        "lines in the output file",
+        lines,
+        verdict(written == lines)
+    );
+    Ok(())
+}
+
 fn main() -> Result<(), String> {
     let idle = Duration::from_secs(arg("--seconds", 60));
     let keys = arg("--keys", 60) as usize;
@@ -399,6 +481,9 @@ fn main() -> Result<(), String> {
         .map(|d| d.join("warroom"))
         .filter(|p| p.is_file())
         .ok_or("no target/release/warroom: run `cargo build --release --bins --examples` first")?;
+    if std::env::args().any(|a| a == "--flood") {
+        return flood(&warroom, keys);
+    }
     let n = arg("--scale", 0) as usize;
     if n > 0 {
         return scale(&warroom, n, idle.as_secs(), keys);
