@@ -6,6 +6,7 @@
 //! cargo build --release --bins --examples && target/release/examples/perf [--seconds 60] [--keys 60]
 //! target/release/examples/perf --scale 1000 --seconds 30     # 1,000 sources every second
 //! target/release/examples/perf --flood --keys 200             # a step printing 1,000,000 lines
+//! target/release/examples/perf --scale 100 --seconds 1800 --keys 30   # the 30-minute soak
 //! ```
 //!
 //! What it measures, per program:
@@ -347,6 +348,7 @@ fn scale(warroom: &Path, n: usize, seconds: u64, keys: usize) -> Result<(), Stri
         .ok()
         .flatten()
         .unwrap_or(100) as f64;
+    let rss_start = rss_kb(pid).unwrap_or(0) as f64 / 1024.0;
     let (t0, c0, h0) = (Instant::now(), cpu_ticks(pid), hits.load(Ordering::Relaxed));
     let mut lat = Vec::new();
     let stride = Duration::from_secs(seconds) / u32::try_from(keys.max(1)).unwrap_or(1);
@@ -386,6 +388,14 @@ fn scale(warroom: &Path, n: usize, seconds: u64, keys: usize) -> Result<(), Stri
         verdict(p99 < 50.0)
     );
     println!("{:<34} {rss:>10.1}", "resident memory MB");
+    // Over a long run (a soak: `--scale 100 --seconds 1800`), memory must stay flat.
+    println!(
+        "{:<34} {:>10.2}  {:<10} {}",
+        "memory growth MB over the window",
+        rss - rss_start,
+        "< 1",
+        verdict(rss - rss_start < 1.0)
+    );
     Ok(())
 }
 
