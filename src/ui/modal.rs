@@ -345,7 +345,19 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
         }
         Modal::MarkDone { step } => {
             title = " Done by hand? ".to_owned();
-            describe(&mut lines, state, Target::Step(*step));
+            // Nothing runs: the step and who owns it, no command or directory.
+            if let Some((_, st)) = state.step(*step) {
+                lines.push(Line::styled(
+                    format!("{} · {}", st.id, st.title),
+                    theme::TITLE,
+                ));
+                if let Some(owner) = &st.owner {
+                    lines.push(Line::from(vec![
+                        Span::styled("Owner:   ", theme::DIM),
+                        Span::raw(owner.clone()),
+                    ]));
+                }
+            }
             lines.push(Line::raw(""));
             lines.push(Line::raw(
                 "This step has nothing to run: record that it was done, by you, now.",

@@ -131,12 +131,15 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
     let (sym, sym_style) = match watch {
         Some(Watch::Watching | Watch::Open) => ("⟳", Style::new().fg(Color::Cyan)),
         Some(Watch::Over) => ("✓", Style::new().fg(Color::Green)),
+        None if run.done_by_hand.is_some() => ("✓", Style::new().fg(Color::Green)),
         Some(Watch::Before) | None => theme::run_symbol(&run.status),
     };
     let planned = step.planned.map_or_else(|| "--".to_owned(), format_planned);
     let due = step.planned.map(|p| state.t0 + p);
-    let overdue =
-        watch.is_none() && run.status == RunStatus::Waiting && due.is_some_and(|d| d < state.now);
+    let overdue = watch.is_none()
+        && run.status == RunStatus::Waiting
+        && run.done_by_hand.is_none()
+        && due.is_some_and(|d| d < state.now);
     let blocked = run.status == RunStatus::Waiting && state.blocking_gate(i).is_some();
 
     let verify = run.verify.as_ref();
