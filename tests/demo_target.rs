@@ -303,3 +303,38 @@ async fn its_alertmanager_stand_in_fires_on_faults_and_honours_silences() {
     let alerts = alertmanager::alerts(&client, &base, &[]).await.unwrap();
     assert!(alerts.iter().all(|a| !a.silenced));
 }
+
+/// A run's detached demo target leaves by itself once no console has driven the run for
+/// its idle time (here 2 s), and takes its address file with it: nothing lingers.
+#[test]
+fn a_runs_demo_target_leaves_when_no_console_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["demo-target", "--listen", "127.0.0.1:0", "--run-dir"])
+        .arg(dir.path())
+        .env("WARROOM_DEMO_TARGET_IDLE", "2")
+        .spawn()
+        .unwrap();
+    let addr = dir.path().join("demo-target.addr");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !addr.exists() {
+        assert!(Instant::now() < deadline, "it never said where it listens");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let text = std::fs::read_to_string(&addr).unwrap();
+    assert!(text.starts_with("http://127.0.0.1:"), "{text}");
+    assert_eq!(text.lines().nth(1), Some(child.id().to_string().as_str()));
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still serving with nobody driving"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success());
+    assert!(!addr.exists(), "its address outlived it");
+}
