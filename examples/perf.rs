@@ -207,6 +207,33 @@ fn rss_kb(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// `warroom run` in a pseudo-terminal over `toml`, written to `dir/runbook.toml`, its
+/// record in `dir/run`.
+fn run_runbook(warroom: &Path, dir: &Path, toml: &str) -> Result<Subject, String> {
+    let rb = dir.join("runbook.toml");
+    std::fs::write(&rb, toml).map_err(|e| e.to_string())?;
+    let run_dir = dir.join("run");
+    Subject::start(
+        "warroom",
+        warroom,
+        &[
+            "run",
+            &rb.to_string_lossy(),
+            "--run-dir",
+            &run_dir.to_string_lossy(),
+        ],
+        dir,
+    )
+}
+
+/// Clock ticks a second, the unit of /proc's CPU times.
+fn ticks_per_second() -> f64 {
+    nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .unwrap_or(100) as f64
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -230,11 +257,7 @@ fn measure(s: &mut Subject, idle: Duration, keys: usize, down: &[u8], up: &[u8])
     let first_frame = s.first_frame(usize::from(ROWS) * usize::from(COLS) / 2);
     let pid = s.pid().unwrap_or(0);
     let ticks = |pid| cpu_ticks(pid) as f64;
-    // SAFETY-free: clock ticks per second from sysconf.
-    let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
-        .ok()
-        .flatten()
-        .unwrap_or(100) as f64;
+    let hz = ticks_per_second();
     let before = tree_ticks(pid);
     let (t0, c0) = (Instant::now(), ticks(pid));
     std::thread::sleep(idle);
@@ -325,29 +348,13 @@ fn scale(warroom: &Path, n: usize, seconds: u64, keys: usize) -> Result<(), Stri
             "[[kpi]]\nid = \"k{i}\"\ninterval = \"1s\"\nscrape = {{ url = \"http://{addr}/metrics/{i}\", metric = \"fleet_value\" }}\n\n"
         ));
     }
-    let rb = dir.path().join("fleet.toml");
-    std::fs::write(&rb, toml).map_err(|e| e.to_string())?;
-    let run_dir = dir.path().join("run");
     eprintln!(
         "measuring warroom run over {n} sources polled every second: {seconds}s, {keys} keys"
     );
-    let mut w = Subject::start(
-        "warroom",
-        warroom,
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--run-dir",
-            &run_dir.to_string_lossy(),
-        ],
-        dir.path(),
-    )?;
+    let mut w = run_runbook(warroom, dir.path(), &toml)?;
     std::thread::sleep(Duration::from_secs(10));
     let pid = w.pid().unwrap_or(0);
-    let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
-        .ok()
-        .flatten()
-        .unwrap_or(100) as f64;
+    let hz = ticks_per_second();
     let rss_start = rss_kb(pid).unwrap_or(0) as f64 / 1024.0;
     let (t0, c0, h0) = (Instant::now(), cpu_ticks(pid), hits.load(Ordering::Relaxed));
     let mut lat = Vec::new();
@@ -405,27 +412,12 @@ fn scale(warroom: &Path, n: usize, seconds: u64, keys: usize) -> Result<(), Stri
 fn flood(warroom: &Path, keys: usize) -> Result<(), String> {
     let lines = 1_000_000;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let rb = dir.path().join("flood.toml");
-    std::fs::write(
-        &rb,
-        format!(
-            "[runbook]\nname = \"Flood\"\n\n[[phase]]\nid = \"p\"\ntitle = \"Flood\"\n\n[[phase.step]]\nid = \"flood\"\ntitle = \"Print {lines} lines\"\nrun = [\"seq\", \"{lines}\"]\nconfirm = \"none\"\n"
-        ),
-    )
-    .map_err(|e| e.to_string())?;
+    let toml = format!(
+        "[runbook]\nname = \"Flood\"\n\n[[phase]]\nid = \"p\"\ntitle = \"Flood\"\n\n[[phase.step]]\nid = \"flood\"\ntitle = \"Print {lines} lines\"\nrun = [\"seq\", \"{lines}\"]\nconfirm = \"none\"\n"
+    );
     let run_dir = dir.path().join("run");
     eprintln!("measuring warroom run while a step prints {lines} lines, {keys} keys");
-    let mut w = Subject::start(
-        "warroom",
-        warroom,
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--run-dir",
-            &run_dir.to_string_lossy(),
-        ],
-        dir.path(),
-    )?;
+    let mut w = run_runbook(warroom, dir.path(), &toml)?;
     std::thread::sleep(Duration::from_secs(3));
     let pid = w.pid().unwrap_or(0);
     let rss_before = rss_kb(pid).unwrap_or(0) as f64 / 1024.0;
