@@ -163,8 +163,7 @@ pub async fn run(opts: Options) -> Result<Left> {
         crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
     )
     .wrap_err("clearing the terminal")?;
-    let client = monitor::http::client(&monitor::http::Tls::default())
-        .map_err(|e| color_eyre::eyre::eyre!(e))?;
+    let client = monitor::http::shared().map_err(|e| color_eyre::eyre::eyre!(e))?;
     let mut io = Io {
         exec,
         client,

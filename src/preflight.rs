@@ -224,7 +224,7 @@ async fn sources(
         Replayed(usize, Option<f64>),
         Alertmanager(Result<usize, String>, Duration),
     }
-    let client = match http::client(&http::Tls::default()) {
+    let client = match http::shared() {
         Ok(c) => c,
         Err(e) => {
             return Sources {

@@ -37,6 +37,14 @@ pub struct Tls {
     pub ca_file: Option<std::path::PathBuf>,
 }
 
+/// The one client for every source without TLS options of its own: built once (building
+/// one reads the system's CA store, file by file), its connections shared.
+pub fn shared() -> Result<reqwest::Client, String> {
+    static SHARED: std::sync::OnceLock<Result<reqwest::Client, String>> =
+        std::sync::OnceLock::new();
+    SHARED.get_or_init(|| client(&Tls::default())).clone()
+}
+
 pub fn client(tls: &Tls) -> Result<reqwest::Client, String> {
     // Ring is the crypto provider we build with; installing it twice is harmless.
     let _ = rustls::crypto::ring::default_provider().install_default();

@@ -124,7 +124,7 @@ pub fn spawn(
     tx: mpsc::Sender<Action>,
     replay: Option<Arc<crate::runbook::series::Series>>,
 ) -> Result<Monitor, String> {
-    let client = http::client(&http::Tls::default())?;
+    let client = http::shared()?;
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let mut tasks = Vec::new();
     for i in 0..runbook.kpis.len() {
