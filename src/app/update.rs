@@ -606,6 +606,17 @@ fn auto_rollback_countdown(state: &mut State, fx: &mut Vec<Effect>) {
     start(state, Target::Rollback, Some(reason), fx);
 }
 
+/// What a run's process finds in its environment: which step (its record's name) and
+/// phase it is, and the runbook's own variables.
+fn run_env(rb: &crate::runbook::Runbook, name: &str, phase: String) -> Vec<(String, String)> {
+    let mut env = vec![
+        ("WARROOM_STEP".to_owned(), name.to_owned()),
+        ("WARROOM_PHASE".to_owned(), phase),
+    ];
+    env.extend(rb.env.iter().cloned());
+    env
+}
+
 /// A rollback procedure's steps each have their own record directory.
 fn rollback_step_file_name(state: &State, step: usize) -> String {
     match state
@@ -654,14 +665,11 @@ fn next_rollback_step(state: &mut State, attempt: u32, fx: &mut Vec<Effect>) -> 
         steps.len(),
         st.title
     ));
-    let mut env = vec![
-        ("WARROOM_STEP".to_owned(), format!("rollback-{}", st.id)),
-        ("WARROOM_PHASE".to_owned(), String::new()),
-    ];
-    env.extend(rb.env.iter().cloned());
+    let name = run_file_name(state, Target::Rollback);
+    let env = run_env(&rb, &name, String::new());
     fx.push(Effect::Run {
         target: Target::Rollback,
-        name: run_file_name(state, Target::Rollback),
+        name,
         attempt,
         command: st.command.clone(),
         timeout: st.timeout,
@@ -1286,11 +1294,7 @@ fn start(state: &mut State, target: Target, reason: Option<String>, fx: &mut Vec
         run.scroll = 0;
     }
     state.shown = target;
-    let mut env = vec![
-        ("WARROOM_STEP".to_owned(), name.clone()),
-        ("WARROOM_PHASE".to_owned(), phase),
-    ];
-    env.extend(rb.env.iter().cloned());
+    let env = run_env(&rb, &name, phase);
     fx.push(Effect::Run {
         target,
         name,
