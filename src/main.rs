@@ -381,11 +381,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
                 take_over: false,
             };
             let result = console(rb, seat, vars, clock, series).await;
-            // Left on purpose: the target goes too. A dropped session leaves it up for
-            // the steps still running and the next console.
-            if let Ok(warroom::console::Left::OnPurpose) = result {
-                warroom::demo::detached::stop_for_run(&run_dir);
-            }
+            stop_demo_target(&result, &run_dir);
             result.map(|_| ())
         }
         Cmd::Demo { runbook, seat } => {
@@ -402,18 +398,24 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
                 ..seat
             };
             let result = console(rb, seat, vars, Clock::Real, None).await;
-            if let Ok(warroom::console::Left::OnPurpose) = result {
-                warroom::demo::detached::stop_for_run(&run_dir);
-            }
+            stop_demo_target(&result, &run_dir);
             result.map(|_| ())
         }
         Cmd::Watch { run_dir, runbook } => warroom::watch::run(run_dir, runbook, Clock::Real).await,
         Cmd::DemoTarget {
             listen,
             run_dir: Some(dir),
-        } => warroom::demo::detached::serve_run(listen, &dir, &dir.join(warroom::driver::LOCK))
-            .await
-            .wrap_err_with(|| format!("serving the demo target for {}", dir.display())),
+        } => {
+            let lock = dir.join(warroom::driver::LOCK);
+            // Attended while a console holds the run's seat or a step still runs.
+            let attended = || {
+                warroom::durable::is_locked(&lock).unwrap_or(true)
+                    || warroom::exec::any_running(&dir)
+            };
+            warroom::demo::detached::serve_run(listen, &dir, attended)
+                .await
+                .wrap_err_with(|| format!("serving the demo target for {}", dir.display()))
+        }
         Cmd::DemoTarget {
             listen,
             run_dir: None,
@@ -529,6 +531,16 @@ fn resolve_run_dir(rb: &Runbook, seat: &SeatArgs) -> PathBuf {
             }
             driver::RunDir::New(dir) => dir,
         },
+    }
+}
+
+/// A console that left on purpose takes the run's demo target with it, unless a step
+/// still runs (it is left to call it, and the target leaves by itself once idle).
+fn stop_demo_target(left: &Result<warroom::console::Left>, run_dir: &Path) {
+    if let Ok(warroom::console::Left::OnPurpose) = left
+        && !warroom::exec::any_running(run_dir)
+    {
+        warroom::demo::detached::stop_for_run(run_dir);
     }
 }
 

@@ -16,9 +16,13 @@ pub const STATE_FILE: &str = "demo-target.json";
 const IDLE: Duration = Duration::from_secs(600);
 
 /// The detached process's body: serves on `listen` (or any free loopback port when that is
-/// taken) until no console has held `driver_lock` and no step has run for `IDLE`
-/// (`WARROOM_DEMO_TARGET_IDLE` seconds), or until SIGTERM.
-pub async fn serve_run(listen: SocketAddr, dir: &Path, driver_lock: &Path) -> std::io::Result<()> {
+/// taken) until the run has not been `attended` (a console drives it, or a step runs) for
+/// `IDLE` (`WARROOM_DEMO_TARGET_IDLE` seconds), or until SIGTERM.
+pub async fn serve_run(
+    listen: SocketAddr,
+    dir: &Path,
+    attended: impl Fn() -> bool,
+) -> std::io::Result<()> {
     let state = Some(dir.join(STATE_FILE));
     let (addr, server) = match super::serve_keeping(listen, state.clone()).await {
         Ok(s) => s,
@@ -44,8 +48,7 @@ pub async fn serve_run(listen: SocketAddr, dir: &Path, driver_lock: &Path) -> st
         if !dir.exists() {
             break;
         }
-        let attended = crate::durable::is_locked(driver_lock).unwrap_or(true) || step_running(dir);
-        match (attended, unattended) {
+        match (attended(), unattended) {
             (true, _) => unattended = None,
             (false, None) => unattended = Some(Instant::now()),
             (false, Some(since)) if since.elapsed() >= idle => break,
@@ -58,16 +61,6 @@ pub async fn serve_run(listen: SocketAddr, dir: &Path, driver_lock: &Path) -> st
         let _ = std::fs::remove_file(dir.join(ADDR_FILE));
     }
     Ok(())
-}
-
-/// Whether any step's supervisor still holds its lock in the run directory.
-fn step_running(dir: &Path) -> bool {
-    let Ok(entries) = std::fs::read_dir(dir.join("steps")) else {
-        return false;
-    };
-    entries
-        .flatten()
-        .any(|e| crate::durable::is_locked(&e.path().join("lock")).unwrap_or(false))
 }
 
 fn read_addr(dir: &Path) -> Option<(SocketAddr, u32)> {
@@ -139,12 +132,8 @@ pub fn for_run(exe: &Path, dir: &Path, prefer: Option<SocketAddr>) -> std::io::R
     }
 }
 
-/// The console leaves on purpose: the run's target goes too, unless a step still runs
-/// (it is left to call it, and leaves by itself once idle).
+/// The console left on purpose: the run's target goes too.
 pub fn stop_for_run(dir: &Path) {
-    if step_running(dir) {
-        return;
-    }
     // Only a demo target: the PID in the file may be long gone and reused.
     if let Some((_, pid)) = read_addr(dir)
         && std::fs::read(format!("/proc/{pid}/cmdline"))

@@ -246,6 +246,13 @@ pub async fn tail(target: Target, dir: &Path, tx: mpsc::Sender<Action>) {
     }
 }
 
+/// Whether any run's supervisor in the run directory is still alive (holds its lock).
+pub fn any_running(run_dir: &Path) -> bool {
+    std::fs::read_dir(run_dir.join("steps"))
+        .map(|entries| entries.flatten().any(|e| supervise::is_alive(&e.path())))
+        .unwrap_or(false)
+}
+
 /// `<run_dir>/steps/<name>.<attempt>`: where one attempt of a run keeps its files.
 pub fn record_dir(run_dir: &Path, name: &str, attempt: u32) -> PathBuf {
     run_dir.join("steps").join(format!("{name}.{attempt}"))
