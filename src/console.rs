@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use color_eyre::eyre::{Result, WrapErr};
+use anyhow::{Context, Result};
 use crossterm::event::Event;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
@@ -77,7 +77,7 @@ pub fn require_terminal() -> Result<()> {
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
         Ok(())
     } else {
-        Err(color_eyre::eyre::eyre!(
+        Err(anyhow::anyhow!(
             "the console needs a terminal: run it in an interactive session (use `warroom check` to validate a runbook)"
         ))
     }
@@ -138,7 +138,7 @@ pub async fn run(opts: Options) -> Result<Left> {
         tx.clone(),
         opts.replay.clone(),
     )
-    .map_err(|e| color_eyre::eyre::eyre!(e))?;
+    .map_err(|e| anyhow::anyhow!(e))?;
     tracing::info!(
         runbook = %opts.runbook.name,
         run_dir = %opts.run_dir.display(),
@@ -153,7 +153,7 @@ pub async fn run(opts: Options) -> Result<Left> {
     }
 
     // ratatui::try_init installs a panic hook that restores the terminal before the report.
-    let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
+    let mut terminal = ratatui::try_init().context("setting up the terminal")?;
     // A console killed earlier left its last frame on this terminal; the first frame must
     // not be drawn over it as if the screen were blank.
     // (The escape itself, not `Terminal::clear`, which asks the terminal where its cursor
@@ -162,8 +162,8 @@ pub async fn run(opts: Options) -> Result<Left> {
         std::io::stdout(),
         crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
     )
-    .wrap_err("clearing the terminal")?;
-    let client = monitor::http::shared().map_err(|e| color_eyre::eyre::eyre!(e))?;
+    .context("clearing the terminal")?;
+    let client = monitor::http::shared().map_err(|e| anyhow::anyhow!(e))?;
     let mut io = Io {
         exec,
         client,
@@ -208,7 +208,7 @@ pub async fn run(opts: Options) -> Result<Left> {
 struct Io {
     exec: Executor,
     /// For the Alertmanager's silences and the status-update webhook.
-    client: reqwest::Client,
+    client: crate::monitor::http::Client,
     vars: Vec<(String, String)>,
     tx: mpsc::Sender<Action>,
     clock: Clock,
@@ -287,19 +287,28 @@ async fn event_loop(
     let clock = io.clock;
     let mut events = terminal_events();
     // A killed or hung-up console still restores the terminal; runs carry on without it.
-    let mut term = signal(SignalKind::terminate()).wrap_err("listening for SIGTERM")?;
-    let mut hangup = signal(SignalKind::hangup()).wrap_err("listening for SIGHUP")?;
+    let mut term = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+    let mut hangup = signal(SignalKind::hangup()).context("listening for SIGHUP")?;
     if draw(terminal, state).is_err() {
         return Ok("the terminal went away");
     }
+    // When data that arrived in the background must be on screen at the latest.
+    let mut draw_due: Option<tokio::time::Instant> = None;
     loop {
         let mut batch = Vec::new();
+        let mut draw_now = false;
+        let wake = match draw_due {
+            Some(due) => clock
+                .until_next_second()
+                .min(due.saturating_duration_since(tokio::time::Instant::now())),
+            None => clock.until_next_second(),
+        };
         tokio::select! {
             // Keys first: the operator is never queued behind a flood of output.
             biased;
             ev = events.recv() => match ev {
                 Some(Ok(Event::Key(key))) => batch.push(Action::Key(key)),
-                Some(Ok(Event::Resize(..))) => {}
+                Some(Ok(Event::Resize(..))) => draw_now = true,
                 Some(Ok(_)) => continue,
                 // A terminal that cannot be read any more has gone away, like a hang-up:
                 // the run goes on and resumes; nothing here is an error of the console's.
@@ -324,7 +333,8 @@ async fn event_loop(
                     }
                 }
             }
-            () = tokio::time::sleep(clock.until_next_second()) => {}
+            // The second ticked, or background data is due on screen.
+            () = tokio::time::sleep(wake) => draw_now = true,
             // The run goes on without this console (its journal resumes it), and so does
             // the maintenance silence, which ends at its own time if nobody comes back.
             _ = term.recv() => {
@@ -357,6 +367,7 @@ async fn event_loop(
                 batch.push(Action::Watchers(now));
             }
         }
+        let paced: Vec<Pace> = batch.iter().map(pace).collect();
         io.summarize(state, &batch);
         let mut effects = app::update(state, Action::Tick(clock.now()));
         for action in batch {
@@ -376,10 +387,53 @@ async fn event_loop(
         if state.quit {
             return Ok("quit");
         }
-        if draw(terminal, state).is_err() {
-            return Ok("the terminal went away");
+        // Keys and the acting are drawn at once; samples wait for the second's frame (as
+        // htop refreshes once a second), output for a tenth of one: idle, that is one
+        // frame a second instead of one per poll.
+        let now = tokio::time::Instant::now();
+        let due = match batch_pace(&paced) {
+            Pace::Now => now,
+            Pace::Soon => now + OUTPUT_FRAME,
+            Pace::WithTheSecond => now + SECOND_FRAME,
+        };
+        let due = draw_due.map_or(due, |d| d.min(due));
+        if draw_now || due <= now {
+            draw_due = None;
+            if draw(terminal, state).is_err() {
+                return Ok("the terminal went away");
+            }
+        } else {
+            draw_due = Some(due);
         }
     }
+}
+
+/// How soon what an action changed must be on screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Pace {
+    Now,
+    Soon,
+    WithTheSecond,
+}
+
+/// Output of a running step is drawn at most this long after it arrived.
+const OUTPUT_FRAME: std::time::Duration = std::time::Duration::from_millis(100);
+/// A sample is drawn with the next second's frame, and never later than this.
+const SECOND_FRAME: std::time::Duration = std::time::Duration::from_millis(1000);
+
+fn pace(action: &Action) -> Pace {
+    match action {
+        Action::KpiSample { .. }
+        | Action::EndpointProbe { .. }
+        | Action::Watchers(_)
+        | Action::AmAlerts(_) => Pace::WithTheSecond,
+        Action::RunOutput { .. } => Pace::Soon,
+        _ => Pace::Now,
+    }
+}
+
+fn batch_pace(paces: &[Pace]) -> Pace {
+    paces.iter().copied().min().unwrap_or(Pace::WithTheSecond)
 }
 
 /// Gives the terminal back. Not `ratatui::restore`, nor dropping the `Terminal` while the
@@ -513,7 +567,7 @@ async fn run_effects(state: &mut State, io: &mut Io, effects: Vec<Effect>) -> Fl
 
 async fn expire_silence(
     state: &State,
-    client: &reqwest::Client,
+    client: &crate::monitor::http::Client,
     vars: &[(String, String)],
     id: &str,
 ) {

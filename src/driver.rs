@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, Utc};
-use color_eyre::eyre::{Result, WrapErr, eyre};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -79,7 +79,7 @@ pub enum OnChange {
 
 pub fn sha256_file(path: &Path) -> Result<String> {
     let bytes =
-        std::fs::read(path).wrap_err_with(|| format!("reading the runbook {}", path.display()))?;
+        std::fs::read(path).with_context(|| format!("reading the runbook {}", path.display()))?;
     Ok(format!("{:x}", Sha256::digest(&bytes)))
 }
 
@@ -124,7 +124,7 @@ fn ask_for_seat(
         &dir.join(TAKEOVER_REQUEST),
         &serde_json::to_vec(&request).unwrap_or_default(),
     )
-    .wrap_err("writing the takeover request")?;
+    .context("writing the takeover request")?;
     let who = holder.map_or_else(|| "the driver".to_owned(), |h| h.operator.to_string());
     eprintln!(
         "warroom: asking {who} to hand over (the question is on their screen; Ctrl-C gives up)"
@@ -136,20 +136,20 @@ fn ask_for_seat(
     let deadline = std::time::Instant::now() + TAKEOVER_WAIT;
     loop {
         if let Some(lock) = durable::try_lock(lock_path)
-            .wrap_err_with(|| format!("locking {}", lock_path.display()))?
+            .with_context(|| format!("locking {}", lock_path.display()))?
         {
             clean();
             return Ok(lock);
         }
         if std::fs::read(dir.join(TAKEOVER_ANSWER)).is_ok_and(|a| a == b"refused") {
             clean();
-            return Err(eyre!(
+            return Err(anyhow!(
                 "{who} refused the handover: they keep driving the run"
             ));
         }
         if std::time::Instant::now() > deadline {
             clean();
-            return Err(eyre!(
+            return Err(anyhow!(
                 "{who} did not answer within {} minutes: they keep driving the run",
                 TAKEOVER_WAIT.as_secs() / 60
             ));
@@ -176,7 +176,7 @@ pub fn take_seat(
     let mut held = None;
     for _ in 0..5 {
         held = durable::try_lock(&lock_path)
-            .wrap_err_with(|| format!("locking {}", lock_path.display()))?;
+            .with_context(|| format!("locking {}", lock_path.display()))?;
         if held.is_some() {
             break;
         }
@@ -188,7 +188,7 @@ pub fn take_seat(
     };
     let Some(lock) = held else {
         return Err(match previous {
-            Some(h) => eyre!(
+            Some(h) => anyhow!(
                 "{} is driven by {} (pid {}) since {}: one driver per run. Watch it with `warroom watch {}`, or take over with --take-over (they are asked first)",
                 dir.display(),
                 h.operator,
@@ -196,7 +196,7 @@ pub fn take_seat(
                 h.since.format("%Y-%m-%d %H:%M UTC"),
                 dir.display()
             ),
-            None => eyre!(
+            None => anyhow!(
                 "{} is driven by another console that is just starting: one driver per run",
                 dir.display()
             ),
@@ -216,8 +216,8 @@ pub fn take_seat(
         vars: vars.to_vec(),
         rehearsal,
     };
-    write_holder(&lock, &me).wrap_err_with(|| format!("writing {}", lock_path.display()))?;
-    durable::fsync_dir(dir).wrap_err_with(|| format!("syncing {}", dir.display()))?;
+    write_holder(&lock, &me).with_context(|| format!("writing {}", lock_path.display()))?;
+    durable::fsync_dir(dir).with_context(|| format!("syncing {}", dir.display()))?;
 
     let opened = Journal::open(dir)?;
     if let Some(r) = &opened.repaired {
@@ -279,13 +279,13 @@ fn check_runbook(
         ..
     } = &first.event
     else {
-        return Err(eyre!(
+        return Err(anyhow!(
             "{}: record 1 is not the run's opening record; it was left as it is",
             path.display()
         ));
     };
     if *name != runbook.name {
-        return Err(eyre!(
+        return Err(anyhow!(
             "{} belongs to runbook \"{name}\" ({rb_path}), not \"{}\" ({}): use another --run-dir",
             path.display(),
             runbook.name,
@@ -298,7 +298,7 @@ fn check_runbook(
     }
     match on_change {
         OnChange::Continue => Ok(Some(current.to_owned())),
-        OnChange::Refuse => Err(eyre!(
+        OnChange::Refuse => Err(anyhow!(
             "{} has changed since this run's journal was written (sha256 {} then, {} now). \
              Restore it to resume the run as planned, or pass --accept-changed-runbook to \
              continue with the changed file (the change is journaled)",

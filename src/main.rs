@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand};
-use color_eyre::eyre::{Result, WrapErr, eyre};
 use warroom::clock::Clock;
 use warroom::runbook::{self, Level, Runbook};
 
@@ -155,12 +155,12 @@ fn report(
         ReportFormat::Html => warroom::report::html::html(&r),
     };
     match output {
-        Some(p) => std::fs::write(p, text).wrap_err_with(|| format!("writing {}", p.display())),
+        Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display())),
         None => {
             use std::io::Write;
             std::io::stdout()
                 .write_all(text.as_bytes())
-                .wrap_err("writing the report")
+                .context("writing the report")
         }
     }
 }
@@ -178,9 +178,6 @@ fn say_err(line: &str) {
 }
 
 fn main() -> ExitCode {
-    if let Err(e) = color_eyre::install() {
-        eprintln!("warroom: {e}");
-    }
     let cli = Cli::parse();
     match cli.command {
         Cmd::Check { runbook } => check(&runbook),
@@ -269,9 +266,9 @@ fn preflight(path: &Path, json: bool, rehearsal: bool) -> ExitCode {
         };
         let (addr, _server) = warroom::demo::serve(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
-            .wrap_err("starting the demo target on a loopback port")?;
+            .context("starting the demo target on a loopback port")?;
         let vars = demo_vars(&rb, &format!("http://{addr}"));
-        Ok::<_, color_eyre::Report>(
+        Ok::<_, anyhow::Error>(
             warroom::preflight::run(rb.clone(), std::sync::Arc::new(vars), series).await,
         )
     });
@@ -310,7 +307,7 @@ fn load_for_console(path: &Path) -> Result<Runbook> {
         }
         Err(diags) => {
             let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
-            Err(eyre!(
+            Err(anyhow!(
                 "the runbook is not valid (run `warroom check {}`):\n{}",
                 path.display(),
                 text.join("\n")
@@ -319,7 +316,7 @@ fn load_for_console(path: &Path) -> Result<Runbook> {
     }
 }
 
-#[tokio::main]
+#[tokio::main(worker_threads = 1)]
 async fn tokio_main(cmd: Cmd) -> Result<()> {
     match cmd {
         Cmd::Run {
@@ -334,7 +331,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
                 (speed, start) => {
                     let start = match start {
                         Some(s) => runbook::time::parse_datetime(&s)
-                            .ok_or_else(|| eyre!("--start-at `{s}` is not a UTC date-time"))?,
+                            .ok_or_else(|| anyhow!("--start-at `{s}` is not a UTC date-time"))?,
                         None => chrono::Utc::now(),
                     };
                     Clock::rehearsal(start, speed.unwrap_or(1.0))
@@ -359,11 +356,11 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             };
             let start = match start_at {
                 Some(s) => runbook::time::parse_datetime(&s)
-                    .ok_or_else(|| eyre!("--start-at `{s}` is not a UTC date-time"))?,
+                    .ok_or_else(|| anyhow!("--start-at `{s}` is not a UTC date-time"))?,
                 None => rehearsal_start(&rb),
             };
             if !(speed.is_finite() && speed > 0.0) {
-                return Err(eyre!("--speed {speed}: a factor above zero, such as 60"));
+                return Err(anyhow!("--speed {speed}: a factor above zero, such as 60"));
             }
             let run_dir = run_dir.unwrap_or_else(|| warroom::driver::rehearsal_run_dir(&rb, start));
             // A rehearsal resumed goes on from where its record ends, never back in time.
@@ -414,7 +411,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             };
             warroom::demo::detached::serve_run(listen, &dir, attended)
                 .await
-                .wrap_err_with(|| format!("serving the demo target for {}", dir.display()))
+                .with_context(|| format!("serving the demo target for {}", dir.display()))
         }
         Cmd::DemoTarget {
             listen,
@@ -422,7 +419,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
         } => {
             let (addr, server) = warroom::demo::serve(listen)
                 .await
-                .wrap_err_with(|| format!("binding {listen}"))?;
+                .with_context(|| format!("binding {listen}"))?;
             println!("demo target listening on http://{addr} (Ctrl-C stops it)");
             println!(
                 "  GET  /api/health  /api/health/blue  /api/health/green  /metrics  /api/metrics  /api/v1/query?query=..."
@@ -437,7 +434,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             Ok(())
         }
         Cmd::Check { .. } | Cmd::Preflight { .. } | Cmd::Supervise { .. } | Cmd::Report { .. } => {
-            Err(eyre!("handled before the runtime starts"))
+            Err(anyhow!("handled before the runtime starts"))
         }
     }
 }
@@ -453,7 +450,7 @@ fn demo_runbook() -> Result<PathBuf> {
         .find(|p| p.is_file())
         .cloned()
         .ok_or_else(|| {
-            eyre!(
+            anyhow!(
                 "cannot find config/demo.toml (run from the warroom source tree, or pass --runbook)"
             )
         })
@@ -474,16 +471,16 @@ fn demo_vars(rb: &Runbook, demo_url: &str) -> Vec<(String, String)> {
 /// A recorded series for `rehearse --replay`, every KPI in it one of the runbook's.
 fn read_series(path: &Path, rb: &Runbook) -> Result<warroom::runbook::series::Series> {
     let text = std::fs::read_to_string(path)
-        .wrap_err_with(|| format!("reading the series {}", path.display()))?;
+        .with_context(|| format!("reading the series {}", path.display()))?;
     let series = warroom::runbook::series::Series::parse(&text)
-        .map_err(|e| eyre!("{}: {e}", path.display()))?;
+        .map_err(|e| anyhow!("{}: {e}", path.display()))?;
     let unknown: Vec<&str> = series
         .kpis()
         .into_iter()
         .filter(|k| rb.kpi_index(k).is_none())
         .collect();
     if !unknown.is_empty() {
-        return Err(eyre!(
+        return Err(anyhow!(
             "{}: no KPI {} in the runbook (it has {})",
             path.display(),
             unknown.join(", "),
@@ -549,16 +546,16 @@ fn stop_demo_target(left: &Result<warroom::console::Left>, run_dir: &Path) {
 /// on the port the run had before, where steps started then still call it.
 fn demo_target_for(run_dir: &Path) -> Result<SocketAddr> {
     std::fs::create_dir_all(run_dir)
-        .wrap_err_with(|| format!("creating the run directory {}", run_dir.display()))?;
+        .with_context(|| format!("creating the run directory {}", run_dir.display()))?;
     let before = warroom::driver::holder(run_dir).and_then(|h| {
         h.vars
             .iter()
             .find(|(k, _)| k == "DEMO_URL")
             .and_then(|(_, url)| url.strip_prefix("http://")?.parse::<SocketAddr>().ok())
     });
-    let exe = std::env::current_exe().wrap_err("finding the warroom binary")?;
+    let exe = std::env::current_exe().context("finding the warroom binary")?;
     warroom::demo::detached::for_run(&exe, run_dir, before)
-        .wrap_err("starting the demo target on a loopback port")
+        .context("starting the demo target on a loopback port")
 }
 
 async fn console(
@@ -577,7 +574,7 @@ async fn console(
         ..
     } = seat;
     std::fs::create_dir_all(&run_dir)
-        .wrap_err_with(|| format!("creating the run directory {}", run_dir.display()))?;
+        .with_context(|| format!("creating the run directory {}", run_dir.display()))?;
     let run_dir = run_dir.canonicalize().unwrap_or(run_dir);
     let operator = warroom::app::Operator::current();
     let on_change = if accept_changed_runbook {
@@ -601,7 +598,11 @@ async fn console(
         &run_dir, &rb, &operator, on_change, take_over, &vars, rehearsal,
     )?;
     // Logs go to a file in the run directory: never to the terminal while the UI is up.
-    let appender = tracing_appender::rolling::never(&run_dir, "warroom.log");
+    let appender = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(run_dir.join("warroom.log"))
+        .with_context(|| format!("opening {}", run_dir.join("warroom.log").display()))?;
     // The default queue (128,000 lines) allocates and touches 4 MB up front: a quarter of
     // the console's memory for a log that writes a few lines a minute. Lines beyond these
     // 1,024 in flight are dropped, never waited for.
@@ -609,16 +610,27 @@ async fn console(
         .buffered_lines_limit(1024)
         .lossy(true)
         .finish(appender);
-    tracing_subscriber::fmt()
-        .with_writer(writer)
-        .with_ansi(false)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("WARROOM_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    // WARROOM_LOG takes `info`, `debug` or per-module levels (`warroom::monitor=debug,info`).
+    let filter = std::env::var("WARROOM_LOG")
+        .ok()
+        .and_then(|v| v.parse::<tracing_subscriber::filter::Targets>().ok())
+        .unwrap_or_else(|| {
+            tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
+        });
+    {
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        tracing_subscriber::registry()
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(writer)
+                    .with_ansi(false),
+            )
+            .with(filter)
+            .init();
+    }
     let supervisor =
-        std::env::current_exe().wrap_err("finding the warroom binary to supervise steps")?;
+        std::env::current_exe().context("finding the warroom binary to supervise steps")?;
     let result = warroom::console::run(warroom::console::Options {
         runbook: Arc::new(rb),
         run_dir: run_dir.clone(),

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, Utc};
-use color_eyre::eyre::{Result, WrapErr, eyre};
 use crossterm::event::Event as TermEvent;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
@@ -72,7 +72,7 @@ struct Opened {
 fn open(run_dir: &Path, runbook: Option<&Path>) -> Result<Opened> {
     let path = run_dir.join(journal::FILE);
     if !path.is_file() {
-        return Err(eyre!(
+        return Err(anyhow!(
             "{} holds no journal: nothing to watch (give the run directory a driver opened with `warroom run --run-dir`)",
             run_dir.display()
         ));
@@ -91,7 +91,7 @@ fn open(run_dir: &Path, runbook: Option<&Path>) -> Result<Opened> {
         ..
     }) = history.first().map(|r| &r.event)
     else {
-        return Err(eyre!(
+        return Err(anyhow!(
             "{}: {}",
             path.display(),
             damaged.unwrap_or_else(|| "the run has not begun yet (no opening record)".into())
@@ -99,7 +99,7 @@ fn open(run_dir: &Path, runbook: Option<&Path>) -> Result<Opened> {
     };
     let rb_path = runbook.map_or_else(|| PathBuf::from(rb_path), Path::to_path_buf);
     let (rb, _) = crate::runbook::load(&rb_path).map_err(|diags| {
-        eyre!(
+        anyhow!(
             "the run's runbook {} does not load (pass --runbook FILE): {}",
             rb_path.display(),
             diags
@@ -136,7 +136,7 @@ pub async fn run(run_dir: PathBuf, runbook: Option<PathBuf>, clock: Clock) -> Re
             std::fs::read_to_string(path)
                 .map_err(|e| e.to_string())
                 .and_then(|t| crate::runbook::series::Series::parse(&t))
-                .map_err(|e| eyre!("the rehearsal's series {}: {e}", path.display()))?,
+                .map_err(|e| anyhow!("the rehearsal's series {}: {e}", path.display()))?,
         )),
         None => None,
     };
@@ -172,7 +172,7 @@ pub async fn run(run_dir: PathBuf, runbook: Option<PathBuf>, clock: Clock) -> Re
 
     let (tx, mut rx) = mpsc::channel::<Action>(1024);
     let _monitor = monitor::spawn(rb.clone(), Arc::new(vars), clock, state.t0, tx, replay)
-        .map_err(|e| eyre!(e))?;
+        .map_err(|e| anyhow!(e))?;
     let beat = heartbeat_path(&run_dir);
     let heartbeat = Heartbeat {
         operator: me,
@@ -180,12 +180,12 @@ pub async fn run(run_dir: PathBuf, runbook: Option<PathBuf>, clock: Clock) -> Re
     };
     write_heartbeat(&beat, &heartbeat);
 
-    let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
+    let mut terminal = ratatui::try_init().context("setting up the terminal")?;
     crossterm::execute!(
         std::io::stdout(),
         crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
     )
-    .wrap_err("clearing the terminal")?;
+    .context("clearing the terminal")?;
     let mut io = Follow {
         run_dir: run_dir.clone(),
         follower: opened.follower,
@@ -308,8 +308,8 @@ async fn event_loop(
                     Action::AmAlerts(r) => Some(Watched::AmAlerts(r)),
                     _ => None,
                 };
+                // A sample is drawn with the next second's frame, as the console does.
                 if let Some(w) = w {
-                    dirty = true;
                     watch::update(state, w);
                 }
             }

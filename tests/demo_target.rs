@@ -10,14 +10,18 @@ use serde_json::Value;
 use warroom::monitor::{http, scrape};
 use warroom::runbook::Aggregate;
 
-async fn call(client: &reqwest::Client, method: Method, url: &str) -> (u16, Vec<u8>) {
+async fn call(
+    client: &warroom::monitor::http::Client,
+    method: Method,
+    url: &str,
+) -> (u16, Vec<u8>) {
     let r = http::request(client, method, url, &[], None, Duration::from_secs(3), &[])
         .await
         .unwrap();
     (r.status, r.body)
 }
 
-async fn json(client: &reqwest::Client, url: &str) -> (u16, Value) {
+async fn json(client: &warroom::monitor::http::Client, url: &str) -> (u16, Value) {
     let (status, body) = call(client, Method::GET, url).await;
     (status, serde_json::from_slice(&body).unwrap())
 }
@@ -174,7 +178,7 @@ async fn replication_queue_and_region_faults_show_and_clear() {
         .unwrap()
         .value
     };
-    let page = |c: reqwest::Client, b: String| async move {
+    let page = |c: warroom::monitor::http::Client, b: String| async move {
         read_page(&call(&c, Method::GET, &format!("{b}/metrics")).await.1)
     };
     let before = page(client.clone(), base.clone()).await;

@@ -59,7 +59,7 @@ impl Drop for Daemon {
     }
 }
 
-async fn wait_ready(client: &reqwest::Client, url: &str) {
+async fn wait_ready(client: &warroom::monitor::http::Client, url: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Ok(r) = http::get(client, url, &[], Duration::from_secs(2), &[]).await
@@ -74,7 +74,11 @@ async fn wait_ready(client: &reqwest::Client, url: &str) {
 
 /// Starts `program` on a free loopback port (its log in `dir`) and waits until it is ready;
 /// returns it, its base URL and a client.
-async fn serve(program: &str, args: &[String], dir: &Path) -> (Daemon, String, reqwest::Client) {
+async fn serve(
+    program: &str,
+    args: &[String],
+    dir: &Path,
+) -> (Daemon, String, warroom::monitor::http::Client) {
     let port = free_port();
     let out = std::fs::File::create(dir.join("daemon.log")).unwrap();
     let err = out.try_clone().unwrap();

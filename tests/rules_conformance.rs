@@ -281,7 +281,7 @@ impl Matcher {
     fn matches(&self, labels: &Labels) -> bool {
         let have = labels.get(&self.name).map_or("", String::as_str);
         let re = || {
-            regex::Regex::new(&format!("^(?:{})$", self.value))
+            regex_lite::Regex::new(&format!("^(?:{})$", self.value))
                 .unwrap_or_else(|e| panic!("bad regex {:?}: {e}", self.value))
         };
         match self.op {

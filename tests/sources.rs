@@ -532,6 +532,42 @@ async fn a_staging_host_with_a_private_ca_needs_its_ca_or_insecure() {
 }
 
 #[tokio::test]
+async fn plain_http_redirected_to_https_is_followed_with_tls() {
+    let server = tls_server();
+    let target = format!("https://127.0.0.1:{}/health", server.port);
+    let app = Router::new().route(
+        "/health",
+        get(move || {
+            let target = target.clone();
+            async move {
+                (
+                    StatusCode::MOVED_PERMANENTLY,
+                    [(axum::http::header::LOCATION, target)],
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let url = format!("http://{addr}/health");
+    // The private CA is trusted by this client only: the redirect reached the TLS server
+    // through the TLS client, not the plain one (which trusts nothing).
+    let with_ca = http::client(&http::Tls {
+        insecure: false,
+        ca_file: Some(server.ca.clone()),
+    })
+    .unwrap();
+    let p = health::probe(&with_ca, &endpoint(url.clone()), &[]).await;
+    assert_eq!(p.health, Health::Up, "{p:?}");
+    // Without the CA, the upgraded request fails on the certificate, as any HTTPS one would.
+    let shared = http::client(&http::Tls::default()).unwrap();
+    let p = health::probe(&shared, &endpoint(url), &[]).await;
+    assert_eq!(p.health, Health::Down);
+    assert!(p.reason.as_deref().unwrap().contains("TLS"), "{p:?}");
+}
+
+#[tokio::test]
 async fn a_hanging_source_never_delays_another() {
     let a = server().await;
     let text = format!(

@@ -62,7 +62,7 @@ impl DemoSilence {
                 .map_or("", |(_, v)| v);
             if *regex {
                 // Anchored, as Alertmanager's are.
-                regex::Regex::new(&format!("^(?:{value})$")).is_ok_and(|r| r.is_match(got))
+                regex_lite::Regex::new(&format!("^(?:{value})$")).is_ok_and(|r| r.is_match(got))
             } else {
                 got == value
             }

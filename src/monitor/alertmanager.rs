@@ -24,7 +24,7 @@ pub struct AmAlert {
 }
 
 pub async fn alerts(
-    client: &reqwest::Client,
+    client: &crate::monitor::http::Client,
     url: &str,
     vars: &[(String, String)],
 ) -> Result<Vec<AmAlert>, String> {
@@ -75,7 +75,7 @@ pub fn parse_alerts(v: &Value) -> Result<Vec<AmAlert>, String> {
 
 /// Creates the silence; returns its id.
 pub async fn create_silence(
-    client: &reqwest::Client,
+    client: &crate::monitor::http::Client,
     url: &str,
     silence: &Silence,
     starts: DateTime<Utc>,
@@ -119,7 +119,7 @@ pub async fn create_silence(
 }
 
 pub async fn expire_silence(
-    client: &reqwest::Client,
+    client: &crate::monitor::http::Client,
     url: &str,
     id: &str,
     vars: &[(String, String)],

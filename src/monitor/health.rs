@@ -11,7 +11,10 @@ use crate::runbook::{Endpoint, Health};
 
 /// The client an endpoint is probed with: the shared one, or, for an endpoint with TLS
 /// options of its own, one of its own.
-pub fn client_for(ep: &Endpoint, shared: &reqwest::Client) -> Result<reqwest::Client, String> {
+pub fn client_for(
+    ep: &Endpoint,
+    shared: &crate::monitor::http::Client,
+) -> Result<crate::monitor::http::Client, String> {
     let tls = http::Tls {
         insecure: ep.insecure,
         ca_file: ep.ca_file.clone(),
@@ -32,7 +35,11 @@ pub fn unprobed(why: String) -> Probe {
     }
 }
 
-pub async fn probe(client: &reqwest::Client, ep: &Endpoint, vars: &[(String, String)]) -> Probe {
+pub async fn probe(
+    client: &crate::monitor::http::Client,
+    ep: &Endpoint,
+    vars: &[(String, String)],
+) -> Probe {
     let timeout = ep.timeout.to_std().unwrap_or(Duration::from_secs(3));
     let down = |reason: String| Probe {
         health: Health::Down,

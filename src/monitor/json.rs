@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::http;
 
 pub async fn poll(
-    client: &reqwest::Client,
+    client: &crate::monitor::http::Client,
     url: &str,
     pointer: &str,
     timeout: Duration,

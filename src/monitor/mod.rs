@@ -61,7 +61,7 @@ pub fn fault(why: String) -> Fault {
 
 /// One poll of a KPI, whatever its source.
 pub async fn poll_kpi(
-    client: &reqwest::Client,
+    client: &crate::monitor::http::Client,
     source: &KpiSource,
     timeout: Duration,
     vars: &[(String, String)],

@@ -11,7 +11,7 @@ use crate::app::{Fault, FaultKind, Reading};
 use crate::runbook::Aggregate;
 
 pub async fn poll(
-    client: &reqwest::Client,
+    client: &crate::monitor::http::Client,
     url: &str,
     query: &str,
     aggregate: Option<Aggregate>,

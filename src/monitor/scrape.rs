@@ -19,7 +19,7 @@ pub struct Selector<'a> {
 }
 
 pub async fn poll(
-    client: &reqwest::Client,
+    client: &crate::monitor::http::Client,
     url: &str,
     selector: &Selector<'_>,
     rules: Rules,

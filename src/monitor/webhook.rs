@@ -9,7 +9,7 @@ use super::http;
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
 pub async fn post(
-    client: &reqwest::Client,
+    client: &crate::monitor::http::Client,
     url: &str,
     text: &str,
     timeout: Duration,
