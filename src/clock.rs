@@ -60,9 +60,58 @@ impl Clock {
         Duration::from_secs_f64(clock_wait / self.speed()).max(Duration::from_millis(20))
     }
 
+    /// When to poll a source next, near `at`: on the real clock, moved (by at most half a
+    /// second either way) to just before a whole second, so that the sources come in
+    /// together ahead of that second's frame: one wake-up and one frame a second instead of
+    /// one per poll. Intervals keep their length on average. A rehearsal clock, whose
+    /// seconds are short, polls at `at`.
+    pub fn poll_at(&self, at: Instant) -> Instant {
+        const LEAD: f64 = 0.15;
+        if !matches!(self, Self::Real) {
+            return at;
+        }
+        let now = Instant::now();
+        let ahead = at.saturating_duration_since(now);
+        let when = Utc::now() + TimeDelta::from_std(ahead).unwrap_or_default();
+        let into = f64::from(when.timestamp_subsec_micros()) / 1e6;
+        let mut shift = (1.0 - LEAD) - into;
+        if shift > 0.5 {
+            shift -= 1.0;
+        }
+        let moved = if shift >= 0.0 {
+            at + Duration::from_secs_f64(shift)
+        } else {
+            at.checked_sub(Duration::from_secs_f64(-shift))
+                .unwrap_or(at)
+        };
+        moved.max(now)
+    }
+
     /// Real time that corresponds to a span of clock time (for pollers' intervals).
     pub fn real(&self, span: TimeDelta) -> Duration {
         let secs = span.as_seconds_f64().max(0.0) / self.speed();
         Duration::from_secs_f64(secs).max(Duration::from_millis(50))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polls_move_to_just_before_a_whole_second_by_at_most_half_a_second() {
+        for tenth in 0..10 {
+            let at = Instant::now() + Duration::from_millis(2000 + tenth * 100);
+            let (now, wall) = (Instant::now(), Utc::now());
+            let moved = Clock::Real.poll_at(at);
+            let apart = if moved > at { moved - at } else { at - moved };
+            assert!(apart <= Duration::from_millis(510), "moved by {apart:?}");
+            let lands = wall + TimeDelta::from_std(moved - now).unwrap();
+            let into = f64::from(lands.timestamp_subsec_micros()) / 1e6;
+            assert!((into - 0.85).abs() < 0.02, "lands {into} into its second");
+        }
+        // A rehearsal's seconds are short: its polls are not moved.
+        let at = Instant::now() + Duration::from_millis(1234);
+        assert_eq!(Clock::rehearsal(Utc::now(), 60.0).poll_at(at), at);
     }
 }

@@ -9,6 +9,7 @@ pub mod driver;
 pub mod durable;
 pub mod exec;
 pub mod exposition;
+pub mod import;
 pub mod journal;
 pub mod monitor;
 pub mod preflight;

@@ -44,6 +44,17 @@ struct SeatArgs {
 enum Cmd {
     /// Validate a runbook and print a one-screen summary (exit status 2 when invalid).
     Check { runbook: PathBuf },
+    /// Turn a Markdown playbook into a runbook draft: times, owners, checklists, commands,
+    /// rules and contacts, the rest kept as comments (exit status 2 when it cannot be read).
+    Import {
+        playbook: PathBuf,
+        /// Where to write the draft (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Overwrite the output file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// The night-before check: every variable set, every script runnable, every endpoint,
     /// KPI and rule tried once; exit status 1 when anything is broken.
     Preflight {
@@ -181,6 +192,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Cmd::Check { runbook } => check(&runbook),
+        Cmd::Import {
+            playbook,
+            output,
+            force,
+        } => import(&playbook, output.as_deref(), force),
         Cmd::Preflight {
             runbook,
             json,
@@ -236,6 +252,61 @@ fn check(path: &Path) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `warroom import`: the draft to a file or standard output, the summary to standard error.
+fn import(path: &Path, output: Option<&Path>, force: bool) -> ExitCode {
+    let fail = |why: String| {
+        say_err(&format!("warroom: {}: {why}", path.display()));
+        ExitCode::from(2)
+    };
+    if let Some(out) = output
+        && out.exists()
+        && !force
+    {
+        say_err(&format!(
+            "warroom: {} exists: give --force to overwrite it",
+            out.display()
+        ));
+        return ExitCode::from(2);
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return fail(e.to_string()),
+    };
+    let md = match warroom::import::text(&bytes) {
+        Ok(t) => t,
+        Err(why) => return fail(why),
+    };
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let draft = warroom::import::import(md, &name);
+    // The draft must pass `check`; if it does not, that is the import's fault, said plainly.
+    let at = output.map_or_else(|| PathBuf::from("draft.toml"), Path::to_path_buf);
+    if let Err(diags) = runbook::load_str(&at, &draft.toml) {
+        for d in diags.iter().filter(|d| d.level == Level::Error) {
+            say_err(&format!("{d}"));
+        }
+        return fail("the draft does not pass `check` (a bug in the import: please report it with the document)".into());
+    }
+    let written = match output {
+        Some(out) => warroom::durable::write_atomic(out, draft.toml.as_bytes())
+            .map_err(|e| format!("{}: {e}", out.display())),
+        None => {
+            use std::io::Write;
+            std::io::stdout()
+                .write_all(draft.toml.as_bytes())
+                .map_err(|e| format!("standard output: {e}"))
+        }
+    };
+    if let Err(why) = written {
+        say_err(&format!("warroom: {why}"));
+        return ExitCode::FAILURE;
+    }
+    say_err(&warroom::import::describe(&draft.summary, output));
+    ExitCode::SUCCESS
 }
 
 /// `warroom preflight`: 0 when everything answered, 1 when something is broken, 2 when
@@ -433,9 +504,11 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             }
             Ok(())
         }
-        Cmd::Check { .. } | Cmd::Preflight { .. } | Cmd::Supervise { .. } | Cmd::Report { .. } => {
-            Err(anyhow!("handled before the runtime starts"))
-        }
+        Cmd::Check { .. }
+        | Cmd::Import { .. }
+        | Cmd::Preflight { .. }
+        | Cmd::Supervise { .. }
+        | Cmd::Report { .. } => Err(anyhow!("handled before the runtime starts")),
     }
 }
 

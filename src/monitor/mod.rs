@@ -154,7 +154,9 @@ pub fn spawn(
             loop {
                 // The interval as it stands now: a schedule changes it over the run.
                 let every = clock.real(kpi.interval_at(clock.now() - t0));
-                let next = tokio::time::Instant::now() + every;
+                let next = tokio::time::Instant::from_std(
+                    clock.poll_at(std::time::Instant::now() + every),
+                );
                 {
                     let Ok(_permit) = permits.acquire().await else {
                         return;
@@ -174,10 +176,13 @@ pub fn spawn(
         let client = health::client_for(&runbook.endpoints[i], &client);
         tasks.push(tokio::spawn(async move {
             let ep = &rb.endpoints[i];
-            let mut tick = tokio::time::interval(clock.real(ep.interval));
-            tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+            let mut next = tokio::time::Instant::now();
             loop {
-                tick.tick().await;
+                // Like a missed tick skipped: a slow probe is followed by a whole interval.
+                tokio::time::sleep_until(next).await;
+                next = tokio::time::Instant::from_std(
+                    clock.poll_at(std::time::Instant::now() + clock.real(ep.interval)),
+                );
                 let probe = match &client {
                     Ok(client) => {
                         let Ok(_permit) = permits.acquire().await else {

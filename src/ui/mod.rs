@@ -27,7 +27,7 @@ mod timeline;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+use ratatui::widgets::{Block, BorderType, Borders};
 
 use crate::app::{Pane, State};
 
@@ -112,8 +112,18 @@ fn draw_pane<'a>(
 fn draw_rows(frame: &mut Frame<'_>, area: Rect, rows: Vec<Line<'_>>, selected: usize) {
     let height = area.height as usize;
     let skip = scroll_offset(selected, height, rows.len());
-    let visible: Vec<Line<'_>> = rows.into_iter().skip(skip).take(height).collect();
-    frame.render_widget(Paragraph::new(visible), area);
+    // Line by line rather than through a Paragraph: a Paragraph styles every cell of its
+    // area and re-composes each line grapheme by grapheme, the bulk of a frame's cost.
+    for (row, line) in (area.y..area.bottom()).zip(rows.into_iter().skip(skip)) {
+        frame.render_widget(
+            line,
+            Rect {
+                y: row,
+                height: 1,
+                ..area
+            },
+        );
+    }
 }
 
 /// The first row to draw so that `selected` stays visible in `height` rows.
