@@ -477,6 +477,39 @@ fn minutes(m: u32) -> String {
     }
 }
 
+/// A numbered step of a procedure without a time: `Step 2: Stop New Transactions (02:00)`,
+/// `STEP 1: Announce Rollback (1 minute)`, also as a comment in a shell block. A duration
+/// in parentheses is the step's.
+fn numbered_step(s: &str) -> Option<(String, Option<String>)> {
+    let s = bare(s).trim_start_matches('#').trim_start();
+    let rest = s
+        .get(..5)
+        .filter(|w| w.eq_ignore_ascii_case("step "))
+        .map(|_| &s[5..])?;
+    let n_len = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if n_len == 0 {
+        return None;
+    }
+    let title = rest[n_len..]
+        .trim_start_matches([':', '.', ')', '-', '–', ' '])
+        .trim();
+    if title.chars().filter(|c| c.is_alphabetic()).count() < 2 {
+        return None;
+    }
+    let duration = title
+        .rfind('(')
+        .and_then(|i| title[i + 1..].strip_suffix(')'))
+        .and_then(|inner| {
+            duration(
+                inner
+                    .trim_start_matches("takes ")
+                    .trim_start_matches('<')
+                    .trim(),
+            )
+        });
+    Some((title.to_owned(), duration))
+}
+
 /// A line that is a timed entry of the plan: its time, then a title that starts with a
 /// letter or digit (`(Day Before)` under `T-24 Hours` is a heading of the plan, not a step).
 fn timed_line(s: &str) -> Option<(When, String)> {
@@ -630,6 +663,7 @@ fn date(s: &str) -> Option<chrono::NaiveDate> {
     ];
     let words: Vec<String> = s
         .split(|c: char| c.is_whitespace() || c == ',' || c == '*' || c == '|')
+        .map(|w| w.trim_matches(['.', ';', ':', '(', ')']))
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect();
@@ -708,6 +742,8 @@ fn quoted(s: &str) -> String {
 struct Step {
     title: String,
     when: Option<When>,
+    /// A duration given without a time (`STEP 1: Announce (1 minute)`).
+    duration: Option<String>,
     owner: Option<String>,
     shell: Vec<String>,
     notes: Vec<(usize, String)>,
@@ -807,6 +843,16 @@ pub fn import(md: &str, source: &str) -> Imported {
                         phase.steps.push(Step {
                             title,
                             when: Some(w),
+                            line,
+                            ..Step::default()
+                        });
+                        pending_command = false;
+                        continue;
+                    }
+                    if let Some((title, duration)) = numbered_step(&l.text) {
+                        phase.steps.push(Step {
+                            title,
+                            duration,
                             line,
                             ..Step::default()
                         });
@@ -1126,9 +1172,14 @@ fn write(
             if let Some(w) = &step.when {
                 summary.timed_steps += 1;
                 let _ = writeln!(out, "at = {}", quoted(&w.at));
-                if let Some(d) = &w.duration {
-                    let _ = writeln!(out, "duration = {}", quoted(d));
-                }
+            }
+            if let Some(d) = step
+                .when
+                .as_ref()
+                .and_then(|w| w.duration.as_ref())
+                .or(step.duration.as_ref())
+            {
+                let _ = writeln!(out, "duration = {}", quoted(d));
             }
             if let Some(o) = &step.owner {
                 let _ = writeln!(out, "owner = {}", quoted(o));

@@ -1,0 +1,378 @@
+//! `warroom import`: the three reference playbooks (docs/playbooks/, as the teams wrote
+//! them) become drafts `warroom check` accepts,
+//! carrying what the documents hold (counts taken by hand from each document, by section),
+//! and bad input gets a clear error or a draft, never a panic.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn warroom(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(args)
+        .output()
+        .expect("warroom runs")
+}
+
+fn seed(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("docs/playbooks")
+        .join(name)
+}
+
+/// What a draft holds, counted from the TOML it is.
+#[derive(Debug, PartialEq, Eq)]
+struct Counts {
+    phases: usize,
+    steps: usize,
+    timed: usize,
+    checks: usize,
+    /// Steps with a command, and the command lines they carry in all.
+    commanded: usize,
+    command_lines: usize,
+    rules: usize,
+    contacts: usize,
+}
+
+fn counts(draft: &toml::Value) -> Counts {
+    let empty = Vec::new();
+    let list =
+        |v: Option<&toml::Value>| v.and_then(toml::Value::as_array).unwrap_or(&empty).clone();
+    let phases = list(draft.get("phase"));
+    let steps: Vec<toml::Value> = phases.iter().flat_map(|p| list(p.get("step"))).collect();
+    let shells: Vec<&str> = steps
+        .iter()
+        .filter_map(|s| s.get("shell").and_then(toml::Value::as_str))
+        .collect();
+    Counts {
+        phases: phases.len(),
+        steps: steps.len(),
+        timed: steps.iter().filter(|s| s.get("at").is_some()).count(),
+        checks: phases.iter().map(|p| list(p.get("check")).len()).sum(),
+        commanded: shells.len(),
+        command_lines: shells.iter().map(|s| s.lines().count()).sum(),
+        rules: list(draft.get("rule")).len(),
+        contacts: list(draft.get("contact")).len(),
+    }
+}
+
+/// Imports `doc` to a file, asserts `warroom check` accepts it, and returns it parsed.
+fn import_and_check(doc: &Path) -> (toml::Value, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("draft.toml");
+    let run = warroom(&["import", doc.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let summary = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert!(run.status.success(), "import failed: {summary}");
+    let check = warroom(&["check", out.to_str().unwrap()]);
+    assert!(
+        check.status.success(),
+        "check refused the draft: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    (toml::from_str(&text).unwrap(), text, summary)
+}
+
+#[test]
+fn phase5_go_live_imports_with_its_timeline_checklist_and_commands() {
+    let doc = seed("phase5-go-live.md");
+    let (draft, text, summary) = import_and_check(&doc);
+    assert_eq!(
+        counts(&draft),
+        Counts {
+            // §2 the evening before; §3 Phases 1-6; §4 the summary; §7 the rollback.
+            phases: 9,
+            // 43 timed (below) and §7's five `Step N:` of the rollback procedure.
+            steps: 48,
+            // §2 `T-6 hours before deployment`; §3 `T-15 minutes: Early Warning` and the 36
+            // `01:45 UTC - …` / `02:00:15 - …` entries of Phases 1-6; §4's five `T+1.5m → …`
+            // to `T+120m → …` (its `T+0 (02:00) →` begins with its clock time, a heading).
+            timed: 43,
+            // §2's eight `- [ ]` items.
+            checks: 8,
+            // The 25 `Command: $ …` lines of §3 and §7, one per entry, and §2's
+            // `$ ./scripts/pre-deployment-checklist.sh`; §8's listing of all the scripts
+            // belongs to no step and is kept as comments.
+            commanded: 26,
+            command_lines: 26,
+            // The five alert rules of 02:00:30 give a threshold but no duration: comments.
+            rules: 0,
+            contacts: 0,
+        }
+    );
+    // The date and T+0 (02:00 UTC) fix T0; owners come from `Team:` and `Authority:`.
+    assert_eq!(
+        draft["runbook"]["t0"].as_str(),
+        Some("2026-02-08T02:00:00Z")
+    );
+    assert!(
+        text.contains("owner = \"Deployment Lead + PMO Lead\""),
+        "{text}"
+    );
+    // Arabic passes through intact, as does the emoji.
+    assert!(text.contains("الليل السابق (Feb 7 Evening, 20:00 UTC)"));
+    assert!(text.contains("Checkpoint 5: Deployment Complete ✅"));
+    // §8's script listing is not lost: every line of it is a comment.
+    assert!(text.contains("./scripts/load-test-2000tps.sh"));
+    assert!(
+        summary
+            .contains("9 phases, 48 steps (43 with a time, 26 with a command), 8 checklist items"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn blue_green_manual_imports_with_checklists_rules_and_cadence() {
+    let doc = seed("blue-green-switch.md");
+    let (draft, _, summary) = import_and_check(&doc);
+    assert_eq!(
+        counts(&draft),
+        Counts {
+            // The sections holding a timed entry or a checklist (Phase 2: checklist, Hour
+            // -1:00, Hour 0:00, Post-Phase 2; Phase 3: timeline, checklist, go/no-go,
+            // post; Phase 4: timeline, checklist, go/no-go; the rollback; Phase 5; the
+            // final checklist).
+            phases: 14,
+            // 28 timed and the rollback's four `# STEP N:` comments.
+            steps: 32,
+            // Hour -1:00 and 0:00 (5: 09:30 AM, 10:00 AM, 10:00-10:30 AM, 10:30-10:45 AM,
+            // 10:45 AM), Post-Phase 2 (11:00 AM), Phase 3's timeline (7) and its post
+            // (14:45), Phase 4's timeline (9), Phase 5's day (6:00 AM to 5:00 PM: 5). The
+            // sample Slack log of the updates section (`🔄 10:00 - STARTED…`) is a message,
+            // kept as comments.
+            timed: 28,
+            // 38 `- [ ]`, 5 `☑` of Phase 3's go/no-go, 6 `□` of Phase 4's sign-offs.
+            checks: 49,
+            // The rollback's bash block: `cd …` and `bash alawael-phase4-production-rollback.sh`
+            // under `# STEP 1`; the other shell blocks hold only comments.
+            commanded: 1,
+            command_lines: 2,
+            // When to roll back: `Error rate > 2% (sustained for 2 min)`, `Response time
+            // > 1000ms (sustained for 2 min)`.
+            rules: 2,
+            contacts: 0,
+        }
+    );
+    let rules = draft["rule"].as_array().unwrap();
+    assert_eq!(rules[0]["expr"].as_str(), Some("error_rate > 2"));
+    assert_eq!(rules[0]["for"].as_str(), Some("2m"));
+    assert_eq!(rules[1]["expr"].as_str(), Some("response_time > 1000"));
+    // Each rule's KPI is a placeholder the summary names by line.
+    assert_eq!(draft["kpi"].as_array().unwrap().len(), 2);
+    assert!(
+        summary.contains("line  586: the source of KPI `error_rate`"),
+        "{summary}"
+    );
+    // "Communicate status every 5 minutes".
+    assert_eq!(draft["status-updates"]["every"].as_str(), Some("5m"));
+    // `10:00-10:30 AM` is a time and a duration.
+    let steps: Vec<&toml::Value> = draft["phase"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| {
+            p.get("step")
+                .and_then(toml::Value::as_array)
+                .into_iter()
+                .flatten()
+        })
+        .collect();
+    let script = steps
+        .iter()
+        .find(|s| s["title"].as_str() == Some("Script execution (watch for errors)"))
+        .unwrap();
+    assert_eq!(script["at"].as_str(), Some("10:00"));
+    assert_eq!(script["duration"].as_str(), Some("30m"));
+}
+
+#[test]
+fn launch_day_imports_its_boxed_timeline_checklists_and_procedures() {
+    let doc = seed("launch-day.md");
+    let (draft, _, _) = import_and_check(&doc);
+    assert_eq!(
+        counts(&draft),
+        Counts {
+            // §1.1-1.5, §2.2, §2.3, §3.2, §3.3, §6.1, §6.2.
+            phases: 11,
+            // 42 timed; §2.2's four `Step N:` and §3.2's six and §3.3's seven `STEP N:`;
+            // and five commands that follow a step's description rather than its title,
+            // each a step of its own (`Run kubectl rollout status …`).
+            steps: 66,
+            // §1.1's box: 28 `09:00  Final staging verification` entries; the four
+            // checklist boxes `T-24 HOUR PRE-LAUNCH CHECKLIST` … `T-1 HOUR`; §6.1's table,
+            // 7 rows `T+1hr` … `T+1 week`; §6.2's `T+1hr`, `T+24hr`, `T+1 Week Criteria:`.
+            timed: 42,
+            // Every `□` item: 32 + 23 + 21 + 19 in §1.2-1.5, 9 in §2.2, 15 in §2.3, 5 in
+            // §3.2, 7 in §3.3, 14 in §6.2.
+            checks: 145,
+            // The 24 `$ …` lines of §2.2, §2.3, §3.2 and §3.3, in 19 steps.
+            commanded: 19,
+            command_lines: 24,
+            // §3.1: `Error rate >5% sustained for 5+ minutes`; `2-5%` and `2x baseline`
+            // are not a comparison with a number.
+            rules: 1,
+            contacts: 0,
+        }
+    );
+    // The 6.1 table: the time column is the checkpoint, the title its focus, the owner
+    // its participants.
+    let review = draft["phase"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["title"].as_str() == Some("6.1 Post-Launch Review Schedule"))
+        .unwrap();
+    let first = &review["step"][0];
+    assert_eq!(first["at"].as_str(), Some("T+1h"));
+    assert_eq!(first["title"].as_str(), Some("Immediate stability"));
+    assert_eq!(first["owner"].as_str(), Some("War room team"));
+    assert_eq!(review["step"][6]["at"].as_str(), Some("T+7d"));
+}
+
+#[test]
+fn a_written_table_plan_with_contacts_and_rules_imports_field_by_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("plan.md");
+    std::fs::write(
+        &doc,
+        "# Checkout v2 cutover\n\
+         \n\
+         Date: 2026-03-01. Status updates every 15 minutes.\n\
+         \n\
+         ## Cutover\n\
+         \n\
+         | Time (UTC) | Task | Owner |\n\
+         |---|---|---|\n\
+         | 22:00-22:45 | Freeze deploys | Dana |\n\
+         | 23:00 | Switch traffic \"green\" | Sam |\n\
+         \n\
+         ```bash\n\
+         ./switch.sh --to green\n\
+         ```\n\
+         \n\
+         - [ ] Backups verified\n\
+         - [x] Change ticket approved\n\
+         \n\
+         ## Rollback criteria\n\
+         \n\
+         | Signal | Threshold |\n\
+         |---|---|\n\
+         | p95 latency > 800 ms for 10 minutes | roll back |\n\
+         \n\
+         ## Contacts\n\
+         \n\
+         | Level | Role | Name | Phone |\n\
+         |---|---|---|---|\n\
+         | L1 | On-call SRE | Ana | +1-555-0100 |\n\
+         | L2 | Engineering manager | Bo | +1-555-0101 |\n",
+    )
+    .unwrap();
+    let (draft, _, _) = import_and_check(&doc);
+    let phase = &draft["phase"][0];
+    assert_eq!(phase["title"].as_str(), Some("Cutover"));
+    let freeze = &phase["step"][0];
+    assert_eq!(freeze["at"].as_str(), Some("22:00"));
+    assert_eq!(freeze["duration"].as_str(), Some("45m"));
+    assert_eq!(freeze["owner"].as_str(), Some("Dana"));
+    let switch = &phase["step"][1];
+    assert_eq!(switch["title"].as_str(), Some("Switch traffic \"green\""));
+    assert_eq!(switch["shell"].as_str(), Some("./switch.sh --to green"));
+    // The fenced command is the step's, never run by the import; confirm stays default.
+    assert!(switch.get("confirm").is_none());
+    assert_eq!(phase["check"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        draft["runbook"]["t0"].as_str(),
+        Some("2026-03-01T00:00:00Z")
+    );
+    assert_eq!(draft["status-updates"]["every"].as_str(), Some("15m"));
+    let rule = &draft["rule"][0];
+    assert_eq!(rule["expr"].as_str(), Some("p95_latency > 800"));
+    assert_eq!(rule["for"].as_str(), Some("10m"));
+    let contacts = draft["contact"].as_array().unwrap();
+    assert_eq!(contacts.len(), 2);
+    assert_eq!(contacts[0]["role"].as_str(), Some("On-call SRE"));
+    assert_eq!(contacts[0]["name"].as_str(), Some("Ana"));
+    assert_eq!(contacts[0]["reach"].as_str(), Some("+1-555-0100"));
+    assert_eq!(contacts[1]["escalation-level"].as_integer(), Some(2));
+}
+
+#[test]
+fn bad_input_gets_a_clear_error_or_a_draft_never_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    // A binary file: refused, saying what and where.
+    std::fs::write(path("bin.md"), [0x7f, b'E', b'L', b'F', 0, 1, 2]).unwrap();
+    let run = warroom(&["import", path("bin.md").to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("NUL byte at offset 4") && err.contains("binary file"),
+        "{err}"
+    );
+    // Latin-1, not UTF-8.
+    std::fs::write(path("latin1.md"), b"# Caf\xe9\n").unwrap();
+    let run = warroom(&["import", path("latin1.md").to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&run.stderr)
+            .contains("not UTF-8 text: an invalid byte at offset 5 (line 1)")
+    );
+    // A missing file.
+    let run = warroom(&["import", path("none.md").to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("none.md"));
+    // Malformed Markdown: an unclosed fence, a broken table, deep nesting, stray HTML.
+    let mut bad = String::from("## Broken\n| a | b\n|---\n| 10:00 | x | y | z |\n<div><b>\n");
+    for depth in 0..200 {
+        bad.push_str(&"  ".repeat(depth));
+        bad.push_str("- [ ] nested 09:00 - deep\n");
+    }
+    bad.push_str("```bash\n$ echo never closed\n");
+    std::fs::write(path("bad.md"), &bad).unwrap();
+    let (_, _, summary) = import_and_check(&path("bad.md"));
+    assert!(summary.contains("Recognised:"), "{summary}");
+    // No structure at all: said plainly, and a minimal draft that still checks.
+    std::fs::write(path("prose.md"), "Just some prose about the weather.\n").unwrap();
+    let (draft, text, summary) = import_and_check(&path("prose.md"));
+    assert!(summary.contains("No structure recognised"), "{summary}");
+    assert!(
+        text.contains("# "),
+        "the prose is kept as a comment: {text}"
+    );
+    assert_eq!(draft["runbook"]["name"].as_str(), Some("prose.md"));
+    // An existing output is not overwritten without --force.
+    std::fs::write(path("keep.toml"), "precious").unwrap();
+    let run = warroom(&[
+        "import",
+        path("prose.md").to_str().unwrap(),
+        "-o",
+        path("keep.toml").to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("--force"));
+    assert_eq!(
+        std::fs::read_to_string(path("keep.toml")).unwrap(),
+        "precious"
+    );
+}
+
+#[test]
+fn a_ten_megabyte_document_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("big.md");
+    let mut text = String::with_capacity(11 << 20);
+    let mut n = 0;
+    while text.len() < 10 << 20 {
+        text.push_str(&format!(
+            "## Section {n}\n\n| Time | Task |\n|---|---|\n| {:02}:{:02} | Task {n} |\n\n- [ ] check {n}\n\nSome prose that is kept as a comment, line {n}.\n\n",
+            n / 60 % 24,
+            n % 60
+        ));
+        n += 1;
+    }
+    std::fs::write(&doc, &text).unwrap();
+    let (draft, _, _) = import_and_check(&doc);
+    assert_eq!(counts(&draft).checks, n);
+    assert_eq!(counts(&draft).timed, n);
+}
