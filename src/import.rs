@@ -8,6 +8,8 @@
 
 use std::fmt::Write as _;
 
+use chrono::Datelike;
+
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
 /// What the import recognised, and what it left for a person.
@@ -310,6 +312,10 @@ fn check_item(s: &str) -> Option<&str> {
 struct When {
     at: String,
     duration: Option<String>,
+    /// Month and day when the text gave them (`Jan 4 02:00`): the year is the document's.
+    date: Option<(u32, u32)>,
+    /// The time as the document wrote it.
+    written: String,
 }
 
 /// `HH:MM` or `HH:MM:SS` (with `AM`/`PM`), at the start of `s`: the time and the rest.
@@ -436,8 +442,42 @@ fn offset(s: &str) -> Option<(String, &str)> {
 
 /// A planned time at the start of `s`: a clock time, a range, or an offset from T0.
 fn when(s: &str) -> Option<(When, &str)> {
+    let (mut w, rest) = when_unwritten(s)?;
+    w.written = s[..s.len() - rest.len()].trim().to_owned();
+    Some((w, rest))
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// `Jan 4 02:00`, `February 8, 02:00`: the month and day, and the rest.
+fn month_day(s: &str) -> Option<((u32, u32), &str)> {
+    let (word, rest) = s.split_once(' ')?;
+    let lower = word.to_ascii_lowercase();
+    let month = MONTHS
+        .iter()
+        .position(|m| lower.len() >= 3 && lower.starts_with(m))?;
+    let rest = rest.trim_start();
+    let d_len = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let day: u32 = rest.get(..d_len)?.parse().ok()?;
+    if !(1..=31).contains(&day) {
+        return None;
+    }
+    let rest = rest[d_len..].trim_start_matches([',', ' ']);
+    Some(((month as u32 + 1, day), rest))
+}
+
+fn when_unwritten(s: &str) -> Option<(When, &str)> {
     if let Some((at, rest)) = offset(s) {
         return Some((at_only(at), rest));
+    }
+    if let Some((date, rest)) = month_day(s)
+        && let Some((mut w, rest)) = when_unwritten(rest)
+        && !w.at.starts_with('T')
+    {
+        w.date = Some(date);
+        return Some((w, rest));
     }
     let (start, rest) = clock_time(s)?;
     let after = rest.trim_start();
@@ -458,6 +498,8 @@ fn when(s: &str) -> Option<(When, &str)> {
             When {
                 at: hhmm(start),
                 duration: (b > a).then(|| minutes(b - a)),
+                date: None,
+                written: String::new(),
             },
             rest,
         ));
@@ -466,7 +508,12 @@ fn when(s: &str) -> Option<(When, &str)> {
 }
 
 fn at_only(at: String) -> When {
-    When { at, duration: None }
+    When {
+        at,
+        duration: None,
+        date: None,
+        written: String::new(),
+    }
 }
 
 fn minutes(m: u32) -> String {
@@ -658,9 +705,6 @@ fn cadence(s: &str) -> Option<String> {
 
 /// The first date the document gives (`February 8, 2026`, `2026-02-08`, `8 February 2026`).
 fn date(s: &str) -> Option<chrono::NaiveDate> {
-    const MONTHS: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
     let words: Vec<String> = s
         .split(|c: char| c.is_whitespace() || c == ',' || c == '*' || c == '|')
         .map(|w| w.trim_matches(['.', ';', ':', '(', ')']))
@@ -905,6 +949,10 @@ pub fn import(md: &str, source: &str) -> Imported {
                             && step.owner.is_none()
                         {
                             step.owner = Some(value.to_owned());
+                            // The document's own word for it stays with the step.
+                            if label != "owner" {
+                                step.notes.push((line, bare(&l.text).to_owned()));
+                            }
                             continue;
                         }
                         step.notes.push((line, bare(&l.text).to_owned()));
@@ -934,6 +982,7 @@ pub fn import(md: &str, source: &str) -> Imported {
                                 .any(|w| heading.contains(w)))
                         && column(&header, &["role", "name", "position"]).is_some();
                     if let Some(tc) = timed {
+                        phase.kept.push((line, header.join(" | ")));
                         let title_col = column(&header, &TITLE_COLUMNS)
                             .filter(|&c| c != tc)
                             .or_else(|| (0..header.len()).find(|&c| c != tc));
@@ -1171,7 +1220,23 @@ fn write(
             let _ = writeln!(out, "title = {}", quoted(&step.title));
             if let Some(w) = &step.when {
                 summary.timed_steps += 1;
-                let _ = writeln!(out, "at = {}", quoted(&w.at));
+                let at = match w.date {
+                    Some((m, d)) => {
+                        let year = t0_date.map_or_else(|| chrono::Utc::now().year(), |d| d.year());
+                        format!("{year}-{m:02}-{d:02} {}", w.at)
+                    }
+                    None => w.at.clone(),
+                };
+                let _ = writeln!(out, "at = {}", quoted(&at));
+                // A time written in words (`T+1 week`) is kept as the document wrote it.
+                let words = w
+                    .written
+                    .replace("UTC", "")
+                    .replace("AM", "")
+                    .replace("PM", "");
+                if words.chars().filter(|c| c.is_alphabetic()).count() > 1 {
+                    let _ = writeln!(out, "# planned, as written: {}", w.written);
+                }
             }
             if let Some(d) = step
                 .when
@@ -1373,6 +1438,12 @@ mod tests {
         );
         assert_eq!(when("10:00 AM").unwrap().0.at, "10:00");
         assert_eq!(when("2:30 PM").unwrap().0.at, "14:30");
+        let (w, title) = timed_line("Jan 4 02:00 Cut over").unwrap();
+        assert_eq!(
+            (w.at.as_str(), w.date, title.as_str()),
+            ("02:00", Some((1, 4)), "Cut over")
+        );
+        assert_eq!(when("T+1 week").unwrap().0.written, "T+1 week");
         // A heading of the plan, not a step.
         assert!(timed_line("T-24 Hours (Day Before)").is_none());
         assert!(timed_line("T-12 Hours").is_none());

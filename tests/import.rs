@@ -74,6 +74,36 @@ fn import_and_check(doc: &Path) -> (toml::Value, String, String) {
     (toml::from_str(&text).unwrap(), text, summary)
 }
 
+/// The lines of `doc` with a word (four letters or more) that is nowhere in `draft`: what
+/// the import would have lost. A fence's language tag is markup, not content.
+fn lost_lines(doc: &str, draft: &str) -> Vec<String> {
+    let draft = draft.to_lowercase();
+    doc.lines()
+        .filter(|l| !l.trim_start().starts_with("```"))
+        .filter(|l| {
+            l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '\'' || c == '-'))
+                .filter(|w| w.len() >= 4 && w.starts_with(|c: char| c.is_ascii_alphabetic()))
+                .any(|w| !draft.contains(&w.to_lowercase()))
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn nothing_of_the_reference_playbooks_is_lost() {
+    for name in ["phase5-go-live.md", "blue-green-switch.md", "launch-day.md"] {
+        let doc = std::fs::read_to_string(seed(name)).unwrap();
+        let (_, draft, _) = import_and_check(&seed(name));
+        let lost = lost_lines(&doc, &draft);
+        assert!(lost.is_empty(), "{name}: lines with words lost: {lost:#?}");
+    }
+    // And the check itself sees a loss.
+    assert_eq!(
+        lost_lines("keep this\nand also this", "keep this"),
+        ["and also this"]
+    );
+}
+
 #[test]
 fn phase5_go_live_imports_with_its_timeline_checklist_and_commands() {
     let doc = seed("phase5-go-live.md");
