@@ -676,13 +676,10 @@ async fn console(
         .append(true)
         .open(run_dir.join("warroom.log"))
         .with_context(|| format!("opening {}", run_dir.join("warroom.log").display()))?;
-    // The default queue (128,000 lines) allocates and touches 4 MB up front: a quarter of
-    // the console's memory for a log that writes a few lines a minute. Lines beyond these
-    // 1,024 in flight are dropped, never waited for.
-    let (writer, _guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .buffered_lines_limit(1024)
-        .lossy(true)
-        .finish(appender);
+    // Written in place, a line at a time: the console logs a few lines a minute, and the
+    // journal beside it is written (and synced) in place anyway. A logging thread and its
+    // queue cost more memory than the lines ever do.
+    let writer = std::sync::Mutex::new(appender);
     // WARROOM_LOG takes `info`, `debug` or per-module levels (`warroom::monitor=debug,info`).
     let filter = std::env::var("WARROOM_LOG")
         .ok()
