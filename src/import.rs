@@ -1273,8 +1273,11 @@ fn write(
     // Each metric the rules name gets a KPI whose source a person must give.
     let mut kpis: Vec<(String, String, Option<&str>, usize)> = Vec::new();
     for (line, _, c) in conditions {
-        let id = id_of(&c.metric, '_');
-        if !kpis.iter().any(|k| k.0 == id) {
+        if !kpis.iter().any(|k| k.1 == c.metric) {
+            // A metric named in another script (`معدل الخطأ`) still needs an id of letters.
+            let id = Some(id_of(&c.metric, '_'))
+                .filter(|id| !id.is_empty() && !kpis.iter().any(|k| &k.0 == id))
+                .unwrap_or_else(|| format!("metric_{}", kpis.len() + 1));
             kpis.push((id, c.metric.clone(), c.unit, *line));
         }
     }
@@ -1297,7 +1300,10 @@ fn write(
     let mut rule_ids = std::collections::HashSet::new();
     for (line, text, c) in conditions {
         summary.rules += 1;
-        let kpi = id_of(&c.metric, '_');
+        let kpi = kpis
+            .iter()
+            .find(|k| k.1 == c.metric)
+            .map_or_else(String::new, |k| k.0.clone());
         let mut id = kpi.replace('_', "-");
         let mut n = 2;
         while !rule_ids.insert(id.clone()) {

@@ -290,6 +290,8 @@ fn a_written_table_plan_with_contacts_and_rules_imports_field_by_field() {
          |---|---|\n\
          | p95 latency > 800 ms for 10 minutes | roll back |\n\
          \n\
+         معدل الخطأ > 3% for 5 minutes\n\
+         \n\
          ## Contacts\n\
          \n\
          | Level | Role | Name | Phone |\n\
@@ -319,6 +321,11 @@ fn a_written_table_plan_with_contacts_and_rules_imports_field_by_field() {
     let rule = &draft["rule"][0];
     assert_eq!(rule["expr"].as_str(), Some("p95_latency > 800"));
     assert_eq!(rule["for"].as_str(), Some("10m"));
+    // A metric named in Arabic keeps its name as the label and gets an id of letters.
+    assert_eq!(draft["rule"][1]["expr"].as_str(), Some("metric_2 > 3"));
+    let kpi = &draft["kpi"][1];
+    assert_eq!(kpi["id"].as_str(), Some("metric_2"));
+    assert_eq!(kpi["label"].as_str(), Some("معدل الخطأ"));
     let contacts = draft["contact"].as_array().unwrap();
     assert_eq!(contacts.len(), 2);
     assert_eq!(contacts[0]["role"].as_str(), Some("On-call SRE"));
