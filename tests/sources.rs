@@ -505,6 +505,15 @@ srv.serve_forever()
     }
 }
 
+/// A client that trusts the private CA in `ca` (and nothing else beyond the system's).
+fn trusting(ca: &std::path::Path) -> http::Client {
+    http::client(&http::Tls {
+        insecure: false,
+        ca_file: Some(ca.to_path_buf()),
+    })
+    .unwrap()
+}
+
 #[tokio::test]
 async fn a_staging_host_with_a_private_ca_needs_its_ca_or_insecure() {
     let server = tls_server();
@@ -513,11 +522,7 @@ async fn a_staging_host_with_a_private_ca_needs_its_ca_or_insecure() {
     let p = health::probe(&verified, &endpoint(url.clone()), &[]).await;
     assert_eq!(p.health, Health::Down);
     assert!(p.reason.as_deref().unwrap().contains("TLS"), "{p:?}");
-    let with_ca = http::client(&http::Tls {
-        insecure: false,
-        ca_file: Some(server.ca.clone()),
-    })
-    .unwrap();
+    let with_ca = trusting(&server.ca);
     let p = health::probe(&with_ca, &endpoint(url.clone()), &[]).await;
     assert_eq!(p.health, Health::Up, "{p:?}");
     let insecure = http::client(&http::Tls {
@@ -553,11 +558,7 @@ async fn plain_http_redirected_to_https_is_followed_with_tls() {
     let url = format!("http://{addr}/health");
     // The private CA is trusted by this client only: the redirect reached the TLS server
     // through the TLS client, not the plain one (which trusts nothing).
-    let with_ca = http::client(&http::Tls {
-        insecure: false,
-        ca_file: Some(server.ca.clone()),
-    })
-    .unwrap();
+    let with_ca = trusting(&server.ca);
     let p = health::probe(&with_ca, &endpoint(url.clone()), &[]).await;
     assert_eq!(p.health, Health::Up, "{p:?}");
     // Without the CA, the upgraded request fails on the certificate, as any HTTPS one would.
