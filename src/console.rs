@@ -367,7 +367,7 @@ async fn event_loop(
                 batch.push(Action::Watchers(now));
             }
         }
-        let paced: Vec<Pace> = batch.iter().map(pace).collect();
+        let pace = batch.iter().map(pace).min().unwrap_or(Pace::WithTheSecond);
         io.summarize(state, &batch);
         let mut effects = app::update(state, Action::Tick(clock.now()));
         for action in batch {
@@ -391,7 +391,7 @@ async fn event_loop(
         // htop refreshes once a second), output for a tenth of one: idle, that is one
         // frame a second instead of one per poll.
         let now = tokio::time::Instant::now();
-        let due = match batch_pace(&paced) {
+        let due = match pace {
             Pace::Now => now,
             Pace::Soon => now + OUTPUT_FRAME,
             Pace::WithTheSecond => now + SECOND_FRAME,
@@ -430,10 +430,6 @@ fn pace(action: &Action) -> Pace {
         Action::RunOutput { .. } => Pace::Soon,
         _ => Pace::Now,
     }
-}
-
-fn batch_pace(paces: &[Pace]) -> Pace {
-    paces.iter().copied().min().unwrap_or(Pace::WithTheSecond)
 }
 
 /// Gives the terminal back. Not `ratatui::restore`, nor dropping the `Terminal` while the

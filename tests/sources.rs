@@ -472,7 +472,8 @@ fn tls_server() -> TlsServer {
 import http.server, ssl, sys
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        body = b'{"status": "healthy"}'
+        token = self.headers.get("X-Token") or "none"
+        body = ('{"status": "healthy", "token": "%s"}' % token).encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -566,6 +567,55 @@ async fn plain_http_redirected_to_https_is_followed_with_tls() {
     let p = health::probe(&shared, &endpoint(url), &[]).await;
     assert_eq!(p.health, Health::Down);
     assert!(p.reason.as_deref().unwrap().contains("TLS"), "{p:?}");
+}
+
+#[tokio::test]
+async fn headers_follow_a_redirect_to_https_only_on_the_same_host() {
+    let server = tls_server();
+    let port = server.port;
+    let app = Router::new().route(
+        "/to/{host}",
+        get(
+            move |axum::extract::Path(host): axum::extract::Path<String>| async move {
+                (
+                    StatusCode::MOVED_PERMANENTLY,
+                    [(
+                        axum::http::header::LOCATION,
+                        format!("https://{host}:{port}/health"),
+                    )],
+                )
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let client = trusting(&server.ca);
+    let token = [("X-Token".to_owned(), "s3cr3t".to_owned())];
+    // The same host on another port and scheme: the header is its own.
+    let same = http::get(
+        &client,
+        &format!("http://{addr}/to/127.0.0.1"),
+        &token,
+        Duration::from_secs(3),
+        &[],
+    )
+    .await
+    .unwrap();
+    assert_eq!(same.status, 200);
+    assert!(String::from_utf8_lossy(&same.body).contains("\"token\": \"s3cr3t\""));
+    // Another host (the certificate names both): the secret stays behind.
+    let other = http::get(
+        &client,
+        &format!("http://{addr}/to/localhost"),
+        &token,
+        Duration::from_secs(3),
+        &[],
+    )
+    .await
+    .unwrap();
+    assert_eq!(other.status, 200);
+    assert!(String::from_utf8_lossy(&other.body).contains("\"token\": \"none\""));
 }
 
 #[tokio::test]

@@ -56,10 +56,7 @@ pub struct Client {
 
 impl Client {
     fn for_url(&self, url: &str) -> Result<&reqwest::Client, String> {
-        let https = url
-            .get(..8)
-            .is_some_and(|s| s.eq_ignore_ascii_case("https://"));
-        if !https {
+        if !is_https(url) {
             return Ok(&self.plain);
         }
         self.secure
@@ -67,6 +64,18 @@ impl Client {
             .as_ref()
             .map_err(Clone::clone)
     }
+}
+
+fn is_https(url: &str) -> bool {
+    url.get(..8)
+        .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+}
+
+/// The host of a URL, to tell whether a redirect leaves it.
+fn host(url: &str) -> Option<String> {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
 }
 
 fn builder() -> reqwest::ClientBuilder {
@@ -204,7 +213,8 @@ pub async fn request(
     timeout: Duration,
     vars: &[(String, String)],
 ) -> Result<Response, String> {
-    let mut url = expand(url, vars)?;
+    let first = expand(url, vars)?;
+    let mut url = first.clone();
     let started = Instant::now();
     let mut upgraded = false;
     let mut resp = loop {
@@ -215,8 +225,12 @@ pub async fn request(
         if let Some(body) = body {
             req = req.json(body);
         }
-        for (k, v) in headers {
-            req = req.header(k, expand(v, vars)?);
+        // Headers may carry secrets: they go to the host they were written for, and not
+        // on to another one a redirect names (as reqwest's own redirects do).
+        if host(&url) == host(&first) {
+            for (k, v) in headers {
+                req = req.header(k, expand(v, vars)?);
+            }
         }
         let resp = req.send().await.map_err(|e| describe(&e))?;
         // Plain HTTP redirected to HTTPS: once more, with the TLS client.
@@ -224,10 +238,7 @@ pub async fn request(
             .headers()
             .get(reqwest::header::LOCATION)
             .and_then(|v| v.to_str().ok())
-            .filter(|l| {
-                l.get(..8)
-                    .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
-            });
+            .filter(|l| is_https(l));
         match to_https {
             Some(location) if resp.status().is_redirection() && !upgraded => {
                 url = location.to_owned();
