@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod check;
+pub mod cli;
 pub mod clock;
 pub mod console;
 pub mod demo;

@@ -1,0 +1,229 @@
+//! The command line both binaries parse: `warroom`, and `warroom-tools`, which runs the
+//! subcommands the console never needs (see `src/bin/warroom-tools.rs`); and what the two
+//! share.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow};
+use clap::{Parser, Subcommand};
+
+use crate::runbook::{self, Level, Runbook};
+
+#[derive(Parser)]
+#[command(
+    name = "warroom",
+    version,
+    about = "A terminal mission-control console for deployment day"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Cmd,
+}
+
+/// Which run a console drives, and how it takes the seat.
+#[derive(clap::Args)]
+pub struct SeatArgs {
+    /// Where the run's record goes (default: the latest run of this runbook recorded in
+    /// the last 24 hours, resumed; else a new <runbook run-dir or ./runs>/<name>-<time>).
+    #[arg(long)]
+    pub run_dir: Option<PathBuf>,
+    /// Start a new run, although a recent one of this runbook could be resumed.
+    #[arg(long, conflicts_with = "run_dir")]
+    pub new: bool,
+    /// Resume a run whose runbook file changed since its journal began (journaled).
+    #[arg(long)]
+    pub accept_changed_runbook: bool,
+    /// Take over a run another console drives: it is asked first, the handover journaled.
+    #[arg(long)]
+    pub take_over: bool,
+}
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Validate a runbook and print a one-screen summary (exit status 2 when invalid).
+    Check { runbook: PathBuf },
+    /// Turn a Markdown playbook into a runbook draft: times, owners, checklists, commands,
+    /// rules and contacts, the rest kept as comments (exit status 2 when it cannot be read).
+    Import {
+        playbook: PathBuf,
+        /// Where to write the draft (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Overwrite the output file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The night-before check: every variable set, every script runnable, every endpoint,
+    /// KPI and rule tried once; exit status 1 when anything is broken.
+    Preflight {
+        runbook: PathBuf,
+        /// One JSON document instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Against the demo target, with the runbook's `[rehearsal]` variables and series:
+        /// the check a rehearsal would pass.
+        #[arg(long)]
+        rehearsal: bool,
+    },
+    /// Open the full-screen console for a runbook.
+    Run {
+        runbook: PathBuf,
+        #[command(flatten)]
+        seat: SeatArgs,
+        /// Rehearse: run the clock this many times faster than real time.
+        #[arg(long, value_name = "FACTOR")]
+        speed: Option<f64>,
+        /// Rehearse: start the clock at this UTC date-time instead of now.
+        #[arg(long, value_name = "DATETIME")]
+        start_at: Option<String>,
+    },
+    /// The post-mortem of a run, from its journal: Markdown, JSON or one HTML file.
+    Report {
+        run_dir: PathBuf,
+        #[arg(long, value_enum, default_value = "md")]
+        format: ReportFormat,
+        /// Write here instead of to standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The runbook, when the one the run began with has moved.
+        #[arg(long)]
+        runbook: Option<PathBuf>,
+    },
+    /// Watch a run another console drives, read-only (the on-call's second terminal).
+    Watch {
+        run_dir: PathBuf,
+        /// The runbook, when the one the run began with has moved.
+        #[arg(long)]
+        runbook: Option<PathBuf>,
+    },
+    /// Rehearse a runbook against the demo target on a fast clock (no real waits), its KPIs
+    /// live from the target or replayed from a recorded series.
+    Rehearse {
+        runbook: PathBuf,
+        /// How many times faster than real time the rehearsal clock runs.
+        #[arg(long, default_value_t = 60.0, value_name = "FACTOR")]
+        speed: f64,
+        /// Start the clock at this UTC date-time (default: a minute before the first
+        /// planned step when T0 is fixed, else now).
+        #[arg(long, value_name = "DATETIME")]
+        start_at: Option<String>,
+        /// A recorded series (CSV or JSON: offset from T0, KPI id, value) fed in place of
+        /// those KPIs' sources.
+        #[arg(long, value_name = "FILE")]
+        replay: Option<PathBuf>,
+        /// Where the rehearsal's record goes (default: a new <name>-rehearsal-<time>).
+        #[arg(long)]
+        run_dir: Option<PathBuf>,
+    },
+    /// Start the demo target on a free loopback port and run config/demo.toml against it.
+    Demo {
+        /// Another runbook to run against the demo target (it gets ${DEMO_URL}).
+        #[arg(long)]
+        runbook: Option<PathBuf>,
+        #[command(flatten)]
+        seat: SeatArgs,
+    },
+    /// Serve the simulated blue/green service alone.
+    DemoTarget {
+        #[arg(long, default_value = "127.0.0.1:8480")]
+        listen: SocketAddr,
+        /// Serve a run's rehearsal: its state kept in the run directory, gone once no
+        /// console has driven the run for ten minutes (how `rehearse` and `demo` start it).
+        #[arg(long, hide = true)]
+        run_dir: Option<PathBuf>,
+    },
+    /// Internal: supervise one step run (started by the console, detached from it).
+    #[command(name = "__supervise", hide = true)]
+    Supervise {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        timeout: Option<f64>,
+        #[arg(last = true, required = true)]
+        argv: Vec<String>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ReportFormat {
+    Md,
+    Json,
+    Html,
+}
+
+/// A line to standard output or error that may be gone (a dropped SSH session, a closed
+/// pipe): not being able to say it is no reason to crash after the work is done.
+pub fn say_out(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
+
+pub fn say_err(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// `warroom check`: the summary, or every problem and exit status 2.
+pub fn check(path: &Path) -> ExitCode {
+    match runbook::load(path) {
+        Ok((rb, warnings)) => {
+            for w in &warnings {
+                eprintln!("{w}");
+            }
+            print!("{}", crate::check::summary(&rb));
+            ExitCode::SUCCESS
+        }
+        Err(diags) => {
+            for d in &diags {
+                eprintln!("{d}");
+            }
+            let errors = diags.iter().filter(|d| d.level == Level::Error).count();
+            eprintln!(
+                "{}: {errors} error{} found",
+                path.display(),
+                if errors == 1 { "" } else { "s" }
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The variables a runbook runs with against the demo target: `DEMO_URL`, then those of
+/// its `[rehearsal] env`, expanded (a value naming an unset variable is left as written,
+/// and its source says so when polled).
+pub fn demo_vars(rb: &Runbook, demo_url: &str) -> Vec<(String, String)> {
+    let mut vars = vec![("DEMO_URL".to_owned(), demo_url.to_owned())];
+    for (name, value) in &rb.rehearsal.env {
+        let value = crate::monitor::http::expand(value, &vars).unwrap_or_else(|_| value.clone());
+        vars.push((name.clone(), value));
+    }
+    vars
+}
+
+/// A recorded series for `rehearse --replay`, every KPI in it one of the runbook's.
+pub fn read_series(path: &Path, rb: &Runbook) -> Result<crate::runbook::series::Series> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the series {}", path.display()))?;
+    let series = crate::runbook::series::Series::parse(&text)
+        .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    let unknown: Vec<&str> = series
+        .kpis()
+        .into_iter()
+        .filter(|k| rb.kpi_index(k).is_none())
+        .collect();
+    if !unknown.is_empty() {
+        return Err(anyhow!(
+            "{}: no KPI {} in the runbook (it has {})",
+            path.display(),
+            unknown.join(", "),
+            rb.kpis
+                .iter()
+                .map(|k| k.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(series)
+}
