@@ -451,13 +451,17 @@ const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
 
+/// The month a word names (`Jan`, `february`), 1 to 12.
+fn month(word: &str) -> Option<u32> {
+    let lower = word.to_ascii_lowercase();
+    let i = MONTHS.iter().position(|m| lower.starts_with(m))?;
+    Some(i as u32 + 1)
+}
+
 /// `Jan 4 02:00`, `February 8, 02:00`: the month and day, and the rest.
 fn month_day(s: &str) -> Option<((u32, u32), &str)> {
     let (word, rest) = s.split_once(' ')?;
-    let lower = word.to_ascii_lowercase();
-    let month = MONTHS
-        .iter()
-        .position(|m| lower.len() >= 3 && lower.starts_with(m))?;
+    let month = month(word)?;
     let rest = rest.trim_start();
     let d_len = rest.bytes().take_while(u8::is_ascii_digit).count();
     let day: u32 = rest.get(..d_len)?.parse().ok()?;
@@ -465,7 +469,7 @@ fn month_day(s: &str) -> Option<((u32, u32), &str)> {
         return None;
     }
     let rest = rest[d_len..].trim_start_matches([',', ' ']);
-    Some(((month as u32 + 1, day), rest))
+    Some(((month, day), rest))
 }
 
 fn when_unwritten(s: &str) -> Option<(When, &str)> {
@@ -652,22 +656,8 @@ fn condition(s: &str) -> Option<Condition> {
         .unwrap_or((None, after));
     let lower = s.to_lowercase();
     let f = lower.find(" for ")?;
-    let dur = lower[f + 5..].trim_start();
-    let d_len = dur.bytes().take_while(u8::is_ascii_digit).count();
-    if d_len == 0 {
-        return None;
-    }
-    let n: u32 = dur[..d_len].parse().ok()?;
-    let unit_word = dur[d_len..].trim_start_matches('+').trim_start();
-    let for_ = if unit_word.starts_with("min") || unit_word.starts_with("m ") || unit_word == "m" {
-        format!("{n}m")
-    } else if unit_word.starts_with("sec") || unit_word.starts_with('s') {
-        format!("{n}s")
-    } else if unit_word.starts_with("hour") || unit_word.starts_with('h') {
-        format!("{n}h")
-    } else {
-        return None;
-    };
+    // `5+ minutes`: at least five minutes is what `for` means anyway.
+    let for_ = duration(&lower[f + 5..].replacen('+', "", 1))?;
     Some(Condition {
         metric,
         op,
@@ -686,20 +676,12 @@ fn cadence(s: &str) -> Option<String> {
     {
         return None;
     }
-    let at = lower.find("every ")?;
-    let rest = &lower[at + 6..];
-    let n_len = rest.bytes().take_while(u8::is_ascii_digit).count();
-    let (n, unit) = if n_len == 0 {
-        (1, rest)
+    let rest = &lower[lower.find("every ")? + 6..];
+    // `every hour` is every one hour.
+    if rest.starts_with(|c: char| c.is_ascii_digit()) {
+        duration(rest)
     } else {
-        (rest[..n_len].parse().ok()?, rest[n_len..].trim_start())
-    };
-    if unit.starts_with("min") {
-        Some(format!("{n}m"))
-    } else if unit.starts_with("hour") || unit.starts_with("hr") {
-        Some(format!("{n}h"))
-    } else {
-        None
+        duration(&format!("1 {rest}"))
     }
 }
 
@@ -717,10 +699,7 @@ fn date(s: &str) -> Option<chrono::NaiveDate> {
         {
             return Some(d);
         }
-        let Some(month) = MONTHS
-            .iter()
-            .position(|m| w.len() >= 3 && w.starts_with(m) && m.starts_with(&w[..3]))
-        else {
+        let Some(month) = month(w) else {
             continue;
         };
         let num = |j: usize| words.get(j).and_then(|w| w.parse::<u32>().ok());
@@ -729,7 +708,7 @@ fn date(s: &str) -> Option<chrono::NaiveDate> {
             (Some(d), Some(y), _) if d <= 31 && y >= 1970 => (d, y),
             _ => continue,
         };
-        if let Some(d) = chrono::NaiveDate::from_ymd_opt(year as i32, month as u32 + 1, day) {
+        if let Some(d) = chrono::NaiveDate::from_ymd_opt(year as i32, month, day) {
             return Some(d);
         }
     }
@@ -1100,16 +1079,17 @@ fn duration(s: &str) -> Option<String> {
     let s = s.trim().to_lowercase();
     let n_len = s.bytes().take_while(u8::is_ascii_digit).count();
     let n: u32 = s.get(..n_len)?.parse().ok()?;
-    let unit = s[n_len..].trim_start();
-    if unit.starts_with("min") || unit == "m" {
-        Some(format!("{n}m"))
-    } else if unit.starts_with('h') {
-        Some(format!("{n}h"))
-    } else if unit.starts_with("sec") || unit == "s" {
-        Some(format!("{n}s"))
-    } else {
-        None
-    }
+    let unit = s[n_len..]
+        .trim_start()
+        .split(|c: char| !c.is_alphabetic())
+        .next()?;
+    let unit = match unit {
+        "s" | "sec" | "secs" | "second" | "seconds" => "s",
+        "m" | "min" | "mins" | "minute" | "minutes" => "m",
+        "h" | "hr" | "hrs" | "hour" | "hours" => "h",
+        _ => return None,
+    };
+    Some(format!("{n}{unit}"))
 }
 
 #[allow(clippy::too_many_arguments)]
