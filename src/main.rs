@@ -40,10 +40,7 @@ fn main() -> ExitCode {
 /// the same arguments: this process becomes it (same pid, same terminal).
 fn forward() -> ExitCode {
     use std::os::unix::process::CommandExt;
-    let tools = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join("warroom-tools")))
-        .unwrap_or_else(|| PathBuf::from("warroom-tools"));
+    let tools = tools_binary();
     let err = std::process::Command::new(&tools)
         .args(std::env::args_os().skip(1))
         .exec();
@@ -53,6 +50,14 @@ fn forward() -> ExitCode {
         tools.display()
     ));
     ExitCode::from(2)
+}
+
+/// `warroom-tools`, beside this binary (built and installed with it).
+fn tools_binary() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("warroom-tools")))
+        .unwrap_or_else(|| PathBuf::from("warroom-tools"))
 }
 
 /// Loads a runbook for the console; warnings are printed, errors stop it.
@@ -245,9 +250,14 @@ fn demo_target_for(run_dir: &Path) -> Result<SocketAddr> {
             .find(|(k, _)| k == "DEMO_URL")
             .and_then(|(_, url)| url.strip_prefix("http://")?.parse::<SocketAddr>().ok())
     });
-    let exe = std::env::current_exe().context("finding the warroom binary")?;
-    warroom::demo::detached::for_run(&exe, run_dir, before)
-        .context("starting the demo target on a loopback port")
+    // Straight from warroom-tools, not through this binary's hand-over.
+    let tools = tools_binary();
+    warroom::demo::detached::for_run(&tools, run_dir, before).with_context(|| {
+        format!(
+            "starting the demo target ({}; built beside warroom by `cargo build --bins`)",
+            tools.display()
+        )
+    })
 }
 
 async fn console(
