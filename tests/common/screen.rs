@@ -31,6 +31,9 @@ pub struct Screen {
     /// The run directory's parent, removed with the screen.
     pub dir: tempfile::TempDir,
     pub parser: Arc<Mutex<vt100::Parser<Events>>>,
+    /// When the terminal last received bytes: a frame larger than one read arrives in
+    /// pieces, and a screen read between them shows half a frame.
+    last_bytes: Arc<Mutex<Instant>>,
     writer: Box<dyn Write + Send>,
     /// Held so the pseudo-terminal stays open as long as the screen.
     _master: Box<dyn portable_pty::MasterPty + Send>,
@@ -118,6 +121,8 @@ impl Screen {
         )));
         let mut reader = pty.master.try_clone_reader().unwrap();
         let sink = parser.clone();
+        let last_bytes = Arc::new(Mutex::new(Instant::now()));
+        let stamp = last_bytes.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
@@ -125,20 +130,32 @@ impl Screen {
                     break;
                 }
                 sink.lock().unwrap().process(&buf[..n]);
+                *stamp.lock().unwrap() = Instant::now();
             }
         });
         let writer = pty.master.take_writer().unwrap();
         Self {
             dir,
             parser,
+            last_bytes,
             writer,
             child,
             _master: pty.master,
         }
     }
 
+    /// The screen once no bytes have come for a moment, so never half a frame (the console
+    /// draws at most ten frames a second; a frame's pieces come within microseconds).
     pub fn text(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
+        let quiet = Duration::from_millis(30);
+        let give_up = Instant::now() + Duration::from_secs(2);
+        loop {
+            let since = self.last_bytes.lock().unwrap().elapsed();
+            if since >= quiet || Instant::now() >= give_up {
+                return self.parser.lock().unwrap().screen().contents();
+            }
+            std::thread::sleep(quiet - since);
+        }
     }
 
     #[track_caller]
