@@ -5,6 +5,15 @@ use std::fmt::Write;
 use crate::runbook::time::{format_duration, format_planned};
 use crate::runbook::{Confirm, RuleAction, Runbook, T0};
 
+/// The variables a source's credentials (headers, tokens, passwords) read that neither the
+/// runbook's `[runbook] env` nor the environment (`is_set`) gives.
+pub fn unset_credentials(rb: &Runbook, is_set: impl Fn(&str) -> bool) -> Vec<String> {
+    rb.credential_names()
+        .into_iter()
+        .filter(|n| !rb.env.iter().any(|(k, _)| k == n) && !is_set(n))
+        .collect()
+}
+
 pub fn summary(rb: &Runbook) -> String {
     let mut s = String::new();
     let version = rb
@@ -55,6 +64,13 @@ pub fn summary(rb: &Runbook) -> String {
         kinds("command")
     );
     let _ = writeln!(s, "  endpoints {}", rb.endpoints.len());
+    let with_auth = rb.connections().filter(|c| c.auth.is_some()).count();
+    if with_auth > 0 {
+        let _ = writeln!(
+            s,
+            "  auth      {with_auth} sources send credentials (never shown)"
+        );
+    }
     let acting = rb
         .rules
         .iter()

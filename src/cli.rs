@@ -172,6 +172,18 @@ pub fn check(path: &Path) -> ExitCode {
             for w in &warnings {
                 eprintln!("{w}");
             }
+            // Credentials come from the environment the console runs in: one missing there
+            // would show as `unauthorized` on the night. Named, never shown.
+            let unset = crate::check::unset_credentials(&rb, |n| std::env::var_os(n).is_some());
+            for name in &unset {
+                eprintln!(
+                    "{}: error: `${{{name}}}` is not set: a source's credentials read it (set it in the environment warroom runs in)",
+                    path.display()
+                );
+            }
+            if !unset.is_empty() {
+                return ExitCode::from(2);
+            }
             print!("{}", crate::check::summary(&rb));
             ExitCode::SUCCESS
         }

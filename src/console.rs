@@ -115,19 +115,7 @@ pub async fn run(opts: Options) -> Result<Left> {
     if let Clock::Rehearsal { speed, .. } = clock {
         state.rehearsal = Some(speed);
     }
-    state.hide(
-        opts.runbook
-            .secret_names()
-            .iter()
-            .filter_map(|name| {
-                opts.vars
-                    .iter()
-                    .find(|(k, _)| k == name)
-                    .map(|(_, v)| v.clone())
-                    .or_else(|| std::env::var(name).ok())
-            })
-            .collect(),
-    );
+    state.hide(monitor::http::secret_values(&opts.runbook, &opts.vars));
     state.replay(&records);
     // Schedules and a replayed series count from T0 as it stands now (after the journal).
     let _monitor = monitor::spawn(
@@ -501,7 +489,7 @@ async fn run_effects(state: &mut State, io: &mut Io, effects: Vec<Effect>) -> Fl
                     && let Some(silence) = am.silence.clone()
                 {
                     let (client, url, vars, tx) = (
-                        io.client.clone(),
+                        crate::monitor::http::client_for(&am.connection),
                         am.url.clone(),
                         io.vars.clone(),
                         io.tx.clone(),
@@ -509,10 +497,15 @@ async fn run_effects(state: &mut State, io: &mut Io, effects: Vec<Effect>) -> Fl
                     let now = clock.now();
                     tracing::info!(%until, "creating the maintenance silence");
                     tokio::spawn(async move {
-                        let r = alertmanager::create_silence(
-                            &client, &url, &silence, now, until, &vars,
-                        )
-                        .await;
+                        let r = match client {
+                            Ok(client) => {
+                                alertmanager::create_silence(
+                                    &client, &url, &silence, now, until, &vars,
+                                )
+                                .await
+                            }
+                            Err(e) => Err(e),
+                        };
                         let _ = tx.send(Action::SilenceCreated(r)).await;
                     });
                 }
@@ -544,7 +537,7 @@ async fn run_effects(state: &mut State, io: &mut Io, effects: Vec<Effect>) -> Fl
                 }
             }
             Effect::ExpireSilence { id } => {
-                expire_silence(state, &io.client, &io.vars, &id).await;
+                expire_silence(state, &io.vars, &id).await;
             }
             Effect::Bell => {
                 let mut out = std::io::stdout();
@@ -561,16 +554,15 @@ async fn run_effects(state: &mut State, io: &mut Io, effects: Vec<Effect>) -> Fl
     Flow::Go
 }
 
-async fn expire_silence(
-    state: &State,
-    client: &crate::monitor::http::Client,
-    vars: &[(String, String)],
-    id: &str,
-) {
+async fn expire_silence(state: &State, vars: &[(String, String)], id: &str) {
     let Some(am) = &state.runbook.alertmanager else {
         return;
     };
-    match alertmanager::expire_silence(client, &am.url, id, vars).await {
+    let expired = match crate::monitor::http::client_for(&am.connection) {
+        Ok(client) => alertmanager::expire_silence(&client, &am.url, id, vars).await,
+        Err(e) => Err(e),
+    };
+    match expired {
         Ok(()) => tracing::info!(%id, "maintenance silence expired"),
         Err(e) => {
             tracing::warn!(%id, error = %e, "could not expire the maintenance silence; it ends at its end time")

@@ -224,19 +224,10 @@ async fn sources(
         Replayed(usize, Option<f64>),
         Alertmanager(Result<usize, String>, Duration),
     }
-    let client = match http::shared() {
-        Ok(c) => c,
-        Err(e) => {
-            return Sources {
-                checks: vec![check("http", "client", Status::Fail, e)],
-                facts: Seen::default(),
-            };
-        }
-    };
     let mut set = tokio::task::JoinSet::new();
     for i in 0..rb.endpoints.len() {
         let (rb, vars) = (rb.clone(), vars.clone());
-        let client = health::client_for(&rb.endpoints[i], &client);
+        let client = http::client_for(&rb.endpoints[i].connection);
         set.spawn(async move {
             let probe = match client {
                 Ok(c) => health::probe(&c, &rb.endpoints[i], &vars).await,
@@ -246,7 +237,7 @@ async fn sources(
         });
     }
     for i in 0..rb.kpis.len() {
-        let (rb, vars, client) = (rb.clone(), vars.clone(), client.clone());
+        let (rb, vars) = (rb.clone(), vars.clone());
         let replay = replay.clone();
         set.spawn(async move {
             let k = &rb.kpis[i];
@@ -259,17 +250,20 @@ async fn sources(
                 .url()
                 .is_none_or(|u| http::expand(u, &vars).is_ok());
             let started = Instant::now();
-            let r = monitor::poll_kpi(&client, &k.source, timeout, &vars, &rb.dir).await;
+            let r = match http::client_for(&k.connection) {
+                Ok(client) => monitor::poll_kpi(&client, &k.source, timeout, &vars, &rb.dir).await,
+                Err(e) => Err(monitor::fault(e)),
+            };
             Polled::Kpi(i, r, asked.then(|| started.elapsed()))
         });
     }
     if let Some(am) = rb.alertmanager.clone() {
-        let (vars, client) = (vars.clone(), client.clone());
+        let vars = vars.clone();
         set.spawn(async move {
             let started = Instant::now();
-            let url = http::expand(&am.url, &vars);
-            let r = match url {
-                Ok(url) => monitor::alertmanager::alerts(&client, &url, &vars)
+            let timeout = am.timeout.to_std().unwrap_or(Duration::from_secs(5));
+            let r = match http::client_for(&am.connection) {
+                Ok(client) => monitor::alertmanager::alerts(&client, &am.url, timeout, &vars)
                     .await
                     .map(|a| a.len()),
                 Err(e) => Err(e),

@@ -151,12 +151,7 @@ pub async fn run(run_dir: PathBuf, runbook: Option<PathBuf>, clock: Clock) -> Re
         .map_or_else(Operator::default, |h| h.operator.clone());
     state.watch(driver_op);
     let vars = opened.driver.map(|h| h.vars).unwrap_or_default();
-    state.hide(
-        rb.secret_names()
-            .iter()
-            .filter_map(|n| std::env::var(n).ok())
-            .collect(),
-    );
+    state.hide(crate::monitor::http::secret_values(&rb, &vars));
     watch::update(
         &mut state,
         Watched::Records {
@@ -304,6 +299,9 @@ async fn event_loop(
             Some(action) = rx.recv() => {
                 let w = match action {
                     Action::KpiSample { kpi, result } => Some(Watched::KpiSample { kpi, result }),
+                    Action::KpiHistory { kpi, result } => {
+                        Some(Watched::KpiHistory { kpi, result })
+                    }
                     Action::EndpointProbe { endpoint, probe } => Some(Watched::EndpointProbe { endpoint, probe }),
                     Action::AmAlerts(r) => Some(Watched::AmAlerts(r)),
                     _ => None,

@@ -252,7 +252,7 @@ async fn its_alertmanager_stand_in_fires_on_faults_and_honours_silences() {
     let base = format!("http://{addr}");
     let client = http::client(&http::Tls::default()).unwrap();
     assert!(
-        alertmanager::alerts(&client, &base, &[])
+        alertmanager::alerts(&client, &base, Duration::from_secs(5), &[])
             .await
             .unwrap()
             .is_empty()
@@ -264,7 +264,9 @@ async fn its_alertmanager_stand_in_fires_on_faults_and_honours_silences() {
         &format!("{base}/control/fault?kind=queue"),
     )
     .await;
-    let alerts = alertmanager::alerts(&client, &base, &[]).await.unwrap();
+    let alerts = alertmanager::alerts(&client, &base, Duration::from_secs(5), &[])
+        .await
+        .unwrap();
     let names: Vec<&str> = alerts.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(names.contains(&"GreenUnhealthy") && names.contains(&"QueueBacklog"));
@@ -294,7 +296,9 @@ async fn its_alertmanager_stand_in_fires_on_faults_and_honours_silences() {
     )
     .await
     .unwrap();
-    let alerts = alertmanager::alerts(&client, &base, &[]).await.unwrap();
+    let alerts = alertmanager::alerts(&client, &base, Duration::from_secs(5), &[])
+        .await
+        .unwrap();
     let silenced = |name: &str| alerts.iter().find(|a| a.name == name).unwrap().silenced;
     assert!(silenced("GreenUnhealthy"));
     assert!(
@@ -304,7 +308,9 @@ async fn its_alertmanager_stand_in_fires_on_faults_and_honours_silences() {
     alertmanager::expire_silence(&client, &base, &id, &[])
         .await
         .unwrap();
-    let alerts = alertmanager::alerts(&client, &base, &[]).await.unwrap();
+    let alerts = alertmanager::alerts(&client, &base, Duration::from_secs(5), &[])
+        .await
+        .unwrap();
     assert!(alerts.iter().all(|a| !a.silenced));
 }
 

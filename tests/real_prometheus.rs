@@ -4,97 +4,40 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
+mod common;
+
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::servers;
 use serde_json::json;
 use warroom::app::FaultKind;
 use warroom::monitor::{alertmanager, http, prometheus};
 use warroom::runbook::{Aggregate, Matcher, Silence};
 
-/// The binary's path, or None (locally) after saying loudly that the test did not run.
+/// The binary's path, or None (locally, said loudly); under CI a missing one fails.
 fn binary(name: &str) -> Option<String> {
-    let found = std::env::var_os("PATH")
-        .and_then(|p| {
-            std::env::split_paths(&p)
-                .map(|d| d.join(name))
-                .find(|f| f.is_file())
-        })
-        .map(|p| p.display().to_string());
-    if found.is_none() {
-        let msg = format!(
-            "`{name}` is not installed (Debian package `{}`): the real Prometheus/Alertmanager tests did NOT run",
-            if name == "prometheus" {
-                "prometheus"
-            } else {
-                "prometheus-alertmanager"
-            }
-        );
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{msg}; .ci/run installs it"
-        );
-        eprintln!("\n!!!!!!!!!! {msg} !!!!!!!!!!\n");
-    }
-    found
+    let package = if name == "prometheus" {
+        "prometheus"
+    } else {
+        "prometheus-alertmanager"
+    };
+    servers::program(name, package)
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A child process stopped (by PID) when dropped.
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn wait_ready(client: &warroom::monitor::http::Client, url: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(r) = http::get(client, url, &[], Duration::from_secs(2), &[]).await
-            && r.status == 200
-        {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{url} was not ready within 60s");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// Starts `program` on a free loopback port (its log in `dir`) and waits until it is ready;
-/// returns it, its base URL and a client.
+/// Starts a Prometheus or an Alertmanager on a free loopback port (its log in `dir`) and
+/// waits until it is ready; returns it, its base URL and a client.
 async fn serve(
     program: &str,
     args: &[String],
     dir: &Path,
-) -> (Daemon, String, warroom::monitor::http::Client) {
-    let port = free_port();
-    let out = std::fs::File::create(dir.join("daemon.log")).unwrap();
-    let err = out.try_clone().unwrap();
-    let daemon = Daemon(
-        Command::new(program)
-            .args(args)
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .unwrap(),
-    );
+) -> (servers::Daemon, String, warroom::monitor::http::Client) {
+    let port = servers::free_port();
+    let mut all = args.to_vec();
+    all.push(format!("--web.listen-address=127.0.0.1:{port}"));
+    let (daemon, base) = servers::serve(program, &all, port, "/-/ready", dir).await;
     let client = http::client(&http::Tls::default()).unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    wait_ready(&client, &format!("{base}/-/ready")).await;
     (daemon, base, client)
 }
 
@@ -239,7 +182,9 @@ async fn alertmanager_alerts_join_the_feed_and_the_silence_comes_and_goes() {
     .unwrap();
     assert_eq!(posted.status, 200);
 
-    let alerts = alertmanager::alerts(&client, &base, &[]).await.unwrap();
+    let alerts = alertmanager::alerts(&client, &base, Duration::from_secs(5), &[])
+        .await
+        .unwrap();
     let a = alerts
         .iter()
         .find(|a| a.name == "CheckoutLatencyHigh")
@@ -289,7 +234,9 @@ async fn alertmanager_alerts_join_the_feed_and_the_silence_comes_and_goes() {
     .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let alerts = alertmanager::alerts(&client, &base, &[]).await.unwrap();
+        let alerts = alertmanager::alerts(&client, &base, Duration::from_secs(5), &[])
+            .await
+            .unwrap();
         if alerts
             .iter()
             .any(|a| a.name == "CheckoutLatencyHigh" && a.silenced)

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use chrono::TimeDelta;
 use warroom::monitor::{self, health, http};
-use warroom::runbook::{Aggregate, Endpoint, Health, JsonAssert, KpiSource};
+use warroom::runbook::{Aggregate, Connection, Endpoint, Health, JsonAssert, KpiSource};
 
 async fn server() -> SocketAddr {
     let app = Router::new()
@@ -303,9 +303,7 @@ fn endpoint(url: String) -> Endpoint {
             pointer: "/status".into(),
             one_of: vec![serde_json::json!("healthy")],
         }),
-        headers: vec![],
-        insecure: false,
-        ca_file: None,
+        connection: Connection::default(),
     }
 }
 
@@ -335,10 +333,10 @@ async fn health_probe_states_and_reasons() {
 #[tokio::test]
 async fn secrets_never_reach_an_error_message() {
     let port = refused_port().await;
-    let client = http::client(&http::Tls::default()).unwrap();
     let vars = vec![("TOKEN".to_owned(), "s3cr3t-t0k3n".to_owned())];
     let mut ep = endpoint(format!("http://127.0.0.1:{port}/health?token=${{TOKEN}}"));
-    ep.headers = vec![("Authorization".into(), "Bearer ${TOKEN}".into())];
+    ep.connection.headers = vec![("Authorization".into(), "Bearer ${TOKEN}".into())];
+    let client = http::client_for(&ep.connection).unwrap();
     let p = health::probe(&client, &ep, &vars).await;
     assert_eq!(p.reason.as_deref(), Some("connection refused"));
     let src = KpiSource::Json {

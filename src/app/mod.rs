@@ -173,6 +173,10 @@ pub enum FaultKind {
     NotANumber,
     /// The answer had several series where one number was asked for.
     Series,
+    /// 401: the source wants credentials, or refused the ones given.
+    Unauthorized,
+    /// 403: the credentials were accepted and are not allowed this.
+    Forbidden,
 }
 
 impl FaultKind {
@@ -182,6 +186,8 @@ impl FaultKind {
             Self::Timeout => "TIMEOUT",
             Self::NotANumber => "NaN",
             Self::Series => "SERIES",
+            Self::Unauthorized => "unauthorized (401)",
+            Self::Forbidden => "forbidden (403)",
         }
     }
 }
@@ -235,6 +241,11 @@ pub struct KpiState {
     /// The last poll's failure, kept until a poll succeeds.
     pub error: Option<Fault>,
     pub history: VecDeque<f64>,
+    /// How many of `history`'s oldest values came from the source's own history (a range
+    /// query at start), not from this console's polls: drawn apart, never evaluated.
+    pub backfilled: usize,
+    /// Why the history could not be had, when it could not.
+    pub history_note: Option<String>,
     pub baseline: Option<f64>,
 }
 
@@ -432,6 +443,11 @@ pub enum Action {
     KpiSample {
         kpi: usize,
         result: Result<Reading, Fault>,
+    },
+    /// The KPI's recent values from its source's history, oldest first.
+    KpiHistory {
+        kpi: usize,
+        result: Result<Vec<f64>, String>,
     },
     EndpointProbe {
         endpoint: usize,

@@ -20,11 +20,32 @@ pub fn kpi_sample(state: &mut State, kpi: usize, result: Result<Reading, Fault>)
                 k.error = None;
                 if k.history.len() == HISTORY {
                     k.history.pop_front();
+                    k.backfilled = k.backfilled.saturating_sub(1);
                 }
                 k.history.push_back(v);
             }
             Err(e) => k.error = Some(e),
         }
+    }
+}
+
+/// A KPI's history from its source: placed before the samples polled so far (which may
+/// have come first), as much as the sparkline keeps. A refusal is a note, not a fault: the
+/// live samples are unaffected.
+pub fn kpi_history(state: &mut State, kpi: usize, result: Result<Vec<f64>, String>) {
+    let Some(k) = state.kpis.get_mut(kpi) else {
+        return;
+    };
+    match result {
+        Ok(values) => {
+            let live: Vec<f64> = k.history.drain(k.backfilled..).collect();
+            let room = HISTORY.saturating_sub(live.len());
+            let past = &values[values.len().saturating_sub(room)..];
+            k.history = past.iter().chain(&live).copied().collect();
+            k.backfilled = past.len();
+            k.history_note = None;
+        }
+        Err(why) => k.history_note = Some(why),
     }
 }
 

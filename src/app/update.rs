@@ -186,6 +186,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             observe::kpi_sample(state, kpi, result);
             reevaluate(state, &mut fx);
         }
+        // Only for the sparkline: rules see what this console polls.
+        Action::KpiHistory { kpi, result } => observe::kpi_history(state, kpi, result),
         Action::EndpointProbe { endpoint, probe } => {
             observe::endpoint_probe(state, endpoint, probe);
             reevaluate(state, &mut fx);

@@ -25,6 +25,10 @@ pub enum Watched {
         kpi: usize,
         result: Result<super::Reading, super::Fault>,
     },
+    KpiHistory {
+        kpi: usize,
+        result: Result<Vec<f64>, String>,
+    },
     EndpointProbe {
         endpoint: usize,
         probe: Probe,
@@ -80,6 +84,7 @@ pub fn update(state: &mut State, w: Watched) -> Vec<Look> {
             }
         }
         Watched::KpiSample { kpi, result } => observe::kpi_sample(state, kpi, result),
+        Watched::KpiHistory { kpi, result } => observe::kpi_history(state, kpi, result),
         Watched::EndpointProbe { endpoint, probe } => {
             observe::endpoint_probe(state, endpoint, probe);
         }

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use super::{http, json as j};
 use crate::runbook::Silence;
 
+/// Creating and expiring a silence.
 const TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, PartialEq)]
@@ -26,13 +27,14 @@ pub struct AmAlert {
 pub async fn alerts(
     client: &crate::monitor::http::Client,
     url: &str,
+    timeout: Duration,
     vars: &[(String, String)],
 ) -> Result<Vec<AmAlert>, String> {
     let full = format!(
         "{}/api/v2/alerts?active=true&silenced=true&inhibited=true",
         url.trim_end_matches('/')
     );
-    let r = http::get(client, &full, &[], TIMEOUT, vars).await?.ok()?;
+    let r = http::get(client, &full, &[], timeout, vars).await?.ok()?;
     parse_alerts(&j::parse(&r.body)?)
 }
 

@@ -9,23 +9,6 @@ use super::{http, json};
 use crate::app::Probe;
 use crate::runbook::{Endpoint, Health};
 
-/// The client an endpoint is probed with: the shared one, or, for an endpoint with TLS
-/// options of its own, one of its own.
-pub fn client_for(
-    ep: &Endpoint,
-    shared: &crate::monitor::http::Client,
-) -> Result<crate::monitor::http::Client, String> {
-    let tls = http::Tls {
-        insecure: ep.insecure,
-        ca_file: ep.ca_file.clone(),
-    };
-    if tls == http::Tls::default() {
-        Ok(shared.clone())
-    } else {
-        http::client(&tls)
-    }
-}
-
 /// A probe with a client that could not be made: DOWN, saying why.
 pub fn unprobed(why: String) -> Probe {
     Probe {
@@ -46,15 +29,18 @@ pub async fn probe(
         latency: None,
         reason: Some(reason),
     };
-    let r = match http::get(client, &ep.url, &ep.headers, timeout, vars).await {
+    let r = match http::get(client, &ep.url, &[], timeout, vars).await {
         Ok(r) => r,
         Err(e) => return down(e),
     };
     let latency = TimeDelta::from_std(r.latency).ok();
     if !ep.expect_status.contains(&r.status) {
+        let why = r
+            .denied()
+            .map_or_else(|| format!("status {}", r.status), str::to_owned);
         return Probe {
             latency,
-            ..down(format!("status {}", r.status))
+            ..down(why)
         };
     }
     if let Some(a) = &ep.json {

@@ -30,28 +30,67 @@ pub fn expand(text: &str, vars: &[(String, String)]) -> Result<String, String> {
     Ok(out)
 }
 
-/// TLS choices an endpoint may make; the default verifies against the system's roots.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Tls {
-    pub insecure: bool,
-    pub ca_file: Option<std::path::PathBuf>,
-}
+pub use crate::runbook::Tls;
 
-/// The one client for every source without TLS options of its own, its connections shared.
+/// The values of a runbook's secrets as this process sees them (a variable from `vars`,
+/// then the environment, as `expand` reads it; a credential file's contents), for the
+/// screen to mask wherever they would appear.
+pub fn secret_values(rb: &crate::runbook::Runbook, vars: &[(String, String)]) -> Vec<String> {
+    let vars_ = rb.secret_names().into_iter().filter_map(|name| {
+        vars.iter()
+            .rev()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+            .or_else(|| std::env::var(&name).ok())
+    });
+    let files = rb
+        .credential_files()
+        .into_iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .map(|s| s.trim().to_owned());
+    vars_.chain(files).collect()
+}
+use crate::runbook::{Auth, Connection, Credential};
+
+/// The client for sources with no connection options (a webhook, the demo's own checks).
 pub fn shared() -> Result<Client, String> {
-    static SHARED: std::sync::OnceLock<Result<Client, String>> = std::sync::OnceLock::new();
-    SHARED.get_or_init(|| client(&Tls::default())).clone()
+    client_for(&Connection::default())
 }
 
-/// What the sources request with: plain HTTP at once, HTTPS from a client built on the
+/// The client a source with this connection requests with. Sources with the same TLS
+/// choices share one underlying client (and its open connections); a CA file is read once.
+pub fn client_for(connection: &Connection) -> Result<Client, String> {
+    type Pool = std::sync::Mutex<Vec<(Tls, Result<Client, String>)>>;
+    static POOL: std::sync::OnceLock<Pool> = std::sync::OnceLock::new();
+    let mut pool = POOL
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let base = match pool.iter().find(|(t, _)| *t == connection.tls) {
+        Some((_, c)) => c.clone(),
+        None => {
+            let c = client(&connection.tls);
+            pool.push((connection.tls.clone(), c.clone()));
+            c
+        }
+    }?;
+    Ok(Client {
+        connection: std::sync::Arc::new(connection.clone()),
+        ..base
+    })
+}
+
+/// What a source requests with: plain HTTP at once, HTTPS from a client built on the
 /// first `https://` request. Building that one reads the system's CA store (147 files here)
 /// and holds it (about 0.3 MB of the console's memory), which a run whose sources are all
-/// plain HTTP on a private network never needs. Cloning shares both.
+/// plain HTTP on a private network never needs. Cloning shares both. The source's
+/// connection (headers, credentials) goes with every request to its host.
 #[derive(Clone, Debug)]
 pub struct Client {
     plain: reqwest::Client,
     tls: Tls,
     secure: std::sync::Arc<std::sync::OnceLock<Result<reqwest::Client, String>>>,
+    connection: std::sync::Arc<Connection>,
 }
 
 impl Client {
@@ -113,6 +152,7 @@ pub fn client(tls: &Tls) -> Result<Client, String> {
         plain,
         tls: tls.clone(),
         secure: std::sync::Arc::new(secure),
+        connection: Default::default(),
     })
 }
 
@@ -144,6 +184,9 @@ fn read_ca(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
 
 /// What a request that did not answer in time failed with.
 pub const TIMEOUT: &str = "timeout";
+/// What a 401 or 403 answer fails with: the credentials, not the source, are wrong.
+pub const UNAUTHORIZED: &str = "unauthorized (401)";
+pub const FORBIDDEN: &str = "forbidden (403)";
 
 /// Why a request failed, without its URL.
 fn describe(e: &reqwest::Error) -> String {
@@ -173,10 +216,29 @@ pub struct Response {
 }
 
 impl Response {
+    /// `unauthorized (401)` or `forbidden (403)` when the credentials were refused, told
+    /// apart from any other failure. vmauth before v1.91 (Debian's 1.79 among them)
+    /// answers an unknown token with a 400 that says so (VictoriaMetrics issue 4188).
+    pub fn denied(&self) -> Option<&'static str> {
+        match self.status {
+            401 => Some(UNAUTHORIZED),
+            403 => Some(FORBIDDEN),
+            400 if self
+                .body
+                .starts_with(b"cannot find the provided auth token") =>
+            {
+                Some(UNAUTHORIZED)
+            }
+            _ => None,
+        }
+    }
+
     /// The response, if its status is a success.
     pub fn ok(self) -> Result<Self, String> {
         if (200..300).contains(&self.status) {
             Ok(self)
+        } else if let Some(why) = self.denied() {
+            Err(why.to_owned())
         } else {
             Err(format!("HTTP {}", self.status))
         }
@@ -228,8 +290,9 @@ pub async fn request(
         // Headers may carry secrets: they go to the host they were written for, and not
         // on to another one a redirect names (as reqwest's own redirects do).
         if host(&url) == host(&first) {
+            req = authorize(req, &client.connection, vars)?;
             for (k, v) in headers {
-                req = req.header(k, expand(v, vars)?);
+                req = req.header(k, secret_header(&expand(v, vars)?)?);
             }
         }
         let resp = req.send().await.map_err(|e| describe(&e))?;
@@ -270,6 +333,52 @@ pub async fn request(
         body,
         latency: started.elapsed(),
     })
+}
+
+/// A header value marked sensitive: reqwest and hyper then never print it (Debug, logs).
+fn secret_header(value: &str) -> Result<reqwest::header::HeaderValue, String> {
+    let mut v = reqwest::header::HeaderValue::from_str(value.trim())
+        .map_err(|_| "a header value holds a character HTTP does not allow".to_owned())?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
+/// The connection's headers and credentials on a request. A secret is read at each
+/// request: a rotated token file is picked up without a restart, as Prometheus does.
+fn authorize(
+    mut req: reqwest::RequestBuilder,
+    connection: &Connection,
+    vars: &[(String, String)],
+) -> Result<reqwest::RequestBuilder, String> {
+    for (k, v) in &connection.headers {
+        req = req.header(k, secret_header(&expand(v, vars)?)?);
+    }
+    match &connection.auth {
+        None => {}
+        Some(Auth::Bearer(token)) => {
+            let value = format!("Bearer {}", credential(token, vars)?);
+            req = req.header(reqwest::header::AUTHORIZATION, secret_header(&value)?);
+        }
+        Some(Auth::Basic { username, password }) => {
+            let password = password.as_ref().map(|p| credential(p, vars)).transpose()?;
+            // reqwest marks the Basic value sensitive itself.
+            req = req.basic_auth(expand(username, vars)?, password);
+        }
+    }
+    Ok(req)
+}
+
+/// A secret's value: the variable's, or the file's (trimmed). Errors name the variable or
+/// the file, never what they hold.
+fn credential(c: &Credential, vars: &[(String, String)]) -> Result<String, String> {
+    match c {
+        Credential::Var(text) => expand(text, vars),
+        // A file of a few bytes: read in place (the async file API would start a thread
+        // pool for it).
+        Credential::File(path) => std::fs::read_to_string(path)
+            .map(|s| s.trim().to_owned())
+            .map_err(|e| format!("cannot read {}: {}", path.display(), e.kind())),
+    }
 }
 
 /// `%`-encoding for a query-string value.

@@ -49,12 +49,62 @@ async fn feed(
     }
 }
 
-/// A source's failure as the gauge shows it: the HTTP layer's own timeout told apart.
+/// A Prometheus KPI's recent past, once at start, beside its polls (never before the
+/// first frame, never delaying a poll): as many points as the sparkline keeps, at the
+/// KPI's interval. On the real clock only; a rehearsal's past is its replayed series.
+async fn history(
+    rb: Arc<Runbook>,
+    i: usize,
+    client: http::Client,
+    vars: Arc<Vec<(String, String)>>,
+    permits: Arc<Semaphore>,
+    t0: chrono::DateTime<chrono::Utc>,
+    tx: mpsc::Sender<Action>,
+) {
+    let kpi = &rb.kpis[i];
+    let KpiSource::Prometheus {
+        url,
+        query,
+        aggregate,
+    } = &kpi.source
+    else {
+        return;
+    };
+    let Ok(_permit) = permits.acquire().await else {
+        return;
+    };
+    let now = chrono::Utc::now();
+    let step = kpi
+        .interval_at(now - t0)
+        .to_std()
+        .unwrap_or(Duration::from_secs(5));
+    // A range of 120 points costs the server more than one sample: twice the poll's time.
+    let timeout = kpi.timeout.to_std().unwrap_or(Duration::from_secs(3)) * 2;
+    let result = prometheus::history(
+        &client,
+        url,
+        query,
+        *aggregate,
+        now,
+        step,
+        crate::app::HISTORY,
+        timeout,
+        &vars,
+    )
+    .await;
+    if let Err(why) = &result {
+        tracing::info!(kpi = %kpi.id, %why, "no history for the sparkline; live samples only");
+    }
+    let _ = tx.send(Action::KpiHistory { kpi: i, result }).await;
+}
+
+/// A source's failure as the gauge shows it: a timeout and refused credentials told apart.
 pub fn fault(why: String) -> Fault {
-    let kind = if why == http::TIMEOUT {
-        FaultKind::Timeout
-    } else {
-        FaultKind::Failed
+    let kind = match why.as_str() {
+        http::TIMEOUT => FaultKind::Timeout,
+        http::UNAUTHORIZED => FaultKind::Unauthorized,
+        http::FORBIDDEN => FaultKind::Forbidden,
+        _ => FaultKind::Failed,
     };
     Fault::new(kind, why)
 }
@@ -124,7 +174,6 @@ pub fn spawn(
     tx: mpsc::Sender<Action>,
     replay: Option<Arc<crate::runbook::series::Series>>,
 ) -> Result<Monitor, String> {
-    let client = http::shared()?;
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let mut tasks = Vec::new();
     for i in 0..runbook.kpis.len() {
@@ -141,13 +190,21 @@ pub fn spawn(
             )));
             continue;
         }
-        let (rb, vars, client, permits, tx) = (
-            runbook.clone(),
-            vars.clone(),
-            client.clone(),
-            permits.clone(),
-            tx.clone(),
-        );
+        let (rb, vars, permits, tx) = (runbook.clone(), vars.clone(), permits.clone(), tx.clone());
+        let client = http::client_for(&runbook.kpis[i].connection);
+        if let (KpiSource::Prometheus { .. }, Ok(client), Clock::Real) =
+            (&runbook.kpis[i].source, &client, clock)
+        {
+            tasks.push(tokio::spawn(history(
+                runbook.clone(),
+                i,
+                client.clone(),
+                vars.clone(),
+                permits.clone(),
+                t0,
+                tx.clone(),
+            )));
+        }
         tasks.push(tokio::spawn(async move {
             let kpi = &rb.kpis[i];
             let timeout = kpi.timeout.to_std().unwrap_or(Duration::from_secs(3));
@@ -161,7 +218,10 @@ pub fn spawn(
                     let Ok(_permit) = permits.acquire().await else {
                         return;
                     };
-                    let result = poll_kpi(&client, &kpi.source, timeout, &vars, &rb.dir).await;
+                    let result = match &client {
+                        Ok(client) => poll_kpi(client, &kpi.source, timeout, &vars, &rb.dir).await,
+                        Err(e) => Err(fault(e.clone())),
+                    };
                     if tx.send(Action::KpiSample { kpi: i, result }).await.is_err() {
                         return;
                     }
@@ -173,7 +233,7 @@ pub fn spawn(
     }
     for i in 0..runbook.endpoints.len() {
         let (rb, vars, permits, tx) = (runbook.clone(), vars.clone(), permits.clone(), tx.clone());
-        let client = health::client_for(&runbook.endpoints[i], &client);
+        let client = http::client_for(&runbook.endpoints[i].connection);
         tasks.push(tokio::spawn(async move {
             let ep = &rb.endpoints[i];
             let mut next = tokio::time::Instant::now();
@@ -203,13 +263,20 @@ pub fn spawn(
         }));
     }
     if let Some(am) = runbook.alertmanager.clone() {
-        let (vars, client, tx) = (vars.clone(), client.clone(), tx.clone());
+        let (vars, tx) = (vars.clone(), tx.clone());
+        let client = http::client_for(&am.connection);
         tasks.push(tokio::spawn(async move {
             let mut tick = tokio::time::interval(clock.real(am.interval));
             tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
             loop {
                 tick.tick().await;
-                let result = alertmanager::alerts(&client, &am.url, &vars).await;
+                let result = match &client {
+                    Ok(client) => {
+                        let timeout = am.timeout.to_std().unwrap_or(Duration::from_secs(5));
+                        alertmanager::alerts(client, &am.url, timeout, &vars).await
+                    }
+                    Err(e) => Err(e.clone()),
+                };
                 if tx.send(Action::AmAlerts(result)).await.is_err() {
                     return;
                 }

@@ -28,10 +28,114 @@ pub async fn poll(
         http::encode(query),
         timeout.saturating_sub(margin).as_millis().max(100)
     );
-    let r = http::get(client, &full, &[], timeout, &[])
+    // The URL is expanded already; the variables are for the connection's credentials.
+    let r = http::get(client, &full, &[], timeout, vars)
         .await
         .map_err(super::fault)?;
+    // An auth proxy's refusal is rarely Prometheus's JSON.
+    if let Some(why) = r.denied() {
+        return Err(super::fault(why.to_owned()));
+    }
     value(&json::parse(&r.body)?, r.status, aggregate)
+}
+
+/// The KPI's values over the last `points` steps of `step` up to `end`, oldest first, from
+/// `/api/v1/query_range`: the trend a sparkline shows the moment a console opens.
+#[allow(clippy::too_many_arguments)] // the query's own parameters, each one thing
+pub async fn history(
+    client: &crate::monitor::http::Client,
+    url: &str,
+    query: &str,
+    aggregate: Option<Aggregate>,
+    end: chrono::DateTime<chrono::Utc>,
+    step: Duration,
+    points: usize,
+    timeout: Duration,
+    vars: &[(String, String)],
+) -> Result<Vec<f64>, String> {
+    let base = http::expand(url, vars)?;
+    let step_s = step.as_secs_f64().max(1.0);
+    let end_s = end.timestamp_millis() as f64 / 1000.0;
+    let start_s = end_s - step_s * points.saturating_sub(1) as f64;
+    let full = format!(
+        "{}/api/v1/query_range?query={}&start={start_s:.3}&end={end_s:.3}&step={step_s}",
+        base.trim_end_matches('/'),
+        http::encode(query),
+    );
+    let r = http::get(client, &full, &[], timeout, vars).await?;
+    if let Some(why) = r.denied() {
+        return Err(why.to_owned());
+    }
+    let v = match json::parse(&r.body) {
+        Ok(v) => v,
+        // A server with no range API at all (a 404 page) says only its status.
+        Err(_) if !(200..300).contains(&r.status) => return Err(format!("HTTP {}", r.status)),
+        Err(e) => return Err(e),
+    };
+    range_values(&v, r.status, aggregate)
+}
+
+/// The values of a range-query answer, oldest first: one series, or several combined at
+/// each time by `aggregate`. Points that are not numbers (NaN, a gap) are left out.
+pub fn range_values(
+    v: &Value,
+    status: u16,
+    aggregate: Option<Aggregate>,
+) -> Result<Vec<f64>, String> {
+    if v.get("status").and_then(Value::as_str) == Some("error") {
+        let kind = v
+            .get("errorType")
+            .and_then(Value::as_str)
+            .unwrap_or("error");
+        let msg = v.get("error").and_then(Value::as_str).unwrap_or("");
+        return Err(format!("prometheus {kind}: {msg}"));
+    }
+    if !(200..300).contains(&status) {
+        return Err(format!("HTTP {status}"));
+    }
+    let data = v.get("data").ok_or("answer has no `data`")?;
+    if data.get("resultType").and_then(Value::as_str) != Some("matrix") {
+        return Err("the answer is not a range (matrix)".into());
+    }
+    let series = data
+        .get("result")
+        .and_then(Value::as_array)
+        .ok_or("no result")?;
+    if series.len() > 1 && aggregate.is_none() {
+        return Err(format!(
+            "the query gives {} series and the KPI has no `aggregate`",
+            series.len()
+        ));
+    }
+    // Milliseconds since the epoch -> the values of every series at that time.
+    let mut at: std::collections::BTreeMap<i64, Vec<f64>> = Default::default();
+    for s in series {
+        for pair in s
+            .get("values")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let t = pair.get(0).and_then(Value::as_f64);
+            let value = pair
+                .get(1)
+                .and_then(Value::as_str)
+                .and_then(|t| t.parse::<f64>().ok())
+                .filter(|v| v.is_finite());
+            if let (Some(t), Some(value)) = (t, value) {
+                at.entry((t * 1000.0).round() as i64)
+                    .or_default()
+                    .push(value);
+            }
+        }
+    }
+    Ok(at
+        .into_values()
+        .filter_map(|vs| match aggregate {
+            Some(a) => a.apply(vs),
+            None => vs.first().copied(),
+        })
+        .collect())
 }
 
 /// The number in an instant-query answer: a scalar, or a vector of one series (or of
@@ -126,6 +230,34 @@ mod tests {
 
     fn num(r: Result<Reading, Fault>) -> Result<f64, Fault> {
         r.map(|r| r.value)
+    }
+
+    #[test]
+    fn range_answers() {
+        let one = json!({"status":"success","data":{"resultType":"matrix","result":[
+            {"metric":{},"values":[[1.0,"1"],[2.0,"NaN"],[3.0,"3"]]}]}});
+        assert_eq!(range_values(&one, 200, None), Ok(vec![1.0, 3.0]));
+        let two = json!({"status":"success","data":{"resultType":"matrix","result":[
+            {"metric":{"a":"1"},"values":[[1.0,"1"],[2.0,"2"]]},
+            {"metric":{"a":"2"},"values":[[2.0,"5"],[3.0,"4"]]}]}});
+        assert_eq!(
+            range_values(&two, 200, Some(Aggregate::Sum)),
+            Ok(vec![1.0, 7.0, 4.0])
+        );
+        assert!(
+            range_values(&two, 200, None)
+                .unwrap_err()
+                .contains("2 series")
+        );
+        let none = json!({"status":"success","data":{"resultType":"matrix","result":[]}});
+        assert_eq!(range_values(&none, 200, None), Ok(vec![]));
+        let refused =
+            json!({"status":"error","errorType":"bad_data","error":"range queries are disabled"});
+        assert_eq!(
+            range_values(&refused, 400, None).unwrap_err(),
+            "prometheus bad_data: range queries are disabled"
+        );
+        assert_eq!(range_values(&json!({}), 404, None).unwrap_err(), "HTTP 404");
     }
 
     #[test]

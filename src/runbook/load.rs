@@ -1,7 +1,7 @@
 //! Reading a runbook: TOML syntax, then each section on its own (so one typo does not hide
 //! the next), then a validation pass for what serde cannot see.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -10,6 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
+use super::connect::{Connections, Resolved, UrlUse, unknown_keys};
 use super::diag::Diagnostics;
 use super::expr::Expr;
 use super::time::{TimeSpec, parse_datetime, parse_duration};
@@ -45,6 +46,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<(Runbook, Vec<Diagnostic>), V
 
 const SECTIONS: &[&str] = &[
     "alertmanager",
+    "connection",
     "runbook",
     "endpoint",
     "kpi",
@@ -64,13 +66,14 @@ const SECTIONS: &[&str] = &[
 struct Sections {
     header: Option<raw::Header>,
     header_span: Option<Range<usize>>,
-    endpoints: Vec<raw::Endpoint>,
+    connections: BTreeMap<raw::S<String>, raw::S<raw::NamedConnection>>,
+    endpoints: Vec<raw::S<raw::Endpoint>>,
     kpis: Vec<raw::Kpi>,
     rules: Vec<raw::Rule>,
     phases: Vec<raw::Phase>,
     gates: Vec<raw::Gate>,
     rollback: Option<raw::Rollback>,
-    alertmanager: Option<raw::Alertmanager>,
+    alertmanager: Option<raw::S<raw::Alertmanager>>,
     contacts: Vec<raw::Contact>,
     escalation: Option<raw::Escalation>,
     close: Option<raw::Close>,
@@ -95,6 +98,9 @@ fn read_sections(d: &mut Diagnostics<'_>) -> Option<Sections> {
             "runbook" => {
                 s.header_span = Some(key_span);
                 s.header = one(d, "runbook", value);
+            }
+            "connection" => {
+                s.connections = one(d, "connection", value).unwrap_or_default();
             }
             "endpoint" => s.endpoints = many(d, "endpoint", value),
             "kpi" => s.kpis = many(d, "kpi", value),
@@ -585,44 +591,49 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
     });
     let t0 = t0_spec.and_then(T0::fixed);
 
+    let connections = Connections::read(d, &s.connections, &dir);
+
     // Endpoints.
     let mut endpoint_ids = Ids::new("endpoint");
     let mut endpoints = Vec::new();
-    for (i, e) in s.endpoints.iter().enumerate() {
+    for (i, spanned) in s.endpoints.iter().enumerate() {
+        let (e, span) = (spanned.get_ref(), spanned.span());
         let key = format!("endpoint[{}]", e.id.get_ref());
         check_id(d, &format!("{key}.id"), &e.id, true);
         endpoint_ids.add(d, &format!("endpoint[{i}].id"), &e.id);
-        check_url(d, &format!("{key}.url"), &e.url);
+        unknown_keys(
+            d,
+            &key,
+            &span,
+            &e.unknown,
+            &keys(&["id", "url", "interval", "expect-status", "slow", "json"]),
+        );
         let json = e
             .json
             .as_ref()
             .and_then(|j| json_assert(d, &format!("{key}.json"), j));
-        if let Some(ca) = &e.ca_file
-            && !dir.join(ca.get_ref()).exists()
-        {
-            d.error(
-                Some(ca.span()),
-                format!("{key}.ca-file"),
-                format!("CA file `{}` does not exist", ca.get_ref()),
-            );
-        }
+        let reach = connections.resolve(
+            d,
+            &key,
+            &span,
+            &e.options,
+            Some(e.url.get_ref()),
+            UrlUse::Page,
+            &dir,
+        );
         endpoints.push(Endpoint {
             id: e.id.get_ref().clone(),
-            url: e.url.get_ref().clone(),
+            url: reach.url.unwrap_or_default(),
             interval: duration(d, &format!("{key}.interval"), &e.interval)
                 .unwrap_or(TimeDelta::seconds(5)),
-            timeout: duration(d, &format!("{key}.timeout"), &e.timeout)
+            timeout: reach
+                .timeout
+                .or(reach.connection_timeout)
                 .unwrap_or(TimeDelta::seconds(3)),
             expect_status: e.expect_status.clone().unwrap_or_else(|| vec![200]),
             slow: duration(d, &format!("{key}.slow"), &e.slow),
             json,
-            headers: e
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            insecure: e.insecure,
-            ca_file: e.ca_file.as_ref().map(|c| dir.join(c.get_ref())),
+            connection: reach.connection,
         });
     }
 
@@ -633,38 +644,66 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         let key = format!("kpi[{}]", k.id.get_ref());
         check_id(d, &format!("{key}.id"), &k.id, false);
         kpi_ids.add(d, &format!("kpi[{i}].id"), &k.id);
-        let mut sources: Vec<(Range<usize>, KpiSource)> = Vec::new();
+        let mut sources: Vec<(Range<usize>, KpiSource, Option<Resolved>)> = Vec::new();
         if let Some(p) = &k.prometheus {
-            check_url_str(
+            let r = p.get_ref();
+            let where_ = format!("{key}.prometheus");
+            unknown_keys(
                 d,
-                &format!("{key}.prometheus.url"),
-                p.span(),
-                &p.get_ref().url,
+                &where_,
+                &p.span(),
+                &r.unknown,
+                &keys(&["url", "query", "aggregate"]),
             );
-            let aggregate = p
-                .get_ref()
+            let reach = connections.resolve(
+                d,
+                &where_,
+                &p.span(),
+                &r.options,
+                r.url.as_deref(),
+                UrlUse::Base,
+                &dir,
+            );
+            let aggregate = r
                 .aggregate
                 .as_ref()
                 .map(|a| aggregate(d, &format!("{key}.prometheus.aggregate"), a));
             sources.push((
                 p.span(),
                 KpiSource::Prometheus {
-                    url: p.get_ref().url.clone(),
-                    query: p.get_ref().query.clone(),
+                    url: reach.url.clone().unwrap_or_default(),
+                    query: r.query.clone(),
                     aggregate,
                 },
+                Some(reach),
             ));
         }
         if let Some(sc) = &k.scrape {
             let r = sc.get_ref();
-            check_url_str(d, &format!("{key}.scrape.url"), sc.span(), &r.url);
+            let where_ = format!("{key}.scrape");
+            unknown_keys(
+                d,
+                &where_,
+                &sc.span(),
+                &r.unknown,
+                &keys(&["url", "metric", "labels", "aggregate", "strict"]),
+            );
+            let reach = connections.resolve(
+                d,
+                &where_,
+                &sc.span(),
+                &r.options,
+                r.url.as_deref(),
+                UrlUse::Page,
+                &dir,
+            );
             let aggregate = r.aggregate.as_ref().map_or(Aggregate::Sum, |a| {
                 aggregate(d, &format!("{key}.scrape.aggregate"), a)
             });
             sources.push((
                 sc.span(),
                 KpiSource::Scrape {
-                    url: r.url.clone(),
+                    url: reach.url.clone().unwrap_or_default(),
                     metric: r.metric.clone(),
                     labels: r
                         .labels
@@ -678,18 +717,36 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                         crate::exposition::Rules::Scraper
                     },
                 },
+                Some(reach),
             ));
         }
         if let Some(j) = &k.json {
             let r = j.get_ref();
-            check_url_str(d, &format!("{key}.json.url"), j.span(), &r.url);
+            let where_ = format!("{key}.json");
+            unknown_keys(
+                d,
+                &where_,
+                &j.span(),
+                &r.unknown,
+                &keys(&["url", "pointer"]),
+            );
+            let reach = connections.resolve(
+                d,
+                &where_,
+                &j.span(),
+                &r.options,
+                r.url.as_deref(),
+                UrlUse::Page,
+                &dir,
+            );
             check_pointer(d, &format!("{key}.json.pointer"), &r.pointer);
             sources.push((
                 j.span(),
                 KpiSource::Json {
-                    url: r.url.clone(),
+                    url: reach.url.clone().unwrap_or_default(),
                     pointer: r.pointer.get_ref().clone(),
                 },
+                Some(reach),
             ));
         }
         if let Some(c) = &k.command {
@@ -700,6 +757,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                     KpiSource::Command {
                         argv: c.get_ref().clone(),
                     },
+                    None,
                 ));
             } else {
                 d.error(
@@ -710,7 +768,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
             }
         }
         let source = match sources.len() {
-            1 => sources.pop().map(|(_, s)| s),
+            1 => sources.pop().map(|(_, s, reach)| (s, reach)),
             0 => {
                 d.error(
                     Some(k.id.span()),
@@ -729,7 +787,22 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
             }
         };
         let thresholds = thresholds(d, &key, k);
-        if let Some(source) = source {
+        if let Some((source, reach)) = source {
+            let own_timeout = duration(d, &format!("{key}.timeout"), &k.timeout);
+            let (connection, source_timeout, connection_timeout) = reach
+                .map_or((Connection::default(), None, None), |r| {
+                    (r.connection, r.timeout, r.connection_timeout)
+                });
+            if let (Some(t), Some(_)) = (&k.timeout, source_timeout) {
+                d.error(
+                    Some(t.span()),
+                    format!("{key}.timeout"),
+                    format!(
+                        "the timeout is set twice, here and in its `{}` source: keep one",
+                        source.kind()
+                    ),
+                );
+            }
             kpis.push(Kpi {
                 id: k.id.get_ref().clone(),
                 label: k.label.clone().unwrap_or_else(|| k.id.get_ref().clone()),
@@ -737,9 +810,12 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                 interval: duration(d, &format!("{key}.interval"), &k.interval)
                     .unwrap_or(TimeDelta::seconds(5)),
                 schedule: schedule(d, &key, &k.schedule, t0),
-                timeout: duration(d, &format!("{key}.timeout"), &k.timeout)
+                timeout: own_timeout
+                    .or(source_timeout)
+                    .or(connection_timeout)
                     .unwrap_or(TimeDelta::seconds(3)),
                 source,
+                connection,
                 thresholds,
             });
         }
@@ -1278,8 +1354,24 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         })
     });
 
-    let alertmanager = s.alertmanager.as_ref().map(|a| {
-        check_url(d, "alertmanager.url", &a.url);
+    let alertmanager = s.alertmanager.as_ref().map(|spanned| {
+        let (a, span) = (spanned.get_ref(), spanned.span());
+        unknown_keys(
+            d,
+            "alertmanager",
+            &span,
+            &a.unknown,
+            &keys(&["url", "interval", "silence"]),
+        );
+        let reach = connections.resolve(
+            d,
+            "alertmanager",
+            &span,
+            &a.options,
+            Some(a.url.get_ref()),
+            UrlUse::Page,
+            &dir,
+        );
         let silence = a.silence.as_ref().map(|sil| {
             if sil.matchers.get_ref().is_empty() {
                 d.error(
@@ -1307,12 +1399,19 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
             }
         });
         Alertmanager {
-            url: a.url.get_ref().clone(),
+            url: reach.url.unwrap_or_default(),
             interval: duration(d, "alertmanager.interval", &a.interval)
                 .unwrap_or(TimeDelta::seconds(15)),
+            timeout: reach
+                .timeout
+                .or(reach.connection_timeout)
+                .unwrap_or(TimeDelta::seconds(5)),
+            connection: reach.connection,
             silence,
         }
     });
+
+    connections.warn_unused(d);
 
     let communications = s
         .communications
@@ -1593,11 +1692,15 @@ fn check_pointer(d: &mut Diagnostics<'_>, key: &str, p: &raw::S<String>) {
     }
 }
 
-fn check_url(d: &mut Diagnostics<'_>, key: &str, url: &raw::S<String>) {
-    check_url_str(d, key, url.span(), url.get_ref());
+/// A table's own keys and the connection options every HTTP source takes beside them.
+fn keys(own: &[&'static str]) -> Vec<&'static str> {
+    own.iter()
+        .chain(raw::ConnectionOptions::KEYS)
+        .copied()
+        .collect()
 }
 
-fn check_url_str(d: &mut Diagnostics<'_>, key: &str, span: Range<usize>, url: &str) {
+pub(super) fn check_url_str(d: &mut Diagnostics<'_>, key: &str, span: Range<usize>, url: &str) {
     let ok = ["http://", "https://", "${"]
         .iter()
         .any(|p| url.starts_with(p));

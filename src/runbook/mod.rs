@@ -1,6 +1,7 @@
 //! The runbook: the file format an operator writes once and trusts, loaded and validated
 //! into the model the rest of warroom reads.
 
+mod connect;
 mod diag;
 pub mod expr;
 mod load;
@@ -117,9 +118,73 @@ pub struct Endpoint {
     pub expect_status: Vec<u16>,
     pub slow: Option<TimeDelta>,
     pub json: Option<JsonAssert>,
+    pub connection: Connection,
+}
+
+/// How an HTTP source is reached: merged from its `[connection.NAME]` and the keys beside
+/// its own URL. It names where secrets come from, never holds one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Connection {
+    /// Sent with every request to the source's host; values may name `${NAME}`.
     pub headers: Vec<(String, String)>,
+    pub auth: Option<Auth>,
+    pub tls: Tls,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// `Authorization: Bearer <token>`.
+    Bearer(Credential),
+    /// `Authorization: Basic ...`; no password is an empty one, as Prometheus reads it.
+    Basic {
+        username: String,
+        password: Option<Credential>,
+    },
+}
+
+/// Where a secret comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// Text naming `${NAME}`, expanded at each request.
+    Var(String),
+    /// A file read at each request (a rotated token is picked up), surrounding whitespace
+    /// trimmed.
+    File(PathBuf),
+}
+
+/// TLS choices a source may make; the default verifies against the system's roots.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Tls {
     pub insecure: bool,
     pub ca_file: Option<PathBuf>,
+}
+
+impl Connection {
+    /// Every text that may name `${NAME}` variables: header values, a token or password.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        let auth = match &self.auth {
+            Some(Auth::Bearer(Credential::Var(v)))
+            | Some(Auth::Basic {
+                password: Some(Credential::Var(v)),
+                ..
+            }) => Some(v.as_str()),
+            _ => None,
+        };
+        self.headers.iter().map(|(_, v)| v.as_str()).chain(auth)
+    }
+
+    /// The files a secret is read from.
+    pub fn credential_files(&self) -> impl Iterator<Item = &std::path::Path> {
+        let file = match &self.auth {
+            Some(Auth::Bearer(Credential::File(p)))
+            | Some(Auth::Basic {
+                password: Some(Credential::File(p)),
+                ..
+            }) => Some(p.as_path()),
+            _ => None,
+        };
+        file.into_iter()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -140,6 +205,8 @@ pub struct Kpi {
     pub schedule: Vec<(TimeDelta, TimeDelta)>,
     pub timeout: TimeDelta,
     pub source: KpiSource,
+    /// How an HTTP source is reached (a command's is the default, unused).
+    pub connection: Connection,
     pub thresholds: Option<Thresholds>,
 }
 
@@ -525,6 +592,8 @@ pub struct RollbackSuccess {
 pub struct Alertmanager {
     pub url: String,
     pub interval: TimeDelta,
+    pub timeout: TimeDelta,
+    pub connection: Connection,
     pub silence: Option<Silence>,
 }
 
@@ -604,6 +673,38 @@ impl Runbook {
         self.endpoints.iter().position(|e| e.id == id)
     }
 
+    /// Every source's connection: endpoints, KPIs, the Alertmanager.
+    pub fn connections(&self) -> impl Iterator<Item = &Connection> {
+        self.endpoints
+            .iter()
+            .map(|e| &e.connection)
+            .chain(self.kpis.iter().map(|k| &k.connection))
+            .chain(self.alertmanager.as_ref().map(|a| &a.connection))
+    }
+
+    /// The `${NAME}` variables that hold credentials: in headers, tokens and passwords.
+    pub fn credential_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .connections()
+            .flat_map(Connection::texts)
+            .flat_map(var_names)
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// Every file a credential is read from.
+    pub fn credential_files(&self) -> Vec<&std::path::Path> {
+        let mut files: Vec<&std::path::Path> = self
+            .connections()
+            .flat_map(Connection::credential_files)
+            .collect();
+        files.sort();
+        files.dedup();
+        files
+    }
+
     /// Every URL the runbook reads: endpoints, HTTP KPIs, the Alertmanager.
     fn urls(&self) -> impl Iterator<Item = &str> {
         self.endpoints
@@ -613,13 +714,10 @@ impl Runbook {
             .chain(self.alertmanager.as_ref().map(|a| a.url.as_str()))
     }
 
-    /// Every `${NAME}` the runbook uses, sorted: in URLs, headers, command KPIs, step and
-    /// rollback commands, and the status-update webhook.
+    /// Every `${NAME}` the runbook uses, sorted: in URLs, connections (headers, tokens,
+    /// passwords), command KPIs, step and rollback commands, and the status-update webhook.
     pub fn variables(&self) -> Vec<String> {
-        let headers = self
-            .endpoints
-            .iter()
-            .flat_map(|e| e.headers.iter().map(|(_, v)| v.as_str()));
+        let connections = self.connections().flat_map(Connection::texts);
         let kpi_commands = self.kpis.iter().flat_map(|k| match &k.source {
             KpiSource::Command { argv } => argv.iter().map(String::as_str).collect(),
             _ => Vec::new(),
@@ -642,7 +740,7 @@ impl Runbook {
             .and_then(|u| u.webhook.as_deref());
         let mut names: Vec<String> = self
             .urls()
-            .chain(headers)
+            .chain(connections)
             .chain(kpi_commands)
             .chain(commands)
             .chain(webhook)
@@ -653,13 +751,10 @@ impl Runbook {
         names
     }
 
-    /// The `${NAME}` variables whose values are secrets: every one used in a header, and
-    /// any whose name says so (TOKEN, SECRET, PASSWORD, KEY, AUTH, CREDENTIAL...).
+    /// The `${NAME}` variables whose values are secrets: every one a connection uses
+    /// (headers, tokens, passwords), the webhook's, and any whose name says so (TOKEN,
+    /// SECRET, PASSWORD, KEY, AUTH, CREDENTIAL...).
     pub fn secret_names(&self) -> Vec<String> {
-        let in_headers = self
-            .endpoints
-            .iter()
-            .flat_map(|e| e.headers.iter().map(|(_, v)| v.as_str()));
         let in_urls = self.urls();
         let secretish = |name: &str| {
             let n = name.to_ascii_uppercase();
@@ -680,7 +775,8 @@ impl Runbook {
             .status_updates
             .as_ref()
             .and_then(|u| u.webhook.as_deref());
-        let mut names: Vec<String> = in_headers.chain(in_webhook).flat_map(var_names).collect();
+        let mut names: Vec<String> = self.credential_names();
+        names.extend(in_webhook.into_iter().flat_map(var_names));
         names.extend(in_urls.flat_map(var_names).filter(|n| secretish(n)));
         names.sort();
         names.dedup();

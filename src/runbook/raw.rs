@@ -31,15 +31,77 @@ pub struct Header {
     pub evaluation_interval: Option<S<String>>,
 }
 
+/// How warroom reaches an HTTP source: the same keys beside the URL of every endpoint, KPI
+/// source, the Alertmanager and a named `[connection.NAME]`. Read flattened into each of
+/// them (serde's `flatten` cannot carry spans: the loader finds a key's place by name).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct ConnectionOptions {
+    /// A `[connection.NAME]` whose options (and URL) this source starts from.
+    #[serde(default)]
+    pub connection: Option<String>,
+    #[serde(default)]
+    pub headers: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub bearer_token: Option<String>,
+    #[serde(default)]
+    pub bearer_token_file: Option<String>,
+    #[serde(default)]
+    pub basic_auth: Option<BasicAuth>,
+    #[serde(default)]
+    pub ca_file: Option<String>,
+    #[serde(default)]
+    pub insecure: Option<bool>,
+    #[serde(default)]
+    pub timeout: Option<String>,
+}
+
+impl ConnectionOptions {
+    /// The keys it reads, as written in a runbook.
+    pub const KEYS: &[&str] = &[
+        "connection",
+        "headers",
+        "bearer-token",
+        "bearer-token-file",
+        "basic-auth",
+        "ca-file",
+        "insecure",
+        "timeout",
+    ];
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BasicAuth {
+    pub username: String,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub password_file: Option<String>,
+}
+
+/// The keys of a table that no field took: with `flatten`, serde cannot refuse them itself.
+pub type Unknown = BTreeMap<String, toml::Value>;
+
+/// `[connection.NAME]`: a URL and the options many sources share.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct NamedConnection {
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(flatten)]
+    pub options: ConnectionOptions,
+    #[serde(flatten)]
+    pub unknown: Unknown,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct Endpoint {
     pub id: S<String>,
     pub url: S<String>,
     #[serde(default)]
     pub interval: Option<S<String>>,
-    #[serde(default)]
-    pub timeout: Option<S<String>>,
     #[serde(default)]
     pub expect_status: Option<Vec<u16>>,
     /// Answers slower than this make the endpoint DEGRADED.
@@ -47,12 +109,10 @@ pub struct Endpoint {
     pub slow: Option<S<String>>,
     #[serde(default)]
     pub json: Option<JsonAssert>,
-    #[serde(default)]
-    pub headers: BTreeMap<String, String>,
-    #[serde(default)]
-    pub insecure: bool,
-    #[serde(default)]
-    pub ca_file: Option<S<String>>,
+    #[serde(flatten)]
+    pub options: ConnectionOptions,
+    #[serde(flatten)]
+    pub unknown: Unknown,
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,19 +167,27 @@ pub struct Kpi {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub struct PromSource {
-    pub url: String,
+    /// The server's base URL; absent: the connection's.
+    #[serde(default)]
+    pub url: Option<String>,
     pub query: String,
     /// How several series become one number; absent: several are an error.
     #[serde(default)]
     pub aggregate: Option<S<String>>,
+    #[serde(flatten)]
+    pub options: ConnectionOptions,
+    #[serde(flatten)]
+    pub unknown: Unknown,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub struct ScrapeSource {
-    pub url: String,
+    /// The page; a path (`/metrics`) is read from the connection's URL.
+    #[serde(default)]
+    pub url: Option<String>,
     pub metric: String,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
@@ -128,13 +196,23 @@ pub struct ScrapeSource {
     /// Read the page by the spec to the letter, not as Prometheus's scraper does.
     #[serde(default)]
     pub strict: bool,
+    #[serde(flatten)]
+    pub options: ConnectionOptions,
+    #[serde(flatten)]
+    pub unknown: Unknown,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub struct JsonSource {
-    pub url: String,
+    /// The document; a path (`/api/stats`) is read from the connection's URL.
+    #[serde(default)]
+    pub url: Option<String>,
     pub pointer: S<String>,
+    #[serde(flatten)]
+    pub options: ConnectionOptions,
+    #[serde(flatten)]
+    pub unknown: Unknown,
 }
 
 #[derive(Debug, Deserialize)]
@@ -323,13 +401,17 @@ pub struct RollbackStep {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub struct Alertmanager {
     pub url: S<String>,
     #[serde(default)]
     pub interval: Option<S<String>>,
     #[serde(default)]
     pub silence: Option<Silence>,
+    #[serde(flatten)]
+    pub options: ConnectionOptions,
+    #[serde(flatten)]
+    pub unknown: Unknown,
 }
 
 #[derive(Debug, Deserialize)]

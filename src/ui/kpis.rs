@@ -42,6 +42,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             Span::raw(format!(" {unit:<4} ")),
         ];
         let mut used = label_w + 8 + 6;
+        // A badge in words (`unauthorized (401)`) takes the value's place when both do not
+        // fit: what is wrong matters more than the last value.
+        if let Some(b) = badge
+            && used + b.chars().count() + 1 > w
+        {
+            spans.truncate(1);
+            spans.push(Span::raw(" "));
+            used = label_w + 1;
+        }
         if let Some(b) = badge {
             let style = if b == "…" {
                 theme::DIM
@@ -92,13 +101,24 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 line = line.patch_style(theme::SELECTED);
             }
             rows.push(line);
-            for row in theme::sparkline(st.history.iter().copied(), w.saturating_sub(2), 2) {
-                rows.push(Line::styled(format!("  {row}"), theme::standing(standing)));
+            let spark_w = w.saturating_sub(2);
+            for row in theme::sparkline(st.history.iter().copied(), spark_w, 2) {
+                let mut spans = vec![Span::raw("  ")];
+                spans.extend(spark_spans(
+                    row,
+                    past_shown(st, spark_w),
+                    theme::standing(standing),
+                ));
+                rows.push(Line::from(spans));
             }
         } else {
             let spark_w = w.saturating_sub(used + minmax.chars().count());
             let spark = theme::sparkline(st.history.iter().copied(), spark_w, 1).concat();
-            spans.push(Span::styled(spark, theme::standing(standing)));
+            spans.extend(spark_spans(
+                spark,
+                past_shown(st, spark_w),
+                theme::standing(standing),
+            ));
             spans.push(Span::styled(minmax, theme::DIM));
             let mut line = Line::from(spans);
             if selected {
@@ -167,12 +187,42 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             rows.push(Line::styled(line, Style::new().fg(Color::Red)));
         }
     }
+    if state.focus == Pane::Kpis
+        && let Some(note) = state
+            .kpis
+            .get(state.selected_kpi)
+            .and_then(|k| k.history_note.as_ref())
+    {
+        let text = format!("no history ({note}): live samples only");
+        for line in wrap(&text, w, 2) {
+            rows.push(Line::styled(line, theme::DIM));
+        }
+    }
     let selected = if state.focus == Pane::Kpis {
         state.selected_kpi
     } else {
         0
     };
     draw_rows(frame, inner, rows, selected);
+}
+
+/// How many of the sparkline's `width` newest values came from the source's history.
+fn past_shown(st: &crate::app::KpiState, width: usize) -> usize {
+    let hidden = st.history.len().saturating_sub(width);
+    st.backfilled.saturating_sub(hidden)
+}
+
+/// A sparkline row, its first `past` cells (the source's history, fetched at start) dim,
+/// the rest (this console's own polls) in the KPI's colour.
+fn spark_spans(row: String, past: usize, style: Style) -> Vec<Span<'static>> {
+    let split = row.char_indices().nth(past).map_or(row.len(), |(i, _)| i);
+    let (before, after) = row.split_at(split);
+    let mut spans = Vec::with_capacity(2);
+    if !before.is_empty() {
+        spans.push(Span::styled(before.to_owned(), theme::DIM));
+    }
+    spans.push(Span::styled(after.to_owned(), style));
+    spans
 }
 
 /// `0.4ms`, `12ms`, `1.2s`.

@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod screen;
+pub mod servers;
 
 use std::path::Path;
 use std::sync::Arc;

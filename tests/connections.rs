@@ -1,0 +1,505 @@
+//! Connection options on every HTTP source: `[connection.NAME]` and a source's own keys
+//! merged, bad ones refused where they stand, credentials sent to the source (bearer token
+//! from a variable or a file, basic auth, a tenant header) and nowhere else, and a refused
+//! credential shown as `unauthorized (401)` / `forbidden (403)`.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use warroom::app::FaultKind;
+use warroom::monitor::{self, http};
+use warroom::runbook::{Auth, Credential, Diagnostic, Runbook, load_str};
+
+fn load(text: &str) -> Runbook {
+    let dir = tempfile::tempdir().unwrap();
+    let (rb, _) =
+        load_str(&dir.path().join("rb.toml"), text).unwrap_or_else(|e| panic!("{}", lines(&e)));
+    rb
+}
+
+fn errors(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    match load_str(&dir.path().join("rb.toml"), text) {
+        Ok(_) => panic!("loaded:\n{text}"),
+        Err(e) => lines(&e),
+    }
+}
+
+fn lines(d: &[Diagnostic]) -> String {
+    d.iter()
+        .map(|d| format!("{}:{} {} {}", d.line, d.column, d.key, d.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_named_connection_gives_url_and_options_and_a_source_overrides_them_key_by_key() {
+    let rb = load(
+        r#"
+[runbook]
+name = "fleet"
+
+[connection.mimir]
+url = "https://mimir.internal/prometheus"
+headers = { X-Scope-OrgID = "team-a", X-Trace = "on" }
+bearer-token-file = "/run/secrets/mimir"
+timeout = "4s"
+
+[[kpi]]
+id = "shared"
+prometheus = { connection = "mimir", query = "sum(up)" }
+
+[[kpi]]
+id = "own"
+timeout = "2s"
+prometheus = { connection = "mimir", query = "sum(up)", headers = { x-scope-orgid = "team-b" }, bearer-token = "${OTHER_TOKEN}" }
+
+[[kpi]]
+id = "page"
+scrape = { connection = "mimir", url = "/federate", metric = "up" }
+
+[[kpi]]
+id = "elsewhere"
+json = { connection = "mimir", url = "http://127.0.0.1:9/x", pointer = "/v", insecure = true }
+
+[[endpoint]]
+id = "api"
+url = "http://127.0.0.1:9/health"
+basic-auth = { username = "probe", password = "${PROBE_PASSWORD}" }
+
+[alertmanager]
+url = "http://127.0.0.1:9093"
+connection = "mimir"
+"#,
+    );
+    let shared = &rb.kpis[0];
+    assert_eq!(
+        shared.source.url(),
+        Some("https://mimir.internal/prometheus")
+    );
+    assert_eq!(
+        shared.connection.auth,
+        Some(Auth::Bearer(Credential::File("/run/secrets/mimir".into())))
+    );
+    assert_eq!(shared.timeout.num_seconds(), 4);
+    assert_eq!(
+        shared.connection.headers,
+        vec![
+            ("X-Scope-OrgID".to_owned(), "team-a".to_owned()),
+            ("X-Trace".to_owned(), "on".to_owned())
+        ]
+    );
+    // The source's own keys win: a header by name (any case), the credential, the timeout.
+    let own = &rb.kpis[1];
+    assert_eq!(
+        own.connection.headers,
+        vec![
+            ("X-Trace".to_owned(), "on".to_owned()),
+            ("x-scope-orgid".to_owned(), "team-b".to_owned())
+        ]
+    );
+    assert_eq!(
+        own.connection.auth,
+        Some(Auth::Bearer(Credential::Var("${OTHER_TOKEN}".into())))
+    );
+    assert_eq!(own.timeout.num_seconds(), 2);
+    // A page's path is read from the connection's URL; an absolute URL is its own.
+    assert_eq!(
+        rb.kpis[2].source.url(),
+        Some("https://mimir.internal/prometheus/federate")
+    );
+    assert_eq!(rb.kpis[3].source.url(), Some("http://127.0.0.1:9/x"));
+    assert!(rb.kpis[3].connection.tls.insecure);
+    assert!(!rb.kpis[0].connection.tls.insecure);
+    assert_eq!(
+        rb.endpoints[0].connection.auth,
+        Some(Auth::Basic {
+            username: "probe".into(),
+            password: Some(Credential::Var("${PROBE_PASSWORD}".into()))
+        })
+    );
+    let am = rb.alertmanager.as_ref().unwrap();
+    assert_eq!(am.url, "http://127.0.0.1:9093");
+    assert_eq!(am.connection, rb.kpis[0].connection);
+    // Credentials are secrets: masked on screen, and what `check` wants set.
+    assert_eq!(rb.credential_names(), vec!["OTHER_TOKEN", "PROBE_PASSWORD"]);
+    for name in ["OTHER_TOKEN", "PROBE_PASSWORD"] {
+        assert!(rb.secret_names().contains(&name.to_owned()), "{name}");
+    }
+}
+
+#[test]
+fn bad_connection_options_are_refused_where_they_stand() {
+    let e = errors(
+        r#"[runbook]
+name = "bad"
+
+[connection.prom]
+url = "http://127.0.0.1:9090"
+connection = "other"
+
+[connection.tenant]
+headers = { X-Scope-OrgID = "a" }
+
+[[endpoint]]
+id = "api"
+url = "http://127.0.0.1:9/health"
+bearer-token = "abc123"
+
+[[endpoint]]
+id = "both"
+url = "http://127.0.0.1:9/health"
+bearer-token = "${T}"
+bearer-token-file = "t"
+
+[[endpoint]]
+id = "two-kinds"
+url = "http://127.0.0.1:9/health"
+bearer-token = "${T}"
+basic-auth = { username = "u", password = "${P}" }
+
+[[endpoint]]
+id = "literal-password"
+url = "http://127.0.0.1:9/health"
+basic-auth = { username = "u", password = "hunter2" }
+
+[[endpoint]]
+id = "literal-header"
+url = "http://127.0.0.1:9/health"
+headers = { Authorization = "Bearer abc" }
+
+[[kpi]]
+id = "typo"
+prometheus = { connection = "prometheus", query = "up" }
+
+[[kpi]]
+id = "unknown_key"
+prometheus = { url = "http://127.0.0.1:9090", query = "up", bearer = "${T}" }
+
+[[kpi]]
+id = "no_url"
+scrape = { connection = "tenant", url = "/metrics", metric = "up" }
+
+[[kpi]]
+id = "zero"
+json = { url = "http://127.0.0.1:9/x", pointer = "/v", timeout = "0s" }
+"#,
+    );
+    let expect = [
+        (
+            "6:1 connection.prom.connection",
+            "cannot start from another",
+        ),
+        ("14:1 endpoint[api].bearer-token", "readable by anyone"),
+        ("20:1 endpoint[both].bearer-token-file", "both set"),
+        ("26:1 endpoint[two-kinds].basic-auth", "one Authorization"),
+        (
+            "31:32 endpoint[literal-password].password",
+            "readable by anyone",
+        ),
+        (
+            "36:1 endpoint[literal-header].headers.Authorization",
+            "readable by anyone",
+        ),
+        (
+            "40:16 kpi[typo].prometheus.connection",
+            "no [connection.prometheus] in the runbook (it has prom, tenant)",
+        ),
+        (
+            "44:61 kpi[unknown_key].prometheus.bearer",
+            "unknown key `bearer`",
+        ),
+        (
+            "48:35 kpi[no_url].scrape.url",
+            "`/metrics` is a path, and [connection.tenant] has no url",
+        ),
+        ("52:56 kpi[zero].json.timeout", "longer than zero"),
+    ];
+    for (place, what) in expect {
+        assert!(
+            e.lines().any(|l| l.starts_with(place) && l.contains(what)),
+            "no `{place}` ... `{what}` in:\n{e}"
+        );
+    }
+    // Nothing but the variable's name is ever repeated: the literal secrets are not echoed.
+    for secret in ["abc123", "hunter2"] {
+        assert!(!e.contains(secret), "{e}");
+    }
+}
+
+/// Every request the stub saw: its path and headers.
+type Seen = Arc<Mutex<Vec<(String, HeaderMap)>>>;
+
+/// A Prometheus-shaped stub behind a bearer token (`right-token`), a basic-auth page
+/// (`probe` / `pa55word`), and a page every credential is forbidden.
+async fn stub() -> (SocketAddr, Seen) {
+    let seen: Seen = Arc::default();
+    let log = |seen: &Seen| {
+        let seen = seen.clone();
+        move |uri: axum::http::Uri, headers: HeaderMap| {
+            seen.lock()
+                .unwrap()
+                .push((uri.path().to_owned(), headers.clone()));
+            headers
+        }
+    };
+    let (q, b, f) = (log(&seen), log(&seen), log(&seen));
+    let app = Router::new()
+        .route(
+            "/api/v1/query",
+            get(move |uri: axum::http::Uri, h: HeaderMap| async move {
+                let h = q(uri, h);
+                let auth = h.get("authorization").and_then(|v| v.to_str().ok());
+                if auth == Some("Bearer right-token") {
+                    (
+                        StatusCode::OK,
+                        r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"7"]}]}}"#,
+                    )
+                } else {
+                    (StatusCode::UNAUTHORIZED, "Unauthorized")
+                }
+            }),
+        )
+        .route(
+            "/basic",
+            get(move |uri: axum::http::Uri, h: HeaderMap| async move {
+                let h = b(uri, h);
+                // "probe:pa55word"
+                if h.get("authorization").and_then(|v| v.to_str().ok())
+                    == Some("Basic cHJvYmU6cGE1NXdvcmQ=")
+                {
+                    (StatusCode::OK, r#"{"v": 3}"#)
+                } else {
+                    (StatusCode::UNAUTHORIZED, "")
+                }
+            }),
+        )
+        .route(
+            "/forbidden",
+            get(move |uri: axum::http::Uri, h: HeaderMap| async move {
+                f(uri, h);
+                (StatusCode::FORBIDDEN, "{}")
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (addr, seen)
+}
+
+async fn poll(
+    rb: &Runbook,
+    i: usize,
+    vars: &[(String, String)],
+) -> Result<f64, warroom::app::Fault> {
+    let k = &rb.kpis[i];
+    let client = http::client_for(&k.connection).unwrap();
+    monitor::poll_kpi(
+        &client,
+        &k.source,
+        Duration::from_secs(3),
+        vars,
+        Path::new("."),
+    )
+    .await
+    .map(|r| r.value)
+}
+
+fn var(k: &str, v: &str) -> (String, String) {
+    (k.to_owned(), v.to_owned())
+}
+
+#[tokio::test]
+async fn credentials_reach_the_source_and_a_refusal_says_unauthorized_or_forbidden() {
+    let (addr, seen) = stub().await;
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "wrong-token\n").unwrap();
+    let password_file = dir.path().join("password");
+    std::fs::write(&password_file, "pa55word\n").unwrap();
+    let rb = load(&format!(
+        r#"
+[runbook]
+name = "auth"
+
+[connection.prom]
+url = "http://{addr}"
+bearer-token = "${{PROM_TOKEN}}"
+headers = {{ X-Scope-OrgID = "tenant-7" }}
+
+[[kpi]]
+id = "by_variable"
+prometheus = {{ connection = "prom", query = "x" }}
+
+[[kpi]]
+id = "by_file"
+prometheus = {{ connection = "prom", query = "x", bearer-token-file = "{token}" }}
+
+[[kpi]]
+id = "basic"
+json = {{ url = "http://{addr}/basic", pointer = "/v", basic-auth = {{ username = "probe", password-file = "{password}" }} }}
+
+[[kpi]]
+id = "forbidden"
+json = {{ connection = "prom", url = "/forbidden", pointer = "/v" }}
+"#,
+        token = token_file.display(),
+        password = password_file.display(),
+    ));
+    let right = [var("PROM_TOKEN", "right-token")];
+    assert_eq!(poll(&rb, 0, &right).await, Ok(7.0));
+    // The tenant header reached the server with the token.
+    {
+        let seen = seen.lock().unwrap();
+        let (path, h) = seen.last().unwrap();
+        assert_eq!(path, "/api/v1/query");
+        assert_eq!(h.get("x-scope-orgid").unwrap(), "tenant-7");
+        assert_eq!(h.get("authorization").unwrap(), "Bearer right-token");
+    }
+    let wrong = poll(&rb, 0, &[var("PROM_TOKEN", "not-the-token")])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (wrong.kind, wrong.why.as_str()),
+        (FaultKind::Unauthorized, "unauthorized (401)")
+    );
+    assert_eq!(wrong.kind.badge(), "unauthorized (401)");
+    // A variable that is not set is named; nothing is sent.
+    let before = seen.lock().unwrap().len();
+    let unset = poll(&rb, 0, &[]).await.unwrap_err();
+    assert_eq!(unset.why, "variable ${PROM_TOKEN} is not set");
+    assert_eq!(seen.lock().unwrap().len(), before);
+    // A token file is read at every request: rotating it needs no restart.
+    assert_eq!(
+        poll(&rb, 1, &[]).await.unwrap_err().kind,
+        FaultKind::Unauthorized
+    );
+    std::fs::write(&token_file, "right-token\n").unwrap();
+    assert_eq!(poll(&rb, 1, &[]).await, Ok(7.0));
+    std::fs::remove_file(&token_file).unwrap();
+    let gone = poll(&rb, 1, &[]).await.unwrap_err();
+    assert!(
+        gone.why.starts_with("cannot read ") && gone.why.contains("token"),
+        "{gone}"
+    );
+    // Basic auth from a password file.
+    assert_eq!(poll(&rb, 2, &[]).await, Ok(3.0));
+    // Accepted and not allowed.
+    let forbidden = poll(&rb, 3, &right).await.unwrap_err();
+    assert_eq!(
+        (forbidden.kind, forbidden.why.as_str()),
+        (FaultKind::Forbidden, "forbidden (403)")
+    );
+    // The connection's Debug (as a log line or a panic would print it) names where the
+    // secrets come from, never what they are.
+    let client = http::client_for(&rb.kpis[0].connection).unwrap();
+    let shown = format!("{client:?} {:?}", rb.kpis[0]);
+    assert!(shown.contains("${PROM_TOKEN}"), "{shown}");
+    assert!(!shown.contains("right-token"), "{shown}");
+}
+
+#[tokio::test]
+async fn an_endpoint_refused_its_credentials_is_down_saying_why() {
+    let (addr, _) = stub().await;
+    let rb = load(&format!(
+        r#"
+[runbook]
+name = "probe"
+
+[[endpoint]]
+id = "basic"
+url = "http://{addr}/basic"
+basic-auth = {{ username = "probe", password = "${{PROBE_PASSWORD}}" }}
+"#
+    ));
+    let ep = &rb.endpoints[0];
+    let client = http::client_for(&ep.connection).unwrap();
+    let ok = monitor::health::probe(&client, ep, &[var("PROBE_PASSWORD", "pa55word")]).await;
+    assert_eq!(ok.health, warroom::runbook::Health::Up, "{ok:?}");
+    let refused = monitor::health::probe(&client, ep, &[var("PROBE_PASSWORD", "nope")]).await;
+    assert_eq!(refused.health, warroom::runbook::Health::Down);
+    assert_eq!(refused.reason.as_deref(), Some("unauthorized (401)"));
+}
+
+#[tokio::test]
+async fn a_token_never_reaches_an_error_or_another_host() {
+    // Nothing listens: the error says so, and not what was to be sent.
+    let port = {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let rb = load(&format!(
+        r#"
+[runbook]
+name = "refused"
+
+[[kpi]]
+id = "k"
+prometheus = {{ url = "http://127.0.0.1:{port}", query = "up", bearer-token = "${{TOKEN}}", headers = {{ X-Key = "${{TOKEN}}" }} }}
+"#
+    ));
+    let err = poll(&rb, 0, &[var("TOKEN", "s3cr3t-t0k3n")])
+        .await
+        .unwrap_err();
+    assert_eq!(err.why, "connection refused");
+    // A header value HTTP cannot carry is refused without echoing it.
+    let err = poll(&rb, 0, &[var("TOKEN", "line\nbreak-s3cr3t")])
+        .await
+        .unwrap_err();
+    assert!(!err.why.contains("s3cr3t"), "{err}");
+}
+
+#[test]
+fn check_names_an_unset_credential_and_never_a_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rb.toml");
+    std::fs::write(
+        &path,
+        r#"
+[runbook]
+name = "check"
+
+[[kpi]]
+id = "k"
+prometheus = { url = "http://127.0.0.1:9090", query = "up", bearer-token = "${WARROOM_TEST_PROM_TOKEN}" }
+"#,
+    )
+    .unwrap();
+    let run = |env: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"));
+        cmd.arg("check").arg(&path);
+        cmd.env_remove("WARROOM_TEST_PROM_TOKEN");
+        if let Some(v) = env {
+            cmd.env("WARROOM_TEST_PROM_TOKEN", v);
+        }
+        cmd.output().unwrap()
+    };
+    let unset = run(None);
+    assert_eq!(unset.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&unset.stderr);
+    assert!(
+        said.contains("`${WARROOM_TEST_PROM_TOKEN}` is not set"),
+        "{said}"
+    );
+    let set = run(Some("tok-value-1234"));
+    assert!(set.status.success(), "{set:?}");
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&set.stdout),
+        String::from_utf8_lossy(&set.stderr)
+    );
+    assert!(
+        out.contains("auth      1 sources send credentials"),
+        "{out}"
+    );
+    assert!(!out.contains("tok-value-1234"), "{out}");
+}
