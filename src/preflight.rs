@@ -59,6 +59,7 @@ pub async fn run(
     replay: Option<Arc<crate::runbook::series::Series>>,
 ) -> Report {
     let mut checks = variables(&rb, &vars);
+    checks.extend(credential_files(&rb));
     checks.extend(scripts(&rb));
     let sources = sources(rb.clone(), vars, replay).await;
     checks.extend(sources.checks);
@@ -84,6 +85,24 @@ fn variables(rb: &Runbook, vars: &[(String, String)]) -> Vec<Check> {
                 check("variable", n, Status::Ok, "set")
             } else {
                 check("variable", n, Status::Fail, "not set")
+            }
+        })
+        .collect()
+}
+
+/// Every file a source's credential is read from: there, readable and not empty (what it
+/// holds is never shown).
+fn credential_files(rb: &Runbook) -> Vec<Check> {
+    rb.credential_files()
+        .into_iter()
+        .map(|path| {
+            let name = path.display().to_string();
+            match std::fs::read_to_string(path) {
+                Ok(text) if !text.trim().is_empty() => {
+                    check("credential", &name, Status::Ok, "readable")
+                }
+                Ok(_) => check("credential", &name, Status::Fail, "empty"),
+                Err(e) => check("credential", &name, Status::Fail, http::io_reason(&e)),
             }
         })
         .collect()
@@ -327,6 +346,8 @@ async fn sources(
                 .trim_end()
                 .to_owned(),
             ),
+            // A badge in words (`unauthorized (401)`) is the whole reason already.
+            Err(f) if f.why == f.kind.badge() => (Status::Fail, f.why.clone()),
             Err(f) => (Status::Fail, format!("{}: {}", f.kind.badge(), f.why)),
         };
         facts

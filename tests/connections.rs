@@ -388,7 +388,7 @@ json = {{ connection = "prom", url = "/forbidden", pointer = "/v" }}
     std::fs::remove_file(&token_file).unwrap();
     let gone = poll(&rb, 1, &[]).await.unwrap_err();
     assert!(
-        gone.why.starts_with("cannot read ") && gone.why.contains("token"),
+        gone.why.starts_with("cannot read ") && gone.why.ends_with("token: no such file"),
         "{gone}"
     );
     // Basic auth from a password file.
@@ -502,4 +502,231 @@ prometheus = { url = "http://127.0.0.1:9090", query = "up", bearer-token = "${WA
         "{out}"
     );
     assert!(!out.contains("tok-value-1234"), "{out}");
+}
+
+/// Every file under `dir`, read as text (lossy), with its path.
+fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                out.push((p, String::from_utf8_lossy(&bytes).into_owned()));
+            }
+        }
+    }
+    out
+}
+
+/// Every process's command line on this machine that holds `needle`.
+fn in_any_cmdline(needle: &str) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+        .filter(|c| c.contains(needle))
+        .collect()
+}
+
+#[test]
+fn a_console_and_a_watcher_show_a_refused_token_as_unauthorized_and_no_secret_anywhere() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (addr, _seen) = rt.block_on(stub());
+    let secrets = [
+        ("PROM_TOKEN", "right-token"),
+        ("WRONG_TOKEN", "wrong-token-9d2f"),
+        ("PROBE_PASSWORD", "pa55word"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = dir.path().join("auth.toml");
+    std::fs::write(
+        &runbook,
+        format!(
+            r#"
+[runbook]
+name = "auth"
+
+[connection.prom]
+url = "http://{addr}"
+bearer-token = "${{PROM_TOKEN}}"
+
+[[endpoint]]
+id = "basic"
+url = "http://{addr}/basic"
+basic-auth = {{ username = "probe", password = "${{PROBE_PASSWORD}}" }}
+
+[[kpi]]
+id = "good"
+label = "Good"
+interval = "1s"
+prometheus = {{ connection = "prom", query = "x" }}
+
+[[kpi]]
+id = "bad"
+label = "Bad token"
+interval = "1s"
+prometheus = {{ connection = "prom", query = "x", bearer-token = "${{WRONG_TOKEN}}" }}
+
+[[phase]]
+id = "watch"
+title = "Watch"
+
+[[phase.step]]
+id = "look"
+title = "Look"
+"#
+        ),
+    )
+    .unwrap();
+    let run_dir = dir.path().join("run");
+    let mut env: Vec<(&str, &str)> = secrets.to_vec();
+    // Everything warroom logs, at its most detailed (the HTTP client logs through `log`,
+    // which warroom does not collect).
+    env.push(("WARROOM_LOG", "trace"));
+    let console = common::screen::Screen::start_with_env(
+        &[
+            "run",
+            runbook.to_str().unwrap(),
+            "--run-dir",
+            run_dir.to_str().unwrap(),
+        ],
+        &env,
+        24,
+        80,
+        tempfile::tempdir().unwrap(),
+    );
+    let screen = console.wait_until("the bad token unauthorized, the good one read", 30, |t| {
+        t.contains("unauthorized (401)") && t.contains("UP")
+    });
+    let good = screen
+        .lines()
+        .find(|l| l.contains("Good"))
+        .unwrap_or_default();
+    assert!(good.contains('7'), "{screen}");
+    let watcher = common::screen::Screen::start_with_env(
+        &["watch", run_dir.to_str().unwrap()],
+        &env,
+        24,
+        80,
+        tempfile::tempdir().unwrap(),
+    );
+    let watched = watcher.wait_for("unauthorized (401)", 30);
+    // No process on the machine carries a secret in its arguments.
+    for (_, value) in &secrets {
+        assert_eq!(in_any_cmdline(value), Vec::<String>::new(), "{value}");
+    }
+    let mut console = console;
+    let mut watcher = watcher;
+    watcher.keys("q");
+    assert!(watcher.wait_exit(10));
+    console.keys("q");
+    assert!(console.wait_exit(10));
+    // The post-mortem in every format.
+    for format in ["md", "json", "html"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .args([
+                "report",
+                run_dir.to_str().unwrap(),
+                "--format",
+                format,
+                "-o",
+            ])
+            .arg(run_dir.join(format!("report.{format}")))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    let files = files_under(&run_dir);
+    assert!(files.iter().any(|(p, _)| p.ends_with("journal.jsonl")));
+    let log = files
+        .iter()
+        .find(|(p, _)| p.ends_with("warroom.log"))
+        .unwrap();
+    assert!(
+        log.1.lines().count() > 10,
+        "the log at trace level:\n{}",
+        log.1
+    );
+    for (_, value) in &secrets {
+        assert!(
+            !screen.contains(value) && !watched.contains(value),
+            "{value} on screen"
+        );
+        for (path, text) in &files {
+            assert!(!text.contains(value), "{} holds {value}", path.display());
+        }
+    }
+}
+
+#[test]
+fn preflight_reads_each_credential_once_and_says_which_is_refused_or_missing() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (addr, _seen) = rt.block_on(stub());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("prom.token"), "right-token\n").unwrap();
+    let runbook = dir.path().join("auth.toml");
+    std::fs::write(
+        &runbook,
+        format!(
+            r#"
+[runbook]
+name = "auth"
+
+[[kpi]]
+id = "by_file"
+prometheus = {{ url = "http://{addr}", query = "x", bearer-token-file = "prom.token" }}
+
+[[kpi]]
+id = "wrong"
+prometheus = {{ url = "http://{addr}", query = "x", bearer-token = "${{WRONG_TOKEN}}" }}
+
+[[kpi]]
+id = "missing_file"
+prometheus = {{ url = "http://{addr}", query = "x", bearer-token-file = "gone.token" }}
+"#
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .arg("preflight")
+        .arg(&runbook)
+        .env("WRONG_TOKEN", "wrong-token-9d2f")
+        .output()
+        .unwrap();
+    let t = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    let line = |id: &str| {
+        t.lines()
+            .find(|l| l.contains(id))
+            .unwrap_or_else(|| panic!("no {id} in:\n{t}"))
+            .trim()
+            .to_owned()
+    };
+    assert!(line("kpi          by_file").starts_with("ok"), "{t}");
+    assert!(
+        line("kpi          wrong").contains("unauthorized (401)"),
+        "{t}"
+    );
+    assert!(line("variable     WRONG_TOKEN").starts_with("ok"), "{t}");
+    assert!(line("prom.token").starts_with("ok"), "{t}");
+    let gone = line("gone.token");
+    assert!(
+        gone.starts_with("FAIL") && gone.ends_with("no such file"),
+        "{t}"
+    );
+    assert!(
+        line("kpi          missing_file").ends_with("gone.token: no such file"),
+        "{t}"
+    );
+    for secret in ["right-token", "wrong-token-9d2f"] {
+        assert!(!t.contains(secret), "{t}");
+    }
 }

@@ -200,6 +200,79 @@ fn a_dead_poller_never_reads_green() {
 }
 
 #[test]
+fn refused_credentials_read_in_words_at_80_columns_and_history_is_drawn_dim() {
+    use warroom::app::{Fault, FaultKind};
+    let mut s = running_state();
+    let i = s.runbook.kpi_index("error_rate").unwrap();
+    for (kind, words) in [
+        (FaultKind::Unauthorized, "unauthorized (401)"),
+        (FaultKind::Forbidden, "forbidden (403)"),
+    ] {
+        update(
+            &mut s,
+            Action::KpiSample {
+                kpi: i,
+                result: Err(Fault::new(kind, words)),
+            },
+        );
+        for (w, h) in [(80, 24), (160, 48)] {
+            let text = format!("{}", draw(&s, w, h).backend());
+            let row = text.lines().find(|l| l.contains("Error rate")).unwrap();
+            assert!(row.contains(words), "{w}x{h}: {row}");
+        }
+    }
+    // History from the source (dim) before this console's own samples (its colour).
+    let j = s.runbook.kpi_index("request_rate").unwrap();
+    let live = s.kpis[j].history.len();
+    update(
+        &mut s,
+        Action::KpiHistory {
+            kpi: j,
+            result: Ok((0..30).map(f64::from).collect()),
+        },
+    );
+    assert_eq!(s.kpis[j].backfilled, 30);
+    assert_eq!(s.kpis[j].history.len(), 30 + live);
+    let t = draw(&s, 160, 48);
+    let buf = t.backend().buffer();
+    let row = (0..buf.area.height)
+        .find(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, *y)].symbol())
+                .collect::<String>()
+                .contains("Requests")
+        })
+        .unwrap();
+    // The tall gauge's sparkline: the two rows under the label.
+    let spark: Vec<(String, Color)> = (0..buf.area.width)
+        .map(|x| &buf[(x, row + 2)])
+        .filter(|c| ('▁'..='█').contains(&c.symbol().chars().next().unwrap_or(' ')))
+        .map(|c| (c.symbol().to_owned(), c.fg))
+        .collect();
+    assert!(spark.len() >= 30 + live, "{spark:?}");
+    let dim = spark
+        .iter()
+        .take_while(|(_, fg)| *fg == Color::DarkGray)
+        .count();
+    assert_eq!(dim, 30, "{spark:?}");
+    // A source with no range API: a note under the selected KPI, live samples only.
+    update(
+        &mut s,
+        Action::KpiHistory {
+            kpi: i,
+            result: Err("HTTP 404".into()),
+        },
+    );
+    s.focus = warroom::app::Pane::Kpis;
+    s.selected_kpi = i;
+    let text = format!("{}", draw(&s, 160, 48).backend());
+    assert!(
+        text.contains("no history (HTTP 404): live samples only"),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_firing_rule_that_lost_its_data_says_so_and_for_how_long() {
     // The incident fires the error-rate rule; then every source goes quiet.
     let mut s = incident_state();

@@ -377,7 +377,17 @@ fn credential(c: &Credential, vars: &[(String, String)]) -> Result<String, Strin
         // pool for it).
         Credential::File(path) => std::fs::read_to_string(path)
             .map(|s| s.trim().to_owned())
-            .map_err(|e| format!("cannot read {}: {}", path.display(), e.kind())),
+            .map_err(|e| format!("cannot read {}: {}", path.display(), io_reason(&e))),
+    }
+}
+
+/// Why a file could not be read, in the words `ls` would use (not the OS error's number,
+/// nor the text of an error that may quote the file).
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        kind => kind.to_string(),
     }
 }
 
