@@ -730,3 +730,31 @@ prometheus = {{ url = "http://{addr}", query = "x", bearer-token-file = "gone.to
         assert!(!t.contains(secret), "{t}");
     }
 }
+
+#[test]
+fn the_fleet_example_in_readme_is_a_valid_runbook() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = &readme[readme.find("## Watching a fleet").unwrap()..];
+    let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+    let block = &section[start..start + section[start..].find("```").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("[runbook]\nname = \"fleet\"\n\n{block}");
+    let (rb, warnings) =
+        load_str(&dir.path().join("fleet.toml"), &text).unwrap_or_else(|e| panic!("{}", lines(&e)));
+    // The example's files are on the production host, not here: said, not refused.
+    assert!(
+        warnings
+            .iter()
+            .all(|w| w.message.contains("does not exist here")),
+        "{}",
+        lines(&warnings)
+    );
+    assert_eq!(rb.kpis.len(), 3);
+    assert_eq!(
+        rb.kpis[0].connection.headers,
+        vec![("X-Scope-OrgID".to_owned(), "checkout".to_owned())]
+    );
+    assert_eq!(rb.kpis[2].timeout.num_seconds(), 8);
+    assert_eq!(rb.credential_names(), vec!["THANOS_TOKEN", "VM_PASSWORD"]);
+}
