@@ -187,10 +187,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             rows.push(Line::styled(line, Style::new().fg(Color::Red)));
         }
     }
+    // Only where the live samples come: a failing KPI's history failed the same way.
     if state.focus == Pane::Kpis
         && let Some(note) = state
             .kpis
             .get(state.selected_kpi)
+            .filter(|k| k.error.is_none())
             .and_then(|k| k.history_note.as_ref())
     {
         let text = format!("no history ({note}): live samples only");
