@@ -348,3 +348,59 @@ fn a_runs_demo_target_leaves_when_no_console_comes_back() {
     assert!(status.success());
     assert!(!addr.exists(), "its address outlived it");
 }
+
+#[tokio::test]
+async fn answers_range_queries_from_what_it_served() {
+    let (addr, _server) = warroom::demo::serve(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let base = format!("http://{addr}");
+    let client = http::client(&http::Tls::default()).unwrap();
+    // Nothing served yet: no history, and that is an empty range, not an error.
+    let before = warroom::monitor::prometheus::history(
+        &client,
+        &base,
+        "sum(demo_request_rate)",
+        None,
+        chrono::Utc::now(),
+        Duration::from_secs(1),
+        30,
+        Duration::from_secs(3),
+        &[],
+    )
+    .await
+    .unwrap();
+    assert_eq!(before, Vec::<f64>::new());
+    // A scrape is kept; the range from then on reads it, by the same query language.
+    let (_, page) = call(&client, Method::GET, &format!("{base}/metrics")).await;
+    let served: f64 = String::from_utf8_lossy(&page)
+        .lines()
+        .filter(|l| l.starts_with("demo_request_rate{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    let after = warroom::monitor::prometheus::history(
+        &client,
+        &base,
+        "sum(demo_request_rate)",
+        None,
+        chrono::Utc::now() + chrono::TimeDelta::seconds(2),
+        Duration::from_secs(1),
+        30,
+        Duration::from_secs(3),
+        &[],
+    )
+    .await
+    .unwrap();
+    assert!(!after.is_empty());
+    assert!(
+        after.iter().all(|v| (v - served).abs() < 1e-6),
+        "{after:?} vs {served}"
+    );
+    let (status, _) = call(
+        &client,
+        Method::GET,
+        &format!("{base}/api/v1/query_range?query=rate(x[5m])&start=0&end=10&step=1"),
+    )
+    .await;
+    assert_eq!(status, 400);
+}

@@ -42,7 +42,14 @@ struct Sim {
     save_to: Option<std::path::PathBuf>,
     /// Silences created through the Alertmanager stand-in: id, matchers, until when.
     silences: Vec<DemoSilence>,
+    /// What the target served, every 5 s for the last half hour (Unix seconds, samples):
+    /// the history its `query_range` answers from, as a console opened mid-run asks.
+    past: std::collections::VecDeque<(f64, Vec<crate::exposition::Sample>)>,
 }
+
+/// How often, and how long, the target keeps what it served.
+const PAST_EVERY_SECS: f64 = 5.0;
+const PAST_KEPT: usize = 360;
 
 /// A silence as the Alertmanager stand-in keeps it.
 #[derive(Debug, Clone)]
@@ -127,6 +134,7 @@ impl Sim {
             faults: std::collections::BTreeMap::new(),
             save_to: None,
             silences: Vec::new(),
+            past: std::collections::VecDeque::new(),
         }
     }
 
@@ -277,6 +285,7 @@ fn routes(sim: Sim) -> Router {
         .route("/metrics", get(metrics_text))
         .route("/api/metrics", get(metrics_json))
         .route("/api/v1/query", get(prom_query))
+        .route("/api/v1/query_range", get(prom_query_range))
         .route("/control/traffic", post(set_traffic))
         .route("/control/fault", post(inject_fault).delete(clear_fault))
         .route("/control/state", get(control_state))
@@ -492,6 +501,7 @@ fn exposition(sim: &Shared) -> String {
             ("region=\"us\"", f64::from(u8::from(b.region_up[1]))),
         ],
     );
+    remember(sim, &out);
     out
 }
 
@@ -521,17 +531,123 @@ struct PromQuery {
     query: String,
 }
 
-/// A tiny stand-in for Prometheus's instant-query API over the demo's own metrics:
-/// `name`, `name{label="value"}`, and `sum(...)`, `avg(...)`, `max(...)` of those.
-async fn prom_query(State(sim): State<Shared>, Query(q): Query<PromQuery>) -> Response {
-    let text = exposition(&sim);
-    let samples = crate::exposition::parse(
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+fn parse_page(text: &str) -> Vec<crate::exposition::Sample> {
+    crate::exposition::parse(
         text.as_bytes(),
         crate::exposition::Format::Text,
         crate::exposition::Rules::Spec,
     )
-    .unwrap_or_default();
-    let query = q.query.trim();
+    .unwrap_or_default()
+}
+
+/// Keeps what was served, at most every 5 s, for the last half hour.
+fn remember(sim: &Shared, page: &str) {
+    let now = unix_now();
+    let mut s = sim
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if s.past
+        .back()
+        .is_some_and(|(t, _)| now - t < PAST_EVERY_SECS)
+    {
+        return;
+    }
+    if s.past.len() == PAST_KEPT {
+        s.past.pop_front();
+    }
+    s.past.push_back((now, parse_page(page)));
+}
+
+/// A query's series (labels, value) over one set of samples, or why it is not understood.
+type Series = Vec<(serde_json::Map<String, serde_json::Value>, f64)>;
+
+fn bad_query(query: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"status": "error", "errorType": "bad_data", "error": format!("unsupported query: {query}")})),
+    )
+        .into_response()
+}
+
+/// A tiny stand-in for Prometheus's instant-query API over the demo's own metrics:
+/// `name`, `name{label="value"}`, and `sum(...)`, `avg(...)`, `max(...)` of those.
+async fn prom_query(State(sim): State<Shared>, Query(q): Query<PromQuery>) -> Response {
+    let samples = parse_page(&exposition(&sim));
+    let Some(series) = evaluate(q.query.trim(), &samples) else {
+        return bad_query(&q.query);
+    };
+    let now = unix_now();
+    let result: Vec<serde_json::Value> = series
+        .into_iter()
+        .map(|(metric, v)| json!({"metric": metric, "value": [now, v.to_string()]}))
+        .collect();
+    Json(json!({"status": "success", "data": {"resultType": "vector", "result": result}}))
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct PromRange {
+    query: String,
+    start: f64,
+    end: f64,
+    step: f64,
+}
+
+/// The range API over what the target served: at each step, the query over the latest
+/// samples kept at or before it (within Prometheus's 5-minute lookback).
+async fn prom_query_range(State(sim): State<Shared>, Query(q): Query<PromRange>) -> Response {
+    let steps = ((q.end - q.start) / q.step).floor();
+    if !(q.step > 0.0 && (0.0..11_000.0).contains(&steps)) {
+        return bad_query(&q.query);
+    }
+    if evaluate(q.query.trim(), &[]).is_none() {
+        return bad_query(&q.query);
+    }
+    let past: Vec<(f64, Vec<crate::exposition::Sample>)> = sim
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .past
+        .iter()
+        .cloned()
+        .collect();
+    let mut by_metric: Vec<(
+        serde_json::Map<String, serde_json::Value>,
+        Vec<serde_json::Value>,
+    )> = Vec::new();
+    for i in 0..=steps as usize {
+        let t = q.start + q.step * i as f64;
+        let Some((_, samples)) = past
+            .iter()
+            .rev()
+            .find(|(at, _)| *at <= t && t - at <= 300.0)
+        else {
+            continue;
+        };
+        for (metric, v) in evaluate(q.query.trim(), samples).unwrap_or_default() {
+            let point = json!([t, v.to_string()]);
+            match by_metric.iter_mut().find(|(m, _)| *m == metric) {
+                Some((_, values)) => values.push(point),
+                None => by_metric.push((metric, vec![point])),
+            }
+        }
+    }
+    let result: Vec<serde_json::Value> = by_metric
+        .into_iter()
+        .map(|(metric, values)| json!({"metric": metric, "values": values}))
+        .collect();
+    Json(json!({"status": "success", "data": {"resultType": "matrix", "result": result}}))
+        .into_response()
+}
+
+/// The query over these samples, or `None` for a query the stand-in does not understand.
+fn evaluate(query: &str, samples: &[crate::exposition::Sample]) -> Option<Series> {
     let (agg, inner) = ["sum", "avg", "max"]
         .iter()
         .find_map(|f| {
@@ -558,7 +674,7 @@ async fn prom_query(State(sim): State<Shared>, Query(q): Query<PromQuery>) -> Re
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
     {
-        return (StatusCode::BAD_REQUEST, Json(json!({"status": "error", "errorType": "bad_data", "error": format!("unsupported query: {query}")}))).into_response();
+        return None;
     }
     let matching: Vec<_> = samples
         .iter()
@@ -569,11 +685,7 @@ async fn prom_query(State(sim): State<Shared>, Query(q): Query<PromQuery>) -> Re
                     .all(|(k, v)| s.labels.iter().any(|(a, b)| a == k && b == v))
         })
         .collect();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0);
-    let result: Vec<serde_json::Value> = match agg {
+    Some(match agg {
         Some(f) if !matching.is_empty() => {
             let vals = matching.iter().map(|s| s.value);
             let v = match f {
@@ -581,7 +693,7 @@ async fn prom_query(State(sim): State<Shared>, Query(q): Query<PromQuery>) -> Re
                 "avg" => vals.sum::<f64>() / matching.len() as f64,
                 _ => vals.fold(f64::NEG_INFINITY, f64::max),
             };
-            vec![json!({"metric": {}, "value": [now, v.to_string()]})]
+            vec![(serde_json::Map::new(), v)]
         }
         Some(_) => vec![],
         None => matching
@@ -593,12 +705,10 @@ async fn prom_query(State(sim): State<Shared>, Query(q): Query<PromQuery>) -> Re
                     .map(|(k, v)| (k.clone(), json!(v)))
                     .collect();
                 metric.insert("__name__".into(), json!(s.name));
-                json!({"metric": metric, "value": [now, s.value.to_string()]})
+                (metric, s.value)
             })
             .collect(),
-    };
-    Json(json!({"status": "success", "data": {"resultType": "vector", "result": result}}))
-        .into_response()
+    })
 }
 
 #[derive(Deserialize)]
