@@ -82,12 +82,7 @@ pub fn range_values(
     status: u16,
     aggregate: Option<Aggregate>,
 ) -> Result<Vec<f64>, String> {
-    if v.get("status").and_then(Value::as_str) == Some("error") {
-        let kind = v
-            .get("errorType")
-            .and_then(Value::as_str)
-            .unwrap_or("error");
-        let msg = v.get("error").and_then(Value::as_str).unwrap_or("");
+    if let Some((kind, msg)) = api_error(v) {
         return Err(format!("prometheus {kind}: {msg}"));
     }
     if !(200..300).contains(&status) {
@@ -138,15 +133,22 @@ pub fn range_values(
         .collect())
 }
 
+/// The API's own error, `(errorType, error)`, when the answer is one.
+fn api_error(v: &Value) -> Option<(&str, &str)> {
+    (v.get("status").and_then(Value::as_str) == Some("error")).then(|| {
+        (
+            v.get("errorType")
+                .and_then(Value::as_str)
+                .unwrap_or("error"),
+            v.get("error").and_then(Value::as_str).unwrap_or(""),
+        )
+    })
+}
+
 /// The number in an instant-query answer: a scalar, or a vector of one series (or of
 /// several, combined by `aggregate` when the KPI names one), measured at the answer's time.
 pub fn value(v: &Value, status: u16, aggregate: Option<Aggregate>) -> Result<Reading, Fault> {
-    if v.get("status").and_then(Value::as_str) == Some("error") {
-        let kind = v
-            .get("errorType")
-            .and_then(Value::as_str)
-            .unwrap_or("error");
-        let msg = v.get("error").and_then(Value::as_str).unwrap_or("");
+    if let Some((kind, msg)) = api_error(v) {
         return Err(if kind == "timeout" {
             Fault::new(
                 FaultKind::Timeout,
