@@ -9,7 +9,6 @@ use std::path::Path;
 use chrono::TimeDelta;
 
 use super::diag::Diagnostics;
-use super::load::check_url_str as check_url;
 use super::time::parse_duration;
 use super::{Auth, Connection, Credential, Tls, raw, var_names};
 
@@ -244,6 +243,19 @@ pub fn key_span(text: &str, within: &Range<usize>, name: &str) -> Range<usize> {
         from = at + name.len();
     }
     within.clone()
+}
+
+fn check_url(d: &mut Diagnostics<'_>, key: &str, span: Range<usize>, url: &str) {
+    if !["http://", "https://", "${"]
+        .iter()
+        .any(|p| url.starts_with(p))
+    {
+        d.error(
+            Some(span),
+            key,
+            format!("`{url}` is not an http:// or https:// URL"),
+        );
+    }
 }
 
 /// One table's options, each checked where it stands.

@@ -1699,16 +1699,3 @@ fn keys(own: &[&'static str]) -> Vec<&'static str> {
         .copied()
         .collect()
 }
-
-pub(super) fn check_url_str(d: &mut Diagnostics<'_>, key: &str, span: Range<usize>, url: &str) {
-    let ok = ["http://", "https://", "${"]
-        .iter()
-        .any(|p| url.starts_with(p));
-    if !ok {
-        d.error(
-            Some(span),
-            key,
-            format!("`{url}` is not an http:// or https:// URL"),
-        );
-    }
-}
