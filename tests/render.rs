@@ -255,21 +255,29 @@ fn refused_credentials_read_in_words_at_80_columns_and_history_is_drawn_dim() {
         .take_while(|(_, fg)| *fg == Color::DarkGray)
         .count();
     assert_eq!(dim, 30, "{spark:?}");
-    // A source with no range API: a note under the selected KPI, live samples only.
-    update(
-        &mut s,
-        Action::KpiHistory {
-            kpi: i,
-            result: Err("HTTP 404".into()),
-        },
-    );
+    // A source with no range API: a note under the selected KPI, live samples only; a KPI
+    // whose live samples fail too says that, once.
+    let p95 = s.runbook.kpi_index("green_p95_ms").unwrap();
+    for k in [i, p95] {
+        update(
+            &mut s,
+            Action::KpiHistory {
+                kpi: k,
+                result: Err("HTTP 404".into()),
+            },
+        );
+    }
     s.focus = warroom::app::Pane::Kpis;
-    s.selected_kpi = i;
+    s.selected_kpi = p95;
     let text = format!("{}", draw(&s, 160, 48).backend());
     assert!(
         text.contains("no history (HTTP 404): live samples only"),
         "{text}"
     );
+    s.selected_kpi = i;
+    let text = format!("{}", draw(&s, 160, 48).backend());
+    assert!(text.contains("! error_rate: forbidden (403)"), "{text}");
+    assert!(!text.contains("no history"), "{text}");
 }
 
 #[test]
