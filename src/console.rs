@@ -435,12 +435,23 @@ pub fn release(mut terminal: ratatui::DefaultTerminal) {
 
 /// A frame; failing means the terminal went away (its I/O fails), which is logged.
 pub fn draw(terminal: &mut ratatui::DefaultTerminal, state: &State) -> std::io::Result<()> {
-    terminal
-        .draw(|f| ui::render(f, state))
-        .map(|_| ())
-        .inspect_err(|e| {
-            tracing::info!(error = %e, "drawing failed: the terminal went away");
-        })
+    // A frame is shown whole or not at all where the terminal can (synchronized output,
+    // mode 2026; others ignore it): a first frame spans several packets over SSH, and half
+    // of one is a torn screen.
+    crossterm::queue!(
+        terminal.backend_mut(),
+        crossterm::terminal::BeginSynchronizedUpdate
+    )
+    .and_then(|()| terminal.draw(|f| ui::render(f, state)).map(|_| ()))
+    .and_then(|()| {
+        crossterm::execute!(
+            terminal.backend_mut(),
+            crossterm::terminal::EndSynchronizedUpdate
+        )
+    })
+    .inspect_err(|e| {
+        tracing::info!(error = %e, "drawing failed: the terminal went away");
+    })
 }
 
 async fn run_effects(state: &mut State, io: &mut Io, effects: Vec<Effect>) -> Flow {

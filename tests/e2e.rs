@@ -41,6 +41,47 @@ fn demo_shows_its_panes_help_and_quits() {
 }
 
 #[test]
+fn every_frame_is_a_synchronized_update() {
+    let mut s = Screen::launch(&["demo"], 24, 80);
+    s.wait_for("UP", 30);
+    s.keys("j");
+    s.wait_for("Timeline", 5);
+    s.keys("q");
+    assert!(s.wait_exit(10));
+    let raw = s.raw.lock().unwrap().clone();
+    let text = String::from_utf8_lossy(&raw);
+    let (begin, end) = ("\x1b[?2026h", "\x1b[?2026l");
+    // Each frame's drawing lies between a begin and its end: nothing is drawn outside one
+    // but the setup before the first frame and the restore after the last.
+    let first = text.find(begin).expect("a synchronized frame");
+    let last = text.rfind(end).expect("the frame's end");
+    assert!(text.matches(begin).count() >= 2, "several frames");
+    assert_eq!(text.matches(begin).count(), text.matches(end).count());
+    let mut open = false;
+    let mut rest = &text[first..last + end.len()];
+    while !rest.is_empty() {
+        let (at, is_begin) = match (rest.find(begin), rest.find(end)) {
+            (Some(b), Some(e)) if b < e => (b, true),
+            (_, Some(e)) => (e, false),
+            (Some(b), None) => (b, true),
+            (None, None) => break,
+        };
+        assert!(
+            open || at == 0,
+            "bytes drawn outside a synchronized update: {:?}",
+            &rest[..at.min(80)]
+        );
+        assert_ne!(
+            open, is_begin,
+            "a begin inside a begin, or an end without one"
+        );
+        open = is_begin;
+        rest = &rest[at + begin.len()..];
+    }
+    assert!(!open);
+}
+
+#[test]
 fn demo_story_step_incident_rollback() {
     let mut s = Screen::launch(&["demo"], 40, 140);
     let run_dir = s.run_dir();

@@ -34,6 +34,8 @@ pub struct Screen {
     /// When the terminal last received bytes: a frame larger than one read arrives in
     /// pieces, and a screen read between them shows half a frame.
     last_bytes: Arc<Mutex<Instant>>,
+    /// The first megabyte the program wrote, as written (escape sequences and all).
+    pub raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     /// Held so the pseudo-terminal stays open as long as the screen.
     _master: Box<dyn portable_pty::MasterPty + Send>,
@@ -123,6 +125,8 @@ impl Screen {
         let sink = parser.clone();
         let last_bytes = Arc::new(Mutex::new(Instant::now()));
         let stamp = last_bytes.clone();
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let keep = raw.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
@@ -131,6 +135,9 @@ impl Screen {
                 }
                 sink.lock().unwrap().process(&buf[..n]);
                 *stamp.lock().unwrap() = Instant::now();
+                let mut kept = keep.lock().unwrap();
+                let room = (1usize << 20).saturating_sub(kept.len());
+                kept.extend_from_slice(&buf[..n.min(room)]);
             }
         });
         let writer = pty.master.take_writer().unwrap();
@@ -138,6 +145,7 @@ impl Screen {
             dir,
             parser,
             last_bytes,
+            raw,
             writer,
             child,
             _master: pty.master,
