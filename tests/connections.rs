@@ -192,6 +192,10 @@ scrape = { connection = "tenant", url = "/metrics", metric = "up" }
 [[kpi]]
 id = "zero"
 json = { url = "http://127.0.0.1:9/x", pointer = "/v", timeout = "0s" }
+
+[[kpi]]
+id = "scheme"
+json = { url = "http://127.0.0.1:9/x", pointer = "/v", bearer-token = "Bearer ${T}" }
 "#,
     );
     let expect = [
@@ -223,6 +227,10 @@ json = { url = "http://127.0.0.1:9/x", pointer = "/v", timeout = "0s" }
             "`/metrics` is a path, and [connection.tenant] has no url",
         ),
         ("52:56 kpi[zero].json.timeout", "longer than zero"),
+        (
+            "56:56 kpi[scheme].json.bearer-token",
+            "the token alone: warroom adds `Bearer `",
+        ),
     ];
     for (place, what) in expect {
         assert!(

@@ -303,6 +303,18 @@ fn given(
                 );
                 None
             }
+            // The scheme is warroom's to add: `Bearer ${T}` would send it twice.
+            (Some(t), None)
+                if what == "bearer-token"
+                    && t.trim_start().to_ascii_lowercase().starts_with("bearer ") =>
+            {
+                d.error(
+                    at(d, what),
+                    format!("{key}.{what}"),
+                    "`bearer-token` is the token alone: warroom adds `Bearer `",
+                );
+                None
+            }
             (Some(t), None) => Some(Credential::Var(t.clone())),
             (None, Some(f)) => {
                 let path = dir.join(f);
