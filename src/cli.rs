@@ -175,9 +175,16 @@ pub fn check(path: &Path) -> ExitCode {
             // Credentials come from the environment the console runs in: one missing there
             // would show as `unauthorized` on the night. Named, never shown.
             let unset = crate::check::unset_credentials(&rb, |n| std::env::var_os(n).is_some());
+            let text = std::fs::read_to_string(path).unwrap_or_default();
             for name in &unset {
+                // Where the runbook first names it, as every other problem is placed.
+                let at = text
+                    .find(&format!("${{{name}}}"))
+                    .map(|i| crate::runbook::line_col(&text, i))
+                    .map(|(l, c)| format!(":{l}:{c}"))
+                    .unwrap_or_default();
                 eprintln!(
-                    "{}: error: `${{{name}}}` is not set: a source's credentials read it (set it in the environment warroom runs in)",
+                    "{}{at}: error: `${{{name}}}` is not set: a source's credentials read it (set it in the environment warroom runs in)",
                     path.display()
                 );
             }

@@ -495,7 +495,7 @@ prometheus = { url = "http://127.0.0.1:9090", query = "up", bearer-token = "${WA
     assert_eq!(unset.status.code(), Some(2));
     let said = String::from_utf8_lossy(&unset.stderr);
     assert!(
-        said.contains("`${WARROOM_TEST_PROM_TOKEN}` is not set"),
+        said.contains("rb.toml:7:77: error: `${WARROOM_TEST_PROM_TOKEN}` is not set"),
         "{said}"
     );
     let set = run(Some("tok-value-1234"));

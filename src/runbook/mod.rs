@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-pub use diag::{Diagnostic, Diagnostics, Level};
+pub use diag::{Diagnostic, Diagnostics, Level, line_col};
 pub use expr::{Expr, Health};
 pub use load::{load, load_str};
 
