@@ -4,6 +4,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+pub use crate::runbook::Tls;
+use crate::runbook::{Auth, Connection, Credential};
+
 /// Bodies larger than this are refused: a runaway endpoint must not eat the console's memory.
 pub const MAX_BODY: usize = 10 * 1024 * 1024;
 
@@ -16,13 +19,7 @@ pub fn expand(text: &str, vars: &[(String, String)]) -> Result<String, String> {
         let after = &rest[start + 2..];
         let end = after.find('}').ok_or("unclosed `${` in a URL or header")?;
         let name = &after[..end];
-        let value = vars
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .or_else(|| std::env::var(name).ok())
-            .ok_or_else(|| format!("variable ${{{name}}} is not set"))?;
+        let value = lookup(name, vars).ok_or_else(|| format!("variable ${{{name}}} is not set"))?;
         out.push_str(&value);
         rest = &after[end + 1..];
     }
@@ -30,27 +27,30 @@ pub fn expand(text: &str, vars: &[(String, String)]) -> Result<String, String> {
     Ok(out)
 }
 
-pub use crate::runbook::Tls;
+/// A variable's value: the last in `vars` that names it, else the environment's.
+fn lookup(name: &str, vars: &[(String, String)]) -> Option<String> {
+    vars.iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .or_else(|| std::env::var(name).ok())
+}
 
 /// The values of a runbook's secrets as this process sees them (a variable from `vars`,
 /// then the environment, as `expand` reads it; a credential file's contents), for the
 /// screen to mask wherever they would appear.
 pub fn secret_values(rb: &crate::runbook::Runbook, vars: &[(String, String)]) -> Vec<String> {
-    let vars_ = rb.secret_names().into_iter().filter_map(|name| {
-        vars.iter()
-            .rev()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-            .or_else(|| std::env::var(&name).ok())
-    });
+    let values = rb
+        .secret_names()
+        .into_iter()
+        .filter_map(|name| lookup(&name, vars));
     let files = rb
         .credential_files()
         .into_iter()
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .map(|s| s.trim().to_owned());
-    vars_.chain(files).collect()
+    values.chain(files).collect()
 }
-use crate::runbook::{Auth, Connection, Credential};
 
 /// The client for sources with no connection options (a webhook, the demo's own checks).
 pub fn shared() -> Result<Client, String> {
