@@ -41,6 +41,19 @@ pub enum UrlUse {
     Page,
 }
 
+/// An HTTP source's table as the loader found it: where it stands, its own keys (those
+/// besides the connection options), the options and the keys no field took, its URL.
+pub struct Table<'a> {
+    /// `kpi[error_rate].prometheus`, `endpoint[api]`, `alertmanager`.
+    pub key: &'a str,
+    pub span: Range<usize>,
+    pub own_keys: &'a [&'a str],
+    pub options: &'a raw::ConnectionOptions,
+    pub unknown: &'a raw::Unknown,
+    pub url: Option<&'a str>,
+    pub url_use: UrlUse,
+}
+
 pub struct Connections {
     /// Each with its URL, its options and where it stands.
     named: BTreeMap<String, (Option<String>, Given, Range<usize>)>,
@@ -94,18 +107,23 @@ impl Connections {
     }
 
     /// The URL and connection of one source: its own keys over its named connection's.
-    /// `span` is the table that holds them (error positions are found in it by key).
-    #[allow(clippy::too_many_arguments)] // each is one thing the source's table gave
-    pub fn resolve(
-        &self,
-        d: &mut Diagnostics<'_>,
-        key: &str,
-        span: &Range<usize>,
-        own: &raw::ConnectionOptions,
-        url: Option<&str>,
-        url_use: UrlUse,
-        dir: &Path,
-    ) -> Resolved {
+    /// A key the table does not know is refused where it stands.
+    pub fn resolve(&self, d: &mut Diagnostics<'_>, table: Table<'_>, dir: &Path) -> Resolved {
+        let Table {
+            key,
+            ref span,
+            own_keys,
+            options: own,
+            unknown,
+            url,
+            url_use,
+        } = table;
+        let expected: Vec<&str> = own_keys
+            .iter()
+            .chain(raw::ConnectionOptions::KEYS)
+            .copied()
+            .collect();
+        unknown_keys(d, key, span, unknown, &expected);
         let mine = given(d, key, span, own, dir);
         let mut unknown_connection = false;
         let (base_url, base) = match &own.connection {
@@ -196,7 +214,7 @@ impl Connections {
 }
 
 /// Refuses the keys of a table that no field took, each where it stands.
-pub fn unknown_keys(
+fn unknown_keys(
     d: &mut Diagnostics<'_>,
     key: &str,
     span: &Range<usize>,

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
-use super::connect::{Connections, Resolved, UrlUse, unknown_keys};
+use super::connect::{Connections, Resolved, Table, UrlUse};
 use super::diag::Diagnostics;
 use super::expr::Expr;
 use super::time::{TimeSpec, parse_datetime, parse_duration};
@@ -601,24 +601,21 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         let key = format!("endpoint[{}]", e.id.get_ref());
         check_id(d, &format!("{key}.id"), &e.id, true);
         endpoint_ids.add(d, &format!("endpoint[{i}].id"), &e.id);
-        unknown_keys(
-            d,
-            &key,
-            &span,
-            &e.unknown,
-            &keys(&["id", "url", "interval", "expect-status", "slow", "json"]),
-        );
         let json = e
             .json
             .as_ref()
             .and_then(|j| json_assert(d, &format!("{key}.json"), j));
         let reach = connections.resolve(
             d,
-            &key,
-            &span,
-            &e.options,
-            Some(e.url.get_ref()),
-            UrlUse::Page,
+            Table {
+                key: &key,
+                span,
+                own_keys: &["id", "url", "interval", "expect-status", "slow", "json"],
+                options: &e.options,
+                unknown: &e.unknown,
+                url: Some(e.url.get_ref()),
+                url_use: UrlUse::Page,
+            },
             &dir,
         );
         endpoints.push(Endpoint {
@@ -647,21 +644,17 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         let mut sources: Vec<(Range<usize>, KpiSource, Option<Resolved>)> = Vec::new();
         if let Some(p) = &k.prometheus {
             let r = p.get_ref();
-            let where_ = format!("{key}.prometheus");
-            unknown_keys(
-                d,
-                &where_,
-                &p.span(),
-                &r.unknown,
-                &keys(&["url", "query", "aggregate"]),
-            );
             let reach = connections.resolve(
                 d,
-                &where_,
-                &p.span(),
-                &r.options,
-                r.url.as_deref(),
-                UrlUse::Base,
+                Table {
+                    key: &format!("{key}.prometheus"),
+                    span: p.span(),
+                    own_keys: &["url", "query", "aggregate"],
+                    options: &r.options,
+                    unknown: &r.unknown,
+                    url: r.url.as_deref(),
+                    url_use: UrlUse::Base,
+                },
                 &dir,
             );
             let aggregate = r
@@ -680,21 +673,17 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         }
         if let Some(sc) = &k.scrape {
             let r = sc.get_ref();
-            let where_ = format!("{key}.scrape");
-            unknown_keys(
-                d,
-                &where_,
-                &sc.span(),
-                &r.unknown,
-                &keys(&["url", "metric", "labels", "aggregate", "strict"]),
-            );
             let reach = connections.resolve(
                 d,
-                &where_,
-                &sc.span(),
-                &r.options,
-                r.url.as_deref(),
-                UrlUse::Page,
+                Table {
+                    key: &format!("{key}.scrape"),
+                    span: sc.span(),
+                    own_keys: &["url", "metric", "labels", "aggregate", "strict"],
+                    options: &r.options,
+                    unknown: &r.unknown,
+                    url: r.url.as_deref(),
+                    url_use: UrlUse::Page,
+                },
                 &dir,
             );
             let aggregate = r.aggregate.as_ref().map_or(Aggregate::Sum, |a| {
@@ -722,21 +711,17 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         }
         if let Some(j) = &k.json {
             let r = j.get_ref();
-            let where_ = format!("{key}.json");
-            unknown_keys(
-                d,
-                &where_,
-                &j.span(),
-                &r.unknown,
-                &keys(&["url", "pointer"]),
-            );
             let reach = connections.resolve(
                 d,
-                &where_,
-                &j.span(),
-                &r.options,
-                r.url.as_deref(),
-                UrlUse::Page,
+                Table {
+                    key: &format!("{key}.json"),
+                    span: j.span(),
+                    own_keys: &["url", "pointer"],
+                    options: &r.options,
+                    unknown: &r.unknown,
+                    url: r.url.as_deref(),
+                    url_use: UrlUse::Page,
+                },
                 &dir,
             );
             check_pointer(d, &format!("{key}.json.pointer"), &r.pointer);
@@ -1356,20 +1341,17 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
 
     let alertmanager = s.alertmanager.as_ref().map(|spanned| {
         let (a, span) = (spanned.get_ref(), spanned.span());
-        unknown_keys(
-            d,
-            "alertmanager",
-            &span,
-            &a.unknown,
-            &keys(&["url", "interval", "silence"]),
-        );
         let reach = connections.resolve(
             d,
-            "alertmanager",
-            &span,
-            &a.options,
-            Some(a.url.get_ref()),
-            UrlUse::Page,
+            Table {
+                key: "alertmanager",
+                span,
+                own_keys: &["url", "interval", "silence"],
+                options: &a.options,
+                unknown: &a.unknown,
+                url: Some(a.url.get_ref()),
+                url_use: UrlUse::Page,
+            },
             &dir,
         );
         let silence = a.silence.as_ref().map(|sil| {
@@ -1690,12 +1672,4 @@ fn check_pointer(d: &mut Diagnostics<'_>, key: &str, p: &raw::S<String>) {
             ),
         );
     }
-}
-
-/// A table's own keys and the connection options every HTTP source takes beside them.
-fn keys(own: &[&'static str]) -> Vec<&'static str> {
-    own.iter()
-        .chain(raw::ConnectionOptions::KEYS)
-        .copied()
-        .collect()
 }
