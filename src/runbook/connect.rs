@@ -57,7 +57,8 @@ pub struct Table<'a> {
 pub struct Connections {
     /// Each with its URL, its options and where it stands.
     named: BTreeMap<String, (Option<String>, Given, Range<usize>)>,
-    used: std::cell::RefCell<std::collections::BTreeSet<String>>,
+    /// The names some source used, for the warning about the others.
+    used: std::collections::BTreeSet<String>,
 }
 
 impl Connections {
@@ -108,7 +109,7 @@ impl Connections {
 
     /// The URL and connection of one source: its own keys over its named connection's.
     /// A key the table does not know is refused where it stands.
-    pub fn resolve(&self, d: &mut Diagnostics<'_>, table: Table<'_>, dir: &Path) -> Resolved {
+    pub fn resolve(&mut self, d: &mut Diagnostics<'_>, table: Table<'_>, dir: &Path) -> Resolved {
         let Table {
             key,
             ref span,
@@ -129,7 +130,7 @@ impl Connections {
         let (base_url, base) = match &own.connection {
             Some(name) => match self.named.get(name) {
                 Some((u, g, _)) => {
-                    self.used.borrow_mut().insert(name.clone());
+                    self.used.insert(name.clone());
                     (u.clone(), g.clone())
                 }
                 None => {
@@ -202,8 +203,7 @@ impl Connections {
 
     /// Named connections no source uses: a typo in a `connection = ` elsewhere, usually.
     pub fn warn_unused(&self, d: &mut Diagnostics<'_>) {
-        let used = self.used.borrow();
-        for (name, (_, _, span)) in self.named.iter().filter(|(n, _)| !used.contains(*n)) {
+        for (name, (_, _, span)) in self.named.iter().filter(|(n, _)| !self.used.contains(*n)) {
             d.warning(
                 Some(span.clone()),
                 format!("connection.{name}"),

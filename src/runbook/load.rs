@@ -591,7 +591,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
     });
     let t0 = t0_spec.and_then(T0::fixed);
 
-    let connections = Connections::read(d, &s.connections, &dir);
+    let mut connections = Connections::read(d, &s.connections, &dir);
 
     // Endpoints.
     let mut endpoint_ids = Ids::new("endpoint");
