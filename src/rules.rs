@@ -290,6 +290,7 @@ mod tests {
             authority: None,
             no_data: NoData::Keep,
             scope: crate::runbook::RuleScope::Always,
+            hold_while_pending: false,
         }
     }
 

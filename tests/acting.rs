@@ -410,10 +410,12 @@ fn after_the_point_of_no_return_the_rollback_modal_warns() {
     key(&mut s, KeyCode::Char('R'));
     let screen = draw(&s);
     assert!(
-        screen.contains("Step migrate was the point of no return"),
+        screen.contains("step migrate was the point of no return"),
         "{screen}"
     );
     assert!(screen.contains("Fix forward: deploy v1.5.1"), "{screen}");
+    // A hard guard: the phrase alone runs nothing; the override comes first.
+    assert!(matches!(s.modal, Some(Modal::Override { .. })), "{screen}");
 }
 
 #[test]
@@ -433,7 +435,7 @@ fn the_automatic_rollback_is_called_off_when_its_rule_resolves() {
 }
 
 /// `[rollback] until`: after the rollback window closes, the modal says so and shows the
-/// roll-forward guidance (the rollback itself still runs after the phrase: it is a warning).
+/// roll-forward guidance; the rollback runs only after a typed override and the phrase.
 #[test]
 fn after_the_rollback_window_the_modal_says_it_closed() {
     use ratatui::Terminal;
@@ -454,10 +456,19 @@ fn after_the_rollback_window_the_modal_says_it_closed() {
     key(&mut s, KeyCode::Char('R'));
     let screen = draw(&s);
     assert!(
-        screen.contains("The rollback window closed at 02:29 UTC"),
+        screen.contains("the rollback window closed at 02:29 UTC"),
         "{screen}"
     );
     assert!(screen.contains("Fix forward: deploy v1.5.1"), "{screen}");
+    // The phrase typed where the override is asked runs nothing.
+    typed(&mut s, "ROLLBACK");
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Run { .. })));
+    assert!(matches!(s.modal, Some(Modal::Override { wrong: true, .. })));
+    typed(&mut s, "rollback");
+    key(&mut s, KeyCode::Enter);
+    typed(&mut s, "the change board extended the window");
+    key(&mut s, KeyCode::Enter);
     typed(&mut s, "ROLLBACK");
     let fx = key(&mut s, KeyCode::Enter);
     assert!(fx.iter().any(|e| matches!(

@@ -153,6 +153,16 @@ fn rollback_needs_the_phrase_and_runs_once() {
     assert!(runs(&key(&mut s, KeyCode::Esc)).is_empty());
     assert!(s.modal.is_none());
     key(&mut s, KeyCode::Char('R'));
+    // The phrase waits for the preview (a dry run) to finish.
+    typed(&mut s, "ROLLBACK");
+    assert!(runs(&key(&mut s, KeyCode::Enter)).is_empty());
+    update(
+        &mut s,
+        warroom::app::Action::RunFinished {
+            target: Target::RollbackPreview,
+            exit: warroom::app::Exit::with_code(0),
+        },
+    );
     typed(&mut s, "ROLLBACK");
     assert_eq!(runs(&key(&mut s, KeyCode::Enter)), vec![Target::Rollback]);
     // A second R while it runs opens nothing.
@@ -168,14 +178,15 @@ fn rollback_needs_the_phrase_and_runs_once() {
 fn gated_steps_cannot_run_and_say_why() {
     let mut s = demo_state();
     s.selected = step(&s, "canary-25");
-    key(&mut s, KeyCode::Enter);
-    assert!(s.modal.is_none());
+    assert!(runs(&key(&mut s, KeyCode::Enter)).is_empty());
+    // A hard guard: only the override could pass it.
+    assert!(matches!(s.modal, Some(Modal::Override { .. })));
     assert!(
+        s.notice.as_ref().unwrap().0.contains(
+            "gate go-canary waits for its votes (GO 0/2) · g to vote, or type canary-25 to override"
+        ),
+        "{:?}",
         s.notice
-            .as_ref()
-            .unwrap()
-            .0
-            .contains("waits for gate go-canary")
     );
 }
 
@@ -206,8 +217,8 @@ fn no_go_blocks_and_turns_the_light_red() {
         no.evidence.iter().any(|e| e.starts_with("error_rate")),
         "the decision keeps the KPIs at that moment"
     );
-    key(&mut s, KeyCode::Enter);
-    assert!(s.modal.is_none(), "still gated");
+    assert!(runs(&key(&mut s, KeyCode::Enter)).is_empty(), "still gated");
+    assert!(matches!(s.modal, Some(Modal::Override { .. })));
 }
 
 #[test]
@@ -914,8 +925,15 @@ fn a_step_without_a_command_is_marked_done_by_hand_after_a_yes() {
     s.selected = i;
     // Behind the go/no-go it waits, as a step that runs would.
     key(&mut s, KeyCode::Enter);
-    assert!(s.modal.is_none());
-    assert!(s.notice.as_ref().unwrap().0.contains("waits for gate"));
+    assert!(matches!(s.modal, Some(Modal::Override { .. })));
+    assert!(
+        s.notice
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("gate go-canary waits")
+    );
+    key(&mut s, KeyCode::Esc);
     go_canary(&mut s);
     key(&mut s, KeyCode::Enter);
     assert!(matches!(s.modal, Some(Modal::MarkDone { step }) if step == i));

@@ -318,6 +318,9 @@ fn killed_at_every_journal_write_and_fsync_nothing_is_lost_and_nothing_runs_twic
                     } => Some(match target {
                         warroom::app::RunRef::Step(id) => format!("{id}.{attempt}"),
                         warroom::app::RunRef::Rollback => format!("rollback.{attempt}"),
+                        warroom::app::RunRef::RollbackPreview => {
+                            format!("rollback.preview.{attempt}")
+                        }
                     }),
                     _ => None,
                 })

@@ -14,6 +14,7 @@ use common::{demo_runbook, start};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use proptest::prelude::*;
 use warroom::app::event::{Event, Exit, Reading, Record, RunRef, SCHEMA, VoteDecision};
+use warroom::app::guard::{Guard, Kind};
 use warroom::app::{Action, Operator, Probe, State, Target, update};
 use warroom::journal::{self, Journal};
 use warroom::runbook::{Health, Runbook};
@@ -46,14 +47,17 @@ fn input() -> impl Strategy<Value = Input> {
         6 => (0usize..6, prop_oneof![0.0..5.0f64, 100.0..3000.0f64]).prop_map(|(k, v)| Input::Kpi(k, v)),
         1 => (0usize..6).prop_map(Input::KpiFails),
         2 => (0usize..2, any::<bool>()).prop_map(|(e, up)| Input::Probe(e, up)),
-        1 => (0usize..9).prop_map(Input::Spawned),
-        2 => (0usize..9, prop_oneof![Just(0), Just(1), Just(143)]).prop_map(|(t, c)| Input::Finished(t, c)),
-        1 => (0usize..9).prop_map(Input::Lost),
+        1 => (0usize..10).prop_map(Input::Spawned),
+        2 => (0usize..10, prop_oneof![Just(0), Just(1), Just(143)]).prop_map(|(t, c)| Input::Finished(t, c)),
+        1 => (0usize..10).prop_map(Input::Lost),
         4 => prop_oneof![0u8..8, 0u8..120].prop_map(Input::Tick),
         1 => any::<bool>().prop_map(Input::Silence),
         3 => prop::sample::select(vec![
             "gG\n", "gN\nno\n", "gjG\n", "aseen\n", "rflaky\n", "sdone by hand\n", "xy",
             "RROLLBACK\n", "Ty", "b", "c", "\t\t\t\t ", "\t\t\ta\n",
+            // Overrides of hard guards: the step's id, then a reason (or none, refused).
+            "\ncanary-10\nthe lead approved by phone\n", "\ncanary-25\n\n", "j\ncanary-25\nok\n",
+            "rollback\nwindow was extended\nROLLBACK\n", "R\u{1b}",
         ])
         .prop_map(Input::Gesture),
         1 => (0usize..20, any::<bool>()).prop_map(|(s, ok)| Input::Verified(s, ok)),
@@ -61,10 +65,10 @@ fn input() -> impl Strategy<Value = Input> {
 }
 
 fn target(i: usize, s: &State) -> Target {
-    if i >= s.steps.len() {
-        Target::Rollback
-    } else {
-        Target::Step(i)
+    match i.checked_sub(s.steps.len()) {
+        None => Target::Step(i),
+        Some(0) => Target::Rollback,
+        Some(_) => Target::RollbackPreview,
     }
 }
 
@@ -240,7 +244,8 @@ fn event() -> impl Strategy<Value = Event> {
     let approvers = rb.gates[0].approvers.clone();
     let run = prop_oneof![
         prop::sample::select(steps.clone()).prop_map(RunRef::Step),
-        Just(RunRef::Rollback)
+        Just(RunRef::Rollback),
+        Just(RunRef::RollbackPreview)
     ];
     let readings = prop::collection::vec(
         (
@@ -260,7 +265,18 @@ fn event() -> impl Strategy<Value = Event> {
                 target,
                 attempt,
                 reason,
+                guards: Vec::new(),
             }
+        }),
+        (run.clone(), guards(), text).prop_map(|(target, guards, reason)| {
+            Event::GuardOverridden {
+                target,
+                guards,
+                reason,
+            }
+        }),
+        Just(Event::RollbackStepAwaiting {
+            step: "rollback".into()
         }),
         (run.clone(), 1u32..4, -1i32..256, 0.0..1e4f64).prop_map(
             |(target, attempt, code, seconds)| {
@@ -316,6 +332,29 @@ fn event() -> impl Strategy<Value = Event> {
         }),
         (1i64..50, text).prop_map(|(n, message)| Event::StatusUpdateDue { n, message }),
     ]
+}
+
+/// Guards as the record holds them: a kind, its words, the row's badge.
+fn guards() -> impl Strategy<Value = Vec<Guard>> {
+    let kind = prop::sample::select(vec![
+        Kind::Gate,
+        Kind::Held,
+        Kind::Blocked,
+        Kind::WindowClosed,
+        Kind::NoReturn,
+        Kind::Hold,
+        Kind::Early,
+        Kind::VerifyFailed,
+        Kind::RollbackProposed,
+    ]);
+    prop::collection::vec(
+        (kind, "[a-z0-9 :]{0,30}", "[a-z0-9 :]{0,9}").prop_map(|(kind, words, badge)| Guard {
+            kind,
+            words,
+            badge,
+        }),
+        0..3,
+    )
 }
 
 fn rec(seq: u64) -> Record {

@@ -123,11 +123,81 @@ fn incident_80x24() {
     insta::assert_snapshot!(draw(&s, 80, 24).backend());
 }
 
+/// The rollback modal once its preview (a dry run) has finished: what it would do, then
+/// the phrase field.
 #[test]
 fn rollback_modal_160x48() {
     let mut s = incident_state();
     key(&mut s, KeyCode::Char('R'));
+    preview_done(&mut s);
     insta::assert_snapshot!(draw(&s, 160, 48).backend());
+}
+
+fn preview_done(s: &mut State) {
+    update(
+        s,
+        Action::RunOutput {
+            target: Target::RollbackPreview,
+            bytes: b"DRY RUN: nothing is changed.\nTraffic now: green 10%; the rollback would set it to green 0%, blue 100%.\nblue (takes all traffic after it): {\"status\":\"healthy\"}\nSteps it would run: POST /control/traffic?green=0, then check blue's health.\n".to_vec(),
+        },
+    );
+    update(
+        s,
+        Action::RunFinished {
+            target: Target::RollbackPreview,
+            exit: warroom::app::Exit::with_code(0),
+        },
+    );
+}
+
+/// At 80 columns, while the preview runs: no phrase field yet, and it says why.
+#[test]
+fn rollback_modal_previewing_80x24() {
+    let mut s = incident_state();
+    key(&mut s, KeyCode::Char('R'));
+    insta::assert_snapshot!(draw(&s, 80, 24).backend());
+}
+
+/// At 80 columns, the preview done: its lines, then the phrase.
+#[test]
+fn rollback_modal_previewed_80x24() {
+    let mut s = incident_state();
+    key(&mut s, KeyCode::Char('R'));
+    preview_done(&mut s);
+    insta::assert_snapshot!(draw(&s, 80, 24).backend());
+}
+
+/// A step behind a gate that is not GO: the override modal names the guard in words.
+#[test]
+fn override_modal_80x24() {
+    let mut s = running_state();
+    s.selected = s.runbook.step_index("canary-25").unwrap();
+    key(&mut s, KeyCode::Enter);
+    insta::assert_snapshot!(draw(&s, 80, 24).backend());
+}
+
+/// A soft guard (the previous step's hold) in the y/N confirmation, with what will run.
+#[test]
+fn hold_in_the_confirmation_120x32() {
+    let mut s = running_state();
+    let i = s.runbook.step_index("canary-10").unwrap();
+    s.selected = i;
+    key(&mut s, KeyCode::Char('g'));
+    key(&mut s, KeyCode::Char('G'));
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('y'));
+    update(
+        &mut s,
+        Action::RunFinished {
+            target: Target::Step(i),
+            exit: warroom::app::Exit::with_code(0),
+        },
+    );
+    at(&mut s, 47);
+    s.selected = i + 1;
+    key(&mut s, KeyCode::Enter);
+    insta::assert_snapshot!(draw(&s, 120, 32).backend());
 }
 
 #[test]
@@ -407,6 +477,13 @@ fn a_rollback_is_timed_against_its_target_and_checked_against_its_criteria() {
     use warroom::app::RollbackCheck;
     let run_rollback = |s: &mut warroom::app::State| {
         key(s, KeyCode::Char('R'));
+        update(
+            s,
+            Action::RunFinished {
+                target: Target::RollbackPreview,
+                exit: warroom::app::Exit::with_code(0),
+            },
+        );
         typed(s, "ROLLBACK");
         key(s, KeyCode::Enter);
         update(

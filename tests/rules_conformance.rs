@@ -630,6 +630,7 @@ fn load_rules(dir: &Path, files: &[String]) -> Vec<Alerting> {
                 authority: None,
                 no_data: NoData::Resolve,
                 scope: warroom::runbook::RuleScope::Always,
+                hold_while_pending: false,
             };
             out.push(Alerting {
                 name,

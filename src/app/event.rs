@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::guard::Guard;
 use super::{Alert, Decision, RunStatus, SilenceState, State, Target, Verification, Vote};
 use crate::rules::{RulePhase, RuleState};
 use crate::runbook::RuleAction;
@@ -105,6 +106,8 @@ pub fn runbook_sha(records: &[Record]) -> Option<&str> {
 pub enum RunRef {
     Step(String),
     Rollback,
+    /// The rollback's read-only preview.
+    RollbackPreview,
 }
 
 /// How a step's process ended, as its supervisor wrote it in `exit.json`.
@@ -189,6 +192,15 @@ pub enum Event {
         attempt: u32,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// The guards that stood when it started (soft ones confirmed, hard ones overridden).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        guards: Vec<Guard>,
+    },
+    /// The operator passed hard guards by typing the run's id and a reason.
+    GuardOverridden {
+        target: RunRef,
+        guards: Vec<Guard>,
+        reason: String,
     },
     RunFinished {
         target: RunRef,
@@ -300,6 +312,10 @@ pub enum Event {
     RollbackStepStarted {
         step: String,
     },
+    /// The procedure pauses before this step: its `confirm` asks the operator.
+    RollbackStepAwaiting {
+        step: String,
+    },
     /// The rollback's success criteria held (`[rollback] success`).
     RollbackCriteriaMet,
     /// They did not hold in time.
@@ -378,6 +394,7 @@ impl State {
     pub fn run_ref(&self, target: Target) -> Option<RunRef> {
         match target {
             Target::Rollback => Some(RunRef::Rollback),
+            Target::RollbackPreview => Some(RunRef::RollbackPreview),
             Target::Step(i) => self.step(i).map(|(_, s)| RunRef::Step(s.id.clone())),
         }
     }
@@ -385,6 +402,7 @@ impl State {
     pub fn target(&self, r: &RunRef) -> Option<Target> {
         match r {
             RunRef::Rollback => Some(Target::Rollback),
+            RunRef::RollbackPreview => Some(Target::RollbackPreview),
             RunRef::Step(id) => self.runbook.step_index(id).map(Target::Step),
         }
     }
@@ -413,12 +431,14 @@ impl State {
                 target,
                 attempt,
                 reason,
+                ..
             } => {
                 let Some(t) = self.target(target) else { return };
                 if t == Target::Rollback {
                     self.auto_rollback = None;
                     self.rollback_reason.clone_from(reason);
                     self.rollback_step = 0;
+                    self.rollback_awaiting = None;
                 }
                 if let Some(run) = self.run_mut(t) {
                     run.status = RunStatus::Running { started: at };
@@ -429,6 +449,9 @@ impl State {
             }
             Event::RunFinished { target, exit, .. } => {
                 let Some(t) = self.target(target) else { return };
+                if t == Target::Rollback {
+                    self.rollback_awaiting = None;
+                }
                 let rollback_step = self.rollback_step;
                 let Some(run) = self.run_mut(t) else { return };
                 let started = match run.status {
@@ -662,6 +685,19 @@ impl State {
                     .and_then(|r| r.steps.iter().position(|s| s.id == *step))
                 {
                     self.rollback_step = i;
+                    self.rollback_awaiting = None;
+                }
+            }
+            Event::RollbackStepAwaiting { step } => {
+                self.rollback_awaiting = rb
+                    .rollback
+                    .as_ref()
+                    .and_then(|r| r.steps.iter().position(|s| s.id == *step));
+            }
+            Event::GuardOverridden { target, reason, .. } => {
+                let Some(t) = self.target(target) else { return };
+                if let Some(run) = self.run_mut(t) {
+                    run.overrides.push((at, reason.clone()));
                 }
             }
             Event::RollbackCriteriaMet => {

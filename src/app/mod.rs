@@ -2,6 +2,7 @@
 //! returns `Effect`s for the I/O tasks. Nothing here touches a terminal, a socket or a process.
 
 pub mod event;
+pub mod guard;
 pub mod keys;
 mod observe;
 pub mod output;
@@ -20,7 +21,7 @@ use crate::rules::{Facts, RulePhase, RuleState};
 use crate::runbook::{Command, Health, RuleAction, Runbook, Severity, Standing};
 pub use event::{Event, Exit, Operator, Record, RunRef};
 pub use output::OutputBuffer;
-pub use update::{Begin, begin, leave, run_file_name, update};
+pub use update::{Begin, begin, leave, override_word, run_file_name, update};
 
 /// Samples kept per KPI for the sparkline and min/max.
 pub const HISTORY: usize = 120;
@@ -59,6 +60,8 @@ impl Pane {
 pub enum Target {
     Step(usize),
     Rollback,
+    /// The rollback's read-only preview (`[rollback] preview`), run when `R` is pressed.
+    RollbackPreview,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -108,6 +111,8 @@ pub struct Run {
     pub done_by_hand: Option<DateTime<Utc>>,
     /// Every retry and skip, with the operator's typed reason.
     pub reasons: Vec<(DateTime<Utc>, String)>,
+    /// Hard guards the operator overrode to start it: when, and the typed reason.
+    pub overrides: Vec<(DateTime<Utc>, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -135,6 +140,7 @@ impl Default for Run {
             skipped: None,
             done_by_hand: None,
             reasons: Vec::new(),
+            overrides: Vec::new(),
         }
     }
 }
@@ -367,9 +373,29 @@ impl GateState {
 
 #[derive(Debug, Clone)]
 pub enum Modal {
-    /// y/N before a step runs.
+    /// y/N before a step runs; the guards that stand are shown (and soft ones confirmed).
     Confirm {
         target: Target,
+        /// Its hard guards were overridden just before (the override is in the record).
+        overridden: bool,
+    },
+    /// A hard guard stands: the only way past is to type the step's id (`rollback` for the
+    /// rollback), then a reason; both go into the record.
+    Override {
+        target: Target,
+        /// Why the rollback is proposed, carried to the phrase that follows.
+        why: Option<String>,
+        input: Input,
+        /// Once the id was typed: the reason being written.
+        reason: Option<Input>,
+        wrong: bool,
+    },
+    /// The rollback procedure paused before a step whose `confirm` asks (`yes-no` or its
+    /// phrase).
+    RollbackStep {
+        step: usize,
+        input: Input,
+        wrong: bool,
     },
     /// y/N before a step without a command is recorded as done by hand.
     MarkDone {
@@ -383,6 +409,8 @@ pub enum Modal {
         wrong: bool,
         /// Why the rollback is proposed (the rule and its values), recorded when it starts.
         reason: Option<String>,
+        /// Its hard guards were overridden just before (the override is in the record).
+        overridden: bool,
     },
     Cancel {
         target: Target,
@@ -557,7 +585,11 @@ pub struct State {
     /// Which run the output pane shows.
     pub shown: Target,
     pub rollback: Run,
+    /// The rollback's preview (`[rollback] preview`): its last run, shown in the modal.
+    pub preview: Run,
     pub rollback_reason: Option<String>,
+    /// The rollback procedure is paused before this step, for its confirmation.
+    pub rollback_awaiting: Option<usize>,
     /// The rollback procedure's step running (or that ran last), an index into
     /// `[rollback]`'s steps; the procedure's own status is `rollback`.
     pub rollback_step: usize,
@@ -639,7 +671,9 @@ impl State {
             steps: vec![Run::default(); n_steps],
             shown: Target::Step(0),
             rollback: Run::default(),
+            preview: Run::default(),
             rollback_reason: None,
+            rollback_awaiting: None,
             rollback_step: 0,
             rollback_check: None,
             checks: vec![None; n_checks],
@@ -716,11 +750,11 @@ impl State {
         let old_runs = self
             .steps
             .iter_mut()
-            .chain(std::iter::once(&mut self.rollback));
+            .chain([&mut self.rollback, &mut self.preview]);
         let runs = fresh
             .steps
             .iter_mut()
-            .chain(std::iter::once(&mut fresh.rollback));
+            .chain([&mut fresh.rollback, &mut fresh.preview]);
         for (r, old) in runs.zip(old_runs) {
             r.output = std::mem::take(&mut old.output);
             r.log = old.log.take();
@@ -738,7 +772,7 @@ impl State {
         for run in self
             .steps
             .iter_mut()
-            .chain(std::iter::once(&mut self.rollback))
+            .chain([&mut self.rollback, &mut self.preview])
         {
             run.output = OutputBuffer::masking(self.secrets.clone());
         }
@@ -757,7 +791,7 @@ impl State {
             runs: self
                 .steps
                 .iter()
-                .chain(std::iter::once(&self.rollback))
+                .chain([&self.rollback, &self.preview])
                 .map(|r| {
                     let verify = r.verify.as_ref().map(|v| match v {
                         // How long a check has held is live bookkeeping, not a decision.
@@ -774,11 +808,13 @@ impl State {
                         (r.skipped, r.done_by_hand),
                         r.reasons.clone(),
                         verify,
+                        r.overrides.clone(),
                     )
                 })
                 .collect(),
             rollback_reason: self.rollback_reason.clone(),
             rollback_step: self.rollback_step,
+            rollback_awaiting: self.rollback_awaiting,
             // How long the criteria have held is live bookkeeping, not a decision.
             rollback_check: self.rollback_check.clone().map(|c| match c {
                 RollbackCheck::Checking { since, .. } => RollbackCheck::Checking {
@@ -823,6 +859,7 @@ impl State {
         match target {
             Target::Step(i) => self.steps.get(i),
             Target::Rollback => Some(&self.rollback),
+            Target::RollbackPreview => Some(&self.preview),
         }
     }
 
@@ -830,6 +867,7 @@ impl State {
         match target {
             Target::Step(i) => self.steps.get_mut(i),
             Target::Rollback => Some(&mut self.rollback),
+            Target::RollbackPreview => Some(&mut self.preview),
         }
     }
 
@@ -912,30 +950,6 @@ impl State {
                 })
         };
         waiting(true).or_else(|| waiting(false))
-    }
-
-    /// Why a rollback now goes against the plan, if it does: a point-of-no-return step has
-    /// run, or the runbook's rollback window (`[rollback] until`) has closed.
-    pub fn past_rollback(&self) -> Option<String> {
-        let pnr = self
-            .runbook
-            .steps()
-            .zip(&self.steps)
-            .find(|((_, s), run)| s.point_of_no_return && run.status != RunStatus::Waiting)
-            .map(|((_, s), _)| format!("Step {} was the point of no return", s.id));
-        let closed = self
-            .runbook
-            .rollback
-            .as_ref()
-            .and_then(|r| r.until)
-            .filter(|until| self.now >= self.t0 + *until)
-            .map(|until| {
-                format!(
-                    "The rollback window closed at {}",
-                    (self.t0 + until).format("%H:%M UTC")
-                )
-            });
-        pnr.or(closed)
     }
 
     /// The oldest planned communication that is due and not sent.
@@ -1079,11 +1093,31 @@ impl State {
         }
     }
 
-    /// The gate that holds step `i`, if it is not GO yet.
+    /// The gate that holds step `i`, if it is not open yet (not GO, or held by a rule).
     pub fn blocking_gate(&self, i: usize) -> Option<usize> {
         self.runbook.gates.iter().enumerate().find_map(|(gi, g)| {
             let from = self.runbook.step_index(&g.before)?;
-            (from <= i && !self.gates[gi].is_go()).then_some(gi)
+            (from <= i && !self.gate_open(gi)).then_some(gi)
+        })
+    }
+
+    /// A gate is open when its votes say GO and none of its holding rules holds it.
+    pub fn gate_open(&self, gi: usize) -> bool {
+        self.gates.get(gi).is_some_and(GateState::is_go) && self.gate_held_by(gi).is_none()
+    }
+
+    /// The rule that keeps gate `gi` closed now, whatever the votes: one of its
+    /// `holding-rules` firing, or pending where the rule says `hold-while-pending`.
+    pub fn gate_held_by(&self, gi: usize) -> Option<usize> {
+        let gate = self.runbook.gates.get(gi)?;
+        gate.holding_rules.iter().find_map(|id| {
+            let r = self.runbook.rule_index(id)?;
+            let holds = match self.rules[r].phase {
+                RulePhase::Firing { .. } => true,
+                RulePhase::Pending { .. } => self.runbook.rules[r].hold_while_pending,
+                RulePhase::Inactive => false,
+            };
+            holds.then_some(r)
         })
     }
 
@@ -1152,6 +1186,7 @@ pub type RecordedRun = (
     (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
     Vec<(DateTime<Utc>, String)>,
     Option<Verification>,
+    Vec<(DateTime<Utc>, String)>,
 );
 
 /// An alert as the record knows it: rule, title, detail, fired, resolved, acknowledged.
@@ -1172,6 +1207,7 @@ pub struct Recorded {
     pub runs: Vec<RecordedRun>,
     pub rollback_reason: Option<String>,
     pub rollback_step: usize,
+    pub rollback_awaiting: Option<usize>,
     pub rollback_check: Option<RollbackCheck>,
     pub checks: Vec<Option<DateTime<Utc>>>,
     pub baselines: Vec<Option<f64>>,

@@ -8,6 +8,7 @@ use tui_input::backend::crossterm::EventHandler;
 use std::collections::BTreeMap;
 
 use super::event::{Event, Operator, Outcome, Record, VoteDecision};
+use super::guard::{self, Act, Guard};
 use super::keys::{self, Command as Key};
 use super::observe;
 use super::*;
@@ -77,7 +78,7 @@ pub fn begin(state: &mut State, how: Begin) -> Vec<Effect> {
     }
     let targets: Vec<Target> = (0..state.steps.len())
         .map(Target::Step)
-        .chain(std::iter::once(Target::Rollback))
+        .chain([Target::Rollback, Target::RollbackPreview])
         .collect();
     let mut reattached = 0;
     for target in targets {
@@ -85,6 +86,12 @@ pub fn begin(state: &mut State, how: Begin) -> Vec<Effect> {
             continue;
         };
         let (name, attempt) = (run_file_name(state, target), run.attempt);
+        // A procedure paused for a step's confirmation has no process to follow: it asks
+        // again.
+        if target == Target::Rollback && state.rollback_awaiting.is_some() {
+            open_rollback_step(state);
+            continue;
+        }
         if run.status.is_active() {
             reattached += 1;
             fx.push(Effect::Reattach {
@@ -158,6 +165,8 @@ pub fn leave(state: &mut State, why: &str) {
 pub fn run_file_name(state: &State, target: Target) -> String {
     match target {
         Target::Rollback => rollback_step_file_name(state, state.rollback_step),
+        // A dot is in no id: no step's record can share this one's.
+        Target::RollbackPreview => "rollback.preview".to_owned(),
         Target::Step(i) => state
             .step(i)
             .map_or_else(|| format!("step-{i}"), |(_, s)| s.id.clone()),
@@ -208,10 +217,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             let attempt = run.attempt;
             let result = exit.result();
-            if result.is_ok()
-                && target == Target::Rollback
-                && next_rollback_step(state, attempt, &mut fx)
-            {
+            if result.is_ok() && target == Target::Rollback && next_rollback_step(state, &mut fx) {
                 return fx;
             }
             if let Some(r) = state.run_ref(target) {
@@ -236,6 +242,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             let name = run_name(state, target);
             match (&result, target) {
+                (Ok(()), Target::RollbackPreview) => {
+                    state.notify("Rollback preview finished: read it, then type the phrase");
+                }
+                (Err(e), Target::RollbackPreview) => state.notify(format!(
+                    "Rollback preview failed ({e}): you may still type the phrase"
+                )),
                 (Ok(()), Target::Rollback) => state.notify("Rollback finished"),
                 (Ok(()), _) => state.notify(format!("{name} finished")),
                 (Err(e), Target::Step(_)) => {
@@ -447,8 +459,9 @@ fn evaluate_verifications(state: &mut State) {
     }
 }
 
-/// Steps the runbook marks automatic start at their planned time, without a keystroke,
-/// unless gated, or the rollback runs, or they are more than a minute overdue (a console
+/// Steps the runbook marks automatic start at their planned time (or when the previous
+/// step's hold ends, if later), without a keystroke, unless a guard stands (they wait, and
+/// say why), or the rollback runs, or they are more than a minute overdue (a console
 /// started late must not fire off old steps; the operator decides).
 fn run_automatic_steps(state: &mut State, fx: &mut Vec<Effect>) {
     if state.rollback.status.is_active() || state.read_only.is_some() {
@@ -459,20 +472,30 @@ fn run_automatic_steps(state: &mut State, fx: &mut Vec<Effect>) {
         let Some(planned) = step.planned else {
             continue;
         };
-        let late = state.now - (state.t0 + planned);
         let run = &state.steps[i];
-        if step.automatic
-            && run.status == RunStatus::Waiting
-            && run.skipped.is_none()
-            && late >= TimeDelta::zero()
-            && late < TimeDelta::minutes(1)
-            && state.blocking_gate(i).is_none()
-        {
-            state.notify(format!(
-                "Step {} started automatically at its planned time",
-                step.id
-            ));
-            start(state, Target::Step(i), None, fx);
+        if !step.automatic || run.status != RunStatus::Waiting || run.skipped.is_some() {
+            continue;
+        }
+        let due =
+            guard::hold_ends(state, i).map_or(state.t0 + planned, |h| h.max(state.t0 + planned));
+        let late = state.now - due;
+        if late < TimeDelta::zero() || late >= TimeDelta::minutes(1) {
+            continue;
+        }
+        match guard::guards(state, Act::AutoStep(i)).first() {
+            None => {
+                state.notify(format!(
+                    "Step {} started automatically at its planned time",
+                    step.id
+                ));
+                start(state, Target::Step(i), None, Vec::new(), fx);
+            }
+            Some(g) => {
+                let text = format!("Automatic step {} waits: {}", step.id, g.words);
+                if state.notice.as_ref().is_none_or(|(n, _)| *n != text) {
+                    state.notify(text);
+                }
+            }
         }
     }
 }
@@ -603,9 +626,17 @@ fn auto_rollback_countdown(state: &mut State, fx: &mut Vec<Effect>) {
         emit(state, Event::AutoRollbackCalledOff { rule: id });
         return;
     }
+    // Past the plan's rollback (its window closed, a point of no return): nobody typed an
+    // override, so nothing runs by itself.
+    if let Some(g) = guard::guards(state, Act::AutoRollback).first() {
+        let words = g.words.clone();
+        emit(state, Event::AutoRollbackCalledOff { rule: id });
+        state.notify(format!("Automatic rollback NOT run: {words}; R to decide"));
+        return;
+    }
     let reason = format!("automatic, rule {id}: {}", state.rule_values(rule));
     state.notify("Automatic rollback started");
-    start(state, Target::Rollback, Some(reason), fx);
+    start(state, Target::Rollback, Some(reason), Vec::new(), fx);
 }
 
 /// What a run's process finds in its environment: which step (its record's name) and
@@ -633,56 +664,105 @@ fn rollback_step_file_name(state: &State, step: usize) -> String {
 }
 
 /// A rollback procedure's step succeeded: the next one starts, in the same attempt, its
-/// output following on screen. False when there is no next step (the procedure is done).
-fn next_rollback_step(state: &mut State, attempt: u32, fx: &mut Vec<Effect>) -> bool {
+/// output following on screen, or the procedure pauses there if the step asks first.
+/// False when there is no next step (the procedure is done).
+fn next_rollback_step(state: &mut State, fx: &mut Vec<Effect>) -> bool {
+    let next = state.rollback_step + 1;
+    let exists = state
+        .runbook
+        .rollback
+        .as_ref()
+        .is_some_and(|r| next < r.steps.len());
+    if exists {
+        launch_rollback_step(state, next, fx);
+    }
+    exists
+}
+
+/// Step `k` of the rollback procedure: paused for its confirmation if it has one and it
+/// is not given yet, started otherwise.
+fn launch_rollback_step(state: &mut State, k: usize, fx: &mut Vec<Effect>) {
     let rb = state.runbook.clone();
     let Some(steps) = rb.rollback.as_ref().map(|r| &r.steps) else {
-        return false;
+        return;
     };
-    let next = state.rollback_step + 1;
-    let Some(st) = steps.get(next) else {
-        return false;
+    let Some(st) = steps.get(k) else {
+        return;
     };
-    emit(
-        state,
-        Event::RollbackStepStarted {
-            step: st.id.clone(),
-        },
-    );
+    if st.confirm != Confirm::None && state.rollback_awaiting != Some(k) {
+        emit(
+            state,
+            Event::RollbackStepAwaiting {
+                step: st.id.clone(),
+            },
+        );
+        state.notify(format!(
+            "Rollback paused before step {}/{} {}: it asks first",
+            k + 1,
+            steps.len(),
+            st.id
+        ));
+        open_rollback_step(state);
+        return;
+    }
+    // The first step is the procedure's start (its RunStarted), unless it asked first.
+    if k > 0 || state.rollback_awaiting == Some(k) {
+        emit(
+            state,
+            Event::RollbackStepStarted {
+                step: st.id.clone(),
+            },
+        );
+    }
     let header = format!(
         "── rollback step {}/{}: {} · {} ──",
-        next + 1,
+        k + 1,
         steps.len(),
         st.id,
         st.title
     );
     if let Some(run) = state.run_mut(Target::Rollback) {
-        run.output.finish();
-        run.output.push_line(header.as_bytes());
+        if k > 0 {
+            run.output.finish();
+            run.output.push_line(header.as_bytes());
+        }
         run.log = None;
     }
-    state.notify(format!(
-        "Rollback step {}/{}: {}",
-        next + 1,
-        steps.len(),
-        st.title
-    ));
+    if k > 0 {
+        state.notify(format!(
+            "Rollback step {}/{}: {}",
+            k + 1,
+            steps.len(),
+            st.title
+        ));
+    }
     let name = run_file_name(state, Target::Rollback);
     let env = run_env(&rb, &name, String::new());
     fx.push(Effect::Run {
         target: Target::Rollback,
         name,
-        attempt,
+        attempt: state.rollback.attempt,
         command: st.command.clone(),
         timeout: st.timeout,
         env,
     });
-    true
+}
+
+/// The paused rollback step's confirmation, unless another question is on screen.
+fn open_rollback_step(state: &mut State) {
+    if let (Some(step), None) = (state.rollback_awaiting, &state.modal) {
+        state.modal = Some(Modal::RollbackStep {
+            step,
+            input: Input::default(),
+            wrong: false,
+        });
+    }
 }
 
 fn run_name(state: &State, target: Target) -> String {
     match target {
         Target::Rollback => "Rollback".into(),
+        Target::RollbackPreview => "Rollback preview".into(),
         Target::Step(i) => state
             .step(i)
             .map_or_else(|| format!("step {i}"), |(_, s)| format!("Step {}", s.id)),
@@ -993,7 +1073,7 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                 None => state.notify("No alert to acknowledge"),
             }
         }
-        Key::Rollback => request_rollback(state),
+        Key::Rollback => request_rollback(state, fx),
         Key::CloseRun => {
             state.modal = Some(Modal::Close {
                 selected: 0,
@@ -1130,11 +1210,7 @@ fn request_step(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
     let Some((_, step)) = state.step(i) else {
         return;
     };
-    let (id, has_command, confirm) = (
-        step.id.clone(),
-        step.command.is_some(),
-        step.confirm.clone(),
-    );
+    let (id, has_command) = (step.id.clone(), step.command.is_some());
     if state.watch_state(i).is_some() {
         state.notify(format!("Step {id} is a continuous watch: nothing to run"));
         return;
@@ -1147,52 +1223,81 @@ fn request_step(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
         state.notify(format!("Step {id} is already running"));
         return;
     }
-    if let Some(g) = state.blocking_gate(i) {
-        let gate = &state.runbook.gates[g];
-        state.notify(format!(
-            "Step {id} waits for gate {}: press g to record GO/NO-GO",
-            gate.id
-        ));
-        return;
-    }
     if state.rollback.status.is_active() {
         state.notify("The rollback is running: steps wait until it finishes");
         return;
     }
-    if !has_command {
-        state.modal = Some(Modal::MarkDone { step: i });
+    let guards = guard::guards(state, Act::Step(i));
+    let target = Target::Step(i);
+    if let Some(g) = guards.iter().find(|g| g.is_hard()) {
+        let gate = if g.kind == guard::Kind::Gate {
+            "g to vote, or "
+        } else {
+            ""
+        };
+        state.notify(format!(
+            "Step {id} is held: {} · {gate}type {id} to override",
+            g.words
+        ));
+        state.modal = Some(Modal::Override {
+            target,
+            why: None,
+            input: Input::default(),
+            reason: None,
+            wrong: false,
+        });
         return;
     }
-    match confirm {
-        Confirm::None => start(state, Target::Step(i), None, fx),
-        Confirm::YesNo => {
-            state.modal = Some(Modal::Confirm {
-                target: Target::Step(i),
-            })
+    confirm_step(state, i, guards, false, fx);
+}
+
+/// The step's own confirmation, once no hard guard stands (or it was overridden): its
+/// phrase, a y/N (also for a step that needs none while soft guards stand), or none.
+fn confirm_step(
+    state: &mut State,
+    i: usize,
+    guards: Vec<Guard>,
+    overridden: bool,
+    fx: &mut Vec<Effect>,
+) {
+    let Some((_, step)) = state.step(i) else {
+        return;
+    };
+    let target = Target::Step(i);
+    if step.command.is_none() {
+        if overridden {
+            done_by_hand(state, i);
+        } else {
+            state.modal = Some(Modal::MarkDone { step: i });
         }
-        Confirm::Phrase(p) => {
+        return;
+    }
+    match step.confirm.clone() {
+        Confirm::Phrase(phrase) => {
             state.modal = Some(Modal::Phrase {
-                target: Target::Step(i),
-                phrase: p,
+                target,
+                phrase,
                 input: Input::default(),
                 wrong: false,
                 reason: None,
+                overridden,
             });
         }
+        Confirm::YesNo if !overridden => {
+            state.modal = Some(Modal::Confirm { target, overridden });
+        }
+        Confirm::None if !overridden && guards.iter().any(|g| !g.is_hard()) => {
+            state.modal = Some(Modal::Confirm { target, overridden });
+        }
+        // The typed id and reason are the explicit answer.
+        Confirm::YesNo | Confirm::None => start(state, target, None, guards, fx),
     }
 }
 
-fn request_rollback(state: &mut State) {
-    let Some(rb) = &state.runbook.rollback else {
-        state.notify("This runbook has no [rollback] section");
-        return;
-    };
-    if state.rollback.status.is_active() {
-        state.notify("The rollback is already running");
-        return;
-    }
-    let phrase = rb.phrase.clone();
-    let reason = state.rollback_proposed().map(|r| {
+/// What the rollback modal says it is for: the rule that proposes it, its values, tier and
+/// who decides.
+fn rollback_why(state: &State) -> Option<String> {
+    state.rollback_proposed().map(|r| {
         let rule = &state.runbook.rules[r];
         let tier = match rule.tier {
             Some(crate::runbook::Tier::Immediate) => " · tier IMMEDIATE",
@@ -1211,13 +1316,50 @@ fn request_rollback(state: &mut State) {
             rule.summary,
             state.rule_values(r)
         )
-    });
+    })
+}
+
+/// `R`: the preview starts (its output fills the modal before the phrase can be typed);
+/// past a hard guard, the override comes first. A paused procedure asks for its step.
+fn request_rollback(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some(rb) = &state.runbook.rollback else {
+        state.notify("This runbook has no [rollback] section");
+        return;
+    };
+    if state.rollback_awaiting.is_some() {
+        open_rollback_step(state);
+        return;
+    }
+    if state.rollback.status.is_active() {
+        state.notify("The rollback is already running");
+        return;
+    }
+    let phrase = rb.phrase.clone();
+    let has_preview = rb.preview.is_some();
+    let why = rollback_why(state);
+    if has_preview {
+        start(state, Target::RollbackPreview, None, Vec::new(), fx);
+    }
+    if guard::guards(state, Act::Rollback)
+        .iter()
+        .any(Guard::is_hard)
+    {
+        state.modal = Some(Modal::Override {
+            target: Target::Rollback,
+            why,
+            input: Input::default(),
+            reason: None,
+            wrong: false,
+        });
+        return;
+    }
     state.modal = Some(Modal::Phrase {
         target: Target::Rollback,
         phrase,
         input: Input::default(),
         wrong: false,
-        reason,
+        reason: why,
+        overridden: false,
     });
 }
 
@@ -1243,11 +1385,17 @@ fn request_gate(state: &mut State) {
     }
 }
 
-/// Marks the run as starting (so a second keypress cannot start it again) and asks the
-/// executor to start it.
-fn start(state: &mut State, target: Target, reason: Option<String>, fx: &mut Vec<Effect>) {
+/// Marks the run as starting (so a second keypress cannot start it again), with the
+/// guards that stood, and asks the executor to start it.
+fn start(
+    state: &mut State,
+    target: Target,
+    reason: Option<String>,
+    guards: Vec<Guard>,
+    fx: &mut Vec<Effect>,
+) {
     let rb = state.runbook.clone();
-    let (name, command, timeout, phase) = match target {
+    let launch = match target {
         Target::Step(i) => {
             let Some((phase, step)) = rb.steps().nth(i) else {
                 return;
@@ -1255,19 +1403,28 @@ fn start(state: &mut State, target: Target, reason: Option<String>, fx: &mut Vec
             let Some(cmd) = step.command.clone() else {
                 return;
             };
-            (step.id.clone(), cmd, step.timeout, phase.id.clone())
+            Some((step.id.clone(), cmd, step.timeout, phase.id.clone()))
         }
+        // The procedure's steps are launched one by one (each may ask first).
         Target::Rollback => {
-            let Some(first) = rb.rollback.as_ref().and_then(|r| r.steps.first()) else {
+            if rb.rollback.as_ref().is_none_or(|r| r.steps.is_empty()) {
+                return;
+            }
+            None
+        }
+        Target::RollbackPreview => {
+            let Some(r) = rb.rollback.as_ref() else {
                 return;
             };
-            // A fresh procedure starts at its first step.
-            (
-                rollback_step_file_name(state, 0),
-                first.command.clone(),
-                first.timeout,
+            let Some(cmd) = r.preview.clone() else {
+                return;
+            };
+            Some((
+                run_file_name(state, target),
+                cmd,
+                Some(r.timeout.unwrap_or(PREVIEW_TIMEOUT)),
                 String::new(),
-            )
+            ))
         }
     };
     let Some(run) = state.run(target) else {
@@ -1286,6 +1443,7 @@ fn start(state: &mut State, target: Target, reason: Option<String>, fx: &mut Vec
             target: r,
             attempt,
             reason,
+            guards,
         },
     );
     // A fresh attempt: new output on screen (the files of the earlier one stay).
@@ -1296,6 +1454,11 @@ fn start(state: &mut State, target: Target, reason: Option<String>, fx: &mut Vec
         run.scroll = 0;
     }
     state.shown = target;
+    let Some((name, command, timeout, phase)) = launch else {
+        // A fresh procedure starts at its first step.
+        launch_rollback_step(state, 0, fx);
+        return;
+    };
     let env = run_env(&rb, &name, phase);
     fx.push(Effect::Run {
         target,
@@ -1306,6 +1469,9 @@ fn start(state: &mut State, target: Target, reason: Option<String>, fx: &mut Vec
         env,
     });
 }
+
+/// How long a rollback preview may run when `[rollback] timeout` does not say.
+const PREVIEW_TIMEOUT: TimeDelta = TimeDelta::seconds(60);
 
 fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
     let Some(modal) = state.modal.take() else {
@@ -1458,7 +1624,8 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         | Modal::Quit) => match answer(&key) {
             Answer::Yes => {
                 confirmed(state, modal, fx);
-                None
+                // What it did may ask the next question (an override, a paused rollback).
+                state.modal.take()
             }
             Answer::No => None,
             // Anything else, Enter included, does nothing: the answer must be explicit.
@@ -1470,13 +1637,28 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             mut input,
             wrong,
             reason,
+            overridden,
         } => {
+            // The rollback's phrase waits for its preview to finish.
+            let previewing = target == Target::Rollback && state.preview.status.is_active();
             if esc {
+                if previewing {
+                    stop_preview(state, fx);
+                }
                 None
+            } else if previewing {
+                Some(Modal::Phrase {
+                    target,
+                    phrase,
+                    input,
+                    wrong,
+                    reason,
+                    overridden,
+                })
             } else if key.code == KeyCode::Enter {
                 if input.value() == phrase {
-                    start(state, target, reason, fx);
-                    None
+                    confirmed_start(state, target, reason, overridden, fx);
+                    state.modal.take()
                 } else {
                     Some(Modal::Phrase {
                         target,
@@ -1484,6 +1666,7 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                         input: Input::default(),
                         wrong: true,
                         reason,
+                        overridden,
                     })
                 }
             } else {
@@ -1494,7 +1677,126 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                     input,
                     wrong,
                     reason,
+                    overridden,
                 })
+            }
+        }
+        Modal::Override {
+            target,
+            why,
+            mut input,
+            reason: None,
+            wrong,
+        } => match key.code {
+            KeyCode::Esc => {
+                if target == Target::Rollback {
+                    stop_preview(state, fx);
+                }
+                None
+            }
+            KeyCode::Enter if input.value().trim() == override_word(state, target) => {
+                Some(Modal::Override {
+                    target,
+                    why,
+                    input,
+                    reason: Some(Input::default()),
+                    wrong: false,
+                })
+            }
+            KeyCode::Enter => Some(Modal::Override {
+                target,
+                why,
+                input: Input::default(),
+                reason: None,
+                wrong: true,
+            }),
+            _ => {
+                input.handle_event(&crossterm::event::Event::Key(key));
+                Some(Modal::Override {
+                    target,
+                    why,
+                    input,
+                    reason: None,
+                    wrong,
+                })
+            }
+        },
+        Modal::Override {
+            target,
+            why,
+            input,
+            reason: Some(mut reason),
+            wrong,
+        } => match key.code {
+            // Back to the id: nothing is recorded until the reason is given.
+            KeyCode::Esc => Some(Modal::Override {
+                target,
+                why,
+                input: Input::default(),
+                reason: None,
+                wrong: false,
+            }),
+            KeyCode::Enter if reason.value().trim().is_empty() => {
+                state.notify("An override needs its reason: it goes into the record");
+                Some(Modal::Override {
+                    target,
+                    why,
+                    input,
+                    reason: Some(reason),
+                    wrong,
+                })
+            }
+            KeyCode::Enter => {
+                let text = reason.value().trim().to_owned();
+                overridden(state, target, why, text, fx);
+                state.modal.take()
+            }
+            _ => {
+                reason.handle_event(&crossterm::event::Event::Key(key));
+                Some(Modal::Override {
+                    target,
+                    why,
+                    input,
+                    reason: Some(reason),
+                    wrong,
+                })
+            }
+        },
+        Modal::RollbackStep {
+            step,
+            mut input,
+            wrong,
+        } => {
+            let confirm = state
+                .runbook
+                .rollback
+                .as_ref()
+                .and_then(|r| r.steps.get(step))
+                .map(|st| st.confirm.clone());
+            match (confirm, key.code) {
+                (None, _) => None,
+                (Some(_), KeyCode::Esc) | (Some(Confirm::YesNo), KeyCode::Char('n' | 'N')) => {
+                    state.notify("The rollback stays paused: R continues it, x stops it");
+                    None
+                }
+                (Some(Confirm::YesNo), KeyCode::Char('y' | 'Y')) => {
+                    continue_rollback(state, step, fx);
+                    state.modal.take()
+                }
+                (Some(Confirm::Phrase(p)), KeyCode::Enter) if input.value() == p => {
+                    continue_rollback(state, step, fx);
+                    state.modal.take()
+                }
+                (Some(Confirm::Phrase(_)), KeyCode::Enter) => Some(Modal::RollbackStep {
+                    step,
+                    input: Input::default(),
+                    wrong: true,
+                }),
+                (Some(Confirm::Phrase(_)), _) => {
+                    input.handle_event(&crossterm::event::Event::Key(key));
+                    Some(Modal::RollbackStep { step, input, wrong })
+                }
+                (Some(_), _) => Some(Modal::RollbackStep { step, input, wrong }),
             }
         }
         Modal::Reason {
@@ -1623,6 +1925,118 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
     };
 }
 
+/// What the operator types to override the hard guards of `target`: the step's id, or
+/// `rollback`.
+pub fn override_word(state: &State, target: Target) -> String {
+    match target {
+        Target::Step(i) => state.step(i).map(|(_, s)| s.id.clone()).unwrap_or_default(),
+        Target::Rollback | Target::RollbackPreview => "rollback".to_owned(),
+    }
+}
+
+/// The override was typed: it is recorded with the guards it passes, then the action's
+/// own confirmation follows (the rollback's phrase, a step's phrase), or it starts.
+fn overridden(
+    state: &mut State,
+    target: Target,
+    why: Option<String>,
+    reason: String,
+    fx: &mut Vec<Effect>,
+) {
+    let guards = match target {
+        Target::Step(i) => guard::guards(state, Act::Step(i)),
+        Target::Rollback => guard::guards(state, Act::Rollback),
+        Target::RollbackPreview => Vec::new(),
+    };
+    let Some(r) = state.run_ref(target) else {
+        return;
+    };
+    let passed: Vec<String> = guards
+        .iter()
+        .filter(|g| g.is_hard())
+        .map(|g| g.words.clone())
+        .collect();
+    state.notify(format!("Override recorded: {}", passed.join("; ")));
+    emit(
+        state,
+        Event::GuardOverridden {
+            target: r,
+            guards: guards.clone(),
+            reason,
+        },
+    );
+    match target {
+        Target::Step(i) => confirm_step(state, i, guards, true, fx),
+        Target::Rollback => {
+            let phrase = state
+                .runbook
+                .rollback
+                .as_ref()
+                .map_or_else(|| "ROLLBACK".to_owned(), |r| r.phrase.clone());
+            state.modal = Some(Modal::Phrase {
+                target,
+                phrase,
+                input: Input::default(),
+                wrong: false,
+                reason: why,
+                overridden: true,
+            });
+        }
+        Target::RollbackPreview => {}
+    }
+}
+
+/// A step or the rollback confirmed: the guards are asked once more (one may have come
+/// while the question was open); a hard one not overridden asks for the override instead.
+fn confirmed_start(
+    state: &mut State,
+    target: Target,
+    reason: Option<String>,
+    overridden: bool,
+    fx: &mut Vec<Effect>,
+) {
+    let guards = match target {
+        Target::Step(i) => guard::guards(state, Act::Step(i)),
+        Target::Rollback => guard::guards(state, Act::Rollback),
+        Target::RollbackPreview => Vec::new(),
+    };
+    if !overridden && let Some(g) = guards.iter().find(|g| g.is_hard()) {
+        state.notify(format!("Not run: {}", g.words));
+        state.modal = Some(Modal::Override {
+            target,
+            why: reason,
+            input: Input::default(),
+            reason: None,
+            wrong: false,
+        });
+        return;
+    }
+    start(state, target, reason, guards, fx);
+}
+
+/// The paused rollback step was confirmed: it runs.
+fn continue_rollback(state: &mut State, step: usize, fx: &mut Vec<Effect>) {
+    if state.rollback_awaiting == Some(step) && state.read_only.is_none() {
+        launch_rollback_step(state, step, fx);
+    }
+}
+
+/// The operator left the rollback modal: a preview still running is stopped (it only
+/// reads, and nobody is there to read it).
+fn stop_preview(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.preview.status.is_active() {
+        emit(
+            state,
+            Event::CancelRequested {
+                target: super::event::RunRef::RollbackPreview,
+            },
+        );
+        fx.push(Effect::Cancel {
+            target: Target::RollbackPreview,
+        });
+    }
+}
+
 /// What a key says to a y/N question. Only `y` is a yes; `n` and `Esc` are a no.
 enum Answer {
     Yes,
@@ -1641,13 +2055,31 @@ fn answer(key: &KeyEvent) -> Answer {
 /// A y/N modal was answered yes: do what it asked about.
 fn confirmed(state: &mut State, modal: Modal, fx: &mut Vec<Effect>) {
     match modal {
-        Modal::Confirm { target } => start(state, target, None, fx),
-        Modal::MarkDone { step } => {
-            if let Some((_, st)) = state.step(step) {
-                let id = st.id.clone();
-                state.notify(format!("Step {id} done by hand"));
-                emit(state, Event::StepDoneByHand { step: id });
-            }
+        Modal::Confirm { target, overridden } => {
+            confirmed_start(state, target, None, overridden, fx)
+        }
+        Modal::MarkDone { step } => done_by_hand(state, step),
+        // A paused procedure has no process: it stops here, recorded as stopped.
+        Modal::Cancel {
+            target: Target::Rollback,
+        } if state.rollback_awaiting.is_some() => {
+            let step = state.rollback_awaiting.unwrap_or_default();
+            let attempt = state.rollback.attempt;
+            let id = state
+                .runbook
+                .rollback
+                .as_ref()
+                .and_then(|r| r.steps.get(step))
+                .map_or_else(String::new, |s| s.id.clone());
+            emit(
+                state,
+                Event::RunFinished {
+                    target: super::event::RunRef::Rollback,
+                    attempt,
+                    exit: Exit::not_started(format!("stopped by the operator before step {id}")),
+                },
+            );
+            state.notify(format!("Rollback stopped before step {id}"));
         }
         Modal::Cancel { target } => {
             if let Some(r) = state.run_ref(target) {
@@ -1685,11 +2117,21 @@ fn confirmed(state: &mut State, modal: Modal, fx: &mut Vec<Effect>) {
         | Modal::Close { .. }
         | Modal::StatusUpdate { .. }
         | Modal::Phrase { .. }
+        | Modal::Override { .. }
+        | Modal::RollbackStep { .. }
         | Modal::Gate { .. }
         | Modal::Ack { .. }
         | Modal::Reason { .. }
         | Modal::Handover { .. }
         | Modal::Contacts => {}
+    }
+}
+
+fn done_by_hand(state: &mut State, i: usize) {
+    if let Some((_, st)) = state.step(i) {
+        let id = st.id.clone();
+        state.notify(format!("Step {id} done by hand"));
+        emit(state, Event::StepDoneByHand { step: id });
     }
 }
 

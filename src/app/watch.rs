@@ -200,6 +200,7 @@ fn run_label(target: &super::event::RunRef) -> String {
     match target {
         super::event::RunRef::Step(id) => format!("step {id}"),
         super::event::RunRef::Rollback => "the ROLLBACK".to_owned(),
+        super::event::RunRef::RollbackPreview => "the rollback's preview".to_owned(),
     }
 }
 

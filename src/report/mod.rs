@@ -645,6 +645,7 @@ fn run_key(target: &RunRef) -> String {
     match target {
         RunRef::Step(id) => format!("step:{id}"),
         RunRef::Rollback => "rollback".into(),
+        RunRef::RollbackPreview => "rollback-preview".into(),
     }
 }
 

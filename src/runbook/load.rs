@@ -400,6 +400,33 @@ fn duration(d: &mut Diagnostics<'_>, key: &str, v: &Option<raw::S<String>>) -> O
     }
 }
 
+/// `[runbook] early-warning`: zero warns of any early start; absent, five minutes.
+fn early_warning(d: &mut Diagnostics<'_>, v: &Option<raw::S<String>>) -> TimeDelta {
+    let Some(v) = v else {
+        return DEFAULT_EARLY_WARNING;
+    };
+    match parse_duration(v.get_ref()) {
+        Ok(t) if t >= TimeDelta::zero() => t,
+        Ok(_) => {
+            d.error(
+                Some(v.span()),
+                "early-warning",
+                format!(
+                    "`{}` is negative: expected a duration such as \"5m\"",
+                    v.get_ref()
+                ),
+            );
+            DEFAULT_EARLY_WARNING
+        }
+        Err(e) => {
+            d.error(Some(v.span()), "early-warning", e);
+            DEFAULT_EARLY_WARNING
+        }
+    }
+}
+
+const DEFAULT_EARLY_WARNING: TimeDelta = TimeDelta::minutes(5);
+
 fn expression(d: &mut Diagnostics<'_>, key: &str, v: &raw::S<String>) -> Option<Expr> {
     match Expr::parse(v.get_ref()) {
         Ok(e) => Some(e),
@@ -436,6 +463,47 @@ fn check_id(d: &mut Diagnostics<'_>, key: &str, id: &raw::S<String>, allow_dash:
             key,
             format!("id `{s}` must start with a letter and contain only {allowed}"),
         );
+    }
+}
+
+/// A step's `confirm` and `phrase`, one with the other: giving a phrase implies it;
+/// `default` is what neither means.
+fn confirmation(
+    d: &mut Diagnostics<'_>,
+    key: &str,
+    confirm: &Option<raw::S<String>>,
+    phrase: &Option<raw::S<String>>,
+    default: Confirm,
+) -> Confirm {
+    match (
+        confirm.as_ref().map(|c| (c.get_ref().as_str(), c.span())),
+        phrase,
+    ) {
+        (_, Some(phrase)) if phrase.get_ref().trim().is_empty() => {
+            d.error(
+                Some(phrase.span()),
+                format!("{key}.phrase"),
+                "the confirmation phrase is empty",
+            );
+            default
+        }
+        (None | Some(("phrase", _)), Some(phrase)) => Confirm::Phrase(phrase.get_ref().clone()),
+        (Some(("phrase", _)), None) => Confirm::Phrase("PROCEED".into()),
+        (None, None) => default,
+        (Some(("yes-no", _)), None) => Confirm::YesNo,
+        (Some(("none", _)), None) => Confirm::None,
+        (Some((other @ ("none" | "yes-no"), span)), Some(_)) => {
+            d.error(Some(span), format!("{key}.confirm"), format!("`confirm = \"{other}\"` contradicts `phrase`: use `confirm = \"phrase\"` or drop `phrase`"));
+            default
+        }
+        (Some((other, span)), _) => {
+            d.error(
+                Some(span),
+                format!("{key}.confirm"),
+                format!("`{other}` is not a confirmation: expected none, yes-no or phrase"),
+            );
+            default
+        }
     }
 }
 
@@ -911,6 +979,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                 decide_within: duration(d, &format!("{key}.decide-within"), &r.decide_within),
                 authority: r.authority.clone(),
                 no_data,
+                hold_while_pending: r.hold_while_pending,
                 scope: match (&r.during, &r.after) {
                     (Some(p), _) => RuleScope::During(p.get_ref().clone()),
                     (None, Some(st)) => RuleScope::After {
@@ -958,39 +1027,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                 previous = Some((at, st.id.get_ref().clone()));
             }
             let cmd = command(d, &key, &st.run, &st.shell, &dir);
-            let confirm = match (
-                st.confirm
-                    .as_ref()
-                    .map(|c| (c.get_ref().as_str(), c.span())),
-                &st.phrase,
-            ) {
-                (_, Some(phrase)) if phrase.get_ref().trim().is_empty() => {
-                    d.error(
-                        Some(phrase.span()),
-                        format!("{key}.phrase"),
-                        "the confirmation phrase is empty",
-                    );
-                    Confirm::YesNo
-                }
-                (None | Some(("phrase", _)), Some(phrase)) => {
-                    Confirm::Phrase(phrase.get_ref().clone())
-                }
-                (Some(("phrase", _)), None) => Confirm::Phrase("PROCEED".into()),
-                (None | Some(("yes-no", _)), None) => Confirm::YesNo,
-                (Some(("none", _)), None) => Confirm::None,
-                (Some((other @ ("none" | "yes-no"), span)), Some(_)) => {
-                    d.error(Some(span), format!("{key}.confirm"), format!("`confirm = \"{other}\"` contradicts `phrase`: use `confirm = \"phrase\"` or drop `phrase`"));
-                    Confirm::YesNo
-                }
-                (Some((other, span)), _) => {
-                    d.error(
-                        Some(span),
-                        format!("{key}.confirm"),
-                        format!("`{other}` is not a confirmation: expected none, yes-no or phrase"),
-                    );
-                    Confirm::YesNo
-                }
-            };
+            let confirm = confirmation(d, &key, &st.confirm, &st.phrase, Confirm::YesNo);
             if st.automatic && confirm != Confirm::None {
                 d.warning(Some(step_span.clone()), key.clone(), "an automatic step runs at its planned time without a confirmation; its `confirm` is ignored");
             }
@@ -1152,6 +1189,15 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                 );
             }
         }
+        for r in &g.holding_rules {
+            if !rule_ids.contains(r.get_ref()) {
+                d.error(
+                    Some(r.span()),
+                    format!("{key}.holding-rules"),
+                    format!("`{}` is not a rule id", r.get_ref()),
+                );
+            }
+        }
         for c in &g.checklists {
             if !phase_ids.contains(c.get_ref()) {
                 d.error(
@@ -1217,6 +1263,11 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
             approvers: g.approvers.get_ref().clone(),
             before: g.before.get_ref().clone(),
             rules: g.rules.iter().map(|r| r.get_ref().clone()).collect(),
+            holding_rules: g
+                .holding_rules
+                .iter()
+                .map(|r| r.get_ref().clone())
+                .collect(),
             checklists: g.checklists.iter().map(|r| r.get_ref().clone()).collect(),
         });
     }
@@ -1226,11 +1277,12 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         let steps = if r.step.is_empty() {
             let cmd = command(d, "rollback", &r.run, &r.shell, &dir);
             if cmd.is_none() && r.run.is_none() && r.shell.is_none() {
-                d.error(
-                    None,
-                    "rollback",
-                    "`[rollback]` needs `run` (an argv list), `shell`, or its steps (`[[rollback.step]]`)",
-                );
+                let (span, why) = match r.preview.as_ref().map(|p| p.span()).or(r.preview_shell.as_ref().map(|p| p.span())) {
+                    // A preview shows what the rollback will do: there must be one.
+                    Some(span) => (Some(span), "`preview` shows what the rollback will do, and there is no rollback: `[rollback]` needs `run` (an argv list), `shell`, or its steps (`[[rollback.step]]`)"),
+                    None => (None, "`[rollback]` needs `run` (an argv list), `shell`, or its steps (`[[rollback.step]]`)"),
+                };
+                d.error(span, "rollback", why);
             }
             if step_ids.contains("rollback") {
                 d.error(
@@ -1244,6 +1296,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                 title: "Rollback".to_owned(),
                 command: cmd?,
                 timeout,
+                confirm: Confirm::None,
             }]
         } else {
             if let Some(span) = r.run.as_ref().map(|x| x.span()).or(r.shell.as_ref().map(|x| x.span())) {
@@ -1288,11 +1341,13 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                             "a rollback step needs `run` (an argv list) or `shell`",
                         );
                     }
+                    let confirm = confirmation(d, &key, &st.confirm, &st.phrase, Confirm::None);
                     Some(RollbackStep {
                         id: st.id.get_ref().clone(),
                         title: st.title.clone(),
                         command: cmd?,
                         timeout: duration(d, &format!("{key}.timeout"), &st.timeout).or(timeout),
+                        confirm,
                     })
                 })
                 .collect();
@@ -1325,8 +1380,39 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                     .unwrap_or(TimeDelta::minutes(5)),
             })
         });
+        let preview = match (&r.preview, &r.preview_shell) {
+            (None, None) => None,
+            (Some(_), Some(sh)) => {
+                d.error(
+                    Some(sh.span()),
+                    "rollback.preview-shell",
+                    "give the preview either as argv (`preview`) or as a shell line (`preview-shell`), not both",
+                );
+                None
+            }
+            (Some(argv), None) => match argv.get_ref().first() {
+                Some(program) => {
+                    warn_missing_script(d, "rollback.preview", argv.span(), program, &dir);
+                    Some(Command::Argv(argv.get_ref().clone()))
+                }
+                None => {
+                    d.error(
+                        Some(argv.span()),
+                        "rollback.preview",
+                        "`preview` is empty: expected [\"program\", \"arg\", ...]",
+                    );
+                    None
+                }
+            },
+            (None, Some(sh)) if sh.get_ref().trim().is_empty() => {
+                d.error(Some(sh.span()), "rollback.preview-shell", "`preview-shell` is empty");
+                None
+            }
+            (None, Some(sh)) => Some(Command::Shell(sh.get_ref().clone())),
+        };
         Some(Rollback {
             steps,
+            preview,
             until: r
                 .until
                 .as_ref()
@@ -1453,6 +1539,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         env: header.env.into_iter().collect(),
         bell: header.bell.unwrap_or(true),
         evaluation_interval: duration(d, "evaluation-interval", &header.evaluation_interval),
+        early_warning: early_warning(d, &header.early_warning),
         endpoints,
         kpis,
         rules,

@@ -32,6 +32,8 @@ pub struct Runbook {
     /// Rules are evaluated at this interval (Prometheus's `evaluation_interval`), or, when
     /// absent, at every new sample and every second.
     pub evaluation_interval: Option<TimeDelta>,
+    /// A step started more than this before its planned time is a guard to confirm.
+    pub early_warning: TimeDelta,
     pub endpoints: Vec<Endpoint>,
     pub kpis: Vec<Kpi>,
     pub rules: Vec<Rule>,
@@ -396,6 +398,8 @@ pub struct Rule {
     pub no_data: NoData,
     /// When the rule watches; outside it, it neither pends nor fires.
     pub scope: RuleScope,
+    /// A gate it holds stays closed while it is pending too, not only firing.
+    pub hold_while_pending: bool,
 }
 
 /// The moment a rule belongs to, so it does not fire all night.
@@ -518,6 +522,8 @@ pub struct Gate {
     pub approvers: Vec<String>,
     pub before: String,
     pub rules: Vec<String>,
+    /// Rules that keep the gate closed while they fire, whatever the votes.
+    pub holding_rules: Vec<String>,
     pub checklists: Vec<String>,
     pub policy: GatePolicy,
 }
@@ -540,6 +546,9 @@ pub struct Rollback {
     /// Run one after another after the phrase; a failed one stops the procedure. A
     /// rollback written as one command is one step, `rollback`.
     pub steps: Vec<RollbackStep>,
+    /// A read-only command run when the operator presses `R`; its output is shown before
+    /// the phrase can be typed.
+    pub preview: Option<Command>,
     /// The rollback window's end, from T0: after it the plan is to roll forward.
     pub until: Option<TimeDelta>,
     pub phrase: String,
@@ -575,6 +584,8 @@ pub struct RollbackStep {
     pub title: String,
     pub command: Command,
     pub timeout: Option<TimeDelta>,
+    /// The procedure pauses before this step and asks (`None`: it goes straight on).
+    pub confirm: Confirm,
 }
 
 /// What must hold after a rollback: `expr` for `hold`, within `within` of its end.

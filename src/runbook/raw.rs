@@ -29,6 +29,9 @@ pub struct Header {
     /// Evaluate rules at this interval, as Prometheus does; absent: on every change.
     #[serde(default)]
     pub evaluation_interval: Option<S<String>>,
+    /// Starting a step more than this before its planned time asks first (default 5m).
+    #[serde(default)]
+    pub early_warning: Option<S<String>>,
 }
 
 /// How warroom reaches an HTTP source: the same keys beside the URL of every endpoint, KPI
@@ -253,6 +256,9 @@ pub struct Rule {
     /// ...for this long (absent: to the end of the run).
     #[serde(default)]
     pub window: Option<S<String>>,
+    /// A gate this rule holds stays closed while the rule is pending, not only firing.
+    #[serde(default)]
+    pub hold_while_pending: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -351,6 +357,9 @@ pub struct Gate {
     /// The approver whose vote decides, with `decide = "final-say"`.
     #[serde(default)]
     pub final_say: Option<S<String>>,
+    /// Rules that keep the gate closed while they fire, whatever the votes.
+    #[serde(default)]
+    pub holding_rules: Vec<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -384,6 +393,11 @@ pub struct Rollback {
     /// A procedure of its own steps, run one after another (instead of `run`/`shell`).
     #[serde(default)]
     pub step: Vec<RollbackStep>,
+    /// A read-only command (a dry run, a diff) shown before the phrase can be typed.
+    #[serde(default)]
+    pub preview: Option<S<Vec<String>>>,
+    #[serde(default)]
+    pub preview_shell: Option<S<String>>,
 }
 
 /// One step of a rollback procedure: dry run, switch, wait, verify, archive.
@@ -398,6 +412,11 @@ pub struct RollbackStep {
     pub shell: Option<S<String>>,
     #[serde(default)]
     pub timeout: Option<S<String>>,
+    /// `yes-no` or `phrase`: the procedure pauses before this step and asks.
+    #[serde(default)]
+    pub confirm: Option<S<String>>,
+    #[serde(default)]
+    pub phrase: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -30,6 +30,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let target = state.runbook.rollback.as_ref().and_then(|r| r.target);
     let rollback: Option<(String, Style)> = match &state.rollback.status {
         RunStatus::Waiting => None,
+        // Paused for a step's confirmation: the operator's word is what it waits for.
+        RunStatus::Running { .. } if state.rollback_awaiting.is_some() => {
+            let k = state.rollback_awaiting.unwrap_or_default();
+            let n = state.runbook.rollback.as_ref().map_or(0, |r| r.steps.len());
+            Some((
+                format!("ROLLBACK PAUSED before {}/{n} · R", k + 1),
+                theme::BANNER_CRITICAL,
+            ))
+        }
         // Against its target duration, counting.
         RunStatus::Running { started } => {
             let took = state.now - *started;
@@ -280,9 +289,19 @@ fn next_step_line(state: &State, w: usize) -> Line<'static> {
             Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
         );
     }
-    let Some((_, step)) = state.next_step().and_then(|i| state.step(i)) else {
+    let Some(next) = state.next_step() else {
         return Line::styled(" All steps are done.", theme::DIM);
     };
+    let Some((_, step)) = state.step(next) else {
+        return Line::styled(" All steps are done.", theme::DIM);
+    };
+    let mut spans = vec![
+        Span::styled(" Next: ", theme::DIM),
+        Span::styled(
+            fit(&format!("{} {}", step.id, step.title), w.saturating_sub(40)),
+            theme::TITLE,
+        ),
+    ];
     match step.planned {
         Some(planned) => {
             let due = state.t0 + planned;
@@ -295,35 +314,31 @@ fn next_step_line(state: &State, w: usize) -> Line<'static> {
                 format!("overdue by {}", format_duration(state.now - due))
             };
             let auto = if step.automatic { " (automatic)" } else { "" };
-            Line::from(vec![
-                Span::styled(" Next: ", theme::DIM),
-                Span::styled(
-                    fit(
-                        &format!("{} {}{auto}", step.id, step.title),
-                        w.saturating_sub(32),
-                    ),
-                    theme::TITLE,
-                ),
-                Span::styled(
-                    format!(" at {} · {when}", format_planned(planned)),
-                    if due < state.now {
-                        Style::new().fg(Color::Yellow)
-                    } else {
-                        theme::DIM
-                    },
-                ),
-            ])
+            spans.push(Span::styled(
+                format!("{auto} at {} · {when}", format_planned(planned)),
+                if due < state.now {
+                    Style::new().fg(Color::Yellow)
+                } else {
+                    theme::DIM
+                },
+            ));
         }
         // Steps without a planned time come in the operator's own order.
-        None => Line::from(vec![
-            Span::styled(" Next: ", theme::DIM),
-            Span::styled(
-                fit(&format!("{} {}", step.id, step.title), w.saturating_sub(32)),
-                theme::TITLE,
-            ),
-            Span::styled(" · no planned time", theme::DIM),
-        ]),
+        None => spans.push(Span::styled(" · no planned time", theme::DIM)),
     }
+    // What it waits for, in words: a gate, a hold, a failed blocking step.
+    if let Some(g) = crate::app::guard::row_guard(state, next) {
+        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        spans.push(Span::styled(
+            fit(&format!(" · {}", g.words), w.saturating_sub(used)),
+            if g.is_hard() {
+                Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+            } else {
+                Style::new().fg(Color::Yellow)
+            },
+        ));
+    }
+    Line::from(spans)
 }
 
 pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
@@ -373,11 +388,43 @@ pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
         ) => {
             vec![("y", "yes"), ("n/Esc", "no")]
         }
+        Some(Modal::Phrase {
+            target: crate::app::Target::Rollback,
+            ..
+        }) if state.preview.status.is_active() => {
+            vec![("wait for the preview", ""), ("Esc", "cancel")]
+        }
         Some(Modal::Phrase { .. }) => vec![
             ("type the phrase", ""),
             ("Enter", "confirm"),
             ("Esc", "cancel"),
         ],
+        Some(Modal::Override { reason: None, .. }) => vec![
+            ("type the id to override", ""),
+            ("Enter", "next"),
+            ("Esc", "cancel"),
+        ],
+        Some(Modal::Override {
+            reason: Some(_), ..
+        }) => vec![
+            ("type the reason", ""),
+            ("Enter", "override"),
+            ("Esc", "back"),
+        ],
+        Some(Modal::RollbackStep { step, .. }) => match state
+            .runbook
+            .rollback
+            .as_ref()
+            .and_then(|r| r.steps.get(*step))
+            .map(|s| &s.confirm)
+        {
+            Some(crate::runbook::Confirm::Phrase(_)) => vec![
+                ("type the phrase", ""),
+                ("Enter", "continue"),
+                ("Esc", "stay paused"),
+            ],
+            _ => vec![("y", "continue"), ("n/Esc", "stay paused")],
+        },
         Some(Modal::Ack { .. }) => vec![
             ("type a reason", "(optional)"),
             ("Enter", "acknowledge"),

@@ -6,8 +6,10 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::{centered, theme};
-use crate::app::{Decision, Modal, State, Target};
+use super::{centered, fit, theme};
+use crate::app::guard::{self, Act};
+use crate::app::{Decision, Modal, RunStatus, State, Target};
+use crate::runbook::time::format_duration;
 
 pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
     let mut lines: Vec<Line<'_>> = Vec::new();
@@ -15,9 +17,10 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
     let title;
     let mut input_line = None;
     match modal {
-        Modal::Confirm { target } => {
+        Modal::Confirm { target, overridden } => {
             title = " Run this step? ".to_owned();
             describe(&mut lines, state, *target);
+            danger |= guard_lines(&mut lines, state, *target, *overridden);
             lines.push(Line::raw(""));
             lines.push(keys_line(&[("y", "run it"), ("n / Esc", "cancel")]));
         }
@@ -27,6 +30,7 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
             input,
             wrong,
             reason,
+            overridden,
         } => {
             danger = true;
             title = if *target == Target::Rollback {
@@ -35,45 +39,130 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
                 " Dangerous step ".to_owned()
             };
             if *target == Target::Rollback {
-                match reason {
-                    Some(r) => lines.push(Line::styled(
-                        format!("Why: {r}"),
-                        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-                    )),
-                    None => lines.push(Line::raw("Started by the operator (no rule has fired).")),
-                }
-                if let Some(why) = state.past_rollback() {
-                    lines.push(Line::styled(
-                        format!("⚠ {why}."),
-                        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-                    ));
-                    if let Some(fwd) = state
-                        .runbook
-                        .rollback
-                        .as_ref()
-                        .and_then(|r| r.roll_forward.as_ref())
-                    {
-                        lines.push(Line::raw(format!("Roll-forward guidance: {fwd}")));
-                    }
-                }
+                why_rollback(&mut lines, reason.as_deref());
             }
             describe(&mut lines, state, *target);
+            guard_lines(&mut lines, state, *target, *overridden);
+            let previewing = *target == Target::Rollback
+                && preview_lines(&mut lines, state, frame.area().height);
             lines.push(Line::raw(""));
-            lines.push(Line::from(vec![
-                Span::raw("Type "),
-                Span::styled(
-                    phrase.clone(),
-                    Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-                ),
-                Span::raw(" and press Enter; Esc cancels."),
-            ]));
+            if previewing {
+                lines.push(Line::styled(
+                    "The phrase can be typed once the preview has finished; Esc cancels.",
+                    Style::new().fg(Color::Yellow),
+                ));
+            } else {
+                lines.push(Line::from(vec![
+                    Span::raw("Type "),
+                    Span::styled(
+                        phrase.clone(),
+                        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+                    ),
+                    Span::raw(" and press Enter; Esc cancels."),
+                ]));
+                input_line = Some(input.value().to_owned());
+            }
             if *wrong {
                 lines.push(Line::styled(
                     "That was not the phrase: nothing was run.",
                     Style::new().fg(Color::Yellow),
                 ));
             }
-            input_line = Some(input.value().to_owned());
+        }
+        Modal::Override {
+            target,
+            why,
+            input,
+            reason,
+            wrong,
+        } => {
+            danger = true;
+            title = if *target == Target::Rollback {
+                " ROLLBACK against the plan ".to_owned()
+            } else {
+                " Blocked by the plan ".to_owned()
+            };
+            if *target == Target::Rollback {
+                why_rollback(&mut lines, why.as_deref());
+            }
+            describe(&mut lines, state, *target);
+            guard_lines(&mut lines, state, *target, false);
+            if *target == Target::Rollback {
+                preview_lines(&mut lines, state, frame.area().height);
+            }
+            lines.push(Line::raw(""));
+            let word = crate::app::override_word(state, *target);
+            match reason {
+                None => {
+                    lines.push(Line::from(vec![
+                        Span::raw("Nothing runs past a hard guard. To override it, type "),
+                        Span::styled(
+                            word.clone(),
+                            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+                        ),
+                        Span::raw(" and Enter, then the reason; both are recorded. Esc cancels."),
+                    ]));
+                    if *wrong {
+                        lines.push(Line::styled(
+                            format!("That was not `{word}`: nothing was overridden."),
+                            Style::new().fg(Color::Yellow),
+                        ));
+                    }
+                    input_line = Some(input.value().to_owned());
+                }
+                Some(r) => {
+                    lines.push(Line::raw(
+                        "Why override it? The reason goes into the record and the report; Enter records it, Esc goes back.",
+                    ));
+                    input_line = Some(r.value().to_owned());
+                }
+            }
+        }
+        Modal::RollbackStep { step, input, wrong } => {
+            danger = true;
+            title = " ROLLBACK paused ".to_owned();
+            if let Some(rb) = &state.runbook.rollback
+                && let Some(st) = rb.steps.get(*step)
+            {
+                lines.push(Line::styled(
+                    format!(
+                        "Next: step {}/{} {} · {}",
+                        step + 1,
+                        rb.steps.len(),
+                        st.id,
+                        st.title
+                    ),
+                    theme::TITLE,
+                ));
+                lines.push(Line::from(vec![
+                    Span::styled("Command: ", theme::DIM),
+                    Span::raw(st.command.display()),
+                ]));
+                lines.push(Line::raw(""));
+                lines.push(Line::raw(
+                    "The procedure waits here for your word; the steps before it are done.",
+                ));
+                match &st.confirm {
+                    crate::runbook::Confirm::Phrase(p) => {
+                        lines.push(Line::from(vec![
+                            Span::raw("Type "),
+                            Span::styled(
+                                p.clone(),
+                                Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+                            ),
+                            Span::raw(" and press Enter to run it; Esc keeps it paused."),
+                        ]));
+                        input_line = Some(input.value().to_owned());
+                    }
+                    _ => lines.push(keys_line(&[("y", "run it"), ("n / Esc", "stay paused")])),
+                }
+                if *wrong {
+                    lines.push(Line::styled(
+                        "That was not the phrase: nothing was run.",
+                        Style::new().fg(Color::Yellow),
+                    ));
+                }
+            }
         }
         Modal::Cancel { target } => {
             danger = true;
@@ -358,6 +447,7 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
                     ]));
                 }
             }
+            guard_lines(&mut lines, state, Target::Step(*step), false);
             lines.push(Line::raw(""));
             lines.push(Line::raw(
                 "This step has nothing to run: record that it was done, by you, now.",
@@ -554,25 +644,39 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
     }
 }
 
+/// What will run: the step and its owner, the exact command, where, and its timeout.
 fn describe(lines: &mut Vec<Line<'_>>, state: &State, target: Target) {
-    let (name, command) = match target {
+    let rollback = state.runbook.rollback.as_ref();
+    let (name, owner, command, timeout) = match target {
         Target::Rollback => (
             "rollback".to_owned(),
-            state
-                .runbook
-                .rollback
-                .as_ref()
-                .map(crate::runbook::Rollback::summary),
+            None,
+            rollback.map(crate::runbook::Rollback::summary),
+            rollback.and_then(|r| r.timeout),
+        ),
+        Target::RollbackPreview => (
+            "rollback preview".to_owned(),
+            None,
+            rollback.and_then(|r| r.preview.as_ref().map(crate::runbook::Command::display)),
+            rollback.and_then(|r| r.timeout),
         ),
         Target::Step(i) => match state.step(i) {
             Some((_, s)) => (
                 format!("{} · {}", s.id, s.title),
+                s.owner.clone(),
                 s.command.as_ref().map(crate::runbook::Command::display),
+                s.timeout,
             ),
-            None => (String::new(), None),
+            None => (String::new(), None, None, None),
         },
     };
     lines.push(Line::styled(name, theme::TITLE));
+    if let Some(owner) = owner {
+        lines.push(Line::from(vec![
+            Span::styled("Owner:   ", theme::DIM),
+            Span::raw(owner),
+        ]));
+    }
     lines.push(Line::from(vec![
         Span::styled("Command: ", theme::DIM),
         Span::raw(command.unwrap_or_default()),
@@ -581,6 +685,119 @@ fn describe(lines: &mut Vec<Line<'_>>, state: &State, target: Target) {
         Span::styled("In:      ", theme::DIM),
         Span::raw(state.runbook.dir.display().to_string()),
     ]));
+    lines.push(Line::from(vec![
+        Span::styled("Timeout: ", theme::DIM),
+        Span::raw(timeout.map_or_else(|| "none".to_owned(), crate::runbook::time::format_duration)),
+    ]));
+}
+
+/// Each guard that stands, in words: hard ones in red (overridden, once the override is
+/// recorded), soft ones in yellow. True when there was one.
+fn guard_lines(lines: &mut Vec<Line<'_>>, state: &State, target: Target, overridden: bool) -> bool {
+    let act = match target {
+        Target::Step(i) => Act::Step(i),
+        Target::Rollback => Act::Rollback,
+        Target::RollbackPreview => return false,
+    };
+    let guards = guard::guards(state, act);
+    if guards.is_empty() {
+        return false;
+    }
+    lines.push(Line::raw(""));
+    for g in &guards {
+        let (mark, style, tail) = match (g.is_hard(), overridden) {
+            (true, false) => (
+                "✖ ",
+                Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+                "",
+            ),
+            (true, true) => ("✖ ", Style::new().fg(Color::Red), " (overridden)"),
+            (false, _) => (
+                "⚠ ",
+                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+                "",
+            ),
+        };
+        lines.push(Line::styled(format!("{mark}{}{tail}", g.words), style));
+    }
+    if guards
+        .iter()
+        .any(|g| matches!(g.kind, guard::Kind::NoReturn | guard::Kind::WindowClosed))
+        && let Some(fwd) = state
+            .runbook
+            .rollback
+            .as_ref()
+            .and_then(|r| r.roll_forward.as_ref())
+    {
+        lines.push(Line::raw(format!("Roll-forward guidance: {fwd}")));
+    }
+    true
+}
+
+/// Why the rollback is proposed, or that nothing proposed it.
+fn why_rollback(lines: &mut Vec<Line<'_>>, reason: Option<&str>) {
+    match reason {
+        Some(r) => lines.push(Line::styled(
+            format!("Why: {r}"),
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        )),
+        None => lines.push(Line::raw("Started by the operator (no rule has fired).")),
+    }
+}
+
+/// The rollback preview's output (its last lines that fit, leaving room for the phrase
+/// field below), and how it ended. True while it runs.
+fn preview_lines(lines: &mut Vec<Line<'_>>, state: &State, screen_h: u16) -> bool {
+    let Some(cmd) = state
+        .runbook
+        .rollback
+        .as_ref()
+        .and_then(|r| r.preview.as_ref())
+    else {
+        return false;
+    };
+    let run = &state.preview;
+    let (status, style) = match &run.status {
+        RunStatus::Waiting => ("not run".to_owned(), theme::DIM),
+        RunStatus::Running { started } => (
+            format!("running {}…", format_duration(state.now - *started)),
+            Style::new().fg(Color::Cyan),
+        ),
+        RunStatus::Succeeded { .. } => ("done, exit 0".to_owned(), Style::new().fg(Color::Green)),
+        RunStatus::Failed { reason, .. } => (
+            format!("FAILED ({reason}): what it would do is not known"),
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        ),
+        RunStatus::Lost { .. } => (
+            "LOST: no outcome".to_owned(),
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        ),
+    };
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled("Preview: ", theme::TITLE),
+        Span::styled(fit(&cmd.display(), 40), theme::DIM),
+        Span::raw(" · "),
+        Span::styled(status, style),
+    ]));
+    // The preview's end is what matters (a diff's summary, a plan's totals). Below it:
+    // the phrase line, its field and the borders; above: the header's two lines and what
+    // the modal said already (a long line may wrap: one more).
+    let room = usize::from(screen_h)
+        .saturating_sub(lines.len() + 14)
+        .clamp(2, 14);
+    let out = run.output.lines();
+    let skip = out.len().saturating_sub(room);
+    if skip > 0 {
+        lines.push(Line::styled(
+            format!("  … {skip} lines above (Output pane)"),
+            theme::DIM,
+        ));
+    }
+    for l in out.iter().skip(skip) {
+        lines.push(Line::raw(format!("  {}", fit(l, 66))));
+    }
+    run.status.is_active()
 }
 
 fn keys_line(pairs: &[(&str, &str)]) -> Line<'static> {

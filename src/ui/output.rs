@@ -12,6 +12,7 @@ use crate::runbook::time::format_duration;
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let name = match state.shown {
         Target::Rollback => "rollback".to_owned(),
+        Target::RollbackPreview => "rollback preview".to_owned(),
         Target::Step(i) => state.step(i).map(|(_, s)| s.id.clone()).unwrap_or_default(),
     };
     let run = state.run(state.shown);

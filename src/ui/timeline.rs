@@ -6,6 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::{draw_pane, draw_rows, fit, theme};
+use crate::app::guard;
 use crate::app::{Pane, RunStatus, State, Verification, Watch};
 use crate::runbook::time::{format_duration, format_planned};
 
@@ -90,18 +91,26 @@ fn gate_row(state: &State, gi: usize, w: usize) -> Line<'static> {
     let gate = &state.runbook.gates[gi];
     let gs = &state.gates[gi];
     let go = gs.go_count();
-    let (word, style) = if gs.is_no_go() {
+    let held = state
+        .gate_held_by(gi)
+        .map(|r| state.runbook.rules[r].id.clone());
+    let (word, style) = if let Some(rule) = &held {
         (
-            "NO-GO",
+            format!("HELD by {rule}"),
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        )
+    } else if gs.is_no_go() {
+        (
+            "NO-GO".to_owned(),
             Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
         )
     } else if gs.is_go() {
         (
-            "GO",
+            "GO".to_owned(),
             Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
         )
     } else {
-        ("waiting", Style::new().fg(Color::Yellow))
+        ("waiting".to_owned(), Style::new().fg(Color::Yellow))
     };
     let head = format!("  ◆ {} ", gate.title);
     let how = match gate.policy {
@@ -113,9 +122,10 @@ fn gate_row(state: &State, gi: usize, w: usize) -> Line<'static> {
         ),
     };
     let tail = format!(" {word} {go}/{}{how}", gs.votes.len());
+    let tail = fit(&tail, w.saturating_sub(8));
     Line::from(vec![
         Span::styled(
-            fit(&head, w.saturating_sub(tail.len())),
+            fit(&head, w.saturating_sub(tail.chars().count())),
             Style::new().fg(Color::Yellow),
         ),
         Span::styled(tail, style),
@@ -140,7 +150,13 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
         && run.status == RunStatus::Waiting
         && run.done_by_hand.is_none()
         && due.is_some_and(|d| d < state.now);
-    let blocked = run.status == RunStatus::Waiting && state.blocking_gate(i).is_some();
+    // What keeps a waiting step from running by plan: a gate, a hold, a failed blocking step.
+    let standing = (run.status == RunStatus::Waiting
+        && run.skipped.is_none()
+        && run.done_by_hand.is_none()
+        && watch.is_none())
+    .then(|| guard::row_guard(state, i))
+    .flatten();
 
     let verify = run.verify.as_ref();
     let status = match &run.status {
@@ -160,6 +176,14 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
         RunStatus::Succeeded { .. } if matches!(verify, Some(Verification::Failed(..))) => {
             "VERIFY ✗".to_owned()
         }
+        RunStatus::Waiting if standing.as_ref().is_some_and(|g| g.is_hard()) => standing
+            .as_ref()
+            .map(|g| g.badge.clone())
+            .unwrap_or_default(),
+        RunStatus::Waiting if standing.is_some() && !overdue => standing
+            .as_ref()
+            .map(|g| g.badge.clone())
+            .unwrap_or_default(),
         RunStatus::Waiting if overdue => {
             let late = state.now - due.unwrap_or(state.now);
             // Past ten minutes the seconds only crowd the column.
@@ -171,7 +195,6 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
             format!("late {}", format_duration(late))
         }
         RunStatus::Waiting if step.automatic => "auto".to_owned(),
-        RunStatus::Waiting if blocked => "gated".to_owned(),
         RunStatus::Waiting => String::new(),
         RunStatus::Lost { .. } => "LOST".to_owned(),
         RunStatus::Running { started } => format!("run {}", format_duration(state.now - *started)),
@@ -195,6 +218,10 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
         RunStatus::Failed { .. } | RunStatus::Lost { .. } => {
             Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
         }
+        RunStatus::Waiting if standing.as_ref().is_some_and(|g| g.is_hard()) => {
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+        }
+        RunStatus::Waiting if standing.is_some() && !overdue => Style::new().fg(Color::Yellow),
         RunStatus::Waiting if overdue => {
             Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
         }
@@ -230,7 +257,13 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
         let owner = step.owner.clone().unwrap_or_default();
         extra = format!(" {:<18} {actual} {drift:<10}", fit(&owner, 18));
     }
-    let marks = if step.point_of_no_return { " ⚠" } else { "" };
+    // ⚑: a hard guard was overridden to start it (the report lists why).
+    let marks = match (step.point_of_no_return, run.overrides.is_empty()) {
+        (true, false) => " ⚠⚑",
+        (true, true) => " ⚠",
+        (false, false) => " ⚑",
+        (false, true) => "",
+    };
     let head = format!("{sym} {planned:>7} ");
     let status_w = 10;
     let title_w = w.saturating_sub(

@@ -74,6 +74,7 @@ pub fn begin_run(s: &mut warroom::app::State, t: warroom::app::Target) {
         target,
         attempt,
         reason: None,
+        guards: Vec::new(),
     };
     s.apply(&Record::new(s.seq + 1, s.now, Default::default(), event));
 }
