@@ -900,4 +900,28 @@ fn overrides_previews_and_pauses_replay_to_the_same_state() {
     assert_eq!(replayed.recorded(), s.recorded());
     assert_eq!(replayed.steps[idx(&s, "shift-10")].overrides.len(), 1);
     assert_eq!(replayed.rollback_awaiting, Some(1));
+    // The report states it: the summary counts the overridden guards, the table says why.
+    let report = warroom::report::fold(fixture(), &records, &[]);
+    let summary = warroom::report::summary(&report);
+    assert!(summary.contains("1 guard overridden"), "{summary}");
+    assert_eq!(report.guards.len(), 1);
+    assert_eq!(report.guards[0].target, "shift-10");
+    assert_eq!(report.guards[0].how, "overridden");
+    assert_eq!(report.guards[0].by, "op@bastion");
+    assert_eq!(
+        report.guards[0].guards,
+        vec!["hard: blocked: verify FAILED at 01:59 (exit status 1)"]
+    );
+    assert_eq!(
+        report.guards[0].reason.as_deref(),
+        Some("by phone with the lead")
+    );
+    assert_eq!(
+        report.rollback_preview.as_ref().map(|p| p.result.as_str()),
+        Some("exit 0")
+    );
+    let md = warroom::report::markdown(&report);
+    assert!(md.contains("## Guards passed"), "{md}");
+    assert!(md.contains("| shift-10 | op@bastion | overridden | hard: blocked: verify FAILED at 01:59 (exit status 1) | by phone with the lead |"), "{md}");
+    assert!(md.contains("Its preview ran at"), "{md}");
 }

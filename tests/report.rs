@@ -144,6 +144,8 @@ fn recorded_run(dir: &Path) {
     commit(&mut s);
     tick(&mut s, 5, 5.1, 10.0);
     key(&mut s, KeyCode::Char('R'));
+    // The preview (a dry run) is read before the phrase can be typed.
+    run(&mut s, Target::RollbackPreview, 0);
     typed(&mut s, "ROLLBACK");
     key(&mut s, KeyCode::Enter);
     commit(&mut s);

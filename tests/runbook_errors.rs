@@ -428,3 +428,97 @@ fn a_continuous_step_has_a_start_and_nothing_to_run() {
     let (rb, _) = load_str(Path::new("rb.toml"), &base.replace("EXTRA", "at = \"T+0\"")).unwrap();
     assert!(rb.phases[0].steps[0].continuous);
 }
+
+/// The guards' keys (issue 21): each bad value named where it stands.
+#[test]
+fn guard_keys_are_checked_where_they_stand() {
+    let steps = "[[phase]]\nid = \"p\"\ntitle = \"P\"\n\n[[phase.step]]\nid = \"s\"\ntitle = \"S\"\nrun = [\"true\"]\n";
+    // `early-warning`: a duration, not negative.
+    assert_one(
+        &format!("[runbook]\nname = \"t\"\nearly-warning = \"-5m\"\n{steps}"),
+        3,
+        17,
+        "early-warning",
+        "`-5m` is negative",
+    );
+    assert_one(
+        &format!("[runbook]\nname = \"t\"\nearly-warning = \"soon\"\n{steps}"),
+        3,
+        17,
+        "early-warning",
+        "soon",
+    );
+    // `holding-rules` names rules that exist.
+    assert_one(
+        &format!(
+            "{HEAD}[[kpi]]\nid = \"k\"\ncommand = [\"true\"]\n[[rule]]\nid = \"r\"\nexpr = \"k > 1\"\n{steps}\n[[gate]]\nid = \"g\"\ntitle = \"G\"\napprovers = [\"Lead\"]\nbefore = \"s\"\nholding-rules = [\"r\", \"critical-tests\"]\n"
+        ),
+        23,
+        23,
+        "gate[g].holding-rules",
+        "`critical-tests` is not a rule id",
+    );
+    // A preview of a rollback that is not there.
+    assert_one(
+        &format!("{HEAD}{steps}\n[rollback]\npreview = [\"./dry-run.sh\"]\n"),
+        13,
+        11,
+        "rollback",
+        "`preview` shows what the rollback will do, and there is no rollback",
+    );
+    assert_one(
+        &format!("{HEAD}{steps}\n[rollback]\nrun = [\"true\"]\npreview = []\n"),
+        14,
+        11,
+        "rollback.preview",
+        "`preview` is empty",
+    );
+    assert_one(
+        &format!(
+            "{HEAD}{steps}\n[rollback]\nrun = [\"true\"]\npreview = [\"true\"]\npreview-shell = \"true\"\n"
+        ),
+        15,
+        17,
+        "rollback.preview-shell",
+        "not both",
+    );
+    // A rollback step that asks for an empty phrase, or for something else.
+    let procedure = |extra: &str| {
+        format!(
+            "{HEAD}{steps}\n[rollback]\n[[rollback.step]]\nid = \"switch\"\ntitle = \"Switch\"\nrun = [\"true\"]\n{extra}\n"
+        )
+    };
+    assert_one(
+        &procedure("confirm = \"phrase\"\nphrase = \" \""),
+        18,
+        10,
+        "rollback.step[0].phrase",
+        "the confirmation phrase is empty",
+    );
+    assert_one(
+        &procedure("confirm = \"maybe\""),
+        17,
+        11,
+        "rollback.step[0].confirm",
+        "`maybe` is not a confirmation",
+    );
+    // And what is right loads as written.
+    let (rb, _) = load_str(
+        Path::new("rb.toml"),
+        &procedure("confirm = \"phrase\"\nphrase = \"SWITCH\"").replace(
+            "[rollback]\n",
+            "[rollback]\npreview-shell = \"echo would switch\"\n",
+        ),
+    )
+    .unwrap();
+    let r = rb.rollback.unwrap();
+    assert_eq!(
+        r.steps[0].confirm,
+        warroom::runbook::Confirm::Phrase("SWITCH".into())
+    );
+    assert_eq!(
+        r.preview,
+        Some(warroom::runbook::Command::Shell("echo would switch".into()))
+    );
+    assert_eq!(rb.early_warning, chrono::TimeDelta::minutes(5));
+}

@@ -120,6 +120,22 @@ pub fn html(r: &Report) -> String {
         }
         o.push_str("</table>");
     }
+    if !r.guards.is_empty() {
+        o.push_str("<h2>Guards passed</h2><table><tr><th>At</th><th>Step</th><th>By</th><th>How</th><th>Guards</th><th>Reason</th></tr>");
+        for g in &r.guards {
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                hms(g.at),
+                esc(&g.target),
+                esc(&g.by),
+                esc(&g.how),
+                esc(&g.guards.join("; ")),
+                esc(g.reason.as_deref().unwrap_or("-"))
+            );
+        }
+        o.push_str("</table>");
+    }
     o.push_str("<h2>Rollback</h2>");
     match &r.rollback {
         None => o.push_str("<p>Not run.</p>"),

@@ -147,6 +147,25 @@ pub fn markdown(r: &Report) -> String {
         let _ = writeln!(o);
     }
 
+    if !r.guards.is_empty() {
+        let _ = writeln!(o, "## Guards passed\n");
+        let _ = writeln!(o, "| At | Step | By | How | Guards | Reason |");
+        let _ = writeln!(o, "|---|---|---|---|---|---|");
+        for g in &r.guards {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {} |",
+                hms(g.at),
+                g.target,
+                g.by,
+                g.how,
+                cell(&g.guards.join("; ")),
+                cell(g.reason.as_deref().unwrap_or("-"))
+            );
+        }
+        let _ = writeln!(o);
+    }
+
     let _ = writeln!(o, "## Alerts\n");
     if r.alerts.is_empty() {
         let _ = writeln!(o, "None fired.\n");
@@ -220,6 +239,15 @@ pub fn markdown(r: &Report) -> String {
             }
             if !r.rollback_steps.is_empty() {
                 let _ = writeln!(o);
+            }
+            if let Some(p) = &r.rollback_preview {
+                let _ = writeln!(
+                    o,
+                    "Its preview ran at {} ({}) and was shown before the phrase; its output is in `steps/rollback.preview.{}/`.\n",
+                    hms(p.started),
+                    p.result,
+                    p.attempts
+                );
             }
             if let Some(t) = r.rollback_target_s {
                 let verdict = match rb.duration_s {

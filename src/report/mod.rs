@@ -44,6 +44,11 @@ pub struct Report {
     pub gates: Vec<GateReport>,
     pub alerts: Vec<AlertReport>,
     pub rollback: Option<RunReport>,
+    /// The rollback's preview (its last run), shown before the phrase.
+    pub rollback_preview: Option<RunReport>,
+    /// Every start past a guard: hard ones overridden (with the typed reason), soft ones
+    /// confirmed.
+    pub guards: Vec<GuardReport>,
     /// A rollback procedure's steps as the last attempt ran them: id, title, when each
     /// started (empty for a rollback of one command).
     pub rollback_steps: Vec<RollbackStepReport>,
@@ -98,6 +103,32 @@ pub struct RunReport {
     /// `exit 0`, `exit status 3`, `cancelled`, `LOST`...
     pub result: String,
     pub reason: Option<String>,
+}
+
+/// A start that went past the plan's guards.
+#[derive(Debug, Clone, Serialize)]
+pub struct GuardReport {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    /// A step's id, or `rollback`.
+    pub target: String,
+    /// `overridden` (hard guards, by a typed reason) or `confirmed` (soft ones, by `y` or
+    /// the phrase).
+    pub how: String,
+    /// The guards, in words, each with `hard:` or `soft:`.
+    pub guards: Vec<String>,
+    pub reason: Option<String>,
+}
+
+impl Report {
+    /// How many hard guards were overridden in the run.
+    pub fn guards_overridden(&self) -> usize {
+        self.guards
+            .iter()
+            .filter(|g| g.how == "overridden")
+            .map(|g| g.guards.iter().filter(|w| w.starts_with("hard:")).count())
+            .sum()
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -330,6 +361,12 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
     let mut updates: Vec<UpdateReport> = Vec::new();
     let mut operators: Vec<Operator> = Vec::new();
     let mut rollback_steps: Vec<RollbackStepReport> = Vec::new();
+    let mut guards: Vec<GuardReport> = Vec::new();
+    let guard_words = |gs: &[crate::app::guard::Guard]| -> Vec<String> {
+        gs.iter()
+            .map(|g| format!("{}: {}", if g.is_hard() { "hard" } else { "soft" }, g.words))
+            .collect()
+    };
     let procedure: &[crate::runbook::RollbackStep] =
         rb.rollback.as_ref().map_or(&[], |r| r.steps.as_slice());
     let step_began = |steps: &mut Vec<RollbackStepReport>, id: &str, at| {
@@ -352,6 +389,32 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
         }
         let by = who(&rec.by);
         match &rec.event {
+            Event::GuardOverridden {
+                target,
+                guards: gs,
+                reason,
+            } => guards.push(GuardReport {
+                at: rec.at,
+                by: by.clone(),
+                target: run_key(target).trim_start_matches("step:").to_owned(),
+                how: "overridden".into(),
+                guards: guard_words(gs),
+                reason: Some(reason.clone()),
+            }),
+            // Soft guards confirmed at the start (an override was recorded on its own).
+            Event::RunStarted {
+                target, guards: gs, ..
+            } if !gs.is_empty() && gs.iter().all(|g| !g.is_hard()) => {
+                guards.push(GuardReport {
+                    at: rec.at,
+                    by: by.clone(),
+                    target: run_key(target).trim_start_matches("step:").to_owned(),
+                    how: "confirmed".into(),
+                    guards: guard_words(gs),
+                    reason: None,
+                });
+                started_by.insert(run_key(target), by);
+            }
             Event::RunStarted { target, .. } => {
                 if *target == crate::app::event::RunRef::Rollback {
                     // A new attempt runs the procedure from its first step again.
@@ -511,6 +574,7 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
             }
         })
         .collect();
+    let rollback_preview = run_report(&state.preview, "rollback-preview");
     let rollback = run_report(&state.rollback, "rollback").map(|mut r| {
         r.reason.clone_from(&state.rollback_reason);
         r
@@ -612,6 +676,8 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
         gates,
         alerts,
         rollback,
+        rollback_preview,
+        guards,
         rollback_steps,
         rollback_target_s: rb
             .rollback
@@ -664,6 +730,11 @@ pub fn summary(r: &Report) -> String {
         r.alerts.len(),
         if r.alerts.len() == 1 { "" } else { "s" }
     );
+    match r.guards_overridden() {
+        0 => {}
+        1 => out.push_str(" · 1 guard overridden"),
+        n => out.push_str(&format!(" · {n} guards overridden")),
+    }
     if let Some(rb) = &r.rollback {
         out.push_str(&format!(
             " · rollback at {} by {}",

@@ -405,7 +405,13 @@ fn early_warning(d: &mut Diagnostics<'_>, v: &Option<raw::S<String>>) -> TimeDel
     let Some(v) = v else {
         return DEFAULT_EARLY_WARNING;
     };
-    match parse_duration(v.get_ref()) {
+    let text = v.get_ref().trim();
+    // A warning after the planned time makes no sense; say so rather than "not a duration".
+    let negative = text
+        .strip_prefix('-')
+        .and_then(|rest| parse_duration(rest).ok())
+        .map(|t| -t);
+    match negative.map_or_else(|| parse_duration(text), Ok) {
         Ok(t) if t >= TimeDelta::zero() => t,
         Ok(_) => {
             d.error(
