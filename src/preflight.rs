@@ -133,13 +133,25 @@ fn scripts(rb: &Runbook) -> Vec<Check> {
             add(format!("step {} verify", s.id), argv);
         }
     }
-    for st in rb.rollback.iter().flat_map(|r| &r.steps) {
-        let whose = if st.id == "rollback" {
-            "rollback".to_owned()
-        } else {
-            format!("rollback step {}", st.id)
-        };
-        match &st.command {
+    let rollback = rb.rollback.iter().flat_map(|r| {
+        let preview = r
+            .preview
+            .as_ref()
+            .map(|c| ("rollback preview".to_owned(), c));
+        r.steps
+            .iter()
+            .map(|st| {
+                let whose = if st.id == "rollback" {
+                    "rollback".to_owned()
+                } else {
+                    format!("rollback step {}", st.id)
+                };
+                (whose, &st.command)
+            })
+            .chain(preview)
+    });
+    for (whose, command) in rollback {
+        match command {
             Command::Argv(argv) => add(whose, argv),
             Command::Shell(line) => {
                 for program in shell_scripts(line) {

@@ -112,6 +112,9 @@ fn demo_story_step_incident_rollback() {
     );
     // The rollback: a wrong phrase runs nothing, the right one does.
     s.keys("R");
+    // Its dry run first: what it would change, read from the service.
+    s.wait_for("DRY RUN, nothing changed. The rollback would:", 10);
+    s.wait_for("(green 10% -> 0%, blue -> 100%)", 5);
     let modal = s.wait_for("Type ROLLBACK", 5);
     assert!(
         modal.contains("Why: error-rate-critical") && modal.contains("tier IMMEDIATE"),
@@ -129,8 +132,8 @@ fn demo_story_step_incident_rollback() {
     assert!(s.wait_exit(10));
     let log = std::fs::read_dir(run_dir.join("steps")).unwrap().count();
     assert_eq!(
-        log, 3,
-        "canary-10, incident and rollback each left a record"
+        log, 4,
+        "canary-10, incident, the rollback's preview and the rollback each left a record"
     );
 }
 

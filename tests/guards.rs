@@ -617,6 +617,8 @@ automatic = true
     run_step(&mut s, "check");
     finish(&mut s, Target::Step(0), 1);
     assert!(runs(&at(&mut s, 10)).is_empty());
+    // The step's failure is said first; the wait once the line is free.
+    assert!(runs(&at(&mut s, 11)).is_empty());
     assert!(
         s.notice
             .as_ref()

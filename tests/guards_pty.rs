@@ -215,9 +215,9 @@ fn the_rollback_shows_its_preview_before_the_phrase_then_pauses_where_a_step_ask
     s.wait_for("Preview:", 5);
     // Typed while the preview runs: not taken.
     s.keys_quickly("ROLLBACK");
-    let screen = s.wait_for("DRY RUN: 2 changes", 10);
+    s.wait_for("DRY RUN: 2 changes", 10);
+    let screen = s.wait_for("done, exit 0", 10);
     assert!(screen.contains("would move green 25% -> 0%"), "{screen}");
-    assert!(screen.contains("done, exit 0"), "{screen}");
     s.wait_for("Type ROLLBACK and press Enter", 5);
     s.keys(ENTER);
     s.wait_for("That was not the phrase: nothing was run.", 5);

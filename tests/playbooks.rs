@@ -111,7 +111,19 @@ fn run_steps_through(s: &mut Screen, rb: &Runbook, run_dir: &Path, last: &str) {
         }
         s.keys("\r");
         match &step.confirm {
-            Confirm::None => {}
+            // Run on Enter, unless a soft guard stands (a rehearsal runs ahead of the
+            // plan: early; a hold not over): then it asks, and `y` confirms it.
+            Confirm::None => {
+                s.wait_until(&format!("step {} started or asked", step.id), 10, |t| {
+                    t.contains("Run this step?")
+                        || records(run_dir).iter().any(|r| {
+                            matches!(&r.event, Event::RunStarted { target: RunRef::Step(id), .. } if *id == step.id)
+                        })
+                });
+                if s.text().contains("Run this step?") {
+                    s.keys("y");
+                }
+            }
             Confirm::YesNo => {
                 s.wait_for("run it", 5);
                 s.keys("y");

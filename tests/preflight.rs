@@ -54,6 +54,7 @@ async fn a_healthy_demo_target_passes_and_every_source_has_a_value() {
         "ok    kpi          error_rate",
         "ok    rule         error-rate-critical",
         "ok    script       ../assets/demo/rollback.sh",
+        "ok    script       ../assets/demo/rollback-preview.sh",
     ] {
         assert!(t.contains(line), "`{line}` missing:\n{t}");
     }

@@ -138,7 +138,7 @@ fn preview_done(s: &mut State) {
         s,
         Action::RunOutput {
             target: Target::RollbackPreview,
-            bytes: b"DRY RUN: nothing is changed.\nTraffic now: green 10%; the rollback would set it to green 0%, blue 100%.\nblue (takes all traffic after it): {\"status\":\"healthy\"}\nSteps it would run: POST /control/traffic?green=0, then check blue's health.\n".to_vec(),
+            bytes: b"blue now: {\"status\":\"healthy\"}\nDRY RUN, nothing changed. The rollback would:\n  POST /control/traffic?green=0   (green 10% -> 0%, blue -> 100%)\n  then check blue's health\n".to_vec(),
         },
     );
     update(

@@ -1,12 +1,12 @@
 #!/bin/sh
 # The rollback's dry run: what it would change, read from the service, changing nothing.
+# Its last lines are what the rollback modal shows first on a small terminal.
 set -eu
 here=$(dirname "$0")
 green=$("$here/ctl.sh" GET /metrics | sed -n 's/^demo_traffic_green_percent[^ ]* //p' | head -n 1)
-green=${green:-unknown}
-echo "DRY RUN: nothing is changed."
-echo "Traffic now: green ${green}%; the rollback would set it to green 0%, blue 100%."
-printf 'blue (takes all traffic after it): '
+printf 'blue now: '
 "$here/ctl.sh" GET /api/health/blue
 echo
-echo "Steps it would run: POST /control/traffic?green=0, then check blue's health."
+echo "DRY RUN, nothing changed. The rollback would:"
+echo "  POST /control/traffic?green=0   (green ${green:-?}% -> 0%, blue -> 100%)"
+echo "  then check blue's health"

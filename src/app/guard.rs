@@ -94,12 +94,16 @@ pub fn guards(state: &State, act: Act) -> Vec<Guard> {
     out
 }
 
-/// The guard a timeline row shows: what keeps a waiting step from running by plan, not
-/// the ones every later step shares with the moment (early, a firing rule).
+/// The guard a timeline row shows: what keeps a waiting step from running by plan (a gate,
+/// a failed blocking step, a hold), not what every later row would repeat (an early start,
+/// a firing rule, an earlier failed verification, which its own row shows).
 pub fn row_guard(state: &State, i: usize) -> Option<Guard> {
-    guards(state, Act::Step(i))
-        .into_iter()
-        .find(|g| !matches!(g.kind, Kind::Early | Kind::RollbackProposed))
+    guards(state, Act::Step(i)).into_iter().find(|g| {
+        !matches!(
+            g.kind,
+            Kind::Early | Kind::RollbackProposed | Kind::VerifyFailed
+        )
+    })
 }
 
 fn step_guards(state: &State, i: usize, by_hand: bool) -> Vec<Guard> {

@@ -491,9 +491,10 @@ fn run_automatic_steps(state: &mut State, fx: &mut Vec<Effect>) {
                 start(state, Target::Step(i), None, Vec::new(), fx);
             }
             Some(g) => {
-                let text = format!("Automatic step {} waits: {}", step.id, g.words);
-                if state.notice.as_ref().is_none_or(|(n, _)| *n != text) {
-                    state.notify(text);
+                // Said whenever the line is free: the operator's own notices are not
+                // swept away, and the Next line says it meanwhile.
+                if state.notice.is_none() {
+                    state.notify(format!("Automatic step {} waits: {}", step.id, g.words));
                 }
             }
         }

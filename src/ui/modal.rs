@@ -780,23 +780,37 @@ fn preview_lines(lines: &mut Vec<Line<'_>>, state: &State, screen_h: u16) -> boo
         Span::raw(" · "),
         Span::styled(status, style),
     ]));
-    // The preview's end is what matters (a diff's summary, a plan's totals). Below it:
-    // the phrase line, its field and the borders; above: the header's two lines and what
-    // the modal said already (a long line may wrap: one more).
+    // The preview's end is what matters (a diff's summary, a plan's totals). Around it:
+    // what the modal said already (a long line may wrap: one more), this header and the
+    // `above` line, then the blank, the phrase line and the `wrong` line, the field (3)
+    // and the borders (2).
     let room = usize::from(screen_h)
-        .saturating_sub(lines.len() + 14)
+        .saturating_sub(lines.len() + 1 + 2 + 3 + 3 + 2)
         .clamp(2, 14);
+    // From the end back, each line wrapped (a long line is read whole, not cut), as many
+    // rows as there is room for.
     let out = run.output.lines();
-    let skip = out.len().saturating_sub(room);
-    if skip > 0 {
+    let mut rows: Vec<String> = Vec::new();
+    let mut shown = 0;
+    for l in out.iter().rev() {
+        let mut wrapped = super::wrap(l, 66, 4);
+        if wrapped.is_empty() {
+            wrapped.push(String::new());
+        }
+        if rows.len() + wrapped.len() > room {
+            break;
+        }
+        rows.splice(0..0, wrapped.into_iter().map(|w| format!("  {w}")));
+        shown += 1;
+    }
+    let above = out.len() - shown;
+    if above > 0 {
         lines.push(Line::styled(
-            format!("  … {skip} lines above (Output pane)"),
+            format!("  … {above} lines above (Output pane)"),
             theme::DIM,
         ));
     }
-    for l in out.iter().skip(skip) {
-        lines.push(Line::raw(format!("  {}", fit(l, 66))));
-    }
+    lines.extend(rows.into_iter().map(Line::raw));
     run.status.is_active()
 }
 

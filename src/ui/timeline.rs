@@ -176,11 +176,8 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
         RunStatus::Succeeded { .. } if matches!(verify, Some(Verification::Failed(..))) => {
             "VERIFY ✗".to_owned()
         }
-        RunStatus::Waiting if standing.as_ref().is_some_and(|g| g.is_hard()) => standing
-            .as_ref()
-            .map(|g| g.badge.clone())
-            .unwrap_or_default(),
-        RunStatus::Waiting if standing.is_some() && !overdue => standing
+        // What it waits for, rather than that it is late.
+        RunStatus::Waiting if standing.is_some() => standing
             .as_ref()
             .map(|g| g.badge.clone())
             .unwrap_or_default(),
@@ -221,7 +218,7 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
         RunStatus::Waiting if standing.as_ref().is_some_and(|g| g.is_hard()) => {
             Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
         }
-        RunStatus::Waiting if standing.is_some() && !overdue => Style::new().fg(Color::Yellow),
+        RunStatus::Waiting if standing.is_some() => Style::new().fg(Color::Yellow),
         RunStatus::Waiting if overdue => {
             Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
         }
