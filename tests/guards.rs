@@ -927,3 +927,23 @@ fn overrides_previews_and_pauses_replay_to_the_same_state() {
     assert!(md.contains("| shift-10 | op@bastion | overridden | hard: blocked: verify FAILED at 01:59 (exit status 1) | by phone with the lead |"), "{md}");
     assert!(md.contains("Its preview ran at"), "{md}");
 }
+
+#[test]
+fn a_gate_once_passed_is_not_held_again_until_its_step_is_retried() {
+    let mut s = state();
+    vote_go(&mut s);
+    run_step(&mut s, "shift-10");
+    let shift = idx(&s, "shift-10");
+    finish(&mut s, Target::Step(shift), 1);
+    failed_tests(&mut s, 3.0);
+    at(&mut s, 1);
+    assert!(s.rules[0].is_firing());
+    assert_eq!(s.gate_held_by(0), None, "the gate was passed");
+    // Retried, the step is before its gate again: held.
+    s.selected = idx(&s, "shift-10");
+    key(&mut s, KeyCode::Char('r'));
+    typed(&mut s, "flaky");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.gate_held_by(0), Some(0));
+    assert!(matches!(s.modal, Some(Modal::Override { .. })));
+}

@@ -1107,9 +1107,18 @@ impl State {
     }
 
     /// The rule that keeps gate `gi` closed now, whatever the votes: one of its
-    /// `holding-rules` firing, or pending where the rule says `hold-while-pending`.
+    /// `holding-rules` firing, or pending where the rule says `hold-while-pending`. A gate
+    /// is a decision point: once its step has started (or was done or skipped), it is
+    /// passed, and a rule firing later proposes the rollback instead.
     pub fn gate_held_by(&self, gi: usize) -> Option<usize> {
         let gate = self.runbook.gates.get(gi)?;
+        let passed = self.runbook.step_index(&gate.before).is_some_and(|i| {
+            let run = &self.steps[i];
+            run.status != RunStatus::Waiting || run.done_by_hand.is_some() || run.skipped.is_some()
+        });
+        if passed {
+            return None;
+        }
         gate.holding_rules.iter().find_map(|id| {
             let r = self.runbook.rule_index(id)?;
             let holds = match self.rules[r].phase {

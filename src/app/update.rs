@@ -1231,15 +1231,7 @@ fn request_step(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
     let guards = guard::guards(state, Act::Step(i));
     let target = Target::Step(i);
     if let Some(g) = guards.iter().find(|g| g.is_hard()) {
-        let gate = if g.kind == guard::Kind::Gate {
-            "g to vote, or "
-        } else {
-            ""
-        };
-        state.notify(format!(
-            "Step {id} is held: {} · {gate}type {id} to override",
-            g.words
-        ));
+        state.notify(format!("Not run: {}", g.words));
         state.modal = Some(Modal::Override {
             target,
             why: None,

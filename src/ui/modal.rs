@@ -92,6 +92,14 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
             }
             lines.push(Line::raw(""));
             let word = crate::app::override_word(state, *target);
+            let gated = matches!(target, Target::Step(i) if guard::guards(state, Act::Step(*i))
+                .iter()
+                .any(|g| g.kind == guard::Kind::Gate));
+            if gated && reason.is_none() {
+                lines.push(Line::raw(
+                    "The gate opens with its votes: Esc, then g to record them.",
+                ));
+            }
             match reason {
                 None => {
                     lines.push(Line::from(vec![
