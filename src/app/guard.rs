@@ -9,7 +9,7 @@
 use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
-use super::{RunStatus, State, Verification};
+use super::{RunStatus, State, Target, Verification};
 use crate::rules::RulePhase;
 use crate::runbook::time::{format_duration, format_planned};
 
@@ -92,6 +92,16 @@ pub fn guards(state: &State, act: Act) -> Vec<Guard> {
     };
     out.sort_by_key(|g| !g.is_hard());
     out
+}
+
+/// The guards against what the operator starts: a step, or the rollback (its read-only
+/// preview has none).
+pub fn of_target(state: &State, target: Target) -> Vec<Guard> {
+    match target {
+        Target::Step(i) => guards(state, Act::Step(i)),
+        Target::Rollback => guards(state, Act::Rollback),
+        Target::RollbackPreview => Vec::new(),
+    }
 }
 
 /// The guard a timeline row shows: what keeps a waiting step from running by plan (a gate,

@@ -1936,11 +1936,7 @@ fn overridden(
     reason: String,
     fx: &mut Vec<Effect>,
 ) {
-    let guards = match target {
-        Target::Step(i) => guard::guards(state, Act::Step(i)),
-        Target::Rollback => guard::guards(state, Act::Rollback),
-        Target::RollbackPreview => Vec::new(),
-    };
+    let guards = guard::of_target(state, target);
     let Some(r) = state.run_ref(target) else {
         return;
     };
@@ -1988,11 +1984,7 @@ fn confirmed_start(
     overridden: bool,
     fx: &mut Vec<Effect>,
 ) {
-    let guards = match target {
-        Target::Step(i) => guard::guards(state, Act::Step(i)),
-        Target::Rollback => guard::guards(state, Act::Rollback),
-        Target::RollbackPreview => Vec::new(),
-    };
+    let guards = guard::of_target(state, target);
     if !overridden && let Some(g) = guards.iter().find(|g| g.is_hard()) {
         state.notify(format!("Not run: {}", g.words));
         state.modal = Some(Modal::Override {

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::{centered, fit, theme};
-use crate::app::guard::{self, Act};
+use crate::app::guard;
 use crate::app::{Decision, Modal, RunStatus, State, Target};
 use crate::runbook::time::format_duration;
 
@@ -92,9 +92,9 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
             }
             lines.push(Line::raw(""));
             let word = crate::app::override_word(state, *target);
-            let gated = matches!(target, Target::Step(i) if guard::guards(state, Act::Step(*i))
+            let gated = guard::of_target(state, *target)
                 .iter()
-                .any(|g| g.kind == guard::Kind::Gate));
+                .any(|g| g.kind == guard::Kind::Gate);
             if gated && reason.is_none() {
                 lines.push(Line::raw(
                     "The gate opens with its votes: Esc, then g to record them.",
@@ -702,12 +702,7 @@ fn describe(lines: &mut Vec<Line<'_>>, state: &State, target: Target) {
 /// Each guard that stands, in words: hard ones in red (overridden, once the override is
 /// recorded), soft ones in yellow. True when there was one.
 fn guard_lines(lines: &mut Vec<Line<'_>>, state: &State, target: Target, overridden: bool) -> bool {
-    let act = match target {
-        Target::Step(i) => Act::Step(i),
-        Target::Rollback => Act::Rollback,
-        Target::RollbackPreview => return false,
-    };
-    let guards = guard::guards(state, act);
+    let guards = guard::of_target(state, target);
     if guards.is_empty() {
         return false;
     }
