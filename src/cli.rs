@@ -38,6 +38,10 @@ pub struct SeatArgs {
     /// Take over a run another console drives: it is asked first, the handover journaled.
     #[arg(long)]
     pub take_over: bool,
+    /// Make the run readable by this group's members (watchers): directories 2750, files
+    /// 0640. Default: the runbook's `share-with`, else private to you (0700, 0600).
+    #[arg(long, value_name = "GROUP")]
+    pub share_with: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -116,6 +120,9 @@ pub enum Cmd {
         /// Where the rehearsal's record goes (default: a new <name>-rehearsal-<time>).
         #[arg(long)]
         run_dir: Option<PathBuf>,
+        /// Make the rehearsal readable by this group's members (as `run --share-with`).
+        #[arg(long, value_name = "GROUP")]
+        share_with: Option<String>,
     },
     /// Start the demo target on a free loopback port and run config/demo.toml against it.
     Demo {

@@ -111,6 +111,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             start_at,
             replay,
             run_dir,
+            share_with,
         } => {
             let rb = load_for_console(&runbook)?;
             let series = match replay.or_else(|| rb.rehearsal.replay.clone()) {
@@ -135,14 +136,16 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
                 .and_then(|(records, _)| records.last().map(|r| r.at))
                 .map_or(start, |last| start.max(last));
             let clock = Clock::rehearsal(start, speed);
-            let addr = demo_target_for(&run_dir)?;
-            let vars = demo_vars(&rb, &format!("http://{addr}"));
             let seat = SeatArgs {
                 run_dir: Some(run_dir.clone()),
                 new: false,
                 accept_changed_runbook: false,
                 take_over: false,
+                share_with,
             };
+            make_run_dir(&run_dir, &rb, &seat)?;
+            let addr = demo_target_for(&run_dir)?;
+            let vars = demo_vars(&rb, &format!("http://{addr}"));
             let result = console(rb, seat, vars, clock, series).await;
             stop_demo_target(&result, &run_dir);
             result.map(|_| ())
@@ -154,6 +157,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             };
             let rb = load_for_console(&path)?;
             let run_dir = resolve_run_dir(&rb, &seat);
+            make_run_dir(&run_dir, &rb, &seat)?;
             let addr = demo_target_for(&run_dir)?;
             let vars = demo_vars(&rb, &format!("http://{addr}"));
             let seat = SeatArgs {
@@ -228,6 +232,33 @@ fn resolve_run_dir(rb: &Runbook, seat: &SeatArgs) -> PathBuf {
     }
 }
 
+/// The run directory, private to this user, or shared with the group `--share-with` or the
+/// runbook's `share-with` names.
+fn make_run_dir(run_dir: &Path, rb: &Runbook, seat: &SeatArgs) -> Result<()> {
+    let gid = match seat.share_with.as_deref().or(rb.share_with.as_deref()) {
+        None => None,
+        Some(name) => Some(
+            nix::unistd::Group::from_name(name)
+                .ok()
+                .flatten()
+                .ok_or_else(|| anyhow!("share-with `{name}`: no such group on this host"))?
+                .gid,
+        ),
+    };
+    warroom::durable::create_run_dir(run_dir, gid)
+        // Where watchers leave their heartbeats: made by the driver, for the group to
+        // write (its members may create nothing else in the run).
+        .and_then(|()| warroom::durable::create_dir(&run_dir.join(warroom::watch::WATCHERS), true))
+        .map_err(|e| {
+            let why = if e.raw_os_error() == Some(nix::libc::EPERM) {
+                "you are not a member of the group it is shared with".to_owned()
+            } else {
+                e.to_string()
+            };
+            anyhow!("the run directory {}: {why}", run_dir.display())
+        })
+}
+
 /// A console that left on purpose takes the run's demo target with it, unless a step
 /// still runs (it is left to call it, and the target leaves by itself once idle).
 fn stop_demo_target(left: &Result<warroom::console::Left>, run_dir: &Path) {
@@ -242,8 +273,6 @@ fn stop_demo_target(left: &Result<warroom::console::Left>, run_dir: &Path) {
 /// dropped session, as production would): the one serving the run already, or a new one
 /// on the port the run had before, where steps started then still call it.
 fn demo_target_for(run_dir: &Path) -> Result<SocketAddr> {
-    std::fs::create_dir_all(run_dir)
-        .with_context(|| format!("creating the run directory {}", run_dir.display()))?;
     let before = warroom::driver::holder(run_dir).and_then(|h| {
         h.vars
             .iter()
@@ -275,8 +304,7 @@ async fn console(
         take_over,
         ..
     } = seat;
-    std::fs::create_dir_all(&run_dir)
-        .with_context(|| format!("creating the run directory {}", run_dir.display()))?;
+    make_run_dir(&run_dir, &rb, &seat)?;
     let run_dir = run_dir.canonicalize().unwrap_or(run_dir);
     let operator = warroom::app::Operator::current();
     let on_change = if accept_changed_runbook {
@@ -300,11 +328,11 @@ async fn console(
         &run_dir, &rb, &operator, on_change, take_over, &vars, rehearsal,
     )?;
     // Logs go to a file in the run directory: never to the terminal while the UI is up.
-    let appender = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(run_dir.join("warroom.log"))
-        .with_context(|| format!("opening {}", run_dir.join("warroom.log").display()))?;
+    let appender = warroom::durable::create(
+        &run_dir.join("warroom.log"),
+        std::fs::OpenOptions::new().append(true),
+    )
+    .with_context(|| format!("opening {}", run_dir.join("warroom.log").display()))?;
     // Written in place, a line at a time: the console logs a few lines a minute, and the
     // journal beside it is written (and synced) in place anyway. A logging thread and its
     // queue cost more memory than the lines ever do.

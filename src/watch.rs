@@ -69,7 +69,42 @@ struct Opened {
     changed: bool,
 }
 
+/// A run this user may not read is said in words: whose it is, and what would let them in.
+fn readable(run_dir: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let denied = |e: &std::io::Error| e.kind() == std::io::ErrorKind::PermissionDenied;
+    let journal = run_dir.join(journal::FILE);
+    let refused = match std::fs::read_dir(run_dir) {
+        Err(e) if denied(&e) => true,
+        _ => std::fs::File::open(&journal).is_err_and(|e| denied(&e)),
+    };
+    if !refused {
+        return Ok(());
+    }
+    let meta = std::fs::metadata(run_dir).ok();
+    let owner = meta
+        .as_ref()
+        .and_then(|m| nix::unistd::User::from_uid(m.uid().into()).ok().flatten())
+        .map_or_else(|| "its driver".to_owned(), |u| u.name);
+    let group = meta
+        .as_ref()
+        .filter(|m| m.mode() & 0o050 != 0)
+        .and_then(|m| nix::unistd::Group::from_gid(m.gid().into()).ok().flatten())
+        .map(|g| g.name);
+    Err(match group {
+        Some(g) => anyhow!(
+            "{}: the run is shared with group {g}, which you are not in; ask {owner} to add you, or to share it with a group you are in",
+            run_dir.display()
+        ),
+        None => anyhow!(
+            "{}: the run is private to {owner}; ask the driver to share it with a group you are in (`warroom run --share-with GROUP`, or `share-with` in the runbook)",
+            run_dir.display()
+        ),
+    })
+}
+
 fn open(run_dir: &Path, runbook: Option<&Path>) -> Result<Opened> {
+    readable(run_dir)?;
     let path = run_dir.join(journal::FILE);
     if !path.is_file() {
         return Err(anyhow!(
@@ -122,8 +157,10 @@ fn open(run_dir: &Path, runbook: Option<&Path>) -> Result<Opened> {
 }
 
 pub async fn run(run_dir: PathBuf, runbook: Option<PathBuf>, clock: Clock) -> Result<()> {
-    crate::console::require_terminal()?;
     let run_dir = run_dir.canonicalize().unwrap_or(run_dir);
+    // Whether this user may read it, before anything else: said plainly, terminal or not.
+    readable(&run_dir)?;
+    crate::console::require_terminal()?;
     let opened = open(&run_dir, runbook.as_deref())?;
     let rb = Arc::new(opened.runbook);
     let me = Operator::current();
@@ -220,10 +257,11 @@ fn heartbeat_path(run_dir: &Path) -> PathBuf {
 }
 
 fn write_heartbeat(path: &Path, h: &Heartbeat) {
+    // Group members of a shared run write their heartbeats here: group-writable.
     if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
+        let _ = crate::durable::create_dir(dir, true);
     }
-    let _ = std::fs::write(path, serde_json::to_vec(h).unwrap_or_default());
+    let _ = crate::durable::write(path, &serde_json::to_vec(h).unwrap_or_default());
 }
 
 async fn event_loop(

@@ -57,15 +57,15 @@ impl Executor {
 
     fn create_record_dir(&self, name: &str, attempt: u32) -> std::io::Result<PathBuf> {
         let base = self.run_dir.join("steps");
-        std::fs::create_dir_all(&base)?;
+        crate::durable::create_dir(&base, false)?;
         let dir = self.record_dir(name, attempt);
-        std::fs::create_dir(&dir).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                std::io::Error::other(format!("{} exists already", dir.display()))
-            } else {
-                e
-            }
-        })?;
+        if dir.exists() {
+            return Err(std::io::Error::other(format!(
+                "{} exists already",
+                dir.display()
+            )));
+        }
+        crate::durable::create_dir(&dir, false)?;
         crate::durable::fsync_dir(&base)?;
         Ok(dir)
     }
@@ -84,9 +84,9 @@ impl Executor {
             Command::Shell(s) => vec!["/bin/sh".into(), "-c".into(), s.clone()],
         };
         let started = self.create_record_dir(name, attempt).and_then(|dir| {
-            std::fs::write(
-                dir.join("command.json"),
-                serde_json::to_vec(&argv).unwrap_or_default(),
+            crate::durable::write(
+                &dir.join("command.json"),
+                &serde_json::to_vec(&argv).unwrap_or_default(),
             )?;
             let mut cmd = std::process::Command::new(&self.supervisor);
             cmd.arg("__supervise").arg("--dir").arg(&dir);

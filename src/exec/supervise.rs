@@ -47,7 +47,7 @@ pub fn run(dir: &Path, timeout: Option<Duration>, argv: &[String]) -> i32 {
             None
         }
     };
-    let _ = std::fs::write(dir.join(PID), std::process::id().to_string());
+    let _ = crate::durable::write(&dir.join(PID), std::process::id().to_string().as_bytes());
     for sig in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP] {
         let action = signal::SigAction::new(
             signal::SigHandler::Handler(on_signal),
@@ -122,10 +122,7 @@ fn spawn(dir: &Path, argv: &[String]) -> std::io::Result<std::process::Child> {
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| std::io::Error::other("empty command"))?;
-    let out = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join(OUTPUT))?;
+    let out = crate::durable::create(&dir.join(OUTPUT), OpenOptions::new().append(true))?;
     let err = out.try_clone()?;
     Command::new(program)
         .args(args)
@@ -161,10 +158,7 @@ fn terminate(
 }
 
 fn append(dir: &Path, text: &str) -> std::io::Result<()> {
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join(OUTPUT))?
+    crate::durable::create(&dir.join(OUTPUT), OpenOptions::new().append(true))?
         .write_all(text.as_bytes())
 }
 

@@ -276,11 +276,7 @@ impl Journal {
                 records.len()
             ));
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(io)?;
+        let file = durable::create(&path, OpenOptions::new().append(true)).map_err(io)?;
         let len = file.metadata().map_err(io)?.len();
         if !existed || torn.is_some() {
             durable::fsync_dir(dir).map_err(io)?;

@@ -125,10 +125,7 @@ pub fn append(path: &Path, lines: &[MinuteLine]) {
             buf.extend(b);
         }
     }
-    let r = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
+    let r = crate::durable::create(path, std::fs::OpenOptions::new().append(true))
         .and_then(|mut f| f.write_all(&buf));
     if let Err(e) = r {
         tracing::warn!(error = %e, "could not append the KPI summary");

@@ -1546,6 +1546,21 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         bell: header.bell.unwrap_or(true),
         evaluation_interval: duration(d, "evaluation-interval", &header.evaluation_interval),
         early_warning: early_warning(d, &header.early_warning),
+        share_with: header.share_with.as_ref().and_then(|g| {
+            let name = g.get_ref().trim();
+            let valid = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+            if !valid {
+                d.error(
+                    Some(g.span()),
+                    "share-with",
+                    format!("`{name}` is not a group name (letters, digits, `.`, `_`, `-`)"),
+                );
+            }
+            valid.then(|| name.to_owned())
+        }),
         endpoints,
         kpis,
         rules,

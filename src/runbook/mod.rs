@@ -32,6 +32,8 @@ pub struct Runbook {
     /// Rules are evaluated at this interval (Prometheus's `evaluation_interval`), or, when
     /// absent, at every new sample and every second.
     pub evaluation_interval: Option<TimeDelta>,
+    /// The group whose members may read the run (`share-with`); none: private.
+    pub share_with: Option<String>,
     /// A step started more than this before its planned time is a guard to confirm.
     pub early_warning: TimeDelta,
     pub endpoints: Vec<Endpoint>,

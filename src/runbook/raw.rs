@@ -29,6 +29,9 @@ pub struct Header {
     /// Evaluate rules at this interval, as Prometheus does; absent: on every change.
     #[serde(default)]
     pub evaluation_interval: Option<S<String>>,
+    /// A group whose members may read (watch) the run: directories 2750, files 0640.
+    #[serde(default)]
+    pub share_with: Option<S<String>>,
     /// Starting a step more than this before its planned time asks first (default 5m).
     #[serde(default)]
     pub early_warning: Option<S<String>>,

@@ -1,0 +1,280 @@
+//! A shared bastion (issue 22), as real OS users: the test creates a group and two users
+//! (`useradd`, removed at the end), drives a run as root in a pseudo-terminal, and tries it
+//! as the others with `runuser`. A private run can be neither listed nor read nor watched
+//! by anyone else; a run shared with a group is watched by its members and by no one else;
+//! nothing in a run directory is ever world-readable.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+mod common;
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::screen::Screen;
+
+/// Root is needed to make users; locally without it the test says so loudly and does not
+/// run; under CI (`CI` set, as `.ci/run` sets it) it fails instead.
+fn as_root() -> bool {
+    let root = nix::unistd::geteuid().is_root();
+    if !root {
+        let msg = "not root: the test as several OS users did NOT run";
+        assert!(std::env::var_os("CI").is_none(), "{msg}");
+        eprintln!("\n!!!!!!!!!! {msg} !!!!!!!!!!\n");
+    }
+    root
+}
+
+/// A group and users made for one test, removed when it ends (even when it fails).
+struct Users {
+    group: String,
+    users: Vec<String>,
+}
+
+impl Users {
+    fn create(tag: &str, members: &[&str], strangers: &[&str]) -> Self {
+        let id = std::process::id() % 100_000;
+        let group = format!("wr{tag}{id}");
+        let run = |args: &[&str]| {
+            let out = Command::new(args[0]).args(&args[1..]).output().unwrap();
+            assert!(out.status.success(), "{args:?}: {out:?}");
+        };
+        run(&["groupadd", &group]);
+        let mut users = Vec::new();
+        for (name, member) in members
+            .iter()
+            .map(|m| (m, true))
+            .chain(strangers.iter().map(|s| (s, false)))
+        {
+            let user = format!("wr{name}{id}");
+            let mut args = vec!["useradd", "-M", "-N", "-s", "/bin/sh"];
+            if member {
+                args.extend(["-G", &group]);
+            }
+            args.push(&user);
+            run(&args);
+            users.push(user);
+        }
+        Self { group, users }
+    }
+
+    fn user(&self, name: &str) -> String {
+        let id = std::process::id() % 100_000;
+        format!("wr{name}{id}")
+    }
+}
+
+impl Drop for Users {
+    fn drop(&mut self) {
+        for u in &self.users {
+            let _ = Command::new("userdel").arg(u).output();
+        }
+        let _ = Command::new("groupdel").arg(&self.group).output();
+    }
+}
+
+/// `cmd` as `user`: its exit status and what it printed.
+fn as_user(user: &str, cmd: &[&str]) -> (bool, String) {
+    let out = Command::new("runuser")
+        .args(["-u", user, "--"])
+        .args(cmd)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// Every directory and file under `dir`, with its mode and group.
+fn walk(dir: &Path) -> Vec<(PathBuf, u32, u32, bool)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let m = std::fs::symlink_metadata(&d).unwrap();
+        out.push((d.clone(), m.mode() & 0o7777, m.gid(), true));
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let m = e.metadata().unwrap();
+            if m.is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push((e.path(), m.mode() & 0o7777, m.gid(), false));
+            }
+        }
+    }
+    out
+}
+
+/// A run of tests/fixtures/guards.toml in a directory anyone may traverse to (as a runs/
+/// directory on a bastion is), with one step run so it has a step's records too.
+fn driven(args: &[&str]) -> (Screen, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let run_dir = dir.path().join("run");
+    let rb = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/guards.toml");
+    let mut all = vec![
+        "run",
+        rb.to_str().unwrap(),
+        "--run-dir",
+        run_dir.to_str().unwrap(),
+    ];
+    all.extend(args);
+    let mut s = Screen::start(&all, 30, 100, dir);
+    s.wait_for("Verify the fleet", 10);
+    s.keys("\r");
+    s.wait_for("FAILED", 10);
+    (s, run_dir)
+}
+
+const WARROOM: &str = env!("CARGO_BIN_EXE_warroom");
+
+#[test]
+fn a_private_run_is_its_drivers_alone_and_says_so_to_anyone_else() {
+    if !as_root() {
+        return;
+    }
+    let users = Users::create("p", &[], &["stranger"]);
+    let stranger = users.user("stranger");
+    let (mut s, run_dir) = driven(&[]);
+    // Nothing world- or group-readable: directories 0700, files 0600.
+    for (path, mode, _, is_dir) in walk(&run_dir) {
+        let want = if is_dir { 0o700 } else { 0o600 };
+        assert_eq!(mode, want, "{} is {mode:o}", path.display());
+    }
+    let journal = run_dir.join("journal.jsonl");
+    let (ok, out) = as_user(&stranger, &["ls", run_dir.to_str().unwrap()]);
+    assert!(!ok, "a stranger listed the run: {out}");
+    let (ok, out) = as_user(&stranger, &["cat", journal.to_str().unwrap()]);
+    assert!(!ok, "a stranger read the journal: {out}");
+    let (ok, out) = as_user(&stranger, &[WARROOM, "watch", run_dir.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        out.contains(
+            "the run is private to root; ask the driver to share it with a group you are in"
+        ),
+        "{out}"
+    );
+    s.keys("q");
+}
+
+#[test]
+fn a_run_shared_with_a_group_is_watched_by_its_members_and_no_one_else() {
+    if !as_root() {
+        return;
+    }
+    let users = Users::create("s", &["member"], &["other"]);
+    let (member, other) = (users.user("member"), users.user("other"));
+    let gid = nix::unistd::Group::from_name(&users.group)
+        .unwrap()
+        .unwrap()
+        .gid
+        .as_raw();
+    let (mut s, run_dir) = driven(&["--share-with", &users.group]);
+    for (path, mode, group, is_dir) in walk(&run_dir) {
+        assert_eq!(mode & 0o007, 0, "{} is world-accessible", path.display());
+        if path.ends_with("watchers") {
+            continue;
+        }
+        let want = if is_dir { 0o2750 } else { 0o640 };
+        assert_eq!(mode, want, "{} is {mode:o}", path.display());
+        assert_eq!(group, gid, "{} is not the group's", path.display());
+    }
+    let journal = run_dir.join("journal.jsonl");
+    let (ok, out) = as_user(&member, &["cat", journal.to_str().unwrap()]);
+    assert!(ok && out.contains("run_opened"), "{out}");
+    let (ok, out) = as_user(&other, &["cat", journal.to_str().unwrap()]);
+    assert!(!ok, "a non-member read the journal: {out}");
+    let (ok, out) = as_user(&other, &[WARROOM, "watch", run_dir.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        out.contains(&format!(
+            "the run is shared with group {}, which you are not in",
+            users.group
+        )),
+        "{out}"
+    );
+    // The member watches it, read-only, in a terminal of their own; the driver sees them.
+    let w = Screen::start_program(
+        "runuser",
+        &[
+            "-u",
+            &member,
+            "--",
+            WARROOM,
+            "watch",
+            run_dir.to_str().unwrap(),
+        ],
+        30,
+        100,
+        tempfile::tempdir().unwrap(),
+    );
+    w.wait_for("READ-ONLY", 15);
+    w.wait_for("Verify the fleet", 5);
+    s.keys("C");
+    s.wait_for("Contacts and escalation", 5);
+    s.wait_for(&format!("{member}@"), 15);
+    // Its heartbeat is the group's, and nobody else's.
+    let beats = run_dir.join("watchers");
+    let m = std::fs::metadata(&beats).unwrap();
+    assert_eq!(m.mode() & 0o7777, 0o2770);
+    for (path, mode, _, is_dir) in walk(&beats) {
+        assert_eq!(mode & 0o007, 0, "{}", path.display());
+        if !is_dir {
+            assert_eq!(mode, 0o640, "{} is {mode:o}", path.display());
+        }
+    }
+    drop(w);
+    s.keys("\x1b");
+    s.keys("q");
+}
+
+#[test]
+fn a_run_directory_in_a_place_anyone_may_write_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    let run_dir = dir.path().join("run");
+    let rb = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/guards.toml");
+    let s = Screen::start(
+        &[
+            "run",
+            rb.to_str().unwrap(),
+            "--run-dir",
+            run_dir.to_str().unwrap(),
+        ],
+        24,
+        100,
+        tempfile::tempdir().unwrap(),
+    );
+    s.wait_for("is writable by anyone and not sticky", 10);
+    assert!(!run_dir.exists());
+    // With the sticky bit (as /tmp has) it is fine.
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o1777),
+    )
+    .unwrap();
+    let mut s = Screen::start(
+        &[
+            "run",
+            rb.to_str().unwrap(),
+            "--run-dir",
+            run_dir.to_str().unwrap(),
+        ],
+        24,
+        100,
+        tempfile::tempdir().unwrap(),
+    );
+    s.wait_for("Verify the fleet", 10);
+    s.keys("q");
+}
