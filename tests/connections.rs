@@ -766,3 +766,104 @@ fn the_fleet_example_in_readme_is_a_valid_runbook() {
     assert_eq!(rb.kpis[2].timeout.num_seconds(), 8);
     assert_eq!(rb.credential_names(), vec!["THANOS_TOKEN", "VM_PASSWORD"]);
 }
+
+/// A server on `ip` that records every request's path and headers; `/moved` answers 302
+/// to `to` (when given), `/json` a number.
+async fn recorder(ip: [u8; 4], to: Option<String>) -> (SocketAddr, Seen) {
+    let seen: Seen = Arc::default();
+    let log = seen.clone();
+    let app = Router::new().fallback(move |uri: axum::http::Uri, h: HeaderMap| {
+        let (log, to) = (log.clone(), to.clone());
+        async move {
+            log.lock().unwrap().push((uri.path().to_owned(), h));
+            match (uri.path(), to) {
+                ("/moved", Some(to)) => axum::response::Response::builder()
+                    .status(StatusCode::FOUND)
+                    .header("location", to)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+                _ => axum::response::Response::new(axum::body::Body::from(r#"{"v": 5}"#)),
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from((ip, 0)))
+        .await
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (addr, seen)
+}
+
+/// A redirect to another origin (127.0.0.2 is another host on this machine's loopback)
+/// carries none of the source's headers or credentials; one on the same origin does; and
+/// with `follow-redirects = false` none is followed.
+#[tokio::test]
+async fn credentials_go_only_to_their_origin_and_redirects_can_be_refused() {
+    let (other, other_seen) = recorder([127, 0, 0, 2], None).await;
+    let (home, home_seen) = recorder([127, 0, 0, 1], Some(format!("http://{other}/json"))).await;
+    let source = |extra: &str| {
+        load(&format!(
+            r#"
+[runbook]
+name = "redirects"
+
+[[kpi]]
+id = "k"
+json = {{ url = "http://{home}/moved", pointer = "/v", bearer-token = "${{TOKEN}}", headers = {{ X-Api-Key = "${{KEY}}", X-Scope-OrgID = "team-a" }}{extra} }}
+"#
+        ))
+    };
+    let vars = [var("TOKEN", "t0k3n-value"), var("KEY", "k3y-value")];
+    let rb = source("");
+    assert_eq!(poll(&rb, 0, &vars).await.unwrap(), 5.0);
+    let first = home_seen.lock().unwrap().clone();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].1.get("x-api-key").unwrap(), "k3y-value");
+    let there = other_seen.lock().unwrap().clone();
+    assert_eq!(there.len(), 1, "the redirect was followed");
+    for name in ["authorization", "x-api-key", "x-scope-orgid", "cookie"] {
+        assert!(
+            there[0].1.get(name).is_none(),
+            "{name} went to another origin: {:?}",
+            there[0].1
+        );
+    }
+    // Another port on the same host is another origin too.
+    let (port2, port2_seen) = recorder([127, 0, 0, 1], None).await;
+    let (hop, _) = recorder([127, 0, 0, 1], Some(format!("http://{port2}/json"))).await;
+    let rb = load(&format!(
+        r#"
+[runbook]
+name = "port"
+
+[[kpi]]
+id = "k"
+json = {{ url = "http://{hop}/moved", pointer = "/v", headers = {{ X-Api-Key = "${{KEY}}" }} }}
+"#
+    ));
+    assert_eq!(poll(&rb, 0, &vars).await.unwrap(), 5.0);
+    assert!(port2_seen.lock().unwrap()[0].1.get("x-api-key").is_none());
+    // A redirect on the same origin (a relative Location): its headers go with it.
+    let (same, same_seen) = recorder([127, 0, 0, 1], Some("/json".into())).await;
+    let rb = load(&format!(
+        r#"
+[runbook]
+name = "same"
+
+[[kpi]]
+id = "k"
+json = {{ url = "http://{same}/moved", pointer = "/v", headers = {{ X-Api-Key = "${{KEY}}" }} }}
+"#
+    ));
+    assert_eq!(poll(&rb, 0, &vars).await.unwrap(), 5.0);
+    let seen = same_seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[1].0, "/json");
+    assert_eq!(seen[1].1.get("x-api-key").unwrap(), "k3y-value");
+    // `follow-redirects = false`: the redirect is the answer, the other host sees nothing.
+    other_seen.lock().unwrap().clear();
+    let rb = source(", follow-redirects = false");
+    let err = poll(&rb, 0, &vars).await.unwrap_err();
+    assert_eq!(err.why, "HTTP 302", "{err}");
+    assert!(other_seen.lock().unwrap().is_empty());
+}

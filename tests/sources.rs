@@ -568,7 +568,7 @@ async fn plain_http_redirected_to_https_is_followed_with_tls() {
 }
 
 #[tokio::test]
-async fn headers_follow_a_redirect_to_https_only_on_the_same_host() {
+async fn headers_never_follow_a_redirect_to_another_scheme_host_or_port() {
     let server = tls_server();
     let port = server.port;
     let app = Router::new().route(
@@ -590,7 +590,8 @@ async fn headers_follow_a_redirect_to_https_only_on_the_same_host() {
     tokio::spawn(async move { axum::serve(listener, app).await });
     let client = trusting(&server.ca);
     let token = [("X-Token".to_owned(), "s3cr3t".to_owned())];
-    // The same host on another port and scheme: the header is its own.
+    // The same host on another port and scheme is another origin: a source's headers
+    // were written for the one it names (write the https:// URL to send them there).
     let same = http::get(
         &client,
         &format!("http://{addr}/to/127.0.0.1"),
@@ -601,7 +602,18 @@ async fn headers_follow_a_redirect_to_https_only_on_the_same_host() {
     .await
     .unwrap();
     assert_eq!(same.status, 200);
-    assert!(String::from_utf8_lossy(&same.body).contains("\"token\": \"s3cr3t\""));
+    assert!(String::from_utf8_lossy(&same.body).contains("\"token\": \"none\""));
+    // Written for the https:// origin, it goes there.
+    let direct = http::get(
+        &client,
+        &format!("https://127.0.0.1:{port}/health"),
+        &token,
+        Duration::from_secs(3),
+        &[],
+    )
+    .await
+    .unwrap();
+    assert!(String::from_utf8_lossy(&direct.body).contains("\"token\": \"s3cr3t\""));
     // Another host (the certificate names both): the secret stays behind.
     let other = http::get(
         &client,

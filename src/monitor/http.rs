@@ -110,12 +110,24 @@ fn is_https(url: &str) -> bool {
         .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
 }
 
-/// The host of a URL, to tell whether a redirect leaves it.
-fn host(url: &str) -> Option<String> {
-    reqwest::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+/// Scheme, host and port: where a source's headers and credentials may go.
+fn origin(url: &str) -> Option<(String, String, u16)> {
+    let u = reqwest::Url::parse(url).ok()?;
+    Some((
+        u.scheme().to_owned(),
+        u.host_str()?.to_ascii_lowercase(),
+        u.port_or_known_default()?,
+    ))
 }
+
+/// `scheme://host:port` of a URL, for the log (never its path or query, which may hold a
+/// `${NAME}`'s value).
+fn origin_text(url: &str) -> String {
+    origin(url).map_or_else(|| "?".to_owned(), |(s, h, p)| format!("{s}://{h}:{p}"))
+}
+
+/// Redirects followed before a request gives up, as browsers and Prometheus do.
+const MAX_REDIRECTS: usize = 10;
 
 fn builder() -> reqwest::ClientBuilder {
     // Ring is the crypto provider we build with (reqwest wants one even for a client that
@@ -129,19 +141,11 @@ fn builder() -> reqwest::ClientBuilder {
 /// A client with these TLS choices. A CA file is read (and refused) at once; a source with
 /// TLS options of its own is an HTTPS one, so its TLS client is built at once too.
 pub fn client(tls: &Tls) -> Result<Client, String> {
-    // Plain HTTP trusts no certificate; a redirect to HTTPS stops here and `request`
-    // follows it with the TLS client.
+    // Plain HTTP trusts no certificate. Redirects are `request`'s to follow, each hop
+    // deciding what goes with it.
     let plain = builder()
         .tls_certs_only(Vec::new())
-        .redirect(reqwest::redirect::Policy::custom(|attempt| {
-            if attempt.url().scheme() == "https" {
-                attempt.stop()
-            } else if attempt.previous().len() >= 10 {
-                attempt.error("too many redirects")
-            } else {
-                attempt.follow()
-            }
-        }))
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
     let secure = std::sync::OnceLock::new();
@@ -157,7 +161,7 @@ pub fn client(tls: &Tls) -> Result<Client, String> {
 }
 
 fn secure(tls: &Tls) -> Result<reqwest::Client, String> {
-    let mut builder = builder();
+    let mut builder = builder().redirect(reqwest::redirect::Policy::none());
     if tls.insecure {
         builder = builder.tls_danger_accept_invalid_certs(true);
     }
@@ -276,9 +280,11 @@ pub async fn request(
     vars: &[(String, String)],
 ) -> Result<Response, String> {
     let first = expand(url, vars)?;
+    let home = origin(&first);
     let mut url = first.clone();
+    let (mut method, mut body) = (method, body);
     let started = Instant::now();
-    let mut upgraded = false;
+    let mut hops = 0;
     let mut resp = loop {
         let mut req = client
             .for_url(&url)?
@@ -287,25 +293,45 @@ pub async fn request(
         if let Some(body) = body {
             req = req.json(body);
         }
-        // Headers may carry secrets: they go to the host they were written for, and not
-        // on to another one a redirect names (as reqwest's own redirects do).
-        if host(&url) == host(&first) {
+        // Every header and credential of the source may carry a secret: they go to the
+        // origin (scheme, host, port) they were written for, never on to another one a
+        // redirect names (an `X-Api-Key` as much as an `Authorization`).
+        if origin(&url) == home {
             req = authorize(req, &client.connection, vars)?;
             for (k, v) in headers {
                 req = req.header(k, secret_header(&expand(v, vars)?)?);
             }
         }
         let resp = req.send().await.map_err(|e| describe(&e))?;
-        // Plain HTTP redirected to HTTPS: once more, with the TLS client.
-        let to_https = resp
+        let location = resp
             .headers()
             .get(reqwest::header::LOCATION)
             .and_then(|v| v.to_str().ok())
-            .filter(|l| is_https(l));
-        match to_https {
-            Some(location) if resp.status().is_redirection() && !upgraded => {
-                url = location.to_owned();
-                upgraded = true;
+            .and_then(|l| reqwest::Url::parse(&url).ok()?.join(l).ok());
+        let status = resp.status();
+        match location {
+            // `follow-redirects = false`: the answer is the redirect itself.
+            Some(next) if status.is_redirection() && !client.connection.no_redirects => {
+                hops += 1;
+                if hops > MAX_REDIRECTS {
+                    return Err("too many redirects".into());
+                }
+                let next = next.to_string();
+                if origin(&next) != home {
+                    tracing::info!(
+                        from = %origin_text(&first),
+                        to = %origin_text(&next),
+                        "redirected to another origin: the source's headers and credentials are not sent there"
+                    );
+                }
+                // As browsers do: 303, and a POST answered 301 or 302, go on as a GET.
+                if status == reqwest::StatusCode::SEE_OTHER
+                    || (method == reqwest::Method::POST && matches!(status.as_u16(), 301 | 302))
+                {
+                    method = reqwest::Method::GET;
+                    body = None;
+                }
+                url = next;
             }
             _ => break resp,
         }

@@ -20,6 +20,7 @@ struct Given {
     ca_file: Option<std::path::PathBuf>,
     insecure: Option<bool>,
     timeout: Option<TimeDelta>,
+    follow_redirects: Option<bool>,
 }
 
 /// A source's URL and connection, as the loader hands them on.
@@ -165,6 +166,10 @@ impl Connections {
                 insecure: mine.insecure.or(base.insecure).unwrap_or(false),
                 ca_file: mine.ca_file.or(base.ca_file),
             },
+            no_redirects: !mine
+                .follow_redirects
+                .or(base.follow_redirects)
+                .unwrap_or(true),
         };
         let url = match (url, base_url) {
             (Some(path), Some(base)) if url_use == UrlUse::Page && path.starts_with('/') => {
@@ -404,6 +409,7 @@ fn given(
         ca_file,
         insecure: o.insecure,
         timeout,
+        follow_redirects: o.follow_redirects,
     }
 }
 

@@ -133,6 +133,9 @@ pub struct Connection {
     pub headers: Vec<(String, String)>,
     pub auth: Option<Auth>,
     pub tls: Tls,
+    /// `follow-redirects = false`: a redirect is the answer, not followed (Prometheus's
+    /// `follow_redirects`).
+    pub no_redirects: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -60,6 +60,8 @@ pub struct ConnectionOptions {
     pub insecure: Option<bool>,
     #[serde(default)]
     pub timeout: Option<String>,
+    #[serde(default)]
+    pub follow_redirects: Option<bool>,
 }
 
 impl ConnectionOptions {
@@ -73,6 +75,7 @@ impl ConnectionOptions {
         "ca-file",
         "insecure",
         "timeout",
+        "follow-redirects",
     ];
 }
 
