@@ -19,18 +19,34 @@ use super::{raw, *};
 /// Reads and validates a runbook file. On failure, every problem found; warnings are
 /// returned beside a valid runbook.
 pub fn load(path: &Path) -> Result<(Runbook, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let refuse = |message: String| {
         vec![Diagnostic {
             level: Level::Error,
             file: path.to_path_buf(),
             line: 0,
             column: 0,
             key: String::new(),
-            message: format!("cannot read the runbook: {e}"),
+            message,
         }]
-    })?;
+    };
+    // Checked before it is read: a parse holds many times its size in memory (an 8.6 MB
+    // runbook took 601 MB), and no plan a team writes comes near this.
+    if let Ok(m) = std::fs::metadata(path)
+        && m.len() > MAX_RUNBOOK
+    {
+        return Err(refuse(format!(
+            "the runbook is {:.1} MB: larger than the {} MB a runbook may be",
+            m.len() as f64 / 1e6,
+            MAX_RUNBOOK / 1024 / 1024
+        )));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| refuse(format!("cannot read the runbook: {e}")))?;
     load_str(path, &text)
 }
+
+/// The largest runbook file read: 16 MB.
+pub const MAX_RUNBOOK: u64 = 16 * 1024 * 1024;
 
 pub fn load_str(path: &Path, text: &str) -> Result<(Runbook, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut d = Diagnostics::new(path, text);

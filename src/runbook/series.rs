@@ -69,8 +69,11 @@ impl Series {
 fn offset(text: &str) -> Result<TimeDelta, String> {
     let t = text.trim();
     if let Ok(secs) = t.parse::<f64>() {
-        if !secs.is_finite() {
-            return Err(format!("`{t}` is not an offset"));
+        let longest = super::time::LONGEST.num_seconds() as f64;
+        if !secs.is_finite() || secs.abs() > longest {
+            return Err(format!(
+                "`{t}` is not an offset of at most a hundred years, in seconds"
+            ));
         }
         return Ok(TimeDelta::milliseconds((secs * 1000.0).round() as i64));
     }

@@ -3,6 +3,11 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 
 /// Parses a duration written as units run together: `90s`, `5m`, `1h30m`, `7d`, `500ms`.
+/// The longest duration or offset a runbook or a series may state: a hundred years. Every
+/// time warroom computes from one (T0 plus an offset, a deadline) stays far inside what a
+/// date can hold, so no arithmetic on it can overflow.
+pub const LONGEST: TimeDelta = TimeDelta::days(36_500);
+
 pub fn parse_duration(text: &str) -> Result<TimeDelta, String> {
     let s = text.trim();
     if s.is_empty() {
@@ -52,7 +57,8 @@ pub fn parse_duration(text: &str) -> Result<TimeDelta, String> {
         };
         total = part
             .and_then(|p| total.checked_add(&p))
-            .ok_or_else(|| format!("`{text}` is too long a duration"))?;
+            .filter(|t| *t <= LONGEST)
+            .ok_or_else(|| format!("`{text}` is longer than a hundred years"))?;
     }
     Ok(total)
 }
