@@ -100,6 +100,7 @@ pub async fn run(opts: Options) -> Result<Left> {
         opts.run_dir.clone(),
         opts.runbook.dir.clone(),
         opts.vars.clone(),
+        crate::monitor::http::secret_values(&opts.runbook, &opts.vars),
         tx.clone(),
     );
     let clock = opts.clock;

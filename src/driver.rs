@@ -28,10 +28,14 @@ pub struct Holder {
     pub operator: Operator,
     pub pid: u32,
     pub since: DateTime<Utc>,
-    /// The variables warroom itself gave the runbook (`DEMO_URL`), for watchers' pollers;
-    /// never the environment's secrets.
+    /// The variables warroom itself gave the runbook (`DEMO_URL`, a rehearsal's values),
+    /// for watchers' pollers; never a secret's value.
     #[serde(default)]
     pub vars: Vec<(String, String)>,
+    /// The names of those whose values are secrets and are not written here: a watcher
+    /// reads them from its own environment.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withheld: Vec<String>,
     /// Set when the run is a rehearsal: its clock and replayed series, for watchers.
     #[serde(default)]
     pub rehearsal: Option<Rehearsing>,
@@ -209,11 +213,16 @@ pub fn take_seat(
             h.operator, h.pid
         ));
     }
+    // Readable by the run's group: a secret's value never goes in it, only its name.
+    let secret = runbook.secret_names();
+    let (withheld, kept): (Vec<_>, Vec<_>) =
+        vars.iter().cloned().partition(|(k, _)| secret.contains(k));
     let me = Holder {
         operator: operator.clone(),
         pid: std::process::id(),
         since: Utc::now(),
-        vars: vars.to_vec(),
+        vars: kept,
+        withheld: withheld.into_iter().map(|(k, _)| k).collect(),
         rehearsal,
     };
     write_holder(&lock, &me).with_context(|| format!("writing {}", lock_path.display()))?;

@@ -17,5 +17,6 @@ pub mod preflight;
 pub mod report;
 pub mod rules;
 pub mod runbook;
+pub mod secrets;
 pub mod ui;
 pub mod watch;

@@ -336,7 +336,10 @@ async fn console(
     // Written in place, a line at a time: the console logs a few lines a minute, and the
     // journal beside it is written (and synced) in place anyway. A logging thread and its
     // queue cost more memory than the lines ever do.
-    let writer = std::sync::Mutex::new(appender);
+    warroom::secrets::remember(warroom::monitor::http::secret_values(&rb, &vars));
+    let writer: &'static warroom::secrets::MaskedLog = Box::leak(Box::new(
+        warroom::secrets::MaskedLog(std::sync::Mutex::new(appender)),
+    ));
     // WARROOM_LOG takes `info`, `debug` or per-module levels (`warroom::monitor=debug,info`).
     let filter = std::env::var("WARROOM_LOG")
         .ok()
@@ -350,7 +353,7 @@ async fn console(
         tracing_subscriber::registry()
             .with(
                 tracing_subscriber::fmt::layer()
-                    .with_writer(writer)
+                    .with_writer(move || writer)
                     .with_ansi(false),
             )
             .with(filter)

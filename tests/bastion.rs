@@ -278,3 +278,43 @@ fn a_run_directory_in_a_place_anyone_may_write_is_refused() {
     s.wait_for("Verify the fleet", 10);
     s.keys("q");
 }
+
+/// `driver.lock` tells watchers the variables warroom gave the runbook (a rehearsal's
+/// values, `DEMO_URL`): a secret's name is there, never its value.
+#[test]
+fn the_driver_lock_names_a_secret_variable_but_never_holds_its_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let rb_path = dir.path().join("rb.toml");
+    std::fs::write(
+        &rb_path,
+        "[runbook]\nname = \"lock\"\n[[endpoint]]\nid = \"api\"\nurl = \"${DEMO_URL}/health\"\nbearer-token = \"${API_TOKEN}\"\n[[phase]]\nid = \"p\"\ntitle = \"P\"\n",
+    )
+    .unwrap();
+    let (rb, _) = warroom::runbook::load(&rb_path).unwrap();
+    let run_dir = dir.path().join("run");
+    warroom::durable::create_run_dir(&run_dir, None).unwrap();
+    let vars = [
+        ("DEMO_URL".to_owned(), "http://127.0.0.1:9".to_owned()),
+        ("API_TOKEN".to_owned(), "s3cr3t-rehearsal-token".to_owned()),
+    ];
+    let seat = warroom::driver::take_seat(
+        &run_dir,
+        &rb,
+        &warroom::app::Operator::current(),
+        warroom::driver::OnChange::Refuse,
+        false,
+        &vars,
+        None,
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(run_dir.join(warroom::driver::LOCK)).unwrap();
+    assert!(!text.contains("s3cr3t"), "{text}");
+    let h = warroom::driver::holder(&run_dir).unwrap();
+    assert_eq!(h.vars, vec![vars[0].clone()]);
+    assert_eq!(h.withheld, vec!["API_TOKEN".to_owned()]);
+    let mode = std::fs::metadata(run_dir.join(warroom::driver::LOCK))
+        .unwrap()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    drop(seat);
+}

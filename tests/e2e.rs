@@ -279,13 +279,41 @@ fn a_script_that_prints_its_token_shows_stars_and_the_record_never_holds_it() {
     s.keys("\r");
     let screen = s.wait_for("token is ****, twice: ****", 10);
     assert!(!screen.contains("s3cr3t"), "{screen}");
+    // The command KPI that failed printing it: its error, masked.
+    s.keys("\t");
+    let screen = s.wait_for("oops ****", 10);
+    assert!(!screen.contains("s3cr3t"), "{screen}");
+    // A watcher whose environment lacks the variable reads the step's file: masked there.
+    let w = Screen::start(
+        &["watch", run_dir.to_str().unwrap()],
+        24,
+        100,
+        tempfile::tempdir().unwrap(),
+    );
+    let screen = w.wait_for("token is ****, twice: ****", 15);
+    assert!(!screen.contains("s3cr3t"), "{screen}");
+    drop(w);
     s.keys("q");
     assert!(s.wait_exit(10));
-    for file in ["journal.jsonl", "warroom.log"] {
-        let text = std::fs::read_to_string(run_dir.join(file)).unwrap();
-        assert!(!text.contains(secret), "{file} holds the secret");
+    // No file of the run holds it: the journal, the log, the step's own output, the lock.
+    let mut stack = vec![run_dir.clone()];
+    let mut files = 0;
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                files += 1;
+                let text = String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned();
+                assert!(
+                    !text.contains(secret),
+                    "{} holds the secret",
+                    e.path().display()
+                );
+            }
+        }
     }
-    // The step's own output file is the raw record the script wrote, kept whole.
-    let raw = std::fs::read_to_string(run_dir.join("steps/leak.1/output.log")).unwrap();
-    assert!(raw.contains(secret));
+    let out = std::fs::read_to_string(run_dir.join("steps/leak.1/output.log")).unwrap();
+    assert_eq!(out, "token is ****, twice: ****\n");
+    assert!(files >= 6, "{files} files looked at");
 }

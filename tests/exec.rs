@@ -16,6 +16,11 @@ struct Harness {
 }
 
 fn harness() -> Harness {
+    harness_hiding(Vec::new())
+}
+
+/// A harness whose runs keep these values out of their output files.
+fn harness_hiding(secrets: Vec<String>) -> Harness {
     let (tx, rx) = mpsc::channel(64);
     let run_dir = tempfile::tempdir().unwrap();
     let exec = Executor::new(
@@ -23,6 +28,7 @@ fn harness() -> Harness {
         run_dir.path().to_path_buf(),
         run_dir.path().to_path_buf(),
         vec![("FROM_RUNBOOK".into(), "yes".into())],
+        secrets,
         tx,
     );
     Harness { exec, rx, run_dir }
@@ -285,5 +291,49 @@ fn alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => stat.split_whitespace().nth(2).is_none_or(|s| s != "Z"),
         Err(_) => false,
+    }
+}
+
+/// A step that prints a secret, whole and split across two writes, on its output and its
+/// errors: the file holds `****` and every other byte, never the value; the value is in no
+/// file of the run directory, nor in the supervisor's arguments or environment.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_output_file_ever_holds_a_secret() {
+    let secret = "s3cr3t-T0KEN-value";
+    let mut h = harness_hiding(vec![secret.to_owned(), "abc".to_owned()]);
+    h.exec.run(
+        Target::Step(0),
+        "leaky",
+        1,
+        &shell(
+            "echo \"token=$LEAK\"; printf 's3cr3t-T0'; sleep 0.3; printf 'KEN-value and abc\\n'; echo \"err $LEAK\" >&2; seq 1 2000 | tr '\\n' ' '; echo",
+        ),
+        None,
+        &[("LEAK".to_owned(), secret.to_owned())],
+    );
+    let (_, result, _) = finish(&mut h, 20).await;
+    assert_eq!(result, Ok(()));
+    let log = std::fs::read_to_string(record(&h, "leaky").join(supervise::OUTPUT)).unwrap();
+    assert!(log.contains("token=****\n"), "{log}");
+    assert!(
+        log.contains("**** and abc\n"),
+        "a value too short to mask stays: {log}"
+    );
+    assert!(log.contains("err ****\n"), "{log}");
+    assert!(log.contains(" 1999 2000 \n"), "the rest is whole: {log}");
+    let mut stack = vec![h.run_dir.path().to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                let bytes = std::fs::read(e.path()).unwrap();
+                assert!(
+                    !String::from_utf8_lossy(&bytes).contains(secret),
+                    "{} holds the secret",
+                    e.path().display()
+                );
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Running steps: each run gets a record directory in the run directory and a detached
 //! supervisor; the console only tails the files, so a run survives the console.
 
+pub mod mask;
 pub mod supervise;
 
 use std::collections::HashMap;
@@ -26,6 +27,9 @@ pub struct Executor {
     run_dir: PathBuf,
     cwd: PathBuf,
     vars: Vec<(String, String)>,
+    /// The values no output file may hold: handed to each step's supervisor on its
+    /// standard input (never in a file, an argument or an environment variable).
+    secrets: Vec<String>,
     tx: mpsc::Sender<Action>,
     /// The record directory of each run started or re-attached, for cancelling it.
     dirs: HashMap<Target, PathBuf>,
@@ -37,6 +41,7 @@ impl Executor {
         run_dir: PathBuf,
         cwd: PathBuf,
         vars: Vec<(String, String)>,
+        secrets: Vec<String>,
         tx: mpsc::Sender<Action>,
     ) -> Self {
         Self {
@@ -44,6 +49,7 @@ impl Executor {
             run_dir,
             cwd,
             vars,
+            secrets,
             tx,
             dirs: HashMap::new(),
         }
@@ -98,10 +104,15 @@ impl Executor {
                 .env("WARROOM_RUN_DIR", &self.run_dir)
                 .envs(self.vars.iter().map(|(k, v)| (k, v)))
                 .envs(env.iter().map(|(k, v)| (k, v)))
-                .stdin(Stdio::null())
+                .stdin(Stdio::piped())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null());
-            let child = cmd.spawn()?;
+            let mut child = cmd.spawn()?;
+            // The secrets to keep out of the output file, then end of input.
+            if let Some(mut stdin) = child.stdin.take() {
+                use std::io::Write;
+                let _ = stdin.write_all(&serde_json::to_vec(&self.secrets).unwrap_or_default());
+            }
             Ok((dir, child))
         });
         match started {

@@ -32,8 +32,25 @@ extern "C" fn on_signal(sig: i32) {
     CANCEL.store(sig, Ordering::SeqCst);
 }
 
+/// The secrets the console hands over on standard input (a JSON list), when it is a pipe.
+fn secrets_from_stdin() -> Vec<String> {
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    let stdin = std::io::stdin();
+    let is_pipe = File::open("/proc/self/fd/0")
+        .and_then(|f| f.metadata())
+        .is_ok_and(|m| m.file_type().is_fifo());
+    if !is_pipe {
+        return Vec::new();
+    }
+    let mut text = Vec::new();
+    let _ = stdin.lock().read_to_end(&mut text);
+    serde_json::from_slice(&text).unwrap_or_default()
+}
+
 /// Runs `argv` in `dir` (the step's record directory); returns the process exit code.
 pub fn run(dir: &Path, timeout: Option<Duration>, argv: &[String]) -> i32 {
+    let secrets = secrets_from_stdin();
     // A new session: no controlling terminal, so a dropped SSH session's SIGHUP cannot reach us.
     let _ = nix::unistd::setsid();
     // Held until this process ends, after exit.json is in place.
@@ -61,7 +78,8 @@ pub fn run(dir: &Path, timeout: Option<Duration>, argv: &[String]) -> i32 {
         }
     }
     let started = Instant::now();
-    let exit = match spawn(dir, argv) {
+    let mut copier = None;
+    let exit = match spawn(dir, argv, secrets, &mut copier) {
         Err(e) => {
             let _ = append(
                 dir,
@@ -113,24 +131,66 @@ pub fn run(dir: &Path, timeout: Option<Duration>, argv: &[String]) -> i32 {
             }
         }
     };
+    // The output, all of it, is in its file before the status says the run ended; a
+    // process the step left behind holding the pipe gets a moment, not forever.
+    if let Some(copier) = copier {
+        let deadline = Instant::now() + DRAIN;
+        while !copier.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if copier.is_finished() {
+            let _ = copier.join();
+        }
+    }
     let code = exit.code.unwrap_or(1);
     write_exit(dir, &exit);
     code
 }
 
-fn spawn(dir: &Path, argv: &[String]) -> std::io::Result<std::process::Child> {
+/// How long the output's copier may go on after the step's process ended (its pipe held
+/// open by a process it left in the background).
+const DRAIN: Duration = Duration::from_secs(2);
+
+/// Starts the step's process, its output and errors into one pipe that a thread copies to
+/// `output.log` with the run's secrets masked (a value split across two reads included).
+/// Without secrets the process writes to the file itself.
+fn spawn(
+    dir: &Path,
+    argv: &[String],
+    secrets: Vec<String>,
+    copier: &mut Option<std::thread::JoinHandle<()>>,
+) -> std::io::Result<std::process::Child> {
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| std::io::Error::other("empty command"))?;
-    let out = crate::durable::create(&dir.join(OUTPUT), OpenOptions::new().append(true))?;
-    let err = out.try_clone()?;
-    Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .process_group(0)
-        .spawn()
+    let mut out = crate::durable::create(&dir.join(OUTPUT), OpenOptions::new().append(true))?;
+    let mut masker = super::mask::Masker::new(secrets);
+    let mut cmd = Command::new(program);
+    cmd.args(args).stdin(Stdio::null()).process_group(0);
+    if masker.is_empty() {
+        cmd.stdout(out.try_clone()?).stderr(out);
+        return cmd.spawn();
+    }
+    let (mut reader, writer) = std::io::pipe()?;
+    cmd.stdout(writer.try_clone()?).stderr(writer);
+    let child = cmd.spawn()?;
+    // The pipe's write ends live on in the child only: EOF comes when it (and what it
+    // started) are done.
+    drop(cmd);
+    *copier = Some(std::thread::spawn(move || {
+        use std::io::Read;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let _ = out.write_all(&masker.push(&buf[..n]));
+                }
+            }
+        }
+        let _ = out.write_all(&masker.finish());
+    }));
+    Ok(child)
 }
 
 /// SIGTERM to the whole group, SIGKILL after the grace period.

@@ -51,7 +51,8 @@ pub async fn poll(
     let text = run_capture(argv, timeout, vars, dir).await?;
     let first = text.trim();
     let n: f64 = first.parse().map_err(|_| {
-        let shown: String = first.chars().take(20).collect();
+        // Masked before it is cut: no part of a secret's value reaches the screen.
+        let shown: String = crate::secrets::mask(first).chars().take(20).collect();
         format!(
             "command printed `{}`, not a number",
             crate::app::output::sanitize(shown.as_bytes())
