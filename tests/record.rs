@@ -13,7 +13,9 @@ use chrono::TimeDelta;
 use common::{demo_runbook, start};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use proptest::prelude::*;
-use warroom::app::event::{Event, Exit, Reading, Record, RunRef, SCHEMA, VoteDecision};
+use warroom::app::event::{
+    Event, Exit, Outcome, Reading, Record, RunRef, SCHEMA, VoteDecision,
+};
 use warroom::app::guard::{Guard, Kind};
 use warroom::app::{Action, Operator, Probe, State, Target, update};
 use warroom::journal::{self, Journal};
@@ -35,12 +37,16 @@ enum Input {
     /// A whole gesture: vote, ack, retry or skip with a reason, cancel, rollback.
     Gesture(&'static str),
     Verified(usize, bool),
+    /// The webhook's answer to a status update.
+    Sent(bool),
+    /// Another console asks to take over.
+    Handover,
 }
 
 fn input() -> impl Strategy<Value = Input> {
     prop_oneof![
         4 => prop::sample::select(
-            "jkgGNyYnRrsTbcSaxC ?\tq\u{1}ROLLBACKINJECT".chars().collect::<Vec<_>>()
+            "jkgGNyYnRrsTbcSaxCFIU ?\tq\u{1}ROLLBACKINJECT".chars().collect::<Vec<_>>()
         )
         .prop_map(Input::Key),
         2 => (0u8..4).prop_map(Input::Special),
@@ -58,9 +64,16 @@ fn input() -> impl Strategy<Value = Input> {
             // Overrides of hard guards: the step's id, then a reason (or none, refused).
             "\ncanary-10\nthe lead approved by phone\n", "\ncanary-25\n\n", "j\ncanary-25\nok\n",
             "rollback\nwindow was extended\nROLLBACK\n", "R\u{1b}",
+            // The close: a sign-off with a note, then an outcome; an incident declared and
+            // stood down; a status update written and sent; T0 moved; a baseline; the
+            // automatic rollback's countdown cancelled; the silence; the contacts.
+            "F\nall good\nSy", "F\nRy", "Fj\nAy", "Iapi is down\n", "Iy", "U\n", "U\u{1b}",
+            "Ty", "b", "c", "Sy", "C ",
         ])
         .prop_map(Input::Gesture),
         1 => (0usize..20, any::<bool>()).prop_map(|(s, ok)| Input::Verified(s, ok)),
+        1 => any::<bool>().prop_map(Input::Sent),
+        1 => Just(Input::Handover),
     ]
 }
 
@@ -132,6 +145,16 @@ fn feed(s: &mut State, clock: &mut i64, input: &Input) {
         } else {
             Err("refused".into())
         }),
+        Input::Sent(ok) => Action::StatusUpdateSent(if *ok {
+            Ok(())
+        } else {
+            Err("HTTP 500".into())
+        }),
+        Input::Handover => Action::HandoverAsked(Operator {
+            user: "sam".into(),
+            host: "bastion".into(),
+            ssh: None,
+        }),
     };
     update(s, action);
 }
@@ -166,6 +189,11 @@ fn fresh_with(rb: Arc<Runbook>) -> State {
 
 proptest! {
     /// Whatever an operator does, the state the journal rebuilds is the state they saw.
+    /// The session: every acting key (Enter, y/n, the phrase, g/G/N, a, r, s, x, T, b, c,
+    /// S, C, F with its sign-offs and outcomes, I, U, R with its preview, the override of
+    /// a hard guard with an id and a reason), a takeover asked, polls that succeed and
+    /// fail, runs that start, finish, fail and are lost, verifications, the webhook's
+    /// answers, and time.
     #[test]
     fn replaying_the_journal_rebuilds_the_live_state(inputs in prop::collection::vec(input(), 1..300)) {
         same_after_replay(demo_runbook(), &inputs)?;
@@ -178,7 +206,8 @@ proptest! {
         same_after_replay(phase5(), &inputs)?;
     }
 
-    /// Any event, even ones a session rarely reaches, survives the file and applies the same.
+    /// Any event, every variant of `Event` (`event()` and `lifecycle()`), even ones a
+    /// session rarely reaches, survives the file and applies the same.
     #[test]
     fn every_event_round_trips_through_the_file(events in prop::collection::vec(event(), 1..60)) {
         let dir = tempfile::tempdir().unwrap();
@@ -234,11 +263,79 @@ fn same_after_replay(rb: Arc<Runbook>, inputs: &[Input]) -> Result<(), TestCaseE
     Ok(())
 }
 
+/// The events of a run's life around the decisions: who drives, the runbook, the
+/// rollback procedure, updates and messages, the close, incidents, the silence's answer.
+/// With `event()`, every variant of `Event` is generated.
+fn lifecycle(steps: Vec<String>, rules: Vec<String>) -> impl Strategy<Value = Event> {
+    let text = "[a-zA-Z0-9 \"\\\\é✓]{0,20}";
+    let op = ("[a-z]{1,8}", "[a-z]{1,8}").prop_map(|(user, host)| Operator {
+        user,
+        host,
+        ssh: None,
+    });
+    prop_oneof![
+        (text, 0i64..100_000).prop_map(|(name, s)| Event::RunOpened {
+            runbook: name,
+            path: "config/demo.toml".into(),
+            sha256: "abc".into(),
+            t0: start() + TimeDelta::seconds(s),
+        }),
+        (1u32..99_999, any::<bool>())
+            .prop_map(|(pid, resumed)| Event::DriverAttached { pid, resumed }),
+        text.prop_map(|why| Event::DriverDetached { why }),
+        Just(Event::RunbookChanged {
+            from_sha256: "abc".into(),
+            to_sha256: "def".into(),
+        }),
+        (op.clone(), op).prop_map(|(from, to)| Event::Handover { from, to }),
+        prop::sample::select(steps.clone())
+            .prop_map(|s| Event::CancelRequested { target: RunRef::Step(s) }),
+        (prop::sample::select(steps), text)
+            .prop_map(|(step, why)| Event::VerifyFailed { step, why }),
+        prop::sample::select(rules).prop_map(|rule| Event::AutoRollbackCalledOff { rule }),
+        (text, 0i64..10_000).prop_map(|(id, s)| Event::SilenceCreated {
+            id,
+            until: start() + TimeDelta::seconds(s),
+        }),
+        text.prop_map(|why| Event::SilenceFailed { why }),
+        (text, prop::option::of(0usize..2)).prop_map(|(text, communication)| {
+            Event::StatusUpdateSending {
+                text,
+                to: "#deploy".into(),
+                communication,
+            }
+        }),
+        (0usize..2, text).prop_map(|(index, audience)| Event::CommunicationDue { index, audience }),
+        Just(Event::StatusUpdateSent),
+        text.prop_map(|why| Event::StatusUpdateFailed { why }),
+        Just(Event::RollbackStepStarted {
+            step: "rollback".into()
+        }),
+        Just(Event::RollbackCriteriaMet),
+        text.prop_map(|why| Event::RollbackCriteriaNotMet { why }),
+        (
+            prop::sample::select(vec!["Deployment Lead", "SRE on call", "Nobody"]),
+            text
+        )
+            .prop_map(|(role, note)| Event::SignedOff {
+                role: role.into(),
+                note,
+            }),
+        prop::sample::select(vec![Outcome::Success, Outcome::RolledBack, Outcome::Aborted])
+            .prop_map(|outcome| Event::RunClosed { outcome }),
+        (text, prop::option::of(1u8..4))
+            .prop_map(|(trigger, level)| Event::IncidentOpened { trigger, level }),
+        (1u8..4).prop_map(|level| Event::EscalationReached { level }),
+        text.prop_map(|why| Event::IncidentClosed { why }),
+    ]
+}
+
 fn event() -> impl Strategy<Value = Event> {
     let rb = demo_runbook();
     let steps: Vec<String> = rb.steps().map(|(_, s)| s.id.clone()).collect();
     let checks: Vec<String> = rb.checks().map(|(_, c)| c.id.clone()).collect();
     let rules: Vec<String> = rb.rules.iter().map(|r| r.id.clone()).collect();
+    let rules_for_lifecycle = rules.clone();
     let kpis: Vec<String> = rb.kpis.iter().map(|k| k.id.clone()).collect();
     let gate = rb.gates[0].id.clone();
     let approvers = rb.gates[0].approvers.clone();
@@ -331,6 +428,7 @@ fn event() -> impl Strategy<Value = Event> {
             until: start() + TimeDelta::seconds(s)
         }),
         (1i64..50, text).prop_map(|(n, message)| Event::StatusUpdateDue { n, message }),
+        lifecycle(steps, rules_for_lifecycle),
     ]
 }
 
