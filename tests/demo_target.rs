@@ -202,8 +202,21 @@ async fn replication_queue_and_region_faults_show_and_clear() {
         .await;
         assert_eq!(status, 200, "{kind}");
     }
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let after = page(client.clone(), base.clone()).await;
+    // The faults take effect over the target's next ticks: poll, with a deadline.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let after = loop {
+        let p = page(client.clone(), base.clone()).await;
+        if value(&p, "demo_db_replication_lag_seconds", &[]) > 5.0
+            && value(&p, "demo_queue_depth", &[]) > 50.0
+        {
+            break p;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the faults did not show within 15 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
     assert!(value(&after, "demo_db_replication_lag_seconds", &[]) > 5.0);
     assert!(value(&after, "demo_queue_depth", &[]) > 50.0);
     assert_eq!(value(&after, "demo_region_up", &eu), 0.0);

@@ -225,6 +225,31 @@ fn a_full_disk_stops_the_console_acting_and_says_why() {
     s.wait_exit(10);
 }
 
+/// Waits (up to 15 s) until every run the journal started has finished or was found lost:
+/// a resumed console's re-attached steps are done.
+fn settled(run_dir: &Path) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let recs = records(run_dir);
+        let started = recs
+            .iter()
+            .filter(|r| matches!(r.event, Event::RunStarted { .. }))
+            .count();
+        let ended = recs
+            .iter()
+            .filter(|r| matches!(r.event, Event::RunFinished { .. } | Event::RunLost { .. }))
+            .count();
+        if ended >= started {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{started} runs started, {ended} ended after 15 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// The journal as the console's namespace sees it (the tmpfs is private to it).
 fn nsenter_journal(pid: u32, run_dir: &Path) -> Vec<Event> {
     let out = std::process::Command::new("nsenter")
@@ -295,14 +320,31 @@ fn killed_at_every_journal_write_and_fsync_nothing_is_lost_and_nothing_runs_twic
                 s.wait_exit(10);
                 continue;
             }
+            // It did not complete: it must have been killed, not merely slow (a timeout
+            // would count as a kill that never happened).
+            let deadline = std::time::Instant::now() + Duration::from_secs(15);
+            let status = loop {
+                if let Ok(Some(st)) = s.child.try_wait() {
+                    break st;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the run neither completed nor was killed at {syscall} {n}:\n{}",
+                    s.text()
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            };
+            assert!(
+                !status.success(),
+                "the console ended by itself at {syscall} {n}, not by the kill: {status:?}"
+            );
             runs += 1;
-            let _ = s.child.wait();
             let before = records(&run_dir);
             // Resume without faults and let any re-attached step finish.
             let fx = fixture();
             let mut s = s.again(&["run", fx.to_str().unwrap()], 30, 110);
             s.wait_for("Count to six", 20);
-            std::thread::sleep(Duration::from_secs(1));
+            settled(&run_dir);
             let started_dirs = step_dirs(&run_dir);
             let after = records(&run_dir);
             // Every record on disk before the kill is still there, in order.

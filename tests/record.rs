@@ -13,9 +13,7 @@ use chrono::TimeDelta;
 use common::{demo_runbook, start};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use proptest::prelude::*;
-use warroom::app::event::{
-    Event, Exit, Outcome, Reading, Record, RunRef, SCHEMA, VoteDecision,
-};
+use warroom::app::event::{Event, Exit, Outcome, Reading, Record, RunRef, SCHEMA, VoteDecision};
 use warroom::app::guard::{Guard, Kind};
 use warroom::app::{Action, Operator, Probe, State, Target, update};
 use warroom::journal::{self, Journal};
@@ -145,11 +143,9 @@ fn feed(s: &mut State, clock: &mut i64, input: &Input) {
         } else {
             Err("refused".into())
         }),
-        Input::Sent(ok) => Action::StatusUpdateSent(if *ok {
-            Ok(())
-        } else {
-            Err("HTTP 500".into())
-        }),
+        Input::Sent(ok) => {
+            Action::StatusUpdateSent(if *ok { Ok(()) } else { Err("HTTP 500".into()) })
+        }
         Input::Handover => Action::HandoverAsked(Operator {
             user: "sam".into(),
             host: "bastion".into(),
@@ -288,8 +284,9 @@ fn lifecycle(steps: Vec<String>, rules: Vec<String>) -> impl Strategy<Value = Ev
             to_sha256: "def".into(),
         }),
         (op.clone(), op).prop_map(|(from, to)| Event::Handover { from, to }),
-        prop::sample::select(steps.clone())
-            .prop_map(|s| Event::CancelRequested { target: RunRef::Step(s) }),
+        prop::sample::select(steps.clone()).prop_map(|s| Event::CancelRequested {
+            target: RunRef::Step(s)
+        }),
         (prop::sample::select(steps), text)
             .prop_map(|(step, why)| Event::VerifyFailed { step, why }),
         prop::sample::select(rules).prop_map(|rule| Event::AutoRollbackCalledOff { rule }),
@@ -321,8 +318,12 @@ fn lifecycle(steps: Vec<String>, rules: Vec<String>) -> impl Strategy<Value = Ev
                 role: role.into(),
                 note,
             }),
-        prop::sample::select(vec![Outcome::Success, Outcome::RolledBack, Outcome::Aborted])
-            .prop_map(|outcome| Event::RunClosed { outcome }),
+        prop::sample::select(vec![
+            Outcome::Success,
+            Outcome::RolledBack,
+            Outcome::Aborted
+        ])
+        .prop_map(|outcome| Event::RunClosed { outcome }),
         (text, prop::option::of(1u8..4))
             .prop_map(|(trigger, level)| Event::IncidentOpened { trigger, level }),
         (1u8..4).prop_map(|level| Event::EscalationReached { level }),

@@ -328,7 +328,18 @@ fn the_html_report_is_one_file_that_asks_nothing_of_the_network() {
     assert!(img.len() > 20_000, "a blank page? {} bytes", img.len());
     // The page asked for nothing but itself: every request it initiated (an origin other
     // than the browser's own, "not an origin") is for a file: or data: URL.
-    let net = std::fs::read_to_string(&log).unwrap_or_default();
+    // No log, or one without the page's own load in it, would check nothing: a failure.
+    let net = std::fs::read_to_string(&log).unwrap_or_else(|e| {
+        panic!(
+            "Chromium wrote no network log ({e}): the no-request check could not be made; {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let requests = net.lines().filter(|l| l.contains("\"url\"")).count();
+    assert!(
+        net.contains("report.html") && requests > 0,
+        "the network log does not show even the page's own load ({requests} requests): nothing was checked"
+    );
     let mut from_page = 0;
     for line in net.lines().filter(|l| l.contains("\"url\"")) {
         let Ok(v) = serde_json::from_str::<serde_json::Value>(line.trim_end_matches(',')) else {
