@@ -89,7 +89,7 @@ fn missing_file_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("/nonexistent/rb.toml:0:0: error: cannot read the runbook"),
+        stderr.contains("/nonexistent/rb.toml: error: cannot read the runbook"),
         "{stderr}"
     );
 }

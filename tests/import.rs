@@ -398,16 +398,44 @@ fn bad_input_gets_a_clear_error_or_a_draft_never_a_panic() {
 fn a_ten_megabyte_document_imports() {
     let dir = tempfile::tempdir().unwrap();
     let doc = dir.path().join("big.md");
-    let mut text = String::with_capacity(11 << 20);
-    let mut n = 0;
-    while text.len() < 10 << 20 {
-        text.push_str(&format!(
-            "## Section {n}\n\n| Time | Task |\n|---|---|\n| {:02}:{:02} | Task {n} |\n\n- [ ] check {n}\n\nSome prose that is kept as a comment, line {n}.\n\n",
-            n / 60 % 24,
-            n % 60
-        ));
-        n += 1;
-    }
+    let big = |mb: usize| {
+        let mut text = String::with_capacity((mb + 1) << 20);
+        let mut n = 0;
+        while text.len() < mb << 20 {
+            text.push_str(&format!(
+                "## Section {n}\n\n| Time | Task |\n|---|---|\n| {:02}:{:02} | Task {n} |\n\n- [ ] check {n}\n\nSome prose that is kept as a comment, line {n}.\n\n",
+                n / 60 % 24,
+                n % 60
+            ));
+            n += 1;
+        }
+        (text, n)
+    };
+    // Ten megabytes import; their draft (23 MB) is more than a runbook may be, and `check`
+    // says so before reading it.
+    let (text, _) = big(10);
+    std::fs::write(&doc, &text).unwrap();
+    let draft = dir.path().join("draft.toml");
+    let run = warroom(&[
+        "import",
+        doc.to_str().unwrap(),
+        "-o",
+        draft.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let check = warroom(&["check", draft.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&check.stderr);
+    assert_eq!(check.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("larger than the 16 MB a runbook may be"),
+        "{said}"
+    );
+    // Six megabytes import, and their draft is checked whole.
+    let (text, n) = big(6);
     std::fs::write(&doc, &text).unwrap();
     let (draft, _, _) = import_and_check(&doc);
     assert_eq!(counts(&draft).checks, n);

@@ -156,6 +156,9 @@ fn preflight(path: &Path, json: bool, rehearsal: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // What it prints quotes what sources and commands answered: masked of the secrets
+    // this environment holds for the runbook.
+    warroom::secrets::remember(warroom::monitor::http::secret_values(&rb, &[]));
     let rb = std::sync::Arc::new(rb);
     let report = runtime.block_on(async {
         if !rehearsal {
@@ -182,11 +185,14 @@ fn preflight(path: &Path, json: bool, rehearsal: bool) -> ExitCode {
     };
     if json {
         match serde_json::to_string_pretty(&report) {
-            Ok(text) => say_out(&text),
+            Ok(text) => say_out(&warroom::secrets::mask(&text)),
             Err(e) => say_err(&format!("warroom: {e}")),
         }
     } else {
-        print!("{}", warroom::preflight::table(&report));
+        print!(
+            "{}",
+            warroom::secrets::mask(&warroom::preflight::table(&report))
+        );
     }
     if report.ok {
         ExitCode::SUCCESS

@@ -29,13 +29,19 @@ impl fmt::Display for Diagnostic {
             Level::Error => "error",
             Level::Warning => "warning",
         };
-        write!(
-            f,
-            "{}:{}:{}: {level}: ",
-            self.file.display(),
-            self.line,
-            self.column
-        )?;
+        // A problem with the file as a whole (it cannot be read, it is too large) has no
+        // place in it to name.
+        if self.line == 0 {
+            write!(f, "{}: {level}: ", self.file.display())?;
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {level}: ",
+                self.file.display(),
+                self.line,
+                self.column
+            )?;
+        }
         if !self.key.is_empty() {
             write!(f, "`{}`: ", self.key)?;
         }
