@@ -117,9 +117,13 @@ pub enum Cmd {
         /// those KPIs' sources.
         #[arg(long, value_name = "FILE")]
         replay: Option<PathBuf>,
-        /// Where the rehearsal's record goes (default: a new <name>-rehearsal-<time>).
+        /// Where the rehearsal's record goes (default: a new <name>-rehearsal-<time>); an
+        /// existing one is resumed.
         #[arg(long)]
         run_dir: Option<PathBuf>,
+        /// Start a new rehearsal (what `rehearse` does unless `--run-dir` names one).
+        #[arg(long, conflicts_with = "run_dir")]
+        new: bool,
         /// Make the rehearsal readable by this group's members (as `run --share-with`).
         #[arg(long, value_name = "GROUP")]
         share_with: Option<String>,

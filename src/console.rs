@@ -83,12 +83,15 @@ pub fn require_terminal() -> Result<()> {
     }
 }
 
-/// Why the driving console left: on purpose (`q`, SIGTERM), or its terminal went away
-/// (a dropped session), when what the run needs must stay up for the next console.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why the driving console left: on purpose (`q`, SIGTERM), its terminal went away (a
+/// dropped session), or it handed the run over; in the last two what the run needs must
+/// stay up for the next console.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Left {
     OnPurpose,
     TerminalGone,
+    /// To this operator, who drives it now.
+    HandedOver(app::Operator),
 }
 
 pub async fn run(opts: Options) -> Result<Left> {
@@ -178,8 +181,17 @@ pub async fn run(opts: Options) -> Result<Left> {
     // Watchers learn that the driver left, and when; a killed console cannot say so.
     app::leave(&mut state, result.as_ref().map_or("an error", |why| *why));
     commit(&mut state, &mut io, Vec::new());
-    let result = result.map(|why| match why {
-        "quit" | "SIGTERM" => Left::OnPurpose,
+    // A handover this console agreed to is its last decision before it leaves.
+    let handed_to = io.history.iter().rev().find_map(|r| match &r.event {
+        crate::app::event::Event::Handover { from, to } if *from == state.operator => {
+            Some(Some(to.clone()))
+        }
+        crate::app::event::Event::DriverAttached { .. } => Some(None),
+        _ => None,
+    });
+    let result = result.map(|why| match (why, handed_to.flatten()) {
+        (_, Some(to)) => Left::HandedOver(to),
+        ("quit" | "SIGTERM", None) => Left::OnPurpose,
         _ => Left::TerminalGone,
     });
     io.leave();

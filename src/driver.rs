@@ -337,9 +337,19 @@ fn runs_of(rb: &Runbook) -> (PathBuf, String) {
 
 /// A rehearsal's own directory, `<stem>-rehearsal-<UTC time>`: each rehearsal is new,
 /// and no real run ever resumes one.
+/// A new rehearsal's directory, named by the wall clock when it starts (never by the
+/// rehearsal clock, which starts at the same planned time every time): each `rehearse`
+/// is a new one unless `--run-dir` names one.
 pub fn rehearsal_run_dir(rb: &Runbook, now: DateTime<Utc>) -> PathBuf {
     let (base, stem) = runs_of(rb);
-    base.join(format!("{stem}-rehearsal-{}", now.format("%Y%m%d-%H%M%S")))
+    let name = format!("{stem}-rehearsal-{}", now.format("%Y%m%d-%H%M%S"));
+    let mut dir = base.join(&name);
+    let mut n = 2;
+    while dir.exists() {
+        dir = base.join(format!("{name}-{n}"));
+        n += 1;
+    }
+    dir
 }
 
 /// A run recorded this recently is resumed when no directory is named: the same command

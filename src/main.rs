@@ -103,7 +103,14 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
                     Clock::rehearsal(start, speed.unwrap_or(1.0))
                 }
             };
-            console(rb, seat, Vec::new(), clock, None).await.map(|_| ())
+            let run_dir = resolve_run_dir(&rb, &seat);
+            let seat = SeatArgs {
+                run_dir: Some(run_dir.clone()),
+                ..seat
+            };
+            let result = console(rb, seat, Vec::new(), clock, None).await;
+            stop_demo_target(&result, &run_dir);
+            result.map(|_| ())
         }
         Cmd::Rehearse {
             runbook,
@@ -112,6 +119,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             replay,
             run_dir,
             share_with,
+            new: _,
         } => {
             let rb = load_for_console(&runbook)?;
             let series = match replay.or_else(|| rb.rehearsal.replay.clone()) {
@@ -129,7 +137,9 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             if !(speed.is_finite() && speed > 0.0) {
                 return Err(anyhow!("--speed {speed}: a factor above zero, such as 60"));
             }
-            let run_dir = run_dir.unwrap_or_else(|| warroom::driver::rehearsal_run_dir(&rb, start));
+            // A new rehearsal each time, unless one is named to resume (`--new` says the same).
+            let run_dir = run_dir
+                .unwrap_or_else(|| warroom::driver::rehearsal_run_dir(&rb, chrono::Utc::now()));
             // A rehearsal resumed goes on from where its record ends, never back in time.
             let start = warroom::journal::read(&run_dir.join(warroom::journal::FILE))
                 .ok()
@@ -262,6 +272,11 @@ fn make_run_dir(run_dir: &Path, rb: &Runbook, seat: &SeatArgs) -> Result<()> {
 /// A console that left on purpose takes the run's demo target with it, unless a step
 /// still runs (it is left to call it, and the target leaves by itself once idle).
 fn stop_demo_target(left: &Result<warroom::console::Left>, run_dir: &Path) {
+    if let Ok(warroom::console::Left::HandedOver(to)) = left {
+        say_out(&format!(
+            "warroom: handed the run over to {to}; it drives now"
+        ));
+    }
     if let Ok(warroom::console::Left::OnPurpose) = left
         && !warroom::exec::any_running(run_dir)
     {

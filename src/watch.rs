@@ -72,6 +72,12 @@ struct Opened {
 /// A run this user may not read is said in words: whose it is, and what would let them in.
 fn readable(run_dir: &Path) -> Result<()> {
     use std::os::unix::fs::MetadataExt;
+    if !run_dir.exists() {
+        return Err(anyhow!(
+            "{}: no such run directory (`warroom run` prints where its run is when it leaves)",
+            run_dir.display()
+        ));
+    }
     let denied = |e: &std::io::Error| e.kind() == std::io::ErrorKind::PermissionDenied;
     let journal = run_dir.join(journal::FILE);
     let refused = match std::fs::read_dir(run_dir) {

@@ -802,7 +802,8 @@ fn check_rollback(state: &mut State) {
     };
     if held_since.is_some_and(|t| now - t >= success.hold) {
         emit(state, Event::RollbackCriteriaMet);
-        state.notify(format!("Rollback criteria met: {}", success.source));
+        // Not "criteria met": the banner's ROLLBACK CRITERIA MET means roll back now.
+        state.notify(format!("Rollback succeeded: {} held", success.source));
     } else if now - since > success.within {
         let why = format!(
             "`{}` did not hold for {} within {} of the rollback's end",
@@ -811,7 +812,7 @@ fn check_rollback(state: &mut State) {
             crate::runbook::time::format_duration(success.within)
         );
         emit(state, Event::RollbackCriteriaNotMet { why: why.clone() });
-        state.notify(format!("ROLLBACK CRITERIA NOT MET: {why}"));
+        state.notify(format!("ROLLBACK DID NOT SUCCEED: {why}"));
     } else {
         state.rollback_check = Some(crate::app::RollbackCheck::Checking { since, held_since });
     }

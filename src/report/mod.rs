@@ -724,9 +724,10 @@ pub fn summary(r: &Report) -> String {
     let done = r.steps.iter().filter(|s| s.outcome == "done").count();
     let critical = r.alerts.iter().filter(|a| a.severity == "critical").count();
     let mut out = format!(
-        "{} · {done} of {} steps done · {} alert{} ({critical} critical)",
+        "{} · {done} of {} step{} done · {} alert{} ({critical} critical)",
         capitalized(&r.outcome),
         r.steps.len(),
+        if r.steps.len() == 1 { "" } else { "s" },
         r.alerts.len(),
         if r.alerts.len() == 1 { "" } else { "s" }
     );

@@ -474,9 +474,30 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
         }
         Modal::Quit => {
             title = " Quit warroom? ".to_owned();
-            lines.push(Line::raw("Something is still running. It keeps running"));
+            let running: Vec<String> = state
+                .runbook
+                .steps()
+                .zip(&state.steps)
+                .filter(|(_, r)| r.status.is_active())
+                .map(|((_, s), _)| s.id.clone())
+                .chain(
+                    state
+                        .rollback
+                        .status
+                        .is_active()
+                        .then(|| "the rollback".to_owned()),
+                )
+                .collect();
+            let (what, verb) = match running.as_slice() {
+                [one] => (one.clone(), "is"),
+                many => (many.join(", "), "are"),
+            };
+            lines.push(Line::styled(
+                format!("{what} {verb} still running."),
+                theme::TITLE,
+            ));
             lines.push(Line::raw(
-                "without the console, logging to the run directory.",
+                "It keeps running without the console, logging to the run directory; the same command resumes it.",
             ));
             lines.push(Line::raw(""));
             lines.push(keys_line(&[("y", "quit"), ("n / Esc", "stay")]));
