@@ -588,3 +588,27 @@ fn a_crowded_header_drops_the_clock_before_the_light() {
         .find(|w| w.starts_with("T-") || w.starts_with("T+"));
     assert!(t.is_none_or(|t| t.len() >= 9), "a cut T-offset: {header}");
 }
+
+/// At 80 columns the banner keeps its action and its time (the cause gives way), and a
+/// pending rule's row keeps how far in it is.
+#[test]
+fn at_80_columns_the_banner_and_a_pending_rule_keep_their_action_and_time() {
+    let s = incident_state();
+    let screen = format!("{}", draw(&s, 80, 24).backend());
+    let banner = screen.lines().nth(1).unwrap();
+    assert!(banner.contains("decide within 4m58s"), "{banner}");
+    assert!(banner.contains("R: roll back"), "{banner}");
+    assert!(banner.contains("error_rate=8.10%"), "{banner}");
+    let mut s = running_state();
+    at(&mut s, 60);
+    kpi(&mut s, "error_rate", 3.0);
+    at(&mut s, 64);
+    kpi(&mut s, "error_rate", 3.2);
+    let screen = format!("{}", draw(&s, 80, 24).backend());
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("PEND") && l.contains("4s of 10s")),
+        "{screen}"
+    );
+}

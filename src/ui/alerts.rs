@@ -28,12 +28,19 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
 
     for (rule, rs) in state.runbook.rules.iter().zip(&state.rules) {
         if let RulePhase::Pending { since } = rs.phase {
-            let text = format!(
-                "PEND {} breaching {} of {}",
-                rule.id,
+            // The time is what matters most (how close it is to firing): the id gives way.
+            let time = format!(
+                " {} of {}",
                 format_duration(state.now - since),
                 format_duration(rule.for_)
             );
+            let full = format!("PEND {} breaching{time}", rule.id);
+            let text = if full.chars().count() <= w {
+                full
+            } else {
+                let room = w.saturating_sub(5 + time.chars().count());
+                format!("PEND {}{time}", fit(&rule.id, room.max(4)))
+            };
             rows.push(Line::styled(fit(&text, w), Style::new().fg(Color::Yellow)));
         } else if let (Some(since), RulePhase::Firing { .. }) = (rs.no_data_since, &rs.phase) {
             // Firing on data it no longer has: say so, and for how long (`no-data = "keep"`).

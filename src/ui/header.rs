@@ -213,17 +213,19 @@ pub fn render_status_line(frame: &mut Frame<'_>, area: Rect, state: &State) {
             crate::rules::RulePhase::Firing { since } => state.now - since + rule.for_,
             _ => rule.for_,
         };
-        let mut text = format!(
-            " ROLLBACK CRITERIA MET: {} {} for {}",
-            rule.id,
-            state.rule_values(r),
-            format_duration(since)
-        );
+        // Shorter causes for narrower screens: the values say most, the rule id least.
+        let values = state.rule_values(r);
+        let causes = [
+            format!("{} {values} for {}", rule.id, format_duration(since)),
+            format!("{values} for {}", format_duration(since)),
+            values.clone(),
+        ];
+        let mut action = String::new();
         if let (Some(window), crate::rules::RulePhase::Firing { since }) =
             (rule.decide_within, &state.rules[r].phase)
         {
             let left = window - (state.now - *since);
-            text.push_str(&format!(
+            action.push_str(&format!(
                 " · decide within {}",
                 format_duration(left.max(chrono::TimeDelta::zero()))
             ));
@@ -232,24 +234,31 @@ pub fn render_status_line(frame: &mut Frame<'_>, area: Rect, state: &State) {
             rule.action,
             RuleAction::ProposeRollback | RuleAction::AutoRollback { .. }
         ) {
-            text.push_str(key_hint(state, " · R: roll back"));
+            action.push_str(key_hint(state, " · R: roll back"));
         }
-        Line::styled(fit(&text, w), theme::BANNER_CRITICAL)
+        let head = " ROLLBACK CRITERIA MET: ";
+        let room = w.saturating_sub(head.chars().count() + action.chars().count());
+        let cause = causes
+            .iter()
+            .find(|c| c.chars().count() <= room)
+            .unwrap_or(&causes[2]);
+        Line::styled(banner(head, cause, &action, w), theme::BANNER_CRITICAL)
     } else if let Some((_, gate)) = no_go.filter(|_| state.rollback.status == RunStatus::Waiting) {
-        let text = format!(
-            " NO-GO on {}{}",
-            gate.title,
-            key_hint(state, ": hold, or R to roll back")
+        let text = banner(
+            " NO-GO on ",
+            &gate.title,
+            key_hint(state, ": hold, or R to roll back"),
+            w,
         );
-        Line::styled(fit(&text, w), theme::BANNER_CRITICAL)
+        Line::styled(text, theme::BANNER_CRITICAL)
     } else if let Some(a) = state.banner_alert() {
-        let text = format!(
-            " CRITICAL: {} ({}){}",
-            a.title,
-            a.detail,
-            key_hint(state, " · a: acknowledge")
+        let text = banner(
+            " CRITICAL: ",
+            &format!("{} ({})", a.title, a.detail),
+            key_hint(state, " · a: acknowledge"),
+            w,
         );
-        Line::styled(fit(&text, w), theme::BANNER_CRITICAL)
+        Line::styled(text, theme::BANNER_CRITICAL)
     } else if let Some((notice, _)) = &state.notice {
         Line::styled(fit(&format!(" {notice}"), w), theme::BANNER_INFO)
     } else if let Some(c) = state
@@ -339,6 +348,16 @@ fn next_step_line(state: &State, w: usize) -> Line<'static> {
         ));
     }
     Line::from(spans)
+}
+
+/// A banner line: what it is, why, then what to do. Where it does not fit, the cause is
+/// cut (a rule's values, an alert's detail), never the action and its time.
+fn banner(head: &str, cause: &str, action: &str, w: usize) -> String {
+    let fixed = head.chars().count() + action.chars().count();
+    if fixed + 8 > w {
+        return fit(&format!("{head}{cause}{action}"), w);
+    }
+    format!("{head}{}{action}", fit(cause, w - fixed))
 }
 
 pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
