@@ -612,3 +612,18 @@ fn at_80_columns_the_banner_and_a_pending_rule_keep_their_action_and_time() {
         "{screen}"
     );
 }
+
+/// Below the smallest size the layout serves, the console says so instead of a cut screen,
+/// and still shows the header and the banner.
+#[test]
+fn a_terminal_too_small_says_so() {
+    let s = incident_state();
+    let screen = format!("{}", draw(&s, 50, 12).backend());
+    assert!(
+        screen.contains("terminal too small: 50x12, needs 60x16"),
+        "{screen}"
+    );
+    assert!(screen.contains("ROLLBACK CRITERIA MET"), "{screen}");
+    let screen = format!("{}", draw(&s, 60, 16).backend());
+    assert!(!screen.contains("terminal too small"), "{screen}");
+}

@@ -31,7 +31,33 @@ use ratatui::widgets::{Block, BorderType, Borders};
 
 use crate::app::{Pane, State};
 
+/// The smallest terminal the layout serves: below it the panes would be cut past reading.
+pub const SMALLEST: (u16, u16) = (60, 16);
+
 pub fn render(frame: &mut Frame<'_>, state: &State) {
+    let area = frame.area();
+    if area.width < SMALLEST.0 || area.height < SMALLEST.1 {
+        // The header and the banner still say what matters (an alert, the rollback); the
+        // rest asks for room rather than showing a cut screen.
+        let [head, status, rest] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(0),
+        ])
+        .areas(area);
+        header::render(frame, head, state);
+        header::render_status_line(frame, status, state);
+        let text = format!(
+            "terminal too small: {}x{}, needs {}x{}",
+            area.width, area.height, SMALLEST.0, SMALLEST.1
+        );
+        frame.render_widget(
+            ratatui::widgets::Paragraph::new(fit(&text, usize::from(rest.width)))
+                .style(theme::TITLE),
+            rest,
+        );
+        return;
+    }
     let [head, status, body, foot] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
