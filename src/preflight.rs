@@ -81,10 +81,18 @@ fn variables(rb: &Runbook, vars: &[(String, String)]) -> Vec<Check> {
             let set = vars.iter().any(|(k, _)| k == n)
                 || rb.env.iter().any(|(k, _)| k == n)
                 || std::env::var_os(n).is_some();
-            if set {
-                check("variable", n, Status::Ok, "set")
-            } else {
-                check("variable", n, Status::Fail, "not set")
+            // One the demo target or `[rehearsal]` gives: this is a rehearsal runbook,
+            // or one to check against the demo target.
+            let rehearsed = n == "DEMO_URL" || rb.rehearsal.env.iter().any(|(k, _)| k == n);
+            match (set, rehearsed) {
+                (true, _) => check("variable", n, Status::Ok, "set"),
+                (false, true) => check(
+                    "variable",
+                    n,
+                    Status::Fail,
+                    "not set: the demo target gives it (preflight --rehearsal)",
+                ),
+                (false, false) => check("variable", n, Status::Fail, "not set"),
             }
         })
         .collect()

@@ -188,3 +188,17 @@ fn the_reference_playbooks_pass_preflight_against_the_demo_target() {
     assert!(table.contains("(replayed, at T0)"), "{table}");
     assert!(table.contains("backup-phase5-files.sh"), "{table}");
 }
+
+/// `preflight config/demo.toml` without the demo target: the variable it needs is one the
+/// demo target gives, and the line says to check with `--rehearsal`.
+#[test]
+fn a_variable_the_demo_target_gives_points_at_rehearsal() {
+    let out = preflight("config/demo.toml", &[], false);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.lines().any(|l| l.contains("DEMO_URL")
+            && l.contains("not set: the demo target gives it (preflight --rehearsal)")),
+        "{t}"
+    );
+}

@@ -271,6 +271,14 @@ async fn command_source_needs_one_number() {
         kpi(cmd("exit 4")).await,
         Err("command exited with 4".into())
     );
+    // The script's own first line on why it failed is shown.
+    assert_eq!(
+        kpi(cmd(
+            "echo >&2; echo 'psql: connection refused' >&2; echo more >&2; exit 2"
+        ))
+        .await,
+        Err("command exited with 2: psql: connection refused".into())
+    );
     let started = Instant::now();
     assert_eq!(
         kpi(cmd("sleep 30")).await,

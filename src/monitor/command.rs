@@ -21,7 +21,7 @@ pub async fn run_capture(
         .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
     let child = cmd
         .spawn()
@@ -31,8 +31,18 @@ pub async fn run_capture(
         .map_err(|_| format!("command timed out after {}s", timeout.as_secs_f64()))?
         .map_err(|e| format!("command failed: {e}"))?;
     if !out.status.success() {
+        // The script's own first word on why, masked of secrets and made safe to draw.
+        let why = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .map(|l| {
+                let l: String = crate::secrets::mask(l).chars().take(120).collect();
+                format!(": {}", crate::app::output::sanitize(l.as_bytes()))
+            })
+            .unwrap_or_default();
         return Err(format!(
-            "command exited with {}",
+            "command exited with {}{why}",
             out.status
                 .code()
                 .map_or("a signal".into(), |c| c.to_string())
