@@ -88,9 +88,13 @@ pub enum Cmd {
         run_dir: PathBuf,
         #[arg(long, value_enum, default_value = "md")]
         format: ReportFormat,
-        /// Write here instead of to standard output.
+        /// Write here instead of to standard output (an existing file is kept unless
+        /// --force).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Overwrite the output file if it exists.
+        #[arg(long)]
+        force: bool,
         /// The runbook, when the one the run began with has moved.
         #[arg(long)]
         runbook: Option<PathBuf>,

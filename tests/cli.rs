@@ -207,6 +207,32 @@ fn report_writes_each_format_and_says_what_is_wrong() {
             .unwrap()
             .starts_with("<!doctype html>")
     );
+    // An existing report is kept unless --force.
+    std::fs::write(&html, "last night's notes").unwrap();
+    let out = warroom()
+        .args(["report", "--format", "html", "-o"])
+        .arg(&html)
+        .arg(run.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("exists: give --force to overwrite it"));
+    assert_eq!(
+        std::fs::read_to_string(&html).unwrap(),
+        "last night's notes"
+    );
+    let out = warroom()
+        .args(["report", "--format", "html", "--force", "-o"])
+        .arg(&html)
+        .arg(run.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        std::fs::read_to_string(&html)
+            .unwrap()
+            .starts_with("<!doctype html>")
+    );
     // Not a run directory: a clear error, status 2, nothing written.
     let empty = tempfile::tempdir().unwrap();
     let out = warroom().arg("report").arg(empty.path()).output().unwrap();

@@ -29,8 +29,15 @@ fn main() -> ExitCode {
             run_dir,
             format,
             output,
+            force,
             runbook,
-        } => match report(&run_dir, format, output.as_deref(), runbook.as_deref()) {
+        } => match report(
+            &run_dir,
+            format,
+            output.as_deref(),
+            force,
+            runbook.as_deref(),
+        ) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 say_err(&format!("warroom: {e:#}"));
@@ -65,8 +72,16 @@ fn report(
     run_dir: &Path,
     format: ReportFormat,
     output: Option<&Path>,
+    force: bool,
     runbook: Option<&Path>,
 ) -> Result<()> {
+    // Last night's report is not overwritten by mistake (as `import -o`).
+    if let Some(p) = output
+        && p.exists()
+        && !force
+    {
+        anyhow::bail!("{} exists: give --force to overwrite it", p.display());
+    }
     let r = warroom::report::build(run_dir, runbook)?;
     let text = match format {
         ReportFormat::Md => warroom::report::markdown(&r),
