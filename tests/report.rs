@@ -268,6 +268,16 @@ fn the_html_report_is_one_file_that_asks_nothing_of_the_network() {
         html.matches("<svg").count() > 6,
         "a Gantt and one chart per KPI"
     );
+    // What the Markdown has, the HTML has: the alerts, the checklist, drift and duration.
+    for section in [
+        "<h2>Alerts</h2>",
+        "<h2>Checklist (2 of 4)</h2>",
+        "<th>Drift</th>",
+        "<th>Duration</th>",
+    ] {
+        assert!(html.contains(section), "{section} missing");
+    }
+    assert!(html.contains("Error rate above 2%"), "the alert that fired");
     let Some(chromium) = ["chromium", "chromium-browser"].into_iter().find(|c| {
         std::process::Command::new(c)
             .arg("--version")

@@ -80,18 +80,23 @@ pub fn html(r: &Report) -> String {
     o.push_str("<h2>Timeline: planned against actual</h2>");
     gantt(&mut o, r);
     o.push_str(
-        "<table><tr><th>Step</th><th>Planned</th><th>Started</th><th>Outcome</th><th>By</th></tr>",
+        "<table><tr><th>Step</th><th>Planned</th><th>Started</th><th>Drift</th><th>Duration</th><th>Outcome</th><th>By</th></tr>",
     );
     for s in &r.steps {
         let _ = write!(
             o,
-            "<tr><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&s.id),
             esc(&s.title),
             s.planned.map_or_else(|| "-".into(), hms),
             s.run
                 .as_ref()
                 .map_or_else(|| "-".into(), |x| hms(x.started)),
+            s.drift_s.map_or_else(|| "-".into(), super::markdown::drift),
+            s.run
+                .as_ref()
+                .and_then(|x| x.duration_s)
+                .map_or_else(|| "-".into(), super::markdown::dur),
             esc(&match &s.run {
                 Some(x) if s.outcome != "done" && s.outcome != "skipped" =>
                     format!("{} ({})", s.outcome, x.result),
@@ -132,6 +137,29 @@ pub fn html(r: &Report) -> String {
                 esc(&g.how),
                 esc(&g.guards.join("; ")),
                 esc(g.reason.as_deref().unwrap_or("-"))
+            );
+        }
+        o.push_str("</table>");
+    }
+    o.push_str("<h2>Alerts</h2>");
+    if r.alerts.is_empty() {
+        o.push_str("<p>None fired.</p>");
+    } else {
+        o.push_str("<table><tr><th>Severity</th><th>Alert</th><th>Rule</th><th>Fired</th><th>Resolved</th><th>Acknowledged</th></tr>");
+        for a in &r.alerts {
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td>{} ({})</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&a.severity),
+                esc(&a.title),
+                esc(&a.detail),
+                esc(&a.rule),
+                hms(a.fired),
+                a.resolved.map_or_else(|| "still firing".into(), hms),
+                esc(&a.acked.as_ref().map_or_else(
+                    || "-".into(),
+                    |k| format!("{} by {} {}", hms(k.at), k.by, k.reason)
+                )),
             );
         }
         o.push_str("</table>");
@@ -213,6 +241,26 @@ pub fn html(r: &Report) -> String {
         }
         o.push_str("</ul>");
     }
+    let ticked = r.checklist.iter().filter(|c| c.ticked.is_some()).count();
+    let _ = write!(
+        o,
+        "<h2>Checklist ({ticked} of {})</h2><ul>",
+        r.checklist.len()
+    );
+    for c in &r.checklist {
+        let _ = write!(
+            o,
+            "<li>{} {}{}</li>",
+            if c.ticked.is_some() { "☑" } else { "☐" },
+            esc(&c.text),
+            c.ticked.map_or_else(String::new, |t| format!(
+                " — {} by {}",
+                hms(t),
+                esc(c.by.as_deref().unwrap_or("?"))
+            )),
+        );
+    }
+    o.push_str("</ul>");
     o.push_str("<h2>KPIs</h2>");
     for k in &r.kpis {
         kpi_chart(&mut o, k);

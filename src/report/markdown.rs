@@ -14,11 +14,11 @@ fn opt_hms(t: Option<DateTime<Utc>>) -> String {
     t.map_or_else(|| "-".into(), hms)
 }
 
-fn dur(s: f64) -> String {
+pub(crate) fn dur(s: f64) -> String {
     format_duration(TimeDelta::milliseconds((s * 1000.0) as i64))
 }
 
-fn drift(s: f64) -> String {
+pub(crate) fn drift(s: f64) -> String {
     if s.abs() < 1.0 {
         "on time".into()
     } else if s > 0.0 {
