@@ -73,6 +73,12 @@ fn load_for_console(path: &Path) -> Result<Runbook> {
         }
         Err(diags) => {
             let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
+            // A file that cannot be read is that, not an invalid runbook.
+            if let [one] = diags.as_slice()
+                && one.line == 0
+            {
+                return Err(anyhow!("{one}"));
+            }
             Err(anyhow!(
                 "the runbook is not valid (run `warroom check {}`):\n{}",
                 path.display(),

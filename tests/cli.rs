@@ -63,7 +63,7 @@ fn broken_runbook_exits_2_with_every_error_located() {
     let shown = path.display().to_string();
     for expected in [
         format!("{shown}:3:6: error: `runbook.t0`: `yesterday` is not a T0"),
-        format!("{shown}:8:1: error: `kpi[0].tiemout`: unknown field `tiemout`"),
+        format!("{shown}:8:1: error: `kpi[error_rate].tiemout`: unknown key `tiemout`"),
         format!(
             "{shown}:12:11: warning: `kpi[p95].command`: script `./scripts/p95.sh` does not exist"
         ),
@@ -89,9 +89,20 @@ fn missing_file_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("/nonexistent/rb.toml: error: cannot read the runbook"),
+        stderr.contains("/nonexistent/rb.toml: error: no such file"),
         "{stderr}"
     );
+    // The console says the same, not that the runbook is "not valid".
+    let out = warroom()
+        .args(["run", "/nonexistent/rb.toml"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("/nonexistent/rb.toml: error: no such file"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not valid"), "{stderr}");
 }
 
 #[test]
@@ -130,7 +141,7 @@ fn the_console_refuses_a_broken_runbook_with_its_errors() {
         stderr.contains("the runbook is not valid (run `warroom check"),
         "{stderr}"
     );
-    assert!(stderr.contains("unknown field `tiemout`"), "{stderr}");
+    assert!(stderr.contains("unknown key `tiemout`"), "{stderr}");
 }
 
 /// A run directory with a journal, written the way a console writes it.

@@ -60,7 +60,7 @@ fn unknown_key_typo() {
     let text = format!(
         "{HEAD}[[phase]]\nid = \"p\"\ntitle = \"P\"\n[[phase.step]]\nid = \"s\"\ntitle = \"S\"\ntiemout = \"5m\"\n"
     );
-    assert_one(&text, 9, 1, "phase[0].tiemout", "unknown field `tiemout`");
+    assert_one(&text, 9, 1, "phase[p].tiemout", "unknown key `tiemout`");
 }
 
 #[test]
@@ -77,7 +77,7 @@ fn unknown_section() {
 #[test]
 fn wrong_type() {
     let text = format!("{HEAD}[[kpi]]\nid = \"x\"\ncommand = [\"echo\"]\nwarning = \"high\"\n");
-    assert_one(&text, 6, 11, "kpi[0].warning", "wrong type");
+    assert_one(&text, 6, 11, "kpi[x].warning", "wrong type");
 }
 
 #[test]
@@ -521,4 +521,54 @@ fn guard_keys_are_checked_where_they_stand() {
         Some(warroom::runbook::Command::Shell("echo would switch".into()))
     );
     assert_eq!(rb.early_warning, chrono::TimeDelta::minutes(5));
+}
+
+/// One typo, one error: a section that failed to parse is not refused again by everything
+/// that names it, and every section says "unknown key" and names the entry by its id.
+#[test]
+fn a_typo_is_said_once_where_it_is() {
+    let demo =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo.toml"))
+            .unwrap();
+    let kpi_typo = demo.replacen("unit = \"%\"", "unti = \"%\"", 1);
+    let errs = errors(&kpi_typo);
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!(errs[0].key, "kpi[error_rate].unti", "{}", errs[0]);
+    assert!(
+        errs[0].message.starts_with("unknown key `unti`"),
+        "{}",
+        errs[0]
+    );
+    let step_typo = demo.replacen(
+        "title = \"Verify blue and green are healthy\"",
+        "tilte = \"Verify blue and green are healthy\"",
+        1,
+    );
+    let errs = errors(&step_typo);
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert!(
+        errs[0].message.contains("unknown key `tilte`"),
+        "{}",
+        errs[0]
+    );
+    assert!(errs[0].key.starts_with("phase[preflight]"), "{}", errs[0]);
+    let endpoint_typo = demo.replacen("interval = \"2s\"\ntimeout", "intervl = \"2s\"\ntimeout", 1);
+    let errs = errors(&endpoint_typo);
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert!(
+        errs[0].message.starts_with("unknown key `intervl`"),
+        "{}",
+        errs[0]
+    );
+    assert!(errs[0].key.starts_with("endpoint[api-blue]"), "{}", errs[0]);
+}
+
+#[test]
+fn a_missing_file_is_said_as_such() {
+    let d = warroom::runbook::load(Path::new("/nonexistent/nope.toml")).unwrap_err();
+    assert_eq!(d.len(), 1);
+    assert_eq!(
+        d[0].to_string(),
+        "/nonexistent/nope.toml: error: no such file"
+    );
 }

@@ -40,8 +40,16 @@ pub fn load(path: &Path) -> Result<(Runbook, Vec<Diagnostic>), Vec<Diagnostic>> 
             MAX_RUNBOOK / 1024 / 1024
         )));
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| refuse(format!("cannot read the runbook: {e}")))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        refuse(match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_owned(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+            std::io::ErrorKind::InvalidData => {
+                "not text (UTF-8): a runbook is a TOML file".to_owned()
+            }
+            _ => format!("cannot read the runbook: {e}"),
+        })
+    })?;
     load_str(path, &text)
 }
 
@@ -96,6 +104,7 @@ struct Sections {
     communications: Vec<raw::Communication>,
     status_updates: Option<raw::StatusUpdates>,
     rehearsal: Option<raw::Rehearsal>,
+    unparsed: Unparsed,
 }
 
 fn read_sections(d: &mut Diagnostics<'_>) -> Option<Sections> {
@@ -118,19 +127,19 @@ fn read_sections(d: &mut Diagnostics<'_>) -> Option<Sections> {
             "connection" => {
                 s.connections = one(d, "connection", value).unwrap_or_default();
             }
-            "endpoint" => s.endpoints = many(d, "endpoint", value),
-            "kpi" => s.kpis = many(d, "kpi", value),
-            "rule" => s.rules = many(d, "rule", value),
-            "phase" => s.phases = many(d, "phase", value),
-            "gate" => s.gates = many(d, "gate", value),
+            "endpoint" => s.endpoints = many(d, "endpoint", value, &mut s.unparsed),
+            "kpi" => s.kpis = many(d, "kpi", value, &mut s.unparsed),
+            "rule" => s.rules = many(d, "rule", value, &mut s.unparsed),
+            "phase" => s.phases = many(d, "phase", value, &mut s.unparsed),
+            "gate" => s.gates = many(d, "gate", value, &mut s.unparsed),
             "rollback" => s.rollback = one(d, "rollback", value),
-            "contact" => s.contacts = many(d, "contact", value),
+            "contact" => s.contacts = many(d, "contact", value, &mut s.unparsed),
             "alertmanager" => s.alertmanager = one(d, "alertmanager", value),
             "status-updates" => s.status_updates = one(d, "status-updates", value),
             "escalation" => s.escalation = one(d, "escalation", value),
             "close" => s.close = one(d, "close", value),
             "rehearsal" => s.rehearsal = one(d, "rehearsal", value),
-            "communication" => s.communications = many(d, "communication", value),
+            "communication" => s.communications = many(d, "communication", value, &mut s.unparsed),
             other => d.error(
                 Some(key_span),
                 other,
@@ -164,13 +173,22 @@ fn many<T: for<'de> Deserialize<'de>>(
     d: &mut Diagnostics<'_>,
     section: &str,
     value: Spanned<DeValue<'_>>,
+    unparsed: &mut Unparsed,
 ) -> Vec<T> {
     let span = value.span();
     match value.into_inner() {
         DeValue::Array(items) => items
             .iter()
             .enumerate()
-            .filter_map(|(i, item)| deserialize(d, &format!("{section}[{i}]"), item.clone()))
+            .filter_map(|(i, item)| {
+                // Named by its id where it has one, as every later message names it.
+                let name = string_at(item.get_ref(), "id").unwrap_or_else(|| i.to_string());
+                let parsed = deserialize(d, &format!("{section}[{name}]"), item.clone());
+                if parsed.is_none() {
+                    unparsed_ids(section, item.get_ref(), unparsed);
+                }
+                parsed
+            })
             .collect(),
         _ => {
             d.error(
@@ -181,6 +199,44 @@ fn many<T: for<'de> Deserialize<'de>>(
             Vec::new()
         }
     }
+}
+
+/// The ids of entries that failed to parse, by section (`kpi`, `phase`, `step`, `check`):
+/// what refers to them is not refused again for it, the one real error said once.
+pub type Unparsed = std::collections::BTreeMap<String, Vec<String>>;
+
+fn unparsed_ids(section: &str, item: &DeValue<'_>, unparsed: &mut Unparsed) {
+    if let Some(id) = string_at(item, "id") {
+        unparsed.entry(section.to_owned()).or_default().push(id);
+    }
+    // A phase that failed takes its steps and checklist items with it.
+    if let DeValue::Table(t) = item {
+        for (k, v) in t.iter() {
+            let child = match k.get_ref().as_ref() {
+                "step" => "step",
+                "check" => "check",
+                _ => continue,
+            };
+            if let DeValue::Array(items) = v.get_ref() {
+                for i in items.iter() {
+                    if let Some(id) = string_at(i.get_ref(), "id") {
+                        unparsed.entry(child.to_owned()).or_default().push(id);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A string value at `key` of a table, if it is one.
+fn string_at(value: &DeValue<'_>, key: &str) -> Option<String> {
+    let DeValue::Table(t) = value else {
+        return None;
+    };
+    t.iter().find_map(|(k, v)| match v.get_ref() {
+        DeValue::String(s) if k.get_ref() == key => Some(s.to_string()),
+        _ => None,
+    })
 }
 
 fn deserialize<T: for<'de> Deserialize<'de>>(
@@ -223,7 +279,10 @@ fn key_at(text: &str, span: &Range<usize>) -> Option<String> {
 /// serde's wording, made plain for people who write TOML rather than Rust.
 fn explain_serde(message: &str) -> String {
     let m = message.trim();
-    m.replace("invalid type: ", "wrong type: found ")
+    // One wording for a misspelt key in every section (the connection options' own check
+    // says "unknown key" too).
+    m.replace("unknown field", "unknown key")
+        .replace("invalid type: ", "wrong type: found ")
         .replace("sequence", "array")
         .replace("map", "table")
         .replace("a string", "a string (in quotes)")
@@ -532,6 +591,9 @@ fn confirmation(
 struct Ids {
     seen: HashMap<String, Range<usize>>,
     what: &'static str,
+    /// Ids of entries that failed to parse: known, so a reference to one is not an error
+    /// of its own.
+    unparsed: HashSet<String>,
 }
 
 impl Ids {
@@ -539,7 +601,15 @@ impl Ids {
         Self {
             seen: HashMap::new(),
             what,
+            unparsed: HashSet::new(),
         }
+    }
+
+    /// Knowing the ids of the section's entries that failed to parse.
+    fn knowing(mut self, unparsed: &Unparsed, section: &str) -> Self {
+        self.unparsed
+            .extend(unparsed.get(section).into_iter().flatten().cloned());
+        self
     }
 
     fn add(&mut self, d: &mut Diagnostics<'_>, key: &str, id: &raw::S<String>) {
@@ -560,7 +630,7 @@ impl Ids {
     }
 
     fn contains(&self, id: &str) -> bool {
-        self.seen.contains_key(id)
+        self.seen.contains_key(id) || self.unparsed.contains(id)
     }
 }
 
@@ -684,7 +754,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
     let mut connections = Connections::read(d, &s.connections, &dir);
 
     // Endpoints.
-    let mut endpoint_ids = Ids::new("endpoint");
+    let mut endpoint_ids = Ids::new("endpoint").knowing(&s.unparsed, "endpoint");
     let mut endpoints = Vec::new();
     for (i, spanned) in s.endpoints.iter().enumerate() {
         let (e, span) = (spanned.get_ref(), spanned.span());
@@ -725,7 +795,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
     }
 
     // KPIs.
-    let mut kpi_ids = Ids::new("KPI");
+    let mut kpi_ids = Ids::new("KPI").knowing(&s.unparsed, "kpi");
     let mut kpis = Vec::new();
     for (i, k) in s.kpis.iter().enumerate() {
         let key = format!("kpi[{}]", k.id.get_ref());
@@ -902,7 +972,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
     };
 
     // Rules.
-    let mut rule_ids = Ids::new("rule");
+    let mut rule_ids = Ids::new("rule").knowing(&s.unparsed, "rule");
     let mut rules = Vec::new();
     for (i, r) in s.rules.iter().enumerate() {
         let key = format!("rule[{}]", r.id.get_ref());
@@ -1015,9 +1085,9 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
     }
 
     // Phases, steps, checklists.
-    let mut phase_ids = Ids::new("phase");
-    let mut step_ids = Ids::new("step");
-    let mut check_ids = Ids::new("check");
+    let mut phase_ids = Ids::new("phase").knowing(&s.unparsed, "phase");
+    let mut step_ids = Ids::new("step").knowing(&s.unparsed, "step");
+    let mut check_ids = Ids::new("check").knowing(&s.unparsed, "check");
     let mut phases = Vec::new();
     let mut previous: Option<(TimeDelta, String)> = None;
     for (pi, p) in s.phases.iter().enumerate() {
@@ -1172,7 +1242,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
     }
 
     // Gates.
-    let mut gate_ids = Ids::new("gate");
+    let mut gate_ids = Ids::new("gate").knowing(&s.unparsed, "gate");
     let mut gated_steps = HashSet::new();
     let mut gates = Vec::new();
     for (i, g) in s.gates.iter().enumerate() {
