@@ -47,10 +47,14 @@ pub struct SeatArgs {
 #[derive(Subcommand)]
 pub enum Cmd {
     /// Validate a runbook and print a one-screen summary (exit status 2 when invalid).
-    Check { runbook: PathBuf },
+    Check {
+        /// The runbook file (TOML) to check.
+        runbook: PathBuf,
+    },
     /// Turn a Markdown playbook into a runbook draft: times, owners, checklists, commands,
     /// rules and contacts, the rest kept as comments (exit status 2 when it cannot be read).
     Import {
+        /// The team's Markdown playbook.
         playbook: PathBuf,
         /// Where to write the draft (default: standard output).
         #[arg(short, long)]
@@ -62,6 +66,7 @@ pub enum Cmd {
     /// The night-before check: every variable set, every script runnable, every endpoint,
     /// KPI and rule tried once; exit status 1 when anything is broken.
     Preflight {
+        /// The runbook file (TOML).
         runbook: PathBuf,
         /// One JSON document instead of the table.
         #[arg(long)]
@@ -73,6 +78,7 @@ pub enum Cmd {
     },
     /// Open the full-screen console for a runbook.
     Run {
+        /// The runbook file (TOML).
         runbook: PathBuf,
         #[command(flatten)]
         seat: SeatArgs,
@@ -85,6 +91,7 @@ pub enum Cmd {
     },
     /// The post-mortem of a run, from its journal: Markdown, JSON or one HTML file.
     Report {
+        /// The run's directory (the console prints it when it leaves).
         run_dir: PathBuf,
         #[arg(long, value_enum, default_value = "md")]
         format: ReportFormat,
@@ -101,6 +108,7 @@ pub enum Cmd {
     },
     /// Watch a run another console drives, read-only (the on-call's second terminal).
     Watch {
+        /// The run's directory (the console prints it when it leaves).
         run_dir: PathBuf,
         /// The runbook, when the one the run began with has moved.
         #[arg(long)]
@@ -109,6 +117,7 @@ pub enum Cmd {
     /// Rehearse a runbook against the demo target on a fast clock (no real waits), its KPIs
     /// live from the target or replayed from a recorded series.
     Rehearse {
+        /// The runbook file (TOML).
         runbook: PathBuf,
         /// How many times faster than real time the rehearsal clock runs.
         #[arg(long, default_value_t = 60.0, value_name = "FACTOR")]

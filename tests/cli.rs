@@ -262,3 +262,27 @@ fn watch_without_a_terminal_or_a_journal_says_why() {
     assert!(err.contains("needs a terminal"), "{err}");
     assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0);
 }
+
+/// Every subcommand's --help says what its positional argument is.
+#[test]
+fn every_subcommand_describes_its_arguments() {
+    for sub in [
+        "check",
+        "import",
+        "preflight",
+        "run",
+        "rehearse",
+        "report",
+        "watch",
+    ] {
+        let out = warroom().args([sub, "--help"]).output().unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        let args = help
+            .split("Arguments:")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{sub}: no arguments in\n{help}"));
+        let first = args.lines().find(|l| !l.trim().is_empty()).unwrap();
+        let words: Vec<&str> = first.split_whitespace().collect();
+        assert!(words.len() > 2, "{sub}: `{first}` says nothing of it");
+    }
+}
