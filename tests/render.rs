@@ -627,3 +627,28 @@ fn a_terminal_too_small_says_so() {
     let screen = format!("{}", draw(&s, 60, 16).backend());
     assert!(!screen.contains("terminal too small"), "{screen}");
 }
+
+/// A long status in a pane's title is cut where the border ends, never over the pane's
+/// name; a late plan says when it will finish and how late.
+#[test]
+fn a_pane_title_never_runs_over_its_name_and_lateness_is_said_in_words() {
+    let mut s = running_state();
+    let i = s.runbook.step_index("verify-health").unwrap();
+    update(
+        &mut s,
+        Action::RunFinished {
+            target: Target::Step(i),
+            exit: warroom::app::Exit::not_started(
+                "cannot start: ./scripts/a-very-long-script-name-that-is-not-there.sh: No such file or directory (os error 2)".into(),
+            ),
+        },
+    );
+    at(&mut s, 60 * 75);
+    let screen = format!("{}", draw(&s, 80, 24).backend());
+    assert!(screen.contains("Output"), "{screen}");
+    assert!(screen.contains("Timeline"), "{screen}");
+    assert!(screen.contains("late"), "{screen}");
+    assert!(!screen.contains("ETA"), "{screen}");
+    let wide = format!("{}", draw(&s, 160, 48).backend());
+    assert!(wide.contains("1h1"), "{wide}");
+}

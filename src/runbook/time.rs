@@ -148,9 +148,15 @@ pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
 pub fn format_t_offset(delta: TimeDelta) -> String {
     let sign = if delta < TimeDelta::zero() { '-' } else { '+' };
     let secs = delta.num_seconds().abs();
+    // Days as the timeline writes them (`T-11d4h`), not 268 hours.
+    let days = if secs >= 86_400 {
+        format!("{}d", secs / 86_400)
+    } else {
+        String::new()
+    };
     format!(
-        "T{sign}{:02}:{:02}:{:02}",
-        secs / 3600,
+        "T{sign}{days}{:02}:{:02}:{:02}",
+        secs / 3600 % 24,
         secs / 60 % 60,
         secs % 60
     )

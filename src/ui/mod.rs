@@ -112,6 +112,7 @@ fn draw_pane<'a>(
     } else {
         format!(" {} ", pane.title())
     };
+    let name = title.clone();
     let block = Block::new()
         .borders(Borders::ALL)
         .border_type(if focused {
@@ -128,10 +129,22 @@ fn draw_pane<'a>(
                 theme::TITLE
             },
         ))
-        .title(extra.into().right_aligned());
+        .title(right_title(extra.into(), area, &name));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     inner
+}
+
+/// A pane's right-hand title, cut to the room its border leaves beside the pane's name
+/// (a long error there never runs over the name or the corner).
+fn right_title<'a>(extra: Line<'a>, area: Rect, title: &str) -> Line<'a> {
+    let room = usize::from(area.width).saturating_sub(title.chars().count() + 3);
+    if extra.width() <= room {
+        return extra.right_aligned();
+    }
+    let text: String = extra.spans.iter().map(|s| s.content.as_ref()).collect();
+    let style = extra.spans.first().map_or(extra.style, |s| s.style);
+    Line::styled(fit(&text, room), style).right_aligned()
 }
 
 /// Draws as many of `rows` as fit in `area`, scrolled so that row `selected` stays visible.

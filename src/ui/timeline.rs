@@ -21,11 +21,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             .map(|(_, end)| t - (state.t0 + end))
             .unwrap_or_default();
         let late = if slip >= chrono::TimeDelta::minutes(1) {
-            format!(" +{}", format_duration(slip))
+            format!(", {} late", format_duration(slip))
         } else {
             String::new()
         };
-        format!("· ETA {}{late} ", t.format("%H:%M"))
+        format!("· finish ~{when}{late} ", when = finish_time(state, t))
     });
     let inner = draw_pane(
         frame,
@@ -85,6 +85,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         }
     }
     draw_rows(frame, inner, rows, selected_row);
+}
+
+/// When the plan ends: a time today, or a date on another day.
+fn finish_time(state: &State, t: chrono::DateTime<chrono::Utc>) -> String {
+    if t.date_naive() == state.now.date_naive() {
+        t.format("%H:%M").to_string()
+    } else {
+        t.format("%a %-d %b %H:%M").to_string()
+    }
 }
 
 fn gate_row(state: &State, gi: usize, w: usize) -> Line<'static> {
