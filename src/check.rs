@@ -14,6 +14,45 @@ pub fn unset_credentials(rb: &Runbook, is_set: impl Fn(&str) -> bool) -> Vec<Str
         .collect()
 }
 
+/// What a valid runbook may still get wrong on the night: a T0 already past, a draft's
+/// placeholders left in, a rollback written as a phase instead of `[rollback]`.
+pub fn plan_warnings(rb: &Runbook, text: &str, now: chrono::DateTime<chrono::Utc>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let T0::At(t0) = rb.t0 {
+        let end = rb.span().map_or(t0, |(_, hi)| t0 + hi);
+        if end < now {
+            out.push(format!(
+                "T0 {} and the whole plan are in the past: set `t0` for the night (a run already recorded keeps its own)",
+                t0.format("%Y-%m-%d %H:%M UTC")
+            ));
+        }
+    }
+    let todos = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#') && l.contains("TODO"))
+        .count();
+    if todos > 0 {
+        out.push(format!(
+            "{todos} line{} still {} a TODO placeholder (an imported draft's: T0, a KPI's source): fill {} in",
+            if todos == 1 { "" } else { "s" },
+            if todos == 1 { "holds" } else { "hold" },
+            if todos == 1 { "it" } else { "them" }
+        ));
+    }
+    if rb.rollback.is_none()
+        && let Some(p) = rb.phases.iter().find(|p| {
+            let words = format!("{} {}", p.id, p.title).to_lowercase();
+            words.contains("rollback") || words.contains("roll back")
+        })
+    {
+        out.push(format!(
+            "phase `{}` reads like a rollback, but the runbook has no `[rollback]`: R would have nothing to run (write it as `[rollback]` with its steps)",
+            p.id
+        ));
+    }
+    out
+}
+
 pub fn summary(rb: &Runbook) -> String {
     let mut s = String::new();
     let version = rb

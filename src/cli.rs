@@ -50,6 +50,10 @@ pub enum Cmd {
     Check {
         /// The runbook file (TOML) to check.
         runbook: PathBuf,
+        /// Also this environment: a credential variable it does not set is an error (by
+        /// default a warning, so runbooks can be checked in CI without secrets).
+        #[arg(long)]
+        env: bool,
     },
     /// Turn a Markdown playbook into a runbook draft: times, owners, checklists, commands,
     /// rules and contacts, the rest kept as comments (exit status 2 when it cannot be read).
@@ -189,8 +193,9 @@ pub fn say_err(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
-/// `warroom check`: the summary, or every problem and exit status 2.
-pub fn check(path: &Path) -> ExitCode {
+/// `warroom check`: the summary, or every problem and exit status 2. With `env`, a
+/// credential variable this environment does not set is an error, else a warning.
+pub fn check(path: &Path, env: bool) -> ExitCode {
     match runbook::load(path) {
         Ok((rb, warnings)) => {
             for w in &warnings {
@@ -207,13 +212,17 @@ pub fn check(path: &Path) -> ExitCode {
                     .map(|i| crate::runbook::line_col(&text, i))
                     .map(|(l, c)| format!(":{l}:{c}"))
                     .unwrap_or_default();
+                let level = if env { "error" } else { "warning" };
                 eprintln!(
-                    "{}{at}: error: `${{{name}}}` is not set: a source's credentials read it (set it in the environment warroom runs in)",
+                    "{}{at}: {level}: `${{{name}}}` is not set: a source's credentials read it (set it in the environment warroom runs in)",
                     path.display()
                 );
             }
-            if !unset.is_empty() {
+            if env && !unset.is_empty() {
                 return ExitCode::from(2);
+            }
+            for w in crate::check::plan_warnings(&rb, &text, chrono::Utc::now()) {
+                eprintln!("{}: warning: {w}", path.display());
             }
             print!("{}", crate::check::summary(&rb));
             ExitCode::SUCCESS

@@ -15,7 +15,7 @@ use warroom::runbook::{self, Runbook};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Cmd::Check { runbook } => check(&runbook),
+        Cmd::Check { runbook, env } => check(&runbook, env),
         Cmd::Import { .. }
         | Cmd::Preflight { .. }
         | Cmd::Report { .. }

@@ -484,7 +484,7 @@ prometheus = { url = "http://127.0.0.1:9090", query = "up", bearer-token = "${WA
     .unwrap();
     let run = |env: Option<&str>| {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"));
-        cmd.arg("check").arg(&path);
+        cmd.args(["check", "--env"]).arg(&path);
         cmd.env_remove("WARROOM_TEST_PROM_TOKEN");
         if let Some(v) = env {
             cmd.env("WARROOM_TEST_PROM_TOKEN", v);
@@ -497,6 +497,20 @@ prometheus = { url = "http://127.0.0.1:9090", query = "up", bearer-token = "${WA
     assert!(
         said.contains("rb.toml:7:77: error: `${WARROOM_TEST_PROM_TOKEN}` is not set"),
         "{said}"
+    );
+    // Without --env the file is what is checked: a warning, and it passes (a team lints
+    // its runbooks in CI without their secrets).
+    let lint = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .arg("check")
+        .arg(&path)
+        .env_remove("WARROOM_TEST_PROM_TOKEN")
+        .output()
+        .unwrap();
+    assert!(lint.status.success(), "{lint:?}");
+    assert!(
+        String::from_utf8_lossy(&lint.stderr)
+            .contains("rb.toml:7:77: warning: `${WARROOM_TEST_PROM_TOKEN}` is not set"),
+        "{lint:?}"
     );
     let set = run(Some("tok-value-1234"));
     assert!(set.status.success(), "{set:?}");

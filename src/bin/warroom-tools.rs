@@ -159,7 +159,7 @@ fn import(path: &Path, output: Option<&Path>, force: bool) -> ExitCode {
 fn preflight(path: &Path, json: bool, rehearsal: bool) -> ExitCode {
     let rb = match runbook::load(path) {
         Ok((rb, _)) => rb,
-        Err(_) => return check(path),
+        Err(_) => return check(path, true),
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
