@@ -124,11 +124,12 @@ async fn a_missing_script_fails_clearly() {
     );
     let (out, result, _) = finish(&mut h, 10).await;
     let err = result.unwrap_err();
-    assert!(err.starts_with("cannot start:"), "{err}");
+    // Which path, in plain words: what the operator fixes.
+    assert_eq!(err, "cannot start ./does-not-exist.sh: no such file");
     assert!(
         out.lines()
             .iter()
-            .any(|l| l.contains("cannot start `./does-not-exist.sh`")),
+            .any(|l| l.contains("cannot start ./does-not-exist.sh: no such file")),
         "{:?}",
         out.lines()
     );

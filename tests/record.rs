@@ -328,6 +328,14 @@ fn lifecycle(steps: Vec<String>, rules: Vec<String>) -> impl Strategy<Value = Ev
             .prop_map(|(trigger, level)| Event::IncidentOpened { trigger, level }),
         (1u8..4).prop_map(|level| Event::EscalationReached { level }),
         text.prop_map(|why| Event::IncidentClosed { why }),
+        (
+            prop::sample::select(vec!["blue-up", "oncall", "nope"]),
+            any::<bool>()
+        )
+            .prop_map(|(check, holds)| Event::CheckAuto {
+                check: check.into(),
+                holds
+            }),
     ]
 }
 

@@ -639,7 +639,8 @@ fn a_pane_title_never_runs_over_its_name_and_lateness_is_said_in_words() {
         Action::RunFinished {
             target: Target::Step(i),
             exit: warroom::app::Exit::not_started(
-                "cannot start: ./scripts/a-very-long-script-name-that-is-not-there.sh: No such file or directory (os error 2)".into(),
+                "cannot start ./scripts/a-very-long-script-name-that-is-not-there.sh: no such file"
+                    .into(),
             ),
         },
     );

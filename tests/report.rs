@@ -271,7 +271,7 @@ fn the_html_report_is_one_file_that_asks_nothing_of_the_network() {
     // What the Markdown has, the HTML has: the alerts, the checklist, drift and duration.
     for section in [
         "<h2>Alerts</h2>",
-        "<h2>Checklist (2 of 4)</h2>",
+        "<h2>Checklist (3 of 4)</h2>",
         "<th>Drift</th>",
         "<th>Duration</th>",
     ] {

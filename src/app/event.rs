@@ -245,6 +245,11 @@ pub enum Event {
         check: String,
         ticked: bool,
     },
+    /// An automatic checklist item's expression began (or stopped) holding.
+    CheckAuto {
+        check: String,
+        holds: bool,
+    },
     /// `alert` is the alert's number in the run: 0 for the first that fired.
     AlertAcked {
         alert: usize,
@@ -568,6 +573,11 @@ impl State {
             Event::CheckTicked { check, ticked } => {
                 if let Some(i) = rb.checks().position(|(_, c)| &c.id == check) {
                     self.checks[i] = ticked.then_some(at);
+                }
+            }
+            Event::CheckAuto { check, holds } => {
+                if let Some(i) = rb.checks().position(|(_, c)| &c.id == check) {
+                    self.checks_auto[i] = holds.then_some(at);
                 }
             }
             Event::AlertAcked { alert, reason } => {

@@ -596,6 +596,9 @@ pub struct State {
     /// The rollback's success criteria, once it is done: checking, met or not.
     pub rollback_check: Option<RollbackCheck>,
     pub checks: Vec<Option<DateTime<Utc>>>,
+    /// Since when each automatic checklist item's expression has held, as recorded (the
+    /// report shows what the screen showed).
+    pub checks_auto: Vec<Option<DateTime<Utc>>>,
     pub kpis: Vec<KpiState>,
     pub endpoints: Vec<EndpointState>,
     pub rules: Vec<RuleState>,
@@ -677,6 +680,7 @@ impl State {
             rollback_step: 0,
             rollback_check: None,
             checks: vec![None; n_checks],
+            checks_auto: vec![None; n_checks],
             kpis: vec![KpiState::default(); runbook.kpis.len()],
             endpoints: vec![EndpointState::default(); runbook.endpoints.len()],
             rules: vec![RuleState::default(); runbook.rules.len()],
@@ -824,6 +828,7 @@ impl State {
                 other => other,
             }),
             checks: self.checks.clone(),
+            checks_auto: self.checks_auto.clone(),
             baselines: self.kpis.iter().map(|k| k.baseline).collect(),
             rules: self.rules.iter().map(|r| r.phase.clone()).collect(),
             alerts: self
@@ -1219,6 +1224,7 @@ pub struct Recorded {
     pub rollback_awaiting: Option<usize>,
     pub rollback_check: Option<RollbackCheck>,
     pub checks: Vec<Option<DateTime<Utc>>>,
+    pub checks_auto: Vec<Option<DateTime<Utc>>>,
     pub baselines: Vec<Option<f64>>,
     pub rules: Vec<RulePhase>,
     pub alerts: Vec<RecordedAlert>,

@@ -775,6 +775,29 @@ fn reevaluate(state: &mut State, fx: &mut Vec<Effect>) {
     evaluate_rules(state, fx);
     evaluate_verifications(state);
     check_rollback(state);
+    record_auto_checks(state);
+}
+
+/// An automatic checklist item that began or stopped holding is recorded, so the report
+/// ticks what the screen ticked (an observation, like a rule's change).
+fn record_auto_checks(state: &mut State) {
+    if state.read_only.is_some() {
+        return;
+    }
+    let rb = state.runbook.clone();
+    for (i, (_, c)) in rb.checks().enumerate() {
+        let Some(expr) = &c.auto else { continue };
+        let holds = crate::rules::eval(expr, state) == crate::rules::Truth::True;
+        if holds != state.checks_auto[i].is_some() {
+            emit(
+                state,
+                Event::CheckAuto {
+                    check: c.id.clone(),
+                    holds,
+                },
+            );
+        }
+    }
 }
 
 /// After a rollback, its success criteria must hold for `hold` within `within` of its end:

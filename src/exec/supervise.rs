@@ -81,17 +81,17 @@ pub fn run(dir: &Path, timeout: Option<Duration>, argv: &[String]) -> i32 {
     let mut copier = None;
     let exit = match spawn(dir, argv, secrets, &mut copier) {
         Err(e) => {
-            let _ = append(
-                dir,
-                &format!(
-                    "warroom: cannot start `{}`: {e}\n",
-                    argv.first().map_or("", String::as_str)
-                ),
+            // Which program, and why in plain words: the path is what the operator fixes.
+            let why = format!(
+                "cannot start {}: {}",
+                argv.first().map_or("", String::as_str),
+                crate::monitor::http::io_reason(&e)
             );
+            let _ = append(dir, &format!("warroom: {why} ({e})\n"));
             Exit {
                 code: None,
                 signal: None,
-                reason: Some(format!("cannot start: {e}")),
+                reason: Some(why),
                 seconds: 0.0,
             }
         }

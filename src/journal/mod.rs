@@ -223,6 +223,7 @@ fn needs_sync(event: &Event) -> bool {
             | Event::RuleFiring { .. }
             | Event::RuleResolved { .. }
             | Event::RuleReset { .. }
+            | Event::CheckAuto { .. }
     )
 }
 

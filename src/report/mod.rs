@@ -624,8 +624,12 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
         .map(|(i, (_, c))| CheckReport {
             id: c.id.clone(),
             text: c.text.clone(),
-            ticked: state.checks[i],
-            by: state.checks[i].and(ticks.get(&c.id).cloned()),
+            ticked: state.checks[i].or(state.checks_auto[i]),
+            by: match (state.checks[i], state.checks_auto[i]) {
+                (Some(_), _) => ticks.get(&c.id).cloned(),
+                (None, Some(_)) => Some("its rule (auto)".into()),
+                (None, None) => None,
+            },
         })
         .collect();
     let kpis = rb
