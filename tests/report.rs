@@ -372,3 +372,78 @@ fn the_html_report_is_one_file_that_asks_nothing_of_the_network() {
     }
     eprintln!("requests the page initiated: {from_page}, all file: or data:");
 }
+
+/// Every console's life is in the report: a start, a kill (no word left), the resume, a
+/// handover, a quit.
+#[test]
+fn the_report_lists_each_start_resume_handover_and_exit() {
+    use warroom::app::Operator;
+    use warroom::app::event::{Event, Record};
+    let rb = common::demo_runbook();
+    let ana = Operator {
+        user: "ana".into(),
+        host: "bastion".into(),
+        ssh: None,
+    };
+    let sam = Operator {
+        user: "sam".into(),
+        host: "bastion".into(),
+        ssh: None,
+    };
+    let t = |s: i64| common::start() + chrono::TimeDelta::seconds(s);
+    let events = [
+        (
+            0,
+            &ana,
+            Event::DriverAttached {
+                pid: 1,
+                resumed: false,
+            },
+        ),
+        // Killed: no DriverDetached.
+        (
+            60,
+            &ana,
+            Event::DriverAttached {
+                pid: 2,
+                resumed: true,
+            },
+        ),
+        (
+            90,
+            &ana,
+            Event::Handover {
+                from: ana.clone(),
+                to: sam.clone(),
+            },
+        ),
+        (
+            91,
+            &sam,
+            Event::DriverAttached {
+                pid: 3,
+                resumed: true,
+            },
+        ),
+        (120, &sam, Event::DriverDetached { why: "quit".into() }),
+    ];
+    let records: Vec<Record> = events
+        .into_iter()
+        .enumerate()
+        .map(|(n, (s, by, e))| Record::new(n as u64 + 1, t(s), by.clone(), e))
+        .collect();
+    let r = report::fold(rb, &records, &[]);
+    let said: Vec<String> = r
+        .sessions
+        .iter()
+        .map(|x| format!("{} {}", x.by, x.what))
+        .collect();
+    assert_eq!(said[0], "ana@bastion started");
+    assert!(
+        said[1].starts_with("ana@bastion resumed (the console before left no word"),
+        "{said:?}"
+    );
+    assert_eq!(said[2], "ana@bastion handed over to sam@bastion");
+    assert_eq!(said[3], "sam@bastion resumed");
+    assert_eq!(said[4], "sam@bastion left: quit");
+}

@@ -141,6 +141,13 @@ pub fn html(r: &Report) -> String {
         }
         o.push_str("</table>");
     }
+    if !r.sessions.is_empty() {
+        o.push_str("<h2>Consoles</h2><ul>");
+        for x in &r.sessions {
+            let _ = write!(o, "<li>{} {}: {}</li>", hms(x.at), esc(&x.by), esc(&x.what));
+        }
+        o.push_str("</ul>");
+    }
     o.push_str("<h2>Alerts</h2>");
     if r.alerts.is_empty() {
         o.push_str("<p>None fired.</p>");

@@ -363,6 +363,12 @@ pub fn markdown(r: &Report) -> String {
             );
         }
     }
+    if !r.sessions.is_empty() {
+        let _ = writeln!(o, "\n## Consoles\n");
+        for x in &r.sessions {
+            let _ = writeln!(o, "- {} {}: {}", hms(x.at), x.by, cell(&x.what));
+        }
+    }
     if !r.handovers.is_empty() {
         let _ = writeln!(o, "\n## Handovers\n");
         for h in &r.handovers {

@@ -60,6 +60,8 @@ pub struct Report {
     pub checklist: Vec<CheckReport>,
     pub kpis: Vec<KpiReport>,
     pub handovers: Vec<HandoverReport>,
+    /// Every console that drove the run: when it started or resumed, how it left.
+    pub sessions: Vec<SessionReport>,
     pub incidents: Vec<IncidentReport>,
     /// Every status update and planned message written, with what became of it.
     pub updates: Vec<UpdateReport>,
@@ -261,6 +263,16 @@ pub struct IncidentReport {
     pub closed_why: Option<String>,
 }
 
+/// One moment in the consoles' life: a start, a resume, a leaving, a handover.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionReport {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    /// `started`, `resumed`, `resumed (the console before left no word: killed, or its
+    /// host went down)`, `left: quit`, `handed over to ...`.
+    pub what: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct HandoverReport {
     pub at: DateTime<Utc>,
@@ -356,6 +368,9 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
     let mut ticks: std::collections::HashMap<String, String> = Default::default();
     let mut votes: Vec<(String, VoteReport)> = Vec::new();
     let mut handovers = Vec::new();
+    let mut sessions: Vec<SessionReport> = Vec::new();
+    // Whether the console driving now said when it left; one that did not was killed.
+    let mut attached = false;
     let mut incidents: Vec<IncidentReport> = Vec::new();
     let mut closed: Option<ClosedReport> = None;
     let mut updates: Vec<UpdateReport> = Vec::new();
@@ -462,11 +477,41 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
                     },
                 ));
             }
-            Event::Handover { from, to } => handovers.push(HandoverReport {
-                at: rec.at,
-                from: who(from),
-                to: who(to),
-            }),
+            Event::Handover { from, to } => {
+                handovers.push(HandoverReport {
+                    at: rec.at,
+                    from: who(from),
+                    to: who(to),
+                });
+                sessions.push(SessionReport {
+                    at: rec.at,
+                    by: who(from),
+                    what: format!("handed over to {}", who(to)),
+                });
+                // The console that handed over leaves by agreement, not by a kill.
+                attached = false;
+            }
+            Event::DriverAttached { resumed, .. } => {
+                let what = match (resumed, attached) {
+                    (false, _) => "started".to_owned(),
+                    (true, false) => "resumed".to_owned(),
+                    (true, true) => "resumed (the console before left no word: killed, or its session or host went down)".to_owned(),
+                };
+                sessions.push(SessionReport {
+                    at: rec.at,
+                    by: by.clone(),
+                    what,
+                });
+                attached = true;
+            }
+            Event::DriverDetached { why } => {
+                sessions.push(SessionReport {
+                    at: rec.at,
+                    by: by.clone(),
+                    what: format!("left: {why}"),
+                });
+                attached = false;
+            }
             Event::IncidentOpened { trigger, level } => incidents.push(IncidentReport {
                 opened: rec.at,
                 opened_by: by,
@@ -704,6 +749,7 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
         checklist,
         kpis,
         handovers,
+        sessions,
         incidents,
         updates,
         sign_offs,
