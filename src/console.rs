@@ -34,6 +34,8 @@ pub struct Options {
     pub operator: Operator,
     /// A rehearsal's recorded KPI series, fed in place of those KPIs' sources.
     pub replay: Option<Arc<crate::runbook::series::Series>>,
+    /// The runbook's warnings, printed before the screen covered them.
+    pub warnings: Vec<String>,
 }
 
 /// Actions queued between the I/O tasks and the loop; senders wait when it is full, so a
@@ -138,6 +140,17 @@ pub async fn run(opts: Options) -> Result<Left> {
         "console started"
     );
     let first = app::begin(&mut state, begin);
+    let mut notices = notices;
+    if let Some(first) = opts.warnings.first() {
+        // Said again where the operator looks: the terminal's scrollback is covered now.
+        let what = first
+            .split_once(": warning: ")
+            .map_or(first.as_str(), |(_, w)| w);
+        notices.push(match opts.warnings.len() {
+            1 => format!("Runbook warning: {what}"),
+            n => format!("{n} runbook warnings, the first: {what} (warroom check lists them)"),
+        });
+    }
     if !notices.is_empty() {
         let mut all: Vec<String> = state.notice.take().map(|(n, _)| n).into_iter().collect();
         all.extend(notices);

@@ -61,15 +61,17 @@ fn tools_binary() -> PathBuf {
 }
 
 /// Loads a runbook for the console; warnings are printed, errors stop it.
-fn load_for_console(path: &Path) -> Result<Runbook> {
+/// The runbook, and its warnings (printed now, and said again on the console's screen,
+/// which covers what was printed).
+fn load_for_console(path: &Path) -> Result<(Runbook, Vec<String>)> {
     // The journal records where the runbook is, for watchers and reports started elsewhere.
     let path = &path.canonicalize().unwrap_or_else(|_| path.to_owned());
     match runbook::load(path) {
         Ok((rb, warnings)) => {
-            for w in warnings {
+            for w in &warnings {
                 eprintln!("{w}");
             }
-            Ok(rb)
+            Ok((rb, warnings.iter().map(ToString::to_string).collect()))
         }
         Err(diags) => {
             let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
@@ -97,7 +99,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             speed,
             start_at,
         } => {
-            let rb = load_for_console(&runbook)?;
+            let (rb, warnings) = load_for_console(&runbook)?;
             let clock = match (speed, start_at) {
                 (None, None) => Clock::Real,
                 (speed, start) => {
@@ -114,7 +116,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
                 run_dir: Some(run_dir.clone()),
                 ..seat
             };
-            let result = console(rb, seat, Vec::new(), clock, None).await;
+            let result = console(rb, warnings, seat, Vec::new(), clock, None).await;
             stop_demo_target(&result, &run_dir);
             result.map(|_| ())
         }
@@ -127,7 +129,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             share_with,
             new: _,
         } => {
-            let rb = load_for_console(&runbook)?;
+            let (rb, warnings) = load_for_console(&runbook)?;
             let series = match replay.or_else(|| rb.rehearsal.replay.clone()) {
                 None => None,
                 Some(path) => {
@@ -162,7 +164,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             make_run_dir(&run_dir, &rb, &seat)?;
             let addr = demo_target_for(&run_dir)?;
             let vars = demo_vars(&rb, &format!("http://{addr}"));
-            let result = console(rb, seat, vars, clock, series).await;
+            let result = console(rb, warnings, seat, vars, clock, series).await;
             stop_demo_target(&result, &run_dir);
             result.map(|_| ())
         }
@@ -171,7 +173,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
                 Some(p) => p,
                 None => demo_runbook()?,
             };
-            let rb = load_for_console(&path)?;
+            let (rb, warnings) = load_for_console(&path)?;
             let run_dir = resolve_run_dir(&rb, &seat);
             make_run_dir(&run_dir, &rb, &seat)?;
             let addr = demo_target_for(&run_dir)?;
@@ -180,7 +182,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
                 run_dir: Some(run_dir.clone()),
                 ..seat
             };
-            let result = console(rb, seat, vars, Clock::Real, None).await;
+            let result = console(rb, warnings, seat, vars, Clock::Real, None).await;
             stop_demo_target(&result, &run_dir);
             result.map(|_| ())
         }
@@ -312,6 +314,7 @@ fn demo_target_for(run_dir: &Path) -> Result<SocketAddr> {
 
 async fn console(
     rb: Runbook,
+    warnings: Vec<String>,
     seat: SeatArgs,
     vars: Vec<(String, String)>,
     clock: Clock,
@@ -391,6 +394,7 @@ async fn console(
         seat,
         operator,
         replay,
+        warnings,
     })
     .await;
     if result.is_ok() {

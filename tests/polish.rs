@@ -179,3 +179,36 @@ fn watch_of_a_directory_that_is_not_there_says_so() {
         "{err}"
     );
 }
+
+/// The warnings `check` would print are said on the console's screen too: printed before
+/// it went full screen, they would be covered.
+#[test]
+fn the_runbooks_warnings_are_said_on_the_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let rb = dir.path().join("warned.toml");
+    std::fs::write(
+        &rb,
+        "[runbook]\nname = \"warned\"\n[[phase]]\nid = \"p\"\ntitle = \"P\"\n[[phase.step]]\nid = \"v\"\ntitle = \"Verify\"\nrun = [\"./scripts/verify.sh\"]\n",
+    )
+    .unwrap();
+    let run_dir = dir.path().join("run");
+    let mut s = Screen::start(
+        &[
+            "run",
+            rb.to_str().unwrap(),
+            "--run-dir",
+            run_dir.to_str().unwrap(),
+        ],
+        24,
+        120,
+        tempfile::tempdir().unwrap(),
+    );
+    s.wait_for("Runbook warning:", 20);
+    s.wait_for("./scripts/verify.sh", 5);
+    // And a step that cannot start says which path.
+    s.keys("\r");
+    s.keys("y");
+    s.wait_for("cannot start ./scripts/verify.sh: no such file", 10);
+    s.keys("q");
+    assert!(s.wait_exit(15));
+}
