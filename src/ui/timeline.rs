@@ -261,7 +261,7 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
             _ => String::new(),
         };
         let owner = step.owner.clone().unwrap_or_default();
-        extra = format!(" {:<18} {actual} {drift:<10}", fit(&owner, 18));
+        extra = format!(" {:<18} {actual} {drift:<11}", fit(&owner, 18));
     }
     // ⚑: a hard guard was overridden to start it (the report lists why).
     let marks = match (step.point_of_no_return, run.overrides.is_empty()) {
