@@ -1255,14 +1255,8 @@ fn request_step(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
     let guards = guard::guards(state, Act::Step(i));
     let target = Target::Step(i);
     if let Some(g) = guards.iter().find(|g| g.is_hard()) {
-        state.notify(format!("Not run: {}", g.words));
-        state.modal = Some(Modal::Override {
-            target,
-            why: None,
-            input: Input::default(),
-            reason: None,
-            wrong: false,
-        });
+        let words = g.words.clone();
+        ask_override(state, target, None, &words);
         return;
     }
     confirm_step(state, i, guards, false, fx);
@@ -1357,17 +1351,11 @@ fn request_rollback(state: &mut State, fx: &mut Vec<Effect>) {
     if has_preview {
         start(state, Target::RollbackPreview, None, Vec::new(), fx);
     }
-    if guard::guards(state, Act::Rollback)
-        .iter()
-        .any(Guard::is_hard)
+    if let Some(g) = guard::guards(state, Act::Rollback)
+        .into_iter()
+        .find(Guard::is_hard)
     {
-        state.modal = Some(Modal::Override {
-            target: Target::Rollback,
-            why,
-            input: Input::default(),
-            reason: None,
-            wrong: false,
-        });
+        ask_override(state, Target::Rollback, why, &g.words);
         return;
     }
     state.modal = Some(Modal::Phrase {
@@ -2010,17 +1998,24 @@ fn confirmed_start(
 ) {
     let guards = guard::of_target(state, target);
     if !overridden && let Some(g) = guards.iter().find(|g| g.is_hard()) {
-        state.notify(format!("Not run: {}", g.words));
-        state.modal = Some(Modal::Override {
-            target,
-            why: reason,
-            input: Input::default(),
-            reason: None,
-            wrong: false,
-        });
+        let words = g.words.clone();
+        ask_override(state, target, reason, &words);
         return;
     }
     start(state, target, reason, guards, fx);
+}
+
+/// Nothing runs past a hard guard: say which, and ask for the override (the id, then a
+/// reason).
+fn ask_override(state: &mut State, target: Target, why: Option<String>, guard: &str) {
+    state.notify(format!("Not run: {guard}"));
+    state.modal = Some(Modal::Override {
+        target,
+        why,
+        input: Input::default(),
+        reason: None,
+        wrong: false,
+    });
 }
 
 /// The paused rollback step was confirmed: it runs.
