@@ -318,3 +318,26 @@ fn the_driver_lock_names_a_secret_variable_but_never_holds_its_value() {
     assert_eq!(mode & 0o777, 0o600);
     drop(seat);
 }
+
+/// The demo's base URL is no secret (its webhook names it, and so do its sources): a
+/// watcher gets it from driver.lock to poll the same target.
+#[test]
+fn a_base_url_a_webhook_shares_with_the_sources_is_no_secret() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo.toml");
+    let (rb, _) = warroom::runbook::load(&path).unwrap();
+    assert!(
+        rb.status_updates
+            .as_ref()
+            .and_then(|u| u.webhook.as_deref())
+            .is_some_and(|w| w.contains("${DEMO_URL}")),
+        "the demo's webhook names DEMO_URL"
+    );
+    assert!(!rb.secret_names().contains(&"DEMO_URL".to_owned()));
+    // A webhook's own variable stays secret.
+    let (rb, _) = warroom::runbook::load_str(
+        Path::new("rb.toml"),
+        "[runbook]\nname = \"w\"\n[status-updates]\nevery = \"5m\"\nwebhook = \"https://hooks.example/services/${HOOK_PATH}\"\n[[phase]]\nid = \"p\"\ntitle = \"P\"\n",
+    )
+    .unwrap();
+    assert!(rb.secret_names().contains(&"HOOK_PATH".to_owned()));
+}

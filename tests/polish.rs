@@ -212,3 +212,30 @@ fn the_runbooks_warnings_are_said_on_the_screen() {
     s.keys("q");
     assert!(s.wait_exit(15));
 }
+
+/// A watcher of a demo run polls the same demo target as its driver (driver.lock gives it
+/// the target's address).
+#[test]
+fn a_watcher_of_the_demo_reads_the_same_target() {
+    let mut s = Screen::launch(&["demo"], 30, 120);
+    let run_dir = s.run_dir();
+    s.wait_until("blue answers", 30, |t| {
+        t.lines()
+            .any(|l| l.contains("api-blue") && l.contains("UP"))
+    });
+    let w = Screen::start(
+        &["watch", run_dir.to_str().unwrap()],
+        30,
+        120,
+        tempfile::tempdir().unwrap(),
+    );
+    w.wait_for("READ-ONLY", 15);
+    let screen = w.wait_until("the watcher's blue answers", 20, |t| {
+        t.lines()
+            .any(|l| l.contains("api-blue") && l.contains("UP"))
+    });
+    assert!(!screen.contains("ERR"), "{screen}");
+    drop(w);
+    s.keys("q");
+    assert!(s.wait_exit(15));
+}

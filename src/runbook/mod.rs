@@ -791,8 +791,16 @@ impl Runbook {
             .status_updates
             .as_ref()
             .and_then(|u| u.webhook.as_deref());
+        // A webhook's variable is its secret part, unless sources' URLs read it too (a base
+        // URL such as the demo target's, which watchers need to poll).
+        let url_vars: Vec<String> = self.urls().flat_map(var_names).collect();
         let mut names: Vec<String> = self.credential_names();
-        names.extend(in_webhook.into_iter().flat_map(var_names));
+        names.extend(
+            in_webhook
+                .into_iter()
+                .flat_map(var_names)
+                .filter(|n| !url_vars.contains(n) || secretish(n)),
+        );
         names.extend(in_urls.flat_map(var_names).filter(|n| secretish(n)));
         names.sort();
         names.dedup();
