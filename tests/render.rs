@@ -653,3 +653,27 @@ fn a_pane_title_never_runs_over_its_name_and_lateness_is_said_in_words() {
     let wide = format!("{}", draw(&s, 160, 48).backend());
     assert!(wide.contains("1h1"), "{wide}");
 }
+
+/// A KPI whose source fails says why on its own row, at 80 and at 160 columns, without
+/// being selected.
+#[test]
+fn a_failing_kpi_says_why_on_its_row() {
+    let mut s = running_state();
+    let i = s.runbook.kpi_index("cpu").unwrap();
+    update(
+        &mut s,
+        Action::KpiSample {
+            kpi: i,
+            result: Err("command exited with 2: psql: connection refused".into()),
+        },
+    );
+    for (w, h) in [(80, 24), (160, 48)] {
+        let screen = format!("{}", draw(&s, w, h).backend());
+        let row = screen
+            .lines()
+            .find(|l| l.contains("CPU"))
+            .unwrap_or_else(|| panic!("{screen}"));
+        assert!(row.contains("ERR"), "{row}");
+        assert!(row.contains("command exit"), "{w}x{h}: {row}");
+    }
+}

@@ -10,6 +10,9 @@ use super::{draw_pane, draw_rows, fit, theme, wrap};
 use crate::app::{Pane, State, format_kpi_value, format_value};
 use crate::runbook::Health;
 
+/// A failing source's reason beside its gauge.
+const FAULT: Style = Style::new().fg(Color::Red);
+
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let inner = draw_pane(frame, area, state, Pane::Kpis, "");
     let w = inner.width as usize;
@@ -44,8 +47,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         let mut used = label_w + 8 + 6;
         // A badge in words (`unauthorized (401)`) takes the value's place when both do not
         // fit: what is wrong matters more than the last value.
+        // Narrow, a failing KPI's reason takes the old value's place too: what is wrong
+        // matters more than the last value.
         if let Some(b) = badge
-            && used + b.chars().count() + 1 > w
+            && (used + b.chars().count() + 1 > w || (st.error.is_some() && w < 50))
         {
             spans.truncate(1);
             spans.push(Span::raw(" "));
@@ -92,10 +97,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 .collect::<Vec<_>>()
                 .join(" · ");
             let right_w = w.saturating_sub(used);
-            spans.push(Span::styled(
-                format!("{:>right_w$}", fit(&right, right_w)),
-                theme::DIM,
-            ));
+            // Failing, it says why on its own row, not only when selected.
+            match &st.error {
+                Some(f) => spans.push(Span::styled(fit(&f.why, right_w), FAULT)),
+                None => spans.push(Span::styled(
+                    format!("{:>right_w$}", fit(&right, right_w)),
+                    theme::DIM,
+                )),
+            }
             let mut line = Line::from(spans);
             if selected {
                 line = line.patch_style(theme::SELECTED);
@@ -111,6 +120,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 ));
                 rows.push(Line::from(spans));
             }
+        } else if let Some(f) = &st.error {
+            // Failing: why, in its first words, where the sparkline would be.
+            spans.push(Span::styled(fit(&f.why, w.saturating_sub(used)), FAULT));
+            let mut line = Line::from(spans);
+            if selected {
+                line = line.patch_style(theme::SELECTED);
+            }
+            rows.push(line);
         } else {
             let spark_w = w.saturating_sub(used + minmax.chars().count());
             let spark = theme::sparkline(st.history.iter().copied(), spark_w, 1).concat();
