@@ -677,3 +677,39 @@ fn a_failing_kpi_says_why_on_its_row() {
         assert!(row.contains("command exit"), "{w}x{h}: {row}");
     }
 }
+
+/// With room, the help says every key's words whole, and a KPI's long label is not cut
+/// to 22 characters.
+#[test]
+fn wide_screens_say_labels_and_keys_whole() {
+    let mut s = running_state();
+    key(&mut s, KeyCode::Char('?'));
+    let screen = format!("{}", draw(&s, 200, 60).backend());
+    // Inside the help's box (from its title's column to its right border) nothing is cut.
+    let rows: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    let top = rows
+        .iter()
+        .position(|r| {
+            r.iter()
+                .collect::<String>()
+                .contains("Keys · any key closes")
+        })
+        .unwrap();
+    let left = rows[top].iter().position(|c| *c == '┌').unwrap();
+    let right = left + rows[top][left..].iter().position(|c| *c == '┐').unwrap();
+    let inside: Vec<String> = rows[top + 1..]
+        .iter()
+        .take_while(|r| r[left] != '└')
+        .map(|r| r[left + 1..right].iter().collect())
+        .collect();
+    assert!(inside.len() > 10, "{screen}");
+    assert!(inside.iter().all(|l| !l.contains('…')), "{inside:#?}");
+    let mut rb = (*s.runbook).clone();
+    rb.kpis[0].label = "Checkout error rate, all regions".into();
+    let s = warroom::app::State::new(std::sync::Arc::new(rb), common::start());
+    let screen = format!("{}", draw(&s, 200, 60).backend());
+    assert!(
+        screen.contains("Checkout error rate, all regions"),
+        "{screen}"
+    );
+}

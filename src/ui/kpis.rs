@@ -18,7 +18,19 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let w = inner.width as usize;
     let mut rows: Vec<Line<'_>> = Vec::new();
     // Narrow, the longest badge (`TIMEOUT`) still fits beside label, value and unit.
-    let label_w = if w >= 60 { 22 } else { 11 };
+    // Wide, the longest label whole where the room allows it (half the pane).
+    let longest = state
+        .runbook
+        .kpis
+        .iter()
+        .map(|k| k.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    let label_w = if w >= 60 {
+        longest.clamp(22, (w / 2).max(22))
+    } else {
+        11
+    };
     // Tall gauges (a header line and a two-row sparkline) when every KPI fits that way.
     let tall = w >= 60
         && inner.height as usize > state.runbook.kpis.len() * 3 + state.runbook.endpoints.len();
