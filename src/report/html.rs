@@ -276,6 +276,19 @@ pub fn html(r: &Report) -> String {
     o
 }
 
+/// `text` in at most `max` characters, cut at a word with `…`, never mid-word.
+fn at_a_word(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let head: String = text.chars().take(max - 1).collect();
+    let cut = head
+        .rfind(' ')
+        .filter(|i| *i > max / 2)
+        .unwrap_or(head.len());
+    format!("{}…", head[..cut].trim_end())
+}
+
 fn gantt(o: &mut String, r: &Report) {
     let mut times: Vec<DateTime<Utc>> = vec![r.began, r.last_record];
     for s in &r.steps {
@@ -322,7 +335,7 @@ fn gantt(o: &mut String, r: &Report) {
             o,
             "<text x=\"6\" y=\"{:.1}\" font-size=\"11\" fill=\"#1d2330\">{}</text>",
             y + 12.0,
-            esc(&text.chars().take(38).collect::<String>())
+            esc(&at_a_word(text, 38))
         );
     };
     for s in &r.steps {
@@ -491,4 +504,23 @@ fn kpi_chart(o: &mut String, k: &KpiReport) {
         w - pad,
         hms(last.at)
     );
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn gantt_labels_are_cut_at_a_word() {
+        assert_eq!(
+            super::at_a_word("canary-10 Shift 10% of traffic", 38),
+            "canary-10 Shift 10% of traffic"
+        );
+        assert_eq!(
+            super::at_a_word("incident Rehearsal: inject a test incident into green", 38),
+            "incident Rehearsal: inject a test…"
+        );
+        assert_eq!(
+            super::at_a_word("abcdefghijklmnopqrstuvwxyz", 10),
+            "abcdefghi…"
+        );
+    }
 }
