@@ -771,7 +771,10 @@ impl State {
     /// Hides these values (the runbook's secrets, as the environment has them) in every
     /// step's output on screen; the shortest are left alone, as they would mask too much.
     pub fn hide(&mut self, values: Vec<String>) {
-        let values: Vec<String> = values.into_iter().filter(|v| v.len() >= 4).collect();
+        let values: Vec<String> = values
+            .into_iter()
+            .filter(|v| v.len() >= crate::secrets::SHORTEST)
+            .collect();
         self.secrets = Arc::from(values);
         for run in self
             .steps

@@ -75,7 +75,7 @@ impl OutputBuffer {
         let mut clean = sanitize(raw);
         for s in self.secrets.iter() {
             if clean.contains(s.as_str()) {
-                clean = clean.replace(s.as_str(), "****");
+                clean = clean.replace(s.as_str(), crate::secrets::MASK);
             }
         }
         if self.lines.len() == MAX_LINES {

@@ -1,7 +1,6 @@
 //! Running steps: each run gets a record directory in the run directory and a detached
 //! supervisor; the console only tails the files, so a run survives the console.
 
-pub mod mask;
 pub mod supervise;
 
 use std::collections::HashMap;

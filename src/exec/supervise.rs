@@ -164,7 +164,7 @@ fn spawn(
         .split_first()
         .ok_or_else(|| std::io::Error::other("empty command"))?;
     let mut out = crate::durable::create(&dir.join(OUTPUT), OpenOptions::new().append(true))?;
-    let mut masker = super::mask::Masker::new(secrets);
+    let mut masker = crate::secrets::Masker::new(secrets);
     let mut cmd = Command::new(program);
     cmd.args(args).stdin(Stdio::null()).process_group(0);
     if masker.is_empty() {
