@@ -147,10 +147,11 @@ pub async fn run(opts: Options) -> Result<Left> {
             .split_once(": warning: ")
             .map_or(first.as_str(), |(_, w)| w);
         notices.push(match opts.warnings.len() {
-            1 => format!("Runbook warning: {what}"),
-            n => format!("{n} runbook warnings, the first: {what} (warroom check lists them)"),
+            1 => format!("Runbook warning (! shows it): {what}"),
+            n => format!("{n} runbook warnings · ! lists them · the first: {what}"),
         });
     }
+    state.warnings = opts.warnings.clone();
     if !notices.is_empty() {
         let mut all: Vec<String> = state.notice.take().map(|(n, _)| n).into_iter().collect();
         all.extend(notices);

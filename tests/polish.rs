@@ -203,8 +203,16 @@ fn the_runbooks_warnings_are_said_on_the_screen() {
         120,
         tempfile::tempdir().unwrap(),
     );
-    s.wait_for("Runbook warning:", 20);
+    s.wait_for("Runbook warning (! shows it):", 20);
     s.wait_for("./scripts/verify.sh", 5);
+    // `!` lists them, placed.
+    s.keys("!");
+    let screen = s.wait_for("Runbook warnings", 5);
+    assert!(
+        screen.contains("line 9:7 · `phase[p].step[v].run`: script `./scripts/verify.sh` does"),
+        "{screen}"
+    );
+    s.keys(" ");
     // And a step that cannot start says which path.
     s.keys("\r");
     s.keys("y");

@@ -22,6 +22,7 @@ pub enum Command {
     Baseline,
     Silence,
     Contacts,
+    Warnings,
     Incident,
     StatusUpdate,
     CloseRun,
@@ -44,6 +45,7 @@ impl Command {
                 | Self::NextPane
                 | Self::PrevPane
                 | Self::Contacts
+                | Self::Warnings
                 | Self::PageUp
                 | Self::PageDown
                 | Self::Help
@@ -187,6 +189,15 @@ pub const BINDINGS: &[Binding] = &[
         what: "contacts and who watches",
         short: "contacts",
         command: Command::Contacts,
+        scope: Scope::Everywhere,
+        in_footer: false,
+    },
+    Binding {
+        keys: &[KeyCode::Char('!')],
+        label: "!",
+        what: "the runbook's warnings",
+        short: "warnings",
+        command: Command::Warnings,
         scope: Scope::Everywhere,
         in_footer: false,
     },

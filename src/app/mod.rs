@@ -457,6 +457,8 @@ pub enum Modal {
     StandDown,
     /// The escalation matrix; any key closes it.
     Contacts,
+    /// The runbook's warnings (what `check` prints); any key closes it.
+    Warnings,
     /// y/N: another operator asks to take over driving this run.
     Handover {
         to: Operator,
@@ -646,6 +648,8 @@ pub struct State {
     pub watching: Option<Watching>,
     /// Who watches this run from other terminals, and since when (driver side).
     pub watchers: Vec<(Operator, DateTime<Utc>)>,
+    /// The runbook's warnings, as `check` words them (live: the file's, not the run's).
+    pub warnings: Vec<String>,
 }
 
 /// A watcher's view of the run's driver.
@@ -713,6 +717,7 @@ impl State {
             secrets: Arc::from([]),
             watching: None,
             watchers: Vec::new(),
+            warnings: Vec::new(),
             runbook,
         }
     }
@@ -735,6 +740,7 @@ impl State {
         fresh.read_only = self.read_only.take();
         fresh.secrets = self.secrets.clone();
         fresh.watchers = std::mem::take(&mut self.watchers);
+        fresh.warnings = std::mem::take(&mut self.warnings);
         fresh.watching = self.watching.take();
         for (k, old) in fresh.kpis.iter_mut().zip(&mut self.kpis) {
             let baseline = k.baseline;

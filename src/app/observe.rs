@@ -113,6 +113,10 @@ pub fn navigate(state: &mut State, cmd: Key) -> bool {
         }
         Key::Help => state.help = true,
         Key::Contacts => state.modal = Some(Modal::Contacts),
+        Key::Warnings if state.warnings.is_empty() => {
+            state.notify("The runbook has no warnings");
+        }
+        Key::Warnings => state.modal = Some(Modal::Warnings),
         Key::PageUp | Key::PageDown => {
             let shown = state.shown;
             if let Some(run) = state.run_mut(shown) {

@@ -1044,6 +1044,7 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         | Key::PrevPane
         | Key::Help
         | Key::Contacts
+        | Key::Warnings
         | Key::PageUp
         | Key::PageDown => {}
         Key::Quit => {
@@ -1837,7 +1838,7 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                 Some(Modal::Reason { step, retry, input })
             }
         },
-        Modal::Contacts => None,
+        Modal::Contacts | Modal::Warnings => None,
         Modal::Ack { alert, mut input } => match key.code {
             KeyCode::Esc => None,
             KeyCode::Enter => {
@@ -2127,7 +2128,8 @@ fn confirmed(state: &mut State, modal: Modal, fx: &mut Vec<Effect>) {
         | Modal::Ack { .. }
         | Modal::Reason { .. }
         | Modal::Handover { .. }
-        | Modal::Contacts => {}
+        | Modal::Contacts
+        | Modal::Warnings => {}
     }
 }
 

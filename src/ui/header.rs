@@ -367,7 +367,7 @@ pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .map(|w| format!("watching {}@{}", w.driver.user, w.driver.host));
     let pairs: Vec<(&str, &str)> = match &state.modal {
         _ if state.help => vec![("any key", "close help")],
-        Some(Modal::Contacts) => vec![("any key", "close")],
+        Some(Modal::Contacts | Modal::Warnings) => vec![("any key", "close")],
         Some(Modal::Close { note: Some(_), .. }) => vec![
             ("type a note", "(optional)"),
             ("Enter", "sign off"),

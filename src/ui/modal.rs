@@ -440,6 +440,29 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
                 ));
             }
         }
+        Modal::Warnings => {
+            title = " Runbook warnings ".to_owned();
+            for w in &state.warnings {
+                // As `check` prints them, without the file's name each line would repeat:
+                // `line 12:11 · what`.
+                let text = match w.split_once(": warning: ") {
+                    Some((at, what)) => {
+                        let mut place = at.rsplitn(3, ':');
+                        match (place.next(), place.next()) {
+                            (Some(col), Some(line)) => format!("line {line}:{col} · {what}"),
+                            _ => what.to_owned(),
+                        }
+                    }
+                    None => w.clone(),
+                };
+                lines.push(Line::styled(
+                    format!("⚠ {text}"),
+                    Style::new().fg(Color::Yellow),
+                ));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("Any key closes this.", theme::DIM));
+        }
         Modal::MarkDone { step } => {
             title = " Done by hand? ".to_owned();
             // Nothing runs: the step and who owns it, no command or directory.
