@@ -733,12 +733,22 @@ fn id_of(text: &str, sep: char) -> String {
         } else if !id.is_empty() && !id.ends_with(sep) {
             id.push(sep);
         }
-        if id.len() >= 32 {
+        if id.len() > MAX_ID {
+            // Cut at the last whole word (`rollback-procedure-quick`, not `...-rollbac`),
+            // or, for one long word, at the length.
+            let at = id[..MAX_ID]
+                .rfind(sep)
+                .filter(|i| *i > MAX_ID / 2)
+                .unwrap_or(MAX_ID);
+            id.truncate(at);
             break;
         }
     }
     id.trim_end_matches(sep).to_owned()
 }
+
+/// The longest id a draft makes from a title.
+const MAX_ID: usize = 32;
 
 /// A string as TOML writes it: everything passes through (Arabic, emoji), quotes,
 /// backslashes and control characters escaped.
@@ -1387,6 +1397,18 @@ pub fn describe(s: &Summary, output: Option<&std::path::Path>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_title_makes_an_id_cut_at_a_word() {
+        assert_eq!(
+            id_of("Rollback procedure: quick rollback of the gateway", '-'),
+            "rollback-procedure-quick"
+        );
+        assert!(id_of("Rollback procedure: quick rollback of the gateway", '-').len() <= MAX_ID);
+        // One long word is cut at the length.
+        assert_eq!(id_of(&"a".repeat(50), '-').len(), MAX_ID);
+        assert_eq!(id_of("Shift traffic", '-'), "shift-traffic");
+    }
 
     #[test]
     fn times_offsets_and_ranges() {
