@@ -747,6 +747,41 @@ fn id_of(text: &str, sep: char) -> String {
     id.trim_end_matches(sep).to_owned()
 }
 
+/// A command that follows output until it is stopped (`tail -f`, `kubectl logs -f`,
+/// `watch ...`, `journalctl -f`, `kubectl get -w`): as a step it would run forever.
+fn never_exits(script: &str) -> bool {
+    script.lines().any(|l| {
+        let words: Vec<&str> = l.split_whitespace().collect();
+        let has = |w: &str| words.contains(&w);
+        let follows = has("-f") || has("--follow") || has("-w") || has("--watch");
+        (words.first().is_some_and(|w| *w == "watch"))
+            || (follows && (has("tail") || has("journalctl") || has("logs") || has("get")))
+    })
+}
+
+/// A script that asks its operator (`read CONFIRM`, then `[ "$CONFIRM" = "yes" ]`): the
+/// word it waits for, or `PROCEED` when it is not written as a comparison.
+fn prompted_phrase(script: &str) -> Option<String> {
+    let var = script.lines().find_map(|l| {
+        let mut words = l.split_whitespace().skip_while(|w| *w != "read").skip(1);
+        words.find(|w| {
+            !w.starts_with('-') && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+    })?;
+    let wanted = script.lines().find_map(|l| {
+        let at = l.find(&format!("${var}"))?;
+        let rest = &l[at..];
+        let eq = rest.find('=')?;
+        let after = rest[eq..].trim_start_matches('=').trim_start();
+        let word = after
+            .trim_start_matches('"')
+            .split(['"', ' ', ']'])
+            .next()?;
+        (!word.is_empty()).then(|| word.to_owned())
+    });
+    Some(wanted.unwrap_or_else(|| "PROCEED".to_owned()))
+}
+
 /// The longest id a draft makes from a title.
 const MAX_ID: usize = 32;
 
@@ -1242,6 +1277,20 @@ fn write(
             if !step.shell.is_empty() {
                 summary.commands += 1;
                 let _ = writeln!(out, "shell = {}", quoted(&step.shell.join("\n")));
+                let script = step.shell.join("\n");
+                if never_exits(&script) {
+                    let _ = writeln!(
+                        out,
+                        "timeout = \"5m\"  # TODO: this command never exits by itself (it follows); it is stopped after 5m"
+                    );
+                }
+                if let Some(phrase) = prompted_phrase(&script) {
+                    let _ = writeln!(
+                        out,
+                        "phrase = {}  # TODO: the script asks on a terminal a step does not have; warroom asks this phrase first: take the `read` out",
+                        quoted(&phrase)
+                    );
+                }
             }
             if !step.notes.is_empty() {
                 let notes: Vec<&str> = step.notes.iter().map(|(_, n)| n.as_str()).collect();
@@ -1397,6 +1446,25 @@ pub fn describe(s: &Summary, output: Option<&std::path::Path>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_following_command_and_a_prompt_are_seen() {
+        assert!(never_exits("kubectl logs -f deploy/api"));
+        assert!(never_exits("tail -f /var/log/app.log | grep ERROR"));
+        assert!(never_exits("watch kubectl get pods"));
+        assert!(!never_exits("kubectl get pods -o wide"));
+        assert_eq!(
+            prompted_phrase(
+                "echo 'Type ROLLBACK to go on'\nread CONFIRM\n[ \"$CONFIRM\" = \"ROLLBACK\" ] || exit 1\n./rollback.sh"
+            ),
+            Some("ROLLBACK".to_owned())
+        );
+        assert_eq!(
+            prompted_phrase("read -r answer\n./go.sh"),
+            Some("PROCEED".to_owned())
+        );
+        assert_eq!(prompted_phrase("./deploy.sh --green"), None);
+    }
 
     #[test]
     fn a_long_title_makes_an_id_cut_at_a_word() {

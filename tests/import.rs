@@ -441,3 +441,38 @@ fn a_ten_megabyte_document_imports() {
     assert_eq!(counts(&draft).checks, n);
     assert_eq!(counts(&draft).timed, n);
 }
+
+/// A step whose script follows a log forever gets a timeout; one that asks its operator on
+/// a terminal (`read`) gets the phrase it waits for, which warroom asks instead.
+#[test]
+fn a_following_command_gets_a_timeout_and_a_prompt_its_phrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("plan.md");
+    std::fs::write(
+        &doc,
+        "# Gateway cutover\n\nDate: 2026-03-01.\n\n## Cutover\n\n| Time (UTC) | Task |\n|---|---|\n| 23:00 | Watch the gateway logs |\n\n```bash\nkubectl logs -f deploy/gateway\n```\n\n| Time (UTC) | Task |\n|---|---|\n| 23:10 | Roll back the gateway |\n\n```bash\necho 'Type ROLLBACK'\nread CONFIRM\n[ \"$CONFIRM\" = \"ROLLBACK\" ] || exit 1\n./rollback.sh\n```\n",
+    )
+    .unwrap();
+    let (draft, text, _) = import_and_check(&doc);
+    assert!(
+        text.contains("timeout = \"5m\"  # TODO: this command never exits"),
+        "{text}"
+    );
+    assert!(
+        text.contains("phrase = \"ROLLBACK\"  # TODO: the script asks"),
+        "{text}"
+    );
+    let steps: Vec<&toml::Value> = draft["phase"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["step"].as_array().unwrap())
+        .collect();
+    assert!(steps.iter().any(|s| s.get("timeout").is_some()), "{text}");
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.get("phrase").and_then(|p| p.as_str()) == Some("ROLLBACK")),
+        "{text}"
+    );
+}
