@@ -867,6 +867,7 @@ pub fn import(md: &str, source: &str) -> Imported {
     let mut conditions: Vec<(usize, String, Condition)> = Vec::new();
     let mut contacts: Vec<Contact> = Vec::new();
     let mut t0_date = None;
+    let mut t0_date_certain = false;
     let mut t0_time: Option<Hms> = None;
     for section in sections {
         let mut phase = Phase {
@@ -883,8 +884,35 @@ pub fn import(md: &str, source: &str) -> Imported {
                 }
                 Item::Text(l) => {
                     let line = l.line;
-                    if t0_date.is_none() {
-                        t0_date = date(&l.text);
+                    // The deployment's date, not the document's own (`Last updated: ...`): a
+                    // date beside T+0, the deployment, a go-live or a window wins over an
+                    // earlier plain one.
+                    if let Some(d) = date(&l.text) {
+                        let lower = l.text.to_lowercase();
+                        let about_the_document = [
+                            "updated", "revised", "modified", "version", "created", "author",
+                        ]
+                        .iter()
+                        .any(|w| lower.contains(w));
+                        let about_the_night = [
+                            "t+0",
+                            "deploy",
+                            "go-live",
+                            "go live",
+                            "cutover",
+                            "window",
+                            "launch",
+                            "maintenance",
+                            "release",
+                        ]
+                        .iter()
+                        .any(|w| lower.contains(w));
+                        if !about_the_document
+                            && (t0_date.is_none() || (about_the_night && !t0_date_certain))
+                        {
+                            t0_date = Some(d);
+                            t0_date_certain = about_the_night;
+                        }
                     }
                     if t0_time.is_none()
                         && let Some(rest) = bare(&l.text).strip_prefix("T+0")

@@ -476,3 +476,21 @@ fn a_following_command_gets_a_timeout_and_a_prompt_its_phrase() {
         "{text}"
     );
 }
+
+/// T0's date is the deployment's, not the document's own "Last updated" date.
+#[test]
+fn t0_comes_from_the_deployment_date_not_the_last_update() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("plan.md");
+    std::fs::write(
+        &doc,
+        "# Gateway launch\n\nLast updated: 2026-01-15\n\nOwner: the platform team, since 2025-11-02.\n\nDeployment window: 2026-03-07, 22:00-02:00 UTC.\n\n## Launch\n\n| Time (UTC) | Task |\n|---|---|\n| 22:00 | Start |\n",
+    )
+    .unwrap();
+    let (draft, text, _) = import_and_check(&doc);
+    let t0 = draft["runbook"]["t0"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(t0.starts_with("2026-03-07"), "{t0}\n{text}");
+}
