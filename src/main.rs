@@ -266,7 +266,9 @@ fn make_run_dir(run_dir: &Path, rb: &Runbook, seat: &SeatArgs) -> Result<()> {
     warroom::durable::create_run_dir(run_dir, gid)
         // Where watchers leave their heartbeats: made by the driver, for the group to
         // write (its members may create nothing else in the run).
-        .and_then(|()| warroom::durable::create_dir(&run_dir.join(warroom::watch::WATCHERS), true))
+        .and_then(|()| {
+            warroom::durable::create_dir(&run_dir.join(warroom::heartbeat::WATCHERS), true)
+        })
         .map_err(|e| {
             let why = if e.raw_os_error() == Some(nix::libc::EPERM) {
                 "you are not a member of the group it is shared with".to_owned()
@@ -321,7 +323,7 @@ async fn console(
     replay: Option<(PathBuf, std::sync::Arc<warroom::runbook::series::Series>)>,
 ) -> Result<warroom::console::Left> {
     use warroom::driver;
-    warroom::console::require_terminal()?;
+    warroom::terminal::require_terminal()?;
     let run_dir = resolve_run_dir(&rb, &seat);
     let SeatArgs {
         accept_changed_runbook,

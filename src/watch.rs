@@ -11,9 +11,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use crossterm::event::Event as TermEvent;
-use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use crate::app::event::Event;
@@ -25,39 +24,8 @@ use crate::journal::{self, Follower};
 use crate::runbook::Runbook;
 use crate::{driver, monitor};
 
-/// Where watchers leave their heartbeats.
-pub const WATCHERS: &str = "watchers";
-/// A heartbeat older than this is a watcher that went away.
-pub const STALE: Duration = Duration::from_secs(30);
 const HEARTBEAT: Duration = Duration::from_secs(10);
 const FOLLOW: Duration = Duration::from_millis(250);
-
-/// One watcher's heartbeat file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Heartbeat {
-    pub operator: Operator,
-    pub since: DateTime<Utc>,
-}
-
-/// The watchers whose heartbeat is fresh, for the driver's header.
-pub fn watchers(run_dir: &Path) -> Vec<(Operator, DateTime<Utc>)> {
-    let Ok(dir) = std::fs::read_dir(run_dir.join(WATCHERS)) else {
-        return Vec::new();
-    };
-    let mut out: Vec<(Operator, DateTime<Utc>)> = dir
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
-        .filter(|e| {
-            e.metadata()
-                .and_then(|m| m.modified())
-                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age < STALE))
-        })
-        .filter_map(|e| serde_json::from_slice::<Heartbeat>(&std::fs::read(e.path()).ok()?).ok())
-        .map(|h| (h.operator, h.since))
-        .collect();
-    out.sort_by_key(|(_, since)| *since);
-    out
-}
 
 /// What the watcher needs to know before it opens the screen.
 struct Opened {
@@ -166,7 +134,7 @@ pub async fn run(run_dir: PathBuf, runbook: Option<PathBuf>, clock: Clock) -> Re
     let run_dir = run_dir.canonicalize().unwrap_or(run_dir);
     // Whether this user may read it, before anything else: said plainly, terminal or not.
     readable(&run_dir)?;
-    crate::console::require_terminal()?;
+    crate::terminal::require_terminal()?;
     let opened = open(&run_dir, runbook.as_deref())?;
     let rb = Arc::new(opened.runbook);
     let me = Operator::current();
@@ -211,12 +179,12 @@ pub async fn run(run_dir: PathBuf, runbook: Option<PathBuf>, clock: Clock) -> Re
     let (tx, mut rx) = mpsc::channel::<Action>(1024);
     let _monitor = monitor::spawn(rb.clone(), Arc::new(vars), clock, state.t0, tx, replay)
         .map_err(|e| anyhow!(e))?;
-    let beat = heartbeat_path(&run_dir);
-    let heartbeat = Heartbeat {
+    let beat = crate::heartbeat::path(&run_dir);
+    let heartbeat = crate::heartbeat::Heartbeat {
         operator: me,
         since: Utc::now(),
     };
-    write_heartbeat(&beat, &heartbeat);
+    crate::heartbeat::write(&beat, &heartbeat);
 
     let mut terminal = ratatui::try_init().context("setting up the terminal")?;
     crossterm::execute!(
@@ -234,7 +202,7 @@ pub async fn run(run_dir: PathBuf, runbook: Option<PathBuf>, clock: Clock) -> Re
         beaten: Instant::now(),
     };
     let result = event_loop(&mut terminal, &mut state, &mut rx, &mut io, clock).await;
-    crate::console::release(terminal);
+    crate::terminal::release(terminal);
     let _ = std::fs::remove_file(&io.beat);
     result
 }
@@ -248,26 +216,8 @@ struct Follow {
     /// The journal stopped holding up: nothing more is read from it.
     stopped: bool,
     beat: PathBuf,
-    heartbeat: Heartbeat,
+    heartbeat: crate::heartbeat::Heartbeat,
     beaten: Instant,
-}
-
-fn heartbeat_path(run_dir: &Path) -> PathBuf {
-    let host = nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_default();
-    run_dir
-        .join(WATCHERS)
-        .join(format!("{host}.{}.json", std::process::id()))
-}
-
-fn write_heartbeat(path: &Path, h: &Heartbeat) {
-    // Group members of a shared run write their heartbeats here: group-writable.
-    if let Some(dir) = path.parent() {
-        let _ = crate::durable::create_dir(dir, true);
-    }
-    let _ = crate::durable::write(path, &serde_json::to_vec(h).unwrap_or_default());
 }
 
 async fn event_loop(
@@ -277,7 +227,7 @@ async fn event_loop(
     io: &mut Follow,
     clock: Clock,
 ) -> Result<()> {
-    let mut events = crate::console::terminal_events();
+    let mut events = crate::terminal::terminal_events();
     let mut looked = Instant::now() - Duration::from_secs(2);
     // Drawn when something arrived or the visible second changed: idle costs next to nothing.
     let mut dirty = true;
@@ -297,7 +247,7 @@ async fn event_loop(
         }
         if io.beaten.elapsed() >= HEARTBEAT {
             io.beaten = Instant::now();
-            write_heartbeat(&io.beat, &io.heartbeat);
+            crate::heartbeat::write(&io.beat, &io.heartbeat);
         }
         dirty |= !inputs.is_empty();
         let now = clock.now();
@@ -318,7 +268,7 @@ async fn event_loop(
             }
         }
         if dirty {
-            if crate::console::draw(terminal, state).is_err() {
+            if crate::terminal::draw(terminal, state).is_err() {
                 return Ok(());
             }
             dirty = false;

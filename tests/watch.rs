@@ -33,7 +33,7 @@ fn snapshot(run_dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         for e in std::fs::read_dir(dir).unwrap().flatten() {
             let p = e.path();
             let rel = p.strip_prefix(root).unwrap().to_path_buf();
-            if rel.starts_with(warroom::watch::WATCHERS) {
+            if rel.starts_with(warroom::heartbeat::WATCHERS) {
                 continue;
             }
             if p.is_dir() {
@@ -99,7 +99,7 @@ fn the_watcher_follows_the_driver_live_and_says_when_it_is_gone() {
     w.keys("q");
     assert!(w.wait_exit(10));
     // A watcher that leaves takes its heartbeat with it.
-    let left: Vec<_> = std::fs::read_dir(run_dir.join(warroom::watch::WATCHERS))
+    let left: Vec<_> = std::fs::read_dir(run_dir.join(warroom::heartbeat::WATCHERS))
         .unwrap()
         .collect();
     assert!(left.is_empty(), "{left:?}");
@@ -155,11 +155,11 @@ fn no_key_in_the_table_acts_in_watch_mode() {
 #[test]
 fn a_watcher_whose_heartbeat_is_older_than_30s_drops_off() {
     let dir = tempfile::tempdir().unwrap();
-    let w = dir.path().join(warroom::watch::WATCHERS);
+    let w = dir.path().join(warroom::heartbeat::WATCHERS);
     std::fs::create_dir(&w).unwrap();
     let beat = |name: &str, user: &str, age: u64| {
         let path = w.join(name);
-        let h = warroom::watch::Heartbeat {
+        let h = warroom::heartbeat::Heartbeat {
             operator: warroom::app::Operator {
                 user: user.into(),
                 host: "h".into(),
@@ -174,7 +174,7 @@ fn a_watcher_whose_heartbeat_is_older_than_30s_drops_off() {
     };
     beat("a.1.json", "alive", 5);
     beat("b.2.json", "vanished", 31);
-    let seen: Vec<String> = warroom::watch::watchers(dir.path())
+    let seen: Vec<String> = warroom::heartbeat::watchers(dir.path())
         .into_iter()
         .map(|(o, _)| o.user)
         .collect();
