@@ -294,10 +294,21 @@ pub enum Decision {
     NoGo,
 }
 
+/// One alert the runbook's Alertmanager holds, as its poller reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AmAlert {
+    pub name: String,
+    pub severity: String,
+    pub summary: String,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub silenced: bool,
+    pub inhibited: bool,
+}
+
 /// What warroom knows of the runbook's Alertmanager.
 #[derive(Debug, Clone, Default)]
 pub struct AmState {
-    pub alerts: Vec<crate::monitor::alertmanager::AmAlert>,
+    pub alerts: Vec<AmAlert>,
     /// The last poll's failure, kept until a poll succeeds.
     pub error: Option<String>,
     pub polled: Option<DateTime<Utc>>,
@@ -507,7 +518,7 @@ pub enum Action {
     HandoverAsked(Operator),
     /// Who watches the run from other terminals now (their heartbeats), and since when.
     Watchers(Vec<(Operator, DateTime<Utc>)>),
-    AmAlerts(Result<Vec<crate::monitor::alertmanager::AmAlert>, String>),
+    AmAlerts(Result<Vec<AmAlert>, String>),
     SilenceCreated(Result<String, String>),
     /// The verify command of a step has ended.
     VerifyDone {

@@ -63,10 +63,7 @@ pub fn endpoint_probe(state: &mut State, endpoint: usize, probe: Probe) {
     }
 }
 
-pub fn am_alerts(
-    state: &mut State,
-    result: Result<Vec<crate::monitor::alertmanager::AmAlert>, String>,
-) {
+pub fn am_alerts(state: &mut State, result: Result<Vec<crate::app::AmAlert>, String>) {
     let now = state.now;
     if let Some(am) = state.am.as_mut() {
         match result {

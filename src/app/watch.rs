@@ -33,7 +33,7 @@ pub enum Watched {
         endpoint: usize,
         probe: Probe,
     },
-    AmAlerts(Result<Vec<crate::monitor::alertmanager::AmAlert>, String>),
+    AmAlerts(Result<Vec<crate::app::AmAlert>, String>),
     Output {
         target: Target,
         bytes: Vec<u8>,

@@ -14,15 +14,8 @@ use crate::runbook::Silence;
 /// Creating and expiring a silence.
 const TIMEOUT: Duration = Duration::from_secs(5);
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AmAlert {
-    pub name: String,
-    pub severity: String,
-    pub summary: String,
-    pub starts_at: Option<DateTime<Utc>>,
-    pub silenced: bool,
-    pub inhibited: bool,
-}
+/// The core owns what it is told; the poller fills it in.
+pub use crate::app::AmAlert;
 
 pub async fn alerts(
     client: &crate::monitor::http::Client,
