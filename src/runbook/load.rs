@@ -475,10 +475,30 @@ fn duration(d: &mut Diagnostics<'_>, key: &str, v: &Option<raw::S<String>>) -> O
     }
 }
 
+/// What a runbook that does not say means, in one place.
+mod defaults {
+    use chrono::TimeDelta;
+    /// How often an endpoint or a KPI is asked (`interval`).
+    pub const INTERVAL: TimeDelta = TimeDelta::seconds(5);
+    /// How long a request may take (`timeout`).
+    pub const TIMEOUT: TimeDelta = TimeDelta::seconds(3);
+    /// An automatic rollback's countdown (`grace`).
+    pub const GRACE: TimeDelta = TimeDelta::seconds(60);
+    /// How long after a rollback its success may take (`success-within`).
+    pub const SUCCESS_WITHIN: TimeDelta = TimeDelta::minutes(5);
+    /// A verification's deadline (`verify.timeout`).
+    pub const VERIFY_TIMEOUT: TimeDelta = TimeDelta::seconds(60);
+    /// The Alertmanager's poll (`[alertmanager] interval`, `timeout`).
+    pub const ALERTMANAGER_INTERVAL: TimeDelta = TimeDelta::seconds(15);
+    pub const ALERTMANAGER_TIMEOUT: TimeDelta = TimeDelta::seconds(5);
+    /// How far ahead of its plan a step starts before that is a guard (`early-warning`).
+    pub const EARLY_WARNING: TimeDelta = TimeDelta::minutes(5);
+}
+
 /// `[runbook] early-warning`: zero warns of any early start; absent, five minutes.
 fn early_warning(d: &mut Diagnostics<'_>, v: &Option<raw::S<String>>) -> TimeDelta {
     let Some(v) = v else {
-        return DEFAULT_EARLY_WARNING;
+        return defaults::EARLY_WARNING;
     };
     let text = v.get_ref().trim();
     // A warning after the planned time makes no sense; say so rather than "not a duration".
@@ -497,16 +517,14 @@ fn early_warning(d: &mut Diagnostics<'_>, v: &Option<raw::S<String>>) -> TimeDel
                     v.get_ref()
                 ),
             );
-            DEFAULT_EARLY_WARNING
+            defaults::EARLY_WARNING
         }
         Err(e) => {
             d.error(Some(v.span()), "early-warning", e);
-            DEFAULT_EARLY_WARNING
+            defaults::EARLY_WARNING
         }
     }
 }
-
-const DEFAULT_EARLY_WARNING: TimeDelta = TimeDelta::minutes(5);
 
 fn expression(d: &mut Diagnostics<'_>, key: &str, v: &raw::S<String>) -> Option<Expr> {
     match Expr::parse(v.get_ref()) {
@@ -782,11 +800,11 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
             id: e.id.get_ref().clone(),
             url: reach.url.unwrap_or_default(),
             interval: duration(d, &format!("{key}.interval"), &e.interval)
-                .unwrap_or(TimeDelta::seconds(5)),
+                .unwrap_or(defaults::INTERVAL),
             timeout: reach
                 .timeout
                 .or(reach.connection_timeout)
-                .unwrap_or(TimeDelta::seconds(3)),
+                .unwrap_or(defaults::TIMEOUT),
             expect_status: e.expect_status.clone().unwrap_or_else(|| vec![200]),
             slow: duration(d, &format!("{key}.slow"), &e.slow),
             json,
@@ -953,12 +971,12 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                 label: k.label.clone().unwrap_or_else(|| k.id.get_ref().clone()),
                 unit: k.unit.clone().unwrap_or_default(),
                 interval: duration(d, &format!("{key}.interval"), &k.interval)
-                    .unwrap_or(TimeDelta::seconds(5)),
+                    .unwrap_or(defaults::INTERVAL),
                 schedule: schedule(d, &key, &k.schedule, t0),
                 timeout: own_timeout
                     .or(source_timeout)
                     .or(connection_timeout)
-                    .unwrap_or(TimeDelta::seconds(3)),
+                    .unwrap_or(defaults::TIMEOUT),
                 source,
                 connection,
                 thresholds,
@@ -1009,7 +1027,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
             None | Some(("none", _)) => RuleAction::None,
             Some(("propose-rollback", _)) => RuleAction::ProposeRollback,
             Some(("auto-rollback", _)) => RuleAction::AutoRollback {
-                grace: grace.unwrap_or(TimeDelta::seconds(60)),
+                grace: grace.unwrap_or(defaults::GRACE),
             },
             Some((other, span)) => {
                 d.error(Some(span), format!("{key}.action"), format!("`{other}` is not an action: expected none, propose-rollback or auto-rollback"));
@@ -1469,7 +1487,7 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
                 source: src.get_ref().clone(),
                 hold: duration(d, "rollback.success-for", &r.success_for).unwrap_or_default(),
                 within: duration(d, "rollback.success-within", &r.success_within)
-                    .unwrap_or(TimeDelta::minutes(5)),
+                    .unwrap_or(defaults::SUCCESS_WITHIN),
             })
         });
         let preview = match (&r.preview, &r.preview_shell) {
@@ -1561,11 +1579,11 @@ fn validate(path: &Path, s: Sections, d: &mut Diagnostics<'_>) -> Option<Runbook
         Alertmanager {
             url: reach.url.unwrap_or_default(),
             interval: duration(d, "alertmanager.interval", &a.interval)
-                .unwrap_or(TimeDelta::seconds(15)),
+                .unwrap_or(defaults::ALERTMANAGER_INTERVAL),
             timeout: reach
                 .timeout
                 .or(reach.connection_timeout)
-                .unwrap_or(TimeDelta::seconds(5)),
+                .unwrap_or(defaults::ALERTMANAGER_TIMEOUT),
             connection: reach.connection,
             silence,
         }
@@ -1772,7 +1790,7 @@ fn verify(
         rule,
         hold_for: duration(d, &format!("{key}.for"), &v.for_).unwrap_or_default(),
         timeout: duration(d, &format!("{key}.timeout"), &v.timeout)
-            .unwrap_or(TimeDelta::seconds(60)),
+            .unwrap_or(defaults::VERIFY_TIMEOUT),
     })
 }
 
