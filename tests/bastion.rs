@@ -245,17 +245,7 @@ fn a_run_directory_in_a_place_anyone_may_write_is_refused() {
     .unwrap();
     let run_dir = dir.path().join("run");
     let rb = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/guards.toml");
-    let s = Screen::start(
-        &[
-            "run",
-            rb.to_str().unwrap(),
-            "--run-dir",
-            run_dir.to_str().unwrap(),
-        ],
-        24,
-        100,
-        tempfile::tempdir().unwrap(),
-    );
+    let s = Screen::run(&rb, &run_dir, 24, 100);
     s.wait_for("is writable by anyone and not sticky", 10);
     assert!(!run_dir.exists());
     // With the sticky bit (as /tmp has) it is fine.
@@ -264,17 +254,7 @@ fn a_run_directory_in_a_place_anyone_may_write_is_refused() {
         std::os::unix::fs::PermissionsExt::from_mode(0o1777),
     )
     .unwrap();
-    let mut s = Screen::start(
-        &[
-            "run",
-            rb.to_str().unwrap(),
-            "--run-dir",
-            run_dir.to_str().unwrap(),
-        ],
-        24,
-        100,
-        tempfile::tempdir().unwrap(),
-    );
+    let mut s = Screen::run(&rb, &run_dir, 24, 100);
     s.wait_for("Verify the fleet", 10);
     s.keys("q");
 }

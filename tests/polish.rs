@@ -142,17 +142,7 @@ fn quit_names_what_still_runs() {
     )
     .unwrap();
     let run_dir = dir.path().join("run");
-    let mut s = Screen::start(
-        &[
-            "run",
-            rb.to_str().unwrap(),
-            "--run-dir",
-            run_dir.to_str().unwrap(),
-        ],
-        24,
-        100,
-        tempfile::tempdir().unwrap(),
-    );
+    let mut s = Screen::run(&rb, &run_dir, 24, 100);
     s.wait_for("Half the traffic", 20);
     s.keys("\r");
     s.wait_for("run ", 10);
@@ -192,17 +182,7 @@ fn the_runbooks_warnings_are_said_on_the_screen() {
     )
     .unwrap();
     let run_dir = dir.path().join("run");
-    let mut s = Screen::start(
-        &[
-            "run",
-            rb.to_str().unwrap(),
-            "--run-dir",
-            run_dir.to_str().unwrap(),
-        ],
-        24,
-        120,
-        tempfile::tempdir().unwrap(),
-    );
+    let mut s = Screen::run(&rb, &run_dir, 24, 120);
     s.wait_for("Runbook warning (! shows it):", 20);
     s.wait_for("./scripts/verify.sh", 5);
     // `!` lists them, placed.

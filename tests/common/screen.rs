@@ -52,6 +52,22 @@ impl Screen {
         Self::start(&all, rows, cols, dir)
     }
 
+    /// `warroom run RUNBOOK --run-dir RUN_DIR` in a terminal of `rows` x `cols` (its own
+    /// scratch directory; the run directory is the caller's).
+    pub fn run(runbook: &std::path::Path, run_dir: &std::path::Path, rows: u16, cols: u16) -> Self {
+        Self::start(
+            &[
+                "run",
+                runbook.to_str().unwrap(),
+                "--run-dir",
+                run_dir.to_str().unwrap(),
+            ],
+            rows,
+            cols,
+            tempfile::tempdir().unwrap(),
+        )
+    }
+
     /// A runbook from tests/fixtures in the console.
     pub fn fixture(name: &str, rows: u16, cols: u16) -> Self {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
