@@ -35,7 +35,7 @@ pub struct Options {
     /// A rehearsal's recorded KPI series, fed in place of those KPIs' sources.
     pub replay: Option<Arc<crate::runbook::series::Series>>,
     /// The runbook's warnings, printed before the screen covered them.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::runbook::Diagnostic>,
 }
 
 /// Actions queued between the I/O tasks and the loop; senders wait when it is full, so a
@@ -110,9 +110,7 @@ pub async fn run(opts: Options) -> Result<Left> {
     let mut notices = notices;
     if let Some(first) = opts.warnings.first() {
         // Said again where the operator looks: the terminal's scrollback is covered now.
-        let what = first
-            .split_once(": warning: ")
-            .map_or(first.as_str(), |(_, w)| w);
+        let what = first.what();
         notices.push(match opts.warnings.len() {
             1 => format!("Runbook warning (! shows it): {what}"),
             n => format!("{n} runbook warnings · ! lists them · the first: {what}"),

@@ -63,7 +63,7 @@ fn tools_binary() -> PathBuf {
 /// Loads a runbook for the console; warnings are printed, errors stop it.
 /// The runbook, and its warnings (printed now, and said again on the console's screen,
 /// which covers what was printed).
-fn load_for_console(path: &Path) -> Result<(Runbook, Vec<String>)> {
+fn load_for_console(path: &Path) -> Result<(Runbook, Vec<runbook::Diagnostic>)> {
     // The journal records where the runbook is, for watchers and reports started elsewhere.
     let path = &path.canonicalize().unwrap_or_else(|_| path.to_owned());
     match runbook::load(path) {
@@ -71,7 +71,7 @@ fn load_for_console(path: &Path) -> Result<(Runbook, Vec<String>)> {
             for w in &warnings {
                 eprintln!("{w}");
             }
-            Ok((rb, warnings.iter().map(ToString::to_string).collect()))
+            Ok((rb, warnings))
         }
         Err(diags) => {
             let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
@@ -316,7 +316,7 @@ fn demo_target_for(run_dir: &Path) -> Result<SocketAddr> {
 
 async fn console(
     rb: Runbook,
-    warnings: Vec<String>,
+    warnings: Vec<runbook::Diagnostic>,
     seat: SeatArgs,
     vars: Vec<(String, String)>,
     clock: Clock,

@@ -21,13 +21,17 @@ pub fn remember(values: Vec<String>) {
 
 /// `text` with every remembered value replaced by `****`.
 pub fn mask(text: &str) -> String {
-    let mut out = text.to_owned();
-    for v in VALUES.get().map_or(&[][..], Vec::as_slice) {
-        if out.contains(v.as_str()) {
-            out = out.replace(v.as_str(), MASK);
+    hide(text.to_owned(), VALUES.get().map_or(&[][..], Vec::as_slice))
+}
+
+/// `text` with each of `values` replaced by `****` (a screen's buffer has its own list).
+pub fn hide(mut text: String, values: &[String]) -> String {
+    for v in values {
+        if text.contains(v.as_str()) {
+            text = text.replace(v.as_str(), MASK);
         }
     }
-    out
+    text
 }
 
 /// A log file whose lines are masked before they are written (a source's error that

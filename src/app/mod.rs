@@ -660,7 +660,7 @@ pub struct State {
     /// Who watches this run from other terminals, and since when (driver side).
     pub watchers: Vec<(Operator, DateTime<Utc>)>,
     /// The runbook's warnings, as `check` words them (live: the file's, not the run's).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::runbook::Diagnostic>,
 }
 
 /// A watcher's view of the run's driver.

@@ -72,12 +72,7 @@ impl OutputBuffer {
     }
 
     pub fn push_line(&mut self, raw: &[u8]) {
-        let mut clean = sanitize(raw);
-        for s in self.secrets.iter() {
-            if clean.contains(s.as_str()) {
-                clean = clean.replace(s.as_str(), crate::secrets::MASK);
-            }
-        }
+        let clean = crate::secrets::hide(sanitize(raw), &self.secrets);
         if self.lines.len() == MAX_LINES {
             self.lines.pop_front();
             self.dropped += 1;

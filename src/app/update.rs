@@ -1641,7 +1641,7 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             target,
             phrase,
             mut input,
-            wrong,
+            mut wrong,
             reason,
             overridden,
         } => {
@@ -1652,31 +1652,18 @@ fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                     stop_preview(state, fx);
                 }
                 None
-            } else if previewing {
-                Some(Modal::Phrase {
-                    target,
-                    phrase,
-                    input,
-                    wrong,
-                    reason,
-                    overridden,
-                })
-            } else if key.code == KeyCode::Enter {
-                if input.value() == phrase {
-                    confirmed_start(state, target, reason, overridden, fx);
-                    state.modal.take()
-                } else {
-                    Some(Modal::Phrase {
-                        target,
-                        phrase,
-                        input: Input::default(),
-                        wrong: true,
-                        reason,
-                        overridden,
-                    })
-                }
+            } else if !previewing && key.code == KeyCode::Enter && input.value() == phrase {
+                confirmed_start(state, target, reason, overridden, fx);
+                state.modal.take()
             } else {
-                input.handle_event(&crossterm::event::Event::Key(key));
+                if previewing {
+                    // Nothing typed counts until the preview is done.
+                } else if key.code == KeyCode::Enter {
+                    input = Input::default();
+                    wrong = true;
+                } else {
+                    input.handle_event(&crossterm::event::Event::Key(key));
+                }
                 Some(Modal::Phrase {
                     target,
                     phrase,

@@ -23,6 +23,17 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+impl Diagnostic {
+    /// What is wrong, with its key, without the place (`` `kpi[p95].command`: ... ``).
+    pub fn what(&self) -> String {
+        if self.key.is_empty() {
+            self.message.clone()
+        } else {
+            format!("`{}`: {}", self.key, self.message)
+        }
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let level = match self.level {
@@ -42,10 +53,7 @@ impl fmt::Display for Diagnostic {
                 self.column
             )?;
         }
-        if !self.key.is_empty() {
-            write!(f, "`{}`: ", self.key)?;
-        }
-        write!(f, "{}", self.message)
+        f.write_str(&self.what())
     }
 }
 

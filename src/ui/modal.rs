@@ -443,18 +443,8 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
         Modal::Warnings => {
             title = " Runbook warnings ".to_owned();
             for w in &state.warnings {
-                // As `check` prints them, without the file's name each line would repeat:
-                // `line 12:11 · what`.
-                let text = match w.split_once(": warning: ") {
-                    Some((at, what)) => {
-                        let mut place = at.rsplitn(3, ':');
-                        match (place.next(), place.next()) {
-                            (Some(col), Some(line)) => format!("line {line}:{col} · {what}"),
-                            _ => what.to_owned(),
-                        }
-                    }
-                    None => w.clone(),
-                };
+                // As `check` prints them, without the file's name each line would repeat.
+                let text = format!("line {}:{} · {}", w.line, w.column, w.what());
                 lines.push(Line::styled(
                     format!("⚠ {text}"),
                     Style::new().fg(Color::Yellow),
