@@ -713,3 +713,67 @@ fn wide_screens_say_labels_and_keys_whole() {
         "{screen}"
     );
 }
+
+/// A message that falls due keeps its key in view at 80 columns: the audience gives way.
+#[test]
+fn at_80_columns_a_due_message_keeps_its_key() {
+    let text = r##"
+[runbook]
+name = "comms"
+t0 = "2026-03-07T22:00:00Z"
+
+[[phase]]
+id = "p"
+title = "P"
+
+[[phase.step]]
+id = "s"
+at = "T+0"
+title = "Switch"
+run = ["true"]
+
+[[communication]]
+at = "T-7d"
+audience = "Team (email, the day before Phase 2, with the Zoom link and the rota)"
+text = "Tomorrow: phase 2"
+"##;
+    let (rb, _) = warroom::runbook::load_str(std::path::Path::new("c.toml"), text).unwrap();
+    let t0 = rb.t0.fixed().unwrap();
+    let mut s = State::new(std::sync::Arc::new(rb), t0 - TimeDelta::days(8));
+    update(&mut s, Action::Tick(t0 - TimeDelta::days(7)));
+    // The notice that it fell due goes first; once it is read, the line waits for the key.
+    s.notice = None;
+    let screen = format!("{}", draw(&s, 80, 24).backend());
+    let line = screen.lines().nth(1).unwrap();
+    assert!(line.contains("Due: the message to Team"), "{line}");
+    assert!(line.contains("U: write and send it"), "{line}");
+}
+
+/// On a screen too short for every key, `?` scrolls: the title says so, the last key comes
+/// into view further down, and the footer says how.
+#[test]
+fn help_scrolls_when_the_keys_do_not_fit() {
+    let mut s = running_state();
+    key(&mut s, KeyCode::Char('?'));
+    let screen = format!("{}", draw(&s, 60, 16).backend());
+    assert!(screen.contains("Keys ↓ scroll"), "{screen}");
+    assert!(
+        screen.contains("↑↓ scroll"),
+        "the footer says how: {screen}"
+    );
+    assert!(!screen.contains("Phrases: type exactly"), "{screen}");
+    assert!(
+        screen.contains("retry failed step (Timeline)"),
+        "whole words at 60 columns: {screen}"
+    );
+    for _ in 0..30 {
+        key(&mut s, KeyCode::Down);
+    }
+    let screen = format!("{}", draw(&s, 60, 16).backend());
+    assert!(screen.contains("Keys ↑ scroll"), "{screen}");
+    assert!(screen.contains("Phrases: type exactly"), "{screen}");
+    // Where every key fits, nothing scrolls and any key closes.
+    let screen = format!("{}", draw(&s, 80, 24).backend());
+    assert!(screen.contains("Keys · any key closes"), "{screen}");
+    assert!(screen.contains("Phrases: type exactly"), "{screen}");
+}

@@ -588,7 +588,8 @@ pub struct State {
     pub t0: DateTime<Utc>,
     pub focus: Pane,
     pub modal: Option<Modal>,
-    pub help: bool,
+    /// The `?` overlay when open: how many rows it is scrolled down.
+    pub help: Option<usize>,
     /// Selected step (index into the flattened steps).
     pub selected: usize,
     pub selected_check: usize,
@@ -681,7 +682,7 @@ impl State {
             now: start,
             focus: Pane::Timeline,
             modal: None,
-            help: false,
+            help: None,
             selected: 0,
             selected_check: 0,
             selected_alert: 0,

@@ -3,6 +3,7 @@
 //! panes, scrolling, help). None of it is a decision: nothing here is recorded.
 
 use chrono::TimeDelta;
+use crossterm::event::KeyCode;
 
 use super::keys::Command as Key;
 use super::*;
@@ -92,6 +93,25 @@ pub fn notice_expiry(state: &mut State) {
     }
 }
 
+/// A key while the `?` overlay is open: the arrows, j/k and the page keys scroll it (on a
+/// screen too short for every key), any other key closes it and does nothing else.
+pub fn help_key(state: &mut State, key: &KeyEvent) {
+    let Some(top) = state.help else { return };
+    // The overlay never has more rows than the keys and its notes, so scrolling further
+    // than that would only be presses to take back.
+    let most = keys::BINDINGS.len() + 3;
+    state.help = Some(match key.code {
+        KeyCode::Up | KeyCode::Char('k') => top.saturating_sub(1),
+        KeyCode::PageUp => top.saturating_sub(10),
+        KeyCode::Down | KeyCode::Char('j') => (top + 1).min(most),
+        KeyCode::PageDown | KeyCode::Char(' ') => (top + 10).min(most),
+        _ => {
+            state.help = None;
+            return;
+        }
+    });
+}
+
 /// Keys that only move the view; `false` for every other command.
 pub fn navigate(state: &mut State, cmd: Key) -> bool {
     match cmd {
@@ -108,7 +128,7 @@ pub fn navigate(state: &mut State, cmd: Key) -> bool {
             };
             state.focus = all[next];
         }
-        Key::Help => state.help = true,
+        Key::Help => state.help = Some(0),
         Key::Contacts => state.modal = Some(Modal::Contacts),
         Key::Warnings if state.warnings.is_empty() => {
             state.notify("The runbook has no warnings");

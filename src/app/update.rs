@@ -1006,9 +1006,8 @@ fn escalate(state: &mut State, fx: &mut Vec<Effect>) {
 }
 
 fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
-    if state.help {
-        // Any key closes the help; it does nothing else.
-        state.help = false;
+    if state.help.is_some() {
+        observe::help_key(state, &key);
         return;
     }
     if state.modal.is_some() {

@@ -108,8 +108,8 @@ pub fn update(state: &mut State, w: Watched) -> Vec<Look> {
 }
 
 fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Look>) {
-    if state.help {
-        state.help = false;
+    if state.help.is_some() {
+        observe::help_key(state, &key);
         return;
     }
     // The only modal a watcher opens is the contacts list; any key closes it.

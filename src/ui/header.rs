@@ -266,13 +266,14 @@ pub fn render_status_line(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .and_then(|i| state.runbook.communications.get(i))
     {
         // A planned message not sent yet stays in view until it is.
-        let text = format!(
-            " Due: the message to {} (planned {}){}",
-            c.audience,
-            format_planned(c.planned),
-            key_hint(state, " · U: write and send it")
+        // The key stays in view; the audience is what gives way.
+        let text = banner(
+            " Due: the message to ",
+            &format!("{} (planned {})", c.audience, format_planned(c.planned)),
+            key_hint(state, " · U: write and send it"),
+            w,
         );
-        Line::styled(fit(&text, w), theme::BANNER_INFO)
+        Line::styled(text, theme::BANNER_INFO)
     } else {
         next_step_line(state, w)
     };
@@ -366,7 +367,10 @@ pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .as_ref()
         .map(|w| format!("watching {}@{}", w.driver.user, w.driver.host));
     let pairs: Vec<(&str, &str)> = match &state.modal {
-        _ if state.help => vec![("any key", "close help")],
+        _ if state.help.is_some() && !super::help::fits(frame.area()) => {
+            vec![("↑↓", "scroll"), ("any other key", "close help")]
+        }
+        _ if state.help.is_some() => vec![("any key", "close help")],
         Some(Modal::Contacts | Modal::Warnings) => vec![("any key", "close")],
         Some(Modal::Close { note: Some(_), .. }) => vec![
             ("type a note", "(optional)"),

@@ -87,8 +87,8 @@ pub fn render(frame: &mut Frame<'_>, state: &State) {
     if let Some(m) = &state.modal {
         modal::render(frame, m, state);
     }
-    if state.help {
-        help::render(frame);
+    if let Some(top) = state.help {
+        help::render(frame, top);
     }
 }
 
