@@ -40,10 +40,10 @@ pub fn plan_warnings(rb: &Runbook, text: &str, now: chrono::DateTime<chrono::Utc
         ));
     }
     if rb.rollback.is_none()
-        && let Some(p) = rb.phases.iter().find(|p| {
-            let words = format!("{} {}", p.id, p.title).to_lowercase();
-            words.contains("rollback") || words.contains("roll back")
-        })
+        && let Some(p) = rb
+            .phases
+            .iter()
+            .find(|p| crate::runbook::names_a_rollback(&format!("{} {}", p.id, p.title)))
     {
         out.push(format!(
             "phase `{}` reads like a rollback, but the runbook has no `[rollback]`: R would have nothing to run (write it as `[rollback]` with its steps)",

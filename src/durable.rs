@@ -17,6 +17,15 @@ use std::path::Path;
 use nix::errno::Errno;
 use nix::fcntl::{Flock, FlockArg};
 
+/// The directory `path` is in: `.` for a bare name (`draft.toml`), whose `parent()` is
+/// the empty path, which no system call opens.
+pub fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
 /// Makes a directory's entries (a created, renamed or removed file) durable.
 pub fn fsync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
@@ -25,7 +34,7 @@ pub fn fsync_dir(dir: &Path) -> std::io::Result<()> {
 /// Writes `bytes` to a temporary file beside `path`, fsyncs it, renames it into place and
 /// fsyncs the directory: a reader sees the old file or the whole new one, even after a crash.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = parent(path);
     let name = path
         .file_name()
         .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
@@ -78,7 +87,7 @@ pub fn file_mode(dir: &Path) -> u32 {
 /// set explicitly (a umask never decides it). A shared run's directories carry the set-gid
 /// bit, so the file is the group's too.
 pub fn create(path: &Path, options: &mut OpenOptions) -> std::io::Result<File> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = parent(path);
     let mode = file_mode(dir);
     let file = options.create(true).mode(mode).open(path)?;
     set_mode(&file, mode)?;
@@ -107,7 +116,7 @@ pub fn create_dir(dir: &Path, group_writes: bool) -> std::io::Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
-    let parent = dir.parent().unwrap_or(Path::new("."));
+    let parent = parent(dir);
     if !parent.is_dir() {
         create_dir(parent, false)?;
     }
@@ -127,10 +136,7 @@ pub fn create_dir(dir: &Path, group_writes: bool) -> std::io::Result<()> {
 /// or shared with `group`'s members (`2750`, the group set). Refuses a parent anyone may
 /// write without the sticky bit: someone else could put their own directory in its place.
 pub fn create_run_dir(dir: &Path, group: Option<nix::unistd::Gid>) -> std::io::Result<()> {
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
+    let parent = parent(dir).to_path_buf();
     std::fs::create_dir_all(&parent)?;
     let pm = std::fs::metadata(&parent)?.mode();
     if pm & 0o002 != 0 && pm & 0o1000 == 0 {

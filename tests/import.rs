@@ -111,21 +111,21 @@ fn phase5_go_live_imports_with_its_timeline_checklist_and_commands() {
     assert_eq!(
         counts(&draft),
         Counts {
-            // §2 the evening before; §3 Phases 1-6; §4 the summary; §7 the rollback.
-            phases: 9,
-            // 43 timed (below) and §7's five `Step N:` of the rollback procedure.
-            steps: 48,
+            // §2 the evening before; §3 Phases 1-6; §4 the summary. §7's rollback is
+            // `[rollback]`.
+            phases: 8,
+            steps: 43,
             // §2 `T-6 hours before deployment`; §3 `T-15 minutes: Early Warning` and the 36
             // `01:45 UTC - …` / `02:00:15 - …` entries of Phases 1-6; §4's five `T+1.5m → …`
             // to `T+120m → …` (its `T+0 (02:00) →` begins with its clock time, a heading).
             timed: 43,
             // §2's eight `- [ ]` items.
             checks: 8,
-            // The 25 `Command: $ …` lines of §3 and §7, one per entry, and §2's
-            // `$ ./scripts/pre-deployment-checklist.sh`; §8's listing of all the scripts
-            // belongs to no step and is kept as comments.
-            commanded: 26,
-            command_lines: 26,
+            // The 21 `Command: $ …` lines of §3, one per entry, and §2's
+            // `$ ./scripts/pre-deployment-checklist.sh`; §7's four are the rollback's, and
+            // §8's listing of all the scripts belongs to no step and is kept as comments.
+            commanded: 22,
+            command_lines: 22,
             // The five alert rules of 02:00:30 give a threshold but no duration: comments.
             rules: 0,
             contacts: 0,
@@ -147,37 +147,77 @@ fn phase5_go_live_imports_with_its_timeline_checklist_and_commands() {
     assert!(text.contains("./scripts/load-test-2000tps.sh"));
     assert!(
         summary
-            .contains("9 phases, 48 steps (43 with a time, 26 with a command), 8 checklist items"),
+            .contains("8 phases, 43 steps (43 with a time, 22 with a command), 8 checklist items"),
         "{summary}"
     );
+    // §7 "Rollback Plan": `Step 1: Announce Rollback` is done by hand, so the procedure
+    // pauses before step 2 for it; steps 2-5 run their scripts.
+    let rollback = draft["rollback"]["step"].as_array().unwrap();
+    let shells: Vec<&str> = rollback
+        .iter()
+        .map(|s| s["shell"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        shells,
+        [
+            "./scripts/disable-phase5-routing.sh",
+            "./scripts/restore-phase4-backup.sh",
+            "./scripts/disable-phase5-systems.sh",
+            "./scripts/verify-phase4-health.sh"
+        ]
+    );
+    assert_eq!(rollback[0]["confirm"].as_str(), Some("yes-no"));
+    assert!(rollback[1].get("confirm").is_none());
+    assert!(
+        text.contains("by hand: Announce Rollback (01:00)"),
+        "{text}"
+    );
+    // `01:58 UTC - Final Go/No-Go` with `Authority: Deployment Lead + PMO Lead`: a gate
+    // they decide, before the step after it.
+    let gate = &draft["gate"][0];
+    assert_eq!(gate["title"].as_str(), Some("Final Go/No-Go"));
+    assert_eq!(
+        gate["approvers"].as_array().unwrap(),
+        &vec![
+            toml::Value::from("Deployment Lead"),
+            toml::Value::from("PMO Lead")
+        ]
+    );
+    // §9 "Approvals", a table in two languages: each role signs the close.
+    let roles: Vec<&str> = draft["close"]["sign-off"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles.len(), 3);
+    assert!(roles[0].starts_with("Deployment Lead ("), "{roles:?}");
+    assert!(roles[2].starts_with("PMO Lead ("), "{roles:?}");
 }
 
 #[test]
 fn blue_green_manual_imports_with_checklists_rules_and_cadence() {
     let doc = seed("blue-green-switch.md");
-    let (draft, _, summary) = import_and_check(&doc);
+    let (draft, text, summary) = import_and_check(&doc);
     assert_eq!(
         counts(&draft),
         Counts {
             // The sections holding a timed entry or a checklist (Phase 2: checklist, Hour
             // -1:00, Hour 0:00, Post-Phase 2; Phase 3: timeline, checklist, go/no-go,
             // post; Phase 4: timeline, checklist, go/no-go; the rollback; Phase 5; the
-            // final checklist).
-            phases: 14,
-            // 28 timed and the rollback's four `# STEP N:` comments.
-            steps: 32,
-            // Hour -1:00 and 0:00 (5: 09:30 AM, 10:00 AM, 10:00-10:30 AM, 10:30-10:45 AM,
-            // 10:45 AM), Post-Phase 2 (11:00 AM), Phase 3's timeline (7) and its post
-            // (14:45), Phase 4's timeline (9), Phase 5's day (6:00 AM to 5:00 PM: 5). The
-            // sample Slack log of the updates section (`🔄 10:00 - STARTED…`) is a message,
-            // kept as comments.
+            // final checklist; the rollback is `[rollback]`, not a phase).
+            phases: 13,
             timed: 28,
-            // 38 `- [ ]`, 5 `☑` of Phase 3's go/no-go, 6 `□` of Phase 4's sign-offs.
-            checks: 49,
-            // The rollback's bash block: `cd …` and `bash alawael-phase4-production-rollback.sh`
-            // under `# STEP 1`; the other shell blocks hold only comments.
-            commanded: 1,
-            command_lines: 2,
+            // The 28 timed; the rollback's four `# STEP N:` comments are its procedure.
+            steps: 28,
+            // 38 `- [ ]`, 6 `□` of Phase 4's sign-offs. The 5 `☑` of Phase 3's go/no-go
+            // are its criteria, kept; the 5 `□ DevOps Lead:` … of Phase 4's go/no-go are
+            // its approvers.
+            checks: 44,
+            // The only command, `cd …` and `bash alawael-phase4-production-rollback.sh`
+            // under `# STEP 1`, is the rollback's; the other shell blocks hold comments.
+            commanded: 0,
+            command_lines: 0,
             // When to roll back: `Error rate > 2% (sustained for 2 min)`, `Response time
             // > 1000ms (sustained for 2 min)`.
             rules: 2,
@@ -214,6 +254,33 @@ fn blue_green_manual_imports_with_checklists_rules_and_cadence() {
         .unwrap();
     assert_eq!(script["at"].as_str(), Some("10:00"));
     assert_eq!(script["duration"].as_str(), Some("30m"));
+    // "How to Rollback": its one command is the rollback procedure's step; the steps done
+    // by hand after it (verify, confirm, status update) are beside it as comments.
+    let rollback = draft["rollback"]["step"].as_array().unwrap();
+    assert_eq!(rollback.len(), 1);
+    assert!(
+        rollback[0]["shell"]
+            .as_str()
+            .unwrap()
+            .contains("bash alawael-phase4-production-rollback.sh")
+    );
+    assert!(
+        text.contains("by hand: Verify rollback (takes 10 seconds)"),
+        "{text}"
+    );
+    // "GO/NO-GO DECISION (30 min before Phase 4)": its five approvers decide a gate
+    // before Phase 4 starts.
+    let gate = &draft["gate"][0];
+    assert_eq!(gate["approvers"].as_array().unwrap().len(), 5, "{gate:?}");
+    assert_eq!(gate["approvers"][0].as_str(), Some("DevOps Lead"));
+    assert_eq!(
+        gate["before"].as_str(),
+        Some("phase-4-start-go-no-go-decision")
+    );
+    assert!(
+        summary.contains("a rollback procedure of 1 step, 1 go/no-go gate"),
+        "{summary}"
+    );
 }
 
 #[test]
@@ -223,22 +290,25 @@ fn launch_day_imports_its_boxed_timeline_checklists_and_procedures() {
     assert_eq!(
         counts(&draft),
         Counts {
-            // §1.1-1.5, §2.2, §2.3, §3.2, §3.3, §6.1, §6.2.
-            phases: 11,
-            // 42 timed; §2.2's four `Step N:` and §3.2's six and §3.3's seven `STEP N:`;
-            // and five commands that follow a step's description rather than its title,
-            // each a step of its own (`Run kubectl rollout status …`).
-            steps: 66,
+            // §1.1-1.5, §2.2, §2.3, §3.3, §6.1, §6.2; §3.2's quick rollback is
+            // `[rollback]` (the first rollback procedure), §3.3's stays a phase.
+            phases: 10,
+            // 42 timed; §2.2's four `Step N:` and §3.3's seven `STEP N:`; and three
+            // commands that follow a step's description rather than its title, each a step
+            // of its own (`Run kubectl rollout status …`).
+            steps: 58,
             // §1.1's box: 28 `09:00  Final staging verification` entries; the four
             // checklist boxes `T-24 HOUR PRE-LAUNCH CHECKLIST` … `T-1 HOUR`; §6.1's table,
             // 7 rows `T+1hr` … `T+1 week`; §6.2's `T+1hr`, `T+24hr`, `T+1 Week Criteria:`.
             timed: 42,
-            // Every `□` item: 32 + 23 + 21 + 19 in §1.2-1.5, 9 in §2.2, 15 in §2.3, 5 in
-            // §3.2, 7 in §3.3, 14 in §6.2.
-            checks: 145,
-            // The 24 `$ …` lines of §2.2, §2.3, §3.2 and §3.3, in 19 steps.
-            commanded: 19,
-            command_lines: 24,
+            // Every `□` item: 32 + 23 + 21 + 13 in §1.2-1.5 (the six attendees of the
+            // GO/NO-GO meeting are its approvers), 9 in §2.2, 15 in §2.3, 7 in §3.3, 14 in
+            // §6.2; §3.2's five verification items are comments of the rollback.
+            checks: 134,
+            // The 18 `$ …` lines of §2.2, §2.3 and §3.3, in 14 steps; §3.2's six in five
+            // are the rollback procedure's.
+            commanded: 14,
+            command_lines: 18,
             // §3.1: `Error rate >5% sustained for 5+ minutes`; `2-5%` and `2x baseline`
             // are not a comparison with a number.
             rules: 1,
@@ -258,6 +328,26 @@ fn launch_day_imports_its_boxed_timeline_checklists_and_procedures() {
     assert_eq!(first["title"].as_str(), Some("Immediate stability"));
     assert_eq!(first["owner"].as_str(), Some("War room team"));
     assert_eq!(review["step"][6]["at"].as_str(), Some("T+7d"));
+    // §3.2 "Quick Rollback": its commands are the procedure; `STEP 1: Announce Rollback`
+    // by hand makes the first pause for it.
+    let rollback = draft["rollback"]["step"].as_array().unwrap();
+    assert_eq!(rollback.len(), 5);
+    assert_eq!(
+        rollback[0]["shell"].as_str(),
+        Some("./scripts/feature-flags.sh kill-all")
+    );
+    assert_eq!(rollback[0]["confirm"].as_str(), Some("yes-no"));
+    // The GO/NO-GO meeting's attendees decide a gate.
+    let gate = &draft["gate"][0];
+    assert_eq!(
+        gate["title"].as_str(),
+        Some("GO/NO-GO Decision Meeting (08:00)")
+    );
+    assert_eq!(gate["approvers"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        gate["approvers"][0].as_str(),
+        Some("Launch Commander (Lead)")
+    );
 }
 
 #[test]
@@ -493,4 +583,44 @@ fn t0_comes_from_the_deployment_date_not_the_last_update() {
         .unwrap_or_default()
         .to_owned();
     assert!(t0.starts_with("2026-03-07"), "{t0}\n{text}");
+}
+
+/// A procedure numbered by section (`Step 1.1`) is read as steps, a sign-off table under
+/// `## Sign-off` becomes the close's roles, and `-o draft.toml` (a bare name) is written
+/// in the current directory.
+#[test]
+fn numbered_steps_a_sign_off_table_and_a_draft_beside_the_document() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("plan.md"),
+        "# Cutover\n\n## Procedure\n\nStep 1.1: Drain the old pool (5 min)\n\n\
+         $ ./drain.sh\n\nStep 1.2: Switch traffic\n\n$ ./switch.sh\n\n\
+         ## Sign-off\n\n| Role | Name | Signature |\n|---|---|---|\n\
+         | Change Manager | | |\n| SRE Lead | | |\n",
+    )
+    .unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["import", "plan.md", "-o", "draft.toml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = std::fs::read_to_string(dir.path().join("draft.toml")).unwrap();
+    let draft: toml::Value = toml::from_str(&text).unwrap();
+    let steps = draft["phase"][0]["step"].as_array().unwrap();
+    let titles: Vec<&str> = steps.iter().map(|s| s["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Drain the old pool (5 min)", "Switch traffic"]);
+    assert_eq!(steps[0]["duration"].as_str(), Some("5m"));
+    assert_eq!(steps[1]["shell"].as_str(), Some("./switch.sh"));
+    let roles: Vec<&str> = draft["close"]["sign-off"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["Change Manager", "SRE Lead"]);
 }

@@ -29,6 +29,12 @@ pub struct Summary {
     pub commands: usize,
     pub rules: usize,
     pub contacts: usize,
+    /// Steps of the `[rollback]` procedure.
+    pub rollback_steps: usize,
+    /// Go/no-go gates with the approvers the document names.
+    pub gates: usize,
+    /// Roles of `[close] sign-off`.
+    pub sign_offs: usize,
     pub cadence: Option<String>,
     /// What a person must fill in: (line of the document, what).
     pub placeholders: Vec<(usize, String)>,
@@ -88,6 +94,87 @@ struct Phase {
     kept: Vec<(usize, String)>,
 }
 
+/// A go/no-go and who decides it.
+#[derive(Debug)]
+struct Gate {
+    line: usize,
+    title: String,
+    approvers: Vec<String>,
+}
+
+/// What the document was found to hold, for the draft to be written from.
+struct Found {
+    phases: Vec<Phase>,
+    conditions: Vec<(usize, String, Condition)>,
+    contacts: Vec<Contact>,
+    /// `[close] sign-off` roles, with the line of each.
+    sign_offs: Vec<(usize, String)>,
+    gates: Vec<Gate>,
+    t0_date: Option<chrono::NaiveDate>,
+    t0_time: Option<Hms>,
+}
+
+/// A go/no-go named in a heading or a line (`GO/NO-GO DECISION`, `Final Go/No-Go`).
+fn names_go_no_go(s: &str) -> bool {
+    let s = s.to_lowercase().replace(' ', "");
+    ["go/no-go", "go-no-go", "go/nogo", "gono-go"]
+        .iter()
+        .any(|w| s.contains(w))
+}
+
+/// A label that introduces the deciders of a go/no-go (`Attendees:`, `Required Approvals
+/// (ALL must be YES):`); any other label (`Decision Criteria:`) ends the list.
+fn introduces_deciders(s: &str) -> bool {
+    let s = s.to_lowercase();
+    [
+        "attendee",
+        "approv",
+        "decision maker",
+        "decision-maker",
+        "who decides",
+        "sign",
+    ]
+    .iter()
+    .any(|w| s.contains(w))
+}
+
+/// A role as a list names it (`DevOps Lead:`, `Launch Commander (Lead)`): a few words, no
+/// question, no number; not a criterion (`All checklists complete`).
+fn role(s: &str) -> Option<String> {
+    let s = s.trim().trim_end_matches(':').trim();
+    let words = s.split_whitespace().count();
+    (words > 0
+        && words <= 5
+        && s.chars().count() <= 40
+        && s.starts_with(|c: char| c.is_uppercase())
+        && !s.contains(['?', '_', '"'])
+        && !s.chars().any(|c| c.is_ascii_digit())
+        && !s.to_lowercase().starts_with("all "))
+    .then(|| s.to_owned())
+}
+
+/// A checklist item: a decider of the go/no-go being listed (`□ DevOps Lead:`), or an item
+/// of the phase's checklist.
+fn checked(phase: &mut Phase, deciding: &mut Option<Gate>, line: usize, text: &str) {
+    if let Some(gate) = deciding.as_mut()
+        && let Some(role) = role(text)
+    {
+        if !gate.approvers.contains(&role) {
+            gate.approvers.push(role);
+        }
+        return;
+    }
+    phase.checks.push((line, text.to_owned()));
+}
+
+/// A heading of the sign-off (`Approvals`, `Sign-off`, `Signatures`).
+fn reads_like_sign_off(title: &str) -> bool {
+    let t = title.to_lowercase();
+    ["approval", "sign-off", "signoff", "sign off", "signature"]
+        .iter()
+        .any(|w| t.contains(w))
+}
+
 const TITLE_COLUMNS: [&str; 10] = [
     "task",
     "activity",
@@ -129,6 +216,8 @@ pub fn import(md: &str, source: &str) -> Imported {
     let mut t0_date = None;
     let mut t0_date_certain = false;
     let mut t0_time: Option<Hms> = None;
+    let mut sign_offs: Vec<(usize, String)> = Vec::new();
+    let mut gates: Vec<Gate> = Vec::new();
     for section in sections {
         let mut phase = Phase {
             title: section.title.clone(),
@@ -136,14 +225,38 @@ pub fn import(md: &str, source: &str) -> Imported {
             ..Phase::default()
         };
         let mut pending_command = false;
+        // A go/no-go whose deciders are being listed: its heading, or the line naming it.
+        let mut deciding = names_go_no_go(&section.title).then(|| Gate {
+            line: section.line,
+            title: section.title.clone(),
+            approvers: Vec::new(),
+        });
+        let decided = |gate: Option<Gate>, gates: &mut Vec<Gate>| {
+            gates.extend(gate.filter(|g| !g.approvers.is_empty()));
+        };
         for item in section.items {
             match item {
                 Item::Task(l) => {
-                    let text = check_item(&l.text).unwrap_or(bare(&l.text)).to_owned();
-                    phase.checks.push((l.line, text));
+                    let text = check_item(&l.text).unwrap_or(bare(&l.text));
+                    checked(&mut phase, &mut deciding, l.line, text);
                 }
                 Item::Text(l) => {
                     let line = l.line;
+                    let said = bare(&l.text);
+                    if names_go_no_go(said) && timed_line(&l.text).is_none() {
+                        decided(deciding.take(), &mut gates);
+                        deciding = Some(Gate {
+                            line,
+                            title: said.trim_end_matches(':').trim().to_owned(),
+                            approvers: Vec::new(),
+                        });
+                    } else if deciding.is_some()
+                        && said.ends_with(':')
+                        && check_item(said).is_none()
+                        && !introduces_deciders(said)
+                    {
+                        decided(deciding.take(), &mut gates);
+                    }
                     // The deployment's date, not the document's own (`Last updated: ...`): a
                     // date beside T+0, the deployment, a go-live or a window wins over an
                     // earlier plain one.
@@ -192,7 +305,7 @@ pub fn import(md: &str, source: &str) -> Imported {
                         continue;
                     }
                     if let Some(text) = check_item(&l.text) {
-                        phase.checks.push((line, text.to_owned()));
+                        checked(&mut phase, &mut deciding, line, text);
                         continue;
                     }
                     if let Some((w, title)) = timed_line(&l.text) {
@@ -261,6 +374,20 @@ pub fn import(md: &str, source: &str) -> Imported {
                             && step.owner.is_none()
                         {
                             step.owner = Some(value.to_owned());
+                            // `Authority: Deployment Lead + PMO Lead` of a `Final Go/No-Go`:
+                            // they decide a gate before the next step.
+                            if names_go_no_go(&step.title) {
+                                gates.push(Gate {
+                                    line: step.line,
+                                    title: step.title.clone(),
+                                    approvers: value
+                                        .split(['+', ',', '&', '/'])
+                                        .flat_map(|v| v.split(" and "))
+                                        .map(|v| v.trim().to_owned())
+                                        .filter(|v| !v.is_empty())
+                                        .collect(),
+                                });
+                            }
                             // The document's own word for it stays with the step.
                             if label != "owner" {
                                 step.notes.push((line, bare(&l.text).to_owned()));
@@ -379,6 +506,37 @@ pub fn import(md: &str, source: &str) -> Imported {
                                 level,
                             });
                         }
+                    } else if let Some(rc) = column(&header, &["role"])
+                        .filter(|_| timed.is_none() && reads_like_sign_off(&section.title))
+                    {
+                        // A sign-off table: each role signs the run's close.
+                        phase.kept.push((line, header.join(" | ")));
+                        for (r, rl) in rows {
+                            let said = |c: usize| {
+                                r.get(c)
+                                    .map(|v| bare(v).trim())
+                                    .filter(|v| v.chars().any(char::is_alphabetic))
+                            };
+                            // A table in two languages may give the role twice, its
+                            // columns out of step with its header: both are kept.
+                            let first_is_a_name = header.first().is_some_and(|h| {
+                                column(std::slice::from_ref(h), &["name", "date", "sign"]).is_some()
+                            });
+                            let role = match (said(rc), said(0)) {
+                                (Some(role), Some(other))
+                                    if rc != 0 && other != role && !first_is_a_name =>
+                                {
+                                    Some(format!("{other} ({role})"))
+                                }
+                                (role, _) => role.map(str::to_owned),
+                            };
+                            if let Some(role) = role
+                                && !sign_offs.iter().any(|(_, s)| *s == role)
+                            {
+                                sign_offs.push((rl, role));
+                            }
+                            phase.kept.push((rl, r.join(" | ")));
+                        }
                     } else {
                         phase.kept.push((line, header.join(" | ")));
                         for (r, rl) in rows {
@@ -392,19 +550,25 @@ pub fn import(md: &str, source: &str) -> Imported {
                 }
             }
         }
+        decided(deciding.take(), &mut gates);
         phases.push(phase);
     }
-    let toml = write(
-        name.as_deref(),
-        source,
-        &phases,
-        &conditions,
-        &contacts,
+    let found = Found {
+        phases,
+        conditions,
+        contacts,
+        sign_offs,
+        gates,
         t0_date,
         t0_time,
-        &mut summary,
-    );
+    };
+    let toml = write(name.as_deref(), source, &found, &mut summary);
     Imported { toml, summary }
+}
+
+/// `1 step`, `3 steps`.
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 /// The summary printed at the end of an import.
@@ -419,19 +583,41 @@ pub fn describe(s: &Summary, output: Option<&std::path::Path>) -> String {
     }
     let _ = writeln!(
         out,
-        "Recognised: {} phases, {} steps ({} with a time, {} with a command), {} checklist items, {} rules, {} contacts{}.",
-        s.phases,
-        s.steps,
+        "Recognised: {}, {} ({} with a time, {} with a command), {}, {}, {}{}.",
+        plural(s.phases, "phase"),
+        plural(s.steps, "step"),
         s.timed_steps,
         s.commands,
-        s.checks,
-        s.rules,
-        s.contacts,
+        plural(s.checks, "checklist item"),
+        plural(s.rules, "rule"),
+        plural(s.contacts, "contact"),
         s.cadence
             .as_ref()
             .map(|c| format!(", status updates every {c}"))
             .unwrap_or_default(),
     );
+    let mut also = Vec::new();
+    if s.rollback_steps > 0 {
+        also.push(format!(
+            "a rollback procedure of {}",
+            plural(s.rollback_steps, "step")
+        ));
+    }
+    if s.gates > 0 {
+        also.push(format!(
+            "{} with the approvers the document names",
+            plural(s.gates, "go/no-go gate")
+        ));
+    }
+    if s.sign_offs > 0 {
+        also.push(format!(
+            "{} of the close",
+            plural(s.sign_offs, "sign-off role")
+        ));
+    }
+    if !also.is_empty() {
+        let _ = writeln!(out, "And: {}.", also.join(", "));
+    }
     let _ = writeln!(out, "Kept as comments: {} lines of the document.", s.kept);
     if !s.placeholders.is_empty() {
         let _ = writeln!(out, "Left for a person ({}):", s.placeholders.len());
@@ -554,6 +740,26 @@ mod tests {
         );
         assert!(condition("HighErrorRate (trigger: >0.20%)").is_none());
         assert!(condition("Latency 2x baseline sustained for 10+ minutes").is_none());
+    }
+
+    #[test]
+    fn numbered_steps_by_section() {
+        assert_eq!(
+            numbered_step("Step 1.1: Drain the old pool (5 min)"),
+            Some((
+                "Drain the old pool (5 min)".to_owned(),
+                Some("5m".to_owned())
+            ))
+        );
+        assert_eq!(
+            numbered_step("### Step 2.3.1 - Verify").map(|s| s.0),
+            Some("Verify".to_owned())
+        );
+        assert_eq!(
+            numbered_step("STEP 4. Announce").map(|s| s.0),
+            Some("Announce".to_owned())
+        );
+        assert_eq!(numbered_step("Step 1.1"), None);
     }
 
     #[test]

@@ -236,9 +236,14 @@ pub(super) fn numbered_step(s: &str) -> Option<(String, Option<String>)> {
         .get(..5)
         .filter(|w| w.eq_ignore_ascii_case("step "))
         .map(|_| &s[5..])?;
-    let n_len = rest.bytes().take_while(u8::is_ascii_digit).count();
+    // `Step 3`, and `Step 1.1` / `Step 2.3.1` of a procedure numbered by section.
+    let digits = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
+    let mut n_len = digits(rest);
     if n_len == 0 {
         return None;
+    }
+    while rest[n_len..].starts_with('.') && digits(&rest[n_len + 1..]) > 0 {
+        n_len += 1 + digits(&rest[n_len + 1..]);
     }
     let title = rest[n_len..]
         .trim_start_matches([':', '.', ')', '-', '–', ' '])

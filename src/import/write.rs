@@ -4,8 +4,9 @@ use std::fmt::Write as _;
 
 use chrono::Datelike;
 
-use super::recognise::{Condition, Hms, never_exits, prompted_phrase};
-use super::{Contact, Phase, Summary};
+use super::recognise::{never_exits, prompted_phrase};
+use super::{Contact, Found, Gate, Phase, Step, Summary};
+use crate::runbook::names_a_rollback;
 
 /// An id from a title: lower case, words joined by `sep`, a leading section number
 /// (`1.2`) dropped, and a letter first as ids need (`s24-hour-review`).
@@ -63,17 +64,22 @@ pub(super) fn quoted(s: &str) -> String {
     out
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(super) fn write(
     name: Option<&str>,
     source: &str,
-    phases: &[Phase],
-    conditions: &[(usize, String, Condition)],
-    contacts: &[Contact],
-    t0_date: Option<chrono::NaiveDate>,
-    t0_time: Option<Hms>,
+    found: &Found,
     summary: &mut Summary,
 ) -> String {
+    let Found {
+        phases,
+        conditions,
+        contacts,
+        sign_offs,
+        gates,
+        t0_date,
+        t0_time,
+    } = found;
+    let (t0_date, t0_time) = (*t0_date, *t0_time);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -117,21 +123,10 @@ pub(super) fn write(
         }
         (None, _) => {}
     }
-    let mut ids = std::collections::HashSet::new();
-    let mut unique = |base: String, fallback: &str| {
-        let base = if base.is_empty() {
-            fallback.to_owned()
-        } else {
-            base
-        };
-        let mut id = base.clone();
-        let mut n = 2;
-        while !ids.insert(id.clone()) {
-            id = format!("{base}-{n}");
-            n += 1;
-        }
-        id
-    };
+    let mut ids = Ids::default();
+    let rollback = rollback_phase(phases);
+    // Each step written, and where it came from: a go/no-go is a gate before one of them.
+    let mut written: Vec<Written> = Vec::new();
     let mut pending_kept: Vec<(usize, String)> = Vec::new();
     let mut check_n = 0;
     for (pi, phase) in phases.iter().enumerate() {
@@ -143,10 +138,14 @@ pub(super) fn write(
             pending_kept.extend(phase.kept.iter().cloned());
             continue;
         }
-        summary.phases += 1;
         out.push('\n');
         comments(&mut out, &pending_kept, summary);
         pending_kept.clear();
+        if rollback.is_some_and(|r| r.0 == pi) {
+            write_rollback(&mut out, phase, &mut ids, summary);
+            continue;
+        }
+        summary.phases += 1;
         let title = if phase.title.is_empty() {
             "Before the first heading"
         } else {
@@ -156,18 +155,30 @@ pub(super) fn write(
         let _ = writeln!(
             out,
             "id = {}",
-            quoted(&unique(id_of(title, '-'), &format!("phase-{}", pi + 1)))
+            quoted(&ids.unique(id_of(title, '-'), &format!("phase-{}", pi + 1)))
         );
         let _ = writeln!(out, "title = {}", quoted(title));
+        if let Some((r, line)) = rollback
+            && r != pi
+            && names_a_rollback(&phase.title)
+        {
+            let _ = writeln!(
+                out,
+                "# Another rollback procedure: a runbook has one `[rollback]` (line {line}'s); this one stays a phase of steps to run by hand."
+            );
+        }
         comments(&mut out, &phase.kept, summary);
         for step in &phase.steps {
             summary.steps += 1;
             let _ = writeln!(out, "\n[[phase.step]]  # line {}", step.line);
-            let _ = writeln!(
-                out,
-                "id = {}",
-                quoted(&unique(id_of(&step.title, '-'), "step"))
-            );
+            let id = ids.unique(id_of(&step.title, '-'), "step");
+            let _ = writeln!(out, "id = {}", quoted(&id));
+            written.push(Written {
+                line: step.line,
+                id,
+                title: step.title.to_lowercase(),
+                phase: title.to_lowercase(),
+            });
             let _ = writeln!(out, "title = {}", quoted(&step.title));
             if let Some(w) = &step.when {
                 summary.timed_steps += 1;
@@ -202,22 +213,8 @@ pub(super) fn write(
             }
             if !step.shell.is_empty() {
                 summary.commands += 1;
-                let _ = writeln!(out, "shell = {}", quoted(&step.shell.join("\n")));
-                let script = step.shell.join("\n");
-                if never_exits(&script) {
-                    let _ = writeln!(
-                        out,
-                        "timeout = \"5m\"  # TODO: this command never exits by itself (it follows); it is stopped after 5m"
-                    );
-                }
-                if let Some(phrase) = prompted_phrase(&script) {
-                    let _ = writeln!(
-                        out,
-                        "phrase = {}  # TODO: the script asks on a terminal a step does not have; warroom asks this phrase first: take the `read` out",
-                        quoted(&phrase)
-                    );
-                }
             }
+            write_command(&mut out, step);
             if !step.notes.is_empty() {
                 let notes: Vec<&str> = step.notes.iter().map(|(_, n)| n.as_str()).collect();
                 let _ = writeln!(out, "notes = {}", quoted(&notes.join("\n")));
@@ -234,6 +231,9 @@ pub(super) fn write(
     if !pending_kept.is_empty() {
         out.push('\n');
         comments(&mut out, &pending_kept, summary);
+    }
+    for gate in gates {
+        write_gate(&mut out, gate, &written, &mut ids, summary);
     }
     // Each metric the rules name gets a KPI whose source a person must give.
     let mut kpis: Vec<(String, String, Option<&str>, usize)> = Vec::new();
@@ -311,6 +311,19 @@ pub(super) fn write(
             let _ = writeln!(out, "escalation-level = {l}");
         }
     }
+    if !sign_offs.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n# The document's sign-off (line {}): each role signs with `F` before a success closes the run.",
+            sign_offs[0].0
+        );
+        out.push_str("[close]\nsign-off = [\n");
+        for (_, role) in sign_offs {
+            summary.sign_offs += 1;
+            let _ = writeln!(out, "  {{ role = {} }},", quoted(role));
+        }
+        out.push_str("]\n");
+    }
     if let Some(every) = &summary.cadence {
         let _ = writeln!(out, "\n[status-updates]\nevery = {}", quoted(every));
     }
@@ -324,4 +337,193 @@ pub(super) fn comments(out: &mut String, kept: &[(usize, String)], summary: &mut
         let text = text.replace(['\n', '\r'], " ");
         let _ = writeln!(out, "# {line:>4}: {}", text.trim_end());
     }
+}
+
+/// The ids given so far: each new one is made unique with a number.
+#[derive(Default)]
+struct Ids(std::collections::HashSet<String>);
+
+impl Ids {
+    fn unique(&mut self, base: String, fallback: &str) -> String {
+        let base = if base.is_empty() {
+            fallback.to_owned()
+        } else {
+            base
+        };
+        let mut id = base.clone();
+        let mut n = 2;
+        while !self.0.insert(id.clone()) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        id
+    }
+}
+
+/// The section that becomes `[rollback]`, and its line: the first whose heading (or the
+/// empty heading just above it, `## 7. Rollback Plan` over `### If deployment must be
+/// aborted`) names a rollback and that has a step with a command.
+fn rollback_phase(phases: &[Phase]) -> Option<(usize, usize)> {
+    let mut above = "";
+    for (i, p) in phases.iter().enumerate() {
+        if p.steps.is_empty() && p.checks.is_empty() {
+            above = &p.title;
+            continue;
+        }
+        if (names_a_rollback(&p.title) || names_a_rollback(above))
+            && p.steps.iter().any(|s| !s.shell.is_empty())
+        {
+            return Some((i, p.line));
+        }
+        above = "";
+    }
+    None
+}
+
+/// A step's command, and what the import saw in it: a command that never exits gets a
+/// timeout, one that asks on a terminal gets its phrase.
+fn write_command(out: &mut String, step: &Step) {
+    if step.shell.is_empty() {
+        return;
+    }
+    let script = step.shell.join("\n");
+    let _ = writeln!(out, "shell = {}", quoted(&script));
+    if never_exits(&script) {
+        let _ = writeln!(
+            out,
+            "timeout = \"5m\"  # TODO: this command never exits by itself (it follows); it is stopped after 5m"
+        );
+    }
+    if let Some(phrase) = prompted_phrase(&script) {
+        let _ = writeln!(
+            out,
+            "phrase = {}  # TODO: the script asks on a terminal a step does not have; warroom asks this phrase first: take the `read` out",
+            quoted(&phrase)
+        );
+    }
+}
+
+/// The document's rollback procedure as `[rollback]` steps. A rollback step runs a
+/// command, so what the document does by hand (`Announce Rollback`) stays beside the next
+/// step as a comment, and that step asks `y` first: the procedure pauses for it there.
+fn write_rollback(out: &mut String, phase: &Phase, ids: &mut Ids, summary: &mut Summary) {
+    let _ = writeln!(
+        out,
+        "[rollback]  # line {}: {}: `R`, then the phrase, runs these steps in order",
+        phase.line, phase.title
+    );
+    let mut kept = phase.kept.clone();
+    kept.extend(
+        phase
+            .checks
+            .iter()
+            .map(|(line, text)| (*line, format!("check after it: {text}"))),
+    );
+    kept.sort_by_key(|(line, _)| *line);
+    comments(out, &kept, summary);
+    let mut by_hand: Vec<(usize, String)> = Vec::new();
+    for step in &phase.steps {
+        let mut said = vec![(step.line, step.title.clone())];
+        if let Some(w) = &step.when {
+            said.push((step.line, format!("planned, as written: {}", w.written)));
+        }
+        if let Some(o) = &step.owner {
+            said.push((step.line, format!("owner: {o}")));
+        }
+        said.extend(step.notes.iter().cloned());
+        if step.shell.is_empty() {
+            by_hand.extend(said.into_iter().map(|(l, t)| (l, format!("by hand: {t}"))));
+            continue;
+        }
+        summary.rollback_steps += 1;
+        out.push('\n');
+        comments(out, &by_hand, summary);
+        let _ = writeln!(out, "[[rollback.step]]  # line {}", step.line);
+        let id = ids.unique(id_of(&step.title, '-'), "rollback-step");
+        let _ = writeln!(out, "id = {}", quoted(&id));
+        let _ = writeln!(out, "title = {}", quoted(&step.title));
+        write_command(out, step);
+        if !by_hand.is_empty() && prompted_phrase(&step.shell.join("\n")).is_none() {
+            let _ = writeln!(
+                out,
+                "confirm = \"yes-no\"  # the procedure pauses here for what is done by hand before it (above)"
+            );
+        }
+        comments(out, &said[1..], summary);
+        by_hand.clear();
+    }
+    if !by_hand.is_empty() {
+        out.push('\n');
+        comments(out, &by_hand, summary);
+    }
+}
+
+/// A gate's id: its title's, starting `go` as a go/no-go's do (`go-final-review`).
+fn gate_id(title: &str) -> String {
+    let id = id_of(title, '-');
+    if id.starts_with("go") {
+        id
+    } else {
+        format!("go-{id}")
+    }
+}
+
+/// A step as written, for a gate to find the one it holds.
+struct Written {
+    line: usize,
+    id: String,
+    /// The step's and its phase's titles, in lower case.
+    title: String,
+    phase: String,
+}
+
+/// A go/no-go the document names its decision-makers for: a gate before the first step of
+/// what its title names (`(30 min before Phase 4)`), or else before the step that follows
+/// it in the document. With no step to hold, its approvers are kept as a comment.
+fn write_gate(
+    out: &mut String,
+    gate: &Gate,
+    written: &[Written],
+    ids: &mut Ids,
+    summary: &mut Summary,
+) {
+    let title = gate.title.to_lowercase();
+    let named = title
+        .split_once("before ")
+        .map(|(_, rest)| rest.split(')').next().unwrap_or(rest).trim())
+        .filter(|n| n.chars().any(char::is_alphabetic));
+    let before = named
+        .and_then(|n| {
+            written
+                .iter()
+                .find(|w| w.phase.contains(n) || w.title.contains(n))
+        })
+        .or_else(|| written.iter().find(|w| w.line > gate.line));
+    let Some(before) = before else {
+        let _ = writeln!(out);
+        comments(
+            out,
+            &[(
+                gate.line,
+                format!(
+                    "{}: decided by {} (no step follows it to hold)",
+                    gate.title,
+                    gate.approvers.join(", ")
+                ),
+            )],
+            summary,
+        );
+        return;
+    };
+    summary.gates += 1;
+    let approvers: Vec<String> = gate.approvers.iter().map(|a| quoted(a)).collect();
+    let _ = writeln!(out, "\n[[gate]]  # line {}", gate.line);
+    let _ = writeln!(
+        out,
+        "id = {}",
+        quoted(&ids.unique(gate_id(&gate.title), "go-no-go"))
+    );
+    let _ = writeln!(out, "title = {}", quoted(&gate.title));
+    let _ = writeln!(out, "approvers = [{}]", approvers.join(", "));
+    let _ = writeln!(out, "before = {}", quoted(&before.id));
 }

@@ -811,3 +811,12 @@ impl Runbook {
         self.rules.iter().position(|r| r.id == id)
     }
 }
+
+/// A title that names a rollback (`Rollback Plan`, `How to roll back`, `If deployment must be
+/// aborted`): `check` asks for a `[rollback]` beside such a phase, `import` makes one of it.
+pub fn names_a_rollback(title: &str) -> bool {
+    let t = title.to_lowercase();
+    ["rollback", "roll back", "roll-back", "abort"]
+        .iter()
+        .any(|w| t.contains(w))
+}
