@@ -1,0 +1,58 @@
+//! The incident: declared by a rule or by hand, escalated by its age, ended when quiet.
+
+use super::*;
+
+/// How a declared incident's trigger begins (the operator's reason follows).
+pub(super) const DECLARED: &str = "declared: ";
+
+pub(super) fn open_incident(state: &mut State, trigger: String) {
+    let level = state.runbook.escalation_level(TimeDelta::zero());
+    emit(state, Event::IncidentOpened { trigger, level });
+    // No bell of its own: the critical alert rang, or the operator declared it.
+    if let Some(l) = level {
+        state.notify(format!("Incident: escalation level {l}, contacts on C"));
+    }
+}
+
+/// An incident a critical alert started ends when no critical alert fires any more; one
+/// the operator declared ends when they stand it down.
+pub(super) fn end_incident_if_quiet(state: &mut State) {
+    let Some(incident) = &state.incident else {
+        return;
+    };
+    if incident.trigger.starts_with(DECLARED) {
+        return;
+    }
+    let critical_firing = state
+        .rules
+        .iter()
+        .zip(&state.runbook.rules)
+        .any(|(s, r)| s.is_firing() && r.severity == Severity::Critical);
+    if !critical_firing {
+        emit(
+            state,
+            Event::IncidentClosed {
+                why: "its critical alerts resolved".into(),
+            },
+        );
+    }
+}
+
+/// Crossing into the next escalation level, by the incident's age: journaled, the bell
+/// once, a notice naming the level.
+pub(super) fn escalate(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some(incident) = &state.incident else {
+        return;
+    };
+    let Some(now) = state.runbook.escalation_level(state.now - incident.since) else {
+        return;
+    };
+    if incident.level.is_some_and(|l| l >= now) {
+        return;
+    }
+    emit(state, Event::EscalationReached { level: now });
+    state.notify(format!("Escalation: level {now} now, contacts on C"));
+    if state.runbook.bell {
+        fx.push(Effect::Bell);
+    }
+}
