@@ -6,8 +6,34 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect
     let Some(modal) = state.modal.take() else {
         return;
     };
-    let esc = key.code == KeyCode::Esc;
     state.modal = match modal {
+        Modal::Handover { .. } | Modal::Close { .. } => close_key(state, modal, key, fx),
+        Modal::StatusUpdate { .. } | Modal::DeclareIncident { .. } | Modal::Ack { .. } => {
+            message_key(state, modal, key, fx)
+        }
+        Modal::Confirm { .. }
+        | Modal::MarkDone { .. }
+        | Modal::Cancel { .. }
+        | Modal::SetT0
+        | Modal::Silence
+        | Modal::StandDown
+        | Modal::ConfirmClose(_)
+        | Modal::Quit => yes_no_key(state, modal, key, fx),
+        Modal::Phrase { .. } | Modal::RollbackStep { .. } => phrase_key(state, modal, key, fx),
+        Modal::Override { .. } | Modal::Reason { .. } => override_key(state, modal, key, fx),
+        Modal::Gate { .. } => gate_key(state, modal, key),
+        Modal::Contacts | Modal::Warnings => None,
+    };
+}
+
+/// The close (sign-offs, the outcome) and a handover asked of this console.
+fn close_key(
+    state: &mut State,
+    modal: Modal,
+    key: KeyEvent,
+    fx: &mut Vec<Effect>,
+) -> Option<Modal> {
+    match modal {
         Modal::Handover { to } => match answer(&key) {
             Answer::Yes => {
                 let from = state.operator.clone();
@@ -105,6 +131,18 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect
                 }),
             }
         }
+        other => Some(other),
+    }
+}
+
+/// What the operator writes: a status update, an incident's trigger, an acknowledgement.
+fn message_key(
+    state: &mut State,
+    modal: Modal,
+    key: KeyEvent,
+    fx: &mut Vec<Effect>,
+) -> Option<Modal> {
+    match modal {
         Modal::StatusUpdate {
             mut input,
             communication,
@@ -118,7 +156,7 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect
                 let text = input.value().trim().to_owned();
                 if text.is_empty() {
                     state.notify("An empty status update is not sent");
-                    return;
+                    return None;
                 }
                 send_status_update(state, text, communication, fx);
                 None
@@ -143,6 +181,32 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect
                 Some(Modal::DeclareIncident { input })
             }
         },
+        Modal::Ack { alert, mut input } => match key.code {
+            KeyCode::Esc => None,
+            KeyCode::Enter => {
+                if alert < state.alerts.len() {
+                    let reason = input.value().trim().to_owned();
+                    emit(state, Event::AlertAcked { alert, reason });
+                }
+                None
+            }
+            _ => {
+                input.handle_event(&crossterm::event::Event::Key(key));
+                Some(Modal::Ack { alert, input })
+            }
+        },
+        other => Some(other),
+    }
+}
+
+/// A y/N question: only `y` or `n` (or Esc) answers it.
+fn yes_no_key(
+    state: &mut State,
+    modal: Modal,
+    key: KeyEvent,
+    fx: &mut Vec<Effect>,
+) -> Option<Modal> {
+    match modal {
         modal @ (Modal::Confirm { .. }
         | Modal::MarkDone { .. }
         | Modal::Cancel { .. }
@@ -160,6 +224,19 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect
             // Anything else, Enter included, does nothing: the answer must be explicit.
             Answer::Neither => Some(modal),
         },
+        other => Some(other),
+    }
+}
+
+/// The rollback's phrase, and a rollback step that asks before it runs.
+fn phrase_key(
+    state: &mut State,
+    modal: Modal,
+    key: KeyEvent,
+    fx: &mut Vec<Effect>,
+) -> Option<Modal> {
+    let esc = key.code == KeyCode::Esc;
+    match modal {
         Modal::Phrase {
             target,
             phrase,
@@ -197,6 +274,55 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect
                 })
             }
         }
+        Modal::RollbackStep {
+            step,
+            mut input,
+            wrong,
+        } => {
+            let confirm = state
+                .runbook
+                .rollback
+                .as_ref()
+                .and_then(|r| r.steps.get(step))
+                .map(|st| st.confirm.clone());
+            match (confirm, key.code) {
+                (None, _) => None,
+                (Some(_), KeyCode::Esc) | (Some(Confirm::YesNo), KeyCode::Char('n' | 'N')) => {
+                    state.notify("The rollback stays paused: R continues it, x stops it");
+                    None
+                }
+                (Some(Confirm::YesNo), KeyCode::Char('y' | 'Y')) => {
+                    continue_rollback(state, step, fx);
+                    state.modal.take()
+                }
+                (Some(Confirm::Phrase(p)), KeyCode::Enter) if input.value() == p => {
+                    continue_rollback(state, step, fx);
+                    state.modal.take()
+                }
+                (Some(Confirm::Phrase(_)), KeyCode::Enter) => Some(Modal::RollbackStep {
+                    step,
+                    input: Input::default(),
+                    wrong: true,
+                }),
+                (Some(Confirm::Phrase(_)), _) => {
+                    input.handle_event(&crossterm::event::Event::Key(key));
+                    Some(Modal::RollbackStep { step, input, wrong })
+                }
+                (Some(_), _) => Some(Modal::RollbackStep { step, input, wrong }),
+            }
+        }
+        other => Some(other),
+    }
+}
+
+/// A hard guard's override (the word, then the reason), and a skip's or a retry's reason.
+fn override_key(
+    state: &mut State,
+    modal: Modal,
+    key: KeyEvent,
+    fx: &mut Vec<Effect>,
+) -> Option<Modal> {
+    match modal {
         Modal::Override {
             target,
             why,
@@ -278,43 +404,6 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect
                 })
             }
         },
-        Modal::RollbackStep {
-            step,
-            mut input,
-            wrong,
-        } => {
-            let confirm = state
-                .runbook
-                .rollback
-                .as_ref()
-                .and_then(|r| r.steps.get(step))
-                .map(|st| st.confirm.clone());
-            match (confirm, key.code) {
-                (None, _) => None,
-                (Some(_), KeyCode::Esc) | (Some(Confirm::YesNo), KeyCode::Char('n' | 'N')) => {
-                    state.notify("The rollback stays paused: R continues it, x stops it");
-                    None
-                }
-                (Some(Confirm::YesNo), KeyCode::Char('y' | 'Y')) => {
-                    continue_rollback(state, step, fx);
-                    state.modal.take()
-                }
-                (Some(Confirm::Phrase(p)), KeyCode::Enter) if input.value() == p => {
-                    continue_rollback(state, step, fx);
-                    state.modal.take()
-                }
-                (Some(Confirm::Phrase(_)), KeyCode::Enter) => Some(Modal::RollbackStep {
-                    step,
-                    input: Input::default(),
-                    wrong: true,
-                }),
-                (Some(Confirm::Phrase(_)), _) => {
-                    input.handle_event(&crossterm::event::Event::Key(key));
-                    Some(Modal::RollbackStep { step, input, wrong })
-                }
-                (Some(_), _) => Some(Modal::RollbackStep { step, input, wrong }),
-            }
-        }
         Modal::Reason {
             step,
             retry,
@@ -348,21 +437,13 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect
                 Some(Modal::Reason { step, retry, input })
             }
         },
-        Modal::Contacts | Modal::Warnings => None,
-        Modal::Ack { alert, mut input } => match key.code {
-            KeyCode::Esc => None,
-            KeyCode::Enter => {
-                if alert < state.alerts.len() {
-                    let reason = input.value().trim().to_owned();
-                    emit(state, Event::AlertAcked { alert, reason });
-                }
-                None
-            }
-            _ => {
-                input.handle_event(&crossterm::event::Event::Key(key));
-                Some(Modal::Ack { alert, input })
-            }
-        },
+        other => Some(other),
+    }
+}
+
+/// A gate: the approver, their vote, and its note.
+fn gate_key(state: &mut State, modal: Modal, key: KeyEvent) -> Option<Modal> {
+    match modal {
         Modal::Gate {
             gate,
             approver,
@@ -438,7 +519,8 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect
                 }),
             }
         }
-    };
+        other => Some(other),
+    }
 }
 
 /// What a key says to a y/N question. Only `y` is a yes; `n` and `Esc` are a no.
