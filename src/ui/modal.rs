@@ -453,7 +453,7 @@ fn close<'a>(state: &'a State, selected: &usize, note: &Option<Input>) -> Dialog
     d
 }
 
-/// `Modal::ConfirmClose(outcome)`.
+/// The outcome chosen for the close, to confirm.
 fn confirm_close<'a>(outcome: &crate::app::event::Outcome) -> Dialog<'a> {
     let mut d = Dialog::new();
     d.title = " Close the run? ".to_owned();
