@@ -360,7 +360,7 @@ async fn sources(
                 Status::Ok,
                 format!(
                     "{} {}",
-                    crate::app::format_kpi_value(k, reading.value),
+                    crate::runbook::number::format_kpi_value(k, reading.value),
                     k.unit
                 )
                 .trim_end()

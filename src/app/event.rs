@@ -741,7 +741,9 @@ impl State {
         values
             .iter()
             .map(|r| match (self.runbook.kpi_index(&r.kpi), r.value) {
-                (Some(k), Some(v)) => super::format_reading(&self.runbook.kpis[k], v),
+                (Some(k), Some(v)) => {
+                    crate::runbook::number::format_reading(&self.runbook.kpis[k], v)
+                }
                 _ => format!("{}=?", r.kpi),
             })
             .collect::<Vec<_>>()

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 
 use super::{KpiReport, Report};
-use crate::app::format_value;
+use crate::runbook::number::format_value;
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")

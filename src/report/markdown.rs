@@ -5,7 +5,7 @@ use std::fmt::Write;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::Report;
-use crate::app::format_value;
+use crate::runbook::number::format_value;
 use crate::runbook::time::format_duration;
 
 use super::hms;

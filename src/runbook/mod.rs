@@ -5,6 +5,7 @@ mod connect;
 mod diag;
 pub mod expr;
 mod load;
+pub mod number;
 mod raw;
 pub mod series;
 pub mod time;

@@ -114,7 +114,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         left.push(Span::styled(format!(" {text} "), theme::DIM));
     }
     if let Some(speed) = state.rehearsal {
-        let text = format!("REHEARSAL {}×", crate::app::format_value(speed));
+        let text = format!("REHEARSAL {}×", crate::runbook::number::format_value(speed));
         used += text.chars().count() + 2;
         left.push(Span::styled(
             format!(" {text} "),

@@ -7,8 +7,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::{draw_pane, draw_rows, fit, theme, wrap};
-use crate::app::{Pane, State, format_kpi_value, format_value};
+use crate::app::{Pane, State};
 use crate::runbook::Health;
+use crate::runbook::number::{format_kpi_value, format_value};
 
 /// A failing source's reason beside its gauge.
 const FAULT: Style = Style::new().fg(Color::Red);

@@ -1,0 +1,109 @@
+//! What comes into `update` (keys, ticks, poll results, run events) and what goes out
+//! of it for the shell to carry out.
+
+use super::*;
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    Key(KeyEvent),
+    Tick(DateTime<Utc>),
+    KpiSample {
+        kpi: usize,
+        result: Result<Reading, Fault>,
+    },
+    /// The KPI's recent values from its source's history, oldest first.
+    KpiHistory {
+        kpi: usize,
+        result: Result<Vec<f64>, String>,
+    },
+    EndpointProbe {
+        endpoint: usize,
+        probe: Probe,
+    },
+    /// The executor started (or re-attached to) a run's supervisor; its output is `log`.
+    RunSpawned {
+        target: Target,
+        log: PathBuf,
+    },
+    RunOutput {
+        target: Target,
+        bytes: Vec<u8>,
+    },
+    /// The run's supervisor wrote its exit status (or the run could not be started).
+    RunFinished {
+        target: Target,
+        exit: Exit,
+    },
+    /// On resume: the run left neither an exit status nor a live supervisor.
+    RunLost {
+        target: Target,
+    },
+    /// The journal could not record; the console must stop acting.
+    JournalFailed(String),
+    /// Another console asks to take over driving the run (`warroom run --take-over`).
+    HandoverAsked(Operator),
+    /// Who watches the run from other terminals now (their heartbeats), and since when.
+    Watchers(Vec<(Operator, DateTime<Utc>)>),
+    AmAlerts(Result<Vec<AmAlert>, String>),
+    SilenceCreated(Result<String, String>),
+    /// The verify command of a step has ended.
+    VerifyDone {
+        step: usize,
+        result: Result<(), String>,
+    },
+    /// What the webhook answered to a status update.
+    StatusUpdateSent(Result<(), String>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Run {
+        target: Target,
+        name: String,
+        attempt: u32,
+        command: Command,
+        timeout: Option<TimeDelta>,
+        env: Vec<(String, String)>,
+    },
+    /// Follow a run the journal left open (after a restart): its output, its exit status,
+    /// or the finding that it was lost.
+    Reattach {
+        target: Target,
+        name: String,
+        attempt: u32,
+    },
+    /// Show what a finished run printed (from its output file), after a restart.
+    ShowOutput {
+        target: Target,
+        name: String,
+        attempt: u32,
+    },
+    Cancel {
+        target: Target,
+    },
+    /// Run a step's verify command; its output must contain `expect` when given.
+    Verify {
+        step: usize,
+        argv: Vec<String>,
+        expect: Option<String>,
+        timeout: TimeDelta,
+    },
+    /// Post a status update to the runbook's webhook.
+    SendStatusUpdate {
+        text: String,
+    },
+    /// Create the runbook's maintenance silence, ending at `until`.
+    CreateSilence {
+        until: DateTime<Utc>,
+    },
+    /// End the silence: the run is over.
+    ExpireSilence {
+        id: String,
+    },
+    Bell,
+    /// Tell the console that asked to take over what this one answered.
+    AnswerHandover {
+        agreed: bool,
+    },
+    Quit,
+}

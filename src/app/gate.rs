@@ -1,0 +1,71 @@
+//! Decisions by people: a gate's votes and a role's sign-off.
+
+use super::*;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Go,
+    NoGo,
+}
+
+/// One approver's decision, with the evidence on screen when it was recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vote {
+    pub decision: Decision,
+    pub at: DateTime<Utc>,
+    pub note: String,
+    /// The KPIs and open alerts at that moment.
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GateState {
+    /// One entry per approver, in the runbook's order.
+    pub votes: Vec<Option<Vote>>,
+    /// The runbook's policy for this gate.
+    pub policy: crate::runbook::GatePolicy,
+}
+
+impl GateState {
+    pub fn go_count(&self) -> usize {
+        self.votes
+            .iter()
+            .flatten()
+            .filter(|v| v.decision == Decision::Go)
+            .count()
+    }
+
+    pub fn is_go(&self) -> bool {
+        use crate::runbook::GatePolicy;
+        match self.policy {
+            GatePolicy::Unanimous => self.go_count() == self.votes.len(),
+            GatePolicy::Any => self.go_count() > 0 && !self.is_no_go(),
+            GatePolicy::FinalSay(who) => self.decided_by(who) == Some(&Decision::Go),
+        }
+    }
+
+    pub fn is_no_go(&self) -> bool {
+        use crate::runbook::GatePolicy;
+        match self.policy {
+            GatePolicy::FinalSay(who) => self.decided_by(who) == Some(&Decision::NoGo),
+            GatePolicy::Unanimous | GatePolicy::Any => self
+                .votes
+                .iter()
+                .flatten()
+                .any(|v| v.decision == Decision::NoGo),
+        }
+    }
+
+    fn decided_by(&self, who: usize) -> Option<&Decision> {
+        self.votes.get(who)?.as_ref().map(|v| &v.decision)
+    }
+}
+
+/// A role's sign-off of the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signed {
+    pub at: DateTime<Utc>,
+    /// `user@host` of the console it was recorded at.
+    pub by: String,
+    pub note: String,
+}
