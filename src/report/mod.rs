@@ -2,10 +2,12 @@
 //! with the per-minute KPI summary the console keeps, rendered as Markdown, JSON or one
 //! self-contained HTML file. A fold over the record, never a second source of truth.
 
+mod history;
 pub mod html;
 pub mod kpi_log;
 mod markdown;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -17,6 +19,7 @@ use crate::app::{Operator, RunStatus, State};
 use crate::journal;
 use crate::runbook::Runbook;
 
+use history::History;
 pub use markdown::markdown;
 
 /// The report's JSON schema version (docs/report.md).
@@ -363,348 +366,44 @@ pub fn build(run_dir: &Path, runbook: Option<&Path>) -> Result<Report, Error> {
 pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine]) -> Report {
     let start = records.first().map_or_else(Utc::now, |r| r.at);
     let mut state = State::new(rb.clone(), start);
-    let mut started_by: std::collections::HashMap<String, String> = Default::default();
-    let mut acks: std::collections::HashMap<usize, String> = Default::default();
-    let mut ticks: std::collections::HashMap<String, String> = Default::default();
-    let mut votes: Vec<(String, VoteReport)> = Vec::new();
-    let mut handovers = Vec::new();
-    let mut sessions: Vec<SessionReport> = Vec::new();
-    // Whether the console driving now said when it left; one that did not was killed.
-    let mut attached = false;
-    let mut incidents: Vec<IncidentReport> = Vec::new();
-    let mut closed: Option<ClosedReport> = None;
-    let mut updates: Vec<UpdateReport> = Vec::new();
-    let mut operators: Vec<Operator> = Vec::new();
-    let mut rollback_steps: Vec<RollbackStepReport> = Vec::new();
-    let mut guards: Vec<GuardReport> = Vec::new();
-    let guard_words = |gs: &[crate::app::guard::Guard]| -> Vec<String> {
-        gs.iter()
-            .map(|g| format!("{}: {}", if g.is_hard() { "hard" } else { "soft" }, g.words))
-            .collect()
-    };
+    let mut history = History::default();
     let procedure: &[crate::runbook::RollbackStep] =
         rb.rollback.as_ref().map_or(&[], |r| r.steps.as_slice());
-    let step_began = |steps: &mut Vec<RollbackStepReport>, id: &str, at| {
-        if let Some(st) = procedure
-            .iter()
-            .find(|s| s.id == id)
-            .filter(|_| procedure.len() > 1)
-        {
-            steps.push(RollbackStepReport {
-                id: st.id.clone(),
-                title: st.title.clone(),
-                started: at,
-            });
-        }
-    };
     for rec in records {
         state.apply(rec);
-        if !operators.contains(&rec.by) {
-            operators.push(rec.by.clone());
-        }
-        let by = who(&rec.by);
-        match &rec.event {
-            Event::GuardOverridden {
-                target,
-                guards: gs,
-                reason,
-            } => guards.push(GuardReport {
-                at: rec.at,
-                by: by.clone(),
-                target: run_key(target).trim_start_matches("step:").to_owned(),
-                how: "overridden".into(),
-                guards: guard_words(gs),
-                reason: Some(reason.clone()),
-            }),
-            // Soft guards confirmed at the start (an override was recorded on its own).
-            Event::RunStarted {
-                target, guards: gs, ..
-            } if !gs.is_empty() && gs.iter().all(|g| !g.is_hard()) => {
-                guards.push(GuardReport {
-                    at: rec.at,
-                    by: by.clone(),
-                    target: run_key(target).trim_start_matches("step:").to_owned(),
-                    how: "confirmed".into(),
-                    guards: guard_words(gs),
-                    reason: None,
-                });
-                started_by.insert(run_key(target), by);
-            }
-            Event::RunStarted { target, .. } => {
-                if *target == crate::app::event::RunRef::Rollback {
-                    // A new attempt runs the procedure from its first step again.
-                    rollback_steps.clear();
-                    if let Some(first) = procedure.first() {
-                        step_began(&mut rollback_steps, &first.id, rec.at);
-                    }
-                }
-                started_by.insert(run_key(target), by);
-            }
-            Event::StepDoneByHand { step } => {
-                started_by.insert(run_key(&RunRef::Step(step.clone())), by);
-            }
-            Event::RollbackStepStarted { step } => step_began(&mut rollback_steps, step, rec.at),
-            Event::AlertAcked { alert, .. } => {
-                acks.insert(*alert, by);
-            }
-            Event::CheckTicked { check, ticked } => {
-                if *ticked {
-                    ticks.insert(check.clone(), by);
-                } else {
-                    ticks.remove(check);
-                }
-            }
-            Event::GateVote {
-                gate,
-                approver,
-                decision,
-                note,
-                evidence,
-            } => {
-                votes.retain(|(g, v)| !(g == gate && &v.approver == approver));
-                votes.push((
-                    gate.clone(),
-                    VoteReport {
-                        approver: approver.clone(),
-                        decision: match decision {
-                            VoteDecision::Go => "GO".into(),
-                            VoteDecision::NoGo => "NO-GO".into(),
-                        },
-                        note: note.clone(),
-                        evidence: evidence.clone(),
-                        at: rec.at,
-                        recorded_by: by,
-                    },
-                ));
-            }
-            Event::Handover { from, to } => {
-                handovers.push(HandoverReport {
-                    at: rec.at,
-                    from: who(from),
-                    to: who(to),
-                });
-                sessions.push(SessionReport {
-                    at: rec.at,
-                    by: who(from),
-                    what: format!("handed over to {}", who(to)),
-                });
-                // The console that handed over leaves by agreement, not by a kill.
-                attached = false;
-            }
-            Event::DriverAttached { resumed, .. } => {
-                let what = match (resumed, attached) {
-                    (false, _) => "started".to_owned(),
-                    (true, false) => "resumed".to_owned(),
-                    (true, true) => "resumed (the console before left no word: killed, or its session or host went down)".to_owned(),
-                };
-                sessions.push(SessionReport {
-                    at: rec.at,
-                    by: by.clone(),
-                    what,
-                });
-                attached = true;
-            }
-            Event::DriverDetached { why } => {
-                sessions.push(SessionReport {
-                    at: rec.at,
-                    by: by.clone(),
-                    what: format!("left: {why}"),
-                });
-                attached = false;
-            }
-            Event::IncidentOpened { trigger, level } => incidents.push(IncidentReport {
-                opened: rec.at,
-                opened_by: by,
-                trigger: trigger.clone(),
-                levels: level.map(|l| (l, rec.at)).into_iter().collect(),
-                closed: None,
-                closed_why: None,
-            }),
-            Event::RunClosed { .. } => closed = Some(ClosedReport { at: rec.at, by }),
-            Event::StatusUpdateSending { text, to, .. } => updates.push(UpdateReport {
-                at: rec.at,
-                by,
-                to: to.clone(),
-                text: text.clone(),
-                result: if to == "none" {
-                    "recorded".into()
-                } else {
-                    "unanswered".into()
-                },
-            }),
-            Event::StatusUpdateSent => {
-                if let Some(u) = updates.last_mut() {
-                    u.result = "sent".into();
-                }
-            }
-            Event::StatusUpdateFailed { why } => {
-                if let Some(u) = updates.last_mut() {
-                    u.result = format!("failed: {why}");
-                }
-            }
-            Event::EscalationReached { level } => {
-                if let Some(i) = incidents.last_mut() {
-                    i.levels.push((*level, rec.at));
-                }
-            }
-            Event::IncidentClosed { why } => {
-                if let Some(i) = incidents.last_mut() {
-                    i.closed = Some(rec.at);
-                    i.closed_why = Some(why.clone());
-                }
-            }
-            _ => {}
-        }
+        history.note(rec, procedure);
     }
-    let run_report = |run: &crate::app::Run, key: &str| -> Option<RunReport> {
-        let (started, finished, result) = match &run.status {
-            RunStatus::Waiting => {
-                let at = run.done_by_hand?;
-                (at, Some(at), "done by hand".to_owned())
-            }
-            RunStatus::Running { started } => (*started, None, "running".to_owned()),
-            RunStatus::Succeeded { started, finished } => {
-                (*started, Some(*finished), "exit 0".to_owned())
-            }
-            RunStatus::Failed {
-                started,
-                finished,
-                reason,
-            } => (*started, Some(*finished), reason.clone()),
-            RunStatus::Lost { started, noticed } => (*started, Some(*noticed), "LOST".to_owned()),
-        };
-        Some(RunReport {
-            attempts: run.attempt,
-            started,
-            finished,
-            duration_s: finished.map(|f| secs(f - started)),
-            started_by: started_by.get(key).cloned().unwrap_or_default(),
-            result,
-            reason: None,
-        })
-    };
-    let steps: Vec<StepReport> = rb
-        .steps()
-        .enumerate()
-        .map(|(i, (phase, step))| {
-            let run = &state.steps[i];
-            let outcome = if run.skipped.is_some() {
-                "skipped"
-            } else if state.step_done(i) {
-                "done"
-            } else {
-                match run.status {
-                    RunStatus::Waiting => "not run",
-                    RunStatus::Running { .. } => "running",
-                    RunStatus::Succeeded { .. } => "verify failed",
-                    RunStatus::Failed { .. } => "failed",
-                    RunStatus::Lost { .. } => "lost",
-                }
-            };
-            let planned = step.planned.map(|p| state.t0 + p);
-            let report = run_report(run, &format!("step:{}", step.id));
-            StepReport {
-                id: step.id.clone(),
-                title: step.title.clone(),
-                phase: phase.title.clone(),
-                owner: step.owner.clone(),
-                planned,
-                planned_duration_s: step.duration.map(secs),
-                outcome: outcome.into(),
-                drift_s: planned
-                    .zip(report.as_ref())
-                    .map(|(p, r)| secs(r.started - p)),
-                run: report,
-                reasons: run.reasons.iter().map(|(_, r)| r.clone()).collect(),
-            }
-        })
-        .collect();
-    let rollback_preview = run_report(&state.preview, "rollback-preview");
-    let rollback = run_report(&state.rollback, "rollback").map(|mut r| {
+    let History {
+        started_by,
+        acks,
+        ticks,
+        votes,
+        handovers,
+        sessions,
+        incidents,
+        closed,
+        updates,
+        operators,
+        rollback_steps,
+        guards,
+        ..
+    } = history;
+    let steps = steps(&rb, &state, &started_by);
+    let rollback_preview = run_report(&state.preview, started_by.get("rollback-preview"));
+    let rollback = run_report(&state.rollback, started_by.get("rollback")).map(|mut r| {
         r.reason.clone_from(&state.rollback_reason);
         r
     });
-    let gates = rb
-        .gates
-        .iter()
-        .map(|g| GateReport {
-            id: g.id.clone(),
-            title: g.title.clone(),
-            policy: match g.policy {
-                crate::runbook::GatePolicy::Unanimous => "unanimous".into(),
-                crate::runbook::GatePolicy::Any => "any".into(),
-                crate::runbook::GatePolicy::FinalSay(i) => format!(
-                    "final say: {}",
-                    g.approvers.get(i).map_or("?", String::as_str)
-                ),
-            },
-            votes: votes
-                .iter()
-                .filter(|(gid, _)| *gid == g.id)
-                .map(|(_, v)| v.clone())
-                .collect(),
-        })
-        .collect();
-    let alerts = state
-        .alerts
-        .iter()
-        .enumerate()
-        .map(|(i, a)| AlertReport {
-            rule: rb.rules[a.rule].id.clone(),
-            severity: format!("{:?}", a.severity).to_lowercase(),
-            title: a.title.clone(),
-            detail: a.detail.clone(),
-            fired: a.fired,
-            resolved: a.resolved,
-            acked: a.acked.as_ref().map(|(at, reason)| AckReport {
-                at: *at,
-                by: acks.get(&i).cloned().unwrap_or_default(),
-                reason: reason.clone(),
-            }),
-        })
-        .collect();
-    let checklist = rb
-        .checks()
-        .enumerate()
-        .map(|(i, (_, c))| CheckReport {
-            id: c.id.clone(),
-            text: c.text.clone(),
-            ticked: state.checks[i].or(state.checks_auto[i]),
-            by: match (state.checks[i], state.checks_auto[i]) {
-                (Some(_), _) => ticks.get(&c.id).cloned(),
-                (None, Some(_)) => Some("its rule (auto)".into()),
-                (None, None) => None,
-            },
-        })
-        .collect();
+    let gates = gates(&rb, &votes);
+    let alerts = alerts(&rb, &state, &acks);
+    let checklist = checklist(&rb, &state, &ticks);
     let kpis = rb
         .kpis
         .iter()
         .map(|k| kpi_log::summarize(k, minutes))
         .collect();
-    // The outcome the operator closed the run with; else what the record shows.
-    let outcome = match (&state.closed, &state.rollback.status) {
-        (Some((_, o)), _) => o.word(),
-        (None, RunStatus::Succeeded { .. }) => "rolled back",
-        (None, RunStatus::Failed { .. } | RunStatus::Lost { .. }) => "rollback failed",
-        (None, RunStatus::Running { .. }) => "rolling back",
-        (None, RunStatus::Waiting) if (0..state.steps.len()).all(|i| state.step_done(i)) => {
-            "success"
-        }
-        (None, RunStatus::Waiting) => "aborted",
-    };
-    let sign_offs = rb
-        .sign_off
-        .iter()
-        .zip(&state.sign_offs)
-        .map(|(so, signed)| SignOffReport {
-            role: so.role.clone(),
-            criteria: so.criteria.clone(),
-            signed: signed.as_ref().map(|s| s.at),
-            by: signed.as_ref().map(|s| s.by.clone()),
-            note: signed.as_ref().map(|s| s.note.clone()),
-        })
-        .collect();
+    let outcome = outcome(&state);
+    let sign_offs = sign_offs(&rb, &state);
     Report {
         schema: SCHEMA,
         runbook: RunbookRef {
@@ -755,6 +454,166 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
         sign_offs,
         closed,
     }
+}
+
+/// A run as the report states it: when, how long, by whom, with what result.
+fn run_report(run: &crate::app::Run, started_by: Option<&String>) -> Option<RunReport> {
+    let (started, finished, result) = match &run.status {
+        RunStatus::Waiting => {
+            let at = run.done_by_hand?;
+            (at, Some(at), "done by hand".to_owned())
+        }
+        RunStatus::Running { started } => (*started, None, "running".to_owned()),
+        RunStatus::Succeeded { started, finished } => {
+            (*started, Some(*finished), "exit 0".to_owned())
+        }
+        RunStatus::Failed {
+            started,
+            finished,
+            reason,
+        } => (*started, Some(*finished), reason.clone()),
+        RunStatus::Lost { started, noticed } => (*started, Some(*noticed), "LOST".to_owned()),
+    };
+    Some(RunReport {
+        attempts: run.attempt,
+        started,
+        finished,
+        duration_s: finished.map(|f| secs(f - started)),
+        started_by: started_by.cloned().unwrap_or_default(),
+        result,
+        reason: None,
+    })
+}
+
+/// Each step of the plan: its outcome, its run and its drift from the plan.
+fn steps(rb: &Runbook, state: &State, started_by: &HashMap<String, String>) -> Vec<StepReport> {
+    rb.steps()
+        .enumerate()
+        .map(|(i, (phase, step))| {
+            let run = &state.steps[i];
+            let outcome = if run.skipped.is_some() {
+                "skipped"
+            } else if state.step_done(i) {
+                "done"
+            } else {
+                match run.status {
+                    RunStatus::Waiting => "not run",
+                    RunStatus::Running { .. } => "running",
+                    RunStatus::Succeeded { .. } => "verify failed",
+                    RunStatus::Failed { .. } => "failed",
+                    RunStatus::Lost { .. } => "lost",
+                }
+            };
+            let planned = step.planned.map(|p| state.t0 + p);
+            let report = run_report(run, started_by.get(&format!("step:{}", step.id)));
+            StepReport {
+                id: step.id.clone(),
+                title: step.title.clone(),
+                phase: phase.title.clone(),
+                owner: step.owner.clone(),
+                planned,
+                planned_duration_s: step.duration.map(secs),
+                outcome: outcome.into(),
+                drift_s: planned
+                    .zip(report.as_ref())
+                    .map(|(p, r)| secs(r.started - p)),
+                run: report,
+                reasons: run.reasons.iter().map(|(_, r)| r.clone()).collect(),
+            }
+        })
+        .collect()
+}
+
+/// Each gate: its policy and each approver's last vote.
+fn gates(rb: &Runbook, votes: &[(String, VoteReport)]) -> Vec<GateReport> {
+    rb.gates
+        .iter()
+        .map(|g| GateReport {
+            id: g.id.clone(),
+            title: g.title.clone(),
+            policy: match g.policy {
+                crate::runbook::GatePolicy::Unanimous => "unanimous".into(),
+                crate::runbook::GatePolicy::Any => "any".into(),
+                crate::runbook::GatePolicy::FinalSay(i) => format!(
+                    "final say: {}",
+                    g.approvers.get(i).map_or("?", String::as_str)
+                ),
+            },
+            votes: votes
+                .iter()
+                .filter(|(gid, _)| *gid == g.id)
+                .map(|(_, v)| v.clone())
+                .collect(),
+        })
+        .collect()
+}
+
+/// Each alert: when it fired, resolved, and who acknowledged it.
+fn alerts(rb: &Runbook, state: &State, acks: &HashMap<usize, String>) -> Vec<AlertReport> {
+    state
+        .alerts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| AlertReport {
+            rule: rb.rules[a.rule].id.clone(),
+            severity: format!("{:?}", a.severity).to_lowercase(),
+            title: a.title.clone(),
+            detail: a.detail.clone(),
+            fired: a.fired,
+            resolved: a.resolved,
+            acked: a.acked.as_ref().map(|(at, reason)| AckReport {
+                at: *at,
+                by: acks.get(&i).cloned().unwrap_or_default(),
+                reason: reason.clone(),
+            }),
+        })
+        .collect()
+}
+
+/// Each checklist item: ticked when, by whom (or by its rule).
+fn checklist(rb: &Runbook, state: &State, ticks: &HashMap<String, String>) -> Vec<CheckReport> {
+    rb.checks()
+        .enumerate()
+        .map(|(i, (_, c))| CheckReport {
+            id: c.id.clone(),
+            text: c.text.clone(),
+            ticked: state.checks[i].or(state.checks_auto[i]),
+            by: match (state.checks[i], state.checks_auto[i]) {
+                (Some(_), _) => ticks.get(&c.id).cloned(),
+                (None, Some(_)) => Some("its rule (auto)".into()),
+                (None, None) => None,
+            },
+        })
+        .collect()
+}
+
+/// The outcome the operator closed the run with; else what the record shows.
+fn outcome(state: &State) -> &'static str {
+    match (&state.closed, &state.rollback.status) {
+        (Some((_, o)), _) => o.word(),
+        (None, RunStatus::Succeeded { .. }) => "rolled back",
+        (None, RunStatus::Failed { .. } | RunStatus::Lost { .. }) => "rollback failed",
+        (None, RunStatus::Running { .. }) => "rolling back",
+        (None, RunStatus::Waiting) if (0..state.steps.len()).all(|i| state.step_done(i)) => {
+            "success"
+        }
+        (None, RunStatus::Waiting) => "aborted",
+    }
+}
+
+/// Each role's sign-off, or that it is missing.
+fn sign_offs(rb: &Runbook, state: &State) -> Vec<SignOffReport> {
+    rb.sign_off
+        .iter()
+        .zip(&state.sign_offs)
+        .map(|(so, signed)| SignOffReport {
+            role: so.role.clone(),
+            criteria: so.criteria.clone(),
+            signed: signed.as_ref().map(|s| s.at),
+            by: signed.as_ref().map(|s| s.by.clone()),
+            note: signed.as_ref().map(|s| s.note.clone()),
+        })
+        .collect()
 }
 
 fn run_key(target: &RunRef) -> String {

@@ -1,0 +1,215 @@
+//! What the record says that State does not keep: who started, acknowledged, ticked and
+//! voted, the consoles' sessions, the incidents, the status updates and the guards as they
+//! came. The report folds each record through `State::apply` and then notes it here.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::*;
+use crate::runbook::RollbackStep;
+
+#[derive(Default)]
+pub(super) struct History {
+    /// Who started each run, by its key (`step:canary`, `rollback`).
+    pub(super) started_by: HashMap<String, String>,
+    pub(super) acks: HashMap<usize, String>,
+    pub(super) ticks: HashMap<String, String>,
+    /// Each approver's last vote, by gate id.
+    pub(super) votes: Vec<(String, VoteReport)>,
+    pub(super) handovers: Vec<HandoverReport>,
+    pub(super) sessions: Vec<SessionReport>,
+    /// Whether the console driving now said when it left; one that did not was killed.
+    attached: bool,
+    pub(super) incidents: Vec<IncidentReport>,
+    pub(super) closed: Option<ClosedReport>,
+    pub(super) updates: Vec<UpdateReport>,
+    pub(super) operators: Vec<Operator>,
+    pub(super) rollback_steps: Vec<RollbackStepReport>,
+    pub(super) guards: Vec<GuardReport>,
+}
+
+/// Each guard in words, hard or soft.
+fn guard_words(gs: &[crate::app::guard::Guard]) -> Vec<String> {
+    gs.iter()
+        .map(|g| format!("{}: {}", if g.is_hard() { "hard" } else { "soft" }, g.words))
+        .collect()
+}
+
+impl History {
+    /// A step of a rollback procedure began (a one-command rollback has no steps to list).
+    fn step_began(&mut self, procedure: &[RollbackStep], id: &str, at: DateTime<Utc>) {
+        if let Some(st) = procedure
+            .iter()
+            .find(|s| s.id == id)
+            .filter(|_| procedure.len() > 1)
+        {
+            self.rollback_steps.push(RollbackStepReport {
+                id: st.id.clone(),
+                title: st.title.clone(),
+                started: at,
+            });
+        }
+    }
+
+    pub(super) fn note(&mut self, rec: &Record, procedure: &[RollbackStep]) {
+        if !self.operators.contains(&rec.by) {
+            self.operators.push(rec.by.clone());
+        }
+        let by = who(&rec.by);
+        match &rec.event {
+            Event::GuardOverridden {
+                target,
+                guards: gs,
+                reason,
+            } => self.guards.push(GuardReport {
+                at: rec.at,
+                by: by.clone(),
+                target: run_key(target).trim_start_matches("step:").to_owned(),
+                how: "overridden".into(),
+                guards: guard_words(gs),
+                reason: Some(reason.clone()),
+            }),
+            // Soft guards confirmed at the start (an override was recorded on its own).
+            Event::RunStarted {
+                target, guards: gs, ..
+            } if !gs.is_empty() && gs.iter().all(|g| !g.is_hard()) => {
+                self.guards.push(GuardReport {
+                    at: rec.at,
+                    by: by.clone(),
+                    target: run_key(target).trim_start_matches("step:").to_owned(),
+                    how: "confirmed".into(),
+                    guards: guard_words(gs),
+                    reason: None,
+                });
+                self.started_by.insert(run_key(target), by);
+            }
+            Event::RunStarted { target, .. } => {
+                if *target == crate::app::event::RunRef::Rollback {
+                    // A new attempt runs the procedure from its first step again.
+                    self.rollback_steps.clear();
+                    if let Some(first) = procedure.first() {
+                        self.step_began(procedure, &first.id, rec.at);
+                    }
+                }
+                self.started_by.insert(run_key(target), by);
+            }
+            Event::StepDoneByHand { step } => {
+                self.started_by
+                    .insert(run_key(&RunRef::Step(step.clone())), by);
+            }
+            Event::RollbackStepStarted { step } => self.step_began(procedure, step, rec.at),
+            Event::AlertAcked { alert, .. } => {
+                self.acks.insert(*alert, by);
+            }
+            Event::CheckTicked { check, ticked } => {
+                if *ticked {
+                    self.ticks.insert(check.clone(), by);
+                } else {
+                    self.ticks.remove(check);
+                }
+            }
+            Event::GateVote {
+                gate,
+                approver,
+                decision,
+                note,
+                evidence,
+            } => {
+                self.votes
+                    .retain(|(g, v)| !(g == gate && &v.approver == approver));
+                self.votes.push((
+                    gate.clone(),
+                    VoteReport {
+                        approver: approver.clone(),
+                        decision: match decision {
+                            VoteDecision::Go => "GO".into(),
+                            VoteDecision::NoGo => "NO-GO".into(),
+                        },
+                        note: note.clone(),
+                        evidence: evidence.clone(),
+                        at: rec.at,
+                        recorded_by: by,
+                    },
+                ));
+            }
+            Event::Handover { from, to } => {
+                self.handovers.push(HandoverReport {
+                    at: rec.at,
+                    from: who(from),
+                    to: who(to),
+                });
+                self.sessions.push(SessionReport {
+                    at: rec.at,
+                    by: who(from),
+                    what: format!("handed over to {}", who(to)),
+                });
+                // The console that handed over leaves by agreement, not by a kill.
+                self.attached = false;
+            }
+            Event::DriverAttached { resumed, .. } => {
+                let what = match (resumed, self.attached) {
+                (false, _) => "started".to_owned(),
+                (true, false) => "resumed".to_owned(),
+                (true, true) => "resumed (the console before left no word: killed, or its session or host went down)".to_owned(),
+            };
+                self.sessions.push(SessionReport {
+                    at: rec.at,
+                    by: by.clone(),
+                    what,
+                });
+                self.attached = true;
+            }
+            Event::DriverDetached { why } => {
+                self.sessions.push(SessionReport {
+                    at: rec.at,
+                    by: by.clone(),
+                    what: format!("left: {why}"),
+                });
+                self.attached = false;
+            }
+            Event::IncidentOpened { trigger, level } => self.incidents.push(IncidentReport {
+                opened: rec.at,
+                opened_by: by,
+                trigger: trigger.clone(),
+                levels: level.map(|l| (l, rec.at)).into_iter().collect(),
+                closed: None,
+                closed_why: None,
+            }),
+            Event::RunClosed { .. } => self.closed = Some(ClosedReport { at: rec.at, by }),
+            Event::StatusUpdateSending { text, to, .. } => self.updates.push(UpdateReport {
+                at: rec.at,
+                by,
+                to: to.clone(),
+                text: text.clone(),
+                result: if to == "none" {
+                    "recorded".into()
+                } else {
+                    "unanswered".into()
+                },
+            }),
+            Event::StatusUpdateSent => {
+                if let Some(u) = self.updates.last_mut() {
+                    u.result = "sent".into();
+                }
+            }
+            Event::StatusUpdateFailed { why } => {
+                if let Some(u) = self.updates.last_mut() {
+                    u.result = format!("failed: {why}");
+                }
+            }
+            Event::EscalationReached { level } => {
+                if let Some(i) = self.incidents.last_mut() {
+                    i.levels.push((*level, rec.at));
+                }
+            }
+            Event::IncidentClosed { why } => {
+                if let Some(i) = self.incidents.last_mut() {
+                    i.closed = Some(rec.at);
+                    i.closed_why = Some(why.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+}
