@@ -52,49 +52,9 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         }
         Key::RunStep => request_step(state, state.selected, fx),
         Key::Gate => request_gate(state),
-        Key::CancelRun => {
-            let target = if state.rollback.status.is_active() {
-                Target::Rollback
-            } else {
-                Target::Step(state.selected)
-            };
-            if state.run(target).is_some_and(|r| r.status.is_active()) {
-                state.modal = Some(Modal::Cancel { target });
-            } else {
-                state.notify("Nothing is running there to cancel");
-            }
-        }
-        Key::TickCheck => {
-            let i = state.selected_check;
-            let check = state.runbook.checks().nth(i).map(|(_, c)| c.id.clone());
-            if let (Some(check), Some(slot)) = (check, state.checks.get(i)) {
-                let ticked = slot.is_none();
-                emit(state, Event::CheckTicked { check, ticked });
-            }
-        }
-        Key::Ack => {
-            let target = if state.focus == Pane::Alerts {
-                state
-                    .alerts_newest_first()
-                    .nth(state.selected_alert)
-                    .map(|(i, _)| i)
-            } else {
-                state
-                    .alerts_newest_first()
-                    .find(|(_, a)| a.acked.is_none())
-                    .map(|(i, _)| i)
-            };
-            match target {
-                Some(i) if state.alerts[i].acked.is_none() => {
-                    state.modal = Some(Modal::Ack {
-                        alert: i,
-                        input: Input::default(),
-                    });
-                }
-                Some(_) => state.notify("That alert is already acknowledged"),
-                None => state.notify("No alert to acknowledge"),
-            }
-        }
+        Key::CancelRun => ask_cancel(state),
+        Key::TickCheck => tick_check(state),
+        Key::Ack => ask_ack(state),
         Key::Rollback => request_rollback(state, fx),
         Key::CloseRun => {
             state.modal = Some(Modal::Close {
@@ -102,34 +62,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                 note: None,
             });
         }
-        Key::StatusUpdate => {
-            if state.sending_update.is_some() {
-                state.notify("A status update is on its way; wait for its answer");
-                return;
-            }
-            // A draft first, then a planned communication that is due, then the cadence's.
-            let draft = state.draft_update.take().or_else(|| {
-                state.communication_waiting().map(|i| {
-                    let template = state.runbook.communications[i].text.clone();
-                    (status_text(state, &template), Some(i))
-                })
-            });
-            let draft = draft.or_else(|| {
-                let u = state.runbook.status_updates.clone()?;
-                Some((status_text(state, cadence_template(&u)), None))
-            });
-            match draft {
-                Some((text, communication)) => {
-                    state.modal = Some(Modal::StatusUpdate {
-                        input: Input::new(text),
-                        communication,
-                    });
-                }
-                None => {
-                    state.notify("The runbook has no [status-updates] and no communication is due")
-                }
-            }
-        }
+        Key::StatusUpdate => open_status_update(state),
         Key::Incident => match &state.incident {
             None => {
                 state.modal = Some(Modal::DeclareIncident {
@@ -140,51 +73,10 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             Some(_) => state
                 .notify("The incident ends when its critical alerts resolve (it was not declared)"),
         },
-        Key::Retry => {
-            let i = state.selected;
-            let failed = matches!(
-                state.steps[i].status,
-                RunStatus::Failed { .. } | RunStatus::Lost { .. }
-            ) || matches!(state.steps[i].verify, Some(Verification::Failed(..)));
-            if failed {
-                state.modal = Some(Modal::Reason {
-                    step: i,
-                    retry: true,
-                    input: Input::default(),
-                });
-            } else {
-                state.notify("Only a failed step can be retried");
-            }
-        }
-        Key::Skip => {
-            let i = state.selected;
-            if state.steps[i].status.is_active() {
-                state.notify("A running step cannot be skipped: cancel it first (x)");
-            } else if state.step_done(i) {
-                state.notify("That step is already done");
-            } else {
-                state.modal = Some(Modal::Reason {
-                    step: i,
-                    retry: false,
-                    input: Input::default(),
-                });
-            }
-        }
+        Key::Retry => ask_retry(state),
+        Key::Skip => ask_skip(state),
         Key::SetT0 => state.modal = Some(Modal::SetT0),
-        Key::Silence => {
-            let silence = state
-                .runbook
-                .alertmanager
-                .as_ref()
-                .and_then(|a| a.silence.as_ref());
-            match (silence, state.am.as_ref().map(|a| &a.silence)) {
-                (None, _) => state.notify("The runbook defines no [alertmanager.silence]"),
-                (Some(_), Some(SilenceState::Active { .. } | SilenceState::Creating { .. })) => {
-                    state.notify("The maintenance silence is already in place");
-                }
-                (Some(_), _) => state.modal = Some(Modal::Silence),
-            }
-        }
+        Key::Silence => ask_silence(state),
         Key::CancelAutoRollback => match state.auto_rollback {
             Some((rule, _)) => {
                 let id = state.runbook.rules[rule].id.clone();
@@ -195,27 +87,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
             None => state.notify("No automatic rollback is counting down"),
         },
-        Key::Baseline => {
-            let rb = state.runbook.clone();
-            // The KPIs rules compare with a baseline; all of them when no rule does.
-            let mut ids: Vec<String> = distinct(
-                rb.rules
-                    .iter()
-                    .flat_map(|r| r.expr.baselines())
-                    .map(str::to_owned),
-            );
-            if ids.is_empty() {
-                ids = rb.kpis.iter().map(|k| k.id.clone()).collect();
-            }
-            let values = baseline_values(state, &ids);
-            if values.is_empty() {
-                state.notify("No baseline captured: no KPI has a current value");
-            } else {
-                let captured: Vec<&str> = values.keys().map(String::as_str).collect();
-                state.notify(format!("Baseline captured: {}", captured.join(", ")));
-                emit(state, Event::BaselineCaptured { values });
-            }
-        }
+        Key::Baseline => capture_baselines(state),
     }
 }
 
@@ -226,4 +98,152 @@ pub(super) fn quit(state: &mut State, fx: &mut Vec<Effect>) {
     }
     state.quit = true;
     fx.push(Effect::Quit);
+}
+
+/// The selected checklist item ticked, or unticked.
+fn tick_check(state: &mut State) {
+    let i = state.selected_check;
+    let check = state.runbook.checks().nth(i).map(|(_, c)| c.id.clone());
+    if let (Some(check), Some(slot)) = (check, state.checks.get(i)) {
+        let ticked = slot.is_none();
+        emit(state, Event::CheckTicked { check, ticked });
+    }
+}
+
+/// The selected alert (in the Alerts pane) or the newest unacknowledged one.
+fn ask_ack(state: &mut State) {
+    let target = if state.focus == Pane::Alerts {
+        state
+            .alerts_newest_first()
+            .nth(state.selected_alert)
+            .map(|(i, _)| i)
+    } else {
+        state
+            .alerts_newest_first()
+            .find(|(_, a)| a.acked.is_none())
+            .map(|(i, _)| i)
+    };
+    match target {
+        Some(i) if state.alerts[i].acked.is_none() => {
+            state.modal = Some(Modal::Ack {
+                alert: i,
+                input: Input::default(),
+            });
+        }
+        Some(_) => state.notify("That alert is already acknowledged"),
+        None => state.notify("No alert to acknowledge"),
+    }
+}
+
+/// A draft first, then a planned communication that is due, then the cadence's.
+fn open_status_update(state: &mut State) {
+    if state.sending_update.is_some() {
+        state.notify("A status update is on its way; wait for its answer");
+        return;
+    }
+    let draft = state.draft_update.take().or_else(|| {
+        state.communication_waiting().map(|i| {
+            let template = state.runbook.communications[i].text.clone();
+            (status_text(state, &template), Some(i))
+        })
+    });
+    let draft = draft.or_else(|| {
+        let u = state.runbook.status_updates.clone()?;
+        Some((status_text(state, cadence_template(&u)), None))
+    });
+    match draft {
+        Some((text, communication)) => {
+            state.modal = Some(Modal::StatusUpdate {
+                input: Input::new(text),
+                communication,
+            });
+        }
+        None => state.notify("The runbook has no [status-updates] and no communication is due"),
+    }
+}
+
+/// A failed step (or one whose verification failed) asks why it is retried.
+fn ask_retry(state: &mut State) {
+    let i = state.selected;
+    let failed = matches!(
+        state.steps[i].status,
+        RunStatus::Failed { .. } | RunStatus::Lost { .. }
+    ) || matches!(state.steps[i].verify, Some(Verification::Failed(..)));
+    if failed {
+        state.modal = Some(Modal::Reason {
+            step: i,
+            retry: true,
+            input: Input::default(),
+        });
+    } else {
+        state.notify("Only a failed step can be retried");
+    }
+}
+
+/// A step not running and not done asks why it is skipped.
+fn ask_skip(state: &mut State) {
+    let i = state.selected;
+    if state.steps[i].status.is_active() {
+        state.notify("A running step cannot be skipped: cancel it first (x)");
+    } else if state.step_done(i) {
+        state.notify("That step is already done");
+    } else {
+        state.modal = Some(Modal::Reason {
+            step: i,
+            retry: false,
+            input: Input::default(),
+        });
+    }
+}
+
+/// The maintenance silence, once.
+fn ask_silence(state: &mut State) {
+    let silence = state
+        .runbook
+        .alertmanager
+        .as_ref()
+        .and_then(|a| a.silence.as_ref());
+    match (silence, state.am.as_ref().map(|a| &a.silence)) {
+        (None, _) => state.notify("The runbook defines no [alertmanager.silence]"),
+        (Some(_), Some(SilenceState::Active { .. } | SilenceState::Creating { .. })) => {
+            state.notify("The maintenance silence is already in place");
+        }
+        (Some(_), _) => state.modal = Some(Modal::Silence),
+    }
+}
+
+/// The KPIs rules compare with a baseline; all of them when no rule does.
+fn capture_baselines(state: &mut State) {
+    let rb = state.runbook.clone();
+    let mut ids: Vec<String> = distinct(
+        rb.rules
+            .iter()
+            .flat_map(|r| r.expr.baselines())
+            .map(str::to_owned),
+    );
+    if ids.is_empty() {
+        ids = rb.kpis.iter().map(|k| k.id.clone()).collect();
+    }
+    let values = baseline_values(state, &ids);
+    if values.is_empty() {
+        state.notify("No baseline captured: no KPI has a current value");
+    } else {
+        let captured: Vec<&str> = values.keys().map(String::as_str).collect();
+        state.notify(format!("Baseline captured: {}", captured.join(", ")));
+        emit(state, Event::BaselineCaptured { values });
+    }
+}
+
+/// The running rollback, else the selected step, if it runs.
+fn ask_cancel(state: &mut State) {
+    let target = if state.rollback.status.is_active() {
+        Target::Rollback
+    } else {
+        Target::Step(state.selected)
+    };
+    if state.run(target).is_some_and(|r| r.status.is_active()) {
+        state.modal = Some(Modal::Cancel { target });
+    } else {
+        state.notify("Nothing is running there to cancel");
+    }
 }
