@@ -12,7 +12,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use warroom::app::event::{Event, Record};
-use warroom::app::{Action, Probe, State, update};
+use warroom::app::{Action, Observation, Probe, State, update};
 use warroom::runbook::Health;
 
 fn main() {
@@ -36,10 +36,10 @@ fn populated() -> State {
             let v = 50.0 + (t as f64 * 0.7 + k as f64).sin() * 20.0;
             update(
                 &mut s,
-                Action::KpiSample {
+                Action::Observed(Observation::KpiSample {
                     kpi: k,
                     result: Ok(v.into()),
-                },
+                }),
             );
         }
         for e in 0..s.runbook.endpoints.len() {
@@ -48,7 +48,10 @@ fn populated() -> State {
                 latency: None,
                 reason: None,
             };
-            update(&mut s, Action::EndpointProbe { endpoint: e, probe });
+            update(
+                &mut s,
+                Action::Observed(Observation::EndpointProbe { endpoint: e, probe }),
+            );
         }
     }
     s.outbox.clear();
@@ -72,10 +75,10 @@ fn update_burst(bencher: divan::Bencher) {
             for k in 0..s.runbook.kpis.len() {
                 update(
                     &mut s,
-                    Action::KpiSample {
+                    Action::Observed(Observation::KpiSample {
                         kpi: k,
                         result: Ok((t as f64).into()),
-                    },
+                    }),
                 );
             }
         }

@@ -11,7 +11,7 @@ use crossterm::event::Event;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use crate::app::{self, Action, Effect, Operator, Record, State};
+use crate::app::{self, Action, Effect, Observation, Operator, Record, State};
 use crate::clock::Clock;
 use crate::driver::Seat;
 use crate::exec::Executor;
@@ -46,7 +46,7 @@ const BATCH_BYTES: usize = 2 * 1024 * 1024;
 
 fn output_len(action: &Action) -> usize {
     match action {
-        Action::RunOutput { bytes, .. } => bytes.len(),
+        Action::Observed(Observation::RunOutput { bytes, .. }) => bytes.len(),
         _ => 0,
     }
 }
@@ -210,7 +210,7 @@ impl Io {
         let now = self.clock.now();
         let mut done = self.kpi_log.roll(now);
         for a in batch {
-            if let Action::KpiSample { kpi, result: Ok(r) } = a
+            if let Action::Observed(Observation::KpiSample { kpi, result: Ok(r) }) = a
                 && let Some(k) = state.runbook.kpis.get(*kpi)
             {
                 done.extend(self.kpi_log.observe(&k.id, r.value, now));
@@ -403,11 +403,13 @@ const SECOND_FRAME: std::time::Duration = std::time::Duration::from_millis(1000)
 
 fn pace(action: &Action) -> Pace {
     match action {
-        Action::KpiSample { .. }
-        | Action::EndpointProbe { .. }
-        | Action::Watchers(_)
-        | Action::AmAlerts(_) => Pace::WithTheSecond,
-        Action::RunOutput { .. } => Pace::Soon,
+        Action::Observed(
+            Observation::KpiSample { .. }
+            | Observation::EndpointProbe { .. }
+            | Observation::AmAlerts(_),
+        )
+        | Action::Watchers(_) => Pace::WithTheSecond,
+        Action::Observed(Observation::RunOutput { .. }) => Pace::Soon,
         _ => Pace::Now,
     }
 }

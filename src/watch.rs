@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::app::event::Event;
 use crate::app::watch::{self, Look, Watched};
-use crate::app::{Action, Operator, Record, State, Target};
+use crate::app::{Action, Observation, Operator, Record, State, Target};
 use crate::clock::Clock;
 use crate::exec::{READ_SLICE, read_new, record_dir, supervise};
 use crate::journal::{self, Follower};
@@ -292,12 +292,7 @@ async fn event_loop(
             },
             Some(action) = rx.recv() => {
                 let w = match action {
-                    Action::KpiSample { kpi, result } => Some(Watched::KpiSample { kpi, result }),
-                    Action::KpiHistory { kpi, result } => {
-                        Some(Watched::KpiHistory { kpi, result })
-                    }
-                    Action::EndpointProbe { endpoint, probe } => Some(Watched::EndpointProbe { endpoint, probe }),
-                    Action::AmAlerts(r) => Some(Watched::AmAlerts(r)),
+                    Action::Observed(o) => Some(Watched::Observed(o)),
                     _ => None,
                 };
                 // A sample is drawn with the next second's frame, as the console does.
@@ -348,7 +343,7 @@ fn follow(state: &State, io: &mut Follow) -> Vec<Watched> {
         }
         if let Some((bytes, next)) = read_new(&log, entry.1, READ_SLICE as u64 * 4) {
             entry.1 = next;
-            out.push(Watched::Output { target, bytes });
+            out.push(Watched::Observed(Observation::RunOutput { target, bytes }));
         }
     }
     out

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 use common::{key, start, typed};
 use crossterm::event::KeyCode;
-use warroom::app::{Action, Effect, Modal, Probe, RunStatus, State, Target, Verification, update};
+use warroom::app::{
+    Action, Effect, Modal, Observation, Probe, RunStatus, State, Target, Verification, update,
+};
 use warroom::runbook::{Health, load_str};
 
 const RUNBOOK: &str = r#"
@@ -99,24 +101,24 @@ fn sample(s: &mut State, id: &str, v: f64) {
     let i = s.runbook.kpi_index(id).unwrap();
     update(
         s,
-        Action::KpiSample {
+        Action::Observed(Observation::KpiSample {
             kpi: i,
             result: Ok(v.into()),
-        },
+        }),
     );
 }
 
 fn up(s: &mut State, health: Health) {
     update(
         s,
-        Action::EndpointProbe {
+        Action::Observed(Observation::EndpointProbe {
             endpoint: 0,
             probe: Probe {
                 health,
                 latency: None,
                 reason: None,
             },
-        },
+        }),
     );
 }
 

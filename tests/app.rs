@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use crossterm::event::KeyCode;
-use warroom::app::{Action, Effect, Modal, RunStatus, Target, update};
+use warroom::app::{Action, Effect, Modal, Observation, RunStatus, Target, update};
 use warroom::rules::RulePhase;
 
 fn runs(fx: &[Effect]) -> Vec<Target> {
@@ -307,10 +307,10 @@ fn a_sample_measured_long_ago_is_stale_and_says_so() {
         };
         update(
             s,
-            Action::KpiSample {
+            Action::Observed(Observation::KpiSample {
                 kpi: i,
                 result: Ok(reading),
-            },
+            }),
         );
     };
     measured_at(&mut s, start() - chrono::TimeDelta::minutes(10));

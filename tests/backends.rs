@@ -17,7 +17,7 @@ use axum::Router;
 use axum::routing::get;
 use common::screen::Screen;
 use common::servers::{self, Daemon};
-use warroom::app::{Action, FaultKind};
+use warroom::app::{Action, FaultKind, Observation};
 use warroom::monitor::{self, http, prometheus};
 use warroom::runbook::{Runbook, load_str};
 
@@ -385,8 +385,8 @@ async fn a_backend_that_refuses_range_queries_leaves_live_samples_and_a_note() {
             .await
             .expect("the history answer and a sample within 10 s")
             .unwrap();
-        history |= matches!(a, Action::KpiHistory { .. });
-        sample |= matches!(a, Action::KpiSample { .. });
+        history |= matches!(a, Action::Observed(Observation::KpiHistory { .. }));
+        sample |= matches!(a, Action::Observed(Observation::KpiSample { .. }));
         warroom::app::update(&mut state, a);
     }
     let k = &state.kpis[0];

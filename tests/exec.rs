@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
-use warroom::app::{Action, OutputBuffer, Target};
+use warroom::app::{Action, Observation, OutputBuffer, Target};
 use warroom::exec::{Executor, supervise};
 use warroom::runbook::Command;
 
@@ -46,7 +46,7 @@ async fn finish(h: &mut Harness, secs: u64) -> (OutputBuffer, Result<(), String>
             .expect("the run did not end in time")
             .unwrap();
         match action {
-            Action::RunOutput { bytes, .. } => {
+            Action::Observed(Observation::RunOutput { bytes, .. }) => {
                 out.push_bytes(&bytes);
                 chunks += 1;
             }
@@ -195,7 +195,7 @@ async fn a_script_ignoring_sigterm_is_killed_after_the_grace_period() {
     );
     // Wait until it runs, then cancel as the console's cancel key does.
     loop {
-        if let Some(Action::RunOutput { bytes, .. }) = h.rx.recv().await
+        if let Some(Action::Observed(Observation::RunOutput { bytes, .. })) = h.rx.recv().await
             && String::from_utf8_lossy(&bytes).contains("ready")
         {
             break;

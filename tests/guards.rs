@@ -16,7 +16,7 @@ use common::{key, start, typed};
 use crossterm::event::KeyCode;
 use warroom::app::event::{Event, Exit};
 use warroom::app::guard::{self, Act, Kind};
-use warroom::app::{Action, Effect, Modal, State, Target, update};
+use warroom::app::{Action, Effect, Modal, Observation, State, Target, update};
 use warroom::runbook::{Runbook, load, load_str};
 
 fn fixture() -> Arc<Runbook> {
@@ -94,10 +94,10 @@ fn vote_go(s: &mut State) {
 fn failed_tests(s: &mut State, v: f64) {
     update(
         s,
-        Action::KpiSample {
+        Action::Observed(Observation::KpiSample {
             kpi: 0,
             result: Ok(v.into()),
-        },
+        }),
     );
 }
 
@@ -345,10 +345,10 @@ run = ["true"]
     );
     update(
         &mut s,
-        Action::KpiSample {
+        Action::Observed(Observation::KpiSample {
             kpi: 0,
             result: Ok(9.0.into()),
-        },
+        }),
     );
     let g = guard::guards(&s, Act::Step(1));
     assert_eq!(
@@ -699,10 +699,10 @@ until = "T+1m"
     at(&mut s, 120);
     update(
         &mut s,
-        Action::KpiSample {
+        Action::Observed(Observation::KpiSample {
             kpi: 0,
             result: Ok(9.0.into()),
-        },
+        }),
     );
     assert!(s.auto_rollback.is_some());
     let fx = at(&mut s, 131);
@@ -733,10 +733,10 @@ fn the_rollback_shows_its_preview_before_the_phrase_can_be_typed() {
     }
     update(
         &mut s,
-        Action::RunOutput {
+        Action::Observed(Observation::RunOutput {
             target: Target::RollbackPreview,
             bytes: b"would move green 25% -> 0%\n".to_vec(),
-        },
+        }),
     );
     finish(&mut s, Target::RollbackPreview, 0);
     typed(&mut s, "ROLLBACK");

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use common::servers;
 use serde_json::json;
 use warroom::app::FaultKind;
+use warroom::app::Observation;
 use warroom::monitor::{alertmanager, http, prometheus};
 use warroom::runbook::{Aggregate, Matcher, Silence};
 
@@ -201,7 +202,10 @@ async fn alertmanager_alerts_join_the_feed_and_the_silence_comes_and_goes() {
     )
     .unwrap();
     let mut state = warroom::app::State::new(std::sync::Arc::new(rb.clone()), chrono::Utc::now());
-    warroom::app::update(&mut state, warroom::app::Action::AmAlerts(Ok(alerts)));
+    warroom::app::update(
+        &mut state,
+        warroom::app::Action::Observed(Observation::AmAlerts(Ok(alerts))),
+    );
     assert_eq!(state.status_light(), warroom::runbook::Standing::Critical);
     let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
     term.draw(|f| warroom::ui::render(f, &state)).unwrap();
@@ -241,7 +245,10 @@ async fn alertmanager_alerts_join_the_feed_and_the_silence_comes_and_goes() {
             .iter()
             .any(|a| a.name == "CheckoutLatencyHigh" && a.silenced)
         {
-            warroom::app::update(&mut state, warroom::app::Action::AmAlerts(Ok(alerts)));
+            warroom::app::update(
+                &mut state,
+                warroom::app::Action::Observed(Observation::AmAlerts(Ok(alerts))),
+            );
             break;
         }
         assert!(

@@ -15,7 +15,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use proptest::prelude::*;
 use warroom::app::event::{Event, Exit, Outcome, Reading, Record, RunRef, SCHEMA, VoteDecision};
 use warroom::app::guard::{Guard, Kind};
-use warroom::app::{Action, Operator, Probe, State, Target, update};
+use warroom::app::{Action, Observation, Operator, Probe, State, Target, update};
 use warroom::journal::{self, Journal};
 use warroom::runbook::{Health, Runbook};
 
@@ -103,22 +103,22 @@ fn feed(s: &mut State, clock: &mut i64, input: &Input) {
             [KeyCode::Enter, KeyCode::Esc, KeyCode::Tab, KeyCode::Down][*k as usize],
             KeyModifiers::NONE,
         )),
-        Input::Kpi(k, v) => Action::KpiSample {
+        Input::Kpi(k, v) => Action::Observed(Observation::KpiSample {
             kpi: *k,
             result: Ok((*v).into()),
-        },
-        Input::KpiFails(k) => Action::KpiSample {
+        }),
+        Input::KpiFails(k) => Action::Observed(Observation::KpiSample {
             kpi: *k,
             result: Err("refused".into()),
-        },
-        Input::Probe(e, up) => Action::EndpointProbe {
+        }),
+        Input::Probe(e, up) => Action::Observed(Observation::EndpointProbe {
             endpoint: *e,
             probe: Probe {
                 health: if *up { Health::Up } else { Health::Down },
                 latency: None,
                 reason: None,
             },
-        },
+        }),
         Input::Spawned(t) => Action::RunSpawned {
             target: target(*t, s),
             log: "x".into(),

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use chrono::TimeDelta;
 use common::screen::Screen;
 use warroom::app::event::Event;
-use warroom::app::{Action, State, update};
+use warroom::app::{Action, Observation, State, update};
 use warroom::journal;
 use warroom::runbook::series::Series;
 
@@ -43,10 +43,10 @@ fn a_replayed_series_fires_a_five_minute_rule_at_exactly_t_plus_15m() {
         {
             update(
                 &mut s,
-                Action::KpiSample {
+                Action::Observed(Observation::KpiSample {
                     kpi,
                     result: Ok(v.into()),
-                },
+                }),
             );
         }
         for r in s.outbox.drain(..) {

@@ -10,7 +10,7 @@ use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
-use warroom::app::{Action, Probe, State, Target, update};
+use warroom::app::{Action, Observation, Probe, State, Target, update};
 use warroom::runbook::Health;
 use warroom::ui;
 
@@ -35,10 +35,10 @@ fn running_state() -> State {
     );
     update(
         &mut s,
-        Action::RunOutput {
+        Action::Observed(Observation::RunOutput {
             target: t,
             bytes: b"blue: healthy\ngreen: healthy\nAll green: ready to deploy.\n".to_vec(),
-        },
+        }),
     );
     at(&mut s, 17);
     update(
@@ -74,10 +74,10 @@ fn running_state() -> State {
             };
             update(
                 &mut s,
-                Action::EndpointProbe {
+                Action::Observed(Observation::EndpointProbe {
                     endpoint: ep,
                     probe,
-                },
+                }),
             );
         }
     }
@@ -136,10 +136,10 @@ fn rollback_modal_160x48() {
 fn preview_done(s: &mut State) {
     update(
         s,
-        Action::RunOutput {
+        Action::Observed(Observation::RunOutput {
             target: Target::RollbackPreview,
             bytes: b"blue now: {\"status\":\"healthy\"}\nDRY RUN, nothing changed. The rollback would:\n  POST /control/traffic?green=0   (green 10% -> 0%, blue -> 100%)\n  then check blue's health\n".to_vec(),
-        },
+        }),
     );
     update(
         s,
@@ -240,10 +240,10 @@ fn a_dead_poller_never_reads_green() {
     assert_eq!(s.kpi_standing(i), None);
     update(
         &mut s,
-        Action::KpiSample {
+        Action::Observed(Observation::KpiSample {
             kpi: i,
             result: Err("connection refused".into()),
-        },
+        }),
     );
     let text = format!("{}", draw(&s, 80, 24).backend());
     assert!(text.contains("ERR"), "{text}");
@@ -256,10 +256,10 @@ fn a_dead_poller_never_reads_green() {
     ] {
         update(
             &mut s,
-            Action::KpiSample {
+            Action::Observed(Observation::KpiSample {
                 kpi: i,
                 result: Err(Fault::new(kind, format!("why it is {badge}"))),
-            },
+            }),
         );
         s.focus = warroom::app::Pane::Kpis;
         s.selected_kpi = i;
@@ -280,10 +280,10 @@ fn refused_credentials_read_in_words_at_80_columns_and_history_is_drawn_dim() {
     ] {
         update(
             &mut s,
-            Action::KpiSample {
+            Action::Observed(Observation::KpiSample {
                 kpi: i,
                 result: Err(Fault::new(kind, words)),
-            },
+            }),
         );
         for (w, h) in [(80, 24), (160, 48)] {
             let text = format!("{}", draw(&s, w, h).backend());
@@ -296,10 +296,10 @@ fn refused_credentials_read_in_words_at_80_columns_and_history_is_drawn_dim() {
     let live = s.kpis[j].history.len();
     update(
         &mut s,
-        Action::KpiHistory {
+        Action::Observed(Observation::KpiHistory {
             kpi: j,
             result: Ok((0..30).map(f64::from).collect()),
-        },
+        }),
     );
     assert_eq!(s.kpis[j].backfilled, 30);
     assert_eq!(s.kpis[j].history.len(), 30 + live);
@@ -331,10 +331,10 @@ fn refused_credentials_read_in_words_at_80_columns_and_history_is_drawn_dim() {
     for k in [i, p95] {
         update(
             &mut s,
-            Action::KpiHistory {
+            Action::Observed(Observation::KpiHistory {
                 kpi: k,
                 result: Err("HTTP 404".into()),
-            },
+            }),
         );
     }
     s.focus = warroom::app::Pane::Kpis;
@@ -501,7 +501,10 @@ fn a_rollback_is_timed_against_its_target_and_checked_against_its_criteria() {
                 latency: None,
                 reason: None,
             };
-            update(s, Action::EndpointProbe { endpoint: e, probe });
+            update(
+                s,
+                Action::Observed(Observation::EndpointProbe { endpoint: e, probe }),
+            );
         }
     };
     // Criteria met: blue up, errors low, for 10 s after the end.
@@ -662,10 +665,10 @@ fn a_failing_kpi_says_why_on_its_row() {
     let i = s.runbook.kpi_index("cpu").unwrap();
     update(
         &mut s,
-        Action::KpiSample {
+        Action::Observed(Observation::KpiSample {
             kpi: i,
             result: Err("command exited with 2: psql: connection refused".into()),
-        },
+        }),
     );
     for (w, h) in [(80, 24), (160, 48)] {
         let screen = format!("{}", draw(&s, w, h).backend());

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 use common::{key, start, step, typed};
 use crossterm::event::KeyCode;
-use warroom::app::{Action, Exit, Operator, State, Target, update};
+use warroom::app::{Action, Exit, Observation, Operator, State, Target, update};
 use warroom::journal::Journal;
 use warroom::report::{self, kpi_log};
 
@@ -63,10 +63,10 @@ fn recorded_run(dir: &Path) {
                 };
                 update(
                     s,
-                    Action::KpiSample {
+                    Action::Observed(Observation::KpiSample {
                         kpi: i,
                         result: Ok(v.into()),
-                    },
+                    }),
                 );
                 lines.extend(minutes.observe(&k.id, v, now));
             }
@@ -76,7 +76,10 @@ fn recorded_run(dir: &Path) {
                     latency: None,
                     reason: None,
                 };
-                update(s, Action::EndpointProbe { endpoint: e, probe });
+                update(
+                    s,
+                    Action::Observed(Observation::EndpointProbe { endpoint: e, probe }),
+                );
             }
         }
     };

@@ -12,6 +12,7 @@ use axum::body::Body;
 use axum::http::StatusCode;
 use axum::routing::get;
 use chrono::TimeDelta;
+use warroom::app::Observation;
 use warroom::monitor::{self, health, http};
 use warroom::runbook::{Aggregate, Connection, Endpoint, Health, JsonAssert, KpiSource};
 
@@ -670,7 +671,7 @@ interval = "200ms"
     let mut samples = [0, 0];
     let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
     while let Ok(Some(action)) = tokio::time::timeout_at(deadline, rx.recv()).await {
-        if let warroom::app::Action::KpiSample { kpi, result } = action {
+        if let warroom::app::Action::Observed(Observation::KpiSample { kpi, result }) = action {
             assert_eq!(result.map(|r| r.value), Ok(1.5));
             samples[kpi] += 1;
         }

@@ -7,27 +7,12 @@ use super::*;
 pub enum Action {
     Key(KeyEvent),
     Tick(DateTime<Utc>),
-    KpiSample {
-        kpi: usize,
-        result: Result<Reading, Fault>,
-    },
-    /// The KPI's recent values from its source's history, oldest first.
-    KpiHistory {
-        kpi: usize,
-        result: Result<Vec<f64>, String>,
-    },
-    EndpointProbe {
-        endpoint: usize,
-        probe: Probe,
-    },
+    /// What a poller or a run's output brought: the same for a watcher.
+    Observed(Observation),
     /// The executor started (or re-attached to) a run's supervisor; its output is `log`.
     RunSpawned {
         target: Target,
         log: PathBuf,
-    },
-    RunOutput {
-        target: Target,
-        bytes: Vec<u8>,
     },
     /// The run's supervisor wrote its exit status (or the run could not be started).
     RunFinished {
@@ -44,7 +29,6 @@ pub enum Action {
     HandoverAsked(Operator),
     /// Who watches the run from other terminals now (their heartbeats), and since when.
     Watchers(Vec<(Operator, DateTime<Utc>)>),
-    AmAlerts(Result<Vec<AmAlert>, String>),
     SilenceCreated(Result<String, String>),
     /// The verify command of a step has ended.
     VerifyDone {

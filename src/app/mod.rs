@@ -32,6 +32,7 @@ pub use event::{Event, Exit, Operator, Record, RunRef};
 pub use gate::*;
 pub use modal::*;
 pub use observation::*;
+pub use observe::Observation;
 pub use output::OutputBuffer;
 pub use recorded::*;
 pub use run::*;

@@ -8,6 +8,49 @@ use crossterm::event::KeyCode;
 use super::keys::Command as Key;
 use super::*;
 
+/// What the world shows every console, driver or watcher alike: a KPI's sample or its
+/// history, an endpoint's probe, the Alertmanager's alerts, a run's output.
+#[derive(Debug, Clone)]
+pub enum Observation {
+    KpiSample {
+        kpi: usize,
+        result: Result<Reading, Fault>,
+    },
+    /// The KPI's recent values from its source's history, oldest first.
+    KpiHistory {
+        kpi: usize,
+        result: Result<Vec<f64>, String>,
+    },
+    EndpointProbe {
+        endpoint: usize,
+        probe: Probe,
+    },
+    AmAlerts(Result<Vec<AmAlert>, String>),
+    RunOutput {
+        target: Target,
+        bytes: Vec<u8>,
+    },
+}
+
+impl Observation {
+    /// Whether the rules must be evaluated again after it: a KPI's value or an endpoint's
+    /// health changed (a history only draws the sparkline).
+    pub fn moves_rules(&self) -> bool {
+        matches!(self, Self::KpiSample { .. } | Self::EndpointProbe { .. })
+    }
+}
+
+/// Takes an observation into the state.
+pub fn take(state: &mut State, o: Observation) {
+    match o {
+        Observation::KpiSample { kpi, result } => kpi_sample(state, kpi, result),
+        Observation::KpiHistory { kpi, result } => kpi_history(state, kpi, result),
+        Observation::EndpointProbe { endpoint, probe } => endpoint_probe(state, endpoint, probe),
+        Observation::AmAlerts(result) => am_alerts(state, result),
+        Observation::RunOutput { target, bytes } => run_output(state, target, &bytes),
+    }
+}
+
 pub fn kpi_sample(state: &mut State, kpi: usize, result: Result<Reading, Fault>) {
     let now = state.now;
     if let Some(k) = state.kpis.get_mut(kpi) {

@@ -8,7 +8,8 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 
 use super::event::{Event, Record};
 use super::keys;
-use super::{Probe, State, Target, Watching, observe};
+use super::observe::{self, Observation};
+use super::{State, Watching};
 use crate::runbook::Severity;
 
 /// What reaches a watcher.
@@ -21,23 +22,8 @@ pub enum Watched {
         records: Vec<Record>,
         live: bool,
     },
-    KpiSample {
-        kpi: usize,
-        result: Result<super::Reading, super::Fault>,
-    },
-    KpiHistory {
-        kpi: usize,
-        result: Result<Vec<f64>, String>,
-    },
-    EndpointProbe {
-        endpoint: usize,
-        probe: Probe,
-    },
-    AmAlerts(Result<Vec<crate::app::AmAlert>, String>),
-    Output {
-        target: Target,
-        bytes: Vec<u8>,
-    },
+    /// What the pollers and the runs' output show, as the driver's console takes it.
+    Observed(Observation),
     /// The driver's lock was found released at this time (or held again: `None`).
     DriverGone(Option<DateTime<Utc>>),
     /// The driver's journal stopped holding up at this record.
@@ -83,13 +69,7 @@ pub fn update(state: &mut State, w: Watched) -> Vec<Look> {
                 }
             }
         }
-        Watched::KpiSample { kpi, result } => observe::kpi_sample(state, kpi, result),
-        Watched::KpiHistory { kpi, result } => observe::kpi_history(state, kpi, result),
-        Watched::EndpointProbe { endpoint, probe } => {
-            observe::endpoint_probe(state, endpoint, probe);
-        }
-        Watched::AmAlerts(result) => observe::am_alerts(state, result),
-        Watched::Output { target, bytes } => observe::run_output(state, target, &bytes),
+        Watched::Observed(o) => observe::take(state, o),
         Watched::DriverGone(at) => {
             if let Some(w) = state.watching.as_mut() {
                 w.gone_since = at;

@@ -13,7 +13,7 @@ use nix::sys::signal::{self, Signal};
 use nix::unistd::Pid;
 use tokio::sync::mpsc;
 
-use crate::app::{Action, Exit, Target};
+use crate::app::{Action, Exit, Observation, Target};
 use crate::runbook::Command;
 
 /// Bytes read from a log per look, so a flood reaches the UI in bounded slices.
@@ -193,7 +193,9 @@ impl Executor {
                 return;
             };
             let _ = tx.send(Action::RunSpawned { target, log }).await;
-            let _ = tx.send(Action::RunOutput { target, bytes }).await;
+            let _ = tx
+                .send(Action::Observed(Observation::RunOutput { target, bytes }))
+                .await;
         });
     }
 
@@ -237,10 +239,10 @@ pub async fn tail(target: Target, dir: &Path, tx: mpsc::Sender<Action>) {
         if n > 0 {
             offset += n as u64;
             if tx
-                .send(Action::RunOutput {
+                .send(Action::Observed(Observation::RunOutput {
                     target,
                     bytes: buf[..n].to_vec(),
-                })
+                }))
                 .await
                 .is_err()
             {

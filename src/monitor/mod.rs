@@ -18,7 +18,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
-use crate::app::{Action, Fault, FaultKind, Reading};
+use crate::app::{Action, Fault, FaultKind, Observation, Reading};
 use crate::clock::Clock;
 use crate::runbook::{KpiSource, Runbook};
 
@@ -41,7 +41,11 @@ async fn feed(
         let next = tokio::time::Instant::now() + clock.real(kpi.interval_at(since));
         if let Some(value) = series.value_at(&kpi.id, since) {
             let result = Ok(Reading::from(value));
-            if tx.send(Action::KpiSample { kpi: i, result }).await.is_err() {
+            if tx
+                .send(Action::Observed(Observation::KpiSample { kpi: i, result }))
+                .await
+                .is_err()
+            {
                 return;
             }
         }
@@ -95,7 +99,9 @@ async fn history(
     if let Err(why) = &result {
         tracing::info!(kpi = %kpi.id, %why, "no history for the sparkline; live samples only");
     }
-    let _ = tx.send(Action::KpiHistory { kpi: i, result }).await;
+    let _ = tx
+        .send(Action::Observed(Observation::KpiHistory { kpi: i, result }))
+        .await;
 }
 
 /// A source's failure as the gauge shows it: a timeout and refused credentials told apart.
@@ -222,7 +228,11 @@ pub fn spawn(
                         Ok(client) => poll_kpi(client, &kpi.source, timeout, &vars, &rb.dir).await,
                         Err(e) => Err(fault(e.clone())),
                     };
-                    if tx.send(Action::KpiSample { kpi: i, result }).await.is_err() {
+                    if tx
+                        .send(Action::Observed(Observation::KpiSample { kpi: i, result }))
+                        .await
+                        .is_err()
+                    {
                         return;
                     }
                 }
@@ -253,7 +263,10 @@ pub fn spawn(
                     Err(e) => health::unprobed(e.clone()),
                 };
                 if tx
-                    .send(Action::EndpointProbe { endpoint: i, probe })
+                    .send(Action::Observed(Observation::EndpointProbe {
+                        endpoint: i,
+                        probe,
+                    }))
                     .await
                     .is_err()
                 {
@@ -277,7 +290,11 @@ pub fn spawn(
                     }
                     Err(e) => Err(e.clone()),
                 };
-                if tx.send(Action::AmAlerts(result)).await.is_err() {
+                if tx
+                    .send(Action::Observed(Observation::AmAlerts(result)))
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use warroom::app::{Action, Effect, State, update};
+use warroom::app::{Action, Effect, Observation, State, update};
 use warroom::runbook::{self, Runbook};
 
 pub fn demo_runbook() -> Arc<Runbook> {
@@ -51,10 +51,10 @@ pub fn kpi(state: &mut State, id: &str, v: f64) -> Vec<Effect> {
     let i = state.runbook.kpi_index(id).unwrap();
     update(
         state,
-        Action::KpiSample {
+        Action::Observed(Observation::KpiSample {
             kpi: i,
             result: Ok(v.into()),
-        },
+        }),
     )
 }
 

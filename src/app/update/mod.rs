@@ -212,22 +212,18 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             auto_rollback_countdown(state, &mut fx);
             observe::notice_expiry(state);
         }
-        Action::KpiSample { kpi, result } => {
-            observe::kpi_sample(state, kpi, result);
-            reevaluate(state, &mut fx);
-        }
-        // Only for the sparkline: rules see what this console polls.
-        Action::KpiHistory { kpi, result } => observe::kpi_history(state, kpi, result),
-        Action::EndpointProbe { endpoint, probe } => {
-            observe::endpoint_probe(state, endpoint, probe);
-            reevaluate(state, &mut fx);
+        Action::Observed(o) => {
+            let moves_rules = o.moves_rules();
+            observe::take(state, o);
+            if moves_rules {
+                reevaluate(state, &mut fx);
+            }
         }
         Action::RunSpawned { target, log } => {
             if let Some(run) = state.run_mut(target) {
                 run.log = Some(log);
             }
         }
-        Action::RunOutput { target, bytes } => observe::run_output(state, target, &bytes),
         Action::RunFinished { target, exit } => {
             let Some(run) = state.run(target) else {
                 return fx;
@@ -305,7 +301,6 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.notify(format!("JOURNAL FAILED: {why}"));
             state.read_only = Some(why);
         }
-        Action::AmAlerts(result) => observe::am_alerts(state, result),
         Action::StatusUpdateSent(result) => {
             let draft = state.sending_update.take();
             match result {
