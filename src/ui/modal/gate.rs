@@ -1,0 +1,114 @@
+//! A gate's dialog: its evidence, each approver's vote and the vote's note.
+
+use super::*;
+
+/// A gate: its evidence, each approver's vote, and a vote's note.
+pub(super) fn gate_dialog<'a>(
+    state: &'a State,
+    gate: &usize,
+    approver: &usize,
+    note: &Option<(Decision, Input)>,
+) -> Dialog<'a> {
+    let mut d = Dialog::new();
+    let g = &state.runbook.gates[*gate];
+    d.title = format!(" {} ", g.title);
+    for (i, who) in g.approvers.iter().enumerate() {
+        let (word, style) = match &state.gates[*gate].votes[i] {
+            Some(v) => {
+                let (d, color) = match v.decision {
+                    Decision::Go => ("GO", Color::Green),
+                    Decision::NoGo => ("NO-GO", Color::Red),
+                };
+                let note = if v.note.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {}", v.note)
+                };
+                (
+                    format!("{d} {}{note}", v.at.format("%H:%M:%S")),
+                    Style::new().fg(color),
+                )
+            }
+            None => ("waiting".to_owned(), Style::new().fg(Color::Yellow)),
+        };
+        let mark = if i == *approver { "▶ " } else { "  " };
+        let role = match g.policy {
+            crate::runbook::GatePolicy::FinalSay(d) if d == i => " (decides)",
+            crate::runbook::GatePolicy::FinalSay(_) => " (advises)",
+            _ => "",
+        };
+        d.lines.push(Line::from(vec![
+            Span::raw(format!("{mark}{:<24}", format!("{who}{role}"))),
+            Span::styled(word, style),
+        ]));
+    }
+    d.lines.push(Line::styled(
+        match g.policy {
+            crate::runbook::GatePolicy::Unanimous => {
+                "GO when every approver says GO; one NO-GO holds it."
+            }
+            crate::runbook::GatePolicy::Any => "One GO opens it; a NO-GO from anyone holds it.",
+            crate::runbook::GatePolicy::FinalSay(_) => {
+                "The deciding vote is final, recorded with its rationale."
+            }
+        },
+        theme::DIM,
+    ));
+    if !g.rules.is_empty() || !g.checklists.is_empty() {
+        d.lines.push(Line::raw(""));
+        d.lines.push(Line::styled("Evidence:", theme::TITLE));
+    }
+    for rid in &g.rules {
+        if let Some(ri) = state.runbook.rules.iter().position(|r| &r.id == rid) {
+            let firing = state.rules[ri].is_firing();
+            d.lines.push(Line::styled(
+                format!("  rule {rid}: {}", if firing { "FIRING" } else { "quiet" }),
+                if firing {
+                    Style::new().fg(Color::Red)
+                } else {
+                    Style::new().fg(Color::Green)
+                },
+            ));
+        }
+    }
+    for pid in &g.checklists {
+        let (total, done) = state
+            .runbook
+            .checks()
+            .enumerate()
+            .filter(|(_, (p, _))| &p.id == pid)
+            .fold((0, 0), |(t, d), (i, _)| {
+                (t + 1, d + usize::from(state.check_done(i)))
+            });
+        d.lines.push(Line::styled(
+            format!("  checklist {pid}: {done}/{total}"),
+            if done == total {
+                Style::new().fg(Color::Green)
+            } else {
+                Style::new().fg(Color::Yellow)
+            },
+        ));
+    }
+    d.lines.push(Line::raw(""));
+    match note {
+        Some((decision, input)) => {
+            let who = g.approvers.get(*approver).map_or("", String::as_str);
+            let word = if *decision == Decision::Go {
+                "GO"
+            } else {
+                "NO-GO"
+            };
+            d.lines.push(Line::raw(format!(
+                "{word} from {who}: a note (optional), then Enter; Esc goes back."
+            )));
+            d.input = Some(input.value().to_owned());
+        }
+        None => d.lines.push(keys_line(&[
+            ("G", "GO"),
+            ("N", "NO-GO"),
+            ("↑↓", "approver"),
+            ("Esc", "close"),
+        ])),
+    }
+    d
+}
