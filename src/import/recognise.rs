@@ -471,3 +471,50 @@ pub(super) fn duration(s: &str) -> Option<String> {
     };
     Some(format!("{n}{unit}"))
 }
+
+/// A go/no-go named in a heading or a line (`GO/NO-GO DECISION`, `Final Go/No-Go`).
+pub(super) fn names_go_no_go(s: &str) -> bool {
+    let s = s.to_lowercase().replace(' ', "");
+    ["go/no-go", "go-no-go", "go/nogo", "gono-go"]
+        .iter()
+        .any(|w| s.contains(w))
+}
+
+/// A label that introduces the deciders of a go/no-go (`Attendees:`, `Required Approvals
+/// (ALL must be YES):`); any other label (`Decision Criteria:`) ends the list.
+pub(super) fn introduces_deciders(s: &str) -> bool {
+    let s = s.to_lowercase();
+    [
+        "attendee",
+        "approv",
+        "decision maker",
+        "decision-maker",
+        "who decides",
+        "sign",
+    ]
+    .iter()
+    .any(|w| s.contains(w))
+}
+
+/// A role as a list names it (`DevOps Lead:`, `Launch Commander (Lead)`): a few words, no
+/// question, no number; not a criterion (`All checklists complete`).
+pub(super) fn role(s: &str) -> Option<String> {
+    let s = s.trim().trim_end_matches(':').trim();
+    let words = s.split_whitespace().count();
+    (words > 0
+        && words <= 5
+        && s.chars().count() <= 40
+        && s.starts_with(|c: char| c.is_uppercase())
+        && !s.contains(['?', '_', '"'])
+        && !s.chars().any(|c| c.is_ascii_digit())
+        && !s.to_lowercase().starts_with("all "))
+    .then(|| s.to_owned())
+}
+
+/// A heading of the sign-off (`Approvals`, `Sign-off`, `Signatures`).
+pub(super) fn reads_like_sign_off(title: &str) -> bool {
+    let t = title.to_lowercase();
+    ["approval", "sign-off", "signoff", "sign off", "signature"]
+        .iter()
+        .any(|w| t.contains(w))
+}

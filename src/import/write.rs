@@ -78,6 +78,7 @@ pub(super) fn write(
         gates,
         t0_date,
         t0_time,
+        ..
     } = found;
     let (t0_date, t0_time) = (*t0_date, *t0_time);
     let mut out = String::new();
