@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use chrono::Datelike;
 
-use super::recognise::{never_exits, prompted_phrase};
+use super::recognise::{Condition, Hms, never_exits, prompted_phrase};
 use super::{Contact, Found, Gate, Phase, Step, Summary};
 use crate::runbook::names_a_rollback;
 
@@ -96,34 +96,7 @@ pub(super) fn write(
             .placeholders
             .push((1, "the runbook's name (the document has no title)".into()));
     }
-    let timed = phases
-        .iter()
-        .flat_map(|p| &p.steps)
-        .any(|s| s.when.as_ref().is_some_and(|w| !w.at.starts_with('T')));
-    match (t0_date, t0_time) {
-        (Some(d), Some((h, m, s))) => {
-            let _ = writeln!(out, "t0 = \"{d}T{h:02}:{m:02}:{:02}Z\"", s.unwrap_or(0));
-        }
-        (Some(d), None) => {
-            let _ = writeln!(
-                out,
-                "t0 = \"{d}T00:00:00Z\"  # TODO: the time of T0 (the document gives the date only)"
-            );
-            summary
-                .placeholders
-                .push((1, "the time of T0 (`[runbook] t0`)".into()));
-        }
-        (None, _) if timed => {
-            let _ = writeln!(
-                out,
-                "t0 = \"2030-01-01T00:00:00Z\"  # TODO: the date and time of T0 (the document gives times, no date)"
-            );
-            summary
-                .placeholders
-                .push((1, "the date and time of T0 (`[runbook] t0`)".into()));
-        }
-        (None, _) => {}
-    }
+    write_t0(&mut out, phases, t0_date, t0_time, summary);
     let mut ids = Ids::default();
     let rollback = rollback_phase(phases);
     // Each step written, and where it came from: a go/no-go is a gate before one of them.
@@ -170,56 +143,13 @@ pub(super) fn write(
         }
         comments(&mut out, &phase.kept, summary);
         for step in &phase.steps {
-            summary.steps += 1;
-            let _ = writeln!(out, "\n[[phase.step]]  # line {}", step.line);
-            let id = ids.unique(id_of(&step.title, '-'), "step");
-            let _ = writeln!(out, "id = {}", quoted(&id));
+            let id = write_step(&mut out, step, &mut ids, t0_date, summary);
             written.push(Written {
                 line: step.line,
                 id,
                 title: step.title.to_lowercase(),
                 phase: title.to_lowercase(),
             });
-            let _ = writeln!(out, "title = {}", quoted(&step.title));
-            if let Some(w) = &step.when {
-                summary.timed_steps += 1;
-                let at = match w.date {
-                    Some((m, d)) => {
-                        let year = t0_date.map_or_else(|| chrono::Utc::now().year(), |d| d.year());
-                        format!("{year}-{m:02}-{d:02} {}", w.at)
-                    }
-                    None => w.at.clone(),
-                };
-                let _ = writeln!(out, "at = {}", quoted(&at));
-                // A time written in words (`T+1 week`) is kept as the document wrote it.
-                let words = w
-                    .written
-                    .replace("UTC", "")
-                    .replace("AM", "")
-                    .replace("PM", "");
-                if words.chars().filter(|c| c.is_alphabetic()).count() > 1 {
-                    let _ = writeln!(out, "# planned, as written: {}", w.written);
-                }
-            }
-            if let Some(d) = step
-                .when
-                .as_ref()
-                .and_then(|w| w.duration.as_ref())
-                .or(step.duration.as_ref())
-            {
-                let _ = writeln!(out, "duration = {}", quoted(d));
-            }
-            if let Some(o) = &step.owner {
-                let _ = writeln!(out, "owner = {}", quoted(o));
-            }
-            if !step.shell.is_empty() {
-                summary.commands += 1;
-            }
-            write_command(&mut out, step);
-            if !step.notes.is_empty() {
-                let notes: Vec<&str> = step.notes.iter().map(|(_, n)| n.as_str()).collect();
-                let _ = writeln!(out, "notes = {}", quoted(&notes.join("\n")));
-            }
         }
         for (line, text) in &phase.checks {
             summary.checks += 1;
@@ -236,6 +166,111 @@ pub(super) fn write(
     for gate in gates {
         write_gate(&mut out, gate, &written, &mut ids, summary);
     }
+    write_rules(&mut out, conditions, summary);
+    write_contacts(&mut out, contacts, summary);
+    write_close(&mut out, sign_offs, summary);
+    if let Some(every) = &summary.cadence {
+        let _ = writeln!(out, "\n[status-updates]\nevery = {}", quoted(every));
+    }
+    out
+}
+
+/// `t0`: the document's date and T+0's time, or a placeholder that says what is missing.
+fn write_t0(
+    out: &mut String,
+    phases: &[Phase],
+    t0_date: Option<chrono::NaiveDate>,
+    t0_time: Option<Hms>,
+    summary: &mut Summary,
+) {
+    let timed = phases
+        .iter()
+        .flat_map(|p| &p.steps)
+        .any(|s| s.when.as_ref().is_some_and(|w| !w.at.starts_with('T')));
+    match (t0_date, t0_time) {
+        (Some(d), Some((h, m, s))) => {
+            let _ = writeln!(out, "t0 = \"{d}T{h:02}:{m:02}:{:02}Z\"", s.unwrap_or(0));
+        }
+        (Some(d), None) => {
+            let _ = writeln!(
+                out,
+                "t0 = \"{d}T00:00:00Z\"  # TODO: the time of T0 (the document gives the date only)"
+            );
+            summary
+                .placeholders
+                .push((1, "the time of T0 (`[runbook] t0`)".into()));
+        }
+        (None, _) if timed => {
+            let _ = writeln!(
+                out,
+                "t0 = \"2030-01-01T00:00:00Z\"  # TODO: the date and time of T0 (the document gives times, no date)"
+            );
+            summary
+                .placeholders
+                .push((1, "the date and time of T0 (`[runbook] t0`)".into()));
+        }
+        (None, _) => {}
+    }
+}
+
+/// A step of a phase: its id (returned), title, planned time, duration, owner, command and
+/// notes.
+fn write_step(
+    out: &mut String,
+    step: &Step,
+    ids: &mut Ids,
+    t0_date: Option<chrono::NaiveDate>,
+    summary: &mut Summary,
+) -> String {
+    summary.steps += 1;
+    let _ = writeln!(out, "\n[[phase.step]]  # line {}", step.line);
+    let id = ids.unique(id_of(&step.title, '-'), "step");
+    let _ = writeln!(out, "id = {}", quoted(&id));
+    let _ = writeln!(out, "title = {}", quoted(&step.title));
+    if let Some(w) = &step.when {
+        summary.timed_steps += 1;
+        let at = match w.date {
+            Some((m, d)) => {
+                let year = t0_date.map_or_else(|| chrono::Utc::now().year(), |d| d.year());
+                format!("{year}-{m:02}-{d:02} {}", w.at)
+            }
+            None => w.at.clone(),
+        };
+        let _ = writeln!(out, "at = {}", quoted(&at));
+        // A time written in words (`T+1 week`) is kept as the document wrote it.
+        let words = w
+            .written
+            .replace("UTC", "")
+            .replace("AM", "")
+            .replace("PM", "");
+        if words.chars().filter(|c| c.is_alphabetic()).count() > 1 {
+            let _ = writeln!(out, "# planned, as written: {}", w.written);
+        }
+    }
+    if let Some(d) = step
+        .when
+        .as_ref()
+        .and_then(|w| w.duration.as_ref())
+        .or(step.duration.as_ref())
+    {
+        let _ = writeln!(out, "duration = {}", quoted(d));
+    }
+    if let Some(o) = &step.owner {
+        let _ = writeln!(out, "owner = {}", quoted(o));
+    }
+    if !step.shell.is_empty() {
+        summary.commands += 1;
+    }
+    write_command(out, step);
+    if !step.notes.is_empty() {
+        let notes: Vec<&str> = step.notes.iter().map(|(_, n)| n.as_str()).collect();
+        let _ = writeln!(out, "notes = {}", quoted(&notes.join("\n")));
+    }
+    id
+}
+
+/// Each rule, and a KPI for each metric the rules name, whose source a person must give.
+fn write_rules(out: &mut String, conditions: &[(usize, String, Condition)], summary: &mut Summary) {
     // Each metric the rules name gets a KPI whose source a person must give.
     let mut kpis: Vec<(String, String, Option<&str>, usize)> = Vec::new();
     for (line, _, c) in conditions {
@@ -286,6 +321,10 @@ pub(super) fn write(
         let _ = writeln!(out, "for = {}", quoted(&c.for_));
         let _ = writeln!(out, "summary = {}", quoted(text));
     }
+}
+
+/// Who to call, with what the document left out named for a person.
+fn write_contacts(out: &mut String, contacts: &[Contact], summary: &mut Summary) {
     for Contact {
         line,
         role,
@@ -312,6 +351,10 @@ pub(super) fn write(
             let _ = writeln!(out, "escalation-level = {l}");
         }
     }
+}
+
+/// The close's sign-off roles.
+fn write_close(out: &mut String, sign_offs: &[(usize, String)], summary: &mut Summary) {
     if !sign_offs.is_empty() {
         let _ = writeln!(
             out,
@@ -325,10 +368,6 @@ pub(super) fn write(
         }
         out.push_str("]\n");
     }
-    if let Some(every) = &summary.cadence {
-        let _ = writeln!(out, "\n[status-updates]\nevery = {}", quoted(every));
-    }
-    out
 }
 
 pub(super) fn comments(out: &mut String, kept: &[(usize, String)], summary: &mut Summary) {
