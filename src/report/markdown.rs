@@ -79,6 +79,18 @@ pub fn markdown(r: &Report) -> String {
         .collect();
     let _ = writeln!(o, "| Operators | {} |\n", cell(&ops.join(", ")));
 
+    timeline(&mut o, r);
+    gates(&mut o, r);
+    alerts(&mut o, r);
+    rollback(&mut o, r);
+    checklist(&mut o, r);
+    kpis(&mut o, r);
+    people(&mut o, r);
+    o
+}
+
+/// The plan's steps as they ran, and the reasons given for any skip or retry.
+fn timeline(o: &mut String, r: &Report) {
     let _ = writeln!(o, "## Timeline\n");
     let _ = writeln!(
         o,
@@ -119,7 +131,10 @@ pub fn markdown(r: &Report) -> String {
             reasons.join("\n")
         );
     }
+}
 
+/// Each gate's votes, and the guards passed.
+fn gates(o: &mut String, r: &Report) {
     let _ = writeln!(o, "\n## Go/no-go decisions\n");
     for g in &r.gates {
         let _ = writeln!(o, "**{}** ({}, {})\n", cell(&g.title), g.id, g.policy);
@@ -165,7 +180,10 @@ pub fn markdown(r: &Report) -> String {
         }
         let _ = writeln!(o);
     }
+}
 
+/// The alerts, when they fired, resolved, and who acknowledged them.
+fn alerts(o: &mut String, r: &Report) {
     let _ = writeln!(o, "## Alerts\n");
     if r.alerts.is_empty() {
         let _ = writeln!(o, "None fired.\n");
@@ -206,7 +224,10 @@ pub fn markdown(r: &Report) -> String {
         }
         let _ = writeln!(o);
     }
+}
 
+/// The rollback: who asked, why, when, how long, its steps and its criteria.
+fn rollback(o: &mut String, r: &Report) {
     let _ = writeln!(o, "## Rollback\n");
     match &r.rollback {
         None => {
@@ -262,7 +283,10 @@ pub fn markdown(r: &Report) -> String {
             }
         }
     }
+}
 
+/// The checklist, each item ticked when and by whom.
+fn checklist(o: &mut String, r: &Report) {
     let ticked = r.checklist.iter().filter(|c| c.ticked.is_some()).count();
     let _ = writeln!(o, "## Checklist ({ticked} of {})\n", r.checklist.len());
     for c in &r.checklist {
@@ -278,7 +302,10 @@ pub fn markdown(r: &Report) -> String {
             }
         );
     }
+}
 
+/// Each KPI over the run.
+fn kpis(o: &mut String, r: &Report) {
     let _ = writeln!(o, "\n## KPIs\n");
     let _ = writeln!(
         o,
@@ -300,6 +327,10 @@ pub fn markdown(r: &Report) -> String {
             num(k.critical)
         );
     }
+}
+
+/// Status updates, the close, incidents, consoles and handovers.
+fn people(o: &mut String, r: &Report) {
     if !r.updates.is_empty() {
         let _ = writeln!(o, "\n## Status updates\n");
         let _ = writeln!(o, "| At | By | To | Result | Text |");
@@ -375,5 +406,4 @@ pub fn markdown(r: &Report) -> String {
             let _ = writeln!(o, "- {} UTC: {} handed over to {}", hms(h.at), h.from, h.to);
         }
     }
-    o
 }
