@@ -77,8 +77,26 @@ pub fn html(r: &Report) -> String {
         r.began.format("%Y-%m-%d %H:%M:%S"),
         hms(r.last_record)
     );
+    timeline(&mut o, r);
+    decisions(&mut o, r);
+    consoles(&mut o, r);
+    alerts(&mut o, r);
+    rollback(&mut o, r);
+    close(&mut o, r);
+    incidents(&mut o, r);
+    checklist(&mut o, r);
+    o.push_str("<h2>KPIs</h2>");
+    for k in &r.kpis {
+        kpi_chart(&mut o, k);
+    }
+    o.push_str("</body></html>\n");
+    o
+}
+
+/// The timeline: planned against actual, with drift and duration.
+fn timeline(o: &mut String, r: &Report) {
     o.push_str("<h2>Timeline: planned against actual</h2>");
-    gantt(&mut o, r);
+    gantt(o, r);
     o.push_str(
         "<table><tr><th>Step</th><th>Planned</th><th>Started</th><th>Drift</th><th>Duration</th><th>Outcome</th><th>By</th></tr>",
     );
@@ -105,6 +123,10 @@ pub fn html(r: &Report) -> String {
             esc(s.run.as_ref().map_or("-", |x| x.started_by.as_str())),
         );
     }
+}
+
+/// The gates' votes and the guards passed.
+fn decisions(o: &mut String, r: &Report) {
     o.push_str("</table><h2>Go/no-go decisions</h2>");
     for g in &r.gates {
         let _ = write!(
@@ -141,6 +163,10 @@ pub fn html(r: &Report) -> String {
         }
         o.push_str("</table>");
     }
+}
+
+/// Each console that drove the run: started, resumed, left.
+fn consoles(o: &mut String, r: &Report) {
     if !r.sessions.is_empty() {
         o.push_str("<h2>Consoles</h2><ul>");
         for x in &r.sessions {
@@ -148,6 +174,10 @@ pub fn html(r: &Report) -> String {
         }
         o.push_str("</ul>");
     }
+}
+
+/// The alerts, fired, resolved and acknowledged.
+fn alerts(o: &mut String, r: &Report) {
     o.push_str("<h2>Alerts</h2>");
     if r.alerts.is_empty() {
         o.push_str("<p>None fired.</p>");
@@ -171,6 +201,10 @@ pub fn html(r: &Report) -> String {
         }
         o.push_str("</table>");
     }
+}
+
+/// The rollback as it ran.
+fn rollback(o: &mut String, r: &Report) {
     o.push_str("<h2>Rollback</h2>");
     match &r.rollback {
         None => o.push_str("<p>Not run.</p>"),
@@ -198,6 +232,10 @@ pub fn html(r: &Report) -> String {
             }
         }
     }
+}
+
+/// The close and its sign-offs.
+fn close(o: &mut String, r: &Report) {
     if r.closed.is_some() || !r.sign_offs.is_empty() {
         o.push_str("<h2>Close</h2>");
         if let Some(c) = &r.closed {
@@ -233,6 +271,10 @@ pub fn html(r: &Report) -> String {
         }
         o.push_str("</ul>");
     }
+}
+
+/// The incidents and their levels.
+fn incidents(o: &mut String, r: &Report) {
     if !r.incidents.is_empty() {
         o.push_str("<h2>Incidents</h2><ul>");
         for i in &r.incidents {
@@ -248,6 +290,10 @@ pub fn html(r: &Report) -> String {
         }
         o.push_str("</ul>");
     }
+}
+
+/// The checklist, each item ticked when and by whom.
+fn checklist(o: &mut String, r: &Report) {
     let ticked = r.checklist.iter().filter(|c| c.ticked.is_some()).count();
     let _ = write!(
         o,
@@ -268,12 +314,6 @@ pub fn html(r: &Report) -> String {
         );
     }
     o.push_str("</ul>");
-    o.push_str("<h2>KPIs</h2>");
-    for k in &r.kpis {
-        kpi_chart(&mut o, k);
-    }
-    o.push_str("</body></html>\n");
-    o
 }
 
 /// `text` in at most `max` characters, cut at a word with `…`, never mid-word.
