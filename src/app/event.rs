@@ -4,6 +4,10 @@
 //!
 //! Events name things by their runbook ids (steps, gates, checks, rules, KPIs), never by
 //! position, so a record stays readable on its own and survives a reordered runbook.
+//!
+//! `apply` is longer than a function here should be, on purpose: it is one arm per event,
+//! the whole of what the record does to State in one table, so a new event is one arm more
+//! and nothing it changes hides elsewhere. An arm longer than a few lines is a function.
 
 use std::collections::BTreeMap;
 
@@ -437,75 +441,8 @@ impl State {
                 attempt,
                 reason,
                 ..
-            } => {
-                let Some(t) = self.target(target) else { return };
-                if t == Target::Rollback {
-                    self.auto_rollback = None;
-                    self.rollback_reason.clone_from(reason);
-                    self.rollback_step = 0;
-                    self.rollback_awaiting = None;
-                }
-                if let Some(run) = self.run_mut(t) {
-                    run.status = RunStatus::Running { started: at };
-                    run.attempt = *attempt;
-                    run.verify = None;
-                    run.skipped = None;
-                }
-            }
-            Event::RunFinished { target, exit, .. } => {
-                let Some(t) = self.target(target) else { return };
-                if t == Target::Rollback {
-                    self.rollback_awaiting = None;
-                }
-                let rollback_step = self.rollback_step;
-                let Some(run) = self.run_mut(t) else { return };
-                let started = match run.status {
-                    RunStatus::Running { started } => started,
-                    _ => at,
-                };
-                run.status = match exit.result() {
-                    Ok(()) => RunStatus::Succeeded {
-                        started,
-                        finished: at,
-                    },
-                    Err(reason) => RunStatus::Failed {
-                        started,
-                        finished: at,
-                        // Which step of a rollback procedure it failed at.
-                        reason: match rb.rollback.as_ref().map(|r| r.steps.as_slice()) {
-                            Some(steps) if t == Target::Rollback && steps.len() > 1 => {
-                                steps.get(rollback_step).map_or(reason.clone(), |st| {
-                                    format!(
-                                        "step {}/{} {}: {reason}",
-                                        rollback_step + 1,
-                                        steps.len(),
-                                        st.id
-                                    )
-                                })
-                            }
-                            _ => reason,
-                        },
-                    },
-                };
-                // A rollback with success criteria is checked from its end.
-                if let (Ok(()), Target::Rollback) = (exit.result(), t)
-                    && rb.rollback.as_ref().is_some_and(|r| r.success.is_some())
-                {
-                    self.rollback_check = Some(super::RollbackCheck::Checking {
-                        since: at,
-                        held_since: None,
-                    });
-                }
-                if let (Ok(()), Target::Step(i)) = (exit.result(), t)
-                    && rb.steps().nth(i).is_some_and(|(_, s)| s.verify.is_some())
-                {
-                    self.steps[i].verify = Some(Verification::Checking {
-                        since: at,
-                        held_since: None,
-                        command: None,
-                    });
-                }
-            }
+            } => self.run_started(target, *attempt, reason, at),
+            Event::RunFinished { target, exit, .. } => self.run_finished(target, exit, at),
             Event::RunLost { target, .. } => {
                 let Some(t) = self.target(target) else { return };
                 if let Some(run) = self.run_mut(t) {
@@ -553,23 +490,7 @@ impl State {
                 decision,
                 note,
                 evidence,
-            } => {
-                let Some(g) = rb.gates.iter().position(|g| &g.id == gate) else {
-                    return;
-                };
-                let Some(a) = rb.gates[g].approvers.iter().position(|x| x == approver) else {
-                    return;
-                };
-                self.gates[g].votes[a] = Some(Vote {
-                    decision: match decision {
-                        VoteDecision::Go => Decision::Go,
-                        VoteDecision::NoGo => Decision::NoGo,
-                    },
-                    at,
-                    note: note.clone(),
-                    evidence: evidence.clone(),
-                });
-            }
+            } => self.gate_vote(gate, approver, decision, (note, evidence), at),
             Event::CheckTicked { check, ticked } => {
                 if let Some(i) = rb.checks().position(|(_, c)| &c.id == check) {
                     self.checks[i] = ticked.then_some(at);
@@ -602,35 +523,7 @@ impl State {
                     self.rules[i].phase = RulePhase::Inactive;
                 }
             }
-            Event::RuleFiring { rule, values } => {
-                let Some(i) = rb.rule_index(rule) else { return };
-                let r = &rb.rules[i];
-                self.rules[i] = RuleState {
-                    phase: RulePhase::Firing { since: at },
-                    keep_firing_since: None,
-                    ..self.rules[i].clone()
-                };
-                let detail = self.readings_text(values);
-                self.alerts.push(Alert {
-                    rule: i,
-                    severity: r.severity,
-                    title: r.summary.clone(),
-                    detail: if detail.is_empty() {
-                        r.source.clone()
-                    } else {
-                        detail
-                    },
-                    fired: at,
-                    resolved: None,
-                    acked: None,
-                });
-                if let RuleAction::AutoRollback { grace } = r.action
-                    && self.auto_rollback.is_none()
-                    && self.rollback.status == RunStatus::Waiting
-                {
-                    self.auto_rollback = Some((i, at + grace));
-                }
-            }
+            Event::RuleFiring { rule, values } => self.rule_firing(rule, values, at),
             Event::RuleResolved { rule, .. } => {
                 let Some(i) = rb.rule_index(rule) else { return };
                 self.rules[i].phase = RulePhase::Inactive;
@@ -734,6 +627,145 @@ impl State {
             | Event::StatusUpdateSent
             | Event::StatusUpdateFailed { .. } => {}
         }
+    }
+
+    /// A run began: the rollback starts its procedure from the first step.
+    fn run_started(
+        &mut self,
+        target: &RunRef,
+        attempt: u32,
+        reason: &Option<String>,
+        at: DateTime<Utc>,
+    ) {
+        let Some(t) = self.target(target) else { return };
+        if t == Target::Rollback {
+            self.auto_rollback = None;
+            self.rollback_reason.clone_from(reason);
+            self.rollback_step = 0;
+            self.rollback_awaiting = None;
+        }
+        if let Some(run) = self.run_mut(t) {
+            run.status = RunStatus::Running { started: at };
+            run.attempt = attempt;
+            run.verify = None;
+            run.skipped = None;
+        }
+    }
+
+    /// A run ended: succeeded or failed (a rollback procedure says at which step); a success is checked against its criteria or its verification from now.
+    fn run_finished(&mut self, target: &RunRef, exit: &Exit, at: DateTime<Utc>) {
+        let rb = self.runbook.clone();
+        let Some(t) = self.target(target) else { return };
+        if t == Target::Rollback {
+            self.rollback_awaiting = None;
+        }
+        let rollback_step = self.rollback_step;
+        let Some(run) = self.run_mut(t) else { return };
+        let started = match run.status {
+            RunStatus::Running { started } => started,
+            _ => at,
+        };
+        run.status = match exit.result() {
+            Ok(()) => RunStatus::Succeeded {
+                started,
+                finished: at,
+            },
+            Err(reason) => RunStatus::Failed {
+                started,
+                finished: at,
+                // Which step of a rollback procedure it failed at.
+                reason: match rb.rollback.as_ref().map(|r| r.steps.as_slice()) {
+                    Some(steps) if t == Target::Rollback && steps.len() > 1 => {
+                        steps.get(rollback_step).map_or(reason.clone(), |st| {
+                            format!(
+                                "step {}/{} {}: {reason}",
+                                rollback_step + 1,
+                                steps.len(),
+                                st.id
+                            )
+                        })
+                    }
+                    _ => reason,
+                },
+            },
+        };
+        // A rollback with success criteria is checked from its end.
+        if let (Ok(()), Target::Rollback) = (exit.result(), t)
+            && rb.rollback.as_ref().is_some_and(|r| r.success.is_some())
+        {
+            self.rollback_check = Some(super::RollbackCheck::Checking {
+                since: at,
+                held_since: None,
+            });
+        }
+        if let (Ok(()), Target::Step(i)) = (exit.result(), t)
+            && rb.steps().nth(i).is_some_and(|(_, s)| s.verify.is_some())
+        {
+            self.steps[i].verify = Some(Verification::Checking {
+                since: at,
+                held_since: None,
+                command: None,
+            });
+        }
+    }
+
+    /// A rule fired: its alert, and an automatic rollback's countdown when it asks for one.
+    fn rule_firing(&mut self, rule: &str, values: &Readings, at: DateTime<Utc>) {
+        let rb = self.runbook.clone();
+        let Some(i) = rb.rule_index(rule) else { return };
+        let r = &rb.rules[i];
+        self.rules[i] = RuleState {
+            phase: RulePhase::Firing { since: at },
+            keep_firing_since: None,
+            ..self.rules[i].clone()
+        };
+        let detail = self.readings_text(values);
+        self.alerts.push(Alert {
+            rule: i,
+            severity: r.severity,
+            title: r.summary.clone(),
+            detail: if detail.is_empty() {
+                r.source.clone()
+            } else {
+                detail
+            },
+            fired: at,
+            resolved: None,
+            acked: None,
+        });
+        if let RuleAction::AutoRollback { grace } = r.action
+            && self.auto_rollback.is_none()
+            && self.rollback.status == RunStatus::Waiting
+        {
+            self.auto_rollback = Some((i, at + grace));
+        }
+    }
+
+    /// An approver's vote on a gate, with its note.
+    fn gate_vote(
+        &mut self,
+        gate: &str,
+        approver: &str,
+        decision: &VoteDecision,
+        (note, evidence): (&String, &Vec<String>),
+        at: DateTime<Utc>,
+    ) {
+        let rb = self.runbook.clone();
+        let Some(g) = rb.gates.iter().position(|g| g.id == gate) else {
+            return;
+        };
+        let Some(a) = rb.gates[g].approvers.iter().position(|x| x == approver) else {
+            return;
+        };
+        self.gates[g].votes[a] = Some(Vote {
+            decision: match decision {
+                VoteDecision::Go => Decision::Go,
+                VoteDecision::NoGo => Decision::NoGo,
+            },
+            at,
+            note: note.clone(),
+            evidence: evidence.clone(),
+        });
     }
 
     /// `error_rate=3.60%, p95_ms=859 ms`, from recorded readings.
