@@ -27,63 +27,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     );
     let t_span = Span::styled(t, Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD));
     let clock_span = Span::styled(clock, Style::new().add_modifier(Modifier::BOLD));
-    let target = state.runbook.rollback.as_ref().and_then(|r| r.target);
-    let rollback: Option<(String, Style)> = match &state.rollback.status {
-        RunStatus::Waiting => None,
-        // Paused for a step's confirmation: the operator's word is what it waits for.
-        RunStatus::Running { .. } if state.rollback_awaiting.is_some() => {
-            let k = state.rollback_awaiting.unwrap_or_default();
-            let n = state.runbook.rollback.as_ref().map_or(0, |r| r.steps.len());
-            Some((
-                format!("ROLLBACK PAUSED before {}/{n} · R", k + 1),
-                theme::BANNER_CRITICAL,
-            ))
-        }
-        // Against its target duration, counting.
-        RunStatus::Running { started } => {
-            let took = state.now - *started;
-            let steps = state
-                .runbook
-                .rollback
-                .as_ref()
-                .map_or(&[][..], |r| &r.steps);
-            let which = match steps.get(state.rollback_step) {
-                Some(st) if steps.len() > 1 => {
-                    format!(" {}/{} {}", state.rollback_step + 1, steps.len(), st.id)
-                }
-                _ => String::new(),
-            };
-            let text = match target {
-                Some(t) if took <= t => {
-                    format!(
-                        "ROLLING BACK{which} {} of {}",
-                        format_duration(took),
-                        format_duration(t)
-                    )
-                }
-                Some(t) => format!(
-                    "ROLLING BACK{which} {} > {} target",
-                    format_duration(took),
-                    format_duration(t)
-                ),
-                None => format!("ROLLING BACK{which}"),
-            };
-            Some((text, theme::BANNER_CRITICAL))
-        }
-        RunStatus::Succeeded { .. } => Some(match &state.rollback_check {
-            Some(RollbackCheck::Checking { .. }) => {
-                ("ROLLED BACK · checking".to_owned(), theme::BANNER_INFO)
-            }
-            Some(RollbackCheck::Met(_)) => ("ROLLED BACK ✓".to_owned(), theme::BANNER_INFO),
-            Some(RollbackCheck::NotMet(..)) => (
-                "ROLLED BACK · CRITERIA NOT MET".to_owned(),
-                theme::BANNER_CRITICAL,
-            ),
-            None => ("ROLLED BACK".to_owned(), theme::BANNER_INFO),
-        }),
-        RunStatus::Failed { .. } => Some(("ROLLBACK FAILED".to_owned(), theme::BANNER_CRITICAL)),
-        RunStatus::Lost { .. } => Some(("ROLLBACK LOST".to_owned(), theme::BANNER_CRITICAL)),
-    };
+    let rollback = rollback_banner(state);
     let mut left = vec![Span::styled(
         " warroom ",
         Style::new()
@@ -175,6 +119,68 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     left.push(Span::raw(" ".repeat(pad)));
     left.extend(right);
     frame.render_widget(Paragraph::new(Line::from(left)), area);
+}
+
+/// The rollback's banner in the header, while it runs and after: paused, counting against
+/// its target, rolled back (and checked), failed or lost.
+fn rollback_banner(state: &State) -> Option<(String, Style)> {
+    let target = state.runbook.rollback.as_ref().and_then(|r| r.target);
+    match &state.rollback.status {
+        RunStatus::Waiting => None,
+        // Paused for a step's confirmation: the operator's word is what it waits for.
+        RunStatus::Running { .. } if state.rollback_awaiting.is_some() => {
+            let k = state.rollback_awaiting.unwrap_or_default();
+            let n = state.runbook.rollback.as_ref().map_or(0, |r| r.steps.len());
+            Some((
+                format!("ROLLBACK PAUSED before {}/{n} · R", k + 1),
+                theme::BANNER_CRITICAL,
+            ))
+        }
+        // Against its target duration, counting.
+        RunStatus::Running { started } => {
+            let took = state.now - *started;
+            let steps = state
+                .runbook
+                .rollback
+                .as_ref()
+                .map_or(&[][..], |r| &r.steps);
+            let which = match steps.get(state.rollback_step) {
+                Some(st) if steps.len() > 1 => {
+                    format!(" {}/{} {}", state.rollback_step + 1, steps.len(), st.id)
+                }
+                _ => String::new(),
+            };
+            let text = match target {
+                Some(t) if took <= t => {
+                    format!(
+                        "ROLLING BACK{which} {} of {}",
+                        format_duration(took),
+                        format_duration(t)
+                    )
+                }
+                Some(t) => format!(
+                    "ROLLING BACK{which} {} > {} target",
+                    format_duration(took),
+                    format_duration(t)
+                ),
+                None => format!("ROLLING BACK{which}"),
+            };
+            Some((text, theme::BANNER_CRITICAL))
+        }
+        RunStatus::Succeeded { .. } => Some(match &state.rollback_check {
+            Some(RollbackCheck::Checking { .. }) => {
+                ("ROLLED BACK · checking".to_owned(), theme::BANNER_INFO)
+            }
+            Some(RollbackCheck::Met(_)) => ("ROLLED BACK ✓".to_owned(), theme::BANNER_INFO),
+            Some(RollbackCheck::NotMet(..)) => (
+                "ROLLED BACK · CRITERIA NOT MET".to_owned(),
+                theme::BANNER_CRITICAL,
+            ),
+            None => ("ROLLED BACK".to_owned(), theme::BANNER_INFO),
+        }),
+        RunStatus::Failed { .. } => Some(("ROLLBACK FAILED".to_owned(), theme::BANNER_CRITICAL)),
+        RunStatus::Lost { .. } => Some(("ROLLBACK LOST".to_owned(), theme::BANNER_CRITICAL)),
+    }
 }
 
 /// A banner's "press this" hint, which a watcher, who cannot act, is not given.

@@ -224,55 +224,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 run.log = Some(log);
             }
         }
-        Action::RunFinished { target, exit } => {
-            let Some(run) = state.run(target) else {
-                return fx;
-            };
-            // Only the run the record has open can finish (a duplicate report is ignored).
-            if !run.status.is_active() {
-                return fx;
-            }
-            let attempt = run.attempt;
-            let result = exit.result();
-            if result.is_ok() && target == Target::Rollback && next_rollback_step(state, &mut fx) {
-                return fx;
-            }
-            if let Some(r) = state.run_ref(target) {
-                emit(
-                    state,
-                    Event::RunFinished {
-                        target: r,
-                        attempt,
-                        exit,
-                    },
-                );
-            }
-            if let Some(run) = state.run_mut(target) {
-                run.output.finish();
-                if let Err(reason) = &result {
-                    run.output
-                        .push_line(format!("warroom: {reason}").as_bytes());
-                }
-            }
-            if let (Ok(()), Target::Step(i)) = (&result, target) {
-                after_success(state, i, &mut fx);
-            }
-            let name = run_name(state, target);
-            match (&result, target) {
-                (Ok(()), Target::RollbackPreview) => {
-                    state.notify("Rollback preview finished: read it, then type the phrase");
-                }
-                (Err(e), Target::RollbackPreview) => state.notify(format!(
-                    "Rollback preview failed ({e}): you may still type the phrase"
-                )),
-                (Ok(()), Target::Rollback) => state.notify("Rollback finished"),
-                (Ok(()), _) => state.notify(format!("{name} finished")),
-                (Err(e), Target::Step(_)) => {
-                    state.notify(format!("{name} failed: {e} · r: retry, s: skip"));
-                }
-                (Err(e), Target::Rollback) => state.notify(format!("{name} failed: {e}")),
-            }
-        }
+        Action::RunFinished { target, exit } => run_finished(state, target, exit, &mut fx),
         Action::RunLost { target } => {
             let Some(run) = state.run(target) else {
                 return fx;

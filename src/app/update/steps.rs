@@ -448,3 +448,56 @@ pub(super) fn done_by_hand(state: &mut State, i: usize) {
         emit(state, Event::StepDoneByHand { step: id });
     }
 }
+
+/// A run ended, as its supervisor wrote: recorded once (a duplicate report is ignored), a
+/// rollback procedure goes on to its next step, a step's success is followed up, and the
+/// operator is told.
+pub(super) fn run_finished(state: &mut State, target: Target, exit: Exit, fx: &mut Vec<Effect>) {
+    let Some(run) = state.run(target) else {
+        return;
+    };
+    // Only the run the record has open can finish (a duplicate report is ignored).
+    if !run.status.is_active() {
+        return;
+    }
+    let attempt = run.attempt;
+    let result = exit.result();
+    if result.is_ok() && target == Target::Rollback && next_rollback_step(state, fx) {
+        return;
+    }
+    if let Some(r) = state.run_ref(target) {
+        emit(
+            state,
+            Event::RunFinished {
+                target: r,
+                attempt,
+                exit,
+            },
+        );
+    }
+    if let Some(run) = state.run_mut(target) {
+        run.output.finish();
+        if let Err(reason) = &result {
+            run.output
+                .push_line(format!("warroom: {reason}").as_bytes());
+        }
+    }
+    if let (Ok(()), Target::Step(i)) = (&result, target) {
+        after_success(state, i, fx);
+    }
+    let name = run_name(state, target);
+    match (&result, target) {
+        (Ok(()), Target::RollbackPreview) => {
+            state.notify("Rollback preview finished: read it, then type the phrase");
+        }
+        (Err(e), Target::RollbackPreview) => state.notify(format!(
+            "Rollback preview failed ({e}): you may still type the phrase"
+        )),
+        (Ok(()), Target::Rollback) => state.notify("Rollback finished"),
+        (Ok(()), _) => state.notify(format!("{name} finished")),
+        (Err(e), Target::Step(_)) => {
+            state.notify(format!("{name} failed: {e} · r: retry, s: skip"));
+        }
+        (Err(e), Target::Rollback) => state.notify(format!("{name} failed: {e}")),
+    }
+}
