@@ -37,169 +37,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         && inner.height as usize > state.runbook.kpis.len() * 3 + state.runbook.endpoints.len();
 
     for (i, kpi) in state.runbook.kpis.iter().enumerate() {
-        let st = &state.kpis[i];
-        let standing = state.kpi_standing(i);
-        let value = st
-            .last
-            .map_or_else(|| "--".to_owned(), |s| format_kpi_value(kpi, s.value));
-        let badge = match (&st.error, st.last) {
-            (Some(f), _) => Some(f.kind.badge()),
-            (None, None) => Some("…"),
-            (None, Some(s)) if state.is_stale(s.since(), state.kpi_interval(i)) => Some("STALE"),
-            _ => None,
-        };
-        let unit = fit(&kpi.unit, 4);
-        let mut spans = vec![
-            Span::raw(format!("{:<label_w$}", fit(&kpi.label, label_w))),
-            Span::styled(
-                format!("{value:>8}"),
-                theme::standing(standing).add_modifier(Modifier::BOLD),
-            ),
-            Span::raw(format!(" {unit:<4} ")),
-        ];
-        let mut used = label_w + 8 + 6;
-        // A badge in words (`unauthorized (401)`) takes the value's place when both do not
-        // fit: what is wrong matters more than the last value.
-        // Narrow, a failing KPI's reason takes the old value's place too: what is wrong
-        // matters more than the last value.
-        if let Some(b) = badge
-            && (used + b.chars().count() + 1 > w || (st.error.is_some() && w < 50))
-        {
-            spans.truncate(1);
-            spans.push(Span::raw(" "));
-            used = label_w + 1;
-        }
-        if let Some(b) = badge {
-            let style = if b == "…" {
-                theme::DIM
-            } else {
-                Style::new()
-                    .fg(Color::Black)
-                    .bg(Color::Red)
-                    .add_modifier(Modifier::BOLD)
-            };
-            spans.push(Span::styled(b, style));
-            spans.push(Span::raw(" "));
-            used += b.chars().count() + 1;
-        }
-        let minmax = if w >= 60 {
-            st.min_max()
-                .map(|(lo, hi)| {
-                    format!(
-                        " {}..{}",
-                        format_kpi_value(kpi, lo),
-                        format_kpi_value(kpi, hi)
-                    )
-                })
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
-        let selected = state.focus == Pane::Kpis && i == state.selected_kpi;
-        if tall {
-            let range = st.min_max().map(|(lo, hi)| {
-                format!(
-                    "range {}..{}",
-                    format_kpi_value(kpi, lo),
-                    format_kpi_value(kpi, hi)
-                )
-            });
-            let right = [Some(thresholds_text(kpi)).filter(|t| !t.is_empty()), range]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" · ");
-            let right_w = w.saturating_sub(used);
-            // Failing, it says why on its own row, not only when selected.
-            match &st.error {
-                Some(f) => spans.push(Span::styled(fit(&f.why, right_w), FAULT)),
-                None => spans.push(Span::styled(
-                    format!("{:>right_w$}", fit(&right, right_w)),
-                    theme::DIM,
-                )),
-            }
-            let mut line = Line::from(spans);
-            if selected {
-                line = line.patch_style(theme::SELECTED);
-            }
-            rows.push(line);
-            let spark_w = w.saturating_sub(2);
-            for row in theme::sparkline(st.history.iter().copied(), spark_w, 2) {
-                let mut spans = vec![Span::raw("  ")];
-                spans.extend(spark_spans(
-                    row,
-                    past_shown(st, spark_w),
-                    theme::standing(standing),
-                ));
-                rows.push(Line::from(spans));
-            }
-        } else if let Some(f) = &st.error {
-            // Failing: why, in its first words, where the sparkline would be.
-            spans.push(Span::styled(fit(&f.why, w.saturating_sub(used)), FAULT));
-            let mut line = Line::from(spans);
-            if selected {
-                line = line.patch_style(theme::SELECTED);
-            }
-            rows.push(line);
-        } else {
-            let spark_w = w.saturating_sub(used + minmax.chars().count());
-            let spark = theme::sparkline(st.history.iter().copied(), spark_w, 1).concat();
-            spans.extend(spark_spans(
-                spark,
-                past_shown(st, spark_w),
-                theme::standing(standing),
-            ));
-            spans.push(Span::styled(minmax, theme::DIM));
-            let mut line = Line::from(spans);
-            if selected {
-                line = line.patch_style(theme::SELECTED);
-            }
-            rows.push(line);
-        }
+        kpi_rows(&mut rows, state, (i, kpi), (label_w, w), tall);
     }
     for (i, ep) in state.runbook.endpoints.iter().enumerate() {
-        let health = state.endpoint_health(i);
-        let (word, style) = match health {
-            Some(Health::Up) => (
-                "UP",
-                Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
-            ),
-            Some(Health::Degraded) => (
-                "SLOW",
-                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
-            ),
-            Some(Health::Down) => (
-                "DOWN",
-                Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-            ),
-            Some(Health::Stale) => ("STALE", Style::new().fg(Color::Black).bg(Color::Red)),
-            None => ("…", theme::DIM),
-        };
-        let probe = state.endpoints[i].last.as_ref().map(|(p, _)| p);
-        let latency = probe
-            .and_then(|p| p.latency)
-            .map(format_latency)
-            .unwrap_or_default();
-        let reason = probe.and_then(|p| p.reason.clone()).unwrap_or_default();
-        // When it last changed state, where there is room for it.
-        let since = match state.endpoints[i].since {
-            Some(t) if w >= 60 => format!("· since {}", t.format("%H:%M:%S")),
-            _ => String::new(),
-        };
-        let detail = fit(
-            &[latency, reason, since]
-                .iter()
-                .filter(|s| !s.is_empty())
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(" "),
-            w.saturating_sub(label_w + 9),
-        );
-        rows.push(Line::from(vec![
-            Span::raw(format!("{:<label_w$}", fit(&ep.id, label_w))),
-            Span::styled(format!("{word:>8}"), style),
-            Span::styled(format!(" {detail}"), theme::DIM),
-        ]));
+        rows.push(endpoint_row(state, (i, ep), (label_w, w)));
     }
     if rows.is_empty() {
         rows.push(Line::styled(
@@ -236,6 +77,186 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         0
     };
     draw_rows(frame, inner, rows, selected);
+}
+
+/// A KPI's rows: its label, value and badge, then its sparkline (beside it, or under it
+/// when tall), or why it fails.
+fn kpi_rows<'a>(
+    rows: &mut Vec<Line<'a>>,
+    state: &'a State,
+    (i, kpi): (usize, &'a crate::runbook::Kpi),
+    (label_w, w): (usize, usize),
+    tall: bool,
+) {
+    let st = &state.kpis[i];
+    let standing = state.kpi_standing(i);
+    let value = st
+        .last
+        .map_or_else(|| "--".to_owned(), |s| format_kpi_value(kpi, s.value));
+    let badge = match (&st.error, st.last) {
+        (Some(f), _) => Some(f.kind.badge()),
+        (None, None) => Some("…"),
+        (None, Some(s)) if state.is_stale(s.since(), state.kpi_interval(i)) => Some("STALE"),
+        _ => None,
+    };
+    let unit = fit(&kpi.unit, 4);
+    let mut spans = vec![
+        Span::raw(format!("{:<label_w$}", fit(&kpi.label, label_w))),
+        Span::styled(
+            format!("{value:>8}"),
+            theme::standing(standing).add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(format!(" {unit:<4} ")),
+    ];
+    let mut used = label_w + 8 + 6;
+    // A badge in words (`unauthorized (401)`) takes the value's place when both do not
+    // fit: what is wrong matters more than the last value.
+    // Narrow, a failing KPI's reason takes the old value's place too: what is wrong
+    // matters more than the last value.
+    if let Some(b) = badge
+        && (used + b.chars().count() + 1 > w || (st.error.is_some() && w < 50))
+    {
+        spans.truncate(1);
+        spans.push(Span::raw(" "));
+        used = label_w + 1;
+    }
+    if let Some(b) = badge {
+        let style = if b == "…" {
+            theme::DIM
+        } else {
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD)
+        };
+        spans.push(Span::styled(b, style));
+        spans.push(Span::raw(" "));
+        used += b.chars().count() + 1;
+    }
+    let minmax = if w >= 60 {
+        st.min_max()
+            .map(|(lo, hi)| {
+                format!(
+                    " {}..{}",
+                    format_kpi_value(kpi, lo),
+                    format_kpi_value(kpi, hi)
+                )
+            })
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let selected = state.focus == Pane::Kpis && i == state.selected_kpi;
+    if tall {
+        let range = st.min_max().map(|(lo, hi)| {
+            format!(
+                "range {}..{}",
+                format_kpi_value(kpi, lo),
+                format_kpi_value(kpi, hi)
+            )
+        });
+        let right = [Some(thresholds_text(kpi)).filter(|t| !t.is_empty()), range]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ");
+        let right_w = w.saturating_sub(used);
+        // Failing, it says why on its own row, not only when selected.
+        match &st.error {
+            Some(f) => spans.push(Span::styled(fit(&f.why, right_w), FAULT)),
+            None => spans.push(Span::styled(
+                format!("{:>right_w$}", fit(&right, right_w)),
+                theme::DIM,
+            )),
+        }
+        let mut line = Line::from(spans);
+        if selected {
+            line = line.patch_style(theme::SELECTED);
+        }
+        rows.push(line);
+        let spark_w = w.saturating_sub(2);
+        for row in theme::sparkline(st.history.iter().copied(), spark_w, 2) {
+            let mut spans = vec![Span::raw("  ")];
+            spans.extend(spark_spans(
+                row,
+                past_shown(st, spark_w),
+                theme::standing(standing),
+            ));
+            rows.push(Line::from(spans));
+        }
+    } else if let Some(f) = &st.error {
+        // Failing: why, in its first words, where the sparkline would be.
+        spans.push(Span::styled(fit(&f.why, w.saturating_sub(used)), FAULT));
+        let mut line = Line::from(spans);
+        if selected {
+            line = line.patch_style(theme::SELECTED);
+        }
+        rows.push(line);
+    } else {
+        let spark_w = w.saturating_sub(used + minmax.chars().count());
+        let spark = theme::sparkline(st.history.iter().copied(), spark_w, 1).concat();
+        spans.extend(spark_spans(
+            spark,
+            past_shown(st, spark_w),
+            theme::standing(standing),
+        ));
+        spans.push(Span::styled(minmax, theme::DIM));
+        let mut line = Line::from(spans);
+        if selected {
+            line = line.patch_style(theme::SELECTED);
+        }
+        rows.push(line);
+    }
+}
+
+/// An endpoint's row: its health in a word, latency, reason, and since when.
+fn endpoint_row<'a>(
+    state: &'a State,
+    (i, ep): (usize, &'a crate::runbook::Endpoint),
+    (label_w, w): (usize, usize),
+) -> Line<'a> {
+    let health = state.endpoint_health(i);
+    let (word, style) = match health {
+        Some(Health::Up) => (
+            "UP",
+            Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
+        ),
+        Some(Health::Degraded) => (
+            "SLOW",
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        ),
+        Some(Health::Down) => (
+            "DOWN",
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ),
+        Some(Health::Stale) => ("STALE", Style::new().fg(Color::Black).bg(Color::Red)),
+        None => ("…", theme::DIM),
+    };
+    let probe = state.endpoints[i].last.as_ref().map(|(p, _)| p);
+    let latency = probe
+        .and_then(|p| p.latency)
+        .map(format_latency)
+        .unwrap_or_default();
+    let reason = probe.and_then(|p| p.reason.clone()).unwrap_or_default();
+    // When it last changed state, where there is room for it.
+    let since = match state.endpoints[i].since {
+        Some(t) if w >= 60 => format!("· since {}", t.format("%H:%M:%S")),
+        _ => String::new(),
+    };
+    let detail = fit(
+        &[latency, reason, since]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" "),
+        w.saturating_sub(label_w + 9),
+    );
+    Line::from(vec![
+        Span::raw(format!("{:<label_w$}", fit(&ep.id, label_w))),
+        Span::styled(format!("{word:>8}"), style),
+        Span::styled(format!(" {detail}"), theme::DIM),
+    ])
 }
 
 /// How many of the sparkline's `width` newest values came from the source's history.
