@@ -16,117 +16,7 @@ pub(super) fn kpis(
         let key = format!("kpi[{}]", k.id.get_ref());
         check_id(d, &format!("{key}.id"), &k.id, false);
         kpi_ids.add(d, &format!("kpi[{i}].id"), &k.id);
-        let mut sources: Vec<(Range<usize>, KpiSource, Option<Resolved>)> = Vec::new();
-        if let Some(p) = &k.prometheus {
-            let r = p.get_ref();
-            let reach = connections.resolve(
-                d,
-                Table {
-                    key: &format!("{key}.prometheus"),
-                    span: p.span(),
-                    own_keys: &["url", "query", "aggregate"],
-                    options: &r.options,
-                    unknown: &r.unknown,
-                    url: r.url.as_deref(),
-                    url_use: UrlUse::Base,
-                },
-                dir,
-            );
-            let aggregate = r
-                .aggregate
-                .as_ref()
-                .map(|a| aggregate(d, &format!("{key}.prometheus.aggregate"), a));
-            sources.push((
-                p.span(),
-                KpiSource::Prometheus {
-                    url: reach.url.clone().unwrap_or_default(),
-                    query: r.query.clone(),
-                    aggregate,
-                },
-                Some(reach),
-            ));
-        }
-        if let Some(sc) = &k.scrape {
-            let r = sc.get_ref();
-            let reach = connections.resolve(
-                d,
-                Table {
-                    key: &format!("{key}.scrape"),
-                    span: sc.span(),
-                    own_keys: &["url", "metric", "labels", "aggregate", "strict"],
-                    options: &r.options,
-                    unknown: &r.unknown,
-                    url: r.url.as_deref(),
-                    url_use: UrlUse::Page,
-                },
-                dir,
-            );
-            let aggregate = r.aggregate.as_ref().map_or(Aggregate::Sum, |a| {
-                aggregate(d, &format!("{key}.scrape.aggregate"), a)
-            });
-            sources.push((
-                sc.span(),
-                KpiSource::Scrape {
-                    url: reach.url.clone().unwrap_or_default(),
-                    metric: r.metric.clone(),
-                    labels: r
-                        .labels
-                        .iter()
-                        .map(|(a, b)| (a.clone(), b.clone()))
-                        .collect(),
-                    aggregate,
-                    rules: if r.strict {
-                        crate::exposition::Rules::Spec
-                    } else {
-                        crate::exposition::Rules::Scraper
-                    },
-                },
-                Some(reach),
-            ));
-        }
-        if let Some(j) = &k.json {
-            let r = j.get_ref();
-            let reach = connections.resolve(
-                d,
-                Table {
-                    key: &format!("{key}.json"),
-                    span: j.span(),
-                    own_keys: &["url", "pointer"],
-                    options: &r.options,
-                    unknown: &r.unknown,
-                    url: r.url.as_deref(),
-                    url_use: UrlUse::Page,
-                },
-                dir,
-            );
-            check_pointer(d, &format!("{key}.json.pointer"), &r.pointer);
-            sources.push((
-                j.span(),
-                KpiSource::Json {
-                    url: reach.url.clone().unwrap_or_default(),
-                    pointer: r.pointer.get_ref().clone(),
-                },
-                Some(reach),
-            ));
-        }
-        if let Some(c) = &k.command {
-            if let Some(program) = c.get_ref().first() {
-                warn_missing_script(d, &format!("{key}.command"), c.span(), program, dir);
-                sources.push((
-                    c.span(),
-                    KpiSource::Command {
-                        argv: c.get_ref().clone(),
-                    },
-                    None,
-                ));
-            } else {
-                d.error(
-                    Some(c.span()),
-                    format!("{key}.command"),
-                    "`command` is empty: expected [\"program\", \"arg\", ...]",
-                );
-            }
-        }
+        let mut sources = sources(d, &key, k, connections, dir);
         let source = match sources.len() {
             1 => sources.pop().map(|(_, s, reach)| (s, reach)),
             0 => {
@@ -181,6 +71,129 @@ pub(super) fn kpis(
         }
     }
     (kpis, kpi_ids)
+}
+
+/// A KPI's sources as written (a valid KPI has exactly one), each with its place in the
+/// file and the connection it reaches through.
+fn sources(
+    d: &mut Diagnostics<'_>,
+    key: &str,
+    k: &raw::Kpi,
+    connections: &mut Connections,
+    dir: &Path,
+) -> Vec<(Range<usize>, KpiSource, Option<Resolved>)> {
+    let mut sources: Vec<(Range<usize>, KpiSource, Option<Resolved>)> = Vec::new();
+    if let Some(p) = &k.prometheus {
+        let r = p.get_ref();
+        let reach = connections.resolve(
+            d,
+            Table {
+                key: &format!("{key}.prometheus"),
+                span: p.span(),
+                own_keys: &["url", "query", "aggregate"],
+                options: &r.options,
+                unknown: &r.unknown,
+                url: r.url.as_deref(),
+                url_use: UrlUse::Base,
+            },
+            dir,
+        );
+        let aggregate = r
+            .aggregate
+            .as_ref()
+            .map(|a| aggregate(d, &format!("{key}.prometheus.aggregate"), a));
+        sources.push((
+            p.span(),
+            KpiSource::Prometheus {
+                url: reach.url.clone().unwrap_or_default(),
+                query: r.query.clone(),
+                aggregate,
+            },
+            Some(reach),
+        ));
+    }
+    if let Some(sc) = &k.scrape {
+        let r = sc.get_ref();
+        let reach = connections.resolve(
+            d,
+            Table {
+                key: &format!("{key}.scrape"),
+                span: sc.span(),
+                own_keys: &["url", "metric", "labels", "aggregate", "strict"],
+                options: &r.options,
+                unknown: &r.unknown,
+                url: r.url.as_deref(),
+                url_use: UrlUse::Page,
+            },
+            dir,
+        );
+        let aggregate = r.aggregate.as_ref().map_or(Aggregate::Sum, |a| {
+            aggregate(d, &format!("{key}.scrape.aggregate"), a)
+        });
+        sources.push((
+            sc.span(),
+            KpiSource::Scrape {
+                url: reach.url.clone().unwrap_or_default(),
+                metric: r.metric.clone(),
+                labels: r
+                    .labels
+                    .iter()
+                    .map(|(a, b)| (a.clone(), b.clone()))
+                    .collect(),
+                aggregate,
+                rules: if r.strict {
+                    crate::exposition::Rules::Spec
+                } else {
+                    crate::exposition::Rules::Scraper
+                },
+            },
+            Some(reach),
+        ));
+    }
+    if let Some(j) = &k.json {
+        let r = j.get_ref();
+        let reach = connections.resolve(
+            d,
+            Table {
+                key: &format!("{key}.json"),
+                span: j.span(),
+                own_keys: &["url", "pointer"],
+                options: &r.options,
+                unknown: &r.unknown,
+                url: r.url.as_deref(),
+                url_use: UrlUse::Page,
+            },
+            dir,
+        );
+        check_pointer(d, &format!("{key}.json.pointer"), &r.pointer);
+        sources.push((
+            j.span(),
+            KpiSource::Json {
+                url: reach.url.clone().unwrap_or_default(),
+                pointer: r.pointer.get_ref().clone(),
+            },
+            Some(reach),
+        ));
+    }
+    if let Some(c) = &k.command {
+        if let Some(program) = c.get_ref().first() {
+            warn_missing_script(d, &format!("{key}.command"), c.span(), program, dir);
+            sources.push((
+                c.span(),
+                KpiSource::Command {
+                    argv: c.get_ref().clone(),
+                },
+                None,
+            ));
+        } else {
+            d.error(
+                Some(c.span()),
+                format!("{key}.command"),
+                "`command` is empty: expected [\"program\", \"arg\", ...]",
+            );
+        }
+    }
+    sources
 }
 
 pub(super) fn thresholds(d: &mut Diagnostics<'_>, key: &str, k: &raw::Kpi) -> Option<Thresholds> {

@@ -120,36 +120,7 @@ pub(super) fn rollback(
                     .unwrap_or(defaults::SUCCESS_WITHIN),
             })
         });
-        let preview = match (&r.preview, &r.preview_shell) {
-            (None, None) => None,
-            (Some(_), Some(sh)) => {
-                d.error(
-                    Some(sh.span()),
-                    "rollback.preview-shell",
-                    "give the preview either as argv (`preview`) or as a shell line (`preview-shell`), not both",
-                );
-                None
-            }
-            (Some(argv), None) => match argv.get_ref().first() {
-                Some(program) => {
-                    warn_missing_script(d, "rollback.preview", argv.span(), program, dir);
-                    Some(Command::Argv(argv.get_ref().clone()))
-                }
-                None => {
-                    d.error(
-                        Some(argv.span()),
-                        "rollback.preview",
-                        "`preview` is empty: expected [\"program\", \"arg\", ...]",
-                    );
-                    None
-                }
-            },
-            (None, Some(sh)) if sh.get_ref().trim().is_empty() => {
-                d.error(Some(sh.span()), "rollback.preview-shell", "`preview-shell` is empty");
-                None
-            }
-            (None, Some(sh)) => Some(Command::Shell(sh.get_ref().clone())),
-        };
+        let preview = preview(d, r, dir);
         Some(Rollback {
             steps,
             preview,
@@ -164,4 +135,42 @@ pub(super) fn rollback(
             success,
         })
     })
+}
+
+/// The rollback's preview: a read-only command given as argv or as a shell line, not both.
+fn preview(d: &mut Diagnostics<'_>, r: &raw::Rollback, dir: &Path) -> Option<Command> {
+    match (&r.preview, &r.preview_shell) {
+        (None, None) => None,
+        (Some(_), Some(sh)) => {
+            d.error(
+                Some(sh.span()),
+                "rollback.preview-shell",
+                "give the preview either as argv (`preview`) or as a shell line (`preview-shell`), not both",
+            );
+            None
+        }
+        (Some(argv), None) => match argv.get_ref().first() {
+            Some(program) => {
+                warn_missing_script(d, "rollback.preview", argv.span(), program, dir);
+                Some(Command::Argv(argv.get_ref().clone()))
+            }
+            None => {
+                d.error(
+                    Some(argv.span()),
+                    "rollback.preview",
+                    "`preview` is empty: expected [\"program\", \"arg\", ...]",
+                );
+                None
+            }
+        },
+        (None, Some(sh)) if sh.get_ref().trim().is_empty() => {
+            d.error(
+                Some(sh.span()),
+                "rollback.preview-shell",
+                "`preview-shell` is empty",
+            );
+            None
+        }
+        (None, Some(sh)) => Some(Command::Shell(sh.get_ref().clone())),
+    }
 }
