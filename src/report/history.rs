@@ -109,29 +109,14 @@ impl History {
                     self.ticks.remove(check);
                 }
             }
-            Event::GateVote {
-                gate,
-                approver,
-                decision,
-                note,
-                evidence,
-            } => {
-                self.votes
-                    .retain(|(g, v)| !(g == gate && &v.approver == approver));
-                self.votes.push((
-                    gate.clone(),
-                    VoteReport {
-                        approver: approver.clone(),
-                        decision: match decision {
-                            VoteDecision::Go => "GO".into(),
-                            VoteDecision::NoGo => "NO-GO".into(),
-                        },
-                        note: note.clone(),
-                        evidence: evidence.clone(),
-                        at: rec.at,
-                        recorded_by: by,
-                    },
-                ));
+            Event::GateVote { gate, .. } => {
+                let vote = VoteReport::of(&rec.event, rec.at, by);
+                if let Some(vote) = vote {
+                    // An approver's last vote stands.
+                    self.votes
+                        .retain(|(g, v)| !(g == gate && v.approver == vote.approver));
+                    self.votes.push((gate.clone(), vote));
+                }
             }
             Event::Handover { from, to } => {
                 self.handovers.push(HandoverReport {
@@ -211,5 +196,32 @@ impl History {
             }
             _ => {}
         }
+    }
+}
+
+impl VoteReport {
+    /// A vote as the report states it, from its event.
+    fn of(event: &Event, at: DateTime<Utc>, recorded_by: String) -> Option<Self> {
+        let Event::GateVote {
+            approver,
+            decision,
+            note,
+            evidence,
+            ..
+        } = event
+        else {
+            return None;
+        };
+        Some(Self {
+            approver: approver.clone(),
+            decision: match decision {
+                VoteDecision::Go => "GO".into(),
+                VoteDecision::NoGo => "NO-GO".into(),
+            },
+            note: note.clone(),
+            evidence: evidence.clone(),
+            at,
+            recorded_by,
+        })
     }
 }
