@@ -235,34 +235,11 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
         RunStatus::Succeeded { .. } => Style::new().fg(Color::Green),
         _ => theme::DIM,
     };
-    let mut extra = String::new();
-    if wide {
-        let started = match &run.status {
-            RunStatus::Running { started }
-            | RunStatus::Succeeded { started, .. }
-            | RunStatus::Failed { started, .. } => Some(*started),
-            _ => None,
-        };
-        let actual = started.map_or_else(
-            || "        ".to_owned(),
-            |s| s.format("%H:%M:%S").to_string(),
-        );
-        let drift = match (started, due) {
-            (Some(s), Some(d)) => {
-                let delta = s - d;
-                if delta.num_seconds().abs() < 60 {
-                    "on time".to_owned()
-                } else if delta > chrono::TimeDelta::zero() {
-                    format!("+{} late", format_duration(delta))
-                } else {
-                    format!("{} early", format_duration(-delta))
-                }
-            }
-            _ => String::new(),
-        };
-        let owner = step.owner.clone().unwrap_or_default();
-        extra = format!(" {:<18} {actual} {drift:<11}", fit(&owner, 18));
-    }
+    let extra = if wide {
+        owner_and_drift(step, run, due)
+    } else {
+        String::new()
+    };
     // ⚑: a hard guard was overridden to start it (the report lists why).
     let marks = match (step.point_of_no_return, run.overrides.is_empty()) {
         (true, false) => " ⚠⚑",
@@ -305,4 +282,37 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
         });
     }
     line
+}
+
+/// The wide row's middle: the owner, when it actually started, and how far from plan.
+fn owner_and_drift(
+    step: &crate::runbook::Step,
+    run: &crate::app::Run,
+    due: Option<chrono::DateTime<chrono::Utc>>,
+) -> String {
+    let started = match &run.status {
+        RunStatus::Running { started }
+        | RunStatus::Succeeded { started, .. }
+        | RunStatus::Failed { started, .. } => Some(*started),
+        _ => None,
+    };
+    let actual = started.map_or_else(
+        || "        ".to_owned(),
+        |s| s.format("%H:%M:%S").to_string(),
+    );
+    let drift = match (started, due) {
+        (Some(s), Some(d)) => {
+            let delta = s - d;
+            if delta.num_seconds().abs() < 60 {
+                "on time".to_owned()
+            } else if delta > chrono::TimeDelta::zero() {
+                format!("+{} late", format_duration(delta))
+            } else {
+                format!("{} early", format_duration(-delta))
+            }
+        }
+        _ => String::new(),
+    };
+    let owner = step.owner.clone().unwrap_or_default();
+    format!(" {:<18} {actual} {drift:<11}", fit(&owner, 18))
 }
