@@ -152,36 +152,7 @@ pub fn summary(rb: &Runbook) -> String {
     }
     if !rb.communications.is_empty() {
         let c = &rb.communications;
-        // A few are listed; many are summed up: their span and audiences.
-        let detail = if c.len() <= 3 {
-            c.iter()
-                .map(|c| format!("{} to {}", format_planned(c.planned), c.audience))
-                .collect::<Vec<_>>()
-                .join(", ")
-        } else {
-            let mut audiences: Vec<&str> = Vec::new();
-            for a in c.iter().map(|c| c.audience.as_str()) {
-                if !audiences.contains(&a) {
-                    audiences.push(a);
-                }
-            }
-            let first = c.iter().map(|c| c.planned).min().unwrap_or_default();
-            let last = c.iter().map(|c| c.planned).max().unwrap_or_default();
-            let more = audiences.len().saturating_sub(3);
-            audiences.truncate(3);
-            format!(
-                "{}..{} to {}{}",
-                format_planned(first),
-                format_planned(last),
-                audiences.join("; "),
-                if more > 0 {
-                    format!(" and {more} more")
-                } else {
-                    String::new()
-                }
-            )
-        };
-        let _ = writeln!(s, "  messages  {} planned ({detail})", c.len());
+        let _ = writeln!(s, "  messages  {} planned ({})", c.len(), messages(c));
     }
     if !rb.sign_off.is_empty() {
         let _ = writeln!(
@@ -206,4 +177,31 @@ pub fn summary(rb: &Runbook) -> String {
         );
     }
     s
+}
+
+/// The planned messages: a few are listed, many are summed up by their span and audiences.
+fn messages(c: &[crate::runbook::Communication]) -> String {
+    if c.len() <= 3 {
+        return c
+            .iter()
+            .map(|c| format!("{} to {}", format_planned(c.planned), c.audience))
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
+    let mut audiences = crate::app::distinct(c.iter().map(|c| c.audience.as_str()));
+    let first = c.iter().map(|c| c.planned).min().unwrap_or_default();
+    let last = c.iter().map(|c| c.planned).max().unwrap_or_default();
+    let more = audiences.len().saturating_sub(3);
+    audiences.truncate(3);
+    format!(
+        "{}..{} to {}{}",
+        format_planned(first),
+        format_planned(last),
+        audiences.join("; "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    )
 }
