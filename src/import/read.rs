@@ -31,6 +31,24 @@ pub(super) struct Section {
     pub(super) items: Vec<Item>,
 }
 
+/// The text gathered so far becomes an item of the last section: a task, or a line.
+fn flush(text: &mut String, line: usize, task: &mut bool, out: &mut [Section]) {
+    let t = text.trim();
+    if !t.is_empty() {
+        let l = Line {
+            text: t.to_owned(),
+            line,
+            shell: false,
+        };
+        if let Some(s) = out.last_mut() {
+            s.items
+                .push(if *task { Item::Task(l) } else { Item::Text(l) });
+        }
+    }
+    text.clear();
+    *task = false;
+}
+
 /// The document cut into sections at its headings; the first level-one heading is its
 /// name.
 pub(super) fn sections(md: &str) -> (Option<String>, Vec<Section>) {
@@ -57,22 +75,6 @@ pub(super) fn sections(md: &str) -> (Option<String>, Vec<Section>) {
     let mut row: Vec<String> = Vec::new();
     let mut row_line = 0;
     let mut in_cell = false;
-    let flush = |text: &mut String, line: usize, task: &mut bool, out: &mut Vec<Section>| {
-        let t = text.trim();
-        if !t.is_empty() {
-            let l = Line {
-                text: t.to_owned(),
-                line,
-                shell: false,
-            };
-            if let Some(s) = out.last_mut() {
-                s.items
-                    .push(if *task { Item::Task(l) } else { Item::Text(l) });
-            }
-        }
-        text.clear();
-        *task = false;
-    };
     for (event, range) in Parser::new_ext(md, opts).into_offset_iter() {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
