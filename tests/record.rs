@@ -481,7 +481,8 @@ fn journal_bytes(n: u64) -> (Vec<u8>, Vec<usize>) {
     let mut bytes = Vec::new();
     let mut ends = Vec::new();
     for i in 1..=n {
-        bytes.extend(journal::encode(&rec(i)));
+        let line = journal::encode(&rec(i), &journal::head_of(&bytes));
+        bytes.extend(line);
         ends.push(bytes.len());
     }
     (bytes, ends)
@@ -596,7 +597,7 @@ fn a_journal_from_a_newer_schema_is_refused() {
     let mut r = rec(1);
     r.v = SCHEMA + 1;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join(journal::FILE), journal::encode(&r)).unwrap();
+    std::fs::write(dir.path().join(journal::FILE), journal::encode_all(&[r])).unwrap();
     let err = Journal::open(dir.path()).err().unwrap().to_string();
     assert!(err.contains("newer warroom"), "{err}");
 }

@@ -19,8 +19,9 @@ use super::{Alert, Decision, RunStatus, SilenceState, State, Target, Verificatio
 use crate::rules::{RulePhase, RuleState};
 use crate::runbook::RuleAction;
 
-/// The journal's schema version, carried by every record (docs/journal.md).
-pub const SCHEMA: u32 = 1;
+/// The journal's schema version, carried by every record (docs/journal.md): 2 since each
+/// line links to the one before it (`prev`); a schema 1 journal reads as unchained.
+pub const SCHEMA: u32 = 2;
 
 /// Who acted: the OS user, the host, and the SSH client's address when there is one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -1,7 +1,10 @@
 //! The run's journal: `journal.jsonl`, the append-only list of domain events that is the
 //! source of truth for resume (and, later, watch and report).
 //!
-//! One record per line: `{"crc":<CRC32C of rec>,"rec":{...}}`. The newline is the commit
+//! One record per line: `{"crc":<CRC32C of rec>,"prev":"<SHA-256 of the line before>","rec":{...}}`.
+//! `prev` chains each line to the one before it (the first to [`GENESIS`]), so an edited,
+//! removed or reordered record shows in [`verify`]; journals written before the chain
+//! (schema 1) have no `prev` and read as unchained. The newline is the commit
 //! marker: the bytes after the last newline are a torn write (cut off, or zeros a crash
 //! left) and are repaired away with the original kept aside; a committed line that fails
 //! its CRC, its sequence or its JSON is corruption, and the journal is refused, untouched.
@@ -15,6 +18,7 @@ use std::time::Instant;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
 
 use crate::app::event::{Event, Record, SCHEMA};
 use crate::durable;
@@ -60,22 +64,79 @@ pub struct Corrupt {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Envelope<'a> {
     crc: u32,
+    /// The SHA-256 of the line before, in hex; absent in a journal older than the chain.
+    #[serde(default)]
+    prev: Option<&'a str>,
     #[serde(borrow)]
     rec: &'a RawValue,
 }
 
-/// One record as a journal line, newline included.
-pub fn encode(rec: &Record) -> Vec<u8> {
+/// The SHA-256 of a journal line (its newline included).
+pub type Hash = [u8; 32];
+
+/// What the first record links to.
+pub const GENESIS: Hash = [0; 32];
+
+/// The hash the next line links to: this line's, newline included.
+pub fn line_hash(line: &[u8]) -> Hash {
+    Sha256::digest(line).into()
+}
+
+/// A hash as the journal writes it: 64 lower-case hex digits.
+pub fn hex(h: &Hash) -> String {
+    h.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One record as a journal line, newline included, linked to the line before it.
+pub fn encode(rec: &Record, prev: &Hash) -> Vec<u8> {
     // Serializing our own types cannot fail (string keys, no non-finite floats reach it:
     // serde_json writes those as null).
     let body = serde_json::to_string(rec).unwrap_or_else(|_| "null".to_owned());
     let crc = crc32c::crc32c(body.as_bytes());
-    format!("{{\"crc\":{crc},\"rec\":{body}}}\n").into_bytes()
+    format!(
+        "{{\"crc\":{crc},\"prev\":\"{}\",\"rec\":{body}}}\n",
+        hex(prev)
+    )
+    .into_bytes()
 }
 
-fn decode(line: &[u8], expected_seq: u64) -> Result<Record, String> {
+/// Records as the lines of a journal from its start, each linked to the one before.
+pub fn encode_all(records: &[Record]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut prev = GENESIS;
+    for r in records {
+        let line = encode(r, &prev);
+        prev = line_hash(&line);
+        out.extend_from_slice(&line);
+    }
+    out
+}
+
+/// Where the chain stands while a journal is read: the hash the next line must link to,
+/// whether a linked line was seen, and how many lines came before the chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Link {
+    pub head: Hash,
+    chained: bool,
+    pub unchained: u64,
+}
+
+impl Default for Link {
+    fn default() -> Self {
+        Self {
+            head: GENESIS,
+            chained: false,
+            unchained: 0,
+        }
+    }
+}
+
+/// One committed line (without its newline): its CRC, JSON, schema, sequence and link to
+/// the line before. On success the link moves on to this line.
+fn decode(line: &[u8], expected_seq: u64, link: &mut Link) -> Result<Record, String> {
     let env: Envelope<'_> =
         serde_json::from_slice(line).map_err(|e| format!("not a record: {e}"))?;
     let body = env.rec.get();
@@ -93,21 +154,46 @@ fn decode(line: &[u8], expected_seq: u64) -> Result<Record, String> {
     if rec.seq != expected_seq {
         return Err(format!("sequence {} where {expected_seq} was due", rec.seq));
     }
+    match env.prev {
+        None if link.chained => {
+            return Err("it has no link to the record before it, though the records before it are chained: it was put there by hand".to_owned());
+        }
+        None => link.unchained += 1,
+        Some(p) if p == hex(&link.head) => link.chained = true,
+        Some(_) if expected_seq == 1 => {
+            return Err(
+                "it does not link to the journal's start: records before it were removed"
+                    .to_owned(),
+            );
+        }
+        Some(_) => {
+            return Err(format!(
+                "its link to record {} does not match: that record was changed after it was written, or this link was",
+                expected_seq - 1
+            ));
+        }
+    }
+    // The line as written, newline included, is what the next one links to.
+    let mut full = Sha256::new();
+    full.update(line);
+    full.update(b"\n");
+    link.head = full.finalize().into();
     Ok(rec)
 }
 
 /// The committed records of a journal's bytes, how far they go, and the first committed
 /// line that does not hold up (scanning stops there).
-fn scan(bytes: &[u8]) -> (Vec<Record>, usize, Option<Corrupt>) {
+fn scan(bytes: &[u8]) -> (Vec<Record>, usize, Option<Corrupt>, Link) {
     let mut records = Vec::new();
     let mut at = 0usize;
+    let mut link = Link::default();
     while let Some(nl) = bytes[at..].iter().position(|b| *b == b'\n') {
         // Zeros (with or without newlines) to the end are a crash's unwritten blocks.
         if bytes[at..].iter().all(|b| *b == 0 || *b == b'\n') {
             break;
         }
         let seq = records.len() as u64 + 1;
-        match decode(&bytes[at..at + nl], seq) {
+        match decode(&bytes[at..at + nl], seq, &mut link) {
             Ok(rec) => records.push(rec),
             Err(why) => {
                 let c = Corrupt {
@@ -115,17 +201,17 @@ fn scan(bytes: &[u8]) -> (Vec<Record>, usize, Option<Corrupt>) {
                     offset: at as u64,
                     why,
                 };
-                return (records, at, Some(c));
+                return (records, at, Some(c), link);
             }
         }
         at += nl + 1;
     }
-    (records, at, None)
+    (records, at, None, link)
 }
 
 /// Reads a journal's bytes: the committed records, and the torn tail if there is one.
 pub fn parse(bytes: &[u8]) -> Result<(Vec<Record>, Option<Torn>), Corrupt> {
-    let (records, at, corrupt) = scan(bytes);
+    let (records, at, corrupt, _) = scan(bytes);
     if let Some(c) = corrupt {
         return Err(c);
     }
@@ -143,7 +229,7 @@ pub fn read_until_damage(path: &Path) -> Result<(Vec<Record>, Option<Corrupt>), 
         path: path.to_owned(),
         source,
     })?;
-    let (records, _, corrupt) = scan(&bytes);
+    let (records, _, corrupt, _) = scan(&bytes);
     Ok((records, corrupt))
 }
 
@@ -161,6 +247,42 @@ pub fn read(path: &Path) -> Result<(Vec<Record>, Option<Torn>), Error> {
     })
 }
 
+/// The hash the next record links to, given a journal's committed bytes: its last
+/// line's, or [`GENESIS`] for an empty journal.
+pub fn head_of(committed: &[u8]) -> Hash {
+    let Some(body) = committed.strip_suffix(b"\n") else {
+        return GENESIS;
+    };
+    let start = body.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    line_hash(&committed[start..])
+}
+
+/// What a journal's chain says: how many records hold up, how many came before the chain
+/// (a journal begun by an older warroom), the head the next record would link to, and the
+/// first record where it breaks (scanning stops there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub records: u64,
+    pub unchained: u64,
+    pub head: Hash,
+    pub broken: Option<Corrupt>,
+}
+
+/// Checks every committed record: its CRC, JSON and sequence as reading does, and its
+/// link to the line before it. A record changed by hand (its CRC made to match) breaks the
+/// link of the record after it; a record removed or moved breaks the sequence. What the
+/// chain cannot show by itself is a change to the last record: compare the head with a
+/// copy of it kept elsewhere (a checkpoint).
+pub fn verify(bytes: &[u8]) -> Verified {
+    let (records, _, broken, link) = scan(bytes);
+    Verified {
+        records: records.len() as u64,
+        unchained: link.unchained,
+        head: link.head,
+        broken,
+    }
+}
+
 /// Follows a journal another process writes, without writing anything: each poll returns
 /// the records committed since the last one (a torn or unfinished line waits).
 #[derive(Debug)]
@@ -168,6 +290,7 @@ pub struct Follower {
     /// The end of the last whole line read.
     offset: u64,
     next_seq: u64,
+    link: Link,
 }
 
 impl Default for Follower {
@@ -176,6 +299,7 @@ impl Default for Follower {
         Self {
             offset: 0,
             next_seq: 1,
+            link: Link::default(),
         }
     }
 }
@@ -197,7 +321,7 @@ impl Follower {
         let mut records = Vec::new();
         let mut at = 0;
         while let Some(nl) = tail[at..].iter().position(|b| *b == b'\n') {
-            match decode(&tail[at..at + nl], self.next_seq) {
+            match decode(&tail[at..at + nl], self.next_seq, &mut self.link) {
                 Ok(rec) => records.push(rec),
                 Err(why) => {
                     return Err(Corrupt {
@@ -230,10 +354,13 @@ fn needs_sync(event: &Event) -> bool {
 /// The open journal of a run, for appending.
 pub struct Journal {
     file: File,
+    /// The hash the next record links to: the last line's.
+    head: Hash,
     /// Length of what was written whole.
     len: u64,
-    /// Length known to be on disk.
+    /// Length known to be on disk, and the hash its last line has.
     synced_len: u64,
+    synced_head: Hash,
     /// Since when records written have not been fsync'd.
     unsynced: Option<Instant>,
     /// Why the journal stopped: nothing more is appended after a failure.
@@ -258,11 +385,19 @@ impl Journal {
             source,
         };
         let existed = path.exists();
-        let (records, torn) = if existed {
-            read(&path)?
+        let bytes = if existed {
+            std::fs::read(&path).map_err(io)?
         } else {
-            (Vec::new(), None)
+            Vec::new()
         };
+        let (records, torn) = parse(&bytes).map_err(|c| Error::Corrupt {
+            path: path.clone(),
+            record: c.record,
+            offset: c.offset,
+            why: c.why,
+        })?;
+        let committed = torn.as_ref().map_or(bytes.len(), |t| t.good_len as usize);
+        let head = head_of(&bytes[..committed]);
         let mut repaired = None;
         if let Some(t) = &torn {
             let broken = dir.join(BROKEN);
@@ -285,8 +420,10 @@ impl Journal {
         Ok(Opened {
             journal: Self {
                 file,
+                head,
                 len,
                 synced_len: len,
+                synced_head: head,
                 unsynced: None,
                 failed: None,
             },
@@ -311,8 +448,11 @@ impl Journal {
             return Ok(());
         }
         let mut buf = Vec::new();
+        let mut head = self.head;
         for r in records {
-            buf.extend_from_slice(&encode(r));
+            let line = encode(r, &head);
+            head = line_hash(&line);
+            buf.extend_from_slice(&line);
         }
         if let Err(e) = self.file.write_all(&buf) {
             let cut = self.file.set_len(self.len);
@@ -326,6 +466,7 @@ impl Journal {
             )));
         }
         self.len += buf.len() as u64;
+        self.head = head;
         self.unsynced.get_or_insert_with(Instant::now);
         if records.iter().any(|r| needs_sync(&r.event)) {
             self.sync()?;
@@ -352,12 +493,14 @@ impl Journal {
             Ok(()) => {
                 self.unsynced = None;
                 self.synced_len = self.len;
+                self.synced_head = self.head;
                 Ok(())
             }
             Err(e) => {
                 // What was not made durable is taken back, so a resume cannot find records
                 // whose effects this console never ran.
                 let cut = self.file.set_len(self.synced_len);
+                self.head = self.synced_head;
                 Err(self.fail(format!(
                     "fsync of the journal failed ({e}){}",
                     if cut.is_err() {
@@ -397,7 +540,12 @@ mod tests {
     }
 
     fn bytes(n: u64) -> Vec<u8> {
-        (1..=n).flat_map(|i| encode(&rec(i))).collect()
+        encode_all(&(1..=n).map(rec).collect::<Vec<_>>())
+    }
+
+    /// A record's line, linked to the end of `before`.
+    fn after(before: &[u8], r: &Record) -> Vec<u8> {
+        encode(r, &head_of(before))
     }
 
     #[test]
@@ -424,13 +572,13 @@ mod tests {
         let path = dir.path().join(FILE);
         let two = bytes(2);
         let mut torn = two.clone();
-        torn.extend_from_slice(b"{\"crc\":1,\"rec\":{\"v\":1,\"se");
+        torn.extend_from_slice(b"{\"crc\":1,\"prev\":\"00\",\"rec\":{\"v\":2,\"se");
         std::fs::write(&path, &torn).unwrap();
         let mut f = Follower::default();
         assert_eq!(f.poll(&path).unwrap().len(), 2);
         // The driver repairs (cuts the tail), then appends record 3 over where it was.
         let mut repaired = two.clone();
-        repaired.extend_from_slice(&encode(&rec(3)));
+        repaired.extend_from_slice(&after(&two, &rec(3)));
         std::fs::write(&path, &two).unwrap();
         assert!(f.poll(&path).unwrap().is_empty());
         std::fs::write(&path, &repaired).unwrap();
@@ -471,9 +619,105 @@ mod tests {
     #[test]
     fn a_sequence_gap_is_corrupt() {
         let mut b = bytes(2);
-        b.extend_from_slice(&encode(&rec(4)));
+        let link = after(&b, &rec(4));
+        b.extend_from_slice(&link);
         let c = parse(&b).unwrap_err();
         assert_eq!(c.record, 3);
         assert!(c.why.contains("sequence 4"), "{}", c.why);
+    }
+
+    /// A line as a journal older than the chain wrote it: no `prev`.
+    fn unchained(r: &Record) -> Vec<u8> {
+        let body = serde_json::to_string(r).unwrap();
+        let crc = crc32c::crc32c(body.as_bytes());
+        format!("{{\"crc\":{crc},\"rec\":{body}}}\n").into_bytes()
+    }
+
+    /// Record `n`'s line changed by hand, its CRC made to match, its link kept.
+    fn edited(b: &[u8], n: usize) -> Vec<u8> {
+        let lines: Vec<&[u8]> = b.split_inclusive(|c| *c == b'\n').collect();
+        let mut out = Vec::new();
+        for (i, l) in lines.iter().enumerate() {
+            if i + 1 == n {
+                let text = std::str::from_utf8(l).unwrap();
+                let env: serde_json::Value = serde_json::from_str(text).unwrap();
+                let mut r: Record = serde_json::from_value(env["rec"].clone()).unwrap();
+                r.event = Event::CheckTicked {
+                    check: "forged".into(),
+                    ticked: false,
+                };
+                let body = serde_json::to_string(&r).unwrap();
+                let crc = crc32c::crc32c(body.as_bytes());
+                let prev = env["prev"].as_str().unwrap();
+                out.extend_from_slice(
+                    format!("{{\"crc\":{crc},\"prev\":\"{prev}\",\"rec\":{body}}}\n").as_bytes(),
+                );
+            } else {
+                out.extend_from_slice(l);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_chain_holds_and_names_the_record_changed_removed_or_moved() {
+        let b = bytes(5);
+        let v = verify(&b);
+        assert_eq!((v.records, v.unchained, v.broken), (5, 0, None));
+        assert_eq!(v.head, head_of(&b));
+        // Changed by hand, CRC and all: the next record's link says which.
+        let v = verify(&edited(&b, 3));
+        let broken = v.broken.unwrap();
+        assert_eq!(broken.record, 4);
+        assert!(broken.why.contains("record 3"), "{}", broken.why);
+        // The last record changed: the chain holds, but its head moved.
+        let v = verify(&edited(&b, 5));
+        assert!(v.broken.is_none());
+        assert_ne!(v.head, head_of(&b));
+        // Removed, or two swapped: the sequence says where.
+        let lines: Vec<&[u8]> = b.split_inclusive(|c| *c == b'\n').collect();
+        let removed: Vec<u8> = [lines[0], lines[2], lines[3]].concat();
+        assert_eq!(verify(&removed).broken.unwrap().record, 2);
+        let swapped: Vec<u8> = [lines[0], lines[2], lines[1]].concat();
+        assert_eq!(verify(&swapped).broken.unwrap().record, 2);
+        // The first removed: the new first does not link to the start.
+        let headless: Vec<u8> = lines[1..].concat();
+        let c = verify(&headless).broken.unwrap();
+        assert_eq!(c.record, 1);
+    }
+
+    #[test]
+    fn a_journal_older_than_the_chain_reads_as_unchained_and_goes_on_chained() {
+        let mut b: Vec<u8> = (1..=3).flat_map(|i| unchained(&rec(i))).collect();
+        // Reading it is as before.
+        assert_eq!(parse(&b).unwrap().0.len(), 3);
+        // A newer console goes on from its last line.
+        let next = after(&b, &rec(4));
+        b.extend_from_slice(&next);
+        let v = verify(&b);
+        assert_eq!((v.records, v.unchained, v.broken), (4, 3, None));
+        // An unchained line after chained ones was put there by hand.
+        b.extend_from_slice(&unchained(&rec(5)));
+        let c = verify(&b).broken.unwrap();
+        assert_eq!(c.record, 5);
+        assert!(c.why.contains("by hand"), "{}", c.why);
+    }
+
+    #[test]
+    fn the_writer_chains_across_a_resume_and_a_repaired_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut opened = Journal::open(dir.path()).unwrap();
+        opened.journal.append(&[rec(1), rec(2)]).unwrap();
+        drop(opened);
+        // A torn write after record 2, repaired at the next open.
+        let path = dir.path().join(FILE);
+        let mut torn = std::fs::read(&path).unwrap();
+        torn.extend_from_slice(b"{\"crc\":5,\"pr");
+        std::fs::write(&path, &torn).unwrap();
+        let mut opened = Journal::open(dir.path()).unwrap();
+        assert!(opened.repaired.is_some());
+        opened.journal.append(&[rec(3)]).unwrap();
+        let v = verify(&std::fs::read(&path).unwrap());
+        assert_eq!((v.records, v.unchained, v.broken), (3, 0, None));
     }
 }
