@@ -109,6 +109,11 @@ pub enum Cmd {
         /// The runbook, when the one the run began with has moved.
         #[arg(long)]
         runbook: Option<PathBuf>,
+        /// Only check that the journal is exactly what its consoles wrote (every record's
+        /// CRC, sequence and link to the one before): exit 0 when it holds, 1 naming the
+        /// first record that does not.
+        #[arg(long, conflicts_with_all = ["format", "output"])]
+        verify: bool,
     },
     /// Watch a run another console drives, read-only (the on-call's second terminal).
     Watch {

@@ -327,3 +327,118 @@ fn check_warns_of_a_past_plan_a_todo_and_a_rollback_phase() {
         "{out:?}"
     );
 }
+
+/// `report --verify`: a journal written by consoles (one, then a resume) holds, and says
+/// its head; a record changed by hand (its CRC made to match), removed or moved is named,
+/// exit 1, and the console refuses to resume on it; a journal from before the chain says
+/// it is not chained; no journal is exit 2.
+#[test]
+fn report_verify_proves_the_record_and_names_what_was_changed() {
+    use warroom::app::event::{Event, Record};
+    let run = recorded_run_dir();
+    // A second console resumes and goes on.
+    let mut opened = warroom::journal::Journal::open(run.path()).unwrap();
+    let next = opened.records.len() as u64;
+    let at = opened.records[0].at;
+    let by = opened.records[0].by.clone();
+    let more: Vec<Record> = (1..=3)
+        .map(|i| {
+            Record::new(
+                next + i,
+                at,
+                by.clone(),
+                Event::CheckTicked {
+                    check: "oncall".into(),
+                    ticked: i % 2 == 0,
+                },
+            )
+        })
+        .collect();
+    opened.journal.append(&more).unwrap();
+    drop(opened);
+    let verify = |dir: &Path| {
+        let out = warroom()
+            .args(["report", "--verify"])
+            .arg(dir)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (code, said) = verify(run.path());
+    assert_eq!(code, Some(0), "{said}");
+    assert!(
+        said.contains("5 records, each linked to the one before"),
+        "{said}"
+    );
+    assert!(said.contains("head "), "{said}");
+    let md = warroom().arg("report").arg(run.path()).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&md.stdout).contains("| Journal | 5 records, each linked"),
+        "the report states the chain too"
+    );
+
+    let path = run.path().join(warroom::journal::FILE);
+    let good = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = good.split_inclusive('\n').collect();
+    // Record 3 changed by hand: ticked becomes unticked, its CRC recomputed.
+    let env: serde_json::Value = serde_json::from_str(lines[2]).unwrap();
+    let mut rec: Record = serde_json::from_value(env["rec"].clone()).unwrap();
+    rec.event = Event::CheckTicked {
+        check: "oncall".into(),
+        ticked: true,
+    };
+    let body = serde_json::to_string(&rec).unwrap();
+    let forged = format!(
+        "{{\"crc\":{},\"prev\":{},\"rec\":{body}}}\n",
+        crc32c::crc32c(body.as_bytes()),
+        env["prev"]
+    );
+    let tampered = [lines[0], lines[1], &forged, lines[3], lines[4]].concat();
+    std::fs::write(&path, &tampered).unwrap();
+    let (code, said) = verify(run.path());
+    assert_eq!(code, Some(1), "{said}");
+    assert!(
+        said.contains("record 4") && said.contains("link to record 3 does not match"),
+        "{said}"
+    );
+    let err = warroom::journal::Journal::open(run.path())
+        .err()
+        .expect("a console does not drive on a changed record")
+        .to_string();
+    assert!(err.contains("corrupt at record 4"), "{err}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), tampered);
+    // Removed, and moved.
+    std::fs::write(&path, [lines[0], lines[1], lines[3], lines[4]].concat()).unwrap();
+    let (code, said) = verify(run.path());
+    assert_eq!(code, Some(1));
+    assert!(
+        said.contains("record 3") && said.contains("sequence 4"),
+        "{said}"
+    );
+    std::fs::write(&path, [lines[0], lines[2], lines[1]].concat()).unwrap();
+    assert_eq!(verify(run.path()).0, Some(1));
+
+    // A journal written before the chain (schema 1, no `prev`): read, and said so.
+    let old: String = good
+        .lines()
+        .map(|l| {
+            let env: serde_json::Value = serde_json::from_str(l).unwrap();
+            let body = env["rec"].to_string();
+            format!(
+                "{{\"crc\":{},\"rec\":{body}}}\n",
+                crc32c::crc32c(body.as_bytes())
+            )
+        })
+        .collect();
+    std::fs::write(&path, &old).unwrap();
+    let (code, said) = verify(run.path());
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("not chained"), "{said}");
+
+    let empty = tempfile::tempdir().unwrap();
+    assert_eq!(verify(empty.path()).0, Some(2));
+}

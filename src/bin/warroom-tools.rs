@@ -27,10 +27,29 @@ fn main() -> ExitCode {
         } => preflight(&runbook, json, rehearsal),
         Cmd::Report {
             run_dir,
+            verify: true,
+            ..
+        } => match warroom::report::verify(&run_dir) {
+            Ok((text, holds)) => {
+                say_out(text.trim_end());
+                if holds {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }
+            Err(e) => {
+                say_err(&format!("warroom: {e:#}"));
+                ExitCode::from(2)
+            }
+        },
+        Cmd::Report {
+            run_dir,
             format,
             output,
             force,
             runbook,
+            ..
         } => match report(
             &run_dir,
             format,

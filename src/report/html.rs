@@ -71,11 +71,12 @@ pub fn html(r: &Report) -> String {
     }
     let _ = write!(
         o,
-        "<table><tr><th>Runbook</th><td class=\"mono\">{}</td></tr><tr><th>T0</th><td>{} UTC</td></tr><tr><th>Recorded</th><td>{} – {} UTC</td></tr></table>",
+        "<table><tr><th>Runbook</th><td class=\"mono\">{}</td></tr><tr><th>T0</th><td>{} UTC</td></tr><tr><th>Recorded</th><td>{} – {} UTC</td></tr><tr><th>Journal</th><td>{}</td></tr></table>",
         esc(&r.runbook.path),
         r.t0.format("%Y-%m-%d %H:%M:%S"),
         r.began.format("%Y-%m-%d %H:%M:%S"),
-        hms(r.last_record)
+        hms(r.last_record),
+        esc(&r.chain.words().replace('`', ""))
     );
     timeline(&mut o, r);
     decisions(&mut o, r);

@@ -77,7 +77,8 @@ pub fn markdown(r: &Report) -> String {
             s
         })
         .collect();
-    let _ = writeln!(o, "| Operators | {} |\n", cell(&ops.join(", ")));
+    let _ = writeln!(o, "| Operators | {} |", cell(&ops.join(", ")));
+    let _ = writeln!(o, "| Journal | {} |\n", cell(&r.chain.words()));
 
     timeline(&mut o, r);
     gates(&mut o, r);

@@ -42,6 +42,9 @@ pub struct Report {
     pub in_progress: bool,
     /// Set when the journal stops holding up: where the report stopped.
     pub damaged: Option<String>,
+    /// The journal's chain: how many records, how many written before the chain, and the
+    /// SHA-256 its last line has (the head a copy kept elsewhere is compared with).
+    pub chain: ChainReport,
     pub operators: Vec<Operator>,
     pub steps: Vec<StepReport>,
     pub gates: Vec<GateReport>,
@@ -72,6 +75,40 @@ pub struct Report {
     pub sign_offs: Vec<SignOffReport>,
     /// When and by whom the run was closed, with the outcome above.
     pub closed: Option<ClosedReport>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ChainReport {
+    pub records: u64,
+    /// Records written by a warroom older than the chain (schema 1), from the first.
+    pub unchained: u64,
+    pub head: String,
+}
+
+impl ChainReport {
+    fn of(v: &journal::Verified) -> Self {
+        Self {
+            records: v.records,
+            unchained: v.unchained,
+            head: journal::hex(&v.head),
+        }
+    }
+
+    /// `57 records, each linked to the one before (head 3f2a9c…)`.
+    pub fn words(&self) -> String {
+        let head = self.head.get(..12).unwrap_or("");
+        match (self.records, self.unchained) {
+            (0, _) => "no records".to_owned(),
+            (n, 0) => format!("{n} records, each linked to the one before (head `{head}`)"),
+            (n, u) if u == n => {
+                format!("{n} records, not chained (written before warroom linked its records)")
+            }
+            (n, u) => format!(
+                "{n} records: 1-{u} written before warroom linked its records, {}-{n} linked (head `{head}`)",
+                u + 1
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -305,6 +342,11 @@ pub fn build(run_dir: &Path, runbook: Option<&Path>) -> Result<Report, Error> {
             journal::FILE
         )));
     }
+    let bytes = std::fs::read(&path).map_err(|source| journal::Error::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let verified = journal::verify(&bytes);
     let (records, damage) = journal::read_until_damage(&path)?;
     let Some(first) = records.first() else {
         return Err(Error::Other(format!(
@@ -349,6 +391,7 @@ pub fn build(run_dir: &Path, runbook: Option<&Path>) -> Result<Report, Error> {
     };
     r.run_dir = run_dir.display().to_string();
     r.in_progress = in_progress;
+    r.chain = ChainReport::of(&verified);
     r.damaged = damage.map(|d| {
         format!(
             "the journal is corrupt at record {} (byte {}): {}; this report stops before it",
@@ -360,6 +403,42 @@ pub fn build(run_dir: &Path, runbook: Option<&Path>) -> Result<Report, Error> {
     }
     r.summary = summary(&r);
     Ok(r)
+}
+
+/// `report --verify`: whether the journal in `run_dir` is exactly what its consoles
+/// wrote, in words, and whether it holds. Every record's CRC, sequence and link to the one
+/// before are checked; the head is printed to be compared with a copy kept elsewhere.
+pub fn verify(run_dir: &Path) -> Result<(String, bool), Error> {
+    let path = run_dir.join(journal::FILE);
+    let bytes = std::fs::read(&path).map_err(|source| journal::Error::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let v = journal::verify(&bytes);
+    let chain = ChainReport::of(&v);
+    let text = match &v.broken {
+        None if v.unchained == v.records => format!(
+            "{}: every record's CRC and sequence hold; {}: a record changed by hand with its CRC made to match would not show.\n",
+            path.display(),
+            chain.words(),
+        ),
+        None => format!(
+            "{}: the record holds: {}.\nhead {} (compare it with a copy kept elsewhere: a change to the last record shows only there)\n",
+            path.display(),
+            chain.words(),
+            chain.head
+        ),
+        Some(c) => format!(
+            "{}: record {} (byte {}) does not hold: {}\nthe {} records before it hold: {}.\n",
+            path.display(),
+            c.record,
+            c.offset,
+            c.why,
+            v.records,
+            chain.words()
+        ),
+    };
+    Ok((text, v.broken.is_none()))
 }
 
 /// The report of these records: the state they rebuild, and who did what from the records.
@@ -419,6 +498,7 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
         summary: String::new(),
         in_progress: false,
         damaged: None,
+        chain: ChainReport::default(),
         operators,
         steps,
         gates,
