@@ -246,9 +246,31 @@ fn commit(state: &mut State, io: &mut Io, effects: Vec<Effect>) -> Option<Vec<Ef
         );
     }
     match io.journal.append(&records) {
+        Ok(()) if records.is_empty() => Some(effects),
         Ok(()) => {
             io.history.extend(records);
-            Some(effects)
+            // A vote or the close asks for the head to be checkpointed, now it is on disk.
+            let committed = Action::Committed {
+                records: io.history.len() as u64,
+                head: io.journal.head(),
+            };
+            let mut effects = effects;
+            effects.extend(app::update(state, committed));
+            let checkpoint = state.take_records();
+            if checkpoint.is_empty() {
+                return Some(effects);
+            }
+            match io.journal.append(&checkpoint) {
+                Ok(()) => {
+                    io.history.extend(checkpoint);
+                    Some(effects)
+                }
+                Err(why) => {
+                    state.rewind(&io.history);
+                    app::update(state, Action::JournalFailed(why));
+                    None
+                }
+            }
         }
         Err(why) => {
             state.rewind(&io.history);
@@ -504,6 +526,30 @@ async fn run_effects(state: &mut State, io: &mut Io, effects: Vec<Effect>) -> Fl
                             tracing::warn!(%why, "the status update was not sent");
                         }
                         let _ = tx.send(Action::StatusUpdateSent(r)).await;
+                    });
+                }
+            }
+            Effect::PostCheckpoint { text } => {
+                let webhook = state
+                    .runbook
+                    .status_updates
+                    .as_ref()
+                    .and_then(|u| u.webhook.clone());
+                if let Some(url) = webhook {
+                    let (client, vars) = (io.client.clone(), io.vars.clone());
+                    tokio::spawn(async move {
+                        let r = crate::monitor::webhook::post(
+                            &client,
+                            &url,
+                            &text,
+                            crate::monitor::webhook::TIMEOUT,
+                            &vars,
+                        )
+                        .await;
+                        // The checkpoint is in the journal either way; the witness is extra.
+                        if let Err(why) = r {
+                            tracing::warn!(%why, "the journal checkpoint was not posted");
+                        }
                     });
                 }
             }

@@ -971,3 +971,53 @@ fn a_step_without_a_command_is_marked_done_by_hand_after_a_yes() {
     assert!(s.modal.is_none());
     assert!(s.notice.as_ref().unwrap().0.contains("is done"));
 }
+
+/// After a vote or the close is committed, the journal's head is checkpointed: once, with
+/// why, and posted to the status webhook when the runbook has one; a commit with nothing
+/// decided checkpoints nothing.
+#[test]
+fn a_vote_once_committed_checkpoints_the_journals_head() {
+    use warroom::app::Event;
+    let mut s = demo_state();
+    let head = "ab".repeat(32);
+    update(
+        &mut s,
+        Action::Committed {
+            records: 3,
+            head: head.clone(),
+        },
+    );
+    assert!(
+        s.take_records().is_empty(),
+        "nothing decided, no checkpoint"
+    );
+    approve_gate(&mut s);
+    s.take_records();
+    let fx = update(
+        &mut s,
+        Action::Committed {
+            records: 9,
+            head: head.clone(),
+        },
+    );
+    let recs = s.take_records();
+    assert_eq!(recs.len(), 1, "{recs:?}");
+    let Event::Checkpoint {
+        records,
+        head: h,
+        why,
+    } = &recs[0].event
+    else {
+        panic!("{:?}", recs[0].event);
+    };
+    assert_eq!((*records, h), (9, &head));
+    assert!(why.contains("gate go-canary: GO from"), "{why}");
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::PostCheckpoint { text } if text.contains(&head))),
+        "the demo has a webhook: the head goes out as a witness: {fx:?}"
+    );
+    // Once: the next commit has nothing new to checkpoint.
+    update(&mut s, Action::Committed { records: 10, head });
+    assert!(s.take_records().is_empty());
+}

@@ -442,3 +442,68 @@ fn report_verify_proves_the_record_and_names_what_was_changed() {
     let empty = tempfile::tempdir().unwrap();
     assert_eq!(verify(empty.path()).0, Some(2));
 }
+
+/// A journal rewritten after a checkpoint, links and all (every record after the changed
+/// one linked anew), is found by the checkpoint's head: `--verify` says so, exit 1.
+#[test]
+fn report_verify_holds_the_journal_against_its_checkpoints() {
+    use warroom::app::event::{Event, Record};
+    use warroom::journal;
+    let run = recorded_run_dir();
+    let path = run.path().join(journal::FILE);
+    let (mut records, _) = journal::read(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let at = records[0].at;
+    let by = records[0].by.clone();
+    records.push(Record::new(
+        3,
+        at,
+        by.clone(),
+        Event::Checkpoint {
+            records: 2,
+            head: journal::hex(&journal::head_of(&bytes)),
+            why: "run closed: success".into(),
+        },
+    ));
+    records.push(Record::new(
+        4,
+        at,
+        by,
+        Event::CheckTicked {
+            check: "oncall".into(),
+            ticked: false,
+        },
+    ));
+    std::fs::write(&path, journal::encode_all(&records)).unwrap();
+    let verify = || {
+        let out = warroom()
+            .args(["report", "--verify"])
+            .arg(run.path())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, said) = verify();
+    assert_eq!(code, Some(0), "{said}");
+    let md = warroom().arg("report").arg(run.path()).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&md.stdout).contains("## Journal checkpoints"),
+        "the report lists the checkpoints"
+    );
+    // Record 2 rewritten, and every record linked anew: the links hold, the checkpoint
+    // does not.
+    records[1].event = Event::CheckTicked {
+        check: "oncall".into(),
+        ticked: false,
+    };
+    std::fs::write(&path, journal::encode_all(&records)).unwrap();
+    let (code, said) = verify();
+    assert_eq!(code, Some(1), "{said}");
+    assert!(
+        said.contains("the checkpoint in record 3") && said.contains("rewritten"),
+        "{said}"
+    );
+}

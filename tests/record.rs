@@ -324,6 +324,11 @@ fn lifecycle(steps: Vec<String>, rules: Vec<String>) -> impl Strategy<Value = Ev
             Outcome::Aborted
         ])
         .prop_map(|outcome| Event::RunClosed { outcome }),
+        (1u64..500, text).prop_map(|(records, why)| Event::Checkpoint {
+            records,
+            head: "0f".repeat(32),
+            why,
+        }),
         (text, prop::option::of(1u8..4))
             .prop_map(|(trigger, level)| Event::IncidentOpened { trigger, level }),
         (1u8..4).prop_map(|level| Event::EscalationReached { level }),

@@ -9,6 +9,12 @@ pub enum Action {
     Tick(DateTime<Utc>),
     /// What a poller or a run's output brought: the same for a watcher.
     Observed(Observation),
+    /// The journal took the records so far: how many it holds, and its head (the last
+    /// line's SHA-256).
+    Committed {
+        records: u64,
+        head: String,
+    },
     /// The executor started (or re-attached to) a run's supervisor; its output is `log`.
     RunSpawned {
         target: Target,
@@ -41,6 +47,10 @@ pub enum Action {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// Post the journal's checkpoint to the status webhook.
+    PostCheckpoint {
+        text: String,
+    },
     Run {
         target: Target,
         name: String,

@@ -341,6 +341,14 @@ pub enum Event {
     RunClosed {
         outcome: Outcome,
     },
+    /// The journal's head after a vote or the close: how many records it held and the
+    /// SHA-256 of the last one, also posted to the status webhook, a witness outside the
+    /// host that `report --verify` holds the journal against.
+    Checkpoint {
+        records: u64,
+        head: String,
+        why: String,
+    },
     /// An incident begins: a critical alert fired, or the operator declared one.
     IncidentOpened {
         trigger: String,
@@ -582,6 +590,8 @@ impl State {
                 }
             }
             Event::RunClosed { outcome } => self.closed = Some((at, *outcome)),
+            // The journal's own bookkeeping: nothing on screen changes.
+            Event::Checkpoint { .. } => {}
             Event::RollbackStepStarted { step } => {
                 if let Some(i) = rb
                     .rollback

@@ -131,6 +131,9 @@ pub struct State {
     /// A one-line notice for the operator, and when it was set.
     pub notice: Option<(String, DateTime<Utc>)>,
     pub quit: bool,
+    /// Why the journal's head is to be checkpointed once what was just decided is
+    /// committed (a vote, the close).
+    pub checkpoint_due: Option<String>,
     /// The sequence number of the last record applied.
     pub seq: u64,
     /// Who this console acts as; every record it emits carries it.
@@ -207,6 +210,7 @@ impl State {
             am: runbook.alertmanager.as_ref().map(|_| AmState::default()),
             notice: None,
             quit: false,
+            checkpoint_due: None,
             seq: 0,
             operator: Operator::default(),
             outbox: Vec::new(),

@@ -257,6 +257,15 @@ pub fn head_of(committed: &[u8]) -> Hash {
     line_hash(&committed[start..])
 }
 
+/// Each committed line's SHA-256, in order: what a checkpoint's head is held against.
+pub fn line_hashes(bytes: &[u8]) -> Vec<Hash> {
+    bytes
+        .split_inclusive(|b| *b == b'\n')
+        .take_while(|l| l.ends_with(b"\n") && !l.iter().all(|b| *b == 0 || *b == b'\n'))
+        .map(line_hash)
+        .collect()
+}
+
 /// What a journal's chain says: how many records hold up, how many came before the chain
 /// (a journal begun by an older warroom), the head the next record would link to, and the
 /// first record where it breaks (scanning stops there).
@@ -430,6 +439,11 @@ impl Journal {
             records,
             repaired,
         })
+    }
+
+    /// The hash the next record links to: the last line's, in hex.
+    pub fn head(&self) -> String {
+        hex(&self.head)
     }
 
     pub fn failed(&self) -> Option<&str> {

@@ -27,6 +27,7 @@ pub(super) struct History {
     pub(super) operators: Vec<Operator>,
     pub(super) rollback_steps: Vec<RollbackStepReport>,
     pub(super) guards: Vec<GuardReport>,
+    pub(super) checkpoints: Vec<CheckpointReport>,
 }
 
 /// Each guard in words, hard or soft.
@@ -193,6 +194,14 @@ impl History {
                     i.closed = Some(rec.at);
                     i.closed_why = Some(why.clone());
                 }
+            }
+            Event::Checkpoint { records, head, why } => {
+                self.checkpoints.push(CheckpointReport {
+                    at: rec.at,
+                    records: *records,
+                    head: head.clone(),
+                    why: why.clone(),
+                });
             }
             _ => {}
         }

@@ -401,6 +401,19 @@ fn people(o: &mut String, r: &Report) {
             let _ = writeln!(o, "- {} {}: {}", hms(x.at), x.by, cell(&x.what));
         }
     }
+    if !r.checkpoints.is_empty() {
+        let _ = writeln!(o, "\n## Journal checkpoints\n");
+        for c in &r.checkpoints {
+            let _ = writeln!(
+                o,
+                "- {} UTC: {} records, head `{}` ({})",
+                hms(c.at),
+                c.records,
+                c.head.get(..12).unwrap_or(""),
+                c.why
+            );
+        }
+    }
     if !r.handovers.is_empty() {
         let _ = writeln!(o, "\n## Handovers\n");
         for h in &r.handovers {

@@ -75,6 +75,17 @@ pub struct Report {
     pub sign_offs: Vec<SignOffReport>,
     /// When and by whom the run was closed, with the outcome above.
     pub closed: Option<ClosedReport>,
+    /// The journal's head as it was checkpointed after each vote and at the close.
+    pub checkpoints: Vec<CheckpointReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckpointReport {
+    pub at: DateTime<Utc>,
+    /// How many records the journal held, and the SHA-256 of the last of them.
+    pub records: u64,
+    pub head: String,
+    pub why: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -416,6 +427,11 @@ pub fn verify(run_dir: &Path) -> Result<(String, bool), Error> {
     })?;
     let v = journal::verify(&bytes);
     let chain = ChainReport::of(&v);
+    if v.broken.is_none()
+        && let Some(wrong) = checkpoint_mismatch(&bytes)
+    {
+        return Ok((format!("{}: {wrong}\n", path.display()), false));
+    }
     let text = match &v.broken {
         None if v.unchained == v.records => format!(
             "{}: every record's CRC and sequence hold; {}: a record changed by hand with its CRC made to match would not show.\n",
@@ -439,6 +455,32 @@ pub fn verify(run_dir: &Path) -> Result<(String, bool), Error> {
         ),
     };
     Ok((text, v.broken.is_none()))
+}
+
+/// The first checkpoint whose head is not the hash the journal's line has there: the
+/// journal was cut back or rewritten after it (links and all).
+fn checkpoint_mismatch(bytes: &[u8]) -> Option<String> {
+    let hashes = journal::line_hashes(bytes);
+    let (records, _) = journal::parse(bytes).ok()?;
+    records.iter().find_map(|r| match &r.event {
+        Event::Checkpoint { records: n, head, .. } => {
+            let at = usize::try_from(*n).ok()?.checked_sub(1)?;
+            match hashes.get(at) {
+                Some(h) if journal::hex(h) == *head => None,
+                Some(h) => Some(format!(
+                    "the checkpoint in record {} says record {n}'s hash is {head}, but it is {}: the journal was rewritten after it",
+                    r.seq,
+                    journal::hex(h)
+                )),
+                None => Some(format!(
+                    "the checkpoint in record {} counts {n} records, but there are {}",
+                    r.seq,
+                    hashes.len()
+                )),
+            }
+        }
+        _ => None,
+    })
 }
 
 /// The report of these records: the state they rebuild, and who did what from the records.
@@ -465,6 +507,7 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
         operators,
         rollback_steps,
         guards,
+        checkpoints,
         ..
     } = history;
     let steps = steps(&rb, &state, &started_by);
@@ -533,6 +576,7 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
         updates,
         sign_offs,
         closed,
+        checkpoints,
     }
 }
 

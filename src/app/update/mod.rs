@@ -37,6 +37,26 @@ pub use steps::override_word;
 
 /// A decision or an outcome: recorded (in the outbox, for the journal) and applied.
 fn emit(state: &mut State, event: Event) {
+    // A vote and the close are the moments an auditor asks about: the journal's head is
+    // checkpointed once they are committed.
+    match &event {
+        Event::GateVote {
+            gate,
+            approver,
+            decision,
+            ..
+        } => {
+            let word = match decision {
+                VoteDecision::Go => "GO",
+                VoteDecision::NoGo => "NO-GO",
+            };
+            state.checkpoint_due = Some(format!("gate {gate}: {word} from {approver}"));
+        }
+        Event::RunClosed { outcome } => {
+            state.checkpoint_due = Some(format!("run closed: {}", outcome.word()));
+        }
+        _ => {}
+    }
     let rec = Record::new(state.seq + 1, state.now, state.operator.clone(), event);
     state.apply(&rec);
     state.outbox.push(rec);
@@ -212,6 +232,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             auto_rollback_countdown(state, &mut fx);
             observe::notice_expiry(state);
         }
+        Action::Committed { records, head } => checkpoint(state, records, head, &mut fx),
         Action::Observed(o) => {
             let moves_rules = o.moves_rules();
             observe::take(state, o);
@@ -327,4 +348,26 @@ fn reevaluate(state: &mut State, fx: &mut Vec<Effect>) {
     evaluate_verifications(state);
     check_rollback(state);
     record_auto_checks(state);
+}
+
+/// After a commit: the journal's head is checkpointed when a vote or the close asked for it,
+/// and posted to the status webhook when there is one.
+fn checkpoint(state: &mut State, records: u64, head: String, fx: &mut Vec<Effect>) {
+    let Some(why) = state.checkpoint_due.take() else {
+        return;
+    };
+    let webhook = state
+        .runbook
+        .status_updates
+        .as_ref()
+        .is_some_and(|u| u.webhook.is_some());
+    if webhook {
+        fx.push(Effect::PostCheckpoint {
+            text: format!(
+                "warroom {}: journal checkpoint ({why}): {records} records, head {head}",
+                state.runbook.name
+            ),
+        });
+    }
+    emit(state, Event::Checkpoint { records, head, why });
 }
