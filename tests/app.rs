@@ -675,7 +675,7 @@ run = ["true"]
 /// Gate policies: `any` opens on one GO (a NO-GO from anyone holds it); `final-say`
 /// waits for its approver, whose vote needs a rationale; the others only advise.
 #[test]
-fn gate_policies_any_and_final_say_decide_as_the_runbook_says() {
+fn gate_policies_any_final_say_and_needs_decide_as_the_runbook_says() {
     let gate = |policy: &str| {
         format!(
             r#"
@@ -746,6 +746,46 @@ before = "ship"
     key(&mut s, KeyCode::Char('G'));
     key(&mut s, KeyCode::Enter);
     assert!(s.gates[0].is_go());
+    // needs = 2: two GOs of three open it, the modal closes, and a NO-GO still holds it.
+    let mut s = state("needs = 2");
+    s.selected = 0;
+    assert!(
+        warroom::app::guard::of_target(&s, warroom::app::Target::Step(0))
+            .iter()
+            .any(|g| g.words.contains("GO 0, needs 2 of 3")),
+        "the guard says what it waits for"
+    );
+    key(&mut s, KeyCode::Char('g'));
+    key(&mut s, KeyCode::Char('G'));
+    key(&mut s, KeyCode::Enter);
+    assert!(!s.gates[0].is_go());
+    key(&mut s, KeyCode::Char('G'));
+    key(&mut s, KeyCode::Enter);
+    assert!(s.gates[0].is_go());
+    assert!(s.modal.is_none(), "decided: the third is not asked");
+    let mut s = state("needs = 2");
+    key(&mut s, KeyCode::Char('g'));
+    key(&mut s, KeyCode::Char('G'));
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('N'));
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('G'));
+    key(&mut s, KeyCode::Enter);
+    assert!(s.gates[0].is_no_go() && !s.gates[0].is_go());
+    // `check` refuses what it cannot mean.
+    for (policy, says) in [
+        ("needs = 4", "needs 1 to 3"),
+        ("needs = 0", "needs 1 to 3"),
+        ("decide = \"any\"\nneeds = 2", "drop `decide`, or `needs`"),
+    ] {
+        let err = warroom::runbook::load_str(std::path::Path::new("g.toml"), &gate(policy))
+            .err()
+            .unwrap_or_else(|| panic!("{policy} loads"));
+        assert!(
+            err.iter().any(|d| d.message.contains(says)),
+            "{policy}: {err:?}"
+        );
+    }
 }
 
 /// `F` closes the run: each role signs off with a note; a success needs every sign-off;

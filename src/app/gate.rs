@@ -41,6 +41,7 @@ impl GateState {
             GatePolicy::Unanimous => self.go_count() == self.votes.len(),
             GatePolicy::Any => self.go_count() > 0 && !self.is_no_go(),
             GatePolicy::FinalSay(who) => self.decided_by(who) == Some(&Decision::Go),
+            GatePolicy::Needs(n) => self.go_count() >= n && !self.is_no_go(),
         }
     }
 
@@ -48,7 +49,7 @@ impl GateState {
         use crate::runbook::GatePolicy;
         match self.policy {
             GatePolicy::FinalSay(who) => self.decided_by(who) == Some(&Decision::NoGo),
-            GatePolicy::Unanimous | GatePolicy::Any => self
+            GatePolicy::Unanimous | GatePolicy::Any | GatePolicy::Needs(_) => self
                 .votes
                 .iter()
                 .flatten()

@@ -137,11 +137,19 @@ fn step_guards(state: &State, i: usize, by_hand: bool) -> Vec<Guard> {
             } else {
                 (
                     "gated",
-                    format!(
-                        "waits for its votes (GO {}/{})",
-                        gs.go_count(),
-                        gs.votes.len()
-                    ),
+                    match gs.policy {
+                        // N of them: the count it needs, not all of them.
+                        crate::runbook::GatePolicy::Needs(n) => format!(
+                            "waits for its votes (GO {}, needs {n} of {})",
+                            gs.go_count(),
+                            gs.votes.len()
+                        ),
+                        _ => format!(
+                            "waits for its votes (GO {}/{})",
+                            gs.go_count(),
+                            gs.votes.len()
+                        ),
+                    },
                 )
             };
             out.push(Guard::new(

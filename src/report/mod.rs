@@ -658,6 +658,7 @@ fn gates(rb: &Runbook, votes: &[(String, VoteReport)]) -> Vec<GateReport> {
             policy: match g.policy {
                 crate::runbook::GatePolicy::Unanimous => "unanimous".into(),
                 crate::runbook::GatePolicy::Any => "any".into(),
+                crate::runbook::GatePolicy::Needs(n) => format!("{n} of {}", g.approvers.len()),
                 crate::runbook::GatePolicy::FinalSay(i) => format!(
                     "final say: {}",
                     g.approvers.get(i).map_or("?", String::as_str)

@@ -111,6 +111,8 @@ pub enum GatePolicy {
     /// This approver's vote decides (by index); the others' are advice. Their vote needs
     /// its rationale.
     FinalSay(usize),
+    /// GO when this many approvers say GO (N of them); one NO-GO still holds it.
+    Needs(usize),
 }
 
 #[derive(Debug, Clone)]

@@ -363,6 +363,9 @@ pub struct Gate {
     /// The approver whose vote decides, with `decide = "final-say"`.
     #[serde(default)]
     pub final_say: Option<S<String>>,
+    /// How many approvers' GO open the gate (N of them), when not all of them must.
+    #[serde(default)]
+    pub needs: Option<S<i64>>,
     /// Rules that keep the gate closed while they fire, whatever the votes.
     #[serde(default)]
     pub holding_rules: Vec<S<String>>,

@@ -125,6 +125,7 @@ fn gate_row(state: &State, gi: usize, w: usize) -> Line<'static> {
     let how = match gate.policy {
         crate::runbook::GatePolicy::Unanimous => String::new(),
         crate::runbook::GatePolicy::Any => " · any".to_owned(),
+        crate::runbook::GatePolicy::Needs(n) => format!(" · needs {n}"),
         crate::runbook::GatePolicy::FinalSay(i) => format!(
             " · {} decides",
             gate.approvers.get(i).map_or("?", String::as_str)

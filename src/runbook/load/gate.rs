@@ -103,6 +103,29 @@ pub(super) fn gates(
                 GatePolicy::Unanimous
             }
         };
+        let policy = match (&g.needs, policy) {
+            (None, policy) => policy,
+            (Some(n), GatePolicy::Unanimous) => {
+                let of = g.approvers.get_ref().len() as i64;
+                let wanted = *n.get_ref();
+                if !(1..=of).contains(&wanted) {
+                    d.error(
+                        Some(n.span()),
+                        format!("{key}.needs"),
+                        format!("`needs = {wanted}`: a gate with {of} approver(s) needs 1 to {of} of them"),
+                    );
+                }
+                GatePolicy::Needs(usize::try_from(wanted.clamp(1, of.max(1))).unwrap_or(1))
+            }
+            (Some(n), policy) => {
+                d.error(
+                    Some(n.span()),
+                    format!("{key}.needs"),
+                    "`needs` counts GO votes among equals: drop `decide`, or `needs`",
+                );
+                policy
+            }
+        };
         if let (Some(f), false) = (
             &g.final_say,
             matches!(

@@ -45,11 +45,17 @@ pub(super) fn gate_dialog<'a>(
     d.lines.push(Line::styled(
         match g.policy {
             crate::runbook::GatePolicy::Unanimous => {
-                "GO when every approver says GO; one NO-GO holds it."
+                "GO when every approver says GO; one NO-GO holds it.".to_owned()
             }
-            crate::runbook::GatePolicy::Any => "One GO opens it; a NO-GO from anyone holds it.",
+            crate::runbook::GatePolicy::Any => {
+                "One GO opens it; a NO-GO from anyone holds it.".to_owned()
+            }
+            crate::runbook::GatePolicy::Needs(n) => format!(
+                "{n} of its {} approvers' GO open it; a NO-GO from anyone holds it.",
+                g.approvers.len()
+            ),
             crate::runbook::GatePolicy::FinalSay(_) => {
-                "The deciding vote is final, recorded with its rationale."
+                "The deciding vote is final, recorded with its rationale.".to_owned()
             }
         },
         theme::DIM,
