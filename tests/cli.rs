@@ -341,7 +341,7 @@ fn report_verify_proves_the_record_and_names_what_was_changed() {
     let next = opened.records.len() as u64;
     let at = opened.records[0].at;
     let by = opened.records[0].by.clone();
-    let more: Vec<Record> = (1..=3)
+    let mut more: Vec<Record> = (1..=2)
         .map(|i| {
             Record::new(
                 next + i,
@@ -354,6 +354,18 @@ fn report_verify_proves_the_record_and_names_what_was_changed() {
             )
         })
         .collect();
+    more.push(Record::new(
+        next + 3,
+        at,
+        by.clone(),
+        Event::GateVote {
+            gate: "go".into(),
+            approver: "Lead".into(),
+            decision: warroom::app::event::VoteDecision::Go,
+            note: "dashboards clean".into(),
+            evidence: vec!["error_rate=0.40%".into()],
+        },
+    ));
     opened.journal.append(&more).unwrap();
     drop(opened);
     let verify = |dir: &Path| {
@@ -375,6 +387,12 @@ fn report_verify_proves_the_record_and_names_what_was_changed() {
         "{said}"
     );
     assert!(said.contains("head "), "{said}");
+    // Each vote, as an auditor reads it: who cast it, how, and the evidence's hash.
+    assert!(
+        said.contains("go  Lead: GO  by ana@bastion (not signed)")
+            && said.contains("evidence sha256 "),
+        "{said}"
+    );
     let md = warroom().arg("report").arg(run.path()).output().unwrap();
     assert!(
         String::from_utf8_lossy(&md.stdout).contains("| Journal | 5 records, each linked"),

@@ -454,7 +454,67 @@ pub fn verify(run_dir: &Path) -> Result<(String, bool), Error> {
             chain.words()
         ),
     };
+    let mut text = text;
+    if v.broken.is_none() {
+        text.push_str(&approvals(&bytes));
+    }
     Ok((text, v.broken.is_none()))
+}
+
+/// Every vote in the record, as an auditor reads it: the gate, the approver, who cast it
+/// and how, when, and the SHA-256 of the evidence on screen then (the hash a signed vote
+/// will sign).
+fn approvals(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write as _;
+    let Ok((records, _)) = journal::parse(bytes) else {
+        return String::new();
+    };
+    let driver_of = |seq: u64| {
+        records
+            .iter()
+            .take_while(|r| r.seq <= seq)
+            .filter(|r| matches!(r.event, Event::DriverAttached { .. }))
+            .last()
+            .map(|r| who(&r.by))
+    };
+    let mut out = String::new();
+    for r in &records {
+        let Event::GateVote {
+            gate,
+            approver,
+            decision,
+            evidence,
+            ..
+        } = &r.event
+        else {
+            continue;
+        };
+        if out.is_empty() {
+            out.push_str("approvals:\n");
+        }
+        let by = who(&r.by);
+        // Today every vote is typed at the driving console; its operator is who cast it.
+        let how = match driver_of(r.seq) {
+            Some(d) if d == by => "at the driver's console, not signed",
+            _ => "not signed",
+        };
+        let evidence_hash: String = Sha256::digest(evidence.join("\n").as_bytes())
+            .iter()
+            .take(6)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {gate}  {approver}: {}  by {by} ({how})  at {} UTC  evidence sha256 {evidence_hash}…",
+            match decision {
+                VoteDecision::Go => "GO",
+                VoteDecision::NoGo => "NO-GO",
+            },
+            r.at.format("%Y-%m-%d %H:%M:%S")
+        );
+    }
+    out
 }
 
 /// The first checkpoint whose head is not the hash the journal's line has there: the
