@@ -115,6 +115,21 @@ pub enum Cmd {
         #[arg(long, conflicts_with_all = ["format", "output"])]
         verify: bool,
     },
+    /// Vote on a gate of a run another console drives, as yourself: run it in your own
+    /// session as the OS user the runbook's `[[approver]]` names.
+    Vote {
+        /// The run's directory (the console prints it when it leaves).
+        run_dir: PathBuf,
+        /// GO or NO-GO.
+        #[arg(value_enum)]
+        decision: VoteChoice,
+        /// The gate (needed when you are an approver of more than one waiting).
+        #[arg(long)]
+        gate: Option<String>,
+        /// Why: recorded with the vote (a final say needs one).
+        #[arg(long, default_value = "")]
+        note: String,
+    },
     /// Watch a run another console drives, read-only (the on-call's second terminal).
     Watch {
         /// The run's directory (the console prints it when it leaves).
@@ -177,6 +192,12 @@ pub enum Cmd {
         #[arg(last = true, required = true)]
         argv: Vec<String>,
     },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum)]
+pub enum VoteChoice {
+    Go,
+    NoGo,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]

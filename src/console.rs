@@ -146,6 +146,8 @@ pub async fn run(opts: Options) -> Result<Left> {
         run_dir: opts.run_dir.clone(),
         asked: None,
         looked: std::time::Instant::now(),
+        votes_seen: std::time::Instant::now(),
+        votes_taken: std::collections::HashSet::new(),
         watchers_seen: std::time::Instant::now() - std::time::Duration::from_secs(10),
         kpi_log: crate::report::kpi_log::MinuteLog::default(),
     };
@@ -199,6 +201,9 @@ struct Io {
     /// The takeover request already put to the operator, so it is asked once.
     asked: Option<crate::driver::TakeoverRequest>,
     looked: std::time::Instant,
+    /// When `votes/` was last looked at, and the files already taken from it.
+    votes_seen: std::time::Instant,
+    votes_taken: std::collections::HashSet<String>,
     watchers_seen: std::time::Instant,
     /// This minute's KPI samples, summed up into `kpis.jsonl` for the report.
     kpi_log: crate::report::kpi_log::MinuteLog,
@@ -360,6 +365,19 @@ async fn event_loop(
         {
             batch.push(Action::HandoverAsked(req.operator.clone()));
             io.asked = Some(req);
+        }
+        // Votes approvers handed in from their own terminals: looked for every second (the
+        // console is the journal's one writer). Not while the journal cannot record them.
+        if io.votes_seen.elapsed() >= std::time::Duration::from_secs(1)
+            && io.journal.failed().is_none()
+        {
+            io.votes_seen = std::time::Instant::now();
+            // A file put aside fails to move only by a fault; it is still read once.
+            let fresh: Vec<_> = crate::votes::scan(&io.run_dir)
+                .into_iter()
+                .filter(|v| io.votes_taken.insert(v.file.clone()))
+                .collect();
+            batch.extend(fresh.into_iter().map(Action::VoteFiled));
         }
         // Who watches from other terminals: their heartbeats, looked at every few seconds.
         if io.watchers_seen.elapsed() >= std::time::Duration::from_secs(5) {
@@ -527,6 +545,11 @@ async fn run_effects(state: &mut State, io: &mut Io, effects: Vec<Effect>) -> Fl
                         }
                         let _ = tx.send(Action::StatusUpdateSent(r)).await;
                     });
+                }
+            }
+            Effect::FileVote { file, accepted } => {
+                if let Err(e) = crate::votes::file_away(&io.run_dir, &file, accepted) {
+                    tracing::warn!(%file, error = %e, "could not put the vote file aside");
                 }
             }
             Effect::PostCheckpoint { text } => {

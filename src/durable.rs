@@ -110,7 +110,7 @@ fn set_mode(file: &File, mode: u32) -> std::io::Result<()> {
 }
 
 /// Creates `dir` (and its missing parents inside the run) with the mode of the directory
-/// above it: `0700`, or `2750` in a shared run. `group_writes` makes a shared one `2770`
+/// above it: `0700`, or `2750` in a shared run. `group_writes` makes a shared one `3770`
 /// (the watchers' heartbeats, which group members write).
 pub fn create_dir(dir: &Path, group_writes: bool) -> std::io::Result<()> {
     if dir.is_dir() {
@@ -121,7 +121,8 @@ pub fn create_dir(dir: &Path, group_writes: bool) -> std::io::Result<()> {
         create_dir(parent, false)?;
     }
     let mode = match (shared(parent), group_writes) {
-        (true, true) => 0o2770,
+        // Sticky too: each member may remove only what they wrote.
+        (true, true) => 0o3770,
         (true, false) => 0o2750,
         (false, _) => 0o700,
     };

@@ -21,4 +21,5 @@ pub mod runbook;
 pub mod secrets;
 pub mod terminal;
 pub mod ui;
+pub mod votes;
 pub mod watch;

@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         Cmd::Import { .. }
         | Cmd::Preflight { .. }
         | Cmd::Report { .. }
+        | Cmd::Vote { .. }
         | Cmd::DemoTarget { .. } => forward(),
         Cmd::Supervise { dir, timeout, argv } => {
             let code =
@@ -192,6 +193,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
         | Cmd::Preflight { .. }
         | Cmd::Supervise { .. }
         | Cmd::Report { .. }
+        | Cmd::Vote { .. }
         | Cmd::DemoTarget { .. } => Err(anyhow!("handled before the runtime starts")),
     }
 }
@@ -269,6 +271,8 @@ fn make_run_dir(run_dir: &Path, rb: &Runbook, seat: &SeatArgs) -> Result<()> {
         .and_then(|()| {
             warroom::durable::create_dir(&run_dir.join(warroom::heartbeat::WATCHERS), true)
         })
+        // Where approvers hand in their votes (`warroom vote`), the same way.
+        .and_then(|()| warroom::durable::create_dir(&run_dir.join(warroom::votes::DIR), true))
         .map_err(|e| {
             let why = if e.raw_os_error() == Some(nix::libc::EPERM) {
                 "you are not a member of the group it is shared with".to_owned()

@@ -179,7 +179,7 @@ fn a_run_shared_with_a_group_is_watched_by_its_members_and_no_one_else() {
     let (mut s, run_dir) = driven(&["--share-with", &users.group]);
     for (path, mode, group, is_dir) in walk(&run_dir) {
         assert_eq!(mode & 0o007, 0, "{} is world-accessible", path.display());
-        if path.ends_with("watchers") {
+        if path.ends_with("watchers") || path.ends_with("votes") {
             continue;
         }
         let want = if is_dir { 0o2750 } else { 0o640 };
@@ -223,7 +223,7 @@ fn a_run_shared_with_a_group_is_watched_by_its_members_and_no_one_else() {
     // Its heartbeat is the group's, and nobody else's.
     let beats = run_dir.join("watchers");
     let m = std::fs::metadata(&beats).unwrap();
-    assert_eq!(m.mode() & 0o7777, 0o2770);
+    assert_eq!(m.mode() & 0o7777, 0o3770);
     for (path, mode, _, is_dir) in walk(&beats) {
         assert_eq!(mode & 0o007, 0, "{}", path.display());
         if !is_dir {
@@ -320,4 +320,149 @@ fn a_base_url_a_webhook_shares_with_the_sources_is_no_secret() {
     )
     .unwrap();
     assert!(rb.secret_names().contains(&"HOOK_PATH".to_owned()));
+}
+
+/// Approvals by the approvers (issue 25): on a run shared with their group, each approver
+/// votes with `warroom vote` as their own OS user; the driver's console counts each as
+/// theirs (the record says who), the gate opens on both, and the step runs. A member who is
+/// no approver is refused by `warroom vote` with who may vote; a vote file claiming an
+/// approver but written by someone else is refused by the driver, journaled with why, and
+/// kept aside. `report --verify` lists both votes as cast from their own terminals.
+#[test]
+fn approvers_vote_as_themselves_and_no_one_votes_for_them() {
+    if !as_root() {
+        return;
+    }
+    let users = Users::create("v", &["alice", "bob", "carol"], &[]);
+    let (alice, bob, carol) = (users.user("alice"), users.user("bob"), users.user("carol"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let rb = dir.path().join("votes.toml");
+    std::fs::write(
+        &rb,
+        format!(
+            r#"
+[runbook]
+name = "Votes"
+t0 = "+10m"
+share-with = "{group}"
+
+[[approver]]
+id = "lead"
+role = "Deployment Lead"
+users = ["{alice}"]
+
+[[approver]]
+id = "sre"
+role = "SRE on call"
+users = ["{bob}"]
+
+[[phase]]
+id = "p"
+title = "Cutover"
+
+[[phase.step]]
+id = "ship"
+title = "Ship it"
+run = ["true"]
+
+[[gate]]
+id = "go"
+title = "Ship?"
+approvers = ["lead", "sre"]
+before = "ship"
+"#,
+            group = users.group
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&rb, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let run_dir = dir.path().join("run");
+    let mut s = Screen::start(
+        &[
+            "run",
+            rb.to_str().unwrap(),
+            "--run-dir",
+            run_dir.to_str().unwrap(),
+        ],
+        30,
+        100,
+        dir,
+    );
+    s.wait_for("Ship it", 10);
+    let run = run_dir.to_str().unwrap();
+    let journal = || std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap();
+
+    // A member of the group who is no approver: refused before anything is handed in.
+    let (ok, out) = as_user(&carol, &[WARROOM, "vote", run, "go"]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(&format!("{carol} is not an approver of any gate"))
+            && out.contains(&format!("{alice} (Deployment Lead)")),
+        "{out}"
+    );
+
+    // Alice votes as herself; the driver's console counts it as hers.
+    let (ok, out) = as_user(
+        &alice,
+        &[WARROOM, "vote", run, "go", "--note", "dashboards clean"],
+    );
+    assert!(ok && out.contains("Counted"), "{out}");
+    s.wait_for("waiting 1/2", 5);
+    assert!(
+        journal().lines().any(|l| l.contains("\"gate_vote\"")
+            && l.contains(&format!("\"user\":\"{alice}\""))
+            && l.contains("\"approver\":\"lead\"")),
+        "the record says the vote is Alice's"
+    );
+
+    // A file claiming to be Bob's vote, written by someone else (root, here): refused by
+    // the console, journaled with why, kept aside; the gate still waits.
+    let forged = warroom::app::VoteRequest {
+        gate: "go".into(),
+        approver: "sre".into(),
+        decision: warroom::app::event::VoteDecision::Go,
+        note: String::new(),
+        ssh: None,
+    };
+    let path = warroom::votes::hand_in(&run_dir, "forged", &forged).unwrap();
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    s.wait_for("was refused", 5);
+    let refused = journal();
+    assert!(
+        refused.lines().any(|l| l.contains("\"vote_refused\"")
+            && l.contains(&name)
+            && l.contains("root is not sre")),
+        "{refused}"
+    );
+    assert!(run_dir.join("votes/refused").join(&name).is_file());
+    s.wait_for("waiting 1/2", 5);
+
+    // Bob's own: the gate opens, and the step may run.
+    let (ok, out) = as_user(&bob, &[WARROOM, "vote", run, "go"]);
+    assert!(ok && out.contains("Counted"), "{out}");
+    s.wait_for("GO 2/2", 5);
+    s.keys("j");
+    s.keys("\r");
+    s.wait_for("Run this step?", 5);
+    s.keys("y");
+    s.wait_for("ok ", 10);
+
+    // The record proves itself, and says who cast each vote and how.
+    let out = Command::new(WARROOM)
+        .args(["report", "--verify", run])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    for who in [&alice, &bob] {
+        assert!(
+            said.contains(&format!("by {who}@")) && said.contains("from their own terminal"),
+            "{said}"
+        );
+    }
 }

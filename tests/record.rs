@@ -324,6 +324,11 @@ fn lifecycle(steps: Vec<String>, rules: Vec<String>) -> impl Strategy<Value = Ev
             Outcome::Aborted
         ])
         .prop_map(|outcome| Event::RunClosed { outcome }),
+        (text, text).prop_map(|(user, why)| Event::VoteRefused {
+            file: "1-x-1.json".into(),
+            user,
+            why,
+        }),
         (1u64..500, text).prop_map(|(records, why)| Event::Checkpoint {
             records,
             head: "0f".repeat(32),

@@ -9,6 +9,8 @@ pub enum Action {
     Tick(DateTime<Utc>),
     /// What a poller or a run's output brought: the same for a watcher.
     Observed(Observation),
+    /// A vote an approver handed in from their own terminal, found in `votes/`.
+    VoteFiled(VoteFile),
     /// The journal took the records so far: how many it holds, and its head (the last
     /// line's SHA-256).
     Committed {
@@ -47,6 +49,11 @@ pub enum Action {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// Put a vote file aside: journaled (`accepted`) or refused.
+    FileVote {
+        file: String,
+        accepted: bool,
+    },
     /// Post the journal's checkpoint to the status webhook.
     PostCheckpoint {
         text: String,

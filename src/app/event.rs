@@ -341,6 +341,12 @@ pub enum Event {
     RunClosed {
         outcome: Outcome,
     },
+    /// A vote handed in from a terminal (`warroom vote`) that was not counted, and why.
+    VoteRefused {
+        file: String,
+        user: String,
+        why: String,
+    },
     /// The journal's head after a vote or the close: how many records it held and the
     /// SHA-256 of the last one, also posted to the status webhook, a witness outside the
     /// host that `report --verify` holds the journal against.
@@ -590,8 +596,8 @@ impl State {
                 }
             }
             Event::RunClosed { outcome } => self.closed = Some((at, *outcome)),
-            // The journal's own bookkeeping: nothing on screen changes.
-            Event::Checkpoint { .. } => {}
+            // The journal's own bookkeeping, and a vote not counted: nothing changes.
+            Event::Checkpoint { .. } | Event::VoteRefused { .. } => {}
             Event::RollbackStepStarted { step } => {
                 if let Some(i) = rb
                     .rollback

@@ -62,6 +62,30 @@ impl GateState {
     }
 }
 
+/// A vote an approver handed in from their own terminal (`warroom vote`), as the driver
+/// found it: the file, whose it is by the kernel's word (the file's owner), and what it
+/// asks, or why it could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoteFile {
+    pub file: String,
+    pub user: Result<String, String>,
+    pub vote: Result<VoteRequest, String>,
+}
+
+/// What a vote file says: which gate, as which approver, GO or NO-GO, the note, and the
+/// SSH client the voter came from (`SSH_CONNECTION`'s first word).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoteRequest {
+    pub gate: String,
+    pub approver: String,
+    pub decision: super::event::VoteDecision,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub ssh: Option<String>,
+}
+
 /// A role's sign-off of the run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signed {

@@ -25,6 +25,18 @@ fn main() -> ExitCode {
             json,
             rehearsal,
         } => preflight(&runbook, json, rehearsal),
+        Cmd::Vote {
+            run_dir,
+            decision,
+            gate,
+            note,
+        } => match vote(&run_dir, decision, gate.as_deref(), note) {
+            Ok(code) => code,
+            Err(e) => {
+                say_err(&format!("warroom: {e:#}"));
+                ExitCode::from(2)
+            }
+        },
         Cmd::Report {
             run_dir,
             verify: true,
@@ -116,6 +128,154 @@ fn report(
                 .context("writing the report")
         }
     }
+}
+
+/// `warroom vote`: the caller's vote, as the OS user they are, handed to the driving
+/// console through the run's `votes/`; then what the console made of it, when it says
+/// within a few seconds. 0 counted, 1 refused, 2 could not be handed in.
+fn vote(
+    run_dir: &Path,
+    choice: warroom::cli::VoteChoice,
+    gate: Option<&str>,
+    note: String,
+) -> Result<ExitCode> {
+    use warroom::app::event::{Event, VoteDecision};
+    let user = nix::unistd::User::from_uid(nix::unistd::getuid())
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .context("who you are: your user id has no name on this host")?;
+    let journal = run_dir.join(warroom::journal::FILE);
+    let (records, _) = warroom::journal::read_until_damage(&journal)?;
+    let Some(Event::RunOpened { path, .. }) = records.first().map(|r| &r.event) else {
+        anyhow::bail!("{}: not a run (no journal to vote in)", run_dir.display());
+    };
+    let (rb, _) = runbook::load(Path::new(path)).map_err(|d| {
+        anyhow::anyhow!(
+            "the run's runbook {path} does not load: {}",
+            d.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })?;
+    let rb = std::sync::Arc::new(rb);
+    let mut state = warroom::app::State::new(rb.clone(), records[0].at);
+    state.replay(&records);
+    let mine = rb.votes_of(&user);
+    let open = |(g, _): &(usize, usize)| !state.gates[*g].is_go() && !state.gates[*g].is_no_go();
+    let choices: Vec<(usize, usize)> = mine
+        .iter()
+        .copied()
+        .filter(|c| gate.is_none_or(|id| rb.gates[c.0].id == id))
+        .collect();
+    let who_may = || {
+        rb.gates
+            .iter()
+            .map(|g| {
+                let names: Vec<String> = g
+                    .approvers
+                    .iter()
+                    .filter_map(|e| rb.approver(e))
+                    .map(|a| format!("{} ({})", a.users.join("/"), a.role))
+                    .collect();
+                format!(
+                    "  {}: {}",
+                    g.id,
+                    if names.is_empty() {
+                        "recorded at the driver's console".to_owned()
+                    } else {
+                        names.join(", ")
+                    }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let (g, a) = match (choices.as_slice(), gate) {
+        ([], Some(id)) => anyhow::bail!(
+            "{user} is not an approver of gate `{id}` in this run. Who votes where:\n{}",
+            who_may()
+        ),
+        ([], None) => anyhow::bail!(
+            "{user} is not an approver of any gate in this run. Who votes where:\n{}",
+            who_may()
+        ),
+        _ => {
+            let waiting: Vec<&(usize, usize)> = choices.iter().filter(|c| open(c)).collect();
+            match waiting.as_slice() {
+                [one] => **one,
+                [] => anyhow::bail!(
+                    "the gate{} you vote on {} already decided",
+                    if choices.len() == 1 { "" } else { "s" },
+                    if choices.len() == 1 { "is" } else { "are" }
+                ),
+                many => anyhow::bail!(
+                    "you are an approver of {} gates waiting: say which with --gate ({})",
+                    many.len(),
+                    many.iter()
+                        .map(|(g, _)| rb.gates[*g].id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
+        }
+    };
+    let gate_id = rb.gates[g].id.clone();
+    let request = warroom::app::VoteRequest {
+        gate: gate_id.clone(),
+        approver: rb.gates[g].approvers[a].clone(),
+        decision: match choice {
+            warroom::cli::VoteChoice::Go => VoteDecision::Go,
+            warroom::cli::VoteChoice::NoGo => VoteDecision::NoGo,
+        },
+        note,
+        ssh: std::env::var("SSH_CONNECTION")
+            .ok()
+            .and_then(|c| c.split_whitespace().next().map(str::to_owned)),
+    };
+    let file = warroom::votes::hand_in(run_dir, &user, &request).with_context(|| {
+        format!(
+            "handing the vote in to {}",
+            run_dir.join(warroom::votes::DIR).display()
+        )
+    })?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // What the driving console made of it: it looks every second.
+    let seen = records.len();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let Ok((now, _)) = warroom::journal::read_until_damage(&journal) else {
+            continue;
+        };
+        for r in now.iter().skip(seen) {
+            match &r.event {
+                Event::GateVote { gate, .. } if *gate == gate_id && r.by.user == user => {
+                    say_out(&format!(
+                        "Counted: {user}'s vote on gate {gate_id} is in the record (record {}).",
+                        r.seq
+                    ));
+                    return Ok(ExitCode::SUCCESS);
+                }
+                Event::VoteRefused { file, why, .. } if *file == name => {
+                    say_err(&format!(
+                        "warroom: the driving console refused the vote: {why}"
+                    ));
+                    return Ok(ExitCode::FAILURE);
+                }
+                _ => {}
+            }
+        }
+    }
+    say_out(&format!(
+        "Handed in ({}); no console has taken it yet: it is counted when the driver's console next runs.",
+        file.display()
+    ));
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `warroom import`: the draft to a file or standard output, the summary to standard error.

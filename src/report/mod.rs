@@ -494,10 +494,12 @@ fn approvals(bytes: &[u8]) -> String {
             out.push_str("approvals:\n");
         }
         let by = who(&r.by);
-        // Today every vote is typed at the driving console; its operator is who cast it.
+        // Typed at the driving console (for an approver, or a role), or handed in by the
+        // approver from their own terminal (`warroom vote`).
         let how = match driver_of(r.seq) {
             Some(d) if d == by => "at the driver's console, not signed",
-            _ => "not signed",
+            Some(_) => "from their own terminal, not signed",
+            None => "not signed",
         };
         let evidence_hash: String = Sha256::digest(evidence.join("\n").as_bytes())
             .iter()

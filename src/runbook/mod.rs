@@ -51,6 +51,8 @@ pub struct Runbook {
     pub rollback: Option<Rollback>,
     pub alertmanager: Option<Alertmanager>,
     pub contacts: Vec<Contact>,
+    /// Who votes from their own terminal (`warroom vote`), by OS user.
+    pub approvers: Vec<Approver>,
     pub status_updates: Option<StatusUpdates>,
     /// When each escalation level starts, counted from the incident's start: level 1 at
     /// the first (`0m`), level 2 at the second, ...; empty: no escalation bands.
@@ -195,6 +197,31 @@ impl Runbook {
     }
 
     /// A step's position in the flattened timeline.
+    /// The `[[approver]]` a gate's entry names, when it names one (else it is a role the
+    /// driver records for).
+    pub fn approver(&self, entry: &str) -> Option<&Approver> {
+        self.approvers.iter().find(|a| a.id == entry)
+    }
+
+    /// The gates `user` may vote on from their own terminal, with the approver each makes
+    /// them: (gate index, approver index in the gate).
+    pub fn votes_of(&self, user: &str) -> Vec<(usize, usize)> {
+        self.gates
+            .iter()
+            .enumerate()
+            .flat_map(|(g, gate)| {
+                gate.approvers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| {
+                        self.approver(e)
+                            .is_some_and(|a| a.users.iter().any(|u| u == user))
+                    })
+                    .map(move |(a, _)| (g, a))
+            })
+            .collect()
+    }
+
     pub fn step_index(&self, id: &str) -> Option<usize> {
         self.steps().position(|(_, s)| s.id == id)
     }

@@ -91,6 +91,8 @@ pub struct Check {
 pub struct Gate {
     pub id: String,
     pub title: String,
+    /// As the runbook names them: an `[[approver]]`'s id (who votes from their own
+    /// terminal), or a role the driver records the vote for.
     pub approvers: Vec<String>,
     pub before: String,
     pub rules: Vec<String>,
@@ -98,6 +100,14 @@ pub struct Gate {
     pub holding_rules: Vec<String>,
     pub checklists: Vec<String>,
     pub policy: GatePolicy,
+}
+
+/// A person who may vote from their own terminal: which OS users are them.
+#[derive(Debug, Clone)]
+pub struct Approver {
+    pub id: String,
+    pub role: String,
+    pub users: Vec<String>,
 }
 
 /// How a gate's votes make its decision.

@@ -460,6 +460,16 @@ pub struct Matcher {
     pub regex: bool,
 }
 
+/// A person who may vote on a gate from their own terminal (`warroom vote`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Approver {
+    pub id: S<String>,
+    pub role: String,
+    /// The OS users who are this approver: their votes are theirs by the kernel's word.
+    pub users: S<Vec<S<String>>>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Contact {

@@ -37,6 +37,13 @@ pub use steps::override_word;
 
 /// A decision or an outcome: recorded (in the outbox, for the journal) and applied.
 fn emit(state: &mut State, event: Event) {
+    let by = state.operator.clone();
+    emit_as(state, by, event);
+}
+
+/// As [`emit`], for what another person did: a vote an approver handed in from their own
+/// terminal is theirs in the record, not the driver's.
+fn emit_as(state: &mut State, by: Operator, event: Event) {
     // A vote and the close are the moments an auditor asks about: the journal's head is
     // checkpointed once they are committed.
     match &event {
@@ -57,7 +64,7 @@ fn emit(state: &mut State, event: Event) {
         }
         _ => {}
     }
-    let rec = Record::new(state.seq + 1, state.now, state.operator.clone(), event);
+    let rec = Record::new(state.seq + 1, state.now, by, event);
     state.apply(&rec);
     state.outbox.push(rec);
 }
@@ -233,6 +240,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             observe::notice_expiry(state);
         }
         Action::Committed { records, head } => checkpoint(state, records, head, &mut fx),
+        Action::VoteFiled(v) => vote_filed(state, v, &mut fx),
         Action::Observed(o) => {
             let moves_rules = o.moves_rules();
             observe::take(state, o);

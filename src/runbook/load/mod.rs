@@ -2,6 +2,7 @@
 //! the next), then a validation pass for what serde cannot see.
 
 mod alertmanager;
+mod approver;
 mod endpoint;
 mod gate;
 mod header;
@@ -118,6 +119,7 @@ fn validate(path: &Path, mut s: Sections, d: &mut Diagnostics<'_>) -> Option<Run
     let (rules, rule_ids) = rule::rules(d, &s, &refs);
     let (phases, phase_ids, step_ids) = phase::phases(d, &s, &refs, &dir, t0);
     rule::scopes(d, &s, &phase_ids, &step_ids);
+    let (approvers, _) = approver::approvers(d, &s);
     let gates = gate::gates(d, &s, &rule_ids, &phase_ids, &step_ids);
     let rollback = rollback::rollback(d, &s, &step_ids, &refs, &dir, t0);
     let alertmanager = alertmanager::alertmanager(d, &s, &mut connections, &dir);
@@ -150,6 +152,7 @@ fn validate(path: &Path, mut s: Sections, d: &mut Diagnostics<'_>) -> Option<Run
         rules,
         phases,
         gates,
+        approvers,
         rollback,
         alertmanager,
         contacts: people::contacts(s.contacts),

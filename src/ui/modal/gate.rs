@@ -37,8 +37,13 @@ pub(super) fn gate_dialog<'a>(
             crate::runbook::GatePolicy::FinalSay(_) => " (advises)",
             _ => "",
         };
+        // An approver who votes from their own terminal is named by role and user.
+        let name = match state.runbook.approver(who) {
+            Some(a) => format!("{} ({})", a.role, a.users.join("/")),
+            None => who.clone(),
+        };
         d.lines.push(Line::from(vec![
-            Span::raw(format!("{mark}{:<24}", format!("{who}{role}"))),
+            Span::raw(format!("{mark}{:<24} ", format!("{name}{role}"))),
             Span::styled(word, style),
         ]));
     }
