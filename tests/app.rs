@@ -1061,3 +1061,137 @@ fn a_vote_once_committed_checkpoints_the_journals_head() {
     update(&mut s, Action::Committed { records: 10, head });
     assert!(s.take_records().is_empty());
 }
+
+/// `distinct-from-driver`: a vote typed at the driving console for an approver who votes
+/// from their own terminal is by proxy, asks why, and never opens the gate; the approvers'
+/// own votes (handed in, theirs by the file's owner) do. A vote file in someone else's name
+/// is refused, with why.
+#[test]
+fn a_gate_distinct_from_the_driver_opens_only_on_the_approvers_own_votes() {
+    use warroom::app::event::VoteDecision;
+    use warroom::app::{Event, VoteFile, VoteRequest};
+    let text = r#"
+[runbook]
+name = "distinct"
+
+[[approver]]
+id = "lead"
+role = "Deployment Lead"
+users = ["alice"]
+
+[[approver]]
+id = "sre"
+role = "SRE on call"
+users = ["bob"]
+
+[[phase]]
+id = "p"
+title = "P"
+
+[[phase.step]]
+id = "ship"
+title = "Ship it"
+run = ["true"]
+
+[[gate]]
+id = "go"
+title = "Ship?"
+approvers = ["lead", "sre"]
+before = "ship"
+distinct-from-driver = true
+"#;
+    let (rb, _) = warroom::runbook::load_str(std::path::Path::new("d.toml"), text).unwrap();
+    let mut s = warroom::app::State::new(std::sync::Arc::new(rb), start());
+    s.operator = warroom::app::Operator {
+        user: "dana".into(),
+        host: "bastion".into(),
+        ssh: None,
+    };
+    warroom::app::begin(
+        &mut s,
+        warroom::app::Begin {
+            runbook_sha256: "0".repeat(64),
+            pid: 1,
+            changed_from: None,
+            took_over_from: None,
+        },
+    );
+    // At the keyboard, for Alice: by proxy, so only with why.
+    key(&mut s, KeyCode::Char('g'));
+    key(&mut s, KeyCode::Char('G'));
+    key(&mut s, KeyCode::Enter);
+    assert!(s.gates[0].votes[0].is_none(), "no why, no proxy vote");
+    assert!(s.notice.as_ref().unwrap().0.contains("by proxy"));
+    typed(&mut s, "phoned in from the airport");
+    key(&mut s, KeyCode::Enter);
+    assert!(s.gates[0].votes[0].as_ref().unwrap().by_driver);
+    key(&mut s, KeyCode::Char('G'));
+    typed(&mut s, "phoned in too");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(
+        s.gates[0].go_count(),
+        0,
+        "the driver's votes do not open it"
+    );
+    assert!(!s.gates[0].is_go());
+    s.take_records();
+    let filed = |user: &str, approver: &str| VoteFile {
+        file: format!("1-{user}-1.json"),
+        user: Ok(user.to_owned()),
+        vote: Ok(VoteRequest {
+            gate: "go".into(),
+            approver: approver.into(),
+            decision: VoteDecision::Go,
+            note: String::new(),
+            ssh: Some("192.0.2.7".into()),
+        }),
+    };
+    // Bob in Alice's name: refused, and said why.
+    let fx = update(&mut s, Action::VoteFiled(filed("bob", "lead")));
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::FileVote {
+            accepted: false,
+            ..
+        }
+    )));
+    let refused = s.take_records();
+    assert!(
+        matches!(&refused[..], [r] if matches!(&r.event, Event::VoteRefused { why, .. } if why.contains("bob is not lead"))),
+        "{refused:?}"
+    );
+    // Their own: the gate opens.
+    for (user, approver) in [("alice", "lead"), ("bob", "sre")] {
+        let fx = update(&mut s, Action::VoteFiled(filed(user, approver)));
+        assert!(
+            fx.iter()
+                .any(|e| matches!(e, Effect::FileVote { accepted: true, .. }))
+        );
+    }
+    assert!(s.gates[0].is_go());
+    let votes: Vec<_> = s
+        .take_records()
+        .into_iter()
+        .filter(|r| matches!(r.event, Event::GateVote { .. }))
+        .map(|r| (r.by.user, r.by.ssh))
+        .collect();
+    assert_eq!(
+        votes,
+        [
+            ("alice".to_owned(), Some("192.0.2.7".to_owned())),
+            ("bob".to_owned(), Some("192.0.2.7".to_owned()))
+        ]
+    );
+    // Decided: a late vote is refused.
+    update(&mut s, Action::VoteFiled(filed("alice", "lead")));
+    assert!(s.take_records().iter().any(
+        |r| matches!(&r.event, Event::VoteRefused { why, .. } if why.contains("already decided"))
+    ));
+    // `check`: a gate distinct from the driver needs an approver who votes from a terminal.
+    let lone = text.replace("approvers = [\"lead\", \"sre\"]", "approvers = [\"Ops\"]");
+    let err = warroom::runbook::load_str(std::path::Path::new("d.toml"), &lone).unwrap_err();
+    assert!(
+        err.iter()
+            .any(|d| d.message.contains("no approver here votes from one"))
+    );
+}

@@ -446,10 +446,10 @@ impl State {
         let rb = self.runbook.clone();
         match &rec.event {
             Event::RunOpened { t0, .. } | Event::T0Set { t0 } => self.t0 = *t0,
-            Event::DriverAttached { .. }
-            | Event::DriverDetached { .. }
+            Event::DriverAttached { .. } => self.driver = Some(rec.by.clone()),
+            Event::Handover { to, .. } => self.driver = Some(to.clone()),
+            Event::DriverDetached { .. }
             | Event::RunbookChanged { .. }
-            | Event::Handover { .. }
             | Event::CancelRequested { .. } => {}
             Event::RunStarted {
                 target,
@@ -505,7 +505,12 @@ impl State {
                 decision,
                 note,
                 evidence,
-            } => self.gate_vote(gate, approver, decision, (note, evidence), at),
+            } => {
+                // From the record alone, so a replay agrees: before any console attached,
+                // every vote is the keyboard's.
+                let by_driver = self.driver.as_ref().is_none_or(|d| *d == rec.by);
+                self.gate_vote(gate, approver, decision, (note, evidence), (at, by_driver));
+            }
             Event::CheckTicked { check, ticked } => {
                 if let Some(i) = rb.checks().position(|(_, c)| &c.id == check) {
                     self.checks[i] = ticked.then_some(at);
@@ -765,7 +770,7 @@ impl State {
         approver: &str,
         decision: &VoteDecision,
         (note, evidence): (&String, &Vec<String>),
-        at: DateTime<Utc>,
+        (at, by_driver): (DateTime<Utc>, bool),
     ) {
         let rb = self.runbook.clone();
         let Some(g) = rb.gates.iter().position(|g| g.id == gate) else {
@@ -780,6 +785,7 @@ impl State {
                 VoteDecision::NoGo => Decision::NoGo,
             },
             at,
+            by_driver,
             note: note.clone(),
             evidence: evidence.clone(),
         });

@@ -12,6 +12,9 @@ pub enum Decision {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vote {
     pub decision: Decision,
+    /// Cast at the driving console's keyboard (for an approver there, by phone, or for a
+    /// role), not handed in by the approver from their own terminal.
+    pub by_driver: bool,
     pub at: DateTime<Utc>,
     pub note: String,
     /// The KPIs and open alerts at that moment.
@@ -24,14 +27,18 @@ pub struct GateState {
     pub votes: Vec<Option<Vote>>,
     /// The runbook's policy for this gate.
     pub policy: crate::runbook::GatePolicy,
+    /// The driver's own GO votes do not count (`distinct-from-driver`).
+    pub distinct_from_driver: bool,
 }
 
 impl GateState {
+    /// The GO votes that count: all of them, or with `distinct-from-driver` only those the
+    /// approvers handed in themselves.
     pub fn go_count(&self) -> usize {
         self.votes
             .iter()
             .flatten()
-            .filter(|v| v.decision == Decision::Go)
+            .filter(|v| v.decision == Decision::Go && !(self.distinct_from_driver && v.by_driver))
             .count()
     }
 
@@ -40,7 +47,15 @@ impl GateState {
         match self.policy {
             GatePolicy::Unanimous => self.go_count() == self.votes.len(),
             GatePolicy::Any => self.go_count() > 0 && !self.is_no_go(),
-            GatePolicy::FinalSay(who) => self.decided_by(who) == Some(&Decision::Go),
+            GatePolicy::FinalSay(who) => {
+                self.decided_by(who) == Some(&Decision::Go)
+                    && !(self.distinct_from_driver
+                        && self
+                            .votes
+                            .get(who)
+                            .and_then(Option::as_ref)
+                            .is_some_and(|v| v.by_driver))
+            }
             GatePolicy::Needs(n) => self.go_count() >= n && !self.is_no_go(),
         }
     }

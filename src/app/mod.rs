@@ -138,6 +138,9 @@ pub struct State {
     pub seq: u64,
     /// Who this console acts as; every record it emits carries it.
     pub operator: Operator,
+    /// Who drives the run, as the record says (the last to attach or take it over): a vote
+    /// they cast is the driver's, not one handed in.
+    pub driver: Option<Operator>,
     /// Records emitted and applied, not yet handed to the journal.
     pub outbox: Vec<Record>,
     /// Why this console may not act (its journal failed): it keeps watching.
@@ -196,6 +199,7 @@ impl State {
                 .map(|g| GateState {
                     votes: vec![None; g.approvers.len()],
                     policy: g.policy,
+                    distinct_from_driver: g.distinct_from_driver,
                 })
                 .collect(),
             auto_rollback: None,
@@ -210,6 +214,7 @@ impl State {
             am: runbook.alertmanager.as_ref().map(|_| AmState::default()),
             notice: None,
             quit: false,
+            driver: None,
             checkpoint_due: None,
             seq: 0,
             operator: Operator::default(),

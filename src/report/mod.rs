@@ -456,15 +456,29 @@ pub fn verify(run_dir: &Path) -> Result<(String, bool), Error> {
     };
     let mut text = text;
     if v.broken.is_none() {
-        text.push_str(&approvals(&bytes));
+        text.push_str(&approvals(&bytes, &identities(&bytes)));
     }
     Ok((text, v.broken.is_none()))
+}
+
+/// The ids of the run's `[[approver]]`s (who vote from their own terminals), from the
+/// runbook the journal names; none when it does not load.
+fn identities(bytes: &[u8]) -> Vec<String> {
+    let Ok((records, _)) = journal::parse(bytes) else {
+        return Vec::new();
+    };
+    let Some(Event::RunOpened { path, .. }) = records.first().map(|r| &r.event) else {
+        return Vec::new();
+    };
+    crate::runbook::load(Path::new(path))
+        .map(|(rb, _)| rb.approvers.into_iter().map(|a| a.id).collect())
+        .unwrap_or_default()
 }
 
 /// Every vote in the record, as an auditor reads it: the gate, the approver, who cast it
 /// and how, when, and the SHA-256 of the evidence on screen then (the hash a signed vote
 /// will sign).
-fn approvals(bytes: &[u8]) -> String {
+fn approvals(bytes: &[u8], identities: &[String]) -> String {
     use sha2::{Digest, Sha256};
     use std::fmt::Write as _;
     let Ok((records, _)) = journal::parse(bytes) else {
@@ -497,6 +511,9 @@ fn approvals(bytes: &[u8]) -> String {
         // Typed at the driving console (for an approver, or a role), or handed in by the
         // approver from their own terminal (`warroom vote`).
         let how = match driver_of(r.seq) {
+            Some(d) if d == by && identities.contains(approver) => {
+                "by proxy at the driver's console, not signed"
+            }
             Some(d) if d == by => "at the driver's console, not signed",
             Some(_) => "from their own terminal, not signed",
             None => "not signed",

@@ -100,6 +100,9 @@ pub struct Gate {
     pub holding_rules: Vec<String>,
     pub checklists: Vec<String>,
     pub policy: GatePolicy,
+    /// The driving console's own votes (typed at its keyboard) never open it: only votes
+    /// the approvers hand in from their own terminals do. A NO-GO typed there still holds.
+    pub distinct_from_driver: bool,
 }
 
 /// A person who may vote from their own terminal: which OS users are them.

@@ -366,6 +366,9 @@ pub struct Gate {
     /// How many approvers' GO open the gate (N of them), when not all of them must.
     #[serde(default)]
     pub needs: Option<S<i64>>,
+    /// The driving console's own votes never count toward opening it.
+    #[serde(default)]
+    pub distinct_from_driver: bool,
     /// Rules that keep the gate closed while they fire, whatever the votes.
     #[serde(default)]
     pub holding_rules: Vec<S<String>>,

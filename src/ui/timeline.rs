@@ -131,6 +131,12 @@ fn gate_row(state: &State, gi: usize, w: usize) -> Line<'static> {
             gate.approvers.get(i).map_or("?", String::as_str)
         ),
     };
+    // Only the approvers' own votes open it: the count is theirs.
+    let how = if gate.distinct_from_driver {
+        format!("{how} · own votes")
+    } else {
+        how
+    };
     let tail = format!(" {word} {go}/{}{how}", gs.votes.len());
     let tail = fit(&tail, w.saturating_sub(8));
     Line::from(vec![

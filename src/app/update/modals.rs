@@ -466,6 +466,31 @@ fn gate_key(state: &mut State, modal: Modal, key: KeyEvent) -> Option<Modal> {
                     note: Some((decision, input)),
                 })
             }
+            // An approver who votes from their own terminal, voted for here: by proxy, and
+            // only with why (they phoned in), which goes into the record.
+            KeyCode::Enter
+                if input.value().trim().is_empty()
+                    && state.runbook.gates[gate]
+                        .approvers
+                        .get(approver)
+                        .and_then(|e| state.runbook.approver(e))
+                        .is_some() =>
+            {
+                let who = state.runbook.gates[gate]
+                    .approvers
+                    .get(approver)
+                    .and_then(|e| state.runbook.approver(e))
+                    .map(|a| format!("{} ({})", a.role, a.users.join("/")))
+                    .unwrap_or_default();
+                state.notify(format!(
+                    "{who} votes with `warroom vote`: recorded here it is by proxy; write why (they phoned in)"
+                ));
+                Some(Modal::Gate {
+                    gate,
+                    approver,
+                    note: Some((decision, input)),
+                })
+            }
             KeyCode::Enter => {
                 let text = input.value().trim().to_owned();
                 record_vote(state, gate, approver, decision, text);

@@ -139,8 +139,22 @@ pub(super) fn gates(
                 "`final-say` needs `decide = \"final-say\"`",
             );
         }
+        if g.distinct_from_driver
+            && !g
+                .approvers
+                .get_ref()
+                .iter()
+                .any(|e| s.approvers.iter().any(|a| a.id.get_ref() == e))
+        {
+            d.error(
+                Some(g.approvers.span()),
+                format!("{key}.distinct-from-driver"),
+                "`distinct-from-driver` leaves only votes from the approvers' own terminals, and no approver here votes from one: name an `[[approver]]` among `approvers`",
+            );
+        }
         gates.push(Gate {
             policy,
+            distinct_from_driver: g.distinct_from_driver,
             id: g.id.get_ref().clone(),
             title: g.title.clone(),
             approvers: g.approvers.get_ref().clone(),

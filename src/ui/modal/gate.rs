@@ -65,6 +65,12 @@ pub(super) fn gate_dialog<'a>(
         },
         theme::DIM,
     ));
+    if g.distinct_from_driver {
+        d.lines.push(Line::styled(
+            "Votes typed here do not open it: its approvers vote with `warroom vote`.",
+            theme::DIM,
+        ));
+    }
     if !g.rules.is_empty() || !g.checklists.is_empty() {
         d.lines.push(Line::raw(""));
         d.lines.push(Line::styled("Evidence:", theme::TITLE));
