@@ -207,6 +207,15 @@ pub async fn run(run_dir: PathBuf, runbook: Option<PathBuf>, clock: Clock) -> Re
     result
 }
 
+/// The watcher's own vote, handed in as the user they are; the driver's console decides
+/// whether it counts, and the record says which.
+fn hand_in(state: &mut State, run_dir: &Path, vote: &crate::app::VoteRequest) {
+    let me = state.operator.user.clone();
+    if let Err(e) = crate::votes::hand_in(run_dir, &me, vote) {
+        watch::update(state, Watched::HandInFailed(e.to_string()));
+    }
+}
+
 /// What the watcher reads and writes outside itself.
 struct Follow {
     run_dir: PathBuf,
@@ -264,6 +273,7 @@ async fn event_loop(
                         let _ = out.write_all(b"\x07").and_then(|()| out.flush());
                     }
                     Look::Quit => return Ok(()),
+                    Look::HandIn(vote) => hand_in(state, &io.run_dir, &vote),
                 }
             }
         }
@@ -279,8 +289,10 @@ async fn event_loop(
                 Some(Ok(TermEvent::Key(key))) => {
                     dirty = true;
                     for look in watch::update(state, Watched::Key(key)) {
-                        if look == Look::Quit {
-                            return Ok(());
+                        match look {
+                            Look::Quit => return Ok(()),
+                            Look::HandIn(vote) => hand_in(state, &io.run_dir, &vote),
+                            Look::Bell => {}
                         }
                     }
                 }

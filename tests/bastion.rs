@@ -324,7 +324,8 @@ fn a_base_url_a_webhook_shares_with_the_sources_is_no_secret() {
 
 /// Approvals by the approvers (issue 25): on a run shared with their group, each approver
 /// votes with `warroom vote` as their own OS user; the driver's console counts each as
-/// theirs (the record says who), the gate opens on both, and the step runs. A member who is
+/// theirs (the record says who; one with `warroom vote`, one with `v` in the terminal he
+/// watches from), the gate opens on both, and the step runs. A member who is
 /// no approver is refused by `warroom vote` with who may vote; a vote file claiming an
 /// approver but written by someone else is refused by the driver, journaled with why, and
 /// kept aside. `report --verify` lists both votes as cast from their own terminals.
@@ -442,10 +443,31 @@ before = "ship"
     assert!(run_dir.join("votes/refused").join(&name).is_file());
     s.wait_for("waiting 1/2", 5);
 
-    // Bob's own: the gate opens, and the step may run.
-    let (ok, out) = as_user(&bob, &[WARROOM, "vote", run, "go"]);
-    assert!(ok && out.contains("Counted"), "{out}");
+    // Bob votes from the terminal he watches in: `v`, his own identity only; the gate
+    // opens, and the step may run.
+    let mut w = Screen::start_program(
+        "runuser",
+        &["-u", &bob, "--", WARROOM, "watch", run],
+        30,
+        100,
+        tempfile::tempdir().unwrap(),
+    );
+    w.wait_for("READ-ONLY", 15);
+    w.keys("v");
+    w.wait_for("Your vote", 5);
+    w.wait_for(&format!("As {bob} (SRE on call)"), 5);
+    w.keys("G");
+    w.wait_for("hand it in", 5);
+    w.keys("on call, watching\r");
     s.wait_for("GO 2/2", 5);
+    w.wait_for("GO 2/2", 5);
+    assert!(
+        journal().lines().any(|l| l.contains("\"gate_vote\"")
+            && l.contains(&format!("\"user\":\"{bob}\""))
+            && l.contains("on call, watching")),
+        "the record says the vote is Bob's"
+    );
+    drop(w);
     s.keys("j");
     s.keys("\r");
     s.wait_for("Run this step?", 5);

@@ -32,6 +32,8 @@ pub enum Command {
     PageDown,
     Help,
     Quit,
+    /// An approver watching votes as themselves (their own identity only).
+    Vote,
 }
 
 impl Command {
@@ -180,6 +182,15 @@ pub const BINDINGS: &[Binding] = &[
         what: "maintenance silence",
         short: "silence",
         command: Command::Silence,
+        scope: Scope::Everywhere,
+        in_footer: false,
+    },
+    Binding {
+        keys: &[KeyCode::Char('v')],
+        label: "v",
+        what: "your own vote (watching)",
+        short: "vote",
+        command: Command::Vote,
         scope: Scope::Everywhere,
         in_footer: false,
     },

@@ -88,6 +88,14 @@ pub enum Modal {
     StandDown,
     /// The escalation matrix; any key closes it.
     Contacts,
+    /// A watching approver's own vote: the gate, as which approver, GO or NO-GO once
+    /// chosen, and the note.
+    OwnVote {
+        gate: usize,
+        approver: usize,
+        decision: Option<Decision>,
+        input: Input,
+    },
     /// The runbook's warnings (what `check` prints); any key closes it.
     Warnings,
     /// y/N: another operator asks to take over driving this run.

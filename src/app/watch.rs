@@ -9,8 +9,9 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 use super::event::{Event, Record};
 use super::keys;
 use super::observe::{self, Observation};
-use super::{State, Watching};
+use super::{Decision, Modal, State, Watching};
 use crate::runbook::Severity;
+use tui_input::Input;
 
 /// What reaches a watcher.
 #[derive(Debug)]
@@ -30,6 +31,8 @@ pub enum Watched {
     JournalDamaged(String),
     /// The runbook file is not the one the run began with.
     RunbookChanged,
+    /// The watcher's own vote could not be handed in, and why.
+    HandInFailed(String),
 }
 
 /// All a watcher may do outside itself.
@@ -37,6 +40,9 @@ pub enum Watched {
 pub enum Look {
     Bell,
     Quit,
+    /// Hand the watcher's own vote in through `votes/`: not a record (the driver decides
+    /// whether it counts), and only ever as the watcher themselves.
+    HandIn(super::VoteRequest),
 }
 
 pub fn update(state: &mut State, w: Watched) -> Vec<Look> {
@@ -78,6 +84,9 @@ pub fn update(state: &mut State, w: Watched) -> Vec<Look> {
         Watched::RunbookChanged => {
             state.notify("The runbook file changed since the run began: showing it as it is now");
         }
+        Watched::HandInFailed(why) => {
+            state.notify(format!("Your vote could not be handed in: {why}"));
+        }
         Watched::JournalDamaged(why) => {
             state.notify(format!(
                 "The journal stops holding up: {why}; showing what came before"
@@ -92,15 +101,29 @@ fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Look>) {
         observe::help_key(state, &key);
         return;
     }
-    // The only modal a watcher opens is the contacts list; any key closes it.
-    if state.modal.take().is_some() {
-        return;
+    // A watcher's modals: their own vote, and the contacts list (any key closes it).
+    match state.modal.take() {
+        Some(Modal::OwnVote {
+            gate,
+            approver,
+            decision,
+            input,
+        }) => {
+            own_vote_key(state, (gate, approver), decision, input, key, out);
+            return;
+        }
+        Some(_) => return,
+        None => {}
     }
     let Some(cmd) = keys::lookup(&key, state.focus) else {
         return;
     };
     if cmd == keys::Command::Quit {
         out.push(Look::Quit);
+        return;
+    }
+    if cmd == keys::Command::Vote {
+        ask_own_vote(state);
         return;
     }
     if cmd.acts() {
@@ -112,6 +135,81 @@ fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Look>) {
         return;
     }
     observe::navigate(state, cmd);
+}
+
+/// `v`: the gate waiting for the watcher's own vote, if they are one of its approvers.
+fn ask_own_vote(state: &mut State) {
+    let me = state.operator.user.clone();
+    let waiting: Vec<(usize, usize)> = state
+        .runbook
+        .votes_of(&me)
+        .into_iter()
+        .filter(|(g, _)| !state.gates[*g].is_go() && !state.gates[*g].is_no_go())
+        .collect();
+    match waiting.first() {
+        Some(&(gate, approver)) => {
+            state.modal = Some(Modal::OwnVote {
+                gate,
+                approver,
+                decision: None,
+                input: Input::default(),
+            });
+        }
+        None if state.runbook.votes_of(&me).is_empty() => {
+            state.notify(format!(
+                "{me} is no approver of this run's gates: read-only"
+            ));
+        }
+        None => state.notify("No gate waits for your vote"),
+    }
+}
+
+/// A key in the watcher's own vote: G or N chooses, then a note and Enter hands it in,
+/// Esc goes back or closes.
+fn own_vote_key(
+    state: &mut State,
+    (gate, approver): (usize, usize),
+    decision: Option<Decision>,
+    mut input: Input,
+    key: KeyEvent,
+    out: &mut Vec<Look>,
+) {
+    use crossterm::event::KeyCode;
+    use tui_input::backend::crossterm::EventHandler;
+    let open = |decision, input| {
+        Some(Modal::OwnVote {
+            gate,
+            approver,
+            decision,
+            input,
+        })
+    };
+    state.modal = match (decision, key.code) {
+        (None, KeyCode::Char('G' | 'g')) => open(Some(Decision::Go), input),
+        (None, KeyCode::Char('N' | 'n')) => open(Some(Decision::NoGo), input),
+        (None, KeyCode::Esc) => None,
+        (Some(_), KeyCode::Esc) => open(None, Input::default()),
+        (Some(d), KeyCode::Enter) => {
+            let g = &state.runbook.gates[gate];
+            out.push(Look::HandIn(super::VoteRequest {
+                gate: g.id.clone(),
+                approver: g.approvers[approver].clone(),
+                decision: super::event::VoteDecision::from(&d),
+                note: input.value().trim().to_owned(),
+                ssh: state.operator.ssh.clone(),
+            }));
+            state.notify(format!(
+                "Your vote on {} is handed to the driver's console",
+                g.id
+            ));
+            None
+        }
+        (Some(d), _) => {
+            input.handle_event(&crossterm::event::Event::Key(key));
+            open(Some(d), input)
+        }
+        (None, _) => open(None, input),
+    };
 }
 
 /// What a watcher is told of the driver's record as it arrives.

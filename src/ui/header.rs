@@ -378,6 +378,10 @@ pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
         }
         _ if state.help.is_some() => vec![("any key", "close help")],
         Some(Modal::Contacts | Modal::Warnings) => vec![("any key", "close")],
+        Some(Modal::OwnVote { decision: None, .. }) => {
+            vec![("G", "GO"), ("N", "NO-GO"), ("Esc", "close")]
+        }
+        Some(Modal::OwnVote { .. }) => vec![("Enter", "hand it in"), ("Esc", "back")],
         Some(Modal::Close { note: Some(_), .. }) => vec![
             ("type a note", "(optional)"),
             ("Enter", "sign off"),

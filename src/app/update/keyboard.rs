@@ -88,6 +88,9 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             None => state.notify("No automatic rollback is counting down"),
         },
         Key::Baseline => capture_baselines(state),
+        Key::Vote => state.notify(
+            "v is an approver's own vote from a watching terminal; here, g records the votes",
+        ),
     }
 }
 

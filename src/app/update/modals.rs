@@ -22,7 +22,8 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect
         Modal::Phrase { .. } | Modal::RollbackStep { .. } => phrase_key(state, modal, key, fx),
         Modal::Override { .. } | Modal::Reason { .. } => override_key(state, modal, key, fx),
         Modal::Gate { .. } => gate_key(state, modal, key),
-        Modal::Contacts | Modal::Warnings => None,
+        // A watcher's own vote is never open on the driving console.
+        Modal::Contacts | Modal::Warnings | Modal::OwnVote { .. } => None,
     };
 }
 
@@ -635,6 +636,7 @@ pub(super) fn confirmed(state: &mut State, modal: Modal, fx: &mut Vec<Effect>) {
         | Modal::Reason { .. }
         | Modal::Handover { .. }
         | Modal::Contacts
-        | Modal::Warnings => {}
+        | Modal::Warnings
+        | Modal::OwnVote { .. } => {}
     }
 }

@@ -129,3 +129,38 @@ pub(super) fn gate_dialog<'a>(
     }
     d
 }
+
+/// A watching approver's own vote: which gate, as whom, GO or NO-GO, then a note.
+pub(super) fn own_vote<'a>(
+    state: &'a State,
+    (gate, approver): (usize, usize),
+    decision: Option<Decision>,
+    input: &Input,
+) -> Dialog<'a> {
+    let mut d = Dialog::new();
+    let g = &state.runbook.gates[gate];
+    d.title = format!(" Your vote: {} ", g.title);
+    let entry = g.approvers.get(approver).map_or("", String::as_str);
+    let role = state
+        .runbook
+        .approver(entry)
+        .map_or(entry.to_owned(), |a| a.role.clone());
+    d.lines.push(Line::raw(format!(
+        "As {} ({role}), from this terminal: the driver's console counts it.",
+        state.operator.user
+    )));
+    d.lines.push(Line::raw(""));
+    match decision {
+        None => d
+            .lines
+            .push(keys_line(&[("G", "GO"), ("N", "NO-GO"), ("Esc", "close")])),
+        Some(dec) => {
+            let word = if dec == Decision::Go { "GO" } else { "NO-GO" };
+            d.lines.push(Line::raw(format!(
+                "{word}: a note (optional), then Enter hands it in; Esc goes back."
+            )));
+            d.input = Some(input.value().to_owned());
+        }
+    }
+    d
+}

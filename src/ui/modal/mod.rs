@@ -71,6 +71,12 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
         Modal::StandDown => stand_down(state),
         Modal::Handover { to } => handover(to),
         Modal::Contacts => contacts(state),
+        Modal::OwnVote {
+            gate,
+            approver,
+            decision,
+            input,
+        } => own_vote(state, (*gate, *approver), *decision, input),
         Modal::Warnings => warnings(state),
         Modal::MarkDone { step } => mark_done(state, step),
         Modal::SetT0 => set_t0(state),
