@@ -111,3 +111,51 @@ pub fn hand_in(run_dir: &Path, user: &str, vote: &VoteRequest) -> std::io::Resul
     crate::durable::write_atomic(&path, &bytes)?;
     Ok(path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 100 MB file, a binary one, a symlink and half a vote are each said why and never
+    /// read whole; a vote written as `hand_in` writes it reads back as it was.
+    #[test]
+    fn what_is_not_a_vote_is_said_so_and_never_read_whole() {
+        let run = tempfile::tempdir().unwrap();
+        let dir = run.path().join(DIR);
+        std::fs::create_dir(&dir).unwrap();
+        let big = std::fs::File::create(dir.join("1-big.json")).unwrap();
+        big.set_len(100 * 1024 * 1024).unwrap();
+        std::fs::write(dir.join("2-bin.json"), [0u8, 159, 146, 150, 255]).unwrap();
+        std::os::unix::fs::symlink("/etc/shadow", dir.join("3-link.json")).unwrap();
+        std::fs::write(dir.join(".4-half.json"), b"{\"gate\":").unwrap();
+        let vote = VoteRequest {
+            gate: "go".into(),
+            approver: "lead".into(),
+            decision: crate::app::event::VoteDecision::NoGo,
+            note: "EU latency".into(),
+            ssh: None,
+        };
+        hand_in(run.path(), "alice", &vote).unwrap();
+        let found = scan(run.path());
+        let why = |stem: &str| {
+            found
+                .iter()
+                .find(|v| v.file.contains(stem))
+                .map(|v| v.vote.clone())
+                .unwrap()
+        };
+        assert!(why("-big").unwrap_err().contains("is not one"));
+        assert!(why("-bin").unwrap_err().contains("not a vote"));
+        assert!(why("-link").is_err());
+        assert!(
+            !found.iter().any(|v| v.file.contains("half")),
+            "still being written"
+        );
+        assert_eq!(why("-alice-").unwrap(), vote);
+        // Put aside once decided.
+        let alice = found.iter().find(|v| v.file.contains("-alice-")).unwrap();
+        file_away(run.path(), &alice.file, true).unwrap();
+        assert!(dir.join(DONE).join(&alice.file).is_file());
+        assert!(!scan(run.path()).iter().any(|v| v.file == alice.file));
+    }
+}

@@ -1077,7 +1077,7 @@ name = "distinct"
 [[approver]]
 id = "lead"
 role = "Deployment Lead"
-users = ["alice"]
+users = ["alice", "dana"]
 
 [[approver]]
 id = "sre"
@@ -1160,6 +1160,12 @@ distinct-from-driver = true
         matches!(&refused[..], [r] if matches!(&r.event, Event::VoteRefused { why, .. } if why.contains("bob is not lead"))),
         "{refused:?}"
     );
+    // Dana drives; though she is a lead too, her vote from another terminal is the
+    // driver's: refused.
+    update(&mut s, Action::VoteFiled(filed("dana", "lead")));
+    assert!(s.take_records().iter().any(
+        |r| matches!(&r.event, Event::VoteRefused { why, .. } if why.contains("dana drives this run"))
+    ));
     // Their own: the gate opens.
     for (user, approver) in [("alice", "lead"), ("bob", "sre")] {
         let fx = update(&mut s, Action::VoteFiled(filed(user, approver)));

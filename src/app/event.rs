@@ -508,7 +508,8 @@ impl State {
             } => {
                 // From the record alone, so a replay agrees: before any console attached,
                 // every vote is the keyboard's.
-                let by_driver = self.driver.as_ref().is_none_or(|d| *d == rec.by);
+                // The driver's user is the driver, whichever terminal they vote from.
+                let by_driver = self.driver.as_ref().is_none_or(|d| d.user == rec.by.user);
                 self.gate_vote(gate, approver, decision, (note, evidence), (at, by_driver));
             }
             Event::CheckTicked { check, ticked } => {

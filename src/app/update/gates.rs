@@ -151,6 +151,12 @@ fn check_vote(state: &State, v: VoteFile) -> Result<Counted, String> {
             approver.users.join(", ")
         ));
     }
+    if gate.distinct_from_driver && state.driver.as_ref().is_some_and(|d| d.user == user) {
+        return Err(format!(
+            "{user} drives this run, and gate {} counts no vote of the driver's",
+            gate.id
+        ));
+    }
     let gs = &state.gates[g];
     if gs.is_go() || gs.is_no_go() {
         return Err(format!("gate {} is already decided", gate.id));
