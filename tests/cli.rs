@@ -389,7 +389,7 @@ fn report_verify_proves_the_record_and_names_what_was_changed() {
     assert!(said.contains("head "), "{said}");
     // Each vote, as an auditor reads it: who cast it, how, and the evidence's hash.
     assert!(
-        said.contains("go  Lead: GO  by ana@bastion (not signed)")
+        said.contains("go  Lead: GO  by ana@bastion (at the driver's console, not signed)")
             && said.contains("evidence sha256 "),
         "{said}"
     );

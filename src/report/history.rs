@@ -28,6 +28,9 @@ pub(super) struct History {
     pub(super) rollback_steps: Vec<RollbackStepReport>,
     pub(super) guards: Vec<GuardReport>,
     pub(super) checkpoints: Vec<CheckpointReport>,
+    /// The user who drives now (the last to attach or take over): their votes are the
+    /// driver's.
+    driver: Option<String>,
 }
 
 /// Each guard in words, hard or soft.
@@ -53,7 +56,13 @@ impl History {
         }
     }
 
-    pub(super) fn note(&mut self, rec: &Record, procedure: &[RollbackStep]) {
+    pub(super) fn note(&mut self, rec: &Record, rb: &Runbook) {
+        let procedure: &[RollbackStep] = rb.rollback.as_ref().map_or(&[], |r| r.steps.as_slice());
+        match &rec.event {
+            Event::DriverAttached { .. } => self.driver = Some(rec.by.user.clone()),
+            Event::Handover { to, .. } => self.driver = Some(to.user.clone()),
+            _ => {}
+        }
         if !self.operators.contains(&rec.by) {
             self.operators.push(rec.by.clone());
         }
@@ -111,7 +120,8 @@ impl History {
                 }
             }
             Event::GateVote { gate, .. } => {
-                let vote = VoteReport::of(&rec.event, rec.at, by);
+                let how = vote_how(rb, &rec.event, self.driver.as_deref(), &rec.by.user);
+                let vote = VoteReport::of(&rec.event, rec.at, by, how);
                 if let Some(vote) = vote {
                     // An approver's last vote stands.
                     self.votes
@@ -210,7 +220,7 @@ impl History {
 
 impl VoteReport {
     /// A vote as the report states it, from its event.
-    fn of(event: &Event, at: DateTime<Utc>, recorded_by: String) -> Option<Self> {
+    fn of(event: &Event, at: DateTime<Utc>, recorded_by: String, how: &str) -> Option<Self> {
         let Event::GateVote {
             approver,
             decision,
@@ -231,6 +241,26 @@ impl VoteReport {
             evidence: evidence.clone(),
             at,
             recorded_by,
+            how: how.to_owned(),
         })
+    }
+}
+
+/// How a vote was cast, from who drove then and whom the runbook names: from the
+/// approver's own terminal, or at the driver's console (by proxy for an approver who votes
+/// from a terminal of their own).
+pub(super) fn vote_how(
+    rb: &Runbook,
+    event: &Event,
+    driver: Option<&str>,
+    by: &str,
+) -> &'static str {
+    let Event::GateVote { approver, .. } = event else {
+        return "";
+    };
+    match driver {
+        Some(d) if d != by => "from their own terminal",
+        _ if rb.approver(approver).is_some() => "by proxy at the driver's console",
+        _ => "at the driver's console",
     }
 }

@@ -145,17 +145,18 @@ fn gates(o: &mut String, r: &Report) {
         }
         let _ = writeln!(
             o,
-            "| Approver | Decision | At | Recorded by | Note | Evidence |"
+            "| Approver | Decision | At | Recorded by | How | Note | Evidence |"
         );
-        let _ = writeln!(o, "|---|---|---|---|---|---|");
+        let _ = writeln!(o, "|---|---|---|---|---|---|---|");
         for v in &g.votes {
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} |",
                 cell(&v.approver),
                 v.decision,
                 hms(v.at),
                 v.recorded_by,
+                v.how,
                 cell(&v.note),
                 cell(&v.evidence.join("; "))
             );

@@ -208,6 +208,9 @@ pub struct VoteReport {
     pub evidence: Vec<String>,
     pub at: DateTime<Utc>,
     pub recorded_by: String,
+    /// `from their own terminal`, `at the driver's console`, or `by proxy at the driver's
+    /// console` (for an approver who votes from a terminal of their own).
+    pub how: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -455,30 +458,27 @@ pub fn verify(run_dir: &Path) -> Result<(String, bool), Error> {
         ),
     };
     let mut text = text;
-    if v.broken.is_none() {
-        text.push_str(&approvals(&bytes, &identities(&bytes)));
+    if v.broken.is_none()
+        && let Some(rb) = runbook_of(&bytes)
+    {
+        text.push_str(&approvals(&bytes, &rb));
     }
     Ok((text, v.broken.is_none()))
 }
 
-/// The ids of the run's `[[approver]]`s (who vote from their own terminals), from the
-/// runbook the journal names; none when it does not load.
-fn identities(bytes: &[u8]) -> Vec<String> {
-    let Ok((records, _)) = journal::parse(bytes) else {
-        return Vec::new();
-    };
+/// The runbook the journal names, when it loads: who the approvers are.
+fn runbook_of(bytes: &[u8]) -> Option<Runbook> {
+    let (records, _) = journal::parse(bytes).ok()?;
     let Some(Event::RunOpened { path, .. }) = records.first().map(|r| &r.event) else {
-        return Vec::new();
+        return None;
     };
-    crate::runbook::load(Path::new(path))
-        .map(|(rb, _)| rb.approvers.into_iter().map(|a| a.id).collect())
-        .unwrap_or_default()
+    crate::runbook::load(Path::new(path)).ok().map(|(rb, _)| rb)
 }
 
 /// Every vote in the record, as an auditor reads it: the gate, the approver, who cast it
 /// and how, when, and the SHA-256 of the evidence on screen then (the hash a signed vote
 /// will sign).
-fn approvals(bytes: &[u8], identities: &[String]) -> String {
+fn approvals(bytes: &[u8], rb: &Runbook) -> String {
     use sha2::{Digest, Sha256};
     use std::fmt::Write as _;
     let Ok((records, _)) = journal::parse(bytes) else {
@@ -490,7 +490,7 @@ fn approvals(bytes: &[u8], identities: &[String]) -> String {
             .take_while(|r| r.seq <= seq)
             .filter(|r| matches!(r.event, Event::DriverAttached { .. }))
             .last()
-            .map(|r| who(&r.by))
+            .map(|r| r.by.user.clone())
     };
     let mut out = String::new();
     for r in &records {
@@ -508,16 +508,7 @@ fn approvals(bytes: &[u8], identities: &[String]) -> String {
             out.push_str("approvals:\n");
         }
         let by = who(&r.by);
-        // Typed at the driving console (for an approver, or a role), or handed in by the
-        // approver from their own terminal (`warroom vote`).
-        let how = match driver_of(r.seq) {
-            Some(d) if d == by && identities.contains(approver) => {
-                "by proxy at the driver's console, not signed"
-            }
-            Some(d) if d == by => "at the driver's console, not signed",
-            Some(_) => "from their own terminal, not signed",
-            None => "not signed",
-        };
+        let how = history::vote_how(rb, &r.event, driver_of(r.seq).as_deref(), &r.by.user);
         let evidence_hash: String = Sha256::digest(evidence.join("\n").as_bytes())
             .iter()
             .take(6)
@@ -525,7 +516,7 @@ fn approvals(bytes: &[u8], identities: &[String]) -> String {
             .collect();
         let _ = writeln!(
             out,
-            "  {gate}  {approver}: {}  by {by} ({how})  at {} UTC  evidence sha256 {evidence_hash}…",
+            "  {gate}  {approver}: {}  by {by} ({how}, not signed)  at {} UTC  evidence sha256 {evidence_hash}…",
             match decision {
                 VoteDecision::Go => "GO",
                 VoteDecision::NoGo => "NO-GO",
@@ -567,11 +558,9 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
     let start = records.first().map_or_else(Utc::now, |r| r.at);
     let mut state = State::new(rb.clone(), start);
     let mut history = History::default();
-    let procedure: &[crate::runbook::RollbackStep] =
-        rb.rollback.as_ref().map_or(&[], |r| r.steps.as_slice());
     for rec in records {
         state.apply(rec);
-        history.note(rec, procedure);
+        history.note(rec, &rb);
     }
     let History {
         started_by,
