@@ -1160,6 +1160,23 @@ distinct-from-driver = true
         matches!(&refused[..], [r] if matches!(&r.event, Event::VoteRefused { why, .. } if why.contains("bob is not lead"))),
         "{refused:?}"
     );
+    // A file that is no vote (too large, binary, unreadable) is refused with the reader's why.
+    let broken = VoteFile {
+        file: "1-x-1.json".into(),
+        user: Ok("alice".into()),
+        vote: Err("104857600 bytes: a vote is a few hundred, this is not one".into()),
+    };
+    let fx = update(&mut s, Action::VoteFiled(broken));
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::FileVote {
+            accepted: false,
+            ..
+        }
+    )));
+    assert!(s.take_records().iter().any(
+        |r| matches!(&r.event, Event::VoteRefused { why, .. } if why.contains("this is not one"))
+    ));
     // Dana drives; though she is a lead too, her vote from another terminal is the
     // driver's: refused.
     update(&mut s, Action::VoteFiled(filed("dana", "lead")));

@@ -228,11 +228,16 @@ fn notice_of(state: &mut State, r: &Record, out: &mut Vec<Look>) {
             decision,
             ..
         } => Some(format!(
-            "{who}: {} on {gate} for {approver}",
+            "{who}: {} on {gate} for {}",
             match decision {
                 super::event::VoteDecision::Go => "GO",
                 super::event::VoteDecision::NoGo => "NO-GO",
-            }
+            },
+            // An approver who votes from a terminal is named by role, as on the screen.
+            state
+                .runbook
+                .approver(approver)
+                .map_or(approver.as_str(), |a| a.role.as_str())
         )),
         Event::AlertAcked { alert, reason } => state
             .alerts
