@@ -269,9 +269,11 @@ pub fn line_hashes(bytes: &[u8]) -> Vec<Hash> {
 /// What a journal's chain says: how many records hold up, how many came before the chain
 /// (a journal begun by an older warroom), the head the next record would link to, and the
 /// first record where it breaks (scanning stops there).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Verified {
     pub records: u64,
+    /// The records that hold up, in order: all of them, or those before `broken`.
+    pub read: Vec<Record>,
     pub unchained: u64,
     pub head: Hash,
     pub broken: Option<Corrupt>,
@@ -286,6 +288,7 @@ pub fn verify(bytes: &[u8]) -> Verified {
     let (records, _, broken, link) = scan(bytes);
     Verified {
         records: records.len() as u64,
+        read: records,
         unchained: link.unchained,
         head: link.head,
         broken,

@@ -6,6 +6,7 @@ mod history;
 pub mod html;
 pub mod kpi_log;
 mod markdown;
+mod verify;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use crate::runbook::Runbook;
 
 use history::History;
 pub use markdown::markdown;
+pub use verify::{ChainReport, verify};
 
 /// The report's JSON schema version (docs/report.md).
 pub const SCHEMA: u32 = 1;
@@ -86,40 +88,6 @@ pub struct CheckpointReport {
     pub records: u64,
     pub head: String,
     pub why: String,
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct ChainReport {
-    pub records: u64,
-    /// Records written by a warroom older than the chain (schema 1), from the first.
-    pub unchained: u64,
-    pub head: String,
-}
-
-impl ChainReport {
-    fn of(v: &journal::Verified) -> Self {
-        Self {
-            records: v.records,
-            unchained: v.unchained,
-            head: journal::hex(&v.head),
-        }
-    }
-
-    /// `57 records, each linked to the one before (head 3f2a9c…)`.
-    pub fn words(&self) -> String {
-        let head = self.head.get(..12).unwrap_or("");
-        match (self.records, self.unchained) {
-            (0, _) => "no records".to_owned(),
-            (n, 0) => format!("{n} records, each linked to the one before (head `{head}`)"),
-            (n, u) if u == n => {
-                format!("{n} records, not chained (written before warroom linked its records)")
-            }
-            (n, u) => format!(
-                "{n} records: 1-{u} written before warroom linked its records, {}-{n} linked (head `{head}`)",
-                u + 1
-            ),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -360,8 +328,10 @@ pub fn build(run_dir: &Path, runbook: Option<&Path>) -> Result<Report, Error> {
         path: path.clone(),
         source,
     })?;
-    let verified = journal::verify(&bytes);
-    let (records, damage) = journal::read_until_damage(&path)?;
+    // One pass: the records that hold up, the chain, and where it breaks if it does.
+    let mut verified = journal::verify(&bytes);
+    let records = std::mem::take(&mut verified.read);
+    let damage = verified.broken.clone();
     let Some(first) = records.first() else {
         return Err(Error::Other(format!(
             "{}: no record to report on{}",
@@ -417,140 +387,6 @@ pub fn build(run_dir: &Path, runbook: Option<&Path>) -> Result<Report, Error> {
     }
     r.summary = summary(&r);
     Ok(r)
-}
-
-/// `report --verify`: whether the journal in `run_dir` is exactly what its consoles
-/// wrote, in words, and whether it holds. Every record's CRC, sequence and link to the one
-/// before are checked; the head is printed to be compared with a copy kept elsewhere.
-pub fn verify(run_dir: &Path) -> Result<(String, bool), Error> {
-    let path = run_dir.join(journal::FILE);
-    let bytes = std::fs::read(&path).map_err(|source| journal::Error::Io {
-        path: path.clone(),
-        source,
-    })?;
-    let v = journal::verify(&bytes);
-    let chain = ChainReport::of(&v);
-    if v.broken.is_none()
-        && let Some(wrong) = checkpoint_mismatch(&bytes)
-    {
-        return Ok((format!("{}: {wrong}\n", path.display()), false));
-    }
-    let text = match &v.broken {
-        None if v.unchained == v.records => format!(
-            "{}: every record's CRC and sequence hold; {}: a record changed by hand with its CRC made to match would not show.\n",
-            path.display(),
-            chain.words(),
-        ),
-        None => format!(
-            "{}: the record holds: {}.\nhead {} (compare it with a copy kept elsewhere: a change to the last record shows only there)\n",
-            path.display(),
-            chain.words(),
-            chain.head
-        ),
-        Some(c) => format!(
-            "{}: record {} (byte {}) does not hold: {}\nthe {} records before it hold: {}.\n",
-            path.display(),
-            c.record,
-            c.offset,
-            c.why,
-            v.records,
-            chain.words()
-        ),
-    };
-    let mut text = text;
-    if v.broken.is_none()
-        && let Some(rb) = runbook_of(&bytes)
-    {
-        text.push_str(&approvals(&bytes, &rb));
-    }
-    Ok((text, v.broken.is_none()))
-}
-
-/// The runbook the journal names, when it loads: who the approvers are.
-fn runbook_of(bytes: &[u8]) -> Option<Runbook> {
-    let (records, _) = journal::parse(bytes).ok()?;
-    let Some(Event::RunOpened { path, .. }) = records.first().map(|r| &r.event) else {
-        return None;
-    };
-    crate::runbook::load(Path::new(path)).ok().map(|(rb, _)| rb)
-}
-
-/// Every vote in the record, as an auditor reads it: the gate, the approver, who cast it
-/// and how, when, and the SHA-256 of the evidence on screen then (the hash a signed vote
-/// will sign).
-fn approvals(bytes: &[u8], rb: &Runbook) -> String {
-    use sha2::{Digest, Sha256};
-    use std::fmt::Write as _;
-    let Ok((records, _)) = journal::parse(bytes) else {
-        return String::new();
-    };
-    let driver_of = |seq: u64| {
-        records
-            .iter()
-            .take_while(|r| r.seq <= seq)
-            .filter(|r| matches!(r.event, Event::DriverAttached { .. }))
-            .last()
-            .map(|r| r.by.user.clone())
-    };
-    let mut out = String::new();
-    for r in &records {
-        let Event::GateVote {
-            gate,
-            approver,
-            decision,
-            evidence,
-            ..
-        } = &r.event
-        else {
-            continue;
-        };
-        if out.is_empty() {
-            out.push_str("approvals:\n");
-        }
-        let by = who(&r.by);
-        let how = history::vote_how(rb, &r.event, driver_of(r.seq).as_deref(), &r.by.user);
-        let evidence_hash: String = Sha256::digest(evidence.join("\n").as_bytes())
-            .iter()
-            .take(6)
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let _ = writeln!(
-            out,
-            "  {gate}  {approver}: {}  by {by} ({how}, not signed)  at {} UTC  evidence sha256 {evidence_hash}…",
-            match decision {
-                VoteDecision::Go => "GO",
-                VoteDecision::NoGo => "NO-GO",
-            },
-            r.at.format("%Y-%m-%d %H:%M:%S")
-        );
-    }
-    out
-}
-
-/// The first checkpoint whose head is not the hash the journal's line has there: the
-/// journal was cut back or rewritten after it (links and all).
-fn checkpoint_mismatch(bytes: &[u8]) -> Option<String> {
-    let hashes = journal::line_hashes(bytes);
-    let (records, _) = journal::parse(bytes).ok()?;
-    records.iter().find_map(|r| match &r.event {
-        Event::Checkpoint { records: n, head, .. } => {
-            let at = usize::try_from(*n).ok()?.checked_sub(1)?;
-            match hashes.get(at) {
-                Some(h) if journal::hex(h) == *head => None,
-                Some(h) => Some(format!(
-                    "the checkpoint in record {} says record {n}'s hash is {head}, but it is {}: the journal was rewritten after it",
-                    r.seq,
-                    journal::hex(h)
-                )),
-                None => Some(format!(
-                    "the checkpoint in record {} counts {n} records, but there are {}",
-                    r.seq,
-                    hashes.len()
-                )),
-            }
-        }
-        _ => None,
-    })
 }
 
 /// The report of these records: the state they rebuild, and who did what from the records.
