@@ -3,6 +3,7 @@
 
 mod action;
 mod alert;
+mod apply;
 pub mod event;
 mod gate;
 pub mod guard;
