@@ -56,13 +56,54 @@ impl History {
         }
     }
 
-    pub(super) fn note(&mut self, rec: &Record, rb: &Runbook) {
-        let procedure: &[RollbackStep] = rb.rollback.as_ref().map_or(&[], |r| r.steps.as_slice());
+    /// A console took the driver's seat, handed it over, or left: the sessions, and who
+    /// drives from now on.
+    fn console(&mut self, rec: &Record) {
+        let by = who(&rec.by);
         match &rec.event {
-            Event::DriverAttached { .. } => self.driver = Some(rec.by.user.clone()),
-            Event::Handover { to, .. } => self.driver = Some(to.user.clone()),
+            Event::Handover { from, to } => {
+                self.driver = Some(to.user.clone());
+                self.handovers.push(HandoverReport {
+                    at: rec.at,
+                    from: who(from),
+                    to: who(to),
+                });
+                self.sessions.push(SessionReport {
+                    at: rec.at,
+                    by: who(from),
+                    what: format!("handed over to {}", who(to)),
+                });
+                // The console that handed over leaves by agreement, not by a kill.
+                self.attached = false;
+            }
+            Event::DriverAttached { resumed, .. } => {
+                self.driver = Some(rec.by.user.clone());
+                let what = match (resumed, self.attached) {
+            (false, _) => "started".to_owned(),
+            (true, false) => "resumed".to_owned(),
+            (true, true) => "resumed (the console before left no word: killed, or its session or host went down)".to_owned(),
+        };
+                self.sessions.push(SessionReport {
+                    at: rec.at,
+                    by: by.clone(),
+                    what,
+                });
+                self.attached = true;
+            }
+            Event::DriverDetached { why } => {
+                self.sessions.push(SessionReport {
+                    at: rec.at,
+                    by: by.clone(),
+                    what: format!("left: {why}"),
+                });
+                self.attached = false;
+            }
             _ => {}
         }
+    }
+
+    pub(super) fn note(&mut self, rec: &Record, rb: &Runbook) {
+        let procedure: &[RollbackStep] = rb.rollback.as_ref().map_or(&[], |r| r.steps.as_slice());
         if !self.operators.contains(&rec.by) {
             self.operators.push(rec.by.clone());
         }
@@ -129,40 +170,10 @@ impl History {
                     self.votes.push((gate.clone(), vote));
                 }
             }
-            Event::Handover { from, to } => {
-                self.handovers.push(HandoverReport {
-                    at: rec.at,
-                    from: who(from),
-                    to: who(to),
-                });
-                self.sessions.push(SessionReport {
-                    at: rec.at,
-                    by: who(from),
-                    what: format!("handed over to {}", who(to)),
-                });
-                // The console that handed over leaves by agreement, not by a kill.
-                self.attached = false;
-            }
-            Event::DriverAttached { resumed, .. } => {
-                let what = match (resumed, self.attached) {
-                (false, _) => "started".to_owned(),
-                (true, false) => "resumed".to_owned(),
-                (true, true) => "resumed (the console before left no word: killed, or its session or host went down)".to_owned(),
-            };
-                self.sessions.push(SessionReport {
-                    at: rec.at,
-                    by: by.clone(),
-                    what,
-                });
-                self.attached = true;
-            }
-            Event::DriverDetached { why } => {
-                self.sessions.push(SessionReport {
-                    at: rec.at,
-                    by: by.clone(),
-                    what: format!("left: {why}"),
-                });
-                self.attached = false;
+            Event::Handover { .. }
+            | Event::DriverAttached { .. }
+            | Event::DriverDetached { .. } => {
+                self.console(rec);
             }
             Event::IncidentOpened { trigger, level } => self.incidents.push(IncidentReport {
                 opened: rec.at,

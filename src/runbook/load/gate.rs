@@ -70,75 +70,7 @@ pub(super) fn gates(
                 );
             }
         }
-        let policy = match g.decide.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
-            None | Some(("unanimous", _)) => GatePolicy::Unanimous,
-            Some(("any", _)) => GatePolicy::Any,
-            Some(("final-say", span)) => {
-                let who = g.final_say.as_ref().and_then(|f| {
-                    let i = g.approvers.get_ref().iter().position(|a| a == f.get_ref());
-                    if i.is_none() {
-                        d.error(
-                            Some(f.span()),
-                            format!("{key}.final-say"),
-                            format!("`{}` is not one of the gate's approvers", f.get_ref()),
-                        );
-                    }
-                    i
-                });
-                if g.final_say.is_none() {
-                    d.error(
-                        Some(span),
-                        format!("{key}.decide"),
-                        "`final-say` names whose vote decides: add `final-say = \"<approver>\"`",
-                    );
-                }
-                GatePolicy::FinalSay(who.unwrap_or(0))
-            }
-            Some((other, span)) => {
-                d.error(
-                    Some(span),
-                    format!("{key}.decide"),
-                    format!("`{other}` is not a gate policy: expected unanimous, any or final-say"),
-                );
-                GatePolicy::Unanimous
-            }
-        };
-        let policy = match (&g.needs, policy) {
-            (None, policy) => policy,
-            (Some(n), GatePolicy::Unanimous) => {
-                let of = g.approvers.get_ref().len() as i64;
-                let wanted = *n.get_ref();
-                if !(1..=of).contains(&wanted) {
-                    d.error(
-                        Some(n.span()),
-                        format!("{key}.needs"),
-                        format!("`needs = {wanted}`: a gate with {of} approver(s) needs 1 to {of} of them"),
-                    );
-                }
-                GatePolicy::Needs(usize::try_from(wanted.clamp(1, of.max(1))).unwrap_or(1))
-            }
-            (Some(n), policy) => {
-                d.error(
-                    Some(n.span()),
-                    format!("{key}.needs"),
-                    "`needs` counts GO votes among equals: drop `decide`, or `needs`",
-                );
-                policy
-            }
-        };
-        if let (Some(f), false) = (
-            &g.final_say,
-            matches!(
-                g.decide.as_ref().map(|s| s.get_ref().as_str()),
-                Some("final-say")
-            ),
-        ) {
-            d.error(
-                Some(f.span()),
-                format!("{key}.final-say"),
-                "`final-say` needs `decide = \"final-say\"`",
-            );
-        }
+        let policy = policy(d, &key, g);
         if g.distinct_from_driver
             && !g
                 .approvers
@@ -169,4 +101,80 @@ pub(super) fn gates(
         });
     }
     gates
+}
+
+/// How the gate decides: `decide` (and whose `final-say`), or `needs = N` of its approvers.
+fn policy(d: &mut Diagnostics<'_>, key: &str, g: &raw::Gate) -> GatePolicy {
+    let policy = match g.decide.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+        None | Some(("unanimous", _)) => GatePolicy::Unanimous,
+        Some(("any", _)) => GatePolicy::Any,
+        Some(("final-say", span)) => {
+            let who = g.final_say.as_ref().and_then(|f| {
+                let i = g.approvers.get_ref().iter().position(|a| a == f.get_ref());
+                if i.is_none() {
+                    d.error(
+                        Some(f.span()),
+                        format!("{key}.final-say"),
+                        format!("`{}` is not one of the gate's approvers", f.get_ref()),
+                    );
+                }
+                i
+            });
+            if g.final_say.is_none() {
+                d.error(
+                    Some(span),
+                    format!("{key}.decide"),
+                    "`final-say` names whose vote decides: add `final-say = \"<approver>\"`",
+                );
+            }
+            GatePolicy::FinalSay(who.unwrap_or(0))
+        }
+        Some((other, span)) => {
+            d.error(
+                Some(span),
+                format!("{key}.decide"),
+                format!("`{other}` is not a gate policy: expected unanimous, any or final-say"),
+            );
+            GatePolicy::Unanimous
+        }
+    };
+    let policy = match (&g.needs, policy) {
+        (None, policy) => policy,
+        (Some(n), GatePolicy::Unanimous) => {
+            let of = g.approvers.get_ref().len() as i64;
+            let wanted = *n.get_ref();
+            if !(1..=of).contains(&wanted) {
+                d.error(
+                    Some(n.span()),
+                    format!("{key}.needs"),
+                    format!(
+                        "`needs = {wanted}`: a gate with {of} approver(s) needs 1 to {of} of them"
+                    ),
+                );
+            }
+            GatePolicy::Needs(usize::try_from(wanted.clamp(1, of.max(1))).unwrap_or(1))
+        }
+        (Some(n), policy) => {
+            d.error(
+                Some(n.span()),
+                format!("{key}.needs"),
+                "`needs` counts GO votes among equals: drop `decide`, or `needs`",
+            );
+            policy
+        }
+    };
+    if let (Some(f), false) = (
+        &g.final_say,
+        matches!(
+            g.decide.as_ref().map(|s| s.get_ref().as_str()),
+            Some("final-say")
+        ),
+    ) {
+        d.error(
+            Some(f.span()),
+            format!("{key}.final-say"),
+            "`final-say` needs `decide = \"final-say\"`",
+        );
+    }
+    policy
 }
