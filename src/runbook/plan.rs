@@ -113,6 +113,13 @@ pub struct Approver {
     pub users: Vec<String>,
 }
 
+impl Approver {
+    /// `Deployment Lead (alice)`: the role, and the users who are it.
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.role, self.users.join("/"))
+    }
+}
+
 /// How a gate's votes make its decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum GatePolicy {

@@ -471,18 +471,12 @@ fn gate_key(state: &mut State, modal: Modal, key: KeyEvent) -> Option<Modal> {
             // only with why (they phoned in), which goes into the record.
             KeyCode::Enter
                 if input.value().trim().is_empty()
-                    && state.runbook.gates[gate]
+                    && let Some(who) = state.runbook.gates[gate]
                         .approvers
                         .get(approver)
                         .and_then(|e| state.runbook.approver(e))
-                        .is_some() =>
+                        .map(crate::runbook::Approver::label) =>
             {
-                let who = state.runbook.gates[gate]
-                    .approvers
-                    .get(approver)
-                    .and_then(|e| state.runbook.approver(e))
-                    .map(|a| format!("{} ({})", a.role, a.users.join("/")))
-                    .unwrap_or_default();
                 state.notify(format!(
                     "{who} votes with `warroom vote`: recorded here it is by proxy; write why (they phoned in)"
                 ));

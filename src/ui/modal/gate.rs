@@ -39,7 +39,7 @@ pub(super) fn gate_dialog<'a>(
         };
         // An approver who votes from their own terminal is named by role and user.
         let name = match state.runbook.approver(who) {
-            Some(a) => format!("{} ({})", a.role, a.users.join("/")),
+            Some(a) => a.label(),
             None => who.clone(),
         };
         d.lines.push(Line::from(vec![
