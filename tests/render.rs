@@ -780,3 +780,32 @@ fn help_scrolls_when_the_keys_do_not_fit() {
     assert!(screen.contains("Keys · any key closes"), "{screen}");
     assert!(screen.contains("Phrases: type exactly"), "{screen}");
 }
+
+/// When nothing waits but a step still runs, the line under the header says so, not that
+/// every step is done.
+#[test]
+fn the_next_line_says_what_still_runs_when_nothing_waits() {
+    let text = r#"
+[runbook]
+name = "one"
+t0 = "2026-02-08T02:00:00Z"
+
+[[phase]]
+id = "p"
+title = "P"
+
+[[phase.step]]
+id = "ship"
+title = "Ship it"
+run = ["true"]
+"#;
+    let (rb, _) = warroom::runbook::load_str(std::path::Path::new("o.toml"), text).unwrap();
+    let mut s = State::new(std::sync::Arc::new(rb), start());
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('y'));
+    let screen = format!("{}", draw(&s, 80, 24).backend());
+    assert!(
+        screen.contains("Nothing more waits; ship is still running."),
+        "{screen}"
+    );
+}

@@ -396,6 +396,24 @@ impl State {
         self.rollback.status.is_active() || self.steps.iter().any(|s| s.status.is_active())
     }
 
+    /// What runs now, in words: `canary-50`, `canary-50, the rollback`.
+    pub fn running_words(&self) -> Option<String> {
+        let running: Vec<String> = self
+            .runbook
+            .steps()
+            .zip(&self.steps)
+            .filter(|(_, r)| r.status.is_active())
+            .map(|((_, s), _)| s.id.clone())
+            .chain(
+                self.rollback
+                    .status
+                    .is_active()
+                    .then(|| "the rollback".to_owned()),
+            )
+            .collect();
+        (!running.is_empty()).then(|| running.join(", "))
+    }
+
     /// The phase the run is in: that of the first step not yet done.
     /// The phase of the latest step that has started or is due by the clock.
     pub fn current_phase(&self) -> Option<&str> {

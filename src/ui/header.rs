@@ -306,7 +306,15 @@ fn next_step_line(state: &State, w: usize) -> Line<'static> {
         );
     }
     let Some(next) = state.next_step() else {
-        return Line::styled(" All steps are done.", theme::DIM);
+        // Nothing waits; what still runs is not done.
+        let text = match state.running_words() {
+            Some(running) => format!(
+                " Nothing more waits; {running} {} still running.",
+                if running.contains(", ") { "are" } else { "is" }
+            ),
+            None => " All steps are done.".to_owned(),
+        };
+        return Line::styled(fit(&text, w), theme::DIM);
     };
     let Some((_, step)) = state.step(next) else {
         return Line::styled(" All steps are done.", theme::DIM);

@@ -477,9 +477,8 @@ fn gate_key(state: &mut State, modal: Modal, key: KeyEvent) -> Option<Modal> {
                         .and_then(|e| state.runbook.approver(e))
                         .map(crate::runbook::Approver::label) =>
             {
-                state.notify(format!(
-                    "{who} votes with `warroom vote`: recorded here it is by proxy; write why (they phoned in)"
-                ));
+                // The instruction first: at 80 columns the end of a notice is cut.
+                state.notify(format!("A vote here is by proxy for {who}: write why"));
                 Some(Modal::Gate {
                     gate,
                     approver,

@@ -92,24 +92,8 @@ pub(super) fn handover<'a>(to: &crate::app::Operator) -> Dialog<'a> {
 pub(super) fn quit<'a>(state: &'a State) -> Dialog<'a> {
     let mut d = Dialog::new();
     d.title = " Quit warroom? ".to_owned();
-    let running: Vec<String> = state
-        .runbook
-        .steps()
-        .zip(&state.steps)
-        .filter(|(_, r)| r.status.is_active())
-        .map(|((_, s), _)| s.id.clone())
-        .chain(
-            state
-                .rollback
-                .status
-                .is_active()
-                .then(|| "the rollback".to_owned()),
-        )
-        .collect();
-    let (what, verb) = match running.as_slice() {
-        [one] => (one.clone(), "is"),
-        many => (many.join(", "), "are"),
-    };
+    let what = state.running_words().unwrap_or_default();
+    let verb = if what.contains(", ") { "are" } else { "is" };
     d.lines.push(Line::styled(
         format!("{what} {verb} still running."),
         theme::TITLE,
