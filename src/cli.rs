@@ -129,6 +129,11 @@ pub enum Cmd {
         /// Why: recorded with the vote (a final say needs one).
         #[arg(long, default_value = "")]
         note: String,
+        /// The SSH key to sign with (a private key, or a public one whose private half
+        /// your ssh-agent holds); default: the first of your keys the runbook lists that
+        /// your ssh-agent or ~/.ssh has.
+        #[arg(long)]
+        key: Option<PathBuf>,
     },
     /// Watch a run another console drives, read-only (the on-call's second terminal).
     Watch {

@@ -377,7 +377,7 @@ async fn event_loop(
                 .into_iter()
                 .filter(|v| io.votes_taken.insert(v.file.clone()))
                 .collect();
-            batch.extend(fresh.into_iter().map(Action::VoteFiled));
+            batch.extend(fresh.into_iter().map(|v| Action::VoteFiled(Box::new(v))));
         }
         // Who watches from other terminals: their heartbeats, looked at every few seconds.
         if io.watchers_seen.elapsed() >= std::time::Duration::from_secs(5) {

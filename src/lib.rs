@@ -19,6 +19,7 @@ pub mod report;
 pub mod rules;
 pub mod runbook;
 pub mod secrets;
+pub mod signing;
 pub mod terminal;
 pub mod ui;
 pub mod votes;

@@ -8,6 +8,8 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::app::{VoteFile, VoteRequest};
+use crate::runbook::Approver;
+use crate::signing::{self, NAMESPACE};
 
 pub const DIR: &str = "votes";
 /// Where a vote goes once the driver has journaled it, or refused it.
@@ -16,8 +18,26 @@ pub const REFUSED: &str = "refused";
 /// A vote is a few hundred bytes; anything much larger is not one.
 pub const MAX_BYTES: u64 = 64 * 1024;
 
-/// The vote files waiting in `run_dir`, oldest first, each read or said why not.
+/// The vote files waiting in `run_dir`, oldest first, each read or said why not, with
+/// where the journal head it names stands in the run's journal.
 pub fn scan(run_dir: &Path) -> Vec<VoteFile> {
+    let mut found = waiting(run_dir);
+    if found.is_empty() {
+        return found;
+    }
+    // Read once per batch: votes are rare, and the journal is what the head is held against.
+    let journal = std::fs::read(run_dir.join(crate::journal::FILE));
+    for v in &mut found {
+        v.seen = match (&v.vote, &journal) {
+            (Ok(req), Ok(bytes)) => crate::journal::seen_at(bytes, &req.run, &req.head),
+            (Err(why), _) => Err(why.clone()),
+            (_, Err(e)) => Err(format!("the journal cannot be read: {e}")),
+        };
+    }
+    found
+}
+
+fn waiting(run_dir: &Path) -> Vec<VoteFile> {
     let Ok(dir) = std::fs::read_dir(run_dir.join(DIR)) else {
         return Vec::new();
     };
@@ -54,7 +74,8 @@ fn read(path: &Path, file: String) -> VoteFile {
             return VoteFile {
                 file,
                 user: Err(why.clone()),
-                vote: Err(why),
+                vote: Err(why.clone()),
+                seen: Err(why),
             };
         }
     };
@@ -83,7 +104,12 @@ fn read(path: &Path, file: String) -> VoteFile {
         }
         Err(e) => Err(e.to_string()),
     };
-    VoteFile { file, user, vote }
+    VoteFile {
+        file,
+        user,
+        vote,
+        seen: Err("not looked up yet".to_owned()),
+    }
 }
 
 /// Puts a vote file aside once the driver has decided on it, so it is read once: into
@@ -112,6 +138,174 @@ pub fn hand_in(run_dir: &Path, user: &str, vote: &VoteRequest) -> std::io::Resul
     Ok(path)
 }
 
+/// What signing a vote came to, for the voter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sealing {
+    /// Signed: with which key, found how (`SHA256:… from ssh-agent`).
+    Signed(String),
+    /// Not signed: the approver has no keys in the runbook, or (with why) none was found.
+    Unsigned(Option<String>),
+}
+
+/// Signs `vote` as `approver`, when they have keys: with `key` when the voter names one,
+/// else the first of their keys their ssh-agent holds, else the first of their own
+/// `~/.ssh/id_*` keys the runbook lists. ssh-keygen signs (so an agent's and a FIDO key
+/// work); `interactive` lets it ask for a passphrase on the terminal, else a key that needs
+/// one is passed over. The signature is checked here as the driver will check it, so a
+/// voter hears at once when their key is not the runbook's.
+pub fn sign(
+    vote: &mut VoteRequest,
+    approver: &Approver,
+    key: Option<&Path>,
+    interactive: bool,
+) -> Result<Sealing, String> {
+    if approver.keys.is_empty() && key.is_none() {
+        return Ok(Sealing::Unsigned(None));
+    }
+    let found = match key {
+        Some(k) => Some((k.to_path_buf(), format!("with {}", k.display()), None)),
+        None => from_agent(approver).or_else(|| from_home(approver, interactive)),
+    };
+    let Some((file, how, temporary)) = found else {
+        return Ok(Sealing::Unsigned(Some(format!(
+            "none of {}'s keys in the runbook is in your ssh-agent or ~/.ssh (give --key FILE)",
+            approver.id
+        ))));
+    };
+    let evidence = signing::evidence_hash(&vote.evidence);
+    let message = vote.ballot(&evidence).message();
+    let signed = ssh_keygen_sign(&file, &message, interactive);
+    if let Some(t) = temporary {
+        let _ = std::fs::remove_file(t);
+    }
+    let sshsig = signed?;
+    let sealed = signing::verify(
+        &vote.ballot(&evidence),
+        &sshsig,
+        &approver.keys,
+        chrono::Utc::now(),
+    )?;
+    vote.signature = Some(sshsig);
+    vote.key = Some(sealed.fingerprint.clone());
+    Ok(Sealing::Signed(format!("{} {how}", sealed.fingerprint)))
+}
+
+/// A key file to sign with, how it was found, and a file to remove afterwards.
+type Found = (PathBuf, String, Option<PathBuf>);
+
+/// The first of the approver's keys the ssh-agent holds: its public half written to a
+/// private temporary file, which ssh-keygen signs with through the agent.
+fn from_agent(approver: &Approver) -> Option<Found> {
+    std::env::var_os("SSH_AUTH_SOCK")?;
+    let out = std::process::Command::new("ssh-add")
+        .arg("-L")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    let line = listed.lines().find(|l| {
+        signing::parse_key(l).is_ok_and(|k| {
+            approver
+                .keys
+                .iter()
+                .any(|t| t.key.key_data() == k.key_data())
+        })
+    })?;
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let path =
+        std::env::temp_dir().join(format!("warroom-vote-{}-{stamp}.pub", std::process::id()));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .ok()?;
+    std::io::Write::write_all(&mut f, format!("{line}\n").as_bytes()).ok()?;
+    Some((path.clone(), "from ssh-agent".to_owned(), Some(path)))
+}
+
+/// The first of the voter's `~/.ssh/id_*` keys the runbook lists for the approver.
+fn from_home(approver: &Approver, interactive: bool) -> Option<Found> {
+    let home = nix::unistd::User::from_uid(nix::unistd::getuid())
+        .ok()
+        .flatten()?
+        .dir;
+    [
+        "id_ed25519",
+        "id_ecdsa",
+        "id_ed25519_sk",
+        "id_ecdsa_sk",
+        "id_rsa",
+    ]
+    .iter()
+    .map(|n| home.join(".ssh").join(n))
+    .find(|private| {
+        let public = private.with_extension("pub");
+        let listed = std::fs::read_to_string(&public)
+            .ok()
+            .and_then(|t| signing::parse_key(&t).ok())
+            .is_some_and(|k| {
+                approver
+                    .keys
+                    .iter()
+                    .any(|t| t.key.key_data() == k.key_data())
+            });
+        // Without a terminal to ask on, only a key that needs no passphrase will do.
+        listed
+            && (interactive
+                || std::fs::read_to_string(private)
+                    .ok()
+                    .and_then(|t| ssh_key::PrivateKey::from_openssh(t).ok())
+                    .is_some_and(|k| !k.is_encrypted()))
+    })
+    .map(|p| {
+        let how = format!("with {}", p.display());
+        (p, how, None)
+    })
+}
+
+/// `ssh-keygen -Y sign -n warroom-vote -f KEY` over `message`: the armored SSHSIG.
+fn ssh_keygen_sign(key: &Path, message: &[u8], interactive: bool) -> Result<String, String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("ssh-keygen")
+        .args(["-q", "-Y", "sign", "-n", NAMESPACE, "-f"])
+        .arg(key)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(if interactive {
+            Stdio::inherit()
+        } else {
+            Stdio::piped()
+        })
+        .spawn()
+        .map_err(|e| {
+            format!("ssh-keygen cannot be run ({e}): it signs votes (Debian's openssh-client)")
+        })?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(message)
+            .map_err(|e| format!("ssh-keygen did not take the vote to sign: {e}"))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("ssh-keygen: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "ssh-keygen could not sign with {}{}",
+            key.display(),
+            match String::from_utf8_lossy(&out.stderr).trim() {
+                "" => String::new(),
+                why => format!(": {why}"),
+            }
+        ));
+    }
+    String::from_utf8(out.stdout).map_err(|_| "ssh-keygen wrote no signature".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +328,11 @@ mod tests {
             decision: crate::app::event::VoteDecision::NoGo,
             note: "EU latency".into(),
             ssh: None,
+            run: "r".into(),
+            head: "h".into(),
+            evidence: vec!["p95: 240 ms".into()],
+            signature: None,
+            key: None,
         };
         hand_in(run.path(), "alice", &vote).unwrap();
         let found = scan(run.path());

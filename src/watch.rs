@@ -207,12 +207,41 @@ pub async fn run(run_dir: PathBuf, runbook: Option<PathBuf>, clock: Clock) -> Re
     result
 }
 
-/// The watcher's own vote, handed in as the user they are; the driver's console decides
-/// whether it counts, and the record says which.
-fn hand_in(state: &mut State, run_dir: &Path, vote: &crate::app::VoteRequest) {
+/// The watcher's own vote, handed in as the user they are, on the record as far as they
+/// have read it, signed when the approver has keys (with their ssh-agent or a key without
+/// a passphrase: this terminal is the console's, not ssh-keygen's to ask on). The driver's
+/// console decides whether it counts, and the record says which.
+fn hand_in(state: &mut State, io: &Follow, mut vote: crate::app::VoteRequest) {
     let me = state.operator.user.clone();
-    if let Err(e) = crate::votes::hand_in(run_dir, &me, vote) {
-        watch::update(state, Watched::HandInFailed(e.to_string()));
+    let Some(run) = io.follower.run() else {
+        return;
+    };
+    vote.run = crate::journal::hex(&run);
+    vote.head = crate::journal::hex(&io.follower.head());
+    let sealed = match state.runbook.approver(&vote.approver) {
+        Some(a) => crate::votes::sign(&mut vote, a, None, false),
+        None => Ok(crate::votes::Sealing::Unsigned(None)),
+    };
+    let failed = match sealed {
+        Ok(crate::votes::Sealing::Unsigned(Some(why)))
+            if state
+                .runbook
+                .approver(&vote.approver)
+                .is_some_and(|a| a.signed) =>
+        {
+            Some(format!(
+                "your vote must be signed, and {why}: vote with `warroom vote` in a shell"
+            ))
+        }
+        Err(why) => Some(format!("not signed: {why}")),
+        Ok(_) => None,
+    };
+    let handed = match failed {
+        Some(why) => Err(why),
+        None => crate::votes::hand_in(&io.run_dir, &me, &vote).map_err(|e| e.to_string()),
+    };
+    if let Err(why) = handed {
+        watch::update(state, Watched::HandInFailed(why));
     }
 }
 
@@ -273,7 +302,7 @@ async fn event_loop(
                         let _ = out.write_all(b"\x07").and_then(|()| out.flush());
                     }
                     Look::Quit => return Ok(()),
-                    Look::HandIn(vote) => hand_in(state, &io.run_dir, &vote),
+                    Look::HandIn(vote) => hand_in(state, io, *vote),
                 }
             }
         }
@@ -291,7 +320,7 @@ async fn event_loop(
                     for look in watch::update(state, Watched::Key(key)) {
                         match look {
                             Look::Quit => return Ok(()),
-                            Look::HandIn(vote) => hand_in(state, &io.run_dir, &vote),
+                            Look::HandIn(vote) => hand_in(state, io, *vote),
                             Look::Bell => {}
                         }
                     }

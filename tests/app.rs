@@ -958,6 +958,7 @@ fn go_canary(s: &mut warroom::app::State) {
             decision: VoteDecision::Go,
             note: String::new(),
             evidence: Vec::new(),
+            signature: None,
         };
         s.apply(&Record::new(s.seq + 1, s.now, Default::default(), vote));
     }
@@ -1144,10 +1145,17 @@ distinct-from-driver = true
             decision: VoteDecision::Go,
             note: String::new(),
             ssh: Some("192.0.2.7".into()),
+            run: "r".into(),
+            head: "h".into(),
+            evidence: vec!["p95: 240 ms".into()],
+            signature: None,
+            key: None,
         }),
+        // The driver's console found the head it names, past every record here.
+        seen: Ok(10_000),
     };
     // Bob in Alice's name: refused, and said why.
-    let fx = update(&mut s, Action::VoteFiled(filed("bob", "lead")));
+    let fx = update(&mut s, Action::VoteFiled(Box::new(filed("bob", "lead"))));
     assert!(fx.iter().any(|e| matches!(
         e,
         Effect::FileVote {
@@ -1165,8 +1173,9 @@ distinct-from-driver = true
         file: "1-x-1.json".into(),
         user: Ok("alice".into()),
         vote: Err("104857600 bytes: a vote is a few hundred, this is not one".into()),
+        seen: Err("104857600 bytes: a vote is a few hundred, this is not one".into()),
     };
-    let fx = update(&mut s, Action::VoteFiled(broken));
+    let fx = update(&mut s, Action::VoteFiled(Box::new(broken)));
     assert!(fx.iter().any(|e| matches!(
         e,
         Effect::FileVote {
@@ -1179,13 +1188,13 @@ distinct-from-driver = true
     ));
     // Dana drives; though she is a lead too, her vote from another terminal is the
     // driver's: refused.
-    update(&mut s, Action::VoteFiled(filed("dana", "lead")));
+    update(&mut s, Action::VoteFiled(Box::new(filed("dana", "lead"))));
     assert!(s.take_records().iter().any(
         |r| matches!(&r.event, Event::VoteRefused { why, .. } if why.contains("dana drives this run"))
     ));
     // Their own: the gate opens.
     for (user, approver) in [("alice", "lead"), ("bob", "sre")] {
-        let fx = update(&mut s, Action::VoteFiled(filed(user, approver)));
+        let fx = update(&mut s, Action::VoteFiled(Box::new(filed(user, approver))));
         assert!(
             fx.iter()
                 .any(|e| matches!(e, Effect::FileVote { accepted: true, .. }))
@@ -1206,7 +1215,7 @@ distinct-from-driver = true
         ]
     );
     // Decided: a late vote is refused.
-    update(&mut s, Action::VoteFiled(filed("alice", "lead")));
+    update(&mut s, Action::VoteFiled(Box::new(filed("alice", "lead"))));
     assert!(s.take_records().iter().any(
         |r| matches!(&r.event, Event::VoteRefused { why, .. } if why.contains("already decided"))
     ));

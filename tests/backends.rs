@@ -296,8 +296,9 @@ async fn history_gives_a_kpi_polled_once_a_minute_its_last_20_minutes() {
     assert!(past.windows(2).all(|w| w[0] < w[1]), "{past:?}");
     assert!(*past.last().unwrap() >= 76.0, "{past:?}");
 
-    // The console: the sparkline holds those 20 minutes within a second of its first frame,
-    // long before a second poll (a minute away) could add anything.
+    // The console: the sparkline holds those 20 minutes long before a second poll (a
+    // minute away) could add anything. The bound is loose on purpose: a loaded machine
+    // may take seconds to draw, but not the minute the second poll waits.
     let path = dir.path().join("trend.toml");
     std::fs::write(
         &path,
@@ -332,10 +333,10 @@ title = "Look at the trend"
             .find(|l| l.contains("Trend"))
             .map_or(0, |l| l.chars().filter(|c| ('▁'..='█').contains(c)).count())
     };
-    let screen = s.wait_until("the sparkline shows the history", 10, |t| spark(t) >= 15);
+    let screen = s.wait_until("the sparkline shows the history", 40, |t| spark(t) >= 15);
     let took = first_frame.elapsed();
     assert!(
-        took < Duration::from_secs(1),
+        took < Duration::from_secs(30),
         "the history took {took:?} after the first frame:\n{screen}"
     );
     s.keys("q");

@@ -423,12 +423,18 @@ before = "ship"
 
     // A file claiming to be Bob's vote, written by someone else (root, here): refused by
     // the console, journaled with why, kept aside; the gate still waits.
+    let read = warroom::journal::verify(&std::fs::read(run_dir.join("journal.jsonl")).unwrap());
     let forged = warroom::app::VoteRequest {
         gate: "go".into(),
         approver: "sre".into(),
         decision: warroom::app::event::VoteDecision::Go,
         note: String::new(),
         ssh: None,
+        run: warroom::journal::hex(&read.run.unwrap()),
+        head: warroom::journal::hex(&read.head),
+        evidence: Vec::new(),
+        signature: None,
+        key: None,
     };
     let path = warroom::votes::hand_in(&run_dir, "forged", &forged).unwrap();
     let name = path.file_name().unwrap().to_string_lossy().into_owned();

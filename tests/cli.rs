@@ -364,6 +364,7 @@ fn report_verify_proves_the_record_and_names_what_was_changed() {
             decision: warroom::app::event::VoteDecision::Go,
             note: "dashboards clean".into(),
             evidence: vec!["error_rate=0.40%".into()],
+            signature: None,
         },
     ));
     opened.journal.append(&more).unwrap();

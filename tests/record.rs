@@ -13,7 +13,9 @@ use chrono::TimeDelta;
 use common::{demo_runbook, start};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use proptest::prelude::*;
-use warroom::app::event::{Event, Exit, Outcome, Reading, Record, RunRef, SCHEMA, VoteDecision};
+use warroom::app::event::{
+    Event, Exit, Outcome, Reading, Record, RunRef, SCHEMA, VoteDecision, VoteSignature,
+};
 use warroom::app::guard::{Guard, Kind};
 use warroom::app::{Action, Observation, Operator, Probe, State, Target, update};
 use warroom::journal::{self, Journal};
@@ -415,8 +417,13 @@ fn event() -> impl Strategy<Value = Event> {
         (prop::sample::select(steps.clone()), text)
             .prop_map(|(step, reason)| Event::StepRetried { step, reason }),
         prop::sample::select(steps.clone()).prop_map(|step| Event::VerifyPassed { step }),
-        (prop::sample::select(approvers), any::<bool>(), text).prop_map(
-            move |(approver, go, note)| {
+        (
+            prop::sample::select(approvers),
+            any::<bool>(),
+            text,
+            prop::option::of("[0-9a-f]{8}")
+        )
+            .prop_map(move |(approver, go, note, signed)| {
                 Event::GateVote {
                     gate: gate.clone(),
                     approver,
@@ -427,9 +434,17 @@ fn event() -> impl Strategy<Value = Event> {
                     },
                     note,
                     evidence: vec!["error_rate=0.4%".into()],
+                    // A signed vote's record: the replay keeps whose key signed it.
+                    signature: signed.map(|h| VoteSignature {
+                        run: h.repeat(8),
+                        head: h.repeat(8),
+                        key: format!("SHA256:{h}"),
+                        sshsig:
+                            "-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----"
+                                .into(),
+                    }),
                 }
-            }
-        ),
+            }),
         (prop::sample::select(checks), any::<bool>())
             .prop_map(|(check, ticked)| Event::CheckTicked { check, ticked }),
         (0usize..5, text).prop_map(|(alert, reason)| Event::AlertAcked { alert, reason }),

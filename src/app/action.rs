@@ -10,7 +10,7 @@ pub enum Action {
     /// What a poller or a run's output brought: the same for a watcher.
     Observed(Observation),
     /// A vote an approver handed in from their own terminal, found in `votes/`.
-    VoteFiled(VoteFile),
+    VoteFiled(Box<VoteFile>),
     /// The journal took the records so far: how many it holds, and its head (the last
     /// line's SHA-256).
     Committed {

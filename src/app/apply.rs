@@ -95,19 +95,7 @@ impl State {
                     self.steps[i].verify = Some(Verification::Failed(at, why.clone()));
                 }
             }
-            Event::GateVote {
-                gate,
-                approver,
-                decision,
-                note,
-                evidence,
-            } => {
-                // From the record alone, so a replay agrees: before any console attached,
-                // every vote is the keyboard's.
-                // The driver's user is the driver, whichever terminal they vote from.
-                let by_driver = self.driver.as_ref().is_none_or(|d| d.user == rec.by.user);
-                self.gate_vote(gate, approver, decision, (note, evidence), (at, by_driver));
-            }
+            Event::GateVote { .. } => self.gate_vote(rec),
             Event::CheckTicked { check, ticked } => {
                 if let Some(i) = rb.checks().position(|(_, c)| &c.id == check) {
                     self.checks[i] = ticked.then_some(at);
@@ -361,28 +349,37 @@ impl State {
     }
 
     /// An approver's vote on a gate, with its note.
-    fn gate_vote(
-        &mut self,
-        gate: &str,
-        approver: &str,
-        decision: &VoteDecision,
-        (note, evidence): (&String, &Vec<String>),
-        (at, by_driver): (DateTime<Utc>, bool),
-    ) {
+    fn gate_vote(&mut self, rec: &Record) {
+        let Event::GateVote {
+            gate,
+            approver,
+            decision,
+            note,
+            evidence,
+            signature,
+        } = &rec.event
+        else {
+            return;
+        };
         let rb = self.runbook.clone();
-        let Some(g) = rb.gates.iter().position(|g| g.id == gate) else {
+        let Some(g) = rb.gates.iter().position(|g| g.id == *gate) else {
             return;
         };
         let Some(a) = rb.gates[g].approvers.iter().position(|x| x == approver) else {
             return;
         };
+        // From the record alone, so a replay agrees: before any console attached, every
+        // vote is the keyboard's; the driver's user is the driver, from any terminal.
+        let by_driver = self.driver.as_ref().is_none_or(|d| d.user == rec.by.user);
         self.gates[g].votes[a] = Some(Vote {
             decision: match decision {
                 VoteDecision::Go => Decision::Go,
                 VoteDecision::NoGo => Decision::NoGo,
             },
-            at,
+            at: rec.at,
+            seq: rec.seq,
             by_driver,
+            signed: signature.as_ref().map(|s| s.key.clone()),
             note: note.clone(),
             evidence: evidence.clone(),
         });

@@ -239,7 +239,11 @@ pub enum Event {
         approver: String,
         decision: VoteDecision,
         note: String,
+        /// What the voter was shown: the KPIs and open alerts.
         evidence: Vec<String>,
+        /// The approver's SSH signature over the vote, when they signed it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signature: Option<VoteSignature>,
     },
     CheckTicked {
         check: String,
@@ -398,6 +402,30 @@ pub struct Reading {
 pub enum VoteDecision {
     Go,
     NoGo,
+}
+
+impl VoteDecision {
+    /// `go` or `no-go`, as a signed ballot says it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Go => "go",
+            Self::NoGo => "no-go",
+        }
+    }
+}
+
+/// A vote's SSH signature, as journaled: enough to check it again without the vote file
+/// (the rest of the ballot is the vote event itself; `signing::Ballot`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoteSignature {
+    /// The run the voter signed for: the SHA-256 of the journal's first line.
+    pub run: String,
+    /// The journal head the voter had seen.
+    pub head: String,
+    /// The key's `SHA256:` fingerprint, as `ssh-keygen -l` prints it.
+    pub key: String,
+    /// The SSHSIG, armored (`-----BEGIN SSH SIGNATURE-----`).
+    pub sshsig: String,
 }
 
 impl From<&Decision> for VoteDecision {

@@ -16,9 +16,23 @@ pub struct Vote {
     /// role), not handed in by the approver from their own terminal.
     pub by_driver: bool,
     pub at: DateTime<Utc>,
+    /// The record it is: a signature over an older head cannot replace it.
+    pub seq: u64,
+    /// The fingerprint of the key that signed it, when it was signed.
+    pub signed: Option<String>,
     pub note: String,
-    /// The KPIs and open alerts at that moment.
+    /// The KPIs and open alerts the voter was shown.
     pub evidence: Vec<String>,
+}
+
+impl Vote {
+    /// Whether this GO may open its gate: not the driver's own under
+    /// `distinct-from-driver`, and signed when the approver must sign.
+    fn opens(&self, distinct_from_driver: bool, must_sign: bool) -> bool {
+        self.decision == Decision::Go
+            && !(distinct_from_driver && self.by_driver)
+            && !(must_sign && self.signed.is_none())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -29,17 +43,25 @@ pub struct GateState {
     pub policy: crate::runbook::GatePolicy,
     /// The driver's own GO votes do not count (`distinct-from-driver`).
     pub distinct_from_driver: bool,
+    /// Per approver: only their signed GO counts (`signed = true`).
+    pub must_sign: Vec<bool>,
 }
 
 impl GateState {
-    /// The GO votes that count: all of them, or with `distinct-from-driver` only those the
-    /// approvers handed in themselves.
+    /// Whether approver `i`'s vote is a GO that counts (see [`Vote::opens`]).
+    pub fn counts(&self, i: usize) -> bool {
+        self.votes.get(i).and_then(Option::as_ref).is_some_and(|v| {
+            v.opens(
+                self.distinct_from_driver,
+                self.must_sign.get(i).copied().unwrap_or(false),
+            )
+        })
+    }
+
+    /// The GO votes that count: all of them, but the driver's own under
+    /// `distinct-from-driver` and unsigned ones of approvers who must sign.
     pub fn go_count(&self) -> usize {
-        self.votes
-            .iter()
-            .flatten()
-            .filter(|v| v.decision == Decision::Go && !(self.distinct_from_driver && v.by_driver))
-            .count()
+        (0..self.votes.len()).filter(|i| self.counts(*i)).count()
     }
 
     pub fn is_go(&self) -> bool {
@@ -47,15 +69,7 @@ impl GateState {
         match self.policy {
             GatePolicy::Unanimous => self.go_count() == self.votes.len(),
             GatePolicy::Any => self.go_count() > 0 && !self.is_no_go(),
-            GatePolicy::FinalSay(who) => {
-                self.decided_by(who) == Some(&Decision::Go)
-                    && !(self.distinct_from_driver
-                        && self
-                            .votes
-                            .get(who)
-                            .and_then(Option::as_ref)
-                            .is_some_and(|v| v.by_driver))
-            }
+            GatePolicy::FinalSay(who) => self.counts(who),
             GatePolicy::Needs(n) => self.go_count() >= n && !self.is_no_go(),
         }
     }
@@ -85,10 +99,14 @@ pub struct VoteFile {
     pub file: String,
     pub user: Result<String, String>,
     pub vote: Result<VoteRequest, String>,
+    /// The record whose hash is the head the vote names, found by the driver's console in
+    /// its journal; else why not (another run's, or no head this journal had).
+    pub seen: Result<u64, String>,
 }
 
-/// What a vote file says: which gate, as which approver, GO or NO-GO, the note, and the
-/// SSH client the voter came from (`SSH_CONNECTION`'s first word).
+/// What a vote file says: which gate, as which approver, GO or NO-GO, the note, the SSH
+/// client the voter came from (`SSH_CONNECTION`'s first word), what they were shown and
+/// when (the run and the journal head they had read), and their signature over it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VoteRequest {
@@ -99,6 +117,33 @@ pub struct VoteRequest {
     pub note: String,
     #[serde(default)]
     pub ssh: Option<String>,
+    /// The run's id: the SHA-256 of its journal's first line, in hex.
+    pub run: String,
+    /// The journal's head when the voter decided.
+    pub head: String,
+    #[serde(default)]
+    pub evidence: Vec<String>,
+    /// An SSHSIG over [`VoteRequest::ballot`], armored; none when not signed.
+    #[serde(default)]
+    pub signature: Option<String>,
+    /// The fingerprint of the key the voter signed with, as they chose it.
+    #[serde(default)]
+    pub key: Option<String>,
+}
+
+impl VoteRequest {
+    /// What a signature over this vote covers.
+    pub fn ballot<'a>(&'a self, evidence: &'a str) -> crate::signing::Ballot<'a> {
+        crate::signing::Ballot {
+            run: &self.run,
+            gate: &self.gate,
+            approver: &self.approver,
+            decision: self.decision.word(),
+            note: &self.note,
+            evidence,
+            head: &self.head,
+        }
+    }
 }
 
 /// A role's sign-off of the run.

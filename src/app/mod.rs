@@ -201,6 +201,11 @@ impl State {
                     votes: vec![None; g.approvers.len()],
                     policy: g.policy,
                     distinct_from_driver: g.distinct_from_driver,
+                    must_sign: g
+                        .approvers
+                        .iter()
+                        .map(|e| runbook.approver(e).is_some_and(|a| a.signed))
+                        .collect(),
                 })
                 .collect(),
             auto_rollback: None,
@@ -698,6 +703,21 @@ impl State {
     pub fn kpi_reading(&self, i: usize) -> Result<String, String> {
         self.kpi_value(i)
             .map(|v| crate::runbook::number::format_reading(&self.runbook.kpis[i], v))
+    }
+
+    /// What a vote is cast on, as its voter is shown it: each KPI's reading (when this
+    /// console reads them), then the alerts open. Its hash is what a signature covers.
+    pub fn vote_evidence(&self, readings: bool) -> Vec<String> {
+        let kpis = (0..self.kpis.len())
+            .filter(|_| readings)
+            .map(|i| self.kpi_reading(i).unwrap_or_else(|why| why));
+        kpis.chain(
+            self.alerts
+                .iter()
+                .filter(|a| a.resolved.is_none())
+                .map(|a| format!("alert: {}", a.title)),
+        )
+        .collect()
     }
 
     /// The values a rule reads now, for its record.

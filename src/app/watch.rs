@@ -42,7 +42,7 @@ pub enum Look {
     Quit,
     /// Hand the watcher's own vote in through `votes/`: not a record (the driver decides
     /// whether it counts), and only ever as the watcher themselves.
-    HandIn(super::VoteRequest),
+    HandIn(Box<super::VoteRequest>),
 }
 
 pub fn update(state: &mut State, w: Watched) -> Vec<Look> {
@@ -191,13 +191,20 @@ fn own_vote_key(
         (Some(_), KeyCode::Esc) => open(None, Input::default()),
         (Some(d), KeyCode::Enter) => {
             let g = &state.runbook.gates[gate];
-            out.push(Look::HandIn(super::VoteRequest {
+            out.push(Look::HandIn(Box::new(super::VoteRequest {
                 gate: g.id.clone(),
                 approver: g.approvers[approver].clone(),
                 decision: super::event::VoteDecision::from(&d),
                 note: input.value().trim().to_owned(),
                 ssh: state.operator.ssh.clone(),
-            }));
+                // Where the record stands is the follower's to say, and signing is the
+                // shell's: both are filled in on the way out.
+                run: String::new(),
+                head: String::new(),
+                evidence: state.vote_evidence(true),
+                signature: None,
+                key: None,
+            })));
             state.notify(format!(
                 "Your vote on {} is handed to the driver's console",
                 g.id

@@ -30,7 +30,8 @@ fn main() -> ExitCode {
             decision,
             gate,
             note,
-        } => match vote(&run_dir, decision, gate.as_deref(), note) {
+            key,
+        } => match vote(&run_dir, decision, (gate.as_deref(), key.as_deref()), note) {
             Ok(code) => code,
             Err(e) => {
                 say_err(&format!("warroom: {e:#}"));
@@ -136,7 +137,7 @@ fn report(
 fn vote(
     run_dir: &Path,
     choice: warroom::cli::VoteChoice,
-    gate: Option<&str>,
+    (gate, key): (Option<&str>, Option<&Path>),
     note: String,
 ) -> Result<ExitCode> {
     use warroom::app::event::{Event, VoteDecision};
@@ -146,7 +147,19 @@ fn vote(
         .map(|u| u.name)
         .context("who you are: your user id has no name on this host")?;
     let journal = run_dir.join(warroom::journal::FILE);
-    let (records, _) = warroom::journal::read_until_damage(&journal)?;
+    let bytes =
+        std::fs::read(&journal).with_context(|| format!("reading {}", journal.display()))?;
+    // A vote names the record as far as it holds up: that is what the voter was shown.
+    let read = warroom::journal::verify(&bytes);
+    if let Some(c) = &read.broken {
+        anyhow::bail!(
+            "{}: record {} does not hold up ({}): no vote is cast on a damaged record; tell the driver",
+            journal.display(),
+            c.record,
+            c.why
+        );
+    }
+    let records = read.read;
     let Some(Event::RunOpened { path, .. }) = records.first().map(|r| &r.event) else {
         anyhow::bail!("{}: not a run (no journal to vote in)", run_dir.display());
     };
@@ -222,7 +235,10 @@ fn vote(
         }
     };
     let gate_id = rb.gates[g].id.clone();
-    let request = warroom::app::VoteRequest {
+    // This command reads the record, not the sources: what it shows and the vote carries
+    // is what the record holds (the alerts open), and the head it was read to.
+    let evidence = state.vote_evidence(false);
+    let mut request = warroom::app::VoteRequest {
         gate: gate_id.clone(),
         approver: rb.gates[g].approvers[a].clone(),
         decision: match choice {
@@ -233,7 +249,50 @@ fn vote(
         ssh: std::env::var("SSH_CONNECTION")
             .ok()
             .and_then(|c| c.split_whitespace().next().map(str::to_owned)),
+        run: read
+            .run
+            .map(|h| warroom::journal::hex(&h))
+            .unwrap_or_default(),
+        head: warroom::journal::hex(&read.head),
+        evidence,
+        signature: None,
+        key: None,
     };
+    say_out(&format!(
+        "Gate {gate_id} ({}), as {} ({}), on the record to {} (record {}):",
+        rb.gates[g].title,
+        request.approver,
+        user,
+        request.head.get(..12).unwrap_or(""),
+        records.len()
+    ));
+    if request.evidence.is_empty() {
+        say_out("  no alert open");
+    }
+    for line in &request.evidence {
+        say_out(&format!("  {line}"));
+    }
+    let approver = rb
+        .approver(&request.approver)
+        .context("the approver is not in the runbook")?;
+    match warroom::votes::sign(&mut request, approver, key, true) {
+        Ok(warroom::votes::Sealing::Signed(how)) => say_out(&format!("Signed: {how}.")),
+        Ok(warroom::votes::Sealing::Unsigned(None)) => {}
+        Ok(warroom::votes::Sealing::Unsigned(Some(why))) if approver.signed => {
+            say_err(&format!(
+                "warroom: {} signs their votes (`signed = true`), and {why}",
+                approver.id
+            ));
+            return Ok(ExitCode::from(2));
+        }
+        Ok(warroom::votes::Sealing::Unsigned(Some(why))) => {
+            say_out(&format!("Not signed: {why}."));
+        }
+        Err(why) => {
+            say_err(&format!("warroom: the vote is not handed in: {why}"));
+            return Ok(ExitCode::from(2));
+        }
+    }
     let file = warroom::votes::hand_in(run_dir, &user, &request).with_context(|| {
         format!(
             "handing the vote in to {}",

@@ -122,6 +122,8 @@ pub struct Link {
     pub head: Hash,
     chained: bool,
     pub unchained: u64,
+    /// The first line's hash: the run's id, which a signed vote names.
+    pub first: Option<Hash>,
 }
 
 impl Default for Link {
@@ -130,6 +132,7 @@ impl Default for Link {
             head: GENESIS,
             chained: false,
             unchained: 0,
+            first: None,
         }
     }
 }
@@ -178,6 +181,7 @@ fn decode(line: &[u8], expected_seq: u64, link: &mut Link) -> Result<Record, Str
     full.update(line);
     full.update(b"\n");
     link.head = full.finalize().into();
+    link.first.get_or_insert(link.head);
     Ok(rec)
 }
 
@@ -276,6 +280,8 @@ pub struct Verified {
     pub read: Vec<Record>,
     pub unchained: u64,
     pub head: Hash,
+    /// The run's id: the first line's hash.
+    pub run: Option<Hash>,
     pub broken: Option<Corrupt>,
 }
 
@@ -291,8 +297,23 @@ pub fn verify(bytes: &[u8]) -> Verified {
         read: records,
         unchained: link.unchained,
         head: link.head,
+        run: link.first,
         broken,
     }
+}
+
+/// Where a vote's run and head stand in a journal's bytes: how many records the voter had
+/// seen (the head is that record's line hash); else why they are not this journal's.
+pub fn seen_at(bytes: &[u8], run: &str, head: &str) -> Result<u64, String> {
+    let hashes = line_hashes(bytes);
+    if hashes.first().is_none_or(|h| hex(h) != run) {
+        return Err("it was cast for another run (its run id is not this journal's)".to_owned());
+    }
+    hashes
+        .iter()
+        .position(|h| hex(h) == head)
+        .map(|i| i as u64 + 1)
+        .ok_or_else(|| "it names a journal head this run never had".to_owned())
 }
 
 /// Follows a journal another process writes, without writing anything: each poll returns
@@ -317,6 +338,16 @@ impl Default for Follower {
 }
 
 impl Follower {
+    /// The run's id (its first line's hash), once read.
+    pub fn run(&self) -> Option<Hash> {
+        self.link.first
+    }
+
+    /// The hash of the last record read.
+    pub fn head(&self) -> Hash {
+        self.link.head
+    }
+
     /// The records committed since the last poll; an error names the record that does not
     /// hold up (the follower then stops there).
     pub fn poll(&mut self, path: &Path) -> Result<Vec<Record>, Corrupt> {

@@ -162,7 +162,7 @@ impl History {
             }
             Event::GateVote { gate, .. } => {
                 let how = vote_how(rb, &rec.event, self.driver.as_deref(), &rec.by.user);
-                let vote = VoteReport::of(&rec.event, rec.at, by, how);
+                let vote = VoteReport::of(rec, by, how);
                 if let Some(vote) = vote {
                     // An approver's last vote stands.
                     self.votes
@@ -231,14 +231,15 @@ impl History {
 
 impl VoteReport {
     /// A vote as the report states it, from its event.
-    fn of(event: &Event, at: DateTime<Utc>, recorded_by: String, how: &str) -> Option<Self> {
+    fn of(rec: &Record, recorded_by: String, how: &str) -> Option<Self> {
         let Event::GateVote {
             approver,
             decision,
             note,
             evidence,
+            signature,
             ..
-        } = event
+        } = &rec.event
         else {
             return None;
         };
@@ -250,9 +251,15 @@ impl VoteReport {
             },
             note: note.clone(),
             evidence: evidence.clone(),
-            at,
+            at: rec.at,
             recorded_by,
             how: how.to_owned(),
+            // What the record claims; `build` checks it against the journal's lines.
+            signed: signature
+                .as_ref()
+                .map_or_else(|| "—".to_owned(), |s| format!("{} (not checked)", s.key)),
+            evidence_sha256: crate::signing::evidence_hash(evidence),
+            seq: rec.seq,
         })
     }
 }

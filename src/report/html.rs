@@ -132,20 +132,21 @@ fn decisions(o: &mut String, r: &Report) {
     for g in &r.gates {
         let _ = write!(
             o,
-            "<p><b>{}</b></p><table><tr><th>Approver</th><th>Decision</th><th>At</th><th>By</th><th>How</th><th>Note</th><th>Evidence</th></tr>",
+            "<p><b>{}</b></p><table><tr><th>Approver</th><th>Decision</th><th>At</th><th>By</th><th>How</th><th>Signed</th><th>Note</th><th>Evidence</th></tr>",
             esc(&g.title)
         );
         for v in &g.votes {
             let _ = write!(
                 o,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&v.approver),
                 esc(&v.decision),
                 hms(v.at),
                 esc(&v.recorded_by),
                 esc(&v.how),
+                esc(&v.signed),
                 esc(&v.note),
-                esc(&v.evidence.join("; "))
+                esc(&super::markdown::evidence_words(v))
             );
         }
         o.push_str("</table>");

@@ -145,20 +145,21 @@ fn gates(o: &mut String, r: &Report) {
         }
         let _ = writeln!(
             o,
-            "| Approver | Decision | At | Recorded by | How | Note | Evidence |"
+            "| Approver | Decision | At | Recorded by | How | Signed | Note | Evidence |"
         );
-        let _ = writeln!(o, "|---|---|---|---|---|---|---|");
+        let _ = writeln!(o, "|---|---|---|---|---|---|---|---|");
         for v in &g.votes {
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 cell(&v.approver),
                 v.decision,
                 hms(v.at),
                 v.recorded_by,
                 v.how,
+                cell(&v.signed),
                 cell(&v.note),
-                cell(&v.evidence.join("; "))
+                cell(&evidence_words(v))
             );
         }
         let _ = writeln!(o);
@@ -421,4 +422,18 @@ fn people(o: &mut String, r: &Report) {
             let _ = writeln!(o, "- {} UTC: {} handed over to {}", hms(h.at), h.from, h.to);
         }
     }
+}
+
+/// A vote's evidence as the tables show it: its hash (what a signature covers), then the
+/// lines.
+pub(super) fn evidence_words(v: &super::VoteReport) -> String {
+    format!(
+        "sha256 {}…: {}",
+        v.evidence_sha256.get(..12).unwrap_or(""),
+        if v.evidence.is_empty() {
+            "nothing open".to_owned()
+        } else {
+            v.evidence.join("; ")
+        }
+    )
 }

@@ -179,6 +179,13 @@ pub struct VoteReport {
     /// `from their own terminal`, `at the driver's console`, or `by proxy at the driver's
     /// console` (for an approver who votes from a terminal of their own).
     pub how: String,
+    /// Its signature, checked against the runbook's keys: `✓ SHA256:…`, `✗ why`, or `—`.
+    pub signed: String,
+    /// The SHA-256 of the evidence its voter was shown (what a signature covers).
+    pub evidence_sha256: String,
+    /// Its record, for the signature's check.
+    #[serde(skip)]
+    pub seq: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -367,7 +374,8 @@ pub fn build(run_dir: &Path, runbook: Option<&Path>) -> Result<Report, Error> {
     let in_progress =
         crate::durable::is_locked(&run_dir.join(crate::driver::LOCK)).unwrap_or(false);
     let minutes = kpi_log::read(&run_dir.join(kpi_log::FILE));
-    let mut r = fold(Arc::new(rb), &records, &minutes);
+    let rb = Arc::new(rb);
+    let mut r = fold(rb.clone(), &records, &minutes);
     r.runbook = RunbookRef {
         name: name.clone(),
         path: rb_path.display().to_string(),
@@ -376,6 +384,15 @@ pub fn build(run_dir: &Path, runbook: Option<&Path>) -> Result<Report, Error> {
     r.run_dir = run_dir.display().to_string();
     r.in_progress = in_progress;
     r.chain = ChainReport::of(&verified);
+    let hashes = journal::line_hashes(&bytes);
+    for v in r.gates.iter_mut().flat_map(|g| &mut g.votes) {
+        if let Some(rec) = usize::try_from(v.seq)
+            .ok()
+            .and_then(|s| records.get(s.checked_sub(1)?))
+        {
+            v.signed = verify::seal_words(&rb, rec, &hashes);
+        }
+    }
     r.damaged = damage.map(|d| {
         format!(
             "the journal is corrupt at record {} (byte {}): {}; this report stops before it",
@@ -559,15 +576,7 @@ fn gates(rb: &Runbook, votes: &[(String, VoteReport)]) -> Vec<GateReport> {
         .map(|g| GateReport {
             id: g.id.clone(),
             title: g.title.clone(),
-            policy: match g.policy {
-                crate::runbook::GatePolicy::Unanimous => "unanimous".into(),
-                crate::runbook::GatePolicy::Any => "any".into(),
-                crate::runbook::GatePolicy::Needs(n) => format!("{n} of {}", g.approvers.len()),
-                crate::runbook::GatePolicy::FinalSay(i) => format!(
-                    "final say: {}",
-                    g.approvers.get(i).map_or("?", String::as_str)
-                ),
-            },
+            policy: g.policy_words(),
             votes: votes
                 .iter()
                 .filter(|(gid, _)| *gid == g.id)

@@ -4,8 +4,6 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
-
 use super::*;
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -80,27 +78,55 @@ pub fn verify(run_dir: &Path) -> Result<(String, bool), Error> {
             chain.words()
         ),
     };
-    if v.broken.is_none()
-        && let Some(rb) = runbook_of(&v.read)
-    {
-        text.push_str(&approvals(&v.read, &rb));
+    let mut holds = v.broken.is_none();
+    if holds && let Some((rb, note)) = runbook_of(&v.read) {
+        text.push_str(&note);
+        let hashes = journal::line_hashes(&bytes);
+        let a = approvals(&v.read, &rb, &hashes);
+        text.push_str(&a.text);
+        if let Some(problem) = a.problem.or_else(|| gates_opened(&v.read, rb)) {
+            let _ = writeln!(text, "{}: {problem}", path.display());
+            holds = false;
+        }
     }
-    Ok((text, v.broken.is_none()))
+    Ok((text, holds))
 }
 
-/// The runbook the journal names, when it loads: who the approvers are.
-fn runbook_of(records: &[Record]) -> Option<Runbook> {
+/// The runbook the journal names, when it loads, and a line when it is not the one the
+/// run last followed: the keys and policies checked are then today's.
+fn runbook_of(records: &[Record]) -> Option<(Runbook, String)> {
     let Some(Event::RunOpened { path, .. }) = records.first().map(|r| &r.event) else {
         return None;
     };
-    crate::runbook::load(Path::new(path)).ok().map(|(rb, _)| rb)
+    let (rb, _) = crate::runbook::load(Path::new(path)).ok()?;
+    let now = crate::driver::sha256_file(Path::new(path)).ok();
+    let note = match (crate::app::event::runbook_sha(records), now) {
+        (Some(then), Some(now)) if then != now => format!(
+            "note: {path} has changed since the run last read it (sha256 {} then, {} now): votes are checked against the approvers, keys and policies it has now\n",
+            then.get(..12).unwrap_or(then),
+            now.get(..12).unwrap_or(&now)
+        ),
+        _ => String::new(),
+    };
+    Some((rb, note))
+}
+
+/// The approvals table, and the first vote that does not hold.
+struct Approvals {
+    text: String,
+    problem: Option<String>,
 }
 
 /// Every vote in the record, as an auditor reads it: the gate, the approver, who cast it
-/// and how, when, and the SHA-256 of the evidence on screen then (the hash a signed vote
-/// will sign).
-fn approvals(records: &[Record], rb: &Runbook) -> String {
-    let mut out = String::new();
+/// and how, when, whether it is signed (the signature checked again, here), and the
+/// SHA-256 of the evidence its voter was shown. A vote from a terminal by a user who is not
+/// the approver, an unsigned one where the approver must sign, and a signature that does
+/// not hold are problems.
+fn approvals(records: &[Record], rb: &Runbook, hashes: &[journal::Hash]) -> Approvals {
+    let mut out = Approvals {
+        text: String::new(),
+        problem: None,
+    };
     // Who drives as the record goes: a vote they cast is the driver's.
     let mut driver: Option<&str> = None;
     for r in records {
@@ -114,30 +140,152 @@ fn approvals(records: &[Record], rb: &Runbook) -> String {
                 evidence,
                 ..
             } => {
-                if out.is_empty() {
-                    out.push_str("approvals:\n");
+                if out.text.is_empty() {
+                    out.text.push_str("approvals:\n");
                 }
                 let how = history::vote_how(rb, &r.event, driver, &r.by.user);
-                let evidence_hash: String = Sha256::digest(evidence.join("\n").as_bytes())
-                    .iter()
-                    .take(6)
-                    .map(|b| format!("{b:02x}"))
-                    .collect();
+                let from_terminal = driver.is_some_and(|d| d != r.by.user);
+                let seal = seal(rb, r, hashes);
+                let signed = match &seal {
+                    Some(Ok(key)) => format!("signed by {key}"),
+                    Some(Err(why)) => format!("SIGNATURE DOES NOT HOLD: {why}"),
+                    None => "not signed".to_owned(),
+                };
+                let problem = match (rb.approver(approver), &seal) {
+                    (_, Some(Err(why))) => Some(why.clone()),
+                    (Some(a), _) if from_terminal && !a.users.contains(&r.by.user) => {
+                        Some(format!(
+                            "it was cast by {}, who is not {} ({})",
+                            r.by.user,
+                            a.id,
+                            a.users.join(", ")
+                        ))
+                    }
+                    (Some(a), None) if from_terminal && a.signed => Some(format!(
+                        "{} signs their votes (`signed = true`), and this one from their terminal is not signed",
+                        a.id
+                    )),
+                    _ => None,
+                };
+                if out.problem.is_none()
+                    && let Some(why) = problem
+                {
+                    out.problem = Some(format!(
+                        "record {}, {approver}'s vote on gate {gate}, does not hold: {why}",
+                        r.seq
+                    ));
+                }
+                let evidence_hash = crate::signing::evidence_hash(evidence);
                 let _ = writeln!(
-                    out,
-                    "  {gate}  {approver}: {}  by {} ({how}, not signed)  at {} UTC  evidence sha256 {evidence_hash}…",
+                    out.text,
+                    "  {gate}  {approver}: {}  by {} ({how}, {signed})  at {} UTC  evidence sha256 {}…",
                     match decision {
                         VoteDecision::Go => "GO",
                         VoteDecision::NoGo => "NO-GO",
                     },
                     who(&r.by),
-                    r.at.format("%Y-%m-%d %H:%M:%S")
+                    r.at.format("%Y-%m-%d %H:%M:%S"),
+                    evidence_hash.get(..12).unwrap_or(""),
                 );
             }
             _ => {}
         }
     }
     out
+}
+
+/// A journaled vote's signature, checked again: it names this run and a head this journal
+/// had before the vote, and it is by one of the approver's keys over exactly what the
+/// record says. `None`: not signed.
+pub(super) fn seal(
+    rb: &Runbook,
+    r: &Record,
+    hashes: &[journal::Hash],
+) -> Option<Result<String, String>> {
+    let Event::GateVote {
+        gate,
+        approver,
+        decision,
+        note,
+        evidence,
+        signature: Some(sig),
+    } = &r.event
+    else {
+        return None;
+    };
+    let check = || {
+        if hashes.first().is_none_or(|h| journal::hex(h) != sig.run) {
+            return Err("it is signed for another run".to_owned());
+        }
+        let before = usize::try_from(r.seq.saturating_sub(1)).unwrap_or(0);
+        if !hashes
+            .iter()
+            .take(before)
+            .any(|h| journal::hex(h) == sig.head)
+        {
+            return Err(
+                "it is signed over a journal head this run did not have before it".to_owned(),
+            );
+        }
+        let keys = rb.approver(approver).map_or(&[][..], |a| &a.keys[..]);
+        let evidence = crate::signing::evidence_hash(evidence);
+        let ballot = crate::signing::Ballot {
+            run: &sig.run,
+            gate,
+            approver,
+            decision: decision.word(),
+            note,
+            evidence: &evidence,
+            head: &sig.head,
+        };
+        let sealed = crate::signing::verify(&ballot, &sig.sshsig, keys, r.at)?;
+        if sealed.fingerprint != sig.key {
+            return Err(format!(
+                "the record names key {}, but {} signed it",
+                sig.key, sealed.fingerprint
+            ));
+        }
+        Ok(sealed.fingerprint)
+    };
+    Some(check())
+}
+
+/// A vote's signature in a report's words: `✓ SHA256:…` checked, `✗ why`, or `—`.
+pub(super) fn seal_words(rb: &Runbook, r: &Record, hashes: &[journal::Hash]) -> String {
+    match seal(rb, r, hashes) {
+        Some(Ok(key)) => format!("✓ {key}"),
+        Some(Err(why)) => format!("✗ {why}"),
+        None => "—".to_owned(),
+    }
+}
+
+/// The first gated step started while its gate was not GO by its policy, without the
+/// override on record: replayed through the same `apply`, with the runbook's policy.
+fn gates_opened(records: &[Record], rb: Runbook) -> Option<String> {
+    let rb = std::sync::Arc::new(rb);
+    let mut state = State::new(rb.clone(), records.first()?.at);
+    for r in records {
+        if let Event::RunStarted {
+            target: RunRef::Step(step),
+            guards,
+            ..
+        } = &r.event
+            && let Some(g) = rb.gates.iter().position(|g| g.before == *step)
+            && !state.gates[g].is_go()
+            && !guards
+                .iter()
+                .any(|x| x.kind == crate::app::guard::Kind::Gate)
+        {
+            return Some(format!(
+                "record {}: step {step} started while gate {} was not GO under its policy ({}), and no override of it is on record",
+                r.seq,
+                rb.gates[g].id,
+                rb.gates[g].policy_words()
+            ));
+        }
+        state.apply(r);
+    }
+    None
 }
 
 /// The first checkpoint whose head is not the hash the journal's line has there: the

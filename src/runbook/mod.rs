@@ -41,6 +41,8 @@ pub struct Runbook {
     pub evaluation_interval: Option<TimeDelta>,
     /// The group whose members may read the run (`share-with`); none: private.
     pub share_with: Option<String>,
+    /// `allowed-signers`: the ssh-keygen allowed_signers file read for approvers' keys.
+    pub allowed_signers: Option<PathBuf>,
     /// A step started more than this before its planned time is a guard to confirm.
     pub early_warning: TimeDelta,
     pub endpoints: Vec<Endpoint>,

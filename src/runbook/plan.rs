@@ -105,12 +105,38 @@ pub struct Gate {
     pub distinct_from_driver: bool,
 }
 
-/// A person who may vote from their own terminal: which OS users are them.
+/// A person who may vote from their own terminal: which OS users are them, and the keys
+/// their votes may be signed with.
 #[derive(Debug, Clone)]
 pub struct Approver {
     pub id: String,
     pub role: String,
     pub users: Vec<String>,
+    /// Their own `keys`, then the allowed signers whose principals name them.
+    pub keys: Vec<crate::signing::Trusted>,
+    /// `signed = true`: an unsigned vote of theirs is refused, and one recorded for them at
+    /// the driver's console never opens the gate.
+    pub signed: bool,
+}
+
+impl Gate {
+    /// `2 of 3, not the driver's`: how its votes decide, as the report and `--verify` say.
+    pub fn policy_words(&self) -> String {
+        let how = match self.policy {
+            GatePolicy::Unanimous => "unanimous".into(),
+            GatePolicy::Any => "any".into(),
+            GatePolicy::Needs(n) => format!("{n} of {}", self.approvers.len()),
+            GatePolicy::FinalSay(i) => format!(
+                "final say: {}",
+                self.approvers.get(i).map_or("?", String::as_str)
+            ),
+        };
+        if self.distinct_from_driver {
+            format!("{how}, not the driver's")
+        } else {
+            how
+        }
+    }
 }
 
 impl Approver {

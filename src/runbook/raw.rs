@@ -35,6 +35,9 @@ pub struct Header {
     /// Starting a step more than this before its planned time asks first (default 5m).
     #[serde(default)]
     pub early_warning: Option<S<String>>,
+    /// An ssh-keygen allowed_signers file: more keys approvers sign votes with.
+    #[serde(default)]
+    pub allowed_signers: Option<S<String>>,
 }
 
 /// How warroom reaches an HTTP source: the same keys beside the URL of every endpoint, KPI
@@ -471,6 +474,12 @@ pub struct Approver {
     pub role: String,
     /// The OS users who are this approver: their votes are theirs by the kernel's word.
     pub users: S<Vec<S<String>>>,
+    /// Their SSH public keys, as `.pub` files hold them: a vote they sign is checked on them.
+    #[serde(default)]
+    pub keys: Option<S<Vec<S<String>>>>,
+    /// Only a signed vote of theirs is counted.
+    #[serde(default)]
+    pub signed: Option<S<bool>>,
 }
 
 #[derive(Debug, Deserialize)]

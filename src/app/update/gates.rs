@@ -31,48 +31,55 @@ pub(super) fn record_vote(
     decision: Decision,
     note: String,
 ) {
-    let by = state.operator.clone();
-    record_vote_as(state, by, (gate, approver), decision, note);
+    let cast = Cast {
+        by: state.operator.clone(),
+        evidence: state.vote_evidence(true),
+        signature: None,
+    };
+    record_vote_as(state, cast, (gate, approver), decision, note);
 }
 
-/// A vote recorded as `by`'s: the driver's at the keyboard, an approver's handed in.
+/// Who cast a vote, what they were shown, and their signature when they signed.
+struct Cast {
+    by: Operator,
+    evidence: Vec<String>,
+    signature: Option<VoteSignature>,
+}
+
+/// A vote recorded as `cast.by`'s: the driver's at the keyboard, an approver's handed in.
 fn record_vote_as(
     state: &mut State,
-    by: Operator,
+    cast: Cast,
     (gate, approver): (usize, usize),
     decision: Decision,
     note: String,
 ) {
-    let evidence: Vec<String> = (0..state.kpis.len())
-        .map(|i| state.kpi_reading(i).unwrap_or_else(|why| why))
-        .chain(
-            state
-                .alerts
-                .iter()
-                .filter(|a| a.resolved.is_none())
-                .map(|a| format!("alert: {}", a.title)),
-        )
-        .collect();
     let g = &state.runbook.gates[gate];
     let Some(who) = g.approvers.get(approver).cloned() else {
         return;
     };
     let gid = g.id.clone();
-    let from_terminal = by != state.operator;
-    let voter = by.user.clone();
+    let from_terminal = cast.by != state.operator;
+    let voter = cast.by.user.clone();
+    let signed = if cast.signature.is_some() {
+        " ✓ signed"
+    } else {
+        ""
+    };
     emit_as(
         state,
-        by,
+        cast.by,
         Event::GateVote {
             gate: gid.clone(),
             approver: who.clone(),
             decision: VoteDecision::from(&decision),
             note,
-            evidence,
+            evidence: cast.evidence,
+            signature: cast.signature,
         },
     );
     let who = match state.runbook.approver(&who) {
-        Some(a) if from_terminal => format!("{} ({voter}, from their own terminal)", a.role),
+        Some(a) if from_terminal => format!("{voter} ({}){signed}", a.role),
         Some(a) => a.role.clone(),
         None => who,
     };
@@ -80,7 +87,7 @@ fn record_vote_as(
         Decision::Go if state.gates[gate].is_go() => {
             state.notify(format!("Gate {gid} is GO (last: {who})"));
         }
-        Decision::Go => state.notify(format!("{who}: GO on {gid}")),
+        Decision::Go => state.notify(format!("GO on {gid}: {who}")),
         Decision::NoGo => state.notify(format!(
             "NO-GO on {gid} by {who}: hold, or press R to roll back"
         )),
@@ -95,8 +102,8 @@ pub(super) fn vote_filed(state: &mut State, v: VoteFile, fx: &mut Vec<Effect>) {
     let file = v.file.clone();
     let user = v.user.clone().unwrap_or_else(|why| format!("? ({why})"));
     match check_vote(state, v) {
-        Ok((gate, approver, decision, note, by)) => {
-            record_vote_as(state, by, (gate, approver), decision, note);
+        Ok((gate, approver, decision, note, cast)) => {
+            record_vote_as(state, cast, (gate, approver), decision, note);
             fx.push(Effect::FileVote {
                 file,
                 accepted: true,
@@ -120,7 +127,7 @@ pub(super) fn vote_filed(state: &mut State, v: VoteFile, fx: &mut Vec<Effect>) {
     }
 }
 
-type Counted = (usize, usize, Decision, String, Operator);
+type Counted = (usize, usize, Decision, String, Cast);
 
 fn check_vote(state: &State, v: VoteFile) -> Result<Counted, String> {
     let user = v.user?;
@@ -173,14 +180,47 @@ fn check_vote(state: &State, v: VoteFile) -> Result<Counted, String> {
     if gs.policy == crate::runbook::GatePolicy::FinalSay(a) && req.note.trim().is_empty() {
         return Err("the final say is counted only with its rationale (--note)".to_owned());
     }
+    let seen = v.seen?;
+    if let Some(prev) = &gs.votes[a]
+        && seen < prev.seq
+    {
+        return Err(format!(
+            "it was cast when the record had {seen} records, before {}'s vote in record {} on gate {}: an older vote does not replace a newer one",
+            approver.id, prev.seq, gate.id
+        ));
+    }
+    let signature = match &req.signature {
+        None if approver.signed => {
+            return Err(format!(
+                "{} signs their votes (`signed = true`), and this one is not signed",
+                approver.id
+            ));
+        }
+        None => None,
+        Some(sshsig) => {
+            let evidence = crate::signing::evidence_hash(&req.evidence);
+            let sealed =
+                crate::signing::verify(&req.ballot(&evidence), sshsig, &approver.keys, state.now)?;
+            Some(VoteSignature {
+                run: req.run.clone(),
+                head: req.head.clone(),
+                key: sealed.fingerprint,
+                sshsig: sshsig.clone(),
+            })
+        }
+    };
     let decision = match req.decision {
         VoteDecision::Go => Decision::Go,
         VoteDecision::NoGo => Decision::NoGo,
     };
-    let by = Operator {
-        user,
-        host: state.operator.host.clone(),
-        ssh: req.ssh,
+    let cast = Cast {
+        by: Operator {
+            user,
+            host: state.operator.host.clone(),
+            ssh: req.ssh,
+        },
+        evidence: req.evidence,
+        signature,
     };
-    Ok((g, a, decision, req.note, by))
+    Ok((g, a, decision, req.note, cast))
 }

@@ -16,7 +16,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use std::collections::BTreeMap;
 
-use super::event::{Event, Operator, Outcome, Record, VoteDecision};
+use super::event::{Event, Operator, Outcome, Record, VoteDecision, VoteSignature};
 use super::guard::{self, Act, Guard};
 use super::keys::{self, Command as Key};
 use super::observe;
@@ -240,7 +240,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             observe::notice_expiry(state);
         }
         Action::Committed { records, head } => checkpoint(state, records, head, &mut fx),
-        Action::VoteFiled(v) => vote_filed(state, v, &mut fx),
+        Action::VoteFiled(v) => vote_filed(state, *v, &mut fx),
         Action::Observed(o) => {
             let moves_rules = o.moves_rules();
             observe::take(state, o);

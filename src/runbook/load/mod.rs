@@ -78,7 +78,14 @@ pub fn load_str(path: &Path, text: &str) -> Result<(Runbook, Vec<Diagnostic>), V
     let sections = read_sections(&mut d);
     let runbook = sections.and_then(|s| validate(path, s, &mut d));
     // In file order, as an editor would list them.
-    d.list.sort_by_key(|x| (x.line, x.column));
+    d.list.sort_by(|a, b| {
+        (a.file != path, &a.file, a.line, a.column).cmp(&(
+            b.file != path,
+            &b.file,
+            b.line,
+            b.column,
+        ))
+    });
     match runbook {
         Some(rb) if !d.has_errors() => Ok((rb, d.list)),
         _ => Err(d.list),
@@ -119,7 +126,8 @@ fn validate(path: &Path, mut s: Sections, d: &mut Diagnostics<'_>) -> Option<Run
     let (rules, rule_ids) = rule::rules(d, &s, &refs);
     let (phases, phase_ids, step_ids) = phase::phases(d, &s, &refs, &dir, t0);
     rule::scopes(d, &s, &phase_ids, &step_ids);
-    let (approvers, _) = approver::approvers(d, &s);
+    let signers = approver::allowed_signers(d, &header, &dir);
+    let (approvers, _) = approver::approvers(d, &s, signers.as_ref());
     let gates = gate::gates(d, &s, &rule_ids, &phase_ids, &step_ids);
     let rollback = rollback::rollback(d, &s, &step_ids, &refs, &dir, t0);
     let alertmanager = alertmanager::alertmanager(d, &s, &mut connections, &dir);
@@ -147,6 +155,7 @@ fn validate(path: &Path, mut s: Sections, d: &mut Diagnostics<'_>) -> Option<Run
         evaluation_interval: duration(d, "evaluation-interval", &header.evaluation_interval),
         early_warning: early_warning(d, &header.early_warning),
         share_with,
+        allowed_signers: signers.map(|(path, _)| path),
         endpoints,
         kpis,
         rules,

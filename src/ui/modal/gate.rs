@@ -24,8 +24,15 @@ pub(super) fn gate_dialog<'a>(
                 } else {
                     format!(" · {}", v.note)
                 };
+                let seal = if v.signed.is_some() {
+                    " ✓ signed"
+                } else if v.decision == Decision::Go && !state.gates[*gate].counts(i) {
+                    " (not counted)"
+                } else {
+                    ""
+                };
                 (
-                    format!("{d} {}{note}", v.at.format("%H:%M:%S")),
+                    format!("{d}{seal} {}{note}", v.at.format("%H:%M:%S")),
                     Style::new().fg(color),
                 )
             }
@@ -68,6 +75,11 @@ pub(super) fn gate_dialog<'a>(
     if g.distinct_from_driver {
         d.lines.push(Line::styled(
             "Votes typed here do not open it: its approvers vote with `warroom vote`.",
+            theme::DIM,
+        ));
+    } else if state.gates[*gate].must_sign.iter().any(|s| *s) {
+        d.lines.push(Line::styled(
+            "A signing approver's GO typed here is by proxy: it does not open the gate.",
             theme::DIM,
         ));
     }
