@@ -572,3 +572,82 @@ fn a_missing_file_is_said_as_such() {
         "/nonexistent/nope.toml: error: no such file"
     );
 }
+
+/// An approver's keys and the allowed_signers file are read by `check`: a key that is not
+/// one, a `signed` approver with no key, a file that is missing, and a bad line in it, each
+/// where it stands (the file's own line for the file's problems), and a signer who is no
+/// approver as a warning.
+#[test]
+fn approvers_keys_and_allowed_signers_are_checked_where_they_stand() {
+    const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEn6RXr3pvc4Mr5XSLGeTJvb+KEUwHUKzsg2zj/2Ntal alice@laptop";
+    let approver = |extra: &str| {
+        format!("[[approver]]\nid = \"lead\"\nrole = \"Lead\"\nusers = [\"alice\"]\n{extra}")
+    };
+    assert_one(
+        &format!("{HEAD}{}", approver("keys = [\"ssh-ed25519 AAAA\"]\n")),
+        7,
+        9,
+        "approver[lead].keys",
+        "not an SSH public key",
+    );
+    assert_one(
+        &format!("{HEAD}{}", approver("signed = true\n")),
+        7,
+        10,
+        "approver[lead].signed",
+        "a signed vote needs a key",
+    );
+    // A good key signs; no error, no warning.
+    assert!(
+        warnings(&format!(
+            "{HEAD}{}",
+            approver(&format!("keys = [\"{KEY}\"]\nsigned = true\n"))
+        ))
+        .is_empty()
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let rb = dir.path().join("rb.toml");
+    let header = "[runbook]\nname = \"t\"\nallowed-signers = \"signers\"\n";
+    let text = format!("{header}{}", approver("signed = true\n"));
+    let errs = load_str(&rb, &text).unwrap_err();
+    assert!(
+        errs.iter().any(|e| e.line == 3
+            && e.key == "runbook.allowed-signers"
+            && e.message.contains("No such file")),
+        "{errs:#?}"
+    );
+    std::fs::write(
+        dir.path().join("signers"),
+        format!(
+            "# who signs\nalice {KEY}\nbob cert-authority {KEY}\ncarol namespaces=\"git\" {KEY}\n"
+        ),
+    )
+    .unwrap();
+    let errs = load_str(&rb, &text).unwrap_err();
+    let signers = dir.path().join("signers");
+    assert_eq!(errs.len(), 2, "{errs:#?}");
+    assert_eq!(
+        (errs[0].file.as_path(), errs[0].line, errs[0].column),
+        (signers.as_path(), 3, 5)
+    );
+    assert!(errs[0].message.contains("cert-authority"), "{errs:#?}");
+    assert!(
+        errs[0]
+            .to_string()
+            .starts_with(&format!("{}:3:5: error: ", signers.display())),
+        "{}",
+        errs[0]
+    );
+    // Carol is no approver: a warning at her line (the file stands otherwise).
+    assert_eq!(
+        (errs[1].level, errs[1].line),
+        (Level::Warning, 4),
+        "{errs:#?}"
+    );
+    std::fs::write(&signers, format!("alice {KEY}\n")).unwrap();
+    let (rb, w) = load_str(&rb, &text).unwrap();
+    assert!(w.is_empty(), "{w:#?}");
+    assert_eq!(rb.approvers[0].keys.len(), 1);
+    assert!(rb.approvers[0].signed);
+}

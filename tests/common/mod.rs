@@ -4,6 +4,7 @@
 
 pub mod screen;
 pub mod servers;
+pub mod users;
 
 use std::path::Path;
 use std::sync::Arc;
