@@ -526,3 +526,63 @@ fn report_verify_holds_the_journal_against_its_checkpoints() {
         "{said}"
     );
 }
+
+/// `report --verify` holds the record to each gate's policy too: a gated step started
+/// while its gate was not GO, with no override on record, does not hold (exit 1, the
+/// record named); started after the GO, or over a recorded override, it does.
+#[test]
+fn report_verify_holds_each_gated_step_to_its_gate() {
+    use warroom::app::event::{Event, Record, RunRef, VoteDecision};
+    use warroom::app::guard::{Guard, Kind};
+    use warroom::journal;
+    let run = recorded_run_dir();
+    let path = run.path().join(journal::FILE);
+    let (opened, _) = journal::read(&path).unwrap();
+    let (at, by) = (opened[0].at, opened[0].by.clone());
+    let started = |guards: Vec<Guard>| Event::RunStarted {
+        target: RunRef::Step("slow".into()),
+        attempt: 1,
+        reason: None,
+        guards,
+    };
+    let verify = |events: Vec<Event>| {
+        let mut records = opened.clone();
+        for e in events {
+            records.push(Record::new(records.len() as u64 + 1, at, by.clone(), e));
+        }
+        std::fs::write(&path, journal::encode_all(&records)).unwrap();
+        let out = warroom()
+            .args(["report", "--verify"])
+            .arg(run.path())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, said) = verify(vec![started(Vec::new())]);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(
+        said.contains("record 3: step slow started while gate go was not GO under its policy (unanimous), and no override of it is on record"),
+        "{said}"
+    );
+    let overridden = Guard {
+        kind: Kind::Gate,
+        words: "gate go is not GO".into(),
+        badge: String::new(),
+    };
+    let (code, said) = verify(vec![started(vec![overridden])]);
+    assert_eq!(code, Some(0), "{said}");
+    let vote = Event::GateVote {
+        gate: "go".into(),
+        approver: "Lead".into(),
+        decision: VoteDecision::Go,
+        note: String::new(),
+        evidence: Vec::new(),
+        signature: None,
+    };
+    let (code, said) = verify(vec![vote, started(Vec::new())]);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("go  Lead: GO"), "{said}");
+}
