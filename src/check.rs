@@ -121,6 +121,27 @@ pub fn summary(rb: &Runbook) -> String {
         rb.rules.len()
     );
     let _ = writeln!(s, "  gates     {}", rb.gates.len());
+    if !rb.approvers.is_empty() {
+        // Who votes from their own terminal, and whether their votes are signed.
+        let each: Vec<String> = rb
+            .approvers
+            .iter()
+            .map(|a| {
+                let keys = match a.keys.len() {
+                    0 => "no key".to_owned(),
+                    1 => "1 key".to_owned(),
+                    n => format!("{n} keys"),
+                };
+                format!(
+                    "{} ({}, {keys}{})",
+                    a.id,
+                    a.users.join("/"),
+                    if a.signed { ", signs" } else { "" }
+                )
+            })
+            .collect();
+        let _ = writeln!(s, "  approvers {}", each.join(", "));
+    }
     let phrases = rb
         .steps()
         .filter(|(_, st)| matches!(st.confirm, Confirm::Phrase(_)))

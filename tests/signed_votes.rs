@@ -156,6 +156,13 @@ distinct-from-driver = true
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        summary.contains(&format!(
+            "approvers lead ({alice}, 1 key, signs), sre ({bob}, 1 key, signs)"
+        )),
+        "{summary}"
+    );
     let run_dir = dir.path().join("run");
     let mut s = Screen::start(
         &[
@@ -295,12 +302,16 @@ distinct-from-driver = true
         tempfile::tempdir().unwrap(),
     );
     w.wait_for("READ-ONLY", 15);
+    // A gate waits for his vote: the footer says how.
+    w.wait_for("v your vote", 5);
     w.keys("v");
     w.wait_for("Your vote", 5);
+    w.wait_for("Signed with your key (the runbook asks it)", 5);
     w.keys("G");
     w.wait_for("hand it in", 5);
     w.keys("on call, watching\r");
     s.wait_for("GO 2/2", 10);
+    w.wait_for("GO on go for SRE on call ✓ signed", 10);
     drop(w);
     let votes: Vec<String> = journal()
         .lines()

@@ -137,15 +137,22 @@ fn on_key(state: &mut State, key: KeyEvent, out: &mut Vec<Look>) {
     observe::navigate(state, cmd);
 }
 
+impl State {
+    /// The gates waiting for this terminal's user's own vote, with the approver each makes
+    /// them: what `v` opens, and what the footer offers it for.
+    pub fn own_votes_waiting(&self) -> Vec<(usize, usize)> {
+        self.runbook
+            .votes_of(&self.operator.user)
+            .into_iter()
+            .filter(|(g, _)| !self.gates[*g].is_go() && !self.gates[*g].is_no_go())
+            .collect()
+    }
+}
+
 /// `v`: the gate waiting for the watcher's own vote, if they are one of its approvers.
 fn ask_own_vote(state: &mut State) {
     let me = state.operator.user.clone();
-    let waiting: Vec<(usize, usize)> = state
-        .runbook
-        .votes_of(&me)
-        .into_iter()
-        .filter(|(g, _)| !state.gates[*g].is_go() && !state.gates[*g].is_no_go())
-        .collect();
+    let waiting = state.own_votes_waiting();
     match waiting.first() {
         Some(&(gate, approver)) => {
             state.modal = Some(Modal::OwnVote {
@@ -233,9 +240,10 @@ fn notice_of(state: &mut State, r: &Record, out: &mut Vec<Look>) {
             gate,
             approver,
             decision,
+            signature,
             ..
         } => Some(format!(
-            "{who}: {} on {gate} for {}",
+            "{who}: {} on {gate} for {}{}",
             match decision {
                 super::event::VoteDecision::Go => "GO",
                 super::event::VoteDecision::NoGo => "NO-GO",
@@ -244,7 +252,12 @@ fn notice_of(state: &mut State, r: &Record, out: &mut Vec<Look>) {
             state
                 .runbook
                 .approver(approver)
-                .map_or(approver.as_str(), |a| a.role.as_str())
+                .map_or(approver.as_str(), |a| a.role.as_str()),
+            if signature.is_some() {
+                " ✓ signed"
+            } else {
+                ""
+            }
         )),
         Event::AlertAcked { alert, reason } => state
             .alerts

@@ -485,6 +485,8 @@ pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
         None if state.watching.is_some() => keys::footer(state.focus)
             .filter(|b| !b.command.acts())
             .map(|b| (b.label, b.short))
+            // A gate waits for this watcher's own vote: say how to cast it.
+            .chain((!state.own_votes_waiting().is_empty()).then_some(("v", "your vote")))
             .chain(std::iter::once((
                 "read-only:",
                 watching.as_deref().unwrap_or(""),

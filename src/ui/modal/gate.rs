@@ -161,6 +161,33 @@ pub(super) fn own_vote<'a>(
         "As {} ({role}), from this terminal: the driver's console counts it.",
         state.operator.user
     )));
+    // What the vote is cast on: its hash is what a signature covers.
+    let evidence = state.vote_evidence(true);
+    d.lines.push(Line::styled(
+        format!(
+            "On what you see: {}",
+            if evidence.is_empty() {
+                "no KPI, no alert open".to_owned()
+            } else {
+                evidence.join(" · ")
+            }
+        ),
+        theme::DIM,
+    ));
+    match state.runbook.approver(entry) {
+        Some(a) if !a.keys.is_empty() => d.lines.push(Line::styled(
+            format!(
+                "Signed with your key{}: your ssh-agent's, or a ~/.ssh key without a passphrase.",
+                if a.signed {
+                    " (the runbook asks it)"
+                } else {
+                    ""
+                }
+            ),
+            theme::DIM,
+        )),
+        _ => {}
+    }
     d.lines.push(Line::raw(""));
     match decision {
         None => d
