@@ -3,7 +3,8 @@
 //! ssh-agent (his private key file is gone: only the agent can sign). The driver (root)
 //! counts both, the gate opens, the step runs, and `report --verify` checks the signatures
 //! again; ssh-keygen itself agrees with it. Every forgery an approver's neighbour could try
-//! on the votes directory is refused by the console with why, and the console goes on.
+//! on the votes directory is refused by the console with why, and the console goes on; so
+//! is the driver's own vote from another terminal on a gate distinct from the driver.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
@@ -127,6 +128,12 @@ role = "SRE on call"
 users = ["{bob}"]
 signed = true
 
+# The driver (root) is an approver too, but this gate counts none of the driver's votes.
+[[approver]]
+id = "ops"
+role = "Ops manager"
+users = ["root"]
+
 [[phase]]
 id = "p"
 title = "Cutover"
@@ -139,7 +146,8 @@ run = ["true"]
 [[gate]]
 id = "go"
 title = "Ship?"
-approvers = ["lead", "sre"]
+approvers = ["lead", "sre", "ops"]
+needs = 2
 before = "ship"
 distinct-from-driver = true
 "#,
@@ -159,7 +167,7 @@ distinct-from-driver = true
     let summary = String::from_utf8_lossy(&out.stdout);
     assert!(
         summary.contains(&format!(
-            "approvers lead ({alice}, 1 key, signs), sre ({bob}, 1 key, signs)"
+            "approvers lead ({alice}, 1 key, signs), sre ({bob}, 1 key, signs), ops (root, no key)"
         )),
         "{summary}"
     );
@@ -254,7 +262,19 @@ distinct-from-driver = true
     refused(&s, json(&no_head), "a journal head this run never had");
     // Not a vote at all.
     refused(&s, vec![0, 159, 146, 150, 255], "not a vote");
-    s.wait_for("waiting 0/2", 5);
+    s.wait_for("waiting 0/3", 5);
+
+    // The driver's own user votes from another terminal: the driver's console refuses it.
+    let out = Command::new(WARROOM)
+        .args(["vote", run, "go", "--note", "mine"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("root drives this run, and gate go counts no vote of the driver's"),
+        "{said}"
+    );
 
     // `warroom vote` with the wrong key is refused before anything is handed in.
     let (ok, out) = as_user(
@@ -291,7 +311,7 @@ distinct-from-driver = true
         ok && out.contains("Signed: SHA256:") && out.contains("Counted"),
         "{out}"
     );
-    s.wait_for("waiting 1/2", 5);
+    s.wait_for("waiting 1/3", 5);
 
     // Bob votes from the terminal he watches in; his agent signs.
     let mut w = Screen::start_program(
@@ -310,7 +330,7 @@ distinct-from-driver = true
     w.keys("G");
     w.wait_for("hand it in", 5);
     w.keys("on call, watching\r");
-    s.wait_for("GO 2/2", 10);
+    s.wait_for("GO 2/3", 10);
     w.wait_for("GO on go for SRE on call ✓ signed", 10);
     drop(w);
     let votes: Vec<String> = journal()
