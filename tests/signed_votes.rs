@@ -393,28 +393,11 @@ distinct-from-driver = true
             _ => None,
         })
         .unwrap();
-    let warroom::app::event::Event::GateVote {
-        gate,
-        approver,
-        decision,
-        note,
-        evidence,
-        ..
-    } = &rec.event
-    else {
+    let warroom::app::event::Event::GateVote { evidence, .. } = &rec.event else {
         unreachable!()
     };
     let evidence = warroom::signing::evidence_hash(evidence);
-    let message = warroom::signing::Ballot {
-        run: &sig.run,
-        gate,
-        approver,
-        decision: decision.word(),
-        note,
-        evidence: &evidence,
-        head: &sig.head,
-    }
-    .message();
+    let message = rec.event.ballot(&evidence).unwrap().0.message();
     let check = tempfile::tempdir().unwrap();
     std::fs::write(check.path().join("sig"), &sig.sshsig).unwrap();
     std::fs::write(

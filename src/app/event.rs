@@ -414,6 +414,38 @@ impl VoteDecision {
     }
 }
 
+impl Event {
+    /// What a signed vote's signature covers, rebuilt from its record, and the signature;
+    /// `evidence` is the hash of its evidence (`signing::evidence_hash`). `None` for
+    /// anything else.
+    pub fn ballot<'a>(
+        &'a self,
+        evidence: &'a str,
+    ) -> Option<(crate::signing::Ballot<'a>, &'a VoteSignature)> {
+        let Self::GateVote {
+            gate,
+            approver,
+            decision,
+            note,
+            signature: Some(sig),
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let ballot = crate::signing::Ballot {
+            run: &sig.run,
+            gate,
+            approver,
+            decision: decision.word(),
+            note,
+            evidence,
+            head: &sig.head,
+        };
+        Some((ballot, sig))
+    }
+}
+
 /// A vote's SSH signature, as journaled: enough to check it again without the vote file
 /// (the rest of the ballot is the vote event itself; `signing::Ballot`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

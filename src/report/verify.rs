@@ -202,17 +202,11 @@ pub(super) fn seal(
     r: &Record,
     hashes: &[journal::Hash],
 ) -> Option<Result<String, String>> {
-    let Event::GateVote {
-        gate,
-        approver,
-        decision,
-        note,
-        evidence,
-        signature: Some(sig),
-    } = &r.event
-    else {
+    let Event::GateVote { evidence, .. } = &r.event else {
         return None;
     };
+    let evidence = crate::signing::evidence_hash(evidence);
+    let (ballot, sig) = r.event.ballot(&evidence)?;
     let check = || {
         if hashes.first().is_none_or(|h| journal::hex(h) != sig.run) {
             return Err("it is signed for another run".to_owned());
@@ -227,17 +221,9 @@ pub(super) fn seal(
                 "it is signed over a journal head this run did not have before it".to_owned(),
             );
         }
-        let keys = rb.approver(approver).map_or(&[][..], |a| &a.keys[..]);
-        let evidence = crate::signing::evidence_hash(evidence);
-        let ballot = crate::signing::Ballot {
-            run: &sig.run,
-            gate,
-            approver,
-            decision: decision.word(),
-            note,
-            evidence: &evidence,
-            head: &sig.head,
-        };
+        let keys = rb
+            .approver(ballot.approver)
+            .map_or(&[][..], |a| &a.keys[..]);
         let sealed = crate::signing::verify(&ballot, &sig.sshsig, keys, r.at)?;
         if sealed.fingerprint != sig.key {
             return Err(format!(
