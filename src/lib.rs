@@ -1,6 +1,7 @@
 //! warroom: a terminal mission-control console for deployment day.
 
 pub mod app;
+pub mod canary;
 pub mod check;
 pub mod cli;
 pub mod clock;

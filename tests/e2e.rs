@@ -13,17 +13,19 @@ use common::screen::Screen;
 fn demo_shows_its_panes_help_and_quits() {
     let mut s = Screen::launch(&["demo"], 24, 80);
     let run_dir = s.run_dir();
-    let screen = s.wait_for("Timeline", 30);
-    for pane in [
+    // The first frame may be read half drawn (a loaded machine): wait for all of it.
+    let panes = [
+        "Timeline",
         "KPIs",
         "Output",
         "Alerts",
         "Checklist",
         "Checkout v1.5.0 canary",
         "T-00:0",
-    ] {
-        assert!(screen.contains(pane), "missing {pane}:\n{screen}");
-    }
+    ];
+    s.wait_until("every pane drawn", 30, |t| {
+        panes.iter().all(|p| t.contains(p))
+    });
     // Live data arrives from the demo target: a KPI gets a value, an endpoint reads UP.
     s.wait_for("UP", 15);
     s.keys("?");
