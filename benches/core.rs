@@ -187,3 +187,27 @@ fn replay_100k(bencher: divan::Bencher) {
         s.seq
     });
 }
+
+/// The canary verdict (issue 26): 20 metrics of 600 points a side (ten minutes at 1 s),
+/// judged whole. Budget: under 10 ms.
+#[divan::bench]
+fn canary_judge_20_metrics_of_600_points(bencher: divan::Bencher) {
+    use warroom::canary::{Input, MetricSpec, Spec, judge};
+    let mut rng = fastrand::Rng::with_seed(26);
+    let spec = Spec {
+        pass: 95.0,
+        marginal: 75.0,
+        min_points: 10,
+        weights: Default::default(),
+        metrics: (0..20).map(|i| MetricSpec::new(&format!("m{i}"))).collect(),
+    };
+    let inputs: Vec<Input> = (0..20)
+        .map(|i| Input::Samples {
+            baseline: (0..600).map(|_| 240.0 + rng.f64() * 30.0).collect(),
+            canary: (0..600)
+                .map(|_| 240.0 + f64::from(i % 3) * 5.0 + rng.f64() * 30.0)
+                .collect(),
+        })
+        .collect();
+    bencher.bench(|| judge(divan::black_box(&spec), divan::black_box(&inputs)));
+}

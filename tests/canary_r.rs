@@ -147,3 +147,62 @@ fn the_interval_and_estimate_agree_with_r_wilcox_test() {
         }
     }
 }
+
+/// Rates as counts: `prop.test`'s difference, interval, statistic and p-value, and
+/// `fisher.test`'s two-sided p-value, against R.
+#[test]
+fn the_proportion_tests_agree_with_r() {
+    let Some(r) = rscript() else { return };
+    use warroom::canary::proportion::{fisher_p, prop_test_98};
+    // (canary errors, canary requests, baseline errors, baseline requests)
+    let cases: [(u64, u64, u64, u64); 9] = [
+        (12, 1000, 4, 1000),
+        (0, 500, 3, 480),
+        (3, 40, 0, 45),
+        (250, 5000, 200, 5000),
+        (1, 10, 1, 10),
+        (30, 31, 2, 29),
+        (5, 100000, 2, 100000),
+        (0, 60, 0, 60),
+        (7, 7, 0, 9),
+    ];
+    let mut script = String::from("options(warn = -1)\n");
+    for (i, (a, an, b, bn)) in cases.iter().enumerate() {
+        let _ = writeln!(
+            script,
+            "t <- prop.test(c({a}, {b}), c({an}, {bn}), conf.level = 0.98); f <- fisher.test(matrix(c({a}, {b}, {an} - {a}, {bn} - {b}), 2)); cat({i}, sprintf('%.17g', t$conf.int[1]), sprintf('%.17g', t$conf.int[2]), sprintf('%.17g', t$statistic), sprintf('%.17g', t$p.value), sprintf('%.17g', f$p.value), '\\n')"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("prop.R");
+    std::fs::write(&path, script).unwrap();
+    let out = Command::new(r).arg(&path).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .map(|l| {
+            l.split_whitespace()
+                .map(|w| w.parse().unwrap_or(f64::NAN))
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows.len(), cases.len(), "{text}");
+    let close = |a: f64, b: f64| (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-6;
+    for ((a, an, b, bn), row) in cases.iter().zip(&rows) {
+        let name = format!("{a}/{an} vs {b}/{bn}");
+        let p = fisher_p(*a, an - a, *b, bn - b);
+        assert!(close(p, row[5]), "{name}: fisher p {p} vs R {}", row[5]);
+        let Some(t) = prop_test_98((*a as f64, *an as f64), (*b as f64, *bn as f64)) else {
+            panic!("{name}: no test");
+        };
+        for (what, ours, theirs) in [
+            ("lower", t.lower, row[1]),
+            ("upper", t.upper, row[2]),
+            ("statistic", t.statistic, row[3]),
+            ("p-value", t.p_value, row[4]),
+        ] {
+            assert!(close(ours, theirs), "{name}: {what} {ours} vs R {theirs}");
+        }
+    }
+}
