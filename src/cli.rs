@@ -178,6 +178,26 @@ pub enum Cmd {
         #[command(flatten)]
         seat: SeatArgs,
     },
+    /// Judge a canary against its baseline on two recorded series, as a gate would (for
+    /// calibrating a `[[canary]]` on past nights).
+    Judge {
+        /// The baseline's series (CSV or JSON, the `rehearse --replay` format).
+        #[arg(long)]
+        baseline: PathBuf,
+        /// The canary's series.
+        #[arg(long)]
+        canary: PathBuf,
+        /// A runbook whose `[[canary]]` says the metrics, thresholds and window; without
+        /// it, every KPI in both series is judged with Kayenta's defaults.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Which `[[canary]]` (needed when the runbook has more than one).
+        #[arg(long)]
+        canary_id: Option<String>,
+        /// The judgement as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the simulated blue/green service alone.
     DemoTarget {
         #[arg(long, default_value = "127.0.0.1:8480")]

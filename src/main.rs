@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         | Cmd::Preflight { .. }
         | Cmd::Report { .. }
         | Cmd::Vote { .. }
+        | Cmd::Judge { .. }
         | Cmd::DemoTarget { .. } => forward(),
         Cmd::Supervise { dir, timeout, argv } => {
             let code =
@@ -194,6 +195,7 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
         | Cmd::Supervise { .. }
         | Cmd::Report { .. }
         | Cmd::Vote { .. }
+        | Cmd::Judge { .. }
         | Cmd::DemoTarget { .. } => Err(anyhow!("handled before the runtime starts")),
     }
 }

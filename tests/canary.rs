@@ -253,3 +253,152 @@ fn a_rate_given_as_counts_is_judged_by_its_proportions() {
         j.metrics[0].why
     );
 }
+
+/// `warroom judge` on two recorded series: with Kayenta's defaults every shared KPI is a
+/// metric; with a runbook's `[[canary]]` its metrics pair the sides' KPIs, over its window
+/// only, and a rate given as counters is judged by its proportions; `--json` is the same
+/// judgement as data; bad input exits 2 saying what is wrong.
+#[test]
+fn warroom_judge_judges_two_recorded_series() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = fastrand::Rng::with_seed(3);
+    let mut base = String::from("offset,kpi,value\n");
+    let mut can = String::from("offset,kpi,value\n");
+    let (mut be, mut ce) = (0.0, 0.0);
+    for i in 0..900 {
+        // The first five minutes alike; then the canary's latency rises by 60 % and its
+        // errors triple (counters: 100 requests a second, so 0.4 % against 1.2 %).
+        let later = i >= 300;
+        be += if rng.f64() < 0.004 { 1.0 } else { 0.0 };
+        ce += if rng.f64() < if later { 0.012 } else { 0.004 } {
+            1.0
+        } else {
+            0.0
+        };
+        base += &format!("{i},blue_p95,{}\n", 240.0 + rng.f64() * 30.0);
+        base += &format!(
+            "{i},blue_errors,{}\n{i},blue_requests,{}\n",
+            be * 100.0,
+            (i + 1) * 100
+        );
+        let p95 = if later { 390.0 } else { 240.0 } + rng.f64() * 30.0;
+        can += &format!("{i},green_p95,{p95}\n");
+        can += &format!(
+            "{i},green_errors,{}\n{i},green_requests,{}\n",
+            ce * 100.0,
+            (i + 1) * 100
+        );
+    }
+    let (b, c) = (dir.path().join("blue.csv"), dir.path().join("green.csv"));
+    std::fs::write(&b, base).unwrap();
+    std::fs::write(&c, can).unwrap();
+    let judge = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .arg("judge")
+            .args([
+                "--baseline",
+                b.to_str().unwrap(),
+                "--canary",
+                c.to_str().unwrap(),
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // No KPI shared by name: said, exit 2.
+    let (code, _, err) = judge(&[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("the two series share no KPI"), "{err}");
+
+    let rb = dir.path().join("rb.toml");
+    std::fs::write(
+        &rb,
+        r#"[runbook]
+name = "calibrate"
+
+[[kpi]]
+id = "blue_p95"
+label = "Blue p95"
+unit = "ms"
+command = ["echo", "1"]
+interval = "1s"
+
+[[kpi]]
+id = "green_p95"
+label = "Green p95"
+unit = "ms"
+command = ["echo", "1"]
+interval = "1s"
+
+[[kpi]]
+id = "blue_errors"
+label = "Blue errors"
+command = ["echo", "1"]
+interval = "1s"
+
+[[kpi]]
+id = "green_errors"
+label = "Green errors"
+command = ["echo", "1"]
+interval = "1s"
+
+[[kpi]]
+id = "blue_requests"
+label = "Blue requests"
+command = ["echo", "1"]
+interval = "1s"
+
+[[kpi]]
+id = "green_requests"
+label = "Green requests"
+command = ["echo", "1"]
+interval = "1s"
+
+[[canary]]
+id = "green"
+window = "10m"
+
+[[canary.metric]]
+id = "p95"
+baseline = "blue_p95"
+canary = "green_p95"
+direction = "increase"
+
+[[canary.metric]]
+id = "errors"
+kind = "proportion"
+baseline = "blue_errors"
+baseline-total = "blue_requests"
+canary = "green_errors"
+canary-total = "green_requests"
+direction = "increase"
+"#,
+    )
+    .unwrap();
+    let (code, out, err) = judge(&["--config", rb.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("canary FAIL 0 · "), "{out}");
+    // The last ten minutes only: 600 points a side, of which 300 before the change.
+    assert!(
+        lines[1].starts_with("  p95: HIGH · canary ")
+            && lines[1].contains(" ms vs baseline ")
+            && lines[1].ends_with("n 600/600"),
+        "{out}"
+    );
+    assert!(lines[2].starts_with("  errors: HIGH · canary "), "{out}");
+    let (code, json, _) = judge(&["--config", rb.to_str().unwrap(), "--json"]);
+    assert_eq!(code, Some(0));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["verdict"], "fail");
+    assert_eq!(v["metrics"][0]["class"], "high");
+    // An unknown canary id: said, exit 2.
+    let (code, _, err) = judge(&["--config", rb.to_str().unwrap(), "--canary-id", "blue"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("has no `[[canary]]` `blue`"), "{err}");
+}

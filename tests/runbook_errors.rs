@@ -651,3 +651,77 @@ fn approvers_keys_and_allowed_signers_are_checked_where_they_stand() {
     assert_eq!(rb.approvers[0].keys.len(), 1);
     assert!(rb.approvers[0].signed);
 }
+
+/// `[[canary]]` is checked where it stands: a metric naming an unknown KPI, baseline equal
+/// to canary, `pass` below `marginal`, weights over 100, a window shorter than a KPI's
+/// interval; a gate naming an unknown canary.
+#[test]
+fn canary_analyses_are_checked_where_they_stand() {
+    let kpis = "[[kpi]]\nid = \"blue_p95\"\nlabel = \"Blue p95\"\ncommand = [\"echo\", \"1\"]\ninterval = \"5s\"\n[[kpi]]\nid = \"green_p95\"\nlabel = \"Green p95\"\ncommand = [\"echo\", \"1\"]\ninterval = \"5s\"\n[[kpi]]\nid = \"slow\"\nlabel = \"Slow\"\ncommand = [\"echo\", \"1\"]\ninterval = \"15m\"\n";
+    let base = format!("{HEAD}{kpis}");
+    // Lines: HEAD is 2, the KPIs 15: the canary starts at line 18.
+    let canary = |body: &str| format!("{base}[[canary]]\nid = \"green\"\n{body}");
+    let metric =
+        "[[canary.metric]]\nid = \"p95\"\nbaseline = \"blue_p95\"\ncanary = \"green_p95\"\n";
+    assert!(warnings(&canary(metric)).is_empty());
+    assert_one(
+        &canary(
+            "[[canary.metric]]\nid = \"p95\"\nbaseline = \"blue_p99\"\ncanary = \"green_p95\"\n",
+        ),
+        22,
+        12,
+        "canary[green].metric[p95].baseline",
+        "`blue_p99` is not a KPI id",
+    );
+    assert_one(
+        &canary(
+            "[[canary.metric]]\nid = \"p95\"\nbaseline = \"blue_p95\"\ncanary = \"blue_p95\"\n",
+        ),
+        23,
+        10,
+        "canary[green].metric[p95].canary",
+        "the canary is the baseline",
+    );
+    assert_one(
+        &canary(&format!("pass = 70\nmarginal = 80\n{metric}")),
+        20,
+        8,
+        "canary[green].pass",
+        "pass (70) is below marginal (80)",
+    );
+    assert_one(
+        &canary(&format!(
+            "{metric}weight = 70\ngroup = \"latency\"\n[[canary.metric]]\nid = \"p95b\"\nbaseline = \"green_p95\"\ncanary = \"blue_p95\"\nweight = 40\ngroup = \"errors\"\n"
+        )),
+        30,
+        10,
+        "canary[green].metric[p95b].weight",
+        "the groups' weights come to 110, over 100",
+    );
+    assert_one(
+        &canary("[[canary.metric]]\nid = \"p95\"\nbaseline = \"slow\"\ncanary = \"green_p95\"\n"),
+        22,
+        12,
+        "canary[green].metric[p95].baseline",
+        "KPI `slow` is sampled every 15m: the window (10m) holds too few of its points",
+    );
+    assert_one(
+        &canary(
+            "[[canary.metric]]\nid = \"p95\"\nbaseline = \"blue_p95\"\ncanary = \"green_p95\"\nkind = \"ratio\"\n",
+        ),
+        24,
+        8,
+        "canary[green].metric[p95].kind",
+        "`ratio` is not a kind",
+    );
+    let gate = format!(
+        "{base}[[phase]]\nid = \"p\"\ntitle = \"P\"\n[[phase.step]]\nid = \"ship\"\ntitle = \"Ship\"\n[[gate]]\nid = \"go\"\ntitle = \"Go?\"\napprovers = [\"Lead\"]\nbefore = \"ship\"\ncanary = \"nope\"\n"
+    );
+    assert_one(
+        &gate,
+        29,
+        10,
+        "gate[go].canary",
+        "`nope` is not a canary id",
+    );
+}

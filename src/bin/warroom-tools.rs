@@ -76,6 +76,24 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Cmd::Judge {
+            baseline,
+            canary,
+            config,
+            canary_id,
+            json,
+        } => match judge(
+            (&baseline, &canary),
+            config.as_deref(),
+            canary_id.as_deref(),
+            json,
+        ) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                say_err(&format!("warroom: {e:#}"));
+                ExitCode::from(2)
+            }
+        },
         Cmd::DemoTarget { listen, run_dir } => {
             let served = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)
@@ -335,6 +353,131 @@ fn vote(
         file.display()
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+/// `warroom judge`: a canary judged against its baseline on two recorded series, with the
+/// runbook's `[[canary]]` or Kayenta's defaults; the verdict and each metric's reason.
+fn judge(
+    (baseline, canary): (&Path, &Path),
+    config: Option<&Path>,
+    canary_id: Option<&str>,
+    json: bool,
+) -> Result<()> {
+    use warroom::canary::{Input, MetricSpec, Spec};
+    use warroom::runbook::canary::CanarySource;
+    use warroom::runbook::series::Series;
+    let read = |p: &Path| -> Result<Series> {
+        let text =
+            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+        Series::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+    };
+    let (b, c) = (read(baseline)?, read(canary)?);
+    let (spec, inputs): (Spec, Vec<Input>) = match config {
+        None => {
+            let both: Vec<&str> = b
+                .kpis()
+                .into_iter()
+                .filter(|k| c.kpis().contains(k))
+                .collect();
+            if both.is_empty() {
+                anyhow::bail!(
+                    "the two series share no KPI (baseline: {}; canary: {}): give --config with a `[[canary]]` that pairs them",
+                    b.kpis().join(", "),
+                    c.kpis().join(", ")
+                );
+            }
+            let spec = Spec {
+                pass: 95.0,
+                marginal: 75.0,
+                min_points: 10,
+                weights: Default::default(),
+                metrics: both.iter().map(|k| MetricSpec::new(k)).collect(),
+            };
+            let inputs = both
+                .iter()
+                .map(|k| Input::Samples {
+                    baseline: b.values(k, None),
+                    canary: c.values(k, None),
+                })
+                .collect();
+            (spec, inputs)
+        }
+        Some(path) => {
+            let (rb, _) = runbook::load(path).map_err(|d| {
+                anyhow::anyhow!(
+                    "{}",
+                    d.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                )
+            })?;
+            let analysis = match (canary_id, rb.canaries.as_slice()) {
+                (Some(id), all) => all
+                    .iter()
+                    .find(|a| a.id == id)
+                    .with_context(|| format!("{} has no `[[canary]]` `{id}`", path.display()))?,
+                (None, [one]) => one,
+                (None, []) => anyhow::bail!("{} has no `[[canary]]`", path.display()),
+                (None, all) => anyhow::bail!(
+                    "{} has {} `[[canary]]`s: say which with --canary-id ({})",
+                    path.display(),
+                    all.len(),
+                    all.iter()
+                        .map(|a| a.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            let w = Some(analysis.window);
+            // A side's KPI, or the other side's name for it (a night recorded under
+            // either name).
+            let values = |s: &Series, mine: &str, other: &str| {
+                let v = s.values(mine, w);
+                if v.is_empty() { s.values(other, w) } else { v }
+            };
+            let increase = |s: &Series, kpi: &str| {
+                let v = s.values(kpi, w);
+                match (v.first(), v.last()) {
+                    (Some(a), Some(z)) => (z - a).max(0.0),
+                    _ => f64::NAN,
+                }
+            };
+            let inputs = analysis
+                .sources
+                .iter()
+                .map(|src| match src {
+                    CanarySource::Samples { baseline, canary } => Input::Samples {
+                        baseline: values(&b, baseline, canary),
+                        canary: values(&c, canary, baseline),
+                    },
+                    CanarySource::Counts {
+                        baseline,
+                        baseline_total,
+                        canary,
+                        canary_total,
+                    } => Input::Counts {
+                        baseline: (increase(&b, baseline), increase(&b, baseline_total)),
+                        canary: (increase(&c, canary), increase(&c, canary_total)),
+                    },
+                })
+                .collect();
+            (analysis.spec.clone(), inputs)
+        }
+    };
+    let j = warroom::canary::judge(&spec, &inputs);
+    if json {
+        say_out(&serde_json::to_string_pretty(&j).context("the judgement as JSON")?);
+        return Ok(());
+    }
+    say_out(&format!("{} · {}", j.short(), j.why));
+    for m in &j.metrics {
+        say_out(&format!("  {}", m.why));
+        if let Some(w) = &m.warning {
+            say_out(&format!("    warning: {w}"));
+        }
+    }
+    Ok(())
 }
 
 /// `warroom import`: the draft to a file or standard output, the summary to standard error.

@@ -88,6 +88,7 @@ fn cles(baseline: &[f64], canary: &[f64]) -> f64 {
 pub(super) fn samples(spec: &MetricSpec, baseline: &[f64], canary: &[f64]) -> MetricVerdict {
     let b = Side::of(baseline);
     let c = Side::of(canary);
+    let warning = spread_warning(spec, baseline, canary);
     let verdict = |class, why: String, shift: Option<Shift>, effect: f64| MetricVerdict {
         id: spec.id.clone(),
         class,
@@ -97,7 +98,7 @@ pub(super) fn samples(spec: &MetricSpec, baseline: &[f64], canary: &[f64]) -> Me
         shift,
         effect,
         p_value: None,
-        warning: spread_warning(baseline, canary),
+        warning: warning.clone(),
         why,
     };
     let mut sorted_b = baseline.to_vec();
@@ -191,7 +192,7 @@ fn sample_words(spec: &MetricSpec, class: Class, (b, c): (&Side, &Side), s: &Shi
 
 /// The canary's spread much wider than the baseline's (its IQR at least twice), which
 /// ranks do not see when the medians agree.
-fn spread_warning(baseline: &[f64], canary: &[f64]) -> Option<String> {
+fn spread_warning(spec: &MetricSpec, baseline: &[f64], canary: &[f64]) -> Option<String> {
     if baseline.len() < 4 || canary.len() < 4 {
         return None;
     }
@@ -203,8 +204,10 @@ fn spread_warning(baseline: &[f64], canary: &[f64]) -> Option<String> {
     let (b, c) = (iqr(baseline), iqr(canary));
     (b > 0.0 && c >= SPREAD_WARNING * b).then(|| {
         format!(
-            "spread ×{:.1}: the canary's middle half spans {c:.3}, the baseline's {b:.3}",
-            c / b
+            "spread ×{:.1}: the canary's middle half spans {}, the baseline's {}",
+            c / b,
+            spec.format(c),
+            spec.format(b)
         )
     })
 }

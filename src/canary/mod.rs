@@ -402,11 +402,9 @@ fn score(spec: &Spec, metrics: Vec<MetricVerdict>) -> Judgement {
             spec.min_points
         ),
         _ if !why.is_empty() => why,
-        v => format!(
-            "score {score:.0}: {} (PASS from {:.0}, MARGINAL from {:.0})",
-            v.word(),
-            spec.pass,
-            spec.marginal
+        _ => format!(
+            "PASS from {:.0}, MARGINAL from {:.0}",
+            spec.pass, spec.marginal
         ),
     };
     Judgement {

@@ -1,6 +1,7 @@
 //! The runbook: the file format an operator writes once and trusts, loaded and validated
 //! into the model the rest of warroom reads.
 
+pub mod canary;
 mod connect;
 mod diag;
 pub mod expr;
@@ -55,6 +56,8 @@ pub struct Runbook {
     pub contacts: Vec<Contact>,
     /// Who votes from their own terminal (`warroom vote`), by OS user.
     pub approvers: Vec<Approver>,
+    /// `[[canary]]`: analyses a gate shows as evidence.
+    pub canaries: Vec<canary::CanaryAnalysis>,
     pub status_updates: Option<StatusUpdates>,
     /// When each escalation level starts, counted from the incident's start: level 1 at
     /// the first (`0m`), level 2 at the second, ...; empty: no escalation bands.

@@ -103,6 +103,8 @@ pub struct Gate {
     /// The driving console's own votes (typed at its keyboard) never open it: only votes
     /// the approvers hand in from their own terminals do. A NO-GO typed there still holds.
     pub distinct_from_driver: bool,
+    /// The `[[canary]]` whose verdict it shows as evidence.
+    pub canary: Option<String>,
 }
 
 /// A person who may vote from their own terminal: which OS users are them, and the keys

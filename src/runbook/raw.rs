@@ -375,6 +375,9 @@ pub struct Gate {
     /// Rules that keep the gate closed while they fire, whatever the votes.
     #[serde(default)]
     pub holding_rules: Vec<S<String>>,
+    /// A `[[canary]]` whose verdict the gate shows as evidence.
+    #[serde(default)]
+    pub canary: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -464,6 +467,61 @@ pub struct Matcher {
     pub value: String,
     #[serde(default)]
     pub regex: bool,
+}
+
+/// `[[canary]]`: a canary analysis, judged as Kayenta judges (docs/canary.md).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Canary {
+    pub id: S<String>,
+    #[serde(default)]
+    pub window: Option<S<String>>,
+    #[serde(default)]
+    pub pass: Option<S<f64>>,
+    #[serde(default)]
+    pub marginal: Option<S<f64>>,
+    #[serde(default)]
+    pub min_points: Option<S<u32>>,
+    /// A FAIL holds the gate that shows it, as a holding rule does.
+    #[serde(default)]
+    pub holding: bool,
+    #[serde(default)]
+    pub metric: Vec<CanaryMetric>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CanaryMetric {
+    pub id: S<String>,
+    pub baseline: S<String>,
+    pub canary: S<String>,
+    /// `proportion`: `baseline`/`canary` count events out of `*-total`.
+    #[serde(default)]
+    pub kind: Option<S<String>>,
+    #[serde(default)]
+    pub baseline_total: Option<S<String>>,
+    #[serde(default)]
+    pub canary_total: Option<S<String>>,
+    #[serde(default)]
+    pub direction: Option<S<crate::canary::Direction>>,
+    #[serde(default)]
+    pub critical: bool,
+    #[serde(default)]
+    pub must_have_data: bool,
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub weight: Option<S<f64>>,
+    #[serde(default)]
+    pub effect: Option<crate::canary::Effect>,
+    #[serde(default)]
+    pub allowed_increase: Option<S<f64>>,
+    #[serde(default)]
+    pub allowed_decrease: Option<S<f64>>,
+    #[serde(default)]
+    pub nan: Option<crate::canary::Nan>,
+    #[serde(default)]
+    pub outliers: Option<crate::canary::Outliers>,
 }
 
 /// A person who may vote on a gate from their own terminal (`warroom vote`).

@@ -56,6 +56,20 @@ impl Series {
         ids
     }
 
+    /// The KPI's values in time order, those of the last `window` before its last point
+    /// when a window is given.
+    pub fn values(&self, kpi: &str, window: Option<TimeDelta>) -> Vec<f64> {
+        let mine: Vec<&Point> = self.points.iter().filter(|p| p.kpi == kpi).collect();
+        let from = match (window, mine.last()) {
+            (Some(w), Some(last)) => last.offset - w,
+            _ => TimeDelta::MIN,
+        };
+        mine.iter()
+            .filter(|p| p.offset > from)
+            .map(|p| p.value)
+            .collect()
+    }
+
     /// The KPI's value at `offset` from T0: its latest point at or before it.
     pub fn value_at(&self, kpi: &str, offset: TimeDelta) -> Option<f64> {
         self.points

@@ -6,7 +6,7 @@ use super::*;
 pub(super) fn gates(
     d: &mut Diagnostics<'_>,
     s: &Sections,
-    rule_ids: &Ids,
+    (rule_ids, canary_ids): (&Ids, &Ids),
     phase_ids: &Ids,
     step_ids: &Ids,
 ) -> Vec<Gate> {
@@ -71,6 +71,18 @@ pub(super) fn gates(
             }
         }
         let policy = policy(d, &key, g);
+        if let Some(c) = &g.canary
+            && !canary_ids.contains(c.get_ref())
+        {
+            d.error(
+                Some(c.span()),
+                format!("{key}.canary"),
+                format!(
+                    "`{}` is not a canary id defined in a `[[canary]]`",
+                    c.get_ref()
+                ),
+            );
+        }
         if g.distinct_from_driver
             && !g
                 .approvers
@@ -87,6 +99,7 @@ pub(super) fn gates(
         gates.push(Gate {
             policy,
             distinct_from_driver: g.distinct_from_driver,
+            canary: g.canary.as_ref().map(|c| c.get_ref().clone()),
             id: g.id.get_ref().clone(),
             title: g.title.clone(),
             approvers: g.approvers.get_ref().clone(),

@@ -3,6 +3,7 @@
 
 mod alertmanager;
 mod approver;
+mod canary;
 mod endpoint;
 mod gate;
 mod header;
@@ -128,7 +129,8 @@ fn validate(path: &Path, mut s: Sections, d: &mut Diagnostics<'_>) -> Option<Run
     rule::scopes(d, &s, &phase_ids, &step_ids);
     let signers = approver::allowed_signers(d, &header, &dir);
     let (approvers, _) = approver::approvers(d, &s, signers.as_ref());
-    let gates = gate::gates(d, &s, &rule_ids, &phase_ids, &step_ids);
+    let (canaries, canary_ids) = canary::canaries(d, &s, &kpis);
+    let gates = gate::gates(d, &s, (&rule_ids, &canary_ids), &phase_ids, &step_ids);
     let rollback = rollback::rollback(d, &s, &step_ids, &refs, &dir, t0);
     let alertmanager = alertmanager::alertmanager(d, &s, &mut connections, &dir);
     connections.warn_unused(d);
@@ -162,6 +164,7 @@ fn validate(path: &Path, mut s: Sections, d: &mut Diagnostics<'_>) -> Option<Run
         phases,
         gates,
         approvers,
+        canaries,
         rollback,
         alertmanager,
         contacts: people::contacts(s.contacts),
