@@ -121,6 +121,27 @@ pub fn summary(rb: &Runbook) -> String {
         rb.rules.len()
     );
     let _ = writeln!(s, "  gates     {}", rb.gates.len());
+    if !rb.canaries.is_empty() {
+        let each: Vec<String> = rb
+            .canaries
+            .iter()
+            .map(|c| {
+                let n = c.spec.metrics.len();
+                format!(
+                    "{} ({n} metric{} over {}{})",
+                    c.id,
+                    if n == 1 { "" } else { "s" },
+                    crate::runbook::time::format_duration(c.window),
+                    if c.holding {
+                        ", a FAIL holds its gate"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .collect();
+        let _ = writeln!(s, "  canaries  {}", each.join(", "));
+    }
     if !rb.approvers.is_empty() {
         // Who votes from their own terminal, and whether their votes are signed.
         let each: Vec<String> = rb

@@ -959,6 +959,7 @@ fn go_canary(s: &mut warroom::app::State) {
             note: String::new(),
             evidence: Vec::new(),
             signature: None,
+            canary: None,
         };
         s.apply(&Record::new(s.seq + 1, s.now, Default::default(), vote));
     }

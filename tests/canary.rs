@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use warroom::canary::{Class, Direction, Input, MetricSpec, Nan, Outliers, Spec, Verdict, judge};
@@ -401,4 +403,90 @@ direction = "increase"
     let (code, _, err) = judge(&["--config", rb.to_str().unwrap(), "--canary-id", "blue"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("has no `[[canary]]` `blue`"), "{err}");
+}
+
+/// At the gate (the demo's go-canary gate shows the `green-vs-blue` analysis, which holds
+/// it on a FAIL): the console judges green's latency against blue's each minute on the
+/// window's samples. Before there are enough points it is INCONCLUSIVE and holds nothing;
+/// green 60 % slower is FAIL, journaled, and holds the gate; a vote cast then carries the
+/// verdict with each metric's reason; green back in line is PASS, and the gate is free.
+/// The replayed record holds the gate exactly as the live console did.
+#[test]
+fn the_gate_shows_the_canary_verdict_and_a_fail_holds_it() {
+    use common::{at, demo_state, kpi};
+    use warroom::app::event::Event;
+    use warroom::app::{Hold, State};
+    let mut s = demo_state();
+    let mut rng = fastrand::Rng::with_seed(5);
+    let mut t = 0;
+    let mut feed = |s: &mut State, secs: i64, green: f64| {
+        for _ in 0..secs / 2 {
+            t += 2;
+            at(s, t);
+            kpi(s, "blue_p95_ms", 240.0 + rng.f64() * 20.0);
+            kpi(s, "green_p95_ms", green + rng.f64() * 20.0);
+        }
+    };
+    // Ten seconds in: five points a side, fewer than the ten a metric needs.
+    feed(&mut s, 10, 240.0);
+    let verdict = |s: &State| s.canaries[0].verdict.map(|(v, ..)| v);
+    assert_eq!(verdict(&s), Some(warroom::canary::Verdict::Inconclusive));
+    assert_eq!(s.gate_held_by(0), None, "INCONCLUSIVE holds nothing");
+    // Green 60 % slower for two minutes: FAIL (a critical metric HIGH), and held.
+    feed(&mut s, 120, 390.0);
+    assert_eq!(verdict(&s), Some(warroom::canary::Verdict::Fail));
+    assert_eq!(s.gate_held_by(0), Some(Hold::Canary(0)));
+    let j = s.canaries[0].judgement.clone().unwrap();
+    assert!(
+        j.metrics[0].why.starts_with("p95: HIGH · canary "),
+        "{}",
+        j.metrics[0].why
+    );
+    // A vote now (one approver's GO: the gate still waits) carries the verdict it was
+    // cast under.
+    common::key(&mut s, crossterm::event::KeyCode::Char('j'));
+    common::key(&mut s, crossterm::event::KeyCode::Char('g'));
+    common::key(&mut s, crossterm::event::KeyCode::Char('G'));
+    common::key(&mut s, crossterm::event::KeyCode::Enter);
+    let records = s.take_records();
+    let vote = records
+        .iter()
+        .find_map(|r| match &r.event {
+            Event::GateVote { canary, .. } => canary.clone(),
+            _ => None,
+        })
+        .expect("the vote carries the canary verdict");
+    assert_eq!(vote.words(), "canary green-vs-blue FAIL 0");
+    assert!(vote.metrics[0].starts_with("p95: HIGH"));
+    // Green back in line for ten minutes (the window forgets the slow part): PASS.
+    feed(&mut s, 600, 240.0);
+    assert_eq!(verdict(&s), Some(warroom::canary::Verdict::Pass));
+    assert_eq!(s.gate_held_by(0), None);
+    // Each change of verdict is in the record, and a replay holds as the console did.
+    let mut all = records;
+    all.extend(s.take_records());
+    let judged: Vec<String> = all
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::CanaryJudged { verdict, .. } => Some(verdict.word().to_owned()),
+            _ => None,
+        })
+        .collect();
+    // (While the window still holds part of the slow stretch the verdict may go back and
+    // forth: each change, and only a change, is a record.)
+    assert_eq!(judged[..2], ["INCONCLUSIVE", "FAIL"]);
+    assert_eq!(judged.last().map(String::as_str), Some("PASS"));
+    assert!(judged.windows(2).all(|w| w[0] != w[1]), "{judged:?}");
+    let mut replayed = demo_state();
+    replayed.replay(&all);
+    assert_eq!(replayed.canaries[0].verdict, s.canaries[0].verdict);
+    assert_eq!(replayed.gate_held_by(0), None);
+    // Replayed to the first FAIL: held, as the console was then.
+    let fail = all
+        .iter()
+        .position(|r| matches!(&r.event, Event::CanaryJudged { verdict, .. } if *verdict == warroom::canary::Verdict::Fail))
+        .unwrap();
+    let mut then = demo_state();
+    then.replay(&all[..=fail]);
+    assert_eq!(then.gate_held_by(0), Some(Hold::Canary(0)));
 }

@@ -54,7 +54,11 @@ fn demo_summary_names_what_the_runbook_holds() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("span      T-45s .. T+4m30s"), "{stdout}");
     assert!(
-        stdout.contains("KPIs      6 (prometheus 1, scrape 3, json 1, command 1)"),
+        stdout.contains("KPIs      7 (prometheus 1, scrape 4, json 1, command 1)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("canaries  green-vs-blue (1 metric over 10m, a FAIL holds its gate)"),
         "{stdout}"
     );
     assert!(stdout.contains("after typing ROLLBACK"), "{stdout}");
@@ -365,6 +369,7 @@ fn report_verify_proves_the_record_and_names_what_was_changed() {
             note: "dashboards clean".into(),
             evidence: vec!["error_rate=0.40%".into()],
             signature: None,
+            canary: None,
         },
     ));
     opened.journal.append(&more).unwrap();
@@ -581,6 +586,7 @@ fn report_verify_holds_each_gated_step_to_its_gate() {
         note: String::new(),
         evidence: Vec::new(),
         signature: None,
+        canary: None,
     };
     let (code, said) = verify(vec![vote, started(Vec::new())]);
     assert_eq!(code, Some(0), "{said}");

@@ -245,7 +245,7 @@ fn a_rule_that_holds_while_pending_holds_before_it_fires() {
     at(&mut s, 1);
     assert!(!s.rules[0].is_firing());
     vote_go(&mut s);
-    assert_eq!(s.gate_held_by(0), Some(0));
+    assert_eq!(s.gate_held_by(0), Some(warroom::app::Hold::Rule(0)));
     assert!(words(&s, Act::Step(idx(&s, "shift-10")))[0].contains("(pending: failed_tests=3)"));
     // Without `hold-while-pending`, a pending rule holds nothing.
     let text = text.replace("hold-while-pending = true\n", "");
@@ -944,6 +944,6 @@ fn a_gate_once_passed_is_not_held_again_until_its_step_is_retried() {
     key(&mut s, KeyCode::Char('r'));
     typed(&mut s, "flaky");
     key(&mut s, KeyCode::Enter);
-    assert_eq!(s.gate_held_by(0), Some(0));
+    assert_eq!(s.gate_held_by(0), Some(warroom::app::Hold::Rule(0)));
     assert!(matches!(s.modal, Some(Modal::Override { .. })));
 }

@@ -14,10 +14,12 @@ use common::{demo_runbook, start};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use proptest::prelude::*;
 use warroom::app::event::{
-    Event, Exit, Outcome, Reading, Record, RunRef, SCHEMA, VoteDecision, VoteSignature,
+    CanaryEvidence, Event, Exit, Outcome, Reading, Record, RunRef, SCHEMA, VoteDecision,
+    VoteSignature,
 };
 use warroom::app::guard::{Guard, Kind};
 use warroom::app::{Action, Observation, Operator, Probe, State, Target, update};
+use warroom::canary::Verdict;
 use warroom::journal::{self, Journal};
 use warroom::runbook::{Health, Runbook};
 
@@ -360,6 +362,7 @@ fn event() -> impl Strategy<Value = Event> {
     let kpis: Vec<String> = rb.kpis.iter().map(|k| k.id.clone()).collect();
     let gate = rb.gates[0].id.clone();
     let approvers = rb.gates[0].approvers.clone();
+    let canaries: Vec<String> = rb.canaries.iter().map(|c| c.id.clone()).collect();
     let run = prop_oneof![
         prop::sample::select(steps.clone()).prop_map(RunRef::Step),
         Just(RunRef::Rollback),
@@ -421,9 +424,10 @@ fn event() -> impl Strategy<Value = Event> {
             prop::sample::select(approvers),
             any::<bool>(),
             text,
-            prop::option::of("[0-9a-f]{8}")
+            prop::option::of("[0-9a-f]{8}"),
+            prop::option::of(0.0..100.0f64)
         )
-            .prop_map(move |(approver, go, note, signed)| {
+            .prop_map(move |(approver, go, note, signed, canary)| {
                 Event::GateVote {
                     gate: gate.clone(),
                     approver,
@@ -443,7 +447,34 @@ fn event() -> impl Strategy<Value = Event> {
                             "-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----"
                                 .into(),
                     }),
+                    // The canary verdict it was cast under.
+                    canary: canary.map(|score| CanaryEvidence {
+                        canary: "green-vs-blue".into(),
+                        verdict: if score >= 95.0 {
+                            Verdict::Pass
+                        } else {
+                            Verdict::Fail
+                        },
+                        score,
+                        metrics: vec![format!("p95: PASS · score {score}")],
+                    }),
                 }
+            }),
+        (
+            prop::sample::select(canaries),
+            prop::sample::select(vec![
+                Verdict::Pass,
+                Verdict::Marginal,
+                Verdict::Fail,
+                Verdict::Inconclusive
+            ]),
+            0.0..100.0f64
+        )
+            .prop_map(|(canary, verdict, score)| Event::CanaryJudged {
+                canary,
+                verdict,
+                score,
+                why: "PASS from 95, MARGINAL from 75".into(),
             }),
         (prop::sample::select(checks), any::<bool>())
             .prop_map(|(check, ticked)| Event::CheckTicked { check, ticked }),

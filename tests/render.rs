@@ -60,6 +60,7 @@ fn running_state() -> State {
         ("green_traffic", [0.0, 0.0, 0.0, 0.0, 0.0]),
         ("db_connections", [38.0, 41.0, 40.0, 44.0, 39.0]),
         ("cpu", [33.0, 35.5, 34.0, 38.2, 36.1]),
+        ("blue_p95_ms", [108.0, 101.0, 112.0, 104.0, 109.0]),
     ];
     for n in 0..5 {
         at(&mut s, 32 + 2 * n as i64);
@@ -313,9 +314,10 @@ fn refused_credentials_read_in_words_at_80_columns_and_history_is_drawn_dim() {
                 .contains("Requests")
         })
         .unwrap();
-    // The tall gauge's sparkline: the two rows under the label.
+    // The tall gauge's sparkline: the row under the label (seven KPIs leave room for one
+    // row each; its last row when there are two).
     let spark: Vec<(String, Color)> = (0..buf.area.width)
-        .map(|x| &buf[(x, row + 2)])
+        .map(|x| &buf[(x, row + 1)])
         .filter(|c| ('▁'..='█').contains(&c.symbol().chars().next().unwrap_or(' ')))
         .map(|c| (c.symbol().to_owned(), c.fg))
         .collect();

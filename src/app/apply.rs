@@ -96,6 +96,16 @@ impl State {
                 }
             }
             Event::GateVote { .. } => self.gate_vote(rec),
+            Event::CanaryJudged {
+                canary,
+                verdict,
+                score,
+                ..
+            } => {
+                if let Some(c) = rb.canaries.iter().position(|a| a.id == *canary) {
+                    self.canaries[c].verdict = Some((*verdict, *score, at));
+                }
+            }
             Event::CheckTicked { check, ticked } => {
                 if let Some(i) = rb.checks().position(|(_, c)| &c.id == check) {
                     self.checks[i] = ticked.then_some(at);
@@ -357,6 +367,7 @@ impl State {
             note,
             evidence,
             signature,
+            ..
         } = &rec.event
         else {
             return;

@@ -244,6 +244,9 @@ pub enum Event {
         /// The approver's SSH signature over the vote, when they signed it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         signature: Option<VoteSignature>,
+        /// The gate's canary verdict the vote was cast under, when it has one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        canary: Option<CanaryEvidence>,
     },
     CheckTicked {
         check: String,
@@ -277,6 +280,14 @@ pub enum Event {
     /// A pending rule whose condition stopped holding before its `for` elapsed.
     RuleReset {
         rule: String,
+    },
+    /// A `[[canary]]`'s verdict, first given or changed (its class): journaled so the gate
+    /// it holds is held again on replay, and the report can say when it changed.
+    CanaryJudged {
+        canary: String,
+        verdict: crate::canary::Verdict,
+        score: f64,
+        why: String,
     },
     AutoRollbackCancelled {
         rule: String,
@@ -443,6 +454,26 @@ impl Event {
             head: &sig.head,
         };
         Some((ballot, sig))
+    }
+}
+
+/// A canary verdict as a vote was cast under it: the analysis, its class and score, and
+/// each metric's reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CanaryEvidence {
+    pub canary: String,
+    pub verdict: crate::canary::Verdict,
+    pub score: f64,
+    pub metrics: Vec<String>,
+}
+
+impl CanaryEvidence {
+    /// `canary green FAIL 40`.
+    pub fn words(&self) -> String {
+        match self.verdict {
+            crate::canary::Verdict::Inconclusive => format!("canary {} INCONCLUSIVE", self.canary),
+            v => format!("canary {} {} {:.0}", self.canary, v.word(), self.score),
+        }
     }
 }
 

@@ -158,20 +158,34 @@ fn step_guards(state: &State, i: usize, by_hand: bool) -> Vec<Guard> {
                 format!("gate {} {how}", gate.id),
             ));
         }
-        if let Some(r) = state.gate_held_by(gi) {
-            let rule = &rb.rules[r];
-            let pending = matches!(state.rules[r].phase, RulePhase::Pending { .. });
-            out.push(Guard::new(
-                Kind::Held,
-                "HELD",
-                format!(
-                    "gate {} is HELD by {} ({}{}), whatever the votes",
-                    gate.id,
-                    rule.id,
-                    if pending { "pending: " } else { "firing: " },
-                    state.rule_values(r)
-                ),
-            ));
+        match state.gate_held_by(gi) {
+            Some(super::Hold::Rule(r)) => {
+                let rule = &rb.rules[r];
+                let pending = matches!(state.rules[r].phase, RulePhase::Pending { .. });
+                out.push(Guard::new(
+                    Kind::Held,
+                    "HELD",
+                    format!(
+                        "gate {} is HELD by {} ({}{}), whatever the votes",
+                        gate.id,
+                        rule.id,
+                        if pending { "pending: " } else { "firing: " },
+                        state.rule_values(r)
+                    ),
+                ));
+            }
+            Some(super::Hold::Canary(c)) => {
+                let score = state.canaries[c].verdict.map_or(0.0, |(_, s, _)| s);
+                out.push(Guard::new(
+                    Kind::Held,
+                    "HELD",
+                    format!(
+                        "gate {} is HELD by canary {} (FAIL {score:.0}), whatever the votes",
+                        gate.id, rb.canaries[c].id
+                    ),
+                ));
+            }
+            None => {}
         }
     }
     // Earlier steps, in the plan's order.

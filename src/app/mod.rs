@@ -4,6 +4,7 @@
 mod action;
 mod alert;
 mod apply;
+mod canary;
 pub mod event;
 mod gate;
 pub mod guard;
@@ -29,6 +30,7 @@ use crate::rules::{Facts, RulePhase, RuleState};
 use crate::runbook::{Command, Health, RuleAction, Runbook, Severity, Standing};
 pub use action::*;
 pub use alert::*;
+pub use canary::CanaryState;
 pub use event::{Event, Exit, Operator, Record, RunRef};
 pub use gate::*;
 pub use modal::*;
@@ -102,6 +104,8 @@ pub struct State {
     pub kpis: Vec<KpiState>,
     pub endpoints: Vec<EndpointState>,
     pub rules: Vec<RuleState>,
+    /// Per `[[canary]]`: its verdict as recorded, and its last judgement.
+    pub canaries: Vec<CanaryState>,
     /// When the rules were last evaluated, for `evaluation-interval` (live bookkeeping).
     pub rules_evaluated_at: Option<DateTime<Utc>>,
     pub alerts: Vec<Alert>,
@@ -156,6 +160,24 @@ pub struct State {
     pub warnings: Vec<crate::runbook::Diagnostic>,
 }
 
+/// What holds a gate closed whatever the votes: a holding rule (by index), or a holding
+/// canary analysis's FAIL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    Rule(usize),
+    Canary(usize),
+}
+
+impl State {
+    /// The holder's name, as the timeline and the guards say it.
+    pub fn hold_name(&self, hold: Hold) -> String {
+        match hold {
+            Hold::Rule(r) => self.runbook.rules[r].id.clone(),
+            Hold::Canary(c) => format!("canary {}", self.runbook.canaries[c].id),
+        }
+    }
+}
+
 /// A watcher's view of the run's driver.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Watching {
@@ -189,7 +211,14 @@ impl State {
             rollback_check: None,
             checks: vec![None; n_checks],
             checks_auto: vec![None; n_checks],
-            kpis: vec![KpiState::default(); runbook.kpis.len()],
+            kpis: Self::canary_keeps(&runbook)
+                .into_iter()
+                .map(|keep| KpiState {
+                    keep,
+                    ..KpiState::default()
+                })
+                .collect(),
+            canaries: vec![CanaryState::default(); runbook.canaries.len()],
             endpoints: vec![EndpointState::default(); runbook.endpoints.len()],
             rules: vec![RuleState::default(); runbook.rules.len()],
             rules_evaluated_at: None,
@@ -374,6 +403,7 @@ impl State {
             communications: self.communications.clone(),
             sign_offs: self.sign_offs.clone(),
             closed: self.closed,
+            canaries: self.canaries.iter().map(|c| c.verdict).collect(),
         }
     }
 
@@ -654,7 +684,7 @@ impl State {
     /// `holding-rules` firing, or pending where the rule says `hold-while-pending`. A gate
     /// is a decision point: once its step has started (or was done or skipped), it is
     /// passed, and a rule firing later proposes the rollback instead.
-    pub fn gate_held_by(&self, gi: usize) -> Option<usize> {
+    pub fn gate_held_by(&self, gi: usize) -> Option<Hold> {
         let gate = self.runbook.gates.get(gi)?;
         let passed = self.runbook.step_index(&gate.before).is_some_and(|i| {
             let run = &self.steps[i];
@@ -663,14 +693,23 @@ impl State {
         if passed {
             return None;
         }
-        gate.holding_rules.iter().find_map(|id| {
+        let rule = gate.holding_rules.iter().find_map(|id| {
             let r = self.runbook.rule_index(id)?;
             let holds = match self.rules[r].phase {
                 RulePhase::Firing { .. } => true,
                 RulePhase::Pending { .. } => self.runbook.rules[r].hold_while_pending,
                 RulePhase::Inactive => false,
             };
-            holds.then_some(r)
+            holds.then_some(Hold::Rule(r))
+        });
+        // A holding canary's recorded FAIL holds it too (INCONCLUSIVE never does).
+        rule.or_else(|| {
+            let c = self.gate_canary(gi)?;
+            let failed = matches!(
+                self.canaries[c].verdict,
+                Some((crate::canary::Verdict::Fail, ..))
+            );
+            (self.runbook.canaries[c].holding && failed).then_some(Hold::Canary(c))
         })
     }
 

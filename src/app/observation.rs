@@ -113,6 +113,10 @@ pub struct KpiState {
     /// Why the history could not be had, when it could not.
     pub history_note: Option<String>,
     pub baseline: Option<f64>,
+    /// How long its samples are kept whole, with their times, for the canary analyses
+    /// that read it (their longest window); none when no analysis reads it.
+    pub keep: Option<TimeDelta>,
+    pub samples: VecDeque<(DateTime<Utc>, f64)>,
 }
 
 impl KpiState {

@@ -67,6 +67,12 @@ pub fn kpi_sample(state: &mut State, kpi: usize, result: Result<Reading, Fault>)
                     k.backfilled = k.backfilled.saturating_sub(1);
                 }
                 k.history.push_back(v);
+                if let Some(keep) = k.keep {
+                    k.samples.push_back((now, v));
+                    while k.samples.front().is_some_and(|(t, _)| *t < now - keep) {
+                        k.samples.pop_front();
+                    }
+                }
             }
             Err(e) => k.error = Some(e),
         }

@@ -45,4 +45,6 @@ pub struct Recorded {
     pub communications: Vec<CommunicationState>,
     pub sign_offs: Vec<Option<Signed>>,
     pub closed: Option<(DateTime<Utc>, event::Outcome)>,
+    /// Each canary analysis's verdict as recorded.
+    pub canaries: Vec<Option<(crate::canary::Verdict, f64, DateTime<Utc>)>>,
 }

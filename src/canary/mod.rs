@@ -290,7 +290,10 @@ fn metric(spec: &Spec, m: &MetricSpec, input: &Input) -> MetricVerdict {
                 warning: None,
                 why,
             };
-            if b.is_empty() || c.is_empty() {
+            // No data on one side while the other has enough is Kayenta's NODATA; too
+            // little on both (a console just started) is not judged yet.
+            let enough = |v: &[f64]| v.len() >= spec.min_points.max(1);
+            if (b.is_empty() && enough(&c)) || (c.is_empty() && enough(&b)) {
                 let side = if c.is_empty() { "canary" } else { "baseline" };
                 let class = if m.must_have_data && !m.critical {
                     Class::NodataFail

@@ -390,6 +390,7 @@ fn needs_sync(event: &Event) -> bool {
             | Event::RuleFiring { .. }
             | Event::RuleResolved { .. }
             | Event::RuleReset { .. }
+            | Event::CanaryJudged { .. }
             | Event::CheckAuto { .. }
     )
 }

@@ -238,6 +238,7 @@ impl VoteReport {
             note,
             evidence,
             signature,
+            canary,
             ..
         } = &rec.event
         else {
@@ -259,6 +260,7 @@ impl VoteReport {
                 .as_ref()
                 .map_or_else(|| "—".to_owned(), |s| format!("{} (not checked)", s.key)),
             evidence_sha256: crate::signing::evidence_hash(evidence),
+            canary: canary.clone(),
             seq: rec.seq,
         })
     }

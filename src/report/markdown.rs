@@ -427,8 +427,19 @@ fn people(o: &mut String, r: &Report) {
 /// A vote's evidence as the tables show it: its hash (what a signature covers), then the
 /// lines.
 pub(super) fn evidence_words(v: &super::VoteReport) -> String {
+    let canary = v
+        .canary
+        .as_ref()
+        .map(|c| {
+            let mut words = c.words();
+            for m in &c.metrics {
+                words.push_str(&format!(" ({m})"));
+            }
+            format!("{words}; ")
+        })
+        .unwrap_or_default();
     format!(
-        "sha256 {}…: {}",
+        "{canary}sha256 {}…: {}",
         v.evidence_sha256.get(..12).unwrap_or(""),
         if v.evidence.is_empty() {
             "nothing open".to_owned()

@@ -183,6 +183,9 @@ pub struct VoteReport {
     pub signed: String,
     /// The SHA-256 of the evidence its voter was shown (what a signature covers).
     pub evidence_sha256: String,
+    /// The gate's canary verdict it was cast under: `canary green FAIL 40`, then each
+    /// metric's reason.
+    pub canary: Option<crate::app::event::CanaryEvidence>,
     /// Its record, for the signature's check.
     #[serde(skip)]
     pub seq: u64,

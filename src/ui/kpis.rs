@@ -32,12 +32,18 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     } else {
         11
     };
-    // Tall gauges (a header line and a two-row sparkline) when every KPI fits that way.
-    let tall = w >= 60
-        && inner.height as usize > state.runbook.kpis.len() * 3 + state.runbook.endpoints.len();
+    // Tall gauges (a header line and a sparkline of two rows, or one) when every KPI fits
+    // that way, with a row to spare; else a line each.
+    let kpis = state.runbook.kpis.len().max(1);
+    let room = (inner.height as usize).saturating_sub(state.runbook.endpoints.len() + 1);
+    let spark_rows = if w >= 60 {
+        (room / kpis).saturating_sub(1).min(2)
+    } else {
+        0
+    };
 
     for (i, kpi) in state.runbook.kpis.iter().enumerate() {
-        kpi_rows(&mut rows, state, (i, kpi), (label_w, w), tall);
+        kpi_rows(&mut rows, state, (i, kpi), (label_w, w), spark_rows);
     }
     for (i, ep) in state.runbook.endpoints.iter().enumerate() {
         rows.push(endpoint_row(state, (i, ep), (label_w, w)));
@@ -86,7 +92,7 @@ fn kpi_rows<'a>(
     state: &'a State,
     (i, kpi): (usize, &'a crate::runbook::Kpi),
     (label_w, w): (usize, usize),
-    tall: bool,
+    spark_rows: usize,
 ) {
     let st = &state.kpis[i];
     let standing = state.kpi_standing(i);
@@ -147,7 +153,7 @@ fn kpi_rows<'a>(
         String::new()
     };
     let selected = state.focus == Pane::Kpis && i == state.selected_kpi;
-    if tall {
+    if spark_rows > 0 {
         let range = st.min_max().map(|(lo, hi)| {
             format!(
                 "range {}..{}",
@@ -175,7 +181,7 @@ fn kpi_rows<'a>(
         }
         rows.push(line);
         let spark_w = w.saturating_sub(2);
-        for row in theme::sparkline(st.history.iter().copied(), spark_w, 2) {
+        for row in theme::sparkline(st.history.iter().copied(), spark_w, spark_rows) {
             let mut spans = vec![Span::raw("  ")];
             spans.extend(spark_spans(
                 row,

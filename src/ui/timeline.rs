@@ -100,9 +100,7 @@ fn gate_row(state: &State, gi: usize, w: usize) -> Line<'static> {
     let gate = &state.runbook.gates[gi];
     let gs = &state.gates[gi];
     let go = gs.go_count();
-    let held = state
-        .gate_held_by(gi)
-        .map(|r| state.runbook.rules[r].id.clone());
+    let held = state.gate_held_by(gi).map(|h| state.hold_name(h));
     let (word, style) = if let Some(rule) = &held {
         (
             format!("HELD by {rule}"),
@@ -137,7 +135,15 @@ fn gate_row(state: &State, gi: usize, w: usize) -> Line<'static> {
     } else {
         how
     };
-    let tail = format!(" {word} {go}/{}{how}", gs.votes.len());
+    // The canary's verdict as recorded (watchers see it too); not judged yet, the dialog
+    // says so and the row stays short.
+    let canary = state
+        .gate_canary(gi)
+        .and_then(|c| state.canaries[c].verdict)
+        .filter(|(v, ..)| *v != crate::canary::Verdict::Inconclusive)
+        .map(|(v, score, _)| format!(" · canary {} {score:.0}", v.word()))
+        .unwrap_or_default();
+    let tail = format!(" {word} {go}/{}{how}{canary}", gs.votes.len());
     let tail = fit(&tail, w.saturating_sub(8));
     Line::from(vec![
         Span::styled(

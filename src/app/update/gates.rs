@@ -76,6 +76,7 @@ fn record_vote_as(
             note,
             evidence: cast.evidence,
             signature: cast.signature,
+            canary: state.canary_evidence(gate),
         },
     );
     let who = match state.runbook.approver(&who) {
@@ -223,4 +224,35 @@ fn check_vote(state: &State, v: VoteFile) -> Result<Counted, String> {
         signature,
     };
     Ok((g, a, decision, req.note, cast))
+}
+
+/// Each `[[canary]]` a waiting gate shows is judged once a minute on the samples of its
+/// window; a verdict first given or changed (its class) is journaled, so the holding it
+/// causes is in the record.
+pub(super) fn judge_canaries(state: &mut State) {
+    for c in 0..state.runbook.canaries.len() {
+        let due = state.canaries[c]
+            .judged_at
+            .is_none_or(|t| state.now - t >= TimeDelta::minutes(1));
+        if !due || !state.canary_wanted(c) {
+            continue;
+        }
+        let j = crate::canary::judge(&state.runbook.canaries[c].spec, &state.canary_inputs(c));
+        let changed = state.canaries[c]
+            .verdict
+            .is_none_or(|(v, ..)| v != j.verdict);
+        state.canaries[c].judged_at = Some(state.now);
+        if changed {
+            emit(
+                state,
+                Event::CanaryJudged {
+                    canary: state.runbook.canaries[c].id.clone(),
+                    verdict: j.verdict,
+                    score: j.score,
+                    why: j.why.clone(),
+                },
+            );
+        }
+        state.canaries[c].judgement = Some(j);
+    }
 }

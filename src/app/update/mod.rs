@@ -232,6 +232,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Tick(now) => {
             state.now = now;
             reevaluate(state, &mut fx);
+            judge_canaries(state);
             escalate(state, &mut fx);
             run_automatic_steps(state, &mut fx);
             status_update_due(state);

@@ -83,7 +83,7 @@ pub(super) fn gate_dialog<'a>(
             theme::DIM,
         ));
     }
-    if !g.rules.is_empty() || !g.checklists.is_empty() {
+    if !g.rules.is_empty() || !g.checklists.is_empty() || g.canary.is_some() {
         d.lines.push(Line::raw(""));
         d.lines.push(Line::styled("Evidence:", theme::TITLE));
     }
@@ -118,6 +118,7 @@ pub(super) fn gate_dialog<'a>(
             },
         ));
     }
+    canary_lines(state, *gate, &mut d);
     d.lines.push(Line::raw(""));
     match note {
         Some((decision, input)) => {
@@ -140,6 +141,60 @@ pub(super) fn gate_dialog<'a>(
         ])),
     }
     d
+}
+
+/// The gate's canary verdict as evidence: the score and class, then each metric's reason
+/// (and warning), coloured by its class; INCONCLUSIVE says it decides nothing.
+fn canary_lines(state: &State, gate: usize, d: &mut Dialog<'_>) {
+    use crate::canary::{Class, Verdict};
+    let Some(c) = state.gate_canary(gate) else {
+        return;
+    };
+    let analysis = &state.runbook.canaries[c];
+    let cs = &state.canaries[c];
+    let colour = |v: Verdict| match v {
+        Verdict::Pass => Color::Green,
+        Verdict::Marginal | Verdict::Inconclusive => Color::Yellow,
+        Verdict::Fail => Color::Red,
+    };
+    match (&cs.judgement, cs.verdict) {
+        (Some(j), _) => {
+            let held = if analysis.holding && j.verdict == Verdict::Fail {
+                " · holds the gate"
+            } else {
+                ""
+            };
+            d.lines.push(Line::styled(
+                format!("  canary {}: {} · {}{held}", analysis.id, j.short(), j.why),
+                Style::new().fg(colour(j.verdict)),
+            ));
+            for m in &j.metrics {
+                let style = match m.class {
+                    Class::Pass => Style::new().fg(Color::Green),
+                    Class::High | Class::Low | Class::NodataFail => Style::new().fg(Color::Red),
+                    Class::Nodata | Class::Inconclusive => theme::DIM,
+                };
+                d.lines.push(Line::styled(format!("    {}", m.why), style));
+                if let Some(w) = &m.warning {
+                    d.lines
+                        .push(Line::styled(format!("      warning: {w}"), theme::DIM));
+                }
+            }
+        }
+        (None, Some((v, score, at))) => d.lines.push(Line::styled(
+            format!(
+                "  canary {}: {} {score:.0} (recorded {})",
+                analysis.id,
+                v.word(),
+                at.format("%H:%M")
+            ),
+            Style::new().fg(colour(v)),
+        )),
+        (None, None) => d.lines.push(Line::styled(
+            format!("  canary {}: not judged yet", analysis.id),
+            theme::DIM,
+        )),
+    }
 }
 
 /// A watching approver's own vote: which gate, as whom, GO or NO-GO, then a note.
