@@ -288,3 +288,51 @@ fn a_rehearsal_killed_mid_rollback_resumes_the_procedure_on_the_same_demo_target
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// The canary verdict in a rehearsal (issue 26): `warroom rehearse --replay` of the demo
+/// with a series where green's p95 is 60 % above blue's: the gate's canary is FAIL, which
+/// holds the gate (the timeline says `HELD by canary green-vs-blue`, the record has the
+/// verdict); with a series where green matches blue, PASS and no hold.
+#[test]
+fn a_replayed_series_gives_the_gate_its_canary_verdict() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo.toml");
+    for (green, verdict, screen_says) in [
+        (390.0, "fail", "HELD by canary green-vs-blue"),
+        (240.0, "pass", "canary PASS 100"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let run_dir = dir.path().join("run");
+        // Ten minutes before T0 to ten after, every three seconds, a little noise.
+        let mut rng = fastrand::Rng::with_seed(9);
+        let mut csv = String::from("offset,kpi,value\n");
+        for s in (-600..600).step_by(3) {
+            csv += &format!("{s},blue_p95_ms,{:.1}\n", 240.0 + rng.f64() * 20.0);
+            csv += &format!("{s},green_p95_ms,{:.1}\n", green + rng.f64() * 20.0);
+        }
+        let series = dir.path().join("p95.csv");
+        std::fs::write(&series, csv).unwrap();
+        let mut s = Screen::start(
+            &[
+                "rehearse",
+                demo.to_str().unwrap(),
+                "--replay",
+                series.to_str().unwrap(),
+                "--run-dir",
+                run_dir.to_str().unwrap(),
+            ],
+            30,
+            120,
+            dir,
+        );
+        s.wait_for("REHEARSAL", 20);
+        s.wait_for(screen_says, 30);
+        wait_event(
+            &s,
+            &run_dir,
+            verdict,
+            |e| matches!(e, Event::CanaryJudged { verdict: v, .. } if v.word().eq_ignore_ascii_case(verdict)),
+        );
+        s.keys("q");
+        assert!(s.wait_exit(10));
+    }
+}

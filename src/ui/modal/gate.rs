@@ -165,7 +165,15 @@ fn canary_lines(state: &State, gate: usize, d: &mut Dialog<'_>) {
                 ""
             };
             d.lines.push(Line::styled(
-                format!("  canary {}: {} · {}{held}", analysis.id, j.short(), j.why),
+                format!(
+                    "  canary {}: {} ({}){held}",
+                    analysis.id,
+                    match j.verdict {
+                        Verdict::Inconclusive => j.verdict.word().to_owned(),
+                        v => format!("{} {:.0}", v.word(), j.score),
+                    },
+                    j.why
+                ),
                 Style::new().fg(colour(j.verdict)),
             ));
             for m in &j.metrics {
