@@ -42,7 +42,7 @@ impl State {
     pub fn canary_inputs(&self, c: usize) -> Vec<Input> {
         let analysis = &self.runbook.canaries[c];
         let since = self.now - analysis.window;
-        let values = |kpi: &str| -> Vec<f64> {
+        analysis.inputs(|_, kpi, _| {
             self.runbook
                 .kpi_index(kpi)
                 .map(|i| {
@@ -54,33 +54,7 @@ impl State {
                         .collect()
                 })
                 .unwrap_or_default()
-        };
-        let increase = |kpi: &str| {
-            let v = values(kpi);
-            match (v.first(), v.last()) {
-                (Some(a), Some(z)) if v.len() > 1 => (z - a).max(0.0),
-                _ => f64::NAN,
-            }
-        };
-        analysis
-            .sources
-            .iter()
-            .map(|src| match src {
-                CanarySource::Samples { baseline, canary } => Input::Samples {
-                    baseline: values(baseline),
-                    canary: values(canary),
-                },
-                CanarySource::Counts {
-                    baseline,
-                    baseline_total,
-                    canary,
-                    canary_total,
-                } => Input::Counts {
-                    baseline: (increase(baseline), increase(baseline_total)),
-                    canary: (increase(canary), increase(canary_total)),
-                },
-            })
-            .collect()
+        })
     }
 
     /// Whether analysis `c` is still evidence: a gate that shows it waits (undecided, its

@@ -364,7 +364,7 @@ fn judge(
     json: bool,
 ) -> Result<()> {
     use warroom::canary::{Input, MetricSpec, Spec};
-    use warroom::runbook::canary::CanarySource;
+    use warroom::runbook::canary::Of;
     use warroom::runbook::series::Series;
     let read = |p: &Path| -> Result<Series> {
         let text =
@@ -432,36 +432,14 @@ fn judge(
             let w = Some(analysis.window);
             // A side's KPI, or the other side's name for it (a night recorded under
             // either name).
-            let values = |s: &Series, mine: &str, other: &str| {
+            let inputs = analysis.inputs(|side, mine, other| {
+                let s = match side {
+                    Of::Baseline => &b,
+                    Of::Canary => &c,
+                };
                 let v = s.values(mine, w);
                 if v.is_empty() { s.values(other, w) } else { v }
-            };
-            let increase = |s: &Series, kpi: &str| {
-                let v = s.values(kpi, w);
-                match (v.first(), v.last()) {
-                    (Some(a), Some(z)) => (z - a).max(0.0),
-                    _ => f64::NAN,
-                }
-            };
-            let inputs = analysis
-                .sources
-                .iter()
-                .map(|src| match src {
-                    CanarySource::Samples { baseline, canary } => Input::Samples {
-                        baseline: values(&b, baseline, canary),
-                        canary: values(&c, canary, baseline),
-                    },
-                    CanarySource::Counts {
-                        baseline,
-                        baseline_total,
-                        canary,
-                        canary_total,
-                    } => Input::Counts {
-                        baseline: (increase(&b, baseline), increase(&b, baseline_total)),
-                        canary: (increase(&c, canary), increase(&c, canary_total)),
-                    },
-                })
-                .collect();
+            });
             (analysis.spec.clone(), inputs)
         }
     };

@@ -16,6 +16,51 @@ pub struct CanaryAnalysis {
     pub sources: Vec<CanarySource>,
 }
 
+/// Which side of an analysis a KPI is read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Of {
+    Baseline,
+    Canary,
+}
+
+impl CanaryAnalysis {
+    /// What the judge takes, given how to read a KPI's values over the window in time
+    /// order: `read(side, kpi, counterpart)`, the counterpart being the other side's KPI
+    /// for the same metric (a recorded night may name it either way). Counters give their
+    /// increase over the window.
+    pub fn inputs(&self, read: impl Fn(Of, &str, &str) -> Vec<f64>) -> Vec<crate::canary::Input> {
+        use crate::canary::Input;
+        let increase = |v: Vec<f64>| match (v.first(), v.last()) {
+            (Some(a), Some(z)) if v.len() > 1 => (z - a).max(0.0),
+            _ => f64::NAN,
+        };
+        self.sources
+            .iter()
+            .map(|src| match src {
+                CanarySource::Samples { baseline, canary } => Input::Samples {
+                    baseline: read(Of::Baseline, baseline, canary),
+                    canary: read(Of::Canary, canary, baseline),
+                },
+                CanarySource::Counts {
+                    baseline,
+                    baseline_total,
+                    canary,
+                    canary_total,
+                } => Input::Counts {
+                    baseline: (
+                        increase(read(Of::Baseline, baseline, canary)),
+                        increase(read(Of::Baseline, baseline_total, canary_total)),
+                    ),
+                    canary: (
+                        increase(read(Of::Canary, canary, baseline)),
+                        increase(read(Of::Canary, canary_total, baseline_total)),
+                    ),
+                },
+            })
+            .collect()
+    }
+}
+
 /// Where a metric's two sides come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CanarySource {
