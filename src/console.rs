@@ -547,6 +547,17 @@ async fn run_effects(state: &mut State, io: &mut Io, effects: Vec<Effect>) -> Fl
                     });
                 }
             }
+            Effect::CanaryRange { canary, end } => {
+                let (rb, vars, tx) = (
+                    state.runbook.clone(),
+                    std::sync::Arc::new(io.vars.clone()),
+                    io.tx.clone(),
+                );
+                tokio::spawn(async move {
+                    let ranges = crate::monitor::canary_ranges(rb, canary, end, vars).await;
+                    let _ = tx.send(Action::CanaryRanges { canary, ranges }).await;
+                });
+            }
             Effect::FileVote { file, accepted } => {
                 if let Err(e) = crate::votes::file_away(&io.run_dir, &file, accepted) {
                     tracing::warn!(%file, error = %e, "could not put the vote file aside");

@@ -490,3 +490,113 @@ fn the_gate_shows_the_canary_verdict_and_a_fail_holds_it() {
     then.replay(&all[..=fail]);
     assert_eq!(then.gate_held_by(0), Some(Hold::Canary(0)));
 }
+
+/// `query-range = true`: the console asks the shell for one range query per side (an
+/// effect) instead of judging its own samples, and judges when they come back; a failed
+/// query falls back to its own samples and the metric says so. A rehearsal judges its own
+/// samples. `check` refuses it on a KPI that is not a Prometheus query.
+#[test]
+fn a_ranged_metric_asks_for_its_range_queries_and_is_judged_on_them() {
+    use warroom::app::{Action, Effect, State, update};
+    let text = r#"[runbook]
+name = "ranged"
+
+[[kpi]]
+id = "blue_p95"
+label = "Blue p95"
+interval = "5s"
+prometheus = { url = "http://127.0.0.1:9", query = "blue" }
+
+[[kpi]]
+id = "green_p95"
+label = "Green p95"
+interval = "5s"
+prometheus = { url = "http://127.0.0.1:9", query = "green" }
+
+[[phase]]
+id = "p"
+title = "P"
+
+[[phase.step]]
+id = "ship"
+title = "Ship"
+
+[[canary]]
+id = "green"
+window = "10m"
+
+[[canary.metric]]
+id = "p95"
+baseline = "blue_p95"
+canary = "green_p95"
+query-range = true
+
+[[gate]]
+id = "go"
+title = "Go?"
+approvers = ["Lead"]
+before = "ship"
+canary = "green"
+"#;
+    let (rb, _) = warroom::runbook::load_str(std::path::Path::new("r.toml"), text).unwrap();
+    let start = common::start();
+    let mut s = State::new(std::sync::Arc::new(rb), start);
+    let fx = update(&mut s, Action::Tick(start));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::CanaryRange { canary: 0, end } if *end == start)),
+        "{fx:?}"
+    );
+    assert!(
+        s.canaries[0].judgement.is_none(),
+        "not judged before the ranges come"
+    );
+    let mut rng = fastrand::Rng::with_seed(1);
+    update(
+        &mut s,
+        Action::CanaryRanges {
+            canary: 0,
+            ranges: vec![(
+                0,
+                Ok((around(&mut rng, 120, 240.0), around(&mut rng, 120, 480.0))),
+            )],
+        },
+    );
+    let j = s.canaries[0].judgement.clone().unwrap();
+    assert_eq!(
+        (j.verdict, j.metrics[0].class),
+        (Verdict::Fail, Class::High)
+    );
+    assert_eq!(j.metrics[0].canary.n, 120);
+    // A minute later the query fails: the console's own samples (none here) are judged,
+    // and the metric says why.
+    update(&mut s, Action::Tick(start + chrono::TimeDelta::minutes(1)));
+    update(
+        &mut s,
+        Action::CanaryRanges {
+            canary: 0,
+            ranges: vec![(0, Err("blue_p95: timed out".into()))],
+        },
+    );
+    let j = s.canaries[0].judgement.clone().unwrap();
+    assert_eq!(j.verdict, Verdict::Inconclusive);
+    assert!(
+        j.metrics[0]
+            .warning
+            .as_deref()
+            .is_some_and(|w| w.contains("the range query failed (blue_p95: timed out)")),
+        "{j:#?}"
+    );
+    // On a KPI that is not a Prometheus query: refused.
+    let bad = text.replace(
+        "prometheus = { url = \"http://127.0.0.1:9\", query = \"green\" }",
+        "command = [\"echo\", \"1\"]",
+    );
+    let errs = warroom::runbook::load_str(std::path::Path::new("r.toml"), &bad).unwrap_err();
+    assert!(
+        errs.iter()
+            .any(|e| e.key == "canary[green].metric[p95].query-range"
+                && e.message.contains("`green_p95` is not a `prometheus` KPI")),
+        "{errs:#?}"
+    );
+}

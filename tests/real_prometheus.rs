@@ -447,3 +447,107 @@ async fn prometheus_scrapes_the_exposition_pages_as_warroom_reads_them() {
     );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// A canary metric judged on Prometheus range queries (`query-range = true`, issue 26):
+/// the real Prometheus scrapes the demo target every second; one `query_range` per side
+/// over the window gives the judge its points, green against blue: PASS while green is
+/// healthy, FAIL once a fault makes its latency climb.
+#[tokio::test]
+async fn a_canary_metric_is_judged_on_prometheus_range_queries() {
+    let Some(bin) = binary("prometheus") else {
+        return;
+    };
+    let (target, _server) = warroom::demo::serve(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: demo\n    static_configs:\n      - targets: ['{target}']\n"
+        ),
+    )
+    .unwrap();
+    let storage = format!("--storage.tsdb.path={}", dir.path().join("data").display());
+    let (_prom, base, _client) = serve(
+        &bin,
+        &[format!("--config.file={}", config.display()), storage],
+        dir.path(),
+    )
+    .await;
+    let text = format!(
+        r#"[runbook]
+name = "ranged"
+
+[[kpi]]
+id = "blue_p95"
+label = "Blue p95"
+interval = "1s"
+prometheus = {{ url = "{base}", query = 'demo_latency_p95_ms{{version="blue"}}' }}
+
+[[kpi]]
+id = "green_p95"
+label = "Green p95"
+interval = "1s"
+prometheus = {{ url = "{base}", query = 'demo_latency_p95_ms{{version="green"}}' }}
+
+[[canary]]
+id = "green"
+window = "20s"
+
+[[canary.metric]]
+id = "p95"
+baseline = "blue_p95"
+canary = "green_p95"
+direction = "increase"
+critical = true
+query-range = true
+"#
+    );
+    let (rb, _) = warroom::runbook::load_str(Path::new("ranged.toml"), &text).unwrap();
+    assert_eq!(rb.canaries[0].ranged, [true]);
+    let rb = std::sync::Arc::new(rb);
+    let judge_now = || {
+        let rb = rb.clone();
+        async move {
+            let ranges = warroom::monitor::canary_ranges(
+                rb.clone(),
+                0,
+                chrono::Utc::now(),
+                std::sync::Arc::new(Vec::new()),
+            )
+            .await;
+            let (m, r) = ranges.into_iter().next().unwrap();
+            assert_eq!(m, 0);
+            let (baseline, canary) = r.unwrap();
+            warroom::canary::judge(
+                &rb.canaries[0].spec,
+                &[warroom::canary::Input::Samples { baseline, canary }],
+            )
+        }
+    };
+    // Twenty seconds of scrapes: a point a second on each side.
+    tokio::time::sleep(Duration::from_secs(22)).await;
+    let j = judge_now().await;
+    assert!(
+        j.metrics[0].canary.n >= 15 && j.metrics[0].baseline.n >= 15,
+        "{j:#?}"
+    );
+    assert_eq!(j.verdict, warroom::canary::Verdict::Pass, "{j:#?}");
+    // A fault in green: its latency climbs; the window fills with it.
+    let fault = reqwest::Client::new()
+        .post(format!("http://{target}/control/fault"))
+        .send()
+        .await
+        .unwrap();
+    assert!(fault.status().is_success());
+    tokio::time::sleep(Duration::from_secs(22)).await;
+    let j = judge_now().await;
+    assert_eq!(j.verdict, warroom::canary::Verdict::Fail, "{j:#?}");
+    assert!(
+        j.metrics[0].why.starts_with("p95: HIGH"),
+        "{}",
+        j.metrics[0].why
+    );
+}

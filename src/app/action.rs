@@ -11,6 +11,12 @@ pub enum Action {
     Observed(Observation),
     /// A vote an approver handed in from their own terminal, found in `votes/`.
     VoteFiled(Box<VoteFile>),
+    /// The range queries of a canary analysis's ranged metrics: per metric index, the
+    /// baseline's and the canary's values over the window, or why not.
+    CanaryRanges {
+        canary: usize,
+        ranges: Vec<crate::canary::RangeAnswer>,
+    },
     /// The journal took the records so far: how many it holds, and its head (the last
     /// line's SHA-256).
     Committed {
@@ -49,6 +55,12 @@ pub enum Action {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// Fetch one Prometheus `query_range` per side of each ranged metric of canary
+    /// analysis `canary`, over its window up to `end`; answered by `Action::CanaryRanges`.
+    CanaryRange {
+        canary: usize,
+        end: DateTime<Utc>,
+    },
     /// Put a vote file aside: journaled (`accepted`) or refused.
     FileVote {
         file: String,

@@ -133,6 +133,10 @@ pub struct Spec {
     pub metrics: Vec<MetricSpec>,
 }
 
+/// A ranged metric's answer (`query-range`): its index in the analysis, and the
+/// baseline's and the canary's values over the window, or why not.
+pub type RangeAnswer = (usize, Result<(Vec<f64>, Vec<f64>), String>);
+
 /// What a metric is judged on: samples of each side over the window, or counts (events
 /// out of a total) of each side.
 #[derive(Debug, Clone, PartialEq)]

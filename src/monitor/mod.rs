@@ -104,6 +104,66 @@ async fn history(
         .await;
 }
 
+/// The range queries of canary analysis `c`'s ranged metrics over its window up to `end`:
+/// per metric, the baseline's and the canary's values at each KPI's interval, or why not.
+pub async fn canary_ranges(
+    rb: Arc<Runbook>,
+    c: usize,
+    end: chrono::DateTime<chrono::Utc>,
+    vars: Arc<Vec<(String, String)>>,
+) -> Vec<crate::canary::RangeAnswer> {
+    let Some(analysis) = rb.canaries.get(c) else {
+        return Vec::new();
+    };
+    let side = |id: &str| {
+        let (rb, vars) = (rb.clone(), vars.clone());
+        let id = id.to_owned();
+        let start = end - analysis.window;
+        async move {
+            let kpi = rb
+                .kpis
+                .iter()
+                .find(|k| k.id == id)
+                .ok_or_else(|| format!("no KPI `{id}`"))?;
+            let KpiSource::Prometheus {
+                url,
+                query,
+                aggregate,
+            } = &kpi.source
+            else {
+                return Err(format!("`{id}` is not a prometheus KPI"));
+            };
+            let client = http::client_for(&kpi.connection)?;
+            let step = kpi.interval.to_std().unwrap_or(Duration::from_secs(5));
+            // A window of points costs the server more than one sample.
+            let timeout = kpi.timeout.to_std().unwrap_or(Duration::from_secs(3)) * 2;
+            prometheus::range(
+                &client,
+                url,
+                query,
+                *aggregate,
+                (start, end),
+                step,
+                timeout,
+                &vars,
+            )
+            .await
+            .map_err(|why| format!("{id}: {why}"))
+        }
+    };
+    let mut out = Vec::new();
+    for (m, source) in analysis.sources.iter().enumerate() {
+        let (true, crate::runbook::canary::CanarySource::Samples { baseline, canary }) =
+            (analysis.ranged.get(m).copied().unwrap_or(false), source)
+        else {
+            continue;
+        };
+        let (b, k) = tokio::join!(side(baseline), side(canary));
+        out.push((m, b.and_then(|b| k.map(|k| (b, k)))));
+    }
+    out
+}
+
 /// A source's failure as the gauge shows it: a timeout and refused credentials told apart.
 pub fn fault(why: String) -> Fault {
     let kind = match why.as_str() {

@@ -53,10 +53,38 @@ pub async fn history(
     timeout: Duration,
     vars: &[(String, String)],
 ) -> Result<Vec<f64>, String> {
+    let span = step.as_secs_f64().max(1.0) * points.saturating_sub(1) as f64;
+    let start = end - chrono::TimeDelta::milliseconds((span * 1000.0) as i64);
+    range(
+        client,
+        url,
+        query,
+        aggregate,
+        (start, end),
+        step,
+        timeout,
+        vars,
+    )
+    .await
+}
+
+/// The query's values from `start` to `end` at `step`, oldest first, from
+/// `/api/v1/query_range` (a sparkline's history, a canary metric's window).
+#[allow(clippy::too_many_arguments)] // the query's own parameters, each one thing
+pub async fn range(
+    client: &crate::monitor::http::Client,
+    url: &str,
+    query: &str,
+    aggregate: Option<Aggregate>,
+    (start, end): (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
+    step: Duration,
+    timeout: Duration,
+    vars: &[(String, String)],
+) -> Result<Vec<f64>, String> {
     let base = http::expand(url, vars)?;
     let step_s = step.as_secs_f64().max(1.0);
     let end_s = end.timestamp_millis() as f64 / 1000.0;
-    let start_s = end_s - step_s * points.saturating_sub(1) as f64;
+    let start_s = start.timestamp_millis() as f64 / 1000.0;
     let full = format!(
         "{}/api/v1/query_range?query={}&start={start_s:.3}&end={end_s:.3}&step={step_s}",
         base.trim_end_matches('/'),

@@ -14,6 +14,9 @@ pub struct CanaryAnalysis {
     pub spec: crate::canary::Spec,
     /// Per metric, in the spec's order: the KPIs it reads.
     pub sources: Vec<CanarySource>,
+    /// Per metric: judged on one Prometheus `query_range` per side over the window
+    /// (`query-range = true`), not on the console's own samples.
+    pub ranged: Vec<bool>,
 }
 
 /// Which side of an analysis a KPI is read for.

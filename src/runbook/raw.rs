@@ -522,6 +522,10 @@ pub struct CanaryMetric {
     pub nan: Option<crate::canary::Nan>,
     #[serde(default)]
     pub outliers: Option<crate::canary::Outliers>,
+    /// Both KPIs are Prometheus queries: judge each side on one `query_range` over the
+    /// window instead of the console's own samples.
+    #[serde(default)]
+    pub query_range: Option<S<bool>>,
 }
 
 /// A person who may vote on a gate from their own terminal (`warroom vote`).

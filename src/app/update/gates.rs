@@ -227,9 +227,9 @@ fn check_vote(state: &State, v: VoteFile) -> Result<Counted, String> {
 }
 
 /// Each `[[canary]]` a waiting gate shows is judged once a minute on the samples of its
-/// window; a verdict first given or changed (its class) is journaled, so the holding it
-/// causes is in the record.
-pub(super) fn judge_canaries(state: &mut State) {
+/// window; one with metrics judged on Prometheus range queries asks for them first (on
+/// the real clock; a rehearsal judges its own samples) and is judged when they come.
+pub(super) fn judge_canaries(state: &mut State, fx: &mut Vec<Effect>) {
     for c in 0..state.runbook.canaries.len() {
         let due = state.canaries[c]
             .judged_at
@@ -237,22 +237,55 @@ pub(super) fn judge_canaries(state: &mut State) {
         if !due || !state.canary_wanted(c) {
             continue;
         }
-        let j = crate::canary::judge(&state.runbook.canaries[c].spec, &state.canary_inputs(c));
-        let changed = state.canaries[c]
-            .verdict
-            .is_none_or(|(v, ..)| v != j.verdict);
         state.canaries[c].judged_at = Some(state.now);
-        if changed {
-            emit(
-                state,
-                Event::CanaryJudged {
-                    canary: state.runbook.canaries[c].id.clone(),
-                    verdict: j.verdict,
-                    score: j.score,
-                    why: j.why.clone(),
-                },
-            );
+        if state.rehearsal.is_none() && state.runbook.canaries[c].ranged.contains(&true) {
+            fx.push(Effect::CanaryRange {
+                canary: c,
+                end: state.now,
+            });
+        } else {
+            judge_canary(state, c, &[]);
         }
-        state.canaries[c].judgement = Some(j);
     }
+}
+
+/// Canary analysis `c` judged now, its ranged metrics on `ranges` (a failed range query
+/// falls back to the console's own samples, and the metric says so); a verdict first given
+/// or changed (its class) is journaled, so the holding it causes is in the record.
+pub(super) fn judge_canary(state: &mut State, c: usize, ranges: &[crate::canary::RangeAnswer]) {
+    let Some(analysis) = state.runbook.canaries.get(c) else {
+        return;
+    };
+    let mut inputs = state.canary_inputs(c);
+    for (m, r) in ranges {
+        if let (Ok((baseline, canary)), Some(input)) = (r, inputs.get_mut(*m)) {
+            *input = crate::canary::Input::Samples {
+                baseline: baseline.clone(),
+                canary: canary.clone(),
+            };
+        }
+    }
+    let mut j = crate::canary::judge(&analysis.spec, &inputs);
+    for (m, r) in ranges {
+        if let (Err(why), Some(v)) = (r, j.metrics.get_mut(*m)) {
+            v.warning = Some(format!(
+                "the range query failed ({why}): judged on this console's own samples"
+            ));
+        }
+    }
+    let changed = state.canaries[c]
+        .verdict
+        .is_none_or(|(v, ..)| v != j.verdict);
+    if changed {
+        emit(
+            state,
+            Event::CanaryJudged {
+                canary: analysis.id.clone(),
+                verdict: j.verdict,
+                score: j.score,
+                why: j.why.clone(),
+            },
+        );
+    }
+    state.canaries[c].judgement = Some(j);
 }

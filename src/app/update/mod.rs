@@ -232,7 +232,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Tick(now) => {
             state.now = now;
             reevaluate(state, &mut fx);
-            judge_canaries(state);
+            judge_canaries(state, &mut fx);
             escalate(state, &mut fx);
             run_automatic_steps(state, &mut fx);
             status_update_due(state);
@@ -242,6 +242,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Committed { records, head } => checkpoint(state, records, head, &mut fx),
         Action::VoteFiled(v) => vote_filed(state, *v, &mut fx),
+        Action::CanaryRanges { canary, ranges } => judge_canary(state, canary, &ranges),
         Action::Observed(o) => {
             let moves_rules = o.moves_rules();
             observe::take(state, o);

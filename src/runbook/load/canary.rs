@@ -42,6 +42,7 @@ pub(super) fn canaries(
             metrics: Vec::new(),
         };
         let mut sources = Vec::new();
+        let mut ranged = Vec::new();
         let mut metric_ids = Ids::new("canary metric");
         for (j, m) in c.metric.iter().enumerate() {
             let mkey = format!("{key}.metric[{}]", m.id.get_ref());
@@ -54,6 +55,7 @@ pub(super) fn canaries(
             ) {
                 weight(d, &mkey, (&metric.group, w, span), &mut spec.weights);
             }
+            ranged.push(query_range(d, &mkey, m, kpis));
             spec.metrics.push(metric);
             sources.push(source);
         }
@@ -63,6 +65,7 @@ pub(super) fn canaries(
             holding: c.holding,
             spec,
             sources,
+            ranged,
         });
     }
     (out, ids)
@@ -243,4 +246,38 @@ fn known_kpi<'k>(
         Some(_) => {}
     }
     found
+}
+
+/// `query-range = true`: allowed when both sides are Prometheus queries.
+fn query_range(d: &mut Diagnostics<'_>, key: &str, m: &raw::CanaryMetric, kpis: &[Kpi]) -> bool {
+    let Some(flag) = m.query_range.as_ref().filter(|f| *f.get_ref()) else {
+        return false;
+    };
+    let prometheus = |id: &str| {
+        kpis.iter()
+            .find(|k| k.id == id)
+            .is_some_and(|k| matches!(k.source, KpiSource::Prometheus { .. }))
+    };
+    let not: Vec<&str> = [m.baseline.get_ref(), m.canary.get_ref()]
+        .into_iter()
+        .filter(|id| !prometheus(id))
+        .map(String::as_str)
+        .collect();
+    let proportion = m.kind.as_ref().is_some_and(|k| k.get_ref() == "proportion");
+    if !not.is_empty() || proportion {
+        d.error(
+            Some(flag.span()),
+            format!("{key}.query-range"),
+            if not.is_empty() {
+                "a proportion is judged from counters over the window, not a range query".to_owned()
+            } else {
+                format!(
+                    "`{}` is not a `prometheus` KPI: a range query needs one on each side",
+                    not.join("`, `")
+                )
+            },
+        );
+        return false;
+    }
+    true
 }
