@@ -76,6 +76,27 @@ pub fn summary(rb: &Runbook) -> String {
             format_duration(hi - lo)
         );
     }
+    if let Some(w) = rb.window {
+        let after: usize = rb
+            .steps()
+            .filter(|(_, st)| st.planned.is_some_and(|p| p > w.end))
+            .count();
+        let _ = writeln!(
+            s,
+            "  window    {} .. {} ({}){}",
+            format_planned(w.start),
+            format_planned(w.end),
+            format_duration(w.end - w.start),
+            if after > 0 {
+                format!(
+                    ", {after} step{} after it (follow-ups)",
+                    if after == 1 { "" } else { "s" }
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
     let steps = rb.steps().count();
     let _ = writeln!(
         s,

@@ -96,6 +96,7 @@ impl State {
                 }
             }
             Event::GateVote { .. } => self.gate_vote(rec),
+            Event::WindowOverrun { .. } => self.window_overrun = Some(at),
             Event::CanaryJudged {
                 canary,
                 verdict,

@@ -281,6 +281,10 @@ pub enum Event {
     RuleReset {
         rule: String,
     },
+    /// The deployment window closed with steps of its plan still to do.
+    WindowOverrun {
+        steps_left: usize,
+    },
     /// A `[[canary]]`'s verdict, first given or changed (its class): journaled so the gate
     /// it holds is held again on replay, and the report can say when it changed.
     CanaryJudged {

@@ -106,6 +106,8 @@ pub struct State {
     pub rules: Vec<RuleState>,
     /// Per `[[canary]]`: its verdict as recorded, and its last judgement.
     pub canaries: Vec<CanaryState>,
+    /// When the deployment window closed with its plan unfinished (recorded).
+    pub window_overrun: Option<DateTime<Utc>>,
     /// When the rules were last evaluated, for `evaluation-interval` (live bookkeeping).
     pub rules_evaluated_at: Option<DateTime<Utc>>,
     pub alerts: Vec<Alert>,
@@ -219,6 +221,7 @@ impl State {
                 })
                 .collect(),
             canaries: vec![CanaryState::default(); runbook.canaries.len()],
+            window_overrun: None,
             endpoints: vec![EndpointState::default(); runbook.endpoints.len()],
             rules: vec![RuleState::default(); runbook.rules.len()],
             rules_evaluated_at: None,
@@ -404,6 +407,7 @@ impl State {
             sign_offs: self.sign_offs.clone(),
             closed: self.closed,
             canaries: self.canaries.iter().map(|c| c.verdict).collect(),
+            window_overrun: self.window_overrun,
         }
     }
 
@@ -549,20 +553,82 @@ impl State {
         })
     }
 
-    /// When the last step should end: the plan, shifted by how late the run is now.
+    /// When the last step should end: the plan, shifted by how late the run is now. With a
+    /// deployment window, the window's plan: the steps planned after it are follow-ups.
     pub fn projected_finish(&self) -> Option<DateTime<Utc>> {
-        let (_, end) = self.runbook.span()?;
+        let until = self.runbook.window.map(|w| w.end);
+        let (_, end) = self.runbook.span_until(until)?;
         let planned_end = self.t0 + end;
         let slip = self
             .runbook
             .steps()
             .enumerate()
+            .filter(|(_, (_, s))| until.is_none_or(|u| s.planned.is_none_or(|p| p <= u)))
             .find(|(i, _)| !self.step_done(*i) && !self.steps[*i].status.is_active())
             .and_then(|(_, (_, s))| s.planned)
             .map_or(TimeDelta::zero(), |p| {
                 (self.now - (self.t0 + p)).max(TimeDelta::zero())
             });
         Some(planned_end + slip)
+    }
+
+    /// The steps of the deployment window's plan (planned no later than its end, or not
+    /// planned at all) still to do.
+    pub fn window_steps_left(&self) -> usize {
+        let Some(w) = self.runbook.window else {
+            return 0;
+        };
+        (0..self.steps.len())
+            .filter(|i| {
+                self.step(*i)
+                    .is_some_and(|(_, s)| s.planned.is_none_or(|p| p <= w.end))
+                    && !self.step_done(*i)
+            })
+            .count()
+    }
+
+    /// The deployment window now, in words, and how it stands: opening in, time left,
+    /// the projected finish past its end (a warning before it happens), or closed with
+    /// the window's steps still to do.
+    pub fn window_words(&self) -> Option<(String, Standing)> {
+        let w = self.runbook.window?;
+        let (start, end) = (self.t0 + w.start, self.t0 + w.end);
+        let fmt = crate::runbook::time::format_duration;
+        if self.now < start {
+            return Some((
+                format!("window opens in {}", fmt(start - self.now)),
+                Standing::Good,
+            ));
+        }
+        let left = self.window_steps_left();
+        if self.now >= end {
+            return Some(if left == 0 {
+                ("window closed, its plan done".to_owned(), Standing::Good)
+            } else {
+                (
+                    format!(
+                        "window closed {} ago, {left} step{} left",
+                        fmt(self.now - end),
+                        if left == 1 { "" } else { "s" }
+                    ),
+                    Standing::Critical,
+                )
+            });
+        }
+        match self.projected_finish() {
+            Some(f) if f > end && left > 0 => Some((
+                format!(
+                    "finish ~{}, {} past the window",
+                    f.format("%H:%M"),
+                    fmt(f - end)
+                ),
+                Standing::Warning,
+            )),
+            _ => Some((
+                format!("window {} left", fmt(end - self.now)),
+                Standing::Good,
+            )),
+        }
     }
 
     /// A checklist item is done when ticked by hand, or while its rule expression holds.

@@ -47,4 +47,5 @@ pub struct Recorded {
     pub closed: Option<(DateTime<Utc>, event::Outcome)>,
     /// Each canary analysis's verdict as recorded.
     pub canaries: Vec<Option<(crate::canary::Verdict, f64, DateTime<Utc>)>>,
+    pub window_overrun: Option<DateTime<Utc>>,
 }

@@ -42,6 +42,8 @@ pub struct Runbook {
     pub evaluation_interval: Option<TimeDelta>,
     /// The group whose members may read the run (`share-with`); none: private.
     pub share_with: Option<String>,
+    /// `[runbook] window`: when the deployment may happen, as offsets from T0.
+    pub window: Option<Window>,
     /// `allowed-signers`: the ssh-keygen allowed_signers file read for approvers' keys.
     pub allowed_signers: Option<PathBuf>,
     /// A step started more than this before its planned time is a guard to confirm.
@@ -185,9 +187,18 @@ impl Runbook {
 
     /// The earliest and latest planned offsets, including planned durations.
     pub fn span(&self) -> Option<(TimeDelta, TimeDelta)> {
+        self.span_until(None)
+    }
+
+    /// As [`Runbook::span`], of the steps planned no later than `until` (a deployment
+    /// window's end: what follows it is a follow-up, not the night's plan).
+    pub fn span_until(&self, until: Option<TimeDelta>) -> Option<(TimeDelta, TimeDelta)> {
         let mut bounds: Option<(TimeDelta, TimeDelta)> = None;
         for (_, step) in self.steps() {
             let Some(at) = step.planned else { continue };
+            if until.is_some_and(|u| at > u) {
+                continue;
+            }
             let end = at
                 + step
                     .duration

@@ -218,3 +218,10 @@ pub struct RollbackSuccess {
     pub hold: TimeDelta,
     pub within: TimeDelta,
 }
+
+/// A deployment window: from `start` to `end`, offsets from T0 (`end` after `start`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub start: TimeDelta,
+    pub end: TimeDelta,
+}

@@ -38,6 +38,16 @@ pub struct Header {
     /// An ssh-keygen allowed_signers file: more keys approvers sign votes with.
     #[serde(default)]
     pub allowed_signers: Option<S<String>>,
+    /// The deployment window: `{ start = "22:00", end = "06:00" }`, planned times.
+    #[serde(default)]
+    pub window: Option<S<RawWindow>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawWindow {
+    pub start: S<String>,
+    pub end: S<String>,
 }
 
 /// How warroom reaches an HTTP source: the same keys beside the URL of every endpoint, KPI

@@ -100,13 +100,40 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Span::raw("  "),
         light_span.clone(),
     ];
-    let right = if used + span_w(&full) < width {
-        full
-    } else if used + span_w(&[t_span.clone(), Span::raw("  "), light_span.clone()]) < width {
-        vec![t_span, Span::raw("  "), light_span]
-    } else {
-        vec![light_span]
+    let short = vec![t_span, Span::raw("  "), light_span.clone()];
+    // The deployment window: while all is well it gives way to the run's name; an overrun
+    // coming or come goes before the clock.
+    let window = state.window_words().map(|(text, standing)| {
+        let style = match standing {
+            Standing::Good => theme::DIM,
+            Standing::Warning => theme::standing(Some(standing)).add_modifier(Modifier::BOLD),
+            Standing::Critical => theme::BANNER_CRITICAL,
+        };
+        (
+            vec![Span::styled(format!(" {text} "), style), Span::raw(" ")],
+            standing,
+        )
+    });
+    let with = |w: &[Span<'static>], rest: &[Span<'static>]| {
+        w.iter().chain(rest).cloned().collect::<Vec<_>>()
     };
+    let mut tiers: Vec<(Vec<Span<'_>>, usize)> = Vec::new();
+    match &window {
+        Some((w, Standing::Good)) => {
+            tiers.push((with(w, &full), 24));
+            tiers.extend([(full.clone(), 0), (short.clone(), 0)]);
+        }
+        Some((w, _)) => tiers.extend([
+            (with(w, &full), 0),
+            (with(w, &short), 0),
+            (with(w, std::slice::from_ref(&light_span)), 0),
+        ]),
+        None => tiers.extend([(full.clone(), 0), (short.clone(), 0)]),
+    }
+    let right = tiers
+        .into_iter()
+        .find(|(r, room)| used + span_w(r) + room < width)
+        .map_or_else(|| vec![light_span], |(r, _)| r);
     let right_w = span_w(&right);
     let left_w = width.saturating_sub(right_w + 1);
     let name = format!(" {} · {phase}", state.runbook.name);

@@ -233,6 +233,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.now = now;
             reevaluate(state, &mut fx);
             judge_canaries(state, &mut fx);
+            window_overrun(state, &mut fx);
             escalate(state, &mut fx);
             run_automatic_steps(state, &mut fx);
             status_update_due(state);

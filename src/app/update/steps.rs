@@ -501,3 +501,26 @@ pub(super) fn run_finished(state: &mut State, target: Target, exit: Exit, fx: &m
         (Err(e), Target::Rollback) => state.notify(format!("{name} failed: {e}")),
     }
 }
+
+/// The deployment window closing with its plan unfinished: journaled once, said, rung.
+pub(super) fn window_overrun(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.window_overrun.is_some() || state.closed.is_some() {
+        return;
+    }
+    let Some(w) = state.runbook.window else {
+        return;
+    };
+    if state.now < state.t0 + w.end {
+        return;
+    }
+    let steps_left = state.window_steps_left();
+    if steps_left == 0 {
+        return;
+    }
+    emit(state, Event::WindowOverrun { steps_left });
+    state.notify(format!(
+        "The deployment window has closed with {steps_left} step{} of its plan left",
+        if steps_left == 1 { "" } else { "s" }
+    ));
+    fx.push(Effect::Bell);
+}

@@ -47,3 +47,29 @@ pub(super) fn share_with(d: &mut Diagnostics<'_>, header: &raw::Header) -> Optio
         valid.then(|| name.to_owned())
     })
 }
+
+/// `window`: its start and end as planned times (clock times need a fixed T0), the end
+/// after the start.
+pub(super) fn window(
+    d: &mut Diagnostics<'_>,
+    header: &raw::Header,
+    t0: Option<chrono::DateTime<chrono::Utc>>,
+) -> Option<Window> {
+    let w = header.window.as_ref()?;
+    let start = planned_time(d, "runbook.window.start", &w.get_ref().start, t0);
+    let end = planned_time(d, "runbook.window.end", &w.get_ref().end, t0);
+    let (start, end) = (start?, end?);
+    if end <= start {
+        d.error(
+            Some(w.get_ref().end.span()),
+            "runbook.window.end",
+            format!(
+                "the window ends ({}) before it starts ({}): give a later end, or a date",
+                crate::runbook::time::format_planned(end),
+                crate::runbook::time::format_planned(start)
+            ),
+        );
+        return None;
+    }
+    Some(Window { start, end })
+}

@@ -143,6 +143,7 @@ fn validate(path: &Path, mut s: Sections, d: &mut Diagnostics<'_>) -> Option<Run
         .map(|r| rehearsal::rehearsal(d, r, &dir, &kpis))
         .unwrap_or_default();
     let share_with = header::share_with(d, &header);
+    let window = header::window(d, &header, t0);
 
     Some(Runbook {
         path: path.to_path_buf(),
@@ -157,6 +158,7 @@ fn validate(path: &Path, mut s: Sections, d: &mut Diagnostics<'_>) -> Option<Run
         evaluation_interval: duration(d, "evaluation-interval", &header.evaluation_interval),
         early_warning: early_warning(d, &header.early_warning),
         share_with,
+        window,
         allowed_signers: signers.map(|(path, _)| path),
         endpoints,
         kpis,
