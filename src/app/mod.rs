@@ -593,7 +593,16 @@ impl State {
     pub fn window_words(&self) -> Option<(String, Standing)> {
         let w = self.runbook.window?;
         let (start, end) = (self.t0 + w.start, self.t0 + w.end);
-        let fmt = crate::runbook::time::format_duration;
+        // Whole minutes from a minute on: a window is planned in minutes, and seconds
+        // ticking on the header would only distract.
+        let fmt = |d: TimeDelta| {
+            let d = if d >= TimeDelta::minutes(1) {
+                TimeDelta::minutes(d.num_minutes())
+            } else {
+                d
+            };
+            crate::runbook::time::format_duration(d)
+        };
         if self.now < start {
             return Some((
                 format!("window opens in {}", fmt(start - self.now)),
