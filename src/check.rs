@@ -76,27 +76,7 @@ pub fn summary(rb: &Runbook) -> String {
             format_duration(hi - lo)
         );
     }
-    if let Some(w) = rb.window {
-        let after: usize = rb
-            .steps()
-            .filter(|(_, st)| st.planned.is_some_and(|p| p > w.end))
-            .count();
-        let _ = writeln!(
-            s,
-            "  window    {} .. {} ({}){}",
-            format_planned(w.start),
-            format_planned(w.end),
-            format_duration(w.end - w.start),
-            if after > 0 {
-                format!(
-                    ", {after} step{} after it (follow-ups)",
-                    if after == 1 { "" } else { "s" }
-                )
-            } else {
-                String::new()
-            }
-        );
-    }
+    window(&mut s, rb);
     let steps = rb.steps().count();
     let _ = writeln!(
         s,
@@ -141,49 +121,7 @@ pub fn summary(rb: &Runbook) -> String {
         "  rules     {} ({acting} act on the rollback)",
         rb.rules.len()
     );
-    let _ = writeln!(s, "  gates     {}", rb.gates.len());
-    if !rb.canaries.is_empty() {
-        let each: Vec<String> = rb
-            .canaries
-            .iter()
-            .map(|c| {
-                let n = c.spec.metrics.len();
-                format!(
-                    "{} ({n} metric{} over {}{})",
-                    c.id,
-                    if n == 1 { "" } else { "s" },
-                    crate::runbook::time::format_duration(c.window),
-                    if c.holding {
-                        ", a FAIL holds its gate"
-                    } else {
-                        ""
-                    }
-                )
-            })
-            .collect();
-        let _ = writeln!(s, "  canaries  {}", each.join(", "));
-    }
-    if !rb.approvers.is_empty() {
-        // Who votes from their own terminal, and whether their votes are signed.
-        let each: Vec<String> = rb
-            .approvers
-            .iter()
-            .map(|a| {
-                let keys = match a.keys.len() {
-                    0 => "no key".to_owned(),
-                    1 => "1 key".to_owned(),
-                    n => format!("{n} keys"),
-                };
-                format!(
-                    "{} ({}, {keys}{})",
-                    a.id,
-                    a.users.join("/"),
-                    if a.signed { ", signs" } else { "" }
-                )
-            })
-            .collect();
-        let _ = writeln!(s, "  approvers {}", each.join(", "));
-    }
+    decisions(&mut s, rb);
     let phrases = rb
         .steps()
         .filter(|(_, st)| matches!(st.confirm, Confirm::Phrase(_)))
@@ -240,6 +178,78 @@ pub fn summary(rb: &Runbook) -> String {
         );
     }
     s
+}
+
+/// The gates, the canary analyses they show, and who votes on them from a terminal.
+fn decisions(s: &mut String, rb: &Runbook) {
+    let _ = writeln!(s, "  gates     {}", rb.gates.len());
+    if !rb.canaries.is_empty() {
+        let each: Vec<String> = rb
+            .canaries
+            .iter()
+            .map(|c| {
+                let n = c.spec.metrics.len();
+                format!(
+                    "{} ({n} metric{} over {}{})",
+                    c.id,
+                    if n == 1 { "" } else { "s" },
+                    crate::runbook::time::format_duration(c.window),
+                    if c.holding {
+                        ", a FAIL holds its gate"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .collect();
+        let _ = writeln!(s, "  canaries  {}", each.join(", "));
+    }
+    if !rb.approvers.is_empty() {
+        // Who votes from their own terminal, and whether their votes are signed.
+        let each: Vec<String> = rb
+            .approvers
+            .iter()
+            .map(|a| {
+                let keys = match a.keys.len() {
+                    0 => "no key".to_owned(),
+                    1 => "1 key".to_owned(),
+                    n => format!("{n} keys"),
+                };
+                format!(
+                    "{} ({}, {keys}{})",
+                    a.id,
+                    a.users.join("/"),
+                    if a.signed { ", signs" } else { "" }
+                )
+            })
+            .collect();
+        let _ = writeln!(s, "  approvers {}", each.join(", "));
+    }
+}
+
+/// The deployment window, and how many steps are planned after it (follow-ups).
+fn window(s: &mut String, rb: &Runbook) {
+    if let Some(w) = rb.window {
+        let after: usize = rb
+            .steps()
+            .filter(|(_, st)| st.planned.is_some_and(|p| p > w.end))
+            .count();
+        let _ = writeln!(
+            s,
+            "  window    {} .. {} ({}){}",
+            format_planned(w.start),
+            format_planned(w.end),
+            format_duration(w.end - w.start),
+            if after > 0 {
+                format!(
+                    ", {after} step{} after it (follow-ups)",
+                    if after == 1 { "" } else { "s" }
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
 }
 
 /// The planned messages: a few are listed, many are summed up by their span and audiences.

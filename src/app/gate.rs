@@ -154,3 +154,69 @@ pub struct Signed {
     pub by: String,
     pub note: String,
 }
+
+/// What holds a gate closed whatever the votes: a holding rule (by index), or a holding
+/// canary analysis's FAIL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    Rule(usize),
+    Canary(usize),
+}
+
+impl State {
+    /// The holder's name, as the timeline and the guards say it.
+    pub fn hold_name(&self, hold: Hold) -> String {
+        match hold {
+            Hold::Rule(r) => self.runbook.rules[r].id.clone(),
+            Hold::Canary(c) => format!("canary {}", self.runbook.canaries[c].id),
+        }
+    }
+}
+
+impl State {
+    /// The gate that holds step `i`, if it is not open yet (not GO, or held by a rule).
+    pub fn blocking_gate(&self, i: usize) -> Option<usize> {
+        self.runbook.gates.iter().enumerate().find_map(|(gi, g)| {
+            let from = self.runbook.step_index(&g.before)?;
+            (from <= i && !self.gate_open(gi)).then_some(gi)
+        })
+    }
+
+    /// A gate is open when its votes say GO and none of its holding rules holds it.
+    pub fn gate_open(&self, gi: usize) -> bool {
+        self.gates.get(gi).is_some_and(GateState::is_go) && self.gate_held_by(gi).is_none()
+    }
+
+    /// The rule that keeps gate `gi` closed now, whatever the votes: one of its
+    /// `holding-rules` firing, or pending where the rule says `hold-while-pending`. A gate
+    /// is a decision point: once its step has started (or was done or skipped), it is
+    /// passed, and a rule firing later proposes the rollback instead.
+    pub fn gate_held_by(&self, gi: usize) -> Option<Hold> {
+        let gate = self.runbook.gates.get(gi)?;
+        let passed = self.runbook.step_index(&gate.before).is_some_and(|i| {
+            let run = &self.steps[i];
+            run.status != RunStatus::Waiting || run.done_by_hand.is_some() || run.skipped.is_some()
+        });
+        if passed {
+            return None;
+        }
+        let rule = gate.holding_rules.iter().find_map(|id| {
+            let r = self.runbook.rule_index(id)?;
+            let holds = match self.rules[r].phase {
+                RulePhase::Firing { .. } => true,
+                RulePhase::Pending { .. } => self.runbook.rules[r].hold_while_pending,
+                RulePhase::Inactive => false,
+            };
+            holds.then_some(Hold::Rule(r))
+        });
+        // A holding canary's recorded FAIL holds it too (INCONCLUSIVE never does).
+        rule.or_else(|| {
+            let c = self.gate_canary(gi)?;
+            let failed = matches!(
+                self.canaries[c].verdict,
+                Some((crate::canary::Verdict::Fail, ..))
+            );
+            (self.runbook.canaries[c].holding && failed).then_some(Hold::Canary(c))
+        })
+    }
+}

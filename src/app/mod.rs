@@ -17,6 +17,7 @@ mod recorded;
 mod run;
 mod update;
 pub mod watch;
+mod window;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -160,24 +161,6 @@ pub struct State {
     pub watchers: Vec<(Operator, DateTime<Utc>)>,
     /// The runbook's warnings, as `check` words them (live: the file's, not the run's).
     pub warnings: Vec<crate::runbook::Diagnostic>,
-}
-
-/// What holds a gate closed whatever the votes: a holding rule (by index), or a holding
-/// canary analysis's FAIL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hold {
-    Rule(usize),
-    Canary(usize),
-}
-
-impl State {
-    /// The holder's name, as the timeline and the guards say it.
-    pub fn hold_name(&self, hold: Hold) -> String {
-        match hold {
-            Hold::Rule(r) => self.runbook.rules[r].id.clone(),
-            Hold::Canary(c) => format!("canary {}", self.runbook.canaries[c].id),
-        }
-    }
 }
 
 /// A watcher's view of the run's driver.
@@ -553,93 +536,6 @@ impl State {
         })
     }
 
-    /// When the last step should end: the plan, shifted by how late the run is now. With a
-    /// deployment window, the window's plan: the steps planned after it are follow-ups.
-    pub fn projected_finish(&self) -> Option<DateTime<Utc>> {
-        let until = self.runbook.window.map(|w| w.end);
-        let (_, end) = self.runbook.span_until(until)?;
-        let planned_end = self.t0 + end;
-        let slip = self
-            .runbook
-            .steps()
-            .enumerate()
-            .filter(|(_, (_, s))| until.is_none_or(|u| s.planned.is_none_or(|p| p <= u)))
-            .find(|(i, _)| !self.step_done(*i) && !self.steps[*i].status.is_active())
-            .and_then(|(_, (_, s))| s.planned)
-            .map_or(TimeDelta::zero(), |p| {
-                (self.now - (self.t0 + p)).max(TimeDelta::zero())
-            });
-        Some(planned_end + slip)
-    }
-
-    /// The steps of the deployment window's plan (planned no later than its end, or not
-    /// planned at all) still to do.
-    pub fn window_steps_left(&self) -> usize {
-        let Some(w) = self.runbook.window else {
-            return 0;
-        };
-        (0..self.steps.len())
-            .filter(|i| {
-                self.step(*i)
-                    .is_some_and(|(_, s)| s.planned.is_none_or(|p| p <= w.end))
-                    && !self.step_done(*i)
-            })
-            .count()
-    }
-
-    /// The deployment window now, in words, and how it stands: opening in, time left,
-    /// the projected finish past its end (a warning before it happens), or closed with
-    /// the window's steps still to do.
-    pub fn window_words(&self) -> Option<(String, Standing)> {
-        let w = self.runbook.window?;
-        let (start, end) = (self.t0 + w.start, self.t0 + w.end);
-        // Whole minutes from a minute on: a window is planned in minutes, and seconds
-        // ticking on the header would only distract.
-        let fmt = |d: TimeDelta| {
-            let d = if d >= TimeDelta::minutes(1) {
-                TimeDelta::minutes(d.num_minutes())
-            } else {
-                d
-            };
-            crate::runbook::time::format_duration(d)
-        };
-        if self.now < start {
-            return Some((
-                format!("window opens in {}", fmt(start - self.now)),
-                Standing::Good,
-            ));
-        }
-        let left = self.window_steps_left();
-        if self.now >= end {
-            return Some(if left == 0 {
-                ("window closed, its plan done".to_owned(), Standing::Good)
-            } else {
-                (
-                    format!(
-                        "window closed {} ago, {left} step{} left",
-                        fmt(self.now - end),
-                        if left == 1 { "" } else { "s" }
-                    ),
-                    Standing::Critical,
-                )
-            });
-        }
-        match self.projected_finish() {
-            Some(f) if f > end && left > 0 => Some((
-                format!(
-                    "finish ~{}, {} past the window",
-                    f.format("%H:%M"),
-                    fmt(f - end)
-                ),
-                Standing::Warning,
-            )),
-            _ => Some((
-                format!("window {} left", fmt(end - self.now)),
-                Standing::Good,
-            )),
-        }
-    }
-
     /// A checklist item is done when ticked by hand, or while its rule expression holds.
     pub fn check_done(&self, i: usize) -> bool {
         self.checks.get(i).is_some_and(Option::is_some)
@@ -740,52 +636,6 @@ impl State {
         } else {
             Standing::Good
         }
-    }
-
-    /// The gate that holds step `i`, if it is not open yet (not GO, or held by a rule).
-    pub fn blocking_gate(&self, i: usize) -> Option<usize> {
-        self.runbook.gates.iter().enumerate().find_map(|(gi, g)| {
-            let from = self.runbook.step_index(&g.before)?;
-            (from <= i && !self.gate_open(gi)).then_some(gi)
-        })
-    }
-
-    /// A gate is open when its votes say GO and none of its holding rules holds it.
-    pub fn gate_open(&self, gi: usize) -> bool {
-        self.gates.get(gi).is_some_and(GateState::is_go) && self.gate_held_by(gi).is_none()
-    }
-
-    /// The rule that keeps gate `gi` closed now, whatever the votes: one of its
-    /// `holding-rules` firing, or pending where the rule says `hold-while-pending`. A gate
-    /// is a decision point: once its step has started (or was done or skipped), it is
-    /// passed, and a rule firing later proposes the rollback instead.
-    pub fn gate_held_by(&self, gi: usize) -> Option<Hold> {
-        let gate = self.runbook.gates.get(gi)?;
-        let passed = self.runbook.step_index(&gate.before).is_some_and(|i| {
-            let run = &self.steps[i];
-            run.status != RunStatus::Waiting || run.done_by_hand.is_some() || run.skipped.is_some()
-        });
-        if passed {
-            return None;
-        }
-        let rule = gate.holding_rules.iter().find_map(|id| {
-            let r = self.runbook.rule_index(id)?;
-            let holds = match self.rules[r].phase {
-                RulePhase::Firing { .. } => true,
-                RulePhase::Pending { .. } => self.runbook.rules[r].hold_while_pending,
-                RulePhase::Inactive => false,
-            };
-            holds.then_some(Hold::Rule(r))
-        });
-        // A holding canary's recorded FAIL holds it too (INCONCLUSIVE never does).
-        rule.or_else(|| {
-            let c = self.gate_canary(gi)?;
-            let failed = matches!(
-                self.canaries[c].verdict,
-                Some((crate::canary::Verdict::Fail, ..))
-            );
-            (self.runbook.canaries[c].holding && failed).then_some(Hold::Canary(c))
-        })
     }
 
     /// Alerts newest first, as the feed shows them.

@@ -193,65 +193,7 @@ fn vote(
     let rb = std::sync::Arc::new(rb);
     let mut state = warroom::app::State::new(rb.clone(), records[0].at);
     state.replay(&records);
-    let mine = rb.votes_of(&user);
-    let open = |(g, _): &(usize, usize)| !state.gates[*g].is_go() && !state.gates[*g].is_no_go();
-    let choices: Vec<(usize, usize)> = mine
-        .iter()
-        .copied()
-        .filter(|c| gate.is_none_or(|id| rb.gates[c.0].id == id))
-        .collect();
-    let who_may = || {
-        rb.gates
-            .iter()
-            .map(|g| {
-                let names: Vec<String> = g
-                    .approvers
-                    .iter()
-                    .filter_map(|e| rb.approver(e))
-                    .map(|a| format!("{} ({})", a.users.join("/"), a.role))
-                    .collect();
-                format!(
-                    "  {}: {}",
-                    g.id,
-                    if names.is_empty() {
-                        "recorded at the driver's console".to_owned()
-                    } else {
-                        names.join(", ")
-                    }
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    let (g, a) = match (choices.as_slice(), gate) {
-        ([], Some(id)) => anyhow::bail!(
-            "{user} is not an approver of gate `{id}` in this run. Who votes where:\n{}",
-            who_may()
-        ),
-        ([], None) => anyhow::bail!(
-            "{user} is not an approver of any gate in this run. Who votes where:\n{}",
-            who_may()
-        ),
-        _ => {
-            let waiting: Vec<&(usize, usize)> = choices.iter().filter(|c| open(c)).collect();
-            match waiting.as_slice() {
-                [one] => **one,
-                [] => anyhow::bail!(
-                    "the gate{} you vote on {} already decided",
-                    if choices.len() == 1 { "" } else { "s" },
-                    if choices.len() == 1 { "is" } else { "are" }
-                ),
-                many => anyhow::bail!(
-                    "you are an approver of {} gates waiting: say which with --gate ({})",
-                    many.len(),
-                    many.iter()
-                        .map(|(g, _)| rb.gates[*g].id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            }
-        }
-    };
+    let (g, a) = which_gate(&rb, &state, &user, gate)?;
     let gate_id = rb.gates[g].id.clone();
     // This command reads the record, not the sources: what it shows and the vote carries
     // is what the record holds (the alerts open), and the head it was read to.
@@ -293,23 +235,8 @@ fn vote(
     let approver = rb
         .approver(&request.approver)
         .context("the approver is not in the runbook")?;
-    match warroom::votes::sign(&mut request, approver, key, true) {
-        Ok(warroom::votes::Sealing::Signed(how)) => say_out(&format!("Signed: {how}.")),
-        Ok(warroom::votes::Sealing::Unsigned(None)) => {}
-        Ok(warroom::votes::Sealing::Unsigned(Some(why))) if approver.signed => {
-            say_err(&format!(
-                "warroom: {} signs their votes (`signed = true`), and {why}",
-                approver.id
-            ));
-            return Ok(ExitCode::from(2));
-        }
-        Ok(warroom::votes::Sealing::Unsigned(Some(why))) => {
-            say_out(&format!("Not signed: {why}."));
-        }
-        Err(why) => {
-            say_err(&format!("warroom: the vote is not handed in: {why}"));
-            return Ok(ExitCode::from(2));
-        }
+    if let Some(refused) = seal(&mut request, approver, key) {
+        return Ok(refused);
     }
     let file = warroom::votes::hand_in(run_dir, &user, &request).with_context(|| {
         format!(
@@ -321,12 +248,125 @@ fn vote(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    // What the driving console made of it: it looks every second.
-    let seen = records.len();
+    Ok(verdict_of(
+        &journal,
+        records.len(),
+        (&gate_id, &user),
+        (&name, &file),
+    ))
+}
+
+/// The gate and approver `user` votes as: the one gate waiting for them, or `gate`; else
+/// why not, with who votes where.
+fn which_gate(
+    rb: &runbook::Runbook,
+    state: &warroom::app::State,
+    user: &str,
+    gate: Option<&str>,
+) -> Result<(usize, usize)> {
+    let mine = rb.votes_of(user);
+    let open = |(g, _): &(usize, usize)| !state.gates[*g].is_go() && !state.gates[*g].is_no_go();
+    let choices: Vec<(usize, usize)> = mine
+        .iter()
+        .copied()
+        .filter(|c| gate.is_none_or(|id| rb.gates[c.0].id == id))
+        .collect();
+    let who_may = || {
+        rb.gates
+            .iter()
+            .map(|g| {
+                let names: Vec<String> = g
+                    .approvers
+                    .iter()
+                    .filter_map(|e| rb.approver(e))
+                    .map(|a| format!("{} ({})", a.users.join("/"), a.role))
+                    .collect();
+                format!(
+                    "  {}: {}",
+                    g.id,
+                    if names.is_empty() {
+                        "recorded at the driver's console".to_owned()
+                    } else {
+                        names.join(", ")
+                    }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    Ok(match (choices.as_slice(), gate) {
+        ([], Some(id)) => anyhow::bail!(
+            "{user} is not an approver of gate `{id}` in this run. Who votes where:\n{}",
+            who_may()
+        ),
+        ([], None) => anyhow::bail!(
+            "{user} is not an approver of any gate in this run. Who votes where:\n{}",
+            who_may()
+        ),
+        _ => {
+            let waiting: Vec<&(usize, usize)> = choices.iter().filter(|c| open(c)).collect();
+            match waiting.as_slice() {
+                [one] => **one,
+                [] => anyhow::bail!(
+                    "the gate{} you vote on {} already decided",
+                    if choices.len() == 1 { "" } else { "s" },
+                    if choices.len() == 1 { "is" } else { "are" }
+                ),
+                many => anyhow::bail!(
+                    "you are an approver of {} gates waiting: say which with --gate ({})",
+                    many.len(),
+                    many.iter()
+                        .map(|(g, _)| rb.gates[*g].id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
+        }
+    })
+}
+
+/// Signs the vote when the approver has keys (`--key`, their agent, their ~/.ssh), says
+/// how; the exit code when it cannot go (a signing approver without a usable key, a key
+/// that is not theirs).
+fn seal(
+    request: &mut warroom::app::VoteRequest,
+    approver: &runbook::Approver,
+    key: Option<&Path>,
+) -> Option<ExitCode> {
+    match warroom::votes::sign(request, approver, key, true) {
+        Ok(warroom::votes::Sealing::Signed(how)) => say_out(&format!("Signed: {how}.")),
+        Ok(warroom::votes::Sealing::Unsigned(None)) => {}
+        Ok(warroom::votes::Sealing::Unsigned(Some(why))) if approver.signed => {
+            say_err(&format!(
+                "warroom: {} signs their votes (`signed = true`), and {why}",
+                approver.id
+            ));
+            return Some(ExitCode::from(2));
+        }
+        Ok(warroom::votes::Sealing::Unsigned(Some(why))) => {
+            say_out(&format!("Not signed: {why}."));
+        }
+        Err(why) => {
+            say_err(&format!("warroom: the vote is not handed in: {why}"));
+            return Some(ExitCode::from(2));
+        }
+    }
+    None
+}
+
+/// What the driving console made of the vote handed in as `name`: it looks every second,
+/// so this waits five. 0 counted (or not taken yet), 1 refused.
+fn verdict_of(
+    journal: &Path,
+    seen: usize,
+    (gate_id, user): (&str, &str),
+    (name, file): (&str, &Path),
+) -> ExitCode {
+    use warroom::app::event::Event;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     while std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(200));
-        let Ok((now, _)) = warroom::journal::read_until_damage(&journal) else {
+        let Ok((now, _)) = warroom::journal::read_until_damage(journal) else {
             continue;
         };
         for r in now.iter().skip(seen) {
@@ -336,13 +376,13 @@ fn vote(
                         "Counted: {user}'s vote on gate {gate_id} is in the record (record {}).",
                         r.seq
                     ));
-                    return Ok(ExitCode::SUCCESS);
+                    return ExitCode::SUCCESS;
                 }
                 Event::VoteRefused { file, why, .. } if *file == name => {
                     say_err(&format!(
                         "warroom: the driving console refused the vote: {why}"
                     ));
-                    return Ok(ExitCode::FAILURE);
+                    return ExitCode::FAILURE;
                 }
                 _ => {}
             }
@@ -352,7 +392,7 @@ fn vote(
         "Handed in ({}); no console has taken it yet: it is counted when the driver's console next runs.",
         file.display()
     ));
-    Ok(ExitCode::SUCCESS)
+    ExitCode::SUCCESS
 }
 
 /// `warroom judge`: a canary judged against its baseline on two recorded series, with the
