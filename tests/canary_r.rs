@@ -44,6 +44,23 @@ fn series(
         .collect()
 }
 
+/// Runs an R script in `dir`: each line it prints, as numbers (`NaN`, `NA` as NaN).
+fn run_r(r: &str, dir: &std::path::Path, script: &str) -> Vec<Vec<f64>> {
+    let path = dir.join("script.R");
+    std::fs::write(&path, script).unwrap();
+    let out = Command::new(r).arg(&path).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            l.split_whitespace()
+                .map(|w| w.parse().unwrap_or(f64::NAN))
+                .collect()
+        })
+        .collect()
+}
+
 fn r_vector(v: &[f64]) -> String {
     let mut s = String::from("c(");
     for (i, x) in v.iter().enumerate() {
@@ -122,16 +139,8 @@ fn the_interval_and_estimate_agree_with_r_wilcox_test() {
             r_vector(baseline)
         );
     }
-    let path = dir.path().join("wilcox.R");
-    std::fs::write(&path, script).unwrap();
-    let out = Command::new(r).arg(&path).output().unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let text = String::from_utf8(out.stdout).unwrap();
-    let rows: Vec<Vec<f64>> = text
-        .lines()
-        .map(|l| l.split_whitespace().map(|w| w.parse().unwrap()).collect())
-        .collect();
-    assert_eq!(rows.len(), cases.len(), "{text}");
+    let rows = run_r(r, dir.path(), &script);
+    assert_eq!(rows.len(), cases.len());
     for ((name, canary, baseline), row) in cases.iter().zip(&rows) {
         let ours = warroom::canary::wilcox::shift_98(canary, baseline).unwrap();
         for (what, a, b) in [
@@ -174,20 +183,8 @@ fn the_proportion_tests_agree_with_r() {
         );
     }
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("prop.R");
-    std::fs::write(&path, script).unwrap();
-    let out = Command::new(r).arg(&path).output().unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let text = String::from_utf8(out.stdout).unwrap();
-    let rows: Vec<Vec<f64>> = text
-        .lines()
-        .map(|l| {
-            l.split_whitespace()
-                .map(|w| w.parse().unwrap_or(f64::NAN))
-                .collect()
-        })
-        .collect();
-    assert_eq!(rows.len(), cases.len(), "{text}");
+    let rows = run_r(r, dir.path(), &script);
+    assert_eq!(rows.len(), cases.len());
     let close = |a: f64, b: f64| (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-6;
     for ((a, an, b, bn), row) in cases.iter().zip(&rows) {
         let name = format!("{a}/{an} vs {b}/{bn}");

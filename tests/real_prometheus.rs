@@ -42,16 +42,21 @@ async fn serve(
     (daemon, base, client)
 }
 
-#[tokio::test]
-async fn prometheus_source_reads_the_real_query_api() {
-    let Some(bin) = binary("prometheus") else {
-        return;
-    };
-    let (target, _server) = warroom::demo::serve(SocketAddr::from(([127, 0, 0, 1], 0)))
+/// The demo target, and a Prometheus scraping it every second (its data in `dir`).
+async fn scraping_the_demo(
+    bin: &str,
+    dir: &Path,
+) -> (
+    SocketAddr,
+    tokio::task::JoinHandle<()>,
+    servers::Daemon,
+    String,
+    warroom::monitor::http::Client,
+) {
+    let (target, server) = warroom::demo::serve(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("prometheus.yml");
+    let config = dir.join("prometheus.yml");
     std::fs::write(
         &config,
         format!(
@@ -59,13 +64,23 @@ async fn prometheus_source_reads_the_real_query_api() {
         ),
     )
     .unwrap();
-    let storage = format!("--storage.tsdb.path={}", dir.path().join("data").display());
-    let (_prom, base, client) = serve(
-        &bin,
+    let storage = format!("--storage.tsdb.path={}", dir.join("data").display());
+    let (prom, base, client) = serve(
+        bin,
         &[format!("--config.file={}", config.display()), storage],
-        dir.path(),
+        dir,
     )
     .await;
+    (target, server, prom, base, client)
+}
+
+#[tokio::test]
+async fn prometheus_source_reads_the_real_query_api() {
+    let Some(bin) = binary("prometheus") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_target, _server, _prom, base, client) = scraping_the_demo(&bin, dir.path()).await;
 
     // Wait for the first scrapes of the demo target to land.
     let query = |q: &'static str, aggregate: Option<Aggregate>| {
@@ -457,25 +472,8 @@ async fn a_canary_metric_is_judged_on_prometheus_range_queries() {
     let Some(bin) = binary("prometheus") else {
         return;
     };
-    let (target, _server) = warroom::demo::serve(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: demo\n    static_configs:\n      - targets: ['{target}']\n"
-        ),
-    )
-    .unwrap();
-    let storage = format!("--storage.tsdb.path={}", dir.path().join("data").display());
-    let (_prom, base, _client) = serve(
-        &bin,
-        &[format!("--config.file={}", config.display()), storage],
-        dir.path(),
-    )
-    .await;
+    let (target, _server, _prom, base, _client) = scraping_the_demo(&bin, dir.path()).await;
     let text = format!(
         r#"[runbook]
 name = "ranged"
