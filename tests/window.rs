@@ -60,6 +60,7 @@ fn the_window_says_its_time_left_warns_of_an_overrun_and_records_one() {
             Standing::Warning
         ))
     );
+    assert_eq!(s.status_light(), Standing::Warning, "the light says it too");
     let opened = s.take_records();
     assert!(
         opened
@@ -83,6 +84,7 @@ fn the_window_says_its_time_left_warns_of_an_overrun_and_records_one() {
             Standing::Critical
         ))
     );
+    assert_eq!(s.status_light(), Standing::Critical);
     at(&mut s, 31);
     assert!(s.take_records().is_empty(), "once");
     // The record holds it: a replay has the overrun too.

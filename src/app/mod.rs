@@ -616,11 +616,14 @@ impl State {
                     .any(|a| !a.silenced && !a.inhibited && (a.severity == "critical") == critical)
             })
         };
+        // The deployment window: an overrun coming is a warning, one come is critical.
+        let window = self.window_words().map(|(_, standing)| standing);
         if firing(Severity::Critical)
             || failed
             || self.gates.iter().any(GateState::is_no_go)
             || am_active(true)
             || self.incident.is_some()
+            || window == Some(Standing::Critical)
         {
             return Standing::Critical;
         }
@@ -631,7 +634,13 @@ impl State {
             .any(|r| matches!(r.phase, RulePhase::Pending { .. }));
         let ep_bad = (0..self.endpoints.len()).any(|i| self.endpoint_health(i) != Some(Health::Up));
         let am_bad = am_active(false) || self.am.as_ref().is_some_and(|am| am.error.is_some());
-        if firing(Severity::Warning) || kpi_bad || pending || ep_bad || am_bad {
+        if firing(Severity::Warning)
+            || kpi_bad
+            || pending
+            || ep_bad
+            || am_bad
+            || window == Some(Standing::Warning)
+        {
             Standing::Warning
         } else {
             Standing::Good
