@@ -1,7 +1,7 @@
-//! The deployment window (issue 27, part 1): `[runbook] window` read and checked, the
+//! The plan's time (issue 27, parts 1 and 5): `[runbook] window` read and checked, the
 //! projected finish of the window's plan (not the follow-ups after it) against its end, a
-//! warning before an overrun happens and a journaled alert when it does; on the rehearsal
-//! clock in a pseudo-terminal.
+//! warning before an overrun happens and a journaled alert when it does, on the rehearsal
+//! clock in a pseudo-terminal; dated phases and all-day steps.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
@@ -167,4 +167,103 @@ fn the_overrun_warning_comes_before_the_window_closes_in_a_rehearsal() {
     );
     s.keys("q");
     assert!(s.wait_exit(10));
+}
+
+/// Days (issue 27, part 5): a phase's `date` puts its steps' clock times on that day; an
+/// `all-day` step runs from its day's midnight for the day and the timeline says so;
+/// `check` refuses a date that is not one, a dated phase without a fixed T0, and an
+/// all-day step without a day.
+#[test]
+fn dated_phases_and_all_day_steps() {
+    let text = r#"[runbook]
+name = "Weekend"
+t0 = "2026-02-07T20:00:00Z"
+
+[[phase]]
+id = "friday"
+title = "Friday night"
+date = "2026-02-07"
+
+[[phase.step]]
+id = "cutover"
+title = "Cut over"
+at = "21:00"
+
+[[phase]]
+id = "saturday"
+title = "Saturday"
+date = "2026-02-08"
+
+[[phase.step]]
+id = "watch"
+title = "Watch the dashboards all day"
+all-day = true
+
+[[phase.step]]
+id = "review"
+title = "Morning review"
+at = "09:00"
+
+[[phase]]
+id = "later"
+title = "Later"
+
+[[phase.step]]
+id = "retro"
+title = "Retrospective day"
+at = "2026-02-09 10:00"
+all-day = true
+"#;
+    let (rb, _) = warroom::runbook::load_str(Path::new("w.toml"), text).unwrap();
+    let planned: Vec<(String, Option<TimeDelta>, Option<TimeDelta>, bool)> = rb
+        .steps()
+        .map(|(_, s)| (s.id.clone(), s.planned, s.duration, s.all_day))
+        .collect();
+    let h = TimeDelta::hours;
+    assert_eq!(
+        planned,
+        [
+            ("cutover".to_owned(), Some(h(1)), None, false),
+            ("watch".to_owned(), Some(h(4)), Some(h(24)), true),
+            ("review".to_owned(), Some(h(13)), None, false),
+            ("retro".to_owned(), Some(h(28)), Some(h(24)), true),
+        ]
+    );
+    // The timeline: a line where each day begins, `all day` where a time would be.
+    let t0 = chrono::DateTime::parse_from_rfc3339("2026-02-07T20:00:00Z")
+        .unwrap()
+        .to_utc();
+    let s = State::new(Arc::new(rb), t0);
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 30)).unwrap();
+    t.draw(|f| warroom::ui::render(f, &s)).unwrap();
+    let screen = format!("{}", t.backend());
+    let row = screen
+        .lines()
+        .find(|l| l.contains("Watch the dashboards"))
+        .unwrap();
+    assert!(row.contains("all day"), "{screen}");
+
+    let errs = |text: &str| warroom::runbook::load_str(Path::new("w.toml"), text).unwrap_err();
+    let bad_date = errs(&text.replace("2026-02-08\"", "Saturday\""));
+    assert!(
+        bad_date.iter().any(|e| e.key == "phase[saturday].date"
+            && e.line == 18
+            && e.message.contains("`Saturday` is not a date")),
+        "{bad_date:#?}"
+    );
+    let relative = errs(&text.replace("t0 = \"2026-02-07T20:00:00Z\"", "t0 = \"+1m\""));
+    assert!(
+        relative
+            .iter()
+            .any(|e| e.message.contains("a dated phase needs a fixed `t0`")),
+        "{relative:#?}"
+    );
+    let dayless = errs(&text.replace("at = \"2026-02-09 10:00\"\n", ""));
+    assert!(
+        dayless
+            .iter()
+            .any(|e| e.key == "phase[later].step[retro].all-day"
+                && e.message.contains("an all-day step needs its day")),
+        "{dayless:#?}"
+    );
 }

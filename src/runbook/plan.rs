@@ -68,6 +68,9 @@ pub struct Step {
     /// KPI ids whose baselines are captured when the step succeeds.
     pub capture_baseline: Vec<String>,
     pub notes: Option<String>,
+    /// `all-day = true`: planned from its day's midnight for the day; the timeline says
+    /// `all day` where a time would be.
+    pub all_day: bool,
 }
 
 #[derive(Debug, Clone)]

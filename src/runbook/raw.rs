@@ -285,6 +285,9 @@ pub struct Rule {
 pub struct Phase {
     pub id: S<String>,
     pub title: String,
+    /// The day its steps' clock times fall on (`2026-02-09`), for a plan over days.
+    #[serde(default)]
+    pub date: Option<S<String>>,
     #[serde(default)]
     pub step: Vec<S<Step>>,
     #[serde(default)]
@@ -322,6 +325,9 @@ pub struct Step {
     pub automatic: bool,
     #[serde(default)]
     pub point_of_no_return: bool,
+    /// A day's item, not an hour's: from its day's midnight, for the whole day.
+    #[serde(default)]
+    pub all_day: Option<S<bool>>,
     /// A watch, not a task: from `at` for `duration` (or to the end), with nothing to run.
     #[serde(default)]
     pub continuous: bool,

@@ -166,7 +166,11 @@ fn step_row(state: &State, i: usize, w: usize, wide: bool) -> Line<'static> {
         None if run.done_by_hand.is_some() => ("✓", Style::new().fg(Color::Green)),
         Some(Watch::Before) | None => theme::run_symbol(&run.status),
     };
-    let planned = step.planned.map_or_else(|| "--".to_owned(), format_planned);
+    let planned = if step.all_day {
+        "all day".to_owned()
+    } else {
+        step.planned.map_or_else(|| "--".to_owned(), format_planned)
+    };
     let due = step.planned.map(|p| state.t0 + p);
     let overdue = watch.is_none()
         && run.status == RunStatus::Waiting

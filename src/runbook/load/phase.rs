@@ -20,6 +20,7 @@ pub(super) fn phases(
         let pkey = format!("phase[{}]", p.id.get_ref());
         check_id(d, &format!("{pkey}.id"), &p.id, true);
         phase_ids.add(d, &format!("phase[{pi}].id"), &p.id);
+        let date = phase_date(d, &pkey, p.date.as_ref(), t0);
         let mut steps = Vec::new();
         for st in &p.step {
             let step_span = st.span();
@@ -27,10 +28,20 @@ pub(super) fn phases(
             let key = format!("{pkey}.step[{}]", st.id.get_ref());
             check_id(d, &format!("{key}.id"), &st.id, true);
             step_ids.add(d, &format!("{key}.id"), &st.id);
-            let planned = st
-                .at
-                .as_ref()
-                .and_then(|at| planned_time(d, &format!("{key}.at"), at, t0));
+            let all_day = st.all_day.as_ref().is_some_and(|a| *a.get_ref());
+            let planned = match (&st.at, date, all_day) {
+                // A clock time on the phase's day.
+                (Some(at), Some((day, t0)), false) => match TimeSpec::parse(at.get_ref()) {
+                    Ok(TimeSpec::ClockTime(t)) => Some(day.and_time(t).and_utc() - t0),
+                    _ => planned_time(d, &format!("{key}.at"), at, Some(t0)),
+                },
+                (Some(at), _, false) => planned_time(d, &format!("{key}.at"), at, t0),
+                // All day: from its day's midnight (the phase's day, or the date `at` names).
+                (at, day, true) => {
+                    all_day_start(d, &key, (at.as_ref(), st.all_day.as_ref()), day, t0)
+                }
+                (None, _, false) => None,
+            };
             if let (Some(at), Some((prev, prev_id))) = (planned, &previous)
                 && at < *prev
             {
@@ -89,7 +100,8 @@ pub(super) fn phases(
                 title: st.title.clone(),
                 owner: st.owner.clone(),
                 planned,
-                duration: duration(d, &format!("{key}.duration"), &st.duration),
+                duration: duration(d, &format!("{key}.duration"), &st.duration)
+                    .or(all_day.then(|| TimeDelta::days(1))),
                 hold: duration(d, &format!("{key}.hold"), &st.hold),
                 command: cmd,
                 confirm: if st.automatic { Confirm::None } else { confirm },
@@ -104,6 +116,7 @@ pub(super) fn phases(
                     .map(|k| k.get_ref().clone())
                     .collect(),
                 notes: st.notes.clone(),
+                all_day,
             });
         }
         let mut checks = Vec::new();
@@ -188,4 +201,59 @@ pub(super) fn verify(
         timeout: duration(d, &format!("{key}.timeout"), &v.timeout)
             .unwrap_or(defaults::VERIFY_TIMEOUT),
     })
+}
+
+/// A phase's `date` (`YYYY-MM-DD`) with the fixed T0 its times are counted from.
+fn phase_date(
+    d: &mut Diagnostics<'_>,
+    key: &str,
+    date: Option<&raw::S<String>>,
+    t0: Option<chrono::DateTime<chrono::Utc>>,
+) -> Option<(chrono::NaiveDate, chrono::DateTime<chrono::Utc>)> {
+    let date = date?;
+    let Ok(day) = chrono::NaiveDate::parse_from_str(date.get_ref().trim(), "%Y-%m-%d") else {
+        d.error(
+            Some(date.span()),
+            format!("{key}.date"),
+            format!(
+                "`{}` is not a date: expected YYYY-MM-DD, such as 2026-02-09",
+                date.get_ref()
+            ),
+        );
+        return None;
+    };
+    let Some(t0) = t0 else {
+        d.error(
+            Some(date.span()),
+            format!("{key}.date"),
+            "a dated phase needs a fixed `t0` date-time in `[runbook]`: its times are counted from it",
+        );
+        return None;
+    };
+    Some((day, t0))
+}
+
+/// An all-day step's start: the midnight of its phase's day, or of the date its `at` names.
+fn all_day_start(
+    d: &mut Diagnostics<'_>,
+    key: &str,
+    (at, flag): (Option<&raw::S<String>>, Option<&raw::S<bool>>),
+    day: Option<(chrono::NaiveDate, chrono::DateTime<chrono::Utc>)>,
+    t0: Option<chrono::DateTime<chrono::Utc>>,
+) -> Option<TimeDelta> {
+    let named = at.and_then(|a| match TimeSpec::parse(a.get_ref()) {
+        Ok(TimeSpec::DateTime(dt)) => Some(dt.date_naive()),
+        _ => None,
+    });
+    match (named.or(day.map(|(d, _)| d)), t0) {
+        (Some(date), Some(t0)) => Some(date.and_time(chrono::NaiveTime::MIN).and_utc() - t0),
+        _ => {
+            d.error(
+                flag.map(|f| f.span()),
+                format!("{key}.all-day"),
+                "an all-day step needs its day: a `date` on its phase (with a fixed `t0`), or an `at` date",
+            );
+            None
+        }
+    }
 }
