@@ -313,6 +313,7 @@ fn endpoint(url: String) -> Endpoint {
             one_of: vec![serde_json::json!("healthy")],
         }),
         connection: Connection::default(),
+        schedule: Vec::new(),
     }
 }
 

@@ -267,3 +267,61 @@ all-day = true
         "{dayless:#?}"
     );
 }
+
+/// An endpoint follows a schedule as a KPI does (issue 27, part 5): probed every minute
+/// until T+1h, then at its `interval`; how stale a probe is is judged by the interval of
+/// the moment.
+#[test]
+fn an_endpoint_follows_its_schedule() {
+    use warroom::app::{Observation, Probe};
+    use warroom::runbook::Health;
+    let text = r#"[runbook]
+name = "Quiet hours"
+t0 = "2026-02-07T20:00:00Z"
+
+[[endpoint]]
+id = "api"
+url = "http://127.0.0.1:9/health"
+interval = "5s"
+schedule = [{ until = "T+1h", every = "1m" }]
+"#;
+    let (rb, _) = warroom::runbook::load_str(Path::new("e.toml"), text).unwrap();
+    let ep = &rb.endpoints[0];
+    assert_eq!(
+        ep.interval_at(TimeDelta::minutes(30)),
+        TimeDelta::minutes(1)
+    );
+    assert_eq!(
+        ep.interval_at(TimeDelta::minutes(61)),
+        TimeDelta::seconds(5)
+    );
+    let t0 = chrono::DateTime::parse_from_rfc3339("2026-02-07T20:00:00Z")
+        .unwrap()
+        .to_utc();
+    let mut s = State::new(Arc::new(rb), t0);
+    let probe_at = |s: &mut State, t: TimeDelta| {
+        update(s, Action::Tick(t0 + t));
+        update(
+            s,
+            Action::Observed(Observation::EndpointProbe {
+                endpoint: 0,
+                probe: Probe {
+                    health: Health::Up,
+                    latency: Some(TimeDelta::milliseconds(3)),
+                    reason: None,
+                },
+            }),
+        );
+    };
+    // Two minutes after a probe at T+30m: fresh, by the minute's schedule.
+    probe_at(&mut s, TimeDelta::minutes(30));
+    update(&mut s, Action::Tick(t0 + TimeDelta::minutes(32)));
+    assert_eq!(s.endpoint_health(0), Some(Health::Up));
+    // Twenty seconds after a probe at T+1h10m: stale, by the 5 s interval.
+    probe_at(&mut s, TimeDelta::minutes(70));
+    update(
+        &mut s,
+        Action::Tick(t0 + TimeDelta::minutes(70) + TimeDelta::seconds(20)),
+    );
+    assert_eq!(s.endpoint_health(0), Some(Health::Stale));
+}

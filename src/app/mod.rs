@@ -589,7 +589,10 @@ impl State {
 
     pub fn endpoint_health(&self, i: usize) -> Option<Health> {
         let (probe, at) = self.endpoints[i].last.as_ref()?;
-        if self.is_stale(*at, self.runbook.endpoints[i].interval) {
+        if self.is_stale(
+            *at,
+            self.runbook.endpoints[i].interval_at(self.now - self.t0),
+        ) {
             return Some(Health::Stale);
         }
         Some(probe.health)

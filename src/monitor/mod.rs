@@ -310,9 +310,9 @@ pub fn spawn(
             loop {
                 // Like a missed tick skipped: a slow probe is followed by a whole interval.
                 tokio::time::sleep_until(next).await;
-                next = tokio::time::Instant::from_std(
-                    clock.poll_at(std::time::Instant::now() + clock.real(ep.interval)),
-                );
+                next = tokio::time::Instant::from_std(clock.poll_at(
+                    std::time::Instant::now() + clock.real(ep.interval_at(clock.now() - t0)),
+                ));
                 let probe = match &client {
                     Ok(client) => {
                         let Ok(_permit) = permits.acquire().await else {

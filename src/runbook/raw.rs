@@ -131,6 +131,9 @@ pub struct Endpoint {
     pub slow: Option<S<String>>,
     #[serde(default)]
     pub json: Option<JsonAssert>,
+    /// Changing intervals, as a KPI's: `{ until = "T+1h", every = "10s" }`, then `interval`.
+    #[serde(default)]
+    pub schedule: Vec<ScheduleEntry>,
     #[serde(flatten)]
     pub options: ConnectionOptions,
     #[serde(flatten)]

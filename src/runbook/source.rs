@@ -13,6 +13,28 @@ pub struct Endpoint {
     pub slow: Option<TimeDelta>,
     pub json: Option<JsonAssert>,
     pub connection: Connection,
+    /// `(until, every)` from T0, as a KPI's: the interval before each `until`.
+    pub schedule: Vec<(TimeDelta, TimeDelta)>,
+}
+
+impl Endpoint {
+    /// The probing interval at this time from T0: the schedule's, or `interval`.
+    pub fn interval_at(&self, since_t0: TimeDelta) -> TimeDelta {
+        interval_at(&self.schedule, self.interval, since_t0)
+    }
+}
+
+/// The interval a schedule gives at a time from T0: the first entry not yet passed, else
+/// the default.
+fn interval_at(
+    schedule: &[(TimeDelta, TimeDelta)],
+    default: TimeDelta,
+    since_t0: TimeDelta,
+) -> TimeDelta {
+    schedule
+        .iter()
+        .find(|(until, _)| since_t0 < *until)
+        .map_or(default, |(_, every)| *every)
 }
 
 /// How an HTTP source is reached: merged from its `[connection.NAME]` and the keys beside
@@ -110,10 +132,7 @@ pub struct Kpi {
 impl Kpi {
     /// The sampling interval at this time from T0: the schedule's, or `interval`.
     pub fn interval_at(&self, since_t0: TimeDelta) -> TimeDelta {
-        self.schedule
-            .iter()
-            .find(|(until, _)| since_t0 < *until)
-            .map_or(self.interval, |(_, every)| *every)
+        interval_at(&self.schedule, self.interval, since_t0)
     }
 }
 

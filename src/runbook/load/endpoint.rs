@@ -8,6 +8,7 @@ pub(super) fn endpoints(
     s: &Sections,
     connections: &mut Connections,
     dir: &Path,
+    t0: Option<chrono::DateTime<chrono::Utc>>,
 ) -> (Vec<Endpoint>, Ids) {
     let mut endpoint_ids = Ids::new("endpoint").knowing(&s.unparsed, "endpoint");
     let mut endpoints = Vec::new();
@@ -25,7 +26,15 @@ pub(super) fn endpoints(
             Table {
                 key: &key,
                 span,
-                own_keys: &["id", "url", "interval", "expect-status", "slow", "json"],
+                own_keys: &[
+                    "id",
+                    "url",
+                    "interval",
+                    "expect-status",
+                    "slow",
+                    "json",
+                    "schedule",
+                ],
                 options: &e.options,
                 unknown: &e.unknown,
                 url: Some(e.url.get_ref()),
@@ -46,6 +55,7 @@ pub(super) fn endpoints(
             slow: duration(d, &format!("{key}.slow"), &e.slow),
             json,
             connection: reach.connection,
+            schedule: schedule(d, &key, &e.schedule, t0),
         });
     }
     (endpoints, endpoint_ids)

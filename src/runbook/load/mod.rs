@@ -118,7 +118,7 @@ fn validate(path: &Path, mut s: Sections, d: &mut Diagnostics<'_>) -> Option<Run
     let t0_spec = header::t0(d, &header);
     let t0 = t0_spec.and_then(T0::fixed);
     let mut connections = Connections::read(d, &s.connections, &dir);
-    let (endpoints, endpoint_ids) = endpoint::endpoints(d, &s, &mut connections, &dir);
+    let (endpoints, endpoint_ids) = endpoint::endpoints(d, &s, &mut connections, &dir, t0);
     let (kpis, kpi_ids) = kpi::kpis(d, &s, &mut connections, &dir, t0);
     let refs = Refs {
         kpis: &kpi_ids,
