@@ -474,10 +474,11 @@ pub struct CanaryEvidence {
 impl CanaryEvidence {
     /// `canary green FAIL 40`.
     pub fn words(&self) -> String {
-        match self.verdict {
-            crate::canary::Verdict::Inconclusive => format!("canary {} INCONCLUSIVE", self.canary),
-            v => format!("canary {} {} {:.0}", self.canary, v.word(), self.score),
-        }
+        format!(
+            "canary {} {}",
+            self.canary,
+            self.verdict.with_score(self.score)
+        )
     }
 }
 

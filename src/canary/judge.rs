@@ -86,9 +86,15 @@ fn cles(baseline: &[f64], canary: &[f64]) -> f64 {
 
 /// One sample metric, judged: the two sides already cleaned.
 pub(super) fn samples(spec: &MetricSpec, baseline: &[f64], canary: &[f64]) -> MetricVerdict {
-    let b = Side::of(baseline);
-    let c = Side::of(canary);
-    let warning = spread_warning(spec, baseline, canary);
+    // In order once, for the sides' figures, the identical and constant checks and the
+    // spread.
+    let mut sorted_b = baseline.to_vec();
+    let mut sorted_c = canary.to_vec();
+    sorted_b.sort_by(f64::total_cmp);
+    sorted_c.sort_by(f64::total_cmp);
+    let b = Side::of_sorted(&sorted_b);
+    let c = Side::of_sorted(&sorted_c);
+    let warning = spread_warning(spec, &sorted_b, &sorted_c);
     let verdict = |class, why: String, shift: Option<Shift>, effect: f64| MetricVerdict {
         id: spec.id.clone(),
         class,
@@ -101,10 +107,6 @@ pub(super) fn samples(spec: &MetricSpec, baseline: &[f64], canary: &[f64]) -> Me
         warning: warning.clone(),
         why,
     };
-    let mut sorted_b = baseline.to_vec();
-    let mut sorted_c = canary.to_vec();
-    sorted_b.sort_by(f64::total_cmp);
-    sorted_c.sort_by(f64::total_cmp);
     if sorted_b == sorted_c {
         return verdict(
             Class::Pass,
@@ -140,26 +142,25 @@ pub(super) fn samples(spec: &MetricSpec, baseline: &[f64], canary: &[f64]) -> Me
             effect,
         );
     };
-    let bound = TOLERANCE * shift.estimate.abs();
-    let effect_ok = |limit: f64, high: bool| {
-        effect.is_nan()
-            || if high {
-                effect >= limit
-            } else {
-                effect <= limit
-            }
-    };
+    let class = classify(spec, (shift.lower, shift.upper, shift.estimate), effect);
+    let why = sample_words(spec, class, (&b, &c), &shift);
+    verdict(class, why, Some(shift), effect)
+}
+
+/// Kayenta's rule, for samples and proportions alike: HIGH when the direction allows a
+/// rise, the interval's lower end clears a quarter of the estimate and the effect size
+/// reaches `allowed-increase` (ignored when it cannot be computed); LOW symmetrically.
+fn classify(spec: &MetricSpec, (lower, upper, estimate): (f64, f64, f64), effect: f64) -> Class {
+    let bound = TOLERANCE * estimate.abs();
     let may_rise = matches!(spec.direction, Direction::Increase | Direction::Either);
     let may_fall = matches!(spec.direction, Direction::Decrease | Direction::Either);
-    let class = if may_rise && shift.lower > bound && effect_ok(spec.allowed_increase, true) {
+    if may_rise && lower > bound && (effect.is_nan() || effect >= spec.allowed_increase) {
         Class::High
-    } else if may_fall && shift.upper < -bound && effect_ok(spec.allowed_decrease, false) {
+    } else if may_fall && upper < -bound && (effect.is_nan() || effect <= spec.allowed_decrease) {
         Class::Low
     } else {
         Class::Pass
-    };
-    let why = sample_words(spec, class, (&b, &c), &shift);
-    verdict(class, why, Some(shift), effect)
+    }
 }
 
 /// `p95: HIGH · canary 412 ms vs baseline 240 ms · +72 % (CI +61..+83 %) · n 60/60`: the
@@ -192,15 +193,12 @@ fn sample_words(spec: &MetricSpec, class: Class, (b, c): (&Side, &Side), s: &Shi
 
 /// The canary's spread much wider than the baseline's (its IQR at least twice), which
 /// ranks do not see when the medians agree.
+/// Both sides in order.
 fn spread_warning(spec: &MetricSpec, baseline: &[f64], canary: &[f64]) -> Option<String> {
     if baseline.len() < 4 || canary.len() < 4 {
         return None;
     }
-    let iqr = |v: &[f64]| {
-        let mut s = v.to_vec();
-        s.sort_by(f64::total_cmp);
-        quantile(&s, 0.75) - quantile(&s, 0.25)
-    };
+    let iqr = |s: &[f64]| quantile(s, 0.75) - quantile(s, 0.25);
     let (b, c) = (iqr(baseline), iqr(canary));
     (b > 0.0 && c >= SPREAD_WARNING * b).then(|| {
         format!(
@@ -249,19 +247,7 @@ pub(super) fn proportion(
         f64::NAN
     };
     v.effect = ratio;
-    let bound = TOLERANCE * t.delta.abs();
-    let effect_ok = |limit: f64, high: bool| {
-        ratio.is_nan() || if high { ratio >= limit } else { ratio <= limit }
-    };
-    let may_rise = matches!(spec.direction, Direction::Increase | Direction::Either);
-    let may_fall = matches!(spec.direction, Direction::Decrease | Direction::Either);
-    v.class = if may_rise && t.lower > bound && effect_ok(spec.allowed_increase, true) {
-        Class::High
-    } else if may_fall && t.upper < -bound && effect_ok(spec.allowed_decrease, false) {
-        Class::Low
-    } else {
-        Class::Pass
-    };
+    v.class = classify(spec, (t.lower, t.upper, t.delta), ratio);
     v.critical = spec.critical && v.class != Class::Pass;
     // Whole counts for Fisher's test; the chi-square's p-value otherwise.
     let whole = |x: f64| (x >= 0.0 && x.fract() == 0.0 && x < 1e9).then_some(x as u64);

@@ -191,6 +191,11 @@ impl Side {
     pub fn of(values: &[f64]) -> Self {
         let mut s = values.to_vec();
         s.sort_by(f64::total_cmp);
+        Self::of_sorted(&s)
+    }
+
+    /// As [`Side::of`], of values already in order.
+    pub fn of_sorted(s: &[f64]) -> Self {
         Self {
             n: s.len(),
             mean: if s.is_empty() {
@@ -198,7 +203,7 @@ impl Side {
             } else {
                 s.iter().sum::<f64>() / s.len() as f64
             },
-            median: judge::quantile(&s, 0.5),
+            median: judge::quantile(s, 0.5),
         }
     }
 }
@@ -235,6 +240,14 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// `PASS 96`; INCONCLUSIVE has no score to give.
+    pub fn with_score(self, score: f64) -> String {
+        match self {
+            Self::Inconclusive => self.word().to_owned(),
+            v => format!("{} {score:.0}", v.word()),
+        }
+    }
+
     pub fn word(self) -> &'static str {
         match self {
             Self::Pass => "PASS",
@@ -258,10 +271,7 @@ pub struct Judgement {
 impl Judgement {
     /// `canary PASS 96`, as the timeline says it.
     pub fn short(&self) -> String {
-        match self.verdict {
-            Verdict::Inconclusive => "canary INCONCLUSIVE".to_owned(),
-            v => format!("canary {} {:.0}", v.word(), self.score),
-        }
+        format!("canary {}", self.verdict.with_score(self.score))
     }
 }
 

@@ -168,10 +168,7 @@ fn canary_lines(state: &State, gate: usize, d: &mut Dialog<'_>) {
                 format!(
                     "  canary {}: {} ({}){held}",
                     analysis.id,
-                    match j.verdict {
-                        Verdict::Inconclusive => j.verdict.word().to_owned(),
-                        v => format!("{} {:.0}", v.word(), j.score),
-                    },
+                    j.verdict.with_score(j.score),
                     j.why
                 ),
                 Style::new().fg(colour(j.verdict)),
