@@ -142,14 +142,25 @@ pub fn summary(rb: &Runbook) -> String {
     if !rb.contacts.is_empty() {
         let _ = writeln!(s, "  contacts  {}", rb.contacts.len());
     }
-    if !rb.escalation.is_empty() {
-        let levels: Vec<String> = rb
-            .escalation
-            .iter()
-            .enumerate()
-            .map(|(i, from)| format!("L{} from {}", i + 1, format_duration(*from)))
-            .collect();
-        let _ = writeln!(s, "  escalate  {}", levels.join(", "));
+    for (i, l) in rb.escalation.iter().enumerate() {
+        let mut reached = Vec::new();
+        if let Some(after) = l.after {
+            reached.push(format!("from {}", format_duration(after)));
+        }
+        if let Some(c) = &l.when {
+            reached.push(format!("when {}", c.source));
+        }
+        let respond = l
+            .respond_within
+            .map(|r| format!(", respond within {}", format_duration(r)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  {}L{} {}{respond}",
+            if i == 0 { "escalate  " } else { "          " },
+            i + 1,
+            reached.join(" or ")
+        );
     }
     if !rb.communications.is_empty() {
         let c = &rb.communications;
@@ -171,11 +182,29 @@ pub fn summary(rb: &Runbook) -> String {
             s,
             "  updates   every {}{}",
             format_duration(u.every),
-            u.channel
-                .as_deref()
-                .map(|c| format!(" to {c}"))
-                .unwrap_or_default()
+            if u.channels.is_empty() {
+                " (recorded only: no channel)".to_owned()
+            } else {
+                format!(" to {}", u.channels.join(", "))
+            }
         );
+    }
+    for c in &rb.channels {
+        let _ = writeln!(s, "  channel   {}: {}", c.name, c.describe());
+    }
+    if !rb.status_levels.is_empty() {
+        let levels: Vec<String> = rb
+            .status_levels
+            .iter()
+            .map(|l| match &l.when {
+                Some(c) => format!("{} when {}", l.name, c.source),
+                None => format!("{} otherwise", l.name),
+            })
+            .collect();
+        let _ = writeln!(s, "  status    {}", levels.join("; "));
+    }
+    for m in &rb.summaries {
+        let _ = writeln!(s, "  summary   {}: {} {}", m.id, m.describe(), m.target);
     }
     s
 }

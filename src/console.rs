@@ -521,31 +521,21 @@ async fn run_effects(state: &mut State, io: &mut Io, effects: Vec<Effect>) -> Fl
                     });
                 }
             }
-            Effect::SendStatusUpdate { text } => {
-                let webhook = state
-                    .runbook
-                    .status_updates
-                    .as_ref()
-                    .and_then(|u| u.webhook.clone());
-                if let Some(url) = webhook {
-                    let (client, vars, tx) = (io.client.clone(), io.vars.clone(), io.tx.clone());
-                    // The text is in the journal; the log says only that one went out.
-                    tracing::info!(chars = text.chars().count(), "sending a status update");
-                    tokio::spawn(async move {
-                        let r = crate::monitor::webhook::post(
-                            &client,
-                            &url,
-                            &text,
-                            crate::monitor::webhook::TIMEOUT,
-                            &vars,
-                        )
-                        .await;
-                        if let Err(why) = &r {
-                            tracing::warn!(%why, "the status update was not sent");
-                        }
-                        let _ = tx.send(Action::StatusUpdateSent(r)).await;
-                    });
-                }
+            Effect::Deliver { channel, message } => {
+                let Some(ch) = state.runbook.channel(&channel).cloned() else {
+                    continue;
+                };
+                let (client, vars, tx) = (io.client.clone(), io.vars.clone(), io.tx.clone());
+                // The text is in the journal; the log says only that one went out.
+                tracing::info!(%channel, chars = message.text.chars().count(), "sending a message");
+                tokio::spawn(async move {
+                    let result =
+                        crate::monitor::webhook::deliver(&client, &ch, &message, &vars).await;
+                    if let Err(why) = &result {
+                        tracing::warn!(%channel, %why, "the message was not sent");
+                    }
+                    let _ = tx.send(Action::Delivered { channel, result }).await;
+                });
             }
             Effect::CanaryRange { canary, end } => {
                 let (rb, vars, tx) = (
@@ -564,22 +554,19 @@ async fn run_effects(state: &mut State, io: &mut Io, effects: Vec<Effect>) -> Fl
                 }
             }
             Effect::PostCheckpoint { text } => {
-                let webhook = state
-                    .runbook
-                    .status_updates
-                    .as_ref()
-                    .and_then(|u| u.webhook.clone());
-                if let Some(url) = webhook {
+                if let Some(ch) = state.runbook.witness_channel().cloned() {
                     let (client, vars) = (io.client.clone(), io.vars.clone());
+                    let message = crate::runbook::channel::Message {
+                        text,
+                        subject: String::new(),
+                        page_state: None,
+                        audience: None,
+                        runbook: state.runbook.name.clone(),
+                        at: state.now,
+                    };
                     tokio::spawn(async move {
-                        let r = crate::monitor::webhook::post(
-                            &client,
-                            &url,
-                            &text,
-                            crate::monitor::webhook::TIMEOUT,
-                            &vars,
-                        )
-                        .await;
+                        let r =
+                            crate::monitor::webhook::deliver(&client, &ch, &message, &vars).await;
                         // The checkpoint is in the journal either way; the witness is extra.
                         if let Err(why) = r {
                             tracing::warn!(%why, "the journal checkpoint was not posted");

@@ -539,7 +539,7 @@ fn a_status_update_is_written_recorded_sent_and_kept_when_it_fails() {
     assert!(input.value().ends_with("(EU first)"));
     let fx = key(&mut s, KeyCode::Enter);
     let sent = fx.iter().find_map(|e| match e {
-        Effect::SendStatusUpdate { text } => Some(text.clone()),
+        Effect::Deliver { channel, message } if channel == "#deploy" => Some(message.text.clone()),
         _ => None,
     });
     let sent = sent.expect("Enter sends it");
@@ -549,37 +549,58 @@ fn a_status_update_is_written_recorded_sent_and_kept_when_it_fails() {
         Event::StatusUpdateSending { text, to, .. } if *text == sent && to == "#deploy"
     )));
     // The webhook answers 500: recorded, and the text is kept for another try.
-    update(&mut s, Action::StatusUpdateSent(Err("HTTP 500".into())));
+    update(
+        &mut s,
+        Action::Delivered {
+            channel: "#deploy".into(),
+            result: Err("HTTP 500".into()),
+        },
+    );
     assert!(s.outbox.iter().any(|r| matches!(
         &r.event,
-        Event::StatusUpdateFailed { why } if why == "HTTP 500"
+        Event::StatusUpdateDelivered { channel, error: Some(why) } if channel == "#deploy" && why == "HTTP 500"
     )));
-    assert!(s.notice.as_ref().unwrap().0.contains("NOT sent: HTTP 500"));
+    assert!(
+        s.notice
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("NOT sent to #deploy: HTTP 500")
+    );
     key(&mut s, KeyCode::Char('U'));
     let Some(Modal::StatusUpdate { input, .. }) = &s.modal else {
         panic!("reopened after the failure");
     };
     assert_eq!(input.value(), sent);
     key(&mut s, KeyCode::Enter);
-    update(&mut s, Action::StatusUpdateSent(Ok(())));
-    assert!(s.outbox.iter().any(|r| r.event == Event::StatusUpdateSent));
+    update(
+        &mut s,
+        Action::Delivered {
+            channel: "#deploy".into(),
+            result: Ok(()),
+        },
+    );
+    assert!(s.outbox.iter().any(|r| r.event
+        == Event::StatusUpdateDelivered {
+            channel: "#deploy".into(),
+            error: None
+        }));
     assert!(s.draft_update.is_none());
+    assert!(s.sending_update.is_none());
 }
 
 /// Without a webhook, an update is recorded for the post-mortem and nothing is sent.
 #[test]
 fn without_a_webhook_a_status_update_is_only_recorded() {
     let mut rb = (*demo_runbook()).clone();
+    rb.channels.clear();
     if let Some(u) = rb.status_updates.as_mut() {
-        u.webhook = None;
+        u.channels.clear();
     }
     let mut s = warroom::app::State::new(std::sync::Arc::new(rb), start());
     key(&mut s, KeyCode::Char('U'));
     let fx = key(&mut s, KeyCode::Enter);
-    assert!(
-        !fx.iter()
-            .any(|e| matches!(e, Effect::SendStatusUpdate { .. }))
-    );
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Deliver { .. })));
     assert!(s.outbox.iter().any(|r| matches!(
         &r.event,
         warroom::app::Event::StatusUpdateSending { to, .. } if to == "none"
@@ -888,6 +909,7 @@ text = "{light}: {phase}, next {next}"
     let Some(Modal::StatusUpdate {
         input,
         communication,
+        ..
     }) = &s.modal
     else {
         panic!("U opens the due message: {:?}", s.modal);
@@ -898,13 +920,13 @@ text = "{light}: {phase}, next {next}"
         "Maintenance on March 7 at 22:00 UTC (Green, 0% of the plan done)"
     );
     let fx = key(&mut s, KeyCode::Enter);
-    assert!(
-        fx.iter()
-            .any(|e| matches!(e, Effect::SendStatusUpdate { .. }))
-    );
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::Deliver { message, .. } if message.audience.as_deref() == Some("Customers")
+    )));
     assert!(s.outbox.iter().any(|r| matches!(
         &r.event,
-        Event::StatusUpdateSending { to, communication: Some(0), .. } if to == "Customers"
+        Event::StatusUpdateSending { to, communication: Some(0), .. } if to == "webhook"
     )));
     assert_eq!(s.communication_waiting(), None);
     // 22:30 is T+30m: the second falls due then, once.

@@ -232,10 +232,10 @@ fn a_base_url_a_webhook_shares_with_the_sources_is_no_secret() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo.toml");
     let (rb, _) = warroom::runbook::load(&path).unwrap();
     assert!(
-        rb.status_updates
-            .as_ref()
-            .and_then(|u| u.webhook.as_deref())
-            .is_some_and(|w| w.contains("${DEMO_URL}")),
+        rb.channels
+            .iter()
+            .flat_map(|c| c.templated())
+            .any(|w| w.contains("${DEMO_URL}")),
         "the demo's webhook names DEMO_URL"
     );
     assert!(!rb.secret_names().contains(&"DEMO_URL".to_owned()));

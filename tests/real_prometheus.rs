@@ -190,7 +190,7 @@ async fn alertmanager_alerts_join_the_feed_and_the_silence_comes_and_goes() {
         reqwest::Method::POST,
         &format!("{base}/api/v2/alerts"),
         &[],
-        Some(&alert),
+        Some(http::Body::Json(&alert)),
         Duration::from_secs(3),
         &[],
     )

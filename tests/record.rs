@@ -147,9 +147,10 @@ fn feed(s: &mut State, clock: &mut i64, input: &Input) {
         } else {
             Err("refused".into())
         }),
-        Input::Sent(ok) => {
-            Action::StatusUpdateSent(if *ok { Ok(()) } else { Err("HTTP 500".into()) })
-        }
+        Input::Sent(ok) => Action::Delivered {
+            channel: "#deploy".into(),
+            result: if *ok { Ok(()) } else { Err("HTTP 500".into()) },
+        },
         Input::Handover => Action::HandoverAsked(Operator {
             user: "sam".into(),
             host: "bastion".into(),
@@ -309,6 +310,8 @@ fn lifecycle(steps: Vec<String>, rules: Vec<String>) -> impl Strategy<Value = Ev
         (0usize..2, text).prop_map(|(index, audience)| Event::CommunicationDue { index, audience }),
         Just(Event::StatusUpdateSent),
         text.prop_map(|why| Event::StatusUpdateFailed { why }),
+        (text, proptest::option::of(text))
+            .prop_map(|(channel, error)| Event::StatusUpdateDelivered { channel, error }),
         Just(Event::RollbackStepStarted {
             step: "rollback".into()
         }),

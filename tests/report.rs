@@ -135,7 +135,13 @@ fn recorded_run(dir: &Path) {
     // A status update goes out.
     key(&mut s, KeyCode::Char('U'));
     key(&mut s, KeyCode::Enter);
-    update(&mut s, Action::StatusUpdateSent(Ok(())));
+    update(
+        &mut s,
+        Action::Delivered {
+            channel: "#deploy".into(),
+            result: Ok(()),
+        },
+    );
     commit(&mut s);
     // The incident: the error rate climbs and stays; the rule fires after 10 s.
     tick(&mut s, 15, 4.8, 10.0);

@@ -725,10 +725,11 @@ async fn the_status_webhook_posts_slack_json_and_reports_failures_without_the_ur
     let post = |path: &'static str, timeout: Duration| {
         let (client, vars) = (client.clone(), vars.clone());
         async move {
+            let body = serde_json::json!({"text": "Green · 40% · مرحبا 🚀"});
             monitor::webhook::post(
                 &client,
                 &format!("${{HOOK}}{path}"),
-                "Green · 40% · مرحبا 🚀",
+                http::Body::Json(&body),
                 timeout,
                 &vars,
             )
@@ -753,9 +754,15 @@ async fn the_status_webhook_posts_slack_json_and_reports_failures_without_the_ur
         .unwrap_err();
     assert_eq!(e, "timeout");
     assert!(started.elapsed() < Duration::from_secs(3));
-    let e = monitor::webhook::post(&client, "${NOT_SET_HOOK}", "x", Duration::from_secs(1), &[])
-        .await
-        .unwrap_err();
+    let e = monitor::webhook::post(
+        &client,
+        "${NOT_SET_HOOK}",
+        http::Body::Text("x"),
+        Duration::from_secs(1),
+        &[],
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e, "variable ${NOT_SET_HOOK} is not set");
 }
 

@@ -49,8 +49,11 @@ pub enum Action {
         step: usize,
         result: Result<(), String>,
     },
-    /// What the webhook answered to a status update.
-    StatusUpdateSent(Result<(), String>),
+    /// What a channel answered to a message.
+    Delivered {
+        channel: String,
+        result: Result<(), String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -101,9 +104,10 @@ pub enum Effect {
         expect: Option<String>,
         timeout: TimeDelta,
     },
-    /// Post a status update to the runbook's webhook.
-    SendStatusUpdate {
-        text: String,
+    /// Hand a message to one channel.
+    Deliver {
+        channel: String,
+        message: crate::runbook::channel::Message,
     },
     /// Create the runbook's maintenance silence, ending at `until`.
     CreateSilence {

@@ -57,6 +57,8 @@ pub struct Incident {
     pub trigger: String,
     /// The escalation level reached (1-based), when the runbook has levels.
     pub level: Option<u8>,
+    /// When that level was reached: its response time runs from here.
+    pub level_since: DateTime<Utc>,
 }
 
 /// A planned communication: when it fell due, when it was sent (the last attempt).

@@ -179,11 +179,13 @@ impl State {
                     since: at,
                     trigger: trigger.clone(),
                     level: *level,
+                    level_since: at,
                 });
             }
             Event::EscalationReached { level } => {
                 if let Some(i) = self.incident.as_mut() {
                     i.level = Some(*level);
+                    i.level_since = at;
                 }
             }
             Event::IncidentClosed { .. } => self.incident = None,
@@ -243,7 +245,8 @@ impl State {
             }
             Event::StatusUpdateSending { .. }
             | Event::StatusUpdateSent
-            | Event::StatusUpdateFailed { .. } => {}
+            | Event::StatusUpdateFailed { .. }
+            | Event::StatusUpdateDelivered { .. } => {}
         }
     }
 

@@ -328,9 +328,16 @@ pub enum Event {
         index: usize,
         audience: String,
     },
+    /// (Journals before channels: the one webhook took it.)
     StatusUpdateSent,
     StatusUpdateFailed {
         why: String,
+    },
+    /// A channel's answer to the message last sent: taken (`error` none), or why not.
+    StatusUpdateDelivered {
+        channel: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
     },
     /// The rollback procedure's step before this one succeeded: this one starts.
     RollbackStepStarted {

@@ -9,12 +9,14 @@ pub mod event;
 mod gate;
 pub mod guard;
 pub mod keys;
+mod message;
 mod modal;
 mod observation;
 mod observe;
 pub mod output;
 mod recorded;
 mod run;
+mod status;
 mod update;
 pub mod watch;
 mod window;
@@ -34,12 +36,14 @@ pub use alert::*;
 pub use canary::CanaryState;
 pub use event::{Event, Exit, Operator, Record, RunRef};
 pub use gate::*;
+pub use message::{Draft, Sending};
 pub use modal::*;
 pub use observation::*;
 pub use observe::Observation;
 pub use output::OutputBuffer;
 pub use recorded::*;
 pub use run::*;
+pub use status::PlanFacts;
 pub use update::{Begin, begin, leave, override_word, run_file_name, update};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,10 +136,9 @@ pub struct State {
     pub rehearsal: Option<f64>,
     /// A status update the operator wrote and has not sent (closed with Esc, or its send
     /// failed): `U` opens it again as it was (live, not recorded).
-    pub draft_update: Option<(String, Option<usize>)>,
-    /// The text of the status update being sent (and the planned communication it is, if
-    /// one), until the webhook answers.
-    pub sending_update: Option<(String, Option<usize>)>,
+    pub draft_update: Option<Draft>,
+    /// The status update being sent, until every channel has answered.
+    pub sending_update: Option<Sending>,
     /// A one-line notice for the operator, and when it was set.
     pub notice: Option<(String, DateTime<Utc>)>,
     pub quit: bool,

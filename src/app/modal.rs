@@ -69,8 +69,10 @@ pub enum Modal {
     /// The status update, filled in from the template, for the operator to edit and send.
     StatusUpdate {
         input: Input,
-        /// The planned communication it is, if one (by index).
+        /// The planned communication it is (by index), if one.
         communication: Option<usize>,
+        /// The channels it goes to.
+        channels: Vec<String>,
     },
     /// The close of the run: the sign-offs (one selected; a note being written for it),
     /// then the outcome.

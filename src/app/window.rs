@@ -10,16 +10,7 @@ impl State {
         let until = self.runbook.window.map(|w| w.end);
         let (_, end) = self.runbook.span_until(until)?;
         let planned_end = self.t0 + end;
-        let slip = self
-            .runbook
-            .steps()
-            .enumerate()
-            .filter(|(_, (_, s))| until.is_none_or(|u| s.planned.is_none_or(|p| p <= u)))
-            .find(|(i, _)| !self.step_done(*i) && !self.steps[*i].status.is_active())
-            .and_then(|(_, (_, s))| s.planned)
-            .map_or(TimeDelta::zero(), |p| {
-                (self.now - (self.t0 + p)).max(TimeDelta::zero())
-            });
+        let slip = self.lateness();
         Some(planned_end + slip)
     }
 

@@ -90,7 +90,16 @@ pub async fn create_silence(
         "comment": silence.comment,
     });
     let full = format!("{}/api/v2/silences", url.trim_end_matches('/'));
-    let r = http::request(client, Method::POST, &full, &[], Some(&body), TIMEOUT, vars).await?;
+    let r = http::request(
+        client,
+        Method::POST,
+        &full,
+        &[],
+        Some(http::Body::Json(&body)),
+        TIMEOUT,
+        vars,
+    )
+    .await?;
     let status = r.status;
     let v = j::parse(&r.body).unwrap_or(Value::Null);
     if !(200..300).contains(&status) {

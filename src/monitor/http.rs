@@ -268,14 +268,22 @@ pub async fn get(
     .await
 }
 
-/// One request with `${NAME}` expanded in the URL and headers, an optional JSON body,
-/// and the response read up to `MAX_BODY`.
+/// What a request carries.
+#[derive(Debug, Clone, Copy)]
+pub enum Body<'a> {
+    Json(&'a serde_json::Value),
+    /// `text/plain; charset=utf-8`.
+    Text(&'a str),
+}
+
+/// One request with `${NAME}` expanded in the URL and headers, an optional body, and the
+/// response read up to `MAX_BODY`.
 pub async fn request(
     client: &Client,
     method: reqwest::Method,
     url: &str,
     headers: &[(String, String)],
-    body: Option<&serde_json::Value>,
+    body: Option<Body<'_>>,
     timeout: Duration,
     vars: &[(String, String)],
 ) -> Result<Response, String> {
@@ -290,8 +298,14 @@ pub async fn request(
             .for_url(&url)?
             .request(method.clone(), &url)
             .timeout(timeout);
-        if let Some(body) = body {
-            req = req.json(body);
+        match body {
+            Some(Body::Json(v)) => req = req.json(v),
+            Some(Body::Text(t)) => {
+                req = req
+                    .header(reqwest::header::CONTENT_TYPE, "text/plain; charset=utf-8")
+                    .body(t.to_owned());
+            }
+            None => {}
         }
         // Every header and credential of the source may carry a secret: they go to the
         // origin (scheme, host, port) they were written for, never on to another one a

@@ -3,6 +3,7 @@
 
 pub mod alertmanager;
 pub mod command;
+pub mod email;
 pub mod health;
 pub mod http;
 pub mod json;

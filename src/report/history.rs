@@ -205,6 +205,26 @@ impl History {
                     u.result = format!("failed: {why}");
                 }
             }
+            // Each channel's answer, in the order they came.
+            Event::StatusUpdateDelivered { channel, error } => {
+                if let Some(u) = self.updates.last_mut() {
+                    let answer = match error {
+                        None => "sent".to_owned(),
+                        Some(why) => format!("failed: {why}"),
+                    };
+                    // Named when the update went to more than this one channel.
+                    let answer = if u.to == *channel {
+                        answer
+                    } else {
+                        format!("{channel}: {answer}")
+                    };
+                    u.result = if u.result == "unanswered" {
+                        answer
+                    } else {
+                        format!("{}; {answer}", u.result)
+                    };
+                }
+            }
             Event::EscalationReached { level } => {
                 if let Some(i) = self.incidents.last_mut() {
                     i.levels.push((*level, rec.at));

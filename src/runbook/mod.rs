@@ -2,6 +2,7 @@
 //! into the model the rest of warroom reads.
 
 pub mod canary;
+pub mod channel;
 mod connect;
 mod diag;
 pub mod expr;
@@ -12,6 +13,8 @@ mod raw;
 mod rule;
 pub mod series;
 mod source;
+pub mod status;
+pub mod summary;
 pub mod time;
 
 use std::path::PathBuf;
@@ -61,9 +64,15 @@ pub struct Runbook {
     /// `[[canary]]`: analyses a gate shows as evidence.
     pub canaries: Vec<canary::CanaryAnalysis>,
     pub status_updates: Option<StatusUpdates>,
-    /// When each escalation level starts, counted from the incident's start: level 1 at
-    /// the first (`0m`), level 2 at the second, ...; empty: no escalation bands.
-    pub escalation: Vec<TimeDelta>,
+    /// `[status] levels`: the playbook's own Green/Yellow/Red, first match wins; empty:
+    /// warroom's light.
+    pub status_levels: Vec<status::StatusLevel>,
+    /// `[channel.NAME]`s, in name order; a `[status-updates] webhook` is one of them.
+    pub channels: Vec<channel::Channel>,
+    /// `[[summary]]`: targets the report holds the run against.
+    pub summaries: Vec<summary::Summary>,
+    /// The incident's escalation levels, level 1 first; empty: no escalation bands.
+    pub escalation: Vec<status::EscalationLevel>,
     /// Messages planned for their times (`[[communication]]`), in the file's order.
     pub communications: Vec<Communication>,
     /// Who signs the run off at its close, and against what (`[close] sign-off`).
@@ -88,6 +97,10 @@ pub struct Communication {
     pub audience: String,
     /// A template with the status-update fields.
     pub text: String,
+    /// The channels it goes to (names of `channels`).
+    pub channels: Vec<String>,
+    /// A status page's state while it stands.
+    pub state: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,10 +110,28 @@ pub struct SignOff {
 }
 
 impl Runbook {
-    /// The escalation level an incident this old is at (1-based), if there are bands.
+    /// The escalation level an incident this old is at by its age alone (1-based), if
+    /// there are bands.
     pub fn escalation_level(&self, age: TimeDelta) -> Option<u8> {
-        let n = self.escalation.iter().filter(|from| age >= **from).count();
-        u8::try_from(n).ok().filter(|n| *n > 0)
+        let n = self
+            .escalation
+            .iter()
+            .rposition(|l| l.after.is_some_and(|from| age >= from))?;
+        u8::try_from(n + 1).ok()
+    }
+
+    pub fn channel(&self, name: &str) -> Option<&channel::Channel> {
+        self.channels.iter().find(|c| c.name == name)
+    }
+
+    /// Where the journal's checkpoints are posted, a witness outside the host: the first
+    /// webhook among the status updates' channels.
+    pub fn witness_channel(&self) -> Option<&channel::Channel> {
+        self.status_updates
+            .iter()
+            .flat_map(|u| &u.channels)
+            .filter_map(|n| self.channel(n))
+            .find(|c| matches!(c.kind, channel::ChannelKind::Webhook { .. }))
     }
 }
 
@@ -160,6 +191,9 @@ pub struct Contact {
     pub name: Option<String>,
     pub reach: Option<String>,
     pub escalation_level: Option<u8>,
+    pub phone: Option<String>,
+    pub chat: Option<String>,
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -167,9 +201,11 @@ pub struct StatusUpdates {
     pub every: TimeDelta,
     pub channel: Option<String>,
     pub template: Option<String>,
-    /// Where `U` sends an update: a Slack-compatible webhook URL, with `${NAME}` for its
-    /// secret part.
-    pub webhook: Option<String>,
+    /// The channels each update goes to (names of `Runbook::channels`); a `webhook` here
+    /// is the channel named after `channel` (or `webhook`).
+    pub channels: Vec<String>,
+    /// A status page's state while the updates run.
+    pub state: Option<String>,
 }
 
 impl Runbook {
@@ -292,7 +328,7 @@ impl Runbook {
     }
 
     /// Every `${NAME}` the runbook uses, sorted: in URLs, connections (headers, tokens,
-    /// passwords), command KPIs, step and rollback commands, and the status-update webhook.
+    /// passwords), command KPIs, step and rollback commands, and the channels.
     pub fn variables(&self) -> Vec<String> {
         let connections = self.connections().flat_map(Connection::texts);
         let kpi_commands = self.kpis.iter().flat_map(|k| match &k.source {
@@ -311,16 +347,13 @@ impl Runbook {
                 Command::Argv(argv) => argv.iter().map(String::as_str).collect(),
                 Command::Shell(s) => vec![s.as_str()],
             });
-        let webhook = self
-            .status_updates
-            .as_ref()
-            .and_then(|u| u.webhook.as_deref());
+        let channels = self.channels.iter().flat_map(channel::Channel::templated);
         let mut names: Vec<String> = self
             .urls()
             .chain(connections)
             .chain(kpi_commands)
             .chain(commands)
-            .chain(webhook)
+            .chain(channels)
             .flat_map(var_names)
             .collect();
         names.sort();
@@ -329,7 +362,7 @@ impl Runbook {
     }
 
     /// The `${NAME}` variables whose values are secrets: every one a connection uses
-    /// (headers, tokens, passwords), the webhook's, and any whose name says so (TOKEN,
+    /// (headers, tokens, passwords), the channels' secrets, and any whose name says so (TOKEN,
     /// SECRET, PASSWORD, KEY, AUTH, CREDENTIAL...).
     pub fn secret_names(&self) -> Vec<String> {
         let in_urls = self.urls();
@@ -348,17 +381,13 @@ impl Runbook {
             .iter()
             .any(|w| n.contains(w))
         };
-        let in_webhook = self
-            .status_updates
-            .as_ref()
-            .and_then(|u| u.webhook.as_deref());
+        let in_channels = self.channels.iter().flat_map(channel::Channel::secret);
         // A webhook's variable is its secret part, unless sources' URLs read it too (a base
         // URL such as the demo target's, which watchers need to poll).
         let url_vars: Vec<String> = self.urls().flat_map(var_names).collect();
         let mut names: Vec<String> = self.credential_names();
         names.extend(
-            in_webhook
-                .into_iter()
+            in_channels
                 .flat_map(var_names)
                 .filter(|n| !url_vars.contains(n) || secretish(n)),
         );

@@ -71,6 +71,8 @@ pub struct Step {
     /// `all-day = true`: planned from its day's midnight for the day; the timeline says
     /// `all day` where a time would be.
     pub all_day: bool,
+    /// `record = { id, unit }`: an actual the operator enters by hand once it is done.
+    pub record: Option<super::summary::Record>,
 }
 
 #[derive(Debug, Clone)]

@@ -339,6 +339,9 @@ pub struct Step {
     pub capture_baseline: Vec<S<String>>,
     #[serde(default)]
     pub notes: Option<String>,
+    /// An actual the operator enters by hand when the step is done.
+    #[serde(default)]
+    pub record: Option<S<Record>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -573,6 +576,12 @@ pub struct Contact {
     pub reach: Option<String>,
     #[serde(default)]
     pub escalation_level: Option<u8>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub chat: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// A message planned for a time: a notice at T-7d, an update to an audience at 22:30.
@@ -583,6 +592,12 @@ pub struct Communication {
     pub audience: String,
     /// A template with the status-update fields.
     pub text: String,
+    /// The `[channel.NAME]`s it goes to; absent: those of the status updates.
+    #[serde(default)]
+    pub channels: Option<S<Vec<S<String>>>>,
+    /// What a status page shows while it stands ("Scheduled maintenance").
+    #[serde(default)]
+    pub state: Option<String>,
 }
 
 /// The close of a run: who signs it off, against what.
@@ -601,11 +616,108 @@ pub struct SignOff {
     pub criteria: Option<String>,
 }
 
-/// Escalation levels by the incident's age: level N from the Nth duration on.
+/// Escalation levels: by the incident's age alone (`levels`, level N from the Nth
+/// duration on), or each with its own table (`[[escalation.level]]`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Escalation {
-    pub levels: S<Vec<S<String>>>,
+    #[serde(default)]
+    pub levels: Option<S<Vec<S<String>>>>,
+    #[serde(default)]
+    pub level: Vec<S<EscalationLevel>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct EscalationLevel {
+    #[serde(default)]
+    pub after: Option<S<String>>,
+    #[serde(default)]
+    pub when: Option<S<String>>,
+    #[serde(default)]
+    pub respond_within: Option<S<String>>,
+    #[serde(default)]
+    pub duties: Option<String>,
+}
+
+/// `[[summary]]`: an aggregate over a stretch of the run against its target, or an actual
+/// entered by hand (`record`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Summary {
+    pub id: S<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub kpi: Option<S<String>>,
+    #[serde(default)]
+    pub endpoint: Option<S<String>>,
+    #[serde(default)]
+    pub record: Option<S<String>>,
+    #[serde(default)]
+    pub aggregate: Option<S<String>>,
+    #[serde(default)]
+    pub from: Option<S<String>>,
+    #[serde(default, rename = "for")]
+    pub for_: Option<S<String>>,
+    pub target: S<String>,
+}
+
+/// A step's `record = { id, unit }`: an actual the operator enters by hand.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Record {
+    pub id: S<String>,
+    #[serde(default)]
+    pub unit: Option<String>,
+}
+
+/// `[status]`: the playbook's own status levels.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Status {
+    pub levels: S<Vec<S<StatusLevel>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct StatusLevel {
+    pub name: S<String>,
+    pub color: S<String>,
+    #[serde(default)]
+    pub when: Option<S<String>>,
+}
+
+/// `[channel.NAME]`: one of `webhook`, `smtp`, `status-page`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Channel {
+    #[serde(default)]
+    pub webhook: Option<S<String>>,
+    #[serde(default)]
+    pub format: Option<S<String>>,
+    #[serde(default)]
+    pub smtp: Option<S<Smtp>>,
+    #[serde(default)]
+    pub status_page: Option<S<String>>,
+    #[serde(default)]
+    pub subject: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Smtp {
+    pub host: S<String>,
+    #[serde(default)]
+    pub port: Option<S<i64>>,
+    pub from: S<String>,
+    pub to: S<Vec<S<String>>>,
+    #[serde(default)]
+    pub starttls: Option<bool>,
+    #[serde(default)]
+    pub username: Option<S<String>>,
+    #[serde(default)]
+    pub password: Option<S<String>>,
 }
 
 /// How the runbook runs against the demo target (`warroom rehearse`, `warroom demo
@@ -630,4 +742,10 @@ pub struct StatusUpdates {
     /// A Slack-compatible incoming webhook, written as `${NAME}`: the URL is a secret.
     #[serde(default)]
     pub webhook: Option<S<String>>,
+    /// The `[channel.NAME]`s each update goes to; absent: every channel.
+    #[serde(default)]
+    pub channels: Option<S<Vec<S<String>>>>,
+    /// What a status page shows while the updates run ("In progress").
+    #[serde(default)]
+    pub state: Option<String>,
 }

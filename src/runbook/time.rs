@@ -200,6 +200,16 @@ pub fn format_planned(delta: TimeDelta) -> String {
     format!("T{sign}{}", format_duration(delta.abs()))
 }
 
+/// A clock time as someone on the night reads it: `06:40` today, `Sat 7 Mar 06:40` on
+/// another day.
+pub fn format_clock_near(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    if t.date_naive() == now.date_naive() {
+        t.format("%H:%M").to_string()
+    } else {
+        t.format("%a %-d %b %H:%M").to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,13 +18,24 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Standing::Warning => ("●", "WARN"),
         Standing::Critical => ("●", "ALERT"),
     };
+    // The playbook's own status level, in its colour, where it defines them.
+    let level = state.status_level();
+    let (word, light_style) = match level {
+        Some(l) => (
+            l.name.to_uppercase(),
+            Style::new()
+                .fg(theme::hue(l.hue))
+                .add_modifier(Modifier::BOLD),
+        ),
+        None => (
+            word.to_owned(),
+            theme::standing(Some(light)).add_modifier(Modifier::BOLD),
+        ),
+    };
     let clock = state.now.format("%H:%M:%S UTC").to_string();
     let t = format_t_offset(state.now - state.t0);
     let phase = state.current_phase().unwrap_or("-");
-    let light_span = Span::styled(
-        format!("{dot} {word}"),
-        theme::standing(Some(light)).add_modifier(Modifier::BOLD),
-    );
+    let light_span = Span::styled(format!("{dot} {word}"), light_style);
     let t_span = Span::styled(t, Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD));
     let clock_span = Span::styled(clock, Style::new().add_modifier(Modifier::BOLD));
     let rollback = rollback_banner(state);
@@ -80,7 +91,21 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     // The incident's escalation level by its age, and the age, always in view.
     if let Some(i) = &state.incident {
         let level = i.level.map(|l| format!(" L{l}")).unwrap_or_default();
-        let text = format!("INCIDENT{level} {}", format_duration(state.now - i.since));
+        // The level's response time running: what is left, or how long overdue.
+        let respond = state
+            .response_left()
+            .map(|left| {
+                if left >= chrono::TimeDelta::zero() {
+                    format!(" · respond {}", format_duration(left))
+                } else {
+                    format!(" · RESPONSE OVERDUE {}", format_duration(-left))
+                }
+            })
+            .unwrap_or_default();
+        let text = format!(
+            "INCIDENT{level} {}{respond}",
+            format_duration(state.now - i.since)
+        );
         used += text.chars().count() + 2;
         left.push(Span::styled(format!(" {text} "), theme::BANNER_CRITICAL));
     }

@@ -14,6 +14,23 @@ pub fn standing(s: Option<Standing>) -> Style {
     }
 }
 
+/// A colour a runbook names, as the terminal shows it.
+pub fn hue(h: crate::runbook::status::Hue) -> Color {
+    use crate::runbook::status::Hue;
+    match h {
+        Hue::Green => Color::Green,
+        Hue::Yellow => Color::Yellow,
+        Hue::Orange => Color::Rgb(255, 140, 0),
+        Hue::Red => Color::Red,
+        Hue::Blue => Color::Blue,
+        Hue::Cyan => Color::Cyan,
+        Hue::Magenta => Color::Magenta,
+        Hue::White => Color::White,
+        Hue::Gray => Color::Gray,
+        Hue::Rgb(r, g, b) => Color::Rgb(r, g, b),
+    }
+}
+
 pub fn severity(s: Severity) -> Style {
     match s {
         Severity::Info => Style::new().fg(Color::Cyan),

@@ -15,17 +15,16 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .filter(|i| state.step_done(*i))
         .count();
     let eta = state.projected_finish().map_or_else(String::new, |t| {
-        let slip = state
-            .runbook
-            .span()
-            .map(|(_, end)| t - (state.t0 + end))
-            .unwrap_or_default();
+        let slip = state.lateness();
         let late = if slip >= chrono::TimeDelta::minutes(1) {
             format!(", {} late", format_duration(slip))
         } else {
             String::new()
         };
-        format!("· finish ~{when}{late} ", when = finish_time(state, t))
+        format!(
+            "· finish ~{when}{late} ",
+            when = crate::runbook::time::format_clock_near(t, state.now)
+        )
     });
     let inner = draw_pane(
         frame,
@@ -88,14 +87,6 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
 }
 
 /// When the plan ends: a time today, or a date on another day.
-fn finish_time(state: &State, t: chrono::DateTime<chrono::Utc>) -> String {
-    if t.date_naive() == state.now.date_naive() {
-        t.format("%H:%M").to_string()
-    } else {
-        t.format("%a %-d %b %H:%M").to_string()
-    }
-}
-
 fn gate_row(state: &State, gi: usize, w: usize) -> Line<'static> {
     let gate = &state.runbook.gates[gi];
     let gs = &state.gates[gi];

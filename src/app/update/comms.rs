@@ -3,9 +3,11 @@
 use super::*;
 
 /// The runbook's status-update template filled in from the run as it stands: `{phase}`,
-/// `{status}` (all green, watching warnings, ALERT), `{light}` (Green, Yellow, Red),
-/// `{offset}`, `{done}`, `{total}`, `{progress}` (steps done, in %), `{alerts}` (the open
-/// alerts with their values, or `none`), `{next}` (the next step and its planned time).
+/// `{status}` (all green, watching warnings, ALERT), `{light}` (the runbook's status level,
+/// or Green, Yellow, Red), `{time}` (the clock), `{offset}`, `{done}`, `{total}`,
+/// `{progress}` and `{percent}` (steps done, in %), `{running}` (the steps under way),
+/// `{alerts}` (the open alerts with their values, or `none`), `{next}` (the next step and
+/// its planned time), `{eta}` (the projected finish).
 pub fn status_text(state: &State, template: &str) -> String {
     use crate::runbook::Standing;
     let light = state.status_light();
@@ -14,6 +16,23 @@ pub fn status_text(state: &State, template: &str) -> String {
         Standing::Warning => ("watching warnings", "Yellow"),
         Standing::Critical => ("ALERT", "Red"),
     };
+    let color = state.status_level().map_or(color, |l| l.name.as_str());
+    let running: Vec<&str> = state
+        .runbook
+        .steps()
+        .enumerate()
+        .filter(|(i, _)| state.steps[*i].status.is_active())
+        .map(|(_, (_, s))| s.title.as_str())
+        .collect();
+    let eta = state.projected_finish().map_or_else(
+        || "-".to_owned(),
+        |t| {
+            format!(
+                "{} UTC",
+                crate::runbook::time::format_clock_near(t, state.now)
+            )
+        },
+    );
     let done = (0..state.steps.len())
         .filter(|i| state.step_done(*i))
         .count();
@@ -47,6 +66,17 @@ pub fn status_text(state: &State, template: &str) -> String {
         .replace("{done}", &done.to_string())
         .replace("{total}", &total.to_string())
         .replace("{progress}", &format!("{progress}%"))
+        .replace("{percent}", &format!("{progress}%"))
+        .replace("{time}", &state.now.format("%H:%M UTC").to_string())
+        .replace("{eta}", &eta)
+        .replace(
+            "{running}",
+            &if running.is_empty() {
+                "none".to_owned()
+            } else {
+                running.join(", ")
+            },
+        )
         .replace(
             "{alerts}",
             &if alerts.is_empty() {
@@ -110,42 +140,103 @@ pub(super) fn status_update_due(state: &mut State) {
     emit(state, Event::StatusUpdateDue { n: due, message });
 }
 
-/// The update is recorded with its text before it goes out; without a webhook the record
-/// is all there is (the operator posts it by hand).
-pub(super) fn send_status_update(
-    state: &mut State,
-    text: String,
-    communication: Option<usize>,
-    fx: &mut Vec<Effect>,
-) {
-    let u = state.runbook.status_updates.clone();
-    let webhook = u.as_ref().and_then(|u| u.webhook.clone());
-    let audience = communication
+/// The update is recorded with its text before it goes out, then handed to each of its
+/// channels; without channels the record is all there is (the operator posts it by hand).
+pub(super) fn send_status_update(state: &mut State, draft: Draft, fx: &mut Vec<Effect>) {
+    let planned = draft
+        .communication
         .and_then(|i| state.runbook.communications.get(i))
-        .map(|c| c.audience.clone());
-    let to = match (
-        &webhook,
-        audience,
-        u.as_ref().and_then(|u| u.channel.clone()),
-    ) {
-        (None, _, _) => "none".to_owned(),
-        (Some(_), Some(audience), _) => audience,
-        (Some(_), None, Some(channel)) => channel,
-        (Some(_), None, None) => "the webhook".to_owned(),
+        .cloned();
+    let to = if draft.channels.is_empty() {
+        "none".to_owned()
+    } else {
+        draft.channels.join(", ")
     };
     emit(
         state,
         Event::StatusUpdateSending {
-            text: text.clone(),
+            text: draft.text.clone(),
             to: to.clone(),
-            communication,
+            communication: draft.communication,
         },
     );
-    if webhook.is_some() {
-        state.sending_update = Some((text.clone(), communication));
-        state.notify(format!("Sending the status update to {to}…"));
-        fx.push(Effect::SendStatusUpdate { text });
-    } else {
-        state.notify("Recorded; no webhook in [status-updates], so post it yourself");
+    if draft.channels.is_empty() {
+        state.notify("Recorded; no channel in the runbook, so post it yourself");
+        return;
     }
+    let page_state = match &planned {
+        Some(c) => c.state.clone(),
+        None => state
+            .runbook
+            .status_updates
+            .as_ref()
+            .and_then(|u| u.state.clone()),
+    };
+    for channel in &draft.channels {
+        let subject = match state.runbook.channel(channel).map(|c| &c.kind) {
+            Some(crate::runbook::channel::ChannelKind::Email(smtp)) => {
+                status_text(state, &smtp.subject)
+            }
+            _ => String::new(),
+        };
+        fx.push(Effect::Deliver {
+            channel: channel.clone(),
+            message: crate::runbook::channel::Message {
+                text: draft.text.clone(),
+                subject,
+                page_state: page_state.clone(),
+                audience: planned.as_ref().map(|c| c.audience.clone()),
+                runbook: state.runbook.name.clone(),
+                at: state.now,
+            },
+        });
+    }
+    state.notify(format!("Sending to {to}…"));
+    state.sending_update = Some(Sending {
+        waiting: draft.channels.clone(),
+        draft,
+        failed: Vec::new(),
+    });
+}
+
+/// A channel answered: journaled; once all have, what failed stays a draft to send again
+/// to those channels only.
+pub(super) fn delivered(state: &mut State, channel: String, result: Result<(), String>) {
+    emit(
+        state,
+        Event::StatusUpdateDelivered {
+            channel: channel.clone(),
+            error: result.as_ref().err().cloned(),
+        },
+    );
+    let Some(sending) = state.sending_update.as_mut() else {
+        return;
+    };
+    sending.waiting.retain(|c| *c != channel);
+    if let Err(why) = result {
+        sending.failed.push((channel, why));
+    }
+    if !sending.waiting.is_empty() {
+        return;
+    }
+    let Some(done) = state.sending_update.take() else {
+        return;
+    };
+    if done.failed.is_empty() {
+        state.notify(format!("Sent to {}", done.draft.channels.join(", ")));
+        return;
+    }
+    let why: Vec<String> = done
+        .failed
+        .iter()
+        .map(|(c, why)| format!("{c}: {why}"))
+        .collect();
+    state.notify(format!(
+        "NOT sent to {} · U opens it again for those, text kept",
+        why.join("; ")
+    ));
+    state.draft_update = Some(Draft {
+        channels: done.failed.into_iter().map(|(c, _)| c).collect(),
+        ..done.draft
+    });
 }

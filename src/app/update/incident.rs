@@ -38,20 +38,34 @@ pub(super) fn end_incident_if_quiet(state: &mut State) {
     }
 }
 
-/// Crossing into the next escalation level, by the incident's age: journaled, the bell
-/// once, a notice naming the level.
+/// Crossing into a higher escalation level, by the incident's age or a level's condition:
+/// journaled, the bell once, a notice naming the level and its response time.
 pub(super) fn escalate(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(incident) = &state.incident else {
         return;
     };
-    let Some(now) = state.runbook.escalation_level(state.now - incident.since) else {
+    let Some(now) = state.escalation_due() else {
         return;
     };
     if incident.level.is_some_and(|l| l >= now) {
         return;
     }
     emit(state, Event::EscalationReached { level: now });
-    state.notify(format!("Escalation: level {now} now, contacts on C"));
+    let respond = state
+        .runbook
+        .escalation
+        .get(usize::from(now) - 1)
+        .and_then(|l| l.respond_within)
+        .map(|r| {
+            format!(
+                ", respond within {}",
+                crate::runbook::time::format_duration(r)
+            )
+        })
+        .unwrap_or_default();
+    state.notify(format!(
+        "Escalation: level {now} now{respond}, contacts on C"
+    ));
     if state.runbook.bell {
         fx.push(Effect::Bell);
     }

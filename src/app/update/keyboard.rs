@@ -147,18 +147,27 @@ fn open_status_update(state: &mut State) {
     let draft = state.draft_update.take().or_else(|| {
         state.communication_waiting().map(|i| {
             let template = state.runbook.communications[i].text.clone();
-            (status_text(state, &template), Some(i))
+            Draft {
+                text: status_text(state, &template),
+                communication: Some(i),
+                channels: state.message_channels(Some(i)),
+            }
         })
     });
     let draft = draft.or_else(|| {
         let u = state.runbook.status_updates.clone()?;
-        Some((status_text(state, cadence_template(&u)), None))
+        Some(Draft {
+            text: status_text(state, cadence_template(&u)),
+            communication: None,
+            channels: state.message_channels(None),
+        })
     });
     match draft {
-        Some((text, communication)) => {
+        Some(d) => {
             state.modal = Some(Modal::StatusUpdate {
-                input: Input::new(text),
-                communication,
+                input: Input::new(d.text),
+                communication: d.communication,
+                channels: d.channels,
             });
         }
         None => state.notify("The runbook has no [status-updates] and no communication is due"),

@@ -285,22 +285,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.notify(format!("JOURNAL FAILED: {why}"));
             state.read_only = Some(why);
         }
-        Action::StatusUpdateSent(result) => {
-            let draft = state.sending_update.take();
-            match result {
-                Ok(()) => {
-                    emit(state, Event::StatusUpdateSent);
-                    state.notify("Status update sent");
-                }
-                Err(why) => {
-                    emit(state, Event::StatusUpdateFailed { why: why.clone() });
-                    state.draft_update = draft;
-                    state.notify(format!(
-                        "Status update NOT sent: {why} · U opens it again, text kept"
-                    ));
-                }
-            }
-        }
+        Action::Delivered { channel, result } => comms::delivered(state, channel, result),
         Action::SilenceCreated(result) => {
             // Only the answer to the silence this console asked for counts.
             let Some(SilenceState::Creating { until }) = state.am.as_ref().map(|a| &a.silence)
@@ -362,17 +347,12 @@ fn reevaluate(state: &mut State, fx: &mut Vec<Effect>) {
 }
 
 /// After a commit: the journal's head is checkpointed when a vote or the close asked for it,
-/// and posted to the status webhook when there is one.
+/// and posted to the status updates' chat webhook when there is one.
 fn checkpoint(state: &mut State, records: u64, head: String, fx: &mut Vec<Effect>) {
     let Some(why) = state.checkpoint_due.take() else {
         return;
     };
-    let webhook = state
-        .runbook
-        .status_updates
-        .as_ref()
-        .is_some_and(|u| u.webhook.is_some());
-    if webhook {
+    if state.runbook.witness_channel().is_some() {
         fx.push(Effect::PostCheckpoint {
             text: format!(
                 "warroom {}: journal checkpoint ({why}): {records} records, head {head}",

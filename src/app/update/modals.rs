@@ -147,10 +147,15 @@ fn message_key(
         Modal::StatusUpdate {
             mut input,
             communication,
+            channels,
         } => match key.code {
             // Closing keeps what was written: `U` opens it again.
             KeyCode::Esc => {
-                state.draft_update = Some((input.value().to_owned(), communication));
+                state.draft_update = Some(Draft {
+                    text: input.value().to_owned(),
+                    communication,
+                    channels,
+                });
                 None
             }
             KeyCode::Enter => {
@@ -159,7 +164,12 @@ fn message_key(
                     state.notify("An empty status update is not sent");
                     return None;
                 }
-                send_status_update(state, text, communication, fx);
+                let draft = Draft {
+                    text,
+                    communication,
+                    channels,
+                };
+                send_status_update(state, draft, fx);
                 None
             }
             _ => {
@@ -167,6 +177,7 @@ fn message_key(
                 Some(Modal::StatusUpdate {
                     input,
                     communication,
+                    channels,
                 })
             }
         },

@@ -4,6 +4,7 @@
 mod alertmanager;
 mod approver;
 mod canary;
+mod channel;
 mod endpoint;
 mod gate;
 mod header;
@@ -14,6 +15,8 @@ mod rehearsal;
 mod rollback;
 mod rule;
 mod sections;
+mod status;
+mod summary;
 mod values;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -123,6 +126,7 @@ fn validate(path: &Path, mut s: Sections, d: &mut Diagnostics<'_>) -> Option<Run
     let refs = Refs {
         kpis: &kpi_ids,
         endpoints: &endpoint_ids,
+        facts: &[],
     };
     let (rules, rule_ids) = rule::rules(d, &s, &refs);
     let (phases, phase_ids, step_ids) = phase::phases(d, &s, &refs, &dir, t0);
@@ -134,9 +138,12 @@ fn validate(path: &Path, mut s: Sections, d: &mut Diagnostics<'_>) -> Option<Run
     let rollback = rollback::rollback(d, &s, &step_ids, &refs, &dir, t0);
     let alertmanager = alertmanager::alertmanager(d, &s, &mut connections, &dir);
     connections.warn_unused(d);
-    let communications = people::communications(d, &s, t0);
-    let escalation = people::escalation(d, &s);
-    let status_updates = people::status_updates(d, &s);
+    let channels = channel::channels(d, &s);
+    let status_updates = people::status_updates(d, &s, &channels);
+    let communications = people::communications(d, &s, t0, &channels, status_updates.as_ref());
+    let escalation = status::escalation(d, &s, &refs);
+    let status_levels = status::status_levels(d, &s, &refs);
+    let summaries = summary::summaries(d, &s, &refs, &phases, t0);
     let rehearsal = s
         .rehearsal
         .as_ref()
@@ -171,6 +178,9 @@ fn validate(path: &Path, mut s: Sections, d: &mut Diagnostics<'_>) -> Option<Run
         alertmanager,
         contacts: people::contacts(s.contacts),
         status_updates,
+        status_levels,
+        channels,
+        summaries,
         communications,
         escalation,
         rehearsal,

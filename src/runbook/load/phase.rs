@@ -117,6 +117,14 @@ pub(super) fn phases(
                     .collect(),
                 notes: st.notes.clone(),
                 all_day,
+                record: st.record.as_ref().map(|r| {
+                    let r = r.get_ref();
+                    check_id(d, &format!("{key}.record.id"), &r.id, true);
+                    crate::runbook::summary::Record {
+                        id: r.id.get_ref().clone(),
+                        unit: r.unit.clone(),
+                    }
+                }),
             });
         }
         let mut checks = Vec::new();

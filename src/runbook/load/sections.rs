@@ -20,6 +20,9 @@ pub(super) const SECTIONS: &[&str] = &[
     "close",
     "communication",
     "status-updates",
+    "status",
+    "channel",
+    "summary",
     "rehearsal",
 ];
 
@@ -42,6 +45,9 @@ pub(super) struct Sections {
     pub(super) close: Option<raw::Close>,
     pub(super) communications: Vec<raw::Communication>,
     pub(super) status_updates: Option<raw::StatusUpdates>,
+    pub(super) status: Option<raw::Status>,
+    pub(super) channels: BTreeMap<raw::S<String>, raw::S<raw::Channel>>,
+    pub(super) summaries: Vec<raw::Summary>,
     pub(super) rehearsal: Option<raw::Rehearsal>,
     pub(super) unparsed: Unparsed,
 }
@@ -78,6 +84,9 @@ pub(super) fn read_sections(d: &mut Diagnostics<'_>) -> Option<Sections> {
             "alertmanager" => s.alertmanager = one(d, "alertmanager", value),
             "status-updates" => s.status_updates = one(d, "status-updates", value),
             "escalation" => s.escalation = one(d, "escalation", value),
+            "status" => s.status = one(d, "status", value),
+            "channel" => s.channels = one(d, "channel", value).unwrap_or_default(),
+            "summary" => s.summaries = many(d, "summary", value, &mut s.unparsed),
             "close" => s.close = one(d, "close", value),
             "rehearsal" => s.rehearsal = one(d, "rehearsal", value),
             "communication" => s.communications = many(d, "communication", value, &mut s.unparsed),

@@ -345,9 +345,13 @@ pub(super) fn warn_missing_script(
     }
 }
 
+#[derive(Clone, Copy)]
 pub(super) struct Refs<'a> {
     pub(super) kpis: &'a Ids,
     pub(super) endpoints: &'a Ids,
+    /// Names an expression may read besides KPIs (the plan's facts, in status and
+    /// escalation conditions).
+    pub(super) facts: &'a [&'a str],
 }
 
 impl Refs<'_> {
@@ -360,11 +364,18 @@ impl Refs<'_> {
             start..start + name.len()
         };
         for k in e.kpis() {
-            if !self.kpis.contains(k) {
+            if !self.kpis.contains(k) && !self.facts.contains(&k) {
                 d.error(
                     Some(at(k)),
                     key,
-                    format!("`{k}` is not a KPI id defined in a `[[kpi]]`"),
+                    if self.facts.is_empty() {
+                        format!("`{k}` is not a KPI id defined in a `[[kpi]]`")
+                    } else {
+                        format!(
+                            "`{k}` is neither a KPI id defined in a `[[kpi]]` nor one of the plan's facts ({})",
+                            self.facts.join(", ")
+                        )
+                    },
                 );
             }
         }

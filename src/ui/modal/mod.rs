@@ -66,7 +66,8 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
         Modal::StatusUpdate {
             input,
             communication,
-        } => status_update(state, input, communication),
+            channels,
+        } => status_update(state, input, communication, channels),
         Modal::DeclareIncident { input } => declare_incident(input),
         Modal::StandDown => stand_down(state),
         Modal::Handover { to } => handover(to),

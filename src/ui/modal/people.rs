@@ -8,6 +8,7 @@ pub(super) fn status_update<'a>(
     state: &'a State,
     input: &Input,
     communication: &Option<usize>,
+    channels: &[String],
 ) -> Dialog<'a> {
     let mut d = Dialog::new();
     let planned = communication.and_then(|i| state.runbook.communications.get(i));
@@ -19,21 +20,20 @@ pub(super) fn status_update<'a>(
         ),
         None => " Status update ".to_owned(),
     };
-    let webhook = state
-        .runbook
-        .status_updates
-        .as_ref()
-        .and_then(|u| u.webhook.as_ref());
-    let channel = state
-        .runbook
-        .status_updates
-        .as_ref()
-        .and_then(|u| u.channel.clone());
-    let to = match (webhook, planned, channel) {
-        (None, _, _) => "nowhere (no webhook): it is recorded, post it yourself".to_owned(),
-        (Some(_), Some(c), _) => format!("to {} by the webhook", c.audience),
-        (Some(_), None, Some(c)) => format!("to {c} by its webhook"),
-        (Some(_), None, None) => "to the webhook".to_owned(),
+    let to = if channels.is_empty() {
+        "nowhere (no channel): it is recorded, post it yourself".to_owned()
+    } else {
+        let each: Vec<String> = channels
+            .iter()
+            .map(|n| match state.runbook.channel(n) {
+                Some(c) => format!("{n} ({})", c.describe()),
+                None => n.clone(),
+            })
+            .collect();
+        let audience = planned
+            .map(|c| format!("{}, ", c.audience))
+            .unwrap_or_default();
+        format!("to {audience}by {}", each.join(", "))
     };
     d.lines
         .push(Line::raw(format!("Goes {to}, and into the record.")));
@@ -146,6 +146,66 @@ pub(super) fn contacts<'a>(state: &'a State) -> Dialog<'a> {
             ),
             Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
         ));
+        // The level reached: its response time running, and what it must do.
+        if let Some(level) =
+            now_level.and_then(|l| state.runbook.escalation.get(usize::from(l).checked_sub(1)?))
+        {
+            if let Some(left) = state.response_left() {
+                let within = level
+                    .respond_within
+                    .map(crate::runbook::time::format_duration)
+                    .unwrap_or_default();
+                let (text, style) = if left >= chrono::TimeDelta::zero() {
+                    (
+                        format!(
+                            "Respond within {within}: {} left",
+                            crate::runbook::time::format_duration(left)
+                        ),
+                        Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+                    )
+                } else {
+                    (
+                        format!(
+                            "Respond within {within}: OVERDUE by {}",
+                            crate::runbook::time::format_duration(-left)
+                        ),
+                        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+                    )
+                };
+                d.lines.push(Line::styled(text, style));
+            }
+            if let Some(duties) = &level.duties {
+                d.lines.push(Line::raw(format!("Duties: {duties}")));
+            }
+        }
+        d.lines.push(Line::raw(""));
+    }
+    if !state.runbook.escalation.is_empty() {
+        for (i, l) in state.runbook.escalation.iter().enumerate() {
+            let mut reached = Vec::new();
+            if let Some(after) = l.after {
+                reached.push(format!(
+                    "after {}",
+                    crate::runbook::time::format_duration(after)
+                ));
+            }
+            if let Some(c) = &l.when {
+                reached.push(format!("when {}", c.source));
+            }
+            let respond = l
+                .respond_within
+                .map(|r| {
+                    format!(
+                        " · respond within {}",
+                        crate::runbook::time::format_duration(r)
+                    )
+                })
+                .unwrap_or_default();
+            d.lines.push(Line::styled(
+                format!("L{} {}{respond}", i + 1, reached.join(" or ")),
+                theme::DIM,
+            ));
+        }
         d.lines.push(Line::raw(""));
     }
     let mut contacts: Vec<_> = state.runbook.contacts.iter().collect();
@@ -177,10 +237,15 @@ pub(super) fn contacts<'a>(state: &'a State) -> Dialog<'a> {
                 },
             ),
             Span::raw(
-                c.reach
-                    .as_deref()
-                    .map(|r| format!("  {r}"))
-                    .unwrap_or_default(),
+                [
+                    c.phone.as_deref().map(|p| format!("☎ {p}")),
+                    c.chat.as_deref().map(|p| format!("chat {p}")),
+                    c.email.as_deref().map(|p| format!("✉ {p}")),
+                    c.reach.clone(),
+                ]
+                .into_iter()
+                .flatten()
+                .fold(String::new(), |acc, r| format!("{acc}  {r}")),
             ),
         ]));
     }
@@ -199,11 +264,11 @@ pub(super) fn contacts<'a>(state: &'a State) -> Dialog<'a> {
     }
     if let Some(u) = &state.runbook.status_updates {
         d.lines.push(Line::raw(""));
-        let channel = u
-            .channel
-            .as_deref()
-            .map(|c| format!(" to {c}"))
-            .unwrap_or_default();
+        let channel = if u.channels.is_empty() {
+            String::new()
+        } else {
+            format!(" to {}", u.channels.join(", "))
+        };
         d.lines.push(Line::styled(
             format!(
                 "Status updates every {}{channel}",

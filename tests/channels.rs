@@ -1,0 +1,245 @@
+//! The plan's remaining words, end to end (issue 27, parts 2 to 4): the playbook's own
+//! status levels on the header and in `{light}`, one status update to four channels (a
+//! Slack webhook, a JSON webhook, a status page, an email through a real SMTP server on
+//! loopback), each answer journaled per channel, and an escalation level reached by its
+//! condition with its response time running.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+mod common;
+
+use std::io::BufRead;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use common::screen::Screen;
+
+/// Debian's python3 with python3-aiosmtpd (installed by `.ci/run`).
+const PYTHON: &str = "/usr/bin/python3";
+const SMTP_PASSWORD: &str = "pa55-0f-the-n1ght";
+
+/// The SMTP server in `tests/fixtures/channels/smtpd.py`: stopped when dropped.
+struct Smtpd {
+    child: Child,
+    port: u16,
+}
+
+impl Smtpd {
+    fn start(maildir: &Path) -> Self {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/channels/smtpd.py");
+        let mut child = Command::new(PYTHON)
+            .arg(script)
+            .arg(maildir)
+            .args(["warroom", SMTP_PASSWORD])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 runs (Debian's, with python3-aiosmtpd)");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line.trim().parse().unwrap_or_else(|_| {
+            panic!("the SMTP server did not start: {line:?} (is python3-aiosmtpd installed?)")
+        });
+        Self { child, port }
+    }
+}
+
+impl Drop for Smtpd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+type Posts = Arc<Mutex<Vec<(String, serde_json::Value)>>>;
+
+/// Three webhooks on one loopback server, each body kept with its path.
+fn webhooks(runtime: &tokio::runtime::Runtime) -> (std::net::SocketAddr, Posts) {
+    let got: Posts = Arc::default();
+    let seen = got.clone();
+    let addr = runtime.block_on(async move {
+        let app = axum::Router::new().route(
+            "/{hook}",
+            axum::routing::post(
+                move |axum::extract::Path(hook): axum::extract::Path<String>,
+                      body: axum::body::Bytes| {
+                    let seen = seen.clone();
+                    async move {
+                        seen.lock()
+                            .unwrap()
+                            .push((hook, serde_json::from_slice(&body).unwrap()));
+                        "ok"
+                    }
+                },
+            ),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        addr
+    });
+    (addr, got)
+}
+
+fn runbook(dir: &Path, smtp_port: u16) -> std::path::PathBuf {
+    let text = format!(
+        r##"[runbook]
+name = "Checkout v2"
+
+[[phase]]
+id = "night"
+title = "The night"
+
+[[phase.step]]
+id = "switch"
+title = "Switch traffic"
+at = "T+1m"
+run = ["true"]
+
+[status]
+levels = [
+  {{ name = "Red", color = "red", when = "firing_critical > 0" }},
+  {{ name = "Amber", color = "#ffbf00", when = "late_minutes >= 1 or firing_warnings > 0" }},
+  {{ name = "Green", color = "green" }},
+]
+
+[channel.team]
+webhook = "${{HOOKS}}/team"
+
+[channel.ops]
+webhook = "${{HOOKS}}/ops"
+format = "json"
+
+[channel.page]
+status-page = "${{HOOKS}}/page"
+
+[channel.email]
+smtp = {{ host = "127.0.0.1", port = {smtp_port}, from = "warroom <warroom@example.com>", to = ["ops@example.com", "lead@example.com"], starttls = false, username = "warroom", password = "${{SMTP_PASSWORD}}" }}
+subject = "[{{light}}] Checkout v2 at {{time}}"
+
+[status-updates]
+every = "1h"
+channels = ["team", "ops", "page", "email"]
+state = "In progress"
+template = "{{light}} at {{time}}: {{percent}} done, running {{running}}, next {{next}}, finish ~{{eta}}"
+"##
+    );
+    let path = dir.join("night.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The status turns Amber once the plan runs a minute late (rehearsal clock), and one
+/// update reaches all four channels in their own forms; each answer is journaled, and the
+/// SMTP password is nowhere in the run directory.
+#[test]
+fn a_late_plan_turns_amber_and_one_update_reaches_four_channels() {
+    let dir = tempfile::tempdir().unwrap();
+    let maildir = dir.path().join("mail");
+    std::fs::create_dir(&maildir).unwrap();
+    let smtpd = Smtpd::start(&maildir);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (addr, posts) = webhooks(&runtime);
+    let rb = runbook(dir.path(), smtpd.port);
+    let run_dir = dir.path().join("run");
+    let hooks = format!("http://{addr}");
+    let mut s = Screen::start_with_env(
+        &[
+            "rehearse",
+            rb.to_str().unwrap(),
+            "--speed",
+            "30",
+            "--run-dir",
+            run_dir.to_str().unwrap(),
+        ],
+        &[("HOOKS", &hooks), ("SMTP_PASSWORD", SMTP_PASSWORD)],
+        30,
+        120,
+        tempfile::tempdir().unwrap(),
+    );
+    s.wait_for("● GREEN", 20);
+    // T+1m passes with the switch not started: a minute late is Amber.
+    s.wait_for("● AMBER", 30);
+    s.keys("U");
+    s.wait_for("Status update", 5);
+    let modal = s.wait_for("email (email to ops@example.com", 5);
+    assert!(modal.contains("team (slack webhook)"), "{modal}");
+    s.keys("\r");
+    s.wait_for("Sent to team, ops, page, email", 20);
+    s.keys("q");
+    assert!(s.wait_exit(10));
+
+    let posts = posts.lock().unwrap().clone();
+    let body = |hook: &str| {
+        posts
+            .iter()
+            .find(|(h, _)| h == hook)
+            .map(|(_, b)| b.clone())
+            .unwrap_or_else(|| panic!("nothing posted to {hook}: {posts:?}"))
+    };
+    let team = body("team");
+    let text = team["text"].as_str().unwrap().to_owned();
+    assert!(text.starts_with("Amber at "), "{text}");
+    assert!(
+        text.contains(": 0% done, running none, next Switch traffic at T+1m"),
+        "{text}"
+    );
+    assert!(text.contains(", finish ~"), "{text}");
+    assert_eq!(
+        team.as_object().unwrap().len(),
+        1,
+        "slack: only text: {team}"
+    );
+    let ops = body("ops");
+    assert_eq!(ops["text"], text.as_str());
+    assert_eq!(ops["runbook"], "Checkout v2");
+    assert!(ops["at"].as_str().unwrap().ends_with('Z'), "{ops}");
+    let page = body("page");
+    assert_eq!(page["state"], "In progress");
+    assert_eq!(page["message"], text.as_str());
+
+    // The email: through the SMTP server, logged in, to both addresses, the subject filled.
+    let logins = std::fs::read_to_string(maildir.join("logins")).unwrap();
+    assert_eq!(logins.trim(), "warroom ok");
+    let mail = std::fs::read_to_string(maildir.join("1.eml")).unwrap();
+    assert!(
+        mail.starts_with("X-Rcpt: ops@example.com,lead@example.com"),
+        "{mail}"
+    );
+    assert!(mail.contains("Subject: [Amber] Checkout v2 at "), "{mail}");
+    assert!(
+        mail.contains("From: warroom <warroom@example.com>"),
+        "{mail}"
+    );
+    assert!(mail.contains("running none, next Switch traffic"), "{mail}");
+
+    let records = warroom::journal::read(&run_dir.join("journal.jsonl"))
+        .unwrap()
+        .0;
+    let mut answered: Vec<String> = records
+        .iter()
+        .filter_map(|r| match &r.event {
+            warroom::app::Event::StatusUpdateDelivered { channel, error } => {
+                assert_eq!(*error, None, "{channel}");
+                Some(channel.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    answered.sort();
+    assert_eq!(answered, ["email", "ops", "page", "team"]);
+    for entry in std::fs::read_dir(&run_dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(SMTP_PASSWORD),
+                "{} holds the SMTP password",
+                path.display()
+            );
+        }
+    }
+    drop(smtpd);
+}
