@@ -215,10 +215,28 @@ impl Io {
         let now = self.clock.now();
         let mut done = self.kpi_log.roll(now);
         for a in batch {
-            if let Action::Observed(Observation::KpiSample { kpi, result: Ok(r) }) = a
-                && let Some(k) = state.runbook.kpis.get(*kpi)
-            {
-                done.extend(self.kpi_log.observe(&k.id, r.value, now));
+            match a {
+                Action::Observed(Observation::KpiSample { kpi, result: Ok(r) }) => {
+                    if let Some(k) = state.runbook.kpis.get(*kpi) {
+                        done.extend(self.kpi_log.observe(&k.id, r.value, now));
+                    }
+                }
+                // An endpoint's probes as 1 (up) or 0, for its availability over a stretch.
+                Action::Observed(Observation::EndpointProbe { endpoint, probe }) => {
+                    if let Some(e) = state.runbook.endpoints.get(*endpoint) {
+                        let up = if probe.health == crate::runbook::Health::Up {
+                            1.0
+                        } else {
+                            0.0
+                        };
+                        done.extend(self.kpi_log.observe(
+                            &crate::report::kpi_log::endpoint_key(&e.id),
+                            up,
+                            now,
+                        ));
+                    }
+                }
+                _ => {}
             }
         }
         crate::report::kpi_log::append(&self.run_dir.join(crate::report::kpi_log::FILE), &done);

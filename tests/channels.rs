@@ -243,3 +243,100 @@ fn a_late_plan_turns_amber_and_one_update_reaches_four_channels() {
     }
     drop(smtpd);
 }
+
+/// A declared incident is at level 1 with its response time running; when the error count
+/// passes 50 the third level's condition reaches it at once (not its age), journaled, its
+/// two-minute response time on the header and its duties on `C`.
+#[test]
+fn an_escalation_level_is_reached_by_its_condition() {
+    let dir = tempfile::tempdir().unwrap();
+    let value = dir.path().join("errors");
+    std::fs::write(&value, "3\n").unwrap();
+    let rb = dir.path().join("escalation.toml");
+    std::fs::write(
+        &rb,
+        format!(
+            r#"[runbook]
+name = "Escalation"
+
+[[kpi]]
+id = "errors"
+label = "Errors"
+interval = "1s"
+command = ["cat", "{}"]
+
+[[phase]]
+id = "night"
+title = "The night"
+
+[[phase.step]]
+id = "switch"
+title = "Switch traffic"
+run = ["true"]
+
+[[contact]]
+role = "VP Engineering"
+name = "Vera"
+phone = "+1-555-0199"
+email = "vera@example.com"
+escalation-level = 3
+
+[[escalation.level]]
+respond-within = "5m"
+duties = "Acknowledge in #incident"
+
+[[escalation.level]]
+after = "30m"
+respond-within = "10m"
+
+[[escalation.level]]
+when = "errors > 50"
+respond-within = "2m"
+duties = "Page the VP; open the bridge"
+"#,
+            value.display()
+        ),
+    )
+    .unwrap();
+    let run_dir = dir.path().join("run");
+    let mut s = Screen::run(&rb, &run_dir, 30, 120);
+    s.wait_for("Switch traffic", 20);
+    s.keys("I");
+    s.wait_for("Declare an incident", 5);
+    s.keys("checkout errors climbing\r");
+    let first = s.wait_for("INCIDENT L1", 10);
+    assert!(
+        first.contains("respond 4m5") || first.contains("respond 5m"),
+        "{first}"
+    );
+    std::fs::write(&value, "80\n").unwrap();
+    let third = s.wait_for("INCIDENT L3", 15);
+    assert!(
+        third.contains("respond 1m5") || third.contains("respond 2m"),
+        "{third}"
+    );
+    s.keys("C");
+    let contacts = s.wait_for("Duties: Page the VP; open the bridge", 5);
+    assert!(contacts.contains("Respond within 2m:"), "{contacts}");
+    assert!(
+        contacts.contains("▶ L3 VP Engineering · Vera"),
+        "{contacts}"
+    );
+    assert!(contacts.contains("+1-555-0199"), "{contacts}");
+    assert!(contacts.contains("L3 when errors > 50"), "{contacts}");
+    s.keys("\x1b");
+    s.keys("q");
+    assert!(s.wait_exit(10));
+    let records = warroom::journal::read(&run_dir.join("journal.jsonl"))
+        .unwrap()
+        .0;
+    let levels: Vec<u8> = records
+        .iter()
+        .filter_map(|r| match &r.event {
+            warroom::app::Event::IncidentOpened { level, .. } => *level,
+            warroom::app::Event::EscalationReached { level } => Some(*level),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(levels, [1, 3], "level 2 (by age) never came: {records:?}");
+}

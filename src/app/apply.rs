@@ -238,6 +238,9 @@ impl State {
                     c.sent = Some(at);
                 }
             }
+            Event::ActualRecorded { id, value, .. } => {
+                self.actuals.insert(id.clone(), (*value, at));
+            }
             Event::CommunicationDue { index, .. } => {
                 if let Some(c) = self.communications.get_mut(*index) {
                     c.due = Some(at);

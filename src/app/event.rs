@@ -333,6 +333,14 @@ pub enum Event {
     StatusUpdateFailed {
         why: String,
     },
+    /// The operator entered an actual by hand for a step's `record`.
+    ActualRecorded {
+        step: String,
+        id: String,
+        value: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<String>,
+    },
     /// A channel's answer to the message last sent: taken (`error` none), or why not.
     StatusUpdateDelivered {
         channel: String,

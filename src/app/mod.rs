@@ -111,6 +111,9 @@ pub struct State {
     pub rules: Vec<RuleState>,
     /// Per `[[canary]]`: its verdict as recorded, and its last judgement.
     pub canaries: Vec<CanaryState>,
+    /// Actuals entered by hand for steps' `record`s, by record id: the value and when
+    /// (the last entry counts).
+    pub actuals: std::collections::BTreeMap<String, (f64, DateTime<Utc>)>,
     /// When the deployment window closed with its plan unfinished (recorded).
     pub window_overrun: Option<DateTime<Utc>>,
     /// When the rules were last evaluated, for `evaluation-interval` (live bookkeeping).
@@ -233,6 +236,7 @@ impl State {
             sign_offs: vec![None; runbook.sign_off.len()],
             closed: None,
             rehearsal: None,
+            actuals: std::collections::BTreeMap::new(),
             draft_update: None,
             sending_update: None,
             am: runbook.alertmanager.as_ref().map(|_| AmState::default()),

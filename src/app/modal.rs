@@ -66,6 +66,11 @@ pub enum Modal {
     SetT0,
     /// y/N before the maintenance silence is created in Alertmanager.
     Silence,
+    /// An actual measured by hand, for a step's `record`.
+    Record {
+        step: usize,
+        input: Input,
+    },
     /// The status update, filled in from the template, for the operator to edit and send.
     StatusUpdate {
         input: Input,

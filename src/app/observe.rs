@@ -135,8 +135,12 @@ pub fn run_output(state: &mut State, target: Target, bytes: &[u8]) {
 
 /// A notice stays eight seconds.
 pub fn notice_expiry(state: &mut State) {
+    // Eight seconds of the operator's time: on a rehearsal clock at 60x that is eight
+    // minutes of the clock (it read as a flicker before).
+    let speed = state.rehearsal.unwrap_or(1.0).clamp(1.0, 1e6);
+    let keep = TimeDelta::milliseconds((8000.0 * speed) as i64);
     if let Some((_, at)) = &state.notice
-        && state.now - *at > TimeDelta::seconds(8)
+        && state.now - *at > keep
     {
         state.notice = None;
     }

@@ -86,12 +86,48 @@ pub fn html(r: &Report) -> String {
     close(&mut o, r);
     incidents(&mut o, r);
     checklist(&mut o, r);
+    targets(&mut o, r);
     o.push_str("<h2>KPIs</h2>");
     for k in &r.kpis {
         kpi_chart(&mut o, k);
     }
     o.push_str("</body></html>\n");
     o
+}
+
+/// `[[summary]]`: each target against its actual, a missed one in red.
+fn targets(o: &mut String, r: &Report) {
+    if r.targets.is_empty() {
+        return;
+    }
+    o.push_str("<h2>Targets</h2><table><tr><th>Target</th><th>Measured</th><th>Target</th><th>Actual</th><th>Verdict</th></tr>");
+    for t in &r.targets {
+        let unit = t
+            .unit
+            .as_deref()
+            .map(|u| format!(" {u}"))
+            .unwrap_or_default();
+        let actual = t.actual.map_or_else(
+            || "-".to_owned(),
+            |a| format!("{}{unit}", crate::runbook::number::format_value(a)),
+        );
+        let class = if t.verdict.starts_with("missed") {
+            " class=\"bad\""
+        } else {
+            ""
+        };
+        let _ = write!(
+            o,
+            "<tr><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td{class}>{}</td></tr>",
+            esc(&t.title),
+            esc(&t.measure),
+            esc(&t.target),
+            esc(&unit),
+            esc(&actual),
+            esc(&t.verdict.to_uppercase()),
+        );
+    }
+    o.push_str("</table>");
 }
 
 /// The timeline: planned against actual, with drift and duration.

@@ -15,6 +15,12 @@ use crate::runbook::Kpi;
 
 pub const FILE: &str = "kpis.jsonl";
 
+/// The name an endpoint's probes go under (1 up, 0 not), beside the KPIs' ids: a KPI id
+/// cannot hold a colon.
+pub fn endpoint_key(id: &str) -> String {
+    format!("endpoint:{id}")
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MinuteLine {
     pub minute: DateTime<Utc>,

@@ -86,6 +86,7 @@ pub fn markdown(r: &Report) -> String {
     rollback(&mut o, r);
     checklist(&mut o, r);
     kpis(&mut o, r);
+    targets(&mut o, r);
     people(&mut o, r);
     o
 }
@@ -328,6 +329,43 @@ fn kpis(o: &mut String, r: &Report) {
             num(k.target),
             num(k.warning),
             num(k.critical)
+        );
+    }
+}
+
+/// `[[summary]]`: each target against the actual.
+fn targets(o: &mut String, r: &Report) {
+    if r.targets.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "\n## Targets\n");
+    let _ = writeln!(
+        o,
+        "| Target | Measured | Target | Actual | Verdict | Data |"
+    );
+    let _ = writeln!(o, "|---|---|---|---|---|---|");
+    for t in &r.targets {
+        let unit = t
+            .unit
+            .as_deref()
+            .map(|u| format!(" {u}"))
+            .unwrap_or_default();
+        let data = if t.minutes > 0 {
+            format!("{} of {} minutes", t.minutes_with_data, t.minutes)
+        } else if t.actual.is_some() {
+            "entered by hand".to_owned()
+        } else {
+            "-".to_owned()
+        };
+        let _ = writeln!(
+            o,
+            "| {} | {} | {}{unit} | {}{} | {} | {data} |",
+            cell(&t.title),
+            cell(&t.measure),
+            t.target,
+            num(t.actual),
+            if t.actual.is_some() { &unit } else { "" },
+            t.verdict.to_uppercase(),
         );
     }
 }

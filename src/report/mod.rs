@@ -6,6 +6,7 @@ mod history;
 pub mod html;
 pub mod kpi_log;
 mod markdown;
+pub mod targets;
 mod verify;
 
 use std::collections::HashMap;
@@ -67,6 +68,8 @@ pub struct Report {
     pub rollback_criteria: Option<String>,
     pub checklist: Vec<CheckReport>,
     pub kpis: Vec<KpiReport>,
+    /// `[[summary]]`: each target against its actual.
+    pub targets: Vec<targets::TargetReport>,
     pub handovers: Vec<HandoverReport>,
     /// Every console that drove the run: when it started or resumed, how it left.
     pub sessions: Vec<SessionReport>,
@@ -450,6 +453,7 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
         .collect();
     let outcome = outcome(&state);
     let sign_offs = sign_offs(&rb, &state);
+    let targets = targets::targets(&state, minutes, records.last().map_or(start, |r| r.at));
     Report {
         schema: SCHEMA,
         runbook: RunbookRef {
@@ -494,6 +498,7 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
             }),
         checklist,
         kpis,
+        targets,
         handovers,
         sessions,
         incidents,

@@ -163,12 +163,8 @@ impl Target {
 
 impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} {}",
-            self.op.symbol(),
-            super::number::format_value(self.value)
-        )
+        // As written: `< 1.5`, not a reading's two decimals.
+        write!(f, "{} {}", self.op.symbol(), self.value)
     }
 }
 

@@ -463,6 +463,11 @@ pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
             ("Enter", "declare"),
             ("Esc", "cancel"),
         ],
+        Some(Modal::Record { .. }) => vec![
+            ("type the value", ""),
+            ("Enter", "record it"),
+            ("Esc", "later"),
+        ],
         Some(Modal::Reason { .. }) => vec![
             ("type the reason", ""),
             ("Enter", "record it"),

@@ -21,6 +21,7 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect
         | Modal::Quit => yes_no_key(state, modal, key, fx),
         Modal::Phrase { .. } | Modal::RollbackStep { .. } => phrase_key(state, modal, key, fx),
         Modal::Override { .. } | Modal::Reason { .. } => override_key(state, modal, key, fx),
+        Modal::Record { step, input } => record_key(state, step, input, key),
         Modal::Gate { .. } => gate_key(state, modal, key),
         // A watcher's own vote is never open on the driving console.
         Modal::Contacts | Modal::Warnings | Modal::OwnVote { .. } => None,
@@ -632,6 +633,7 @@ pub(super) fn confirmed(state: &mut State, modal: Modal, fx: &mut Vec<Effect>) {
         Modal::DeclareIncident { .. }
         | Modal::Close { .. }
         | Modal::StatusUpdate { .. }
+        | Modal::Record { .. }
         | Modal::Phrase { .. }
         | Modal::Override { .. }
         | Modal::RollbackStep { .. }
@@ -642,5 +644,56 @@ pub(super) fn confirmed(state: &mut State, modal: Modal, fx: &mut Vec<Effect>) {
         | Modal::Contacts
         | Modal::Warnings
         | Modal::OwnVote { .. } => {}
+    }
+}
+
+/// An actual entered by hand: a number (a unit or `%` after it is allowed), journaled with
+/// the step's record id; Esc leaves it for later (Enter on the step asks again).
+fn record_key(state: &mut State, step: usize, mut input: Input, key: KeyEvent) -> Option<Modal> {
+    let record = state.step(step).and_then(|(_, s)| s.record.clone())?;
+    match key.code {
+        KeyCode::Esc => {
+            state.notify(format!(
+                "{} not recorded · Enter on the step to record it",
+                record.id
+            ));
+            None
+        }
+        KeyCode::Enter => {
+            let text = input.value().trim();
+            let number =
+                text.trim_end_matches(|c: char| c.is_alphabetic() || c == '%' || c.is_whitespace());
+            match number.parse::<f64>() {
+                Ok(value) if value.is_finite() => {
+                    let step_id = state.step(step).map(|(_, s)| s.id.clone())?;
+                    emit(
+                        state,
+                        Event::ActualRecorded {
+                            step: step_id,
+                            id: record.id.clone(),
+                            value,
+                            unit: record.unit.clone(),
+                        },
+                    );
+                    state.notify(format!(
+                        "Recorded {}: {}{}",
+                        record.id,
+                        crate::runbook::number::format_value(value),
+                        record.unit.map(|u| format!(" {u}")).unwrap_or_default()
+                    ));
+                    None
+                }
+                _ => {
+                    state.notify(format!(
+                        "`{text}` is not a number: type the value, such as 42.5"
+                    ));
+                    Some(Modal::Record { step, input })
+                }
+            }
+        }
+        _ => {
+            input.handle_event(&crossterm::event::Event::Key(key));
+            Some(Modal::Record { step, input })
+        }
     }
 }

@@ -13,6 +13,7 @@ pub(super) fn after_success(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
     if !values.is_empty() {
         emit(state, Event::BaselineCaptured { values });
     }
+    ask_actual(state, i);
     // The record opened the verification (`Checking`); its command runs now.
     let Some(v) = &step.verify else { return };
     if let Some(argv) = &v.command {
@@ -201,6 +202,12 @@ pub(super) fn request_step(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
     let (id, has_command) = (step.id.clone(), step.command.is_some());
     if state.watch_state(i).is_some() {
         state.notify(format!("Step {id} is a continuous watch: nothing to run"));
+        return;
+    }
+    // A done step that records an actual: Enter enters (or corrects) it.
+    if state.step_done(i) && step.record.is_some() {
+        state.modal = None;
+        ask_actual(state, i);
         return;
     }
     if !has_command && state.step_done(i) {
@@ -446,6 +453,26 @@ pub(super) fn done_by_hand(state: &mut State, i: usize) {
         let id = st.id.clone();
         state.notify(format!("Step {id} done by hand"));
         emit(state, Event::StepDoneByHand { step: id });
+        ask_actual(state, i);
+    }
+}
+
+/// A step with a `record` asks for its actual once done (unless a dialog is open: then
+/// the notice says how to enter it).
+pub(super) fn ask_actual(state: &mut State, i: usize) {
+    let Some(record) = state.step(i).and_then(|(_, s)| s.record.clone()) else {
+        return;
+    };
+    if state.modal.is_none() {
+        state.modal = Some(Modal::Record {
+            step: i,
+            input: Input::default(),
+        });
+    } else {
+        state.notify(format!(
+            "{} to record by hand: Enter on the step",
+            record.id
+        ));
     }
 }
 

@@ -60,6 +60,7 @@ pub fn render(frame: &mut Frame<'_>, modal: &Modal, state: &State) {
         Modal::RollbackStep { step, input, wrong } => rollback_step(state, step, input, wrong),
         Modal::Cancel { target } => cancel(state, target),
         Modal::Reason { step, retry, input } => reason_dialog(state, step, retry, input),
+        Modal::Record { step, input } => record_dialog(state, step, input),
         Modal::Silence => silence(state),
         Modal::Close { selected, note } => close(state, selected, note),
         Modal::ConfirmClose(outcome) => confirm_close(outcome),

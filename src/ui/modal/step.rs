@@ -229,6 +229,37 @@ pub(super) fn reason_dialog<'a>(
     d
 }
 
+/// The actual a step records, entered by hand.
+pub(super) fn record_dialog<'a>(state: &'a State, step: &usize, input: &Input) -> Dialog<'a> {
+    let mut d = Dialog::new();
+    d.title = " Record the actual ".to_owned();
+    describe(&mut d.lines, state, Target::Step(*step));
+    d.lines.push(Line::raw(""));
+    if let Some(r) = state.step(*step).and_then(|(_, s)| s.record.as_ref()) {
+        let unit = r
+            .unit
+            .as_deref()
+            .map(|u| format!(" in {u}"))
+            .unwrap_or_default();
+        d.lines.push(Line::raw(format!(
+            "What was {} (measured by hand){unit}? It goes into the record and the report's targets.",
+            r.id
+        )));
+        if let Some((v, at)) = state.actuals.get(&r.id) {
+            d.lines.push(Line::styled(
+                format!(
+                    "Recorded {} at {}: a new value supersedes it.",
+                    crate::runbook::number::format_value(*v),
+                    at.format("%H:%M UTC")
+                ),
+                theme::DIM,
+            ));
+        }
+    }
+    d.input = Some(input.value().to_owned());
+    d
+}
+
 /// A step done by hand, to record as done.
 pub(super) fn mark_done<'a>(state: &'a State, step: &usize) -> Dialog<'a> {
     let mut d = Dialog::new();
