@@ -340,3 +340,101 @@ duties = "Page the VP; open the bridge"
         .collect();
     assert_eq!(levels, [1, 3], "level 2 (by age) never came: {records:?}");
 }
+
+/// `check` says what is wrong with each new part, and where (issue 27, part 8).
+#[test]
+fn check_points_at_each_mistake_in_the_new_sections() {
+    let text = r##"[runbook]
+name = "Mistakes"
+
+[[kpi]]
+id = "errors"
+label = "Errors"
+command = ["echo", "1"]
+
+[[phase]]
+id = "p"
+title = "P"
+
+[[phase.step]]
+id = "s"
+title = "S"
+run = ["true"]
+
+[status]
+levels = [
+  { name = "Green", color = "green" },
+  { name = "Red", color = "scarlet", when = "late_mins > 5" },
+]
+
+[channel.team]
+webhook = "https://hooks.example/services/T0/B0/plain"
+format = "markdown"
+
+[channel.mail]
+smtp = { host = "smtp.example.com", port = 70000, from = "warroom", to = [], password = "hunter2" }
+
+[status-updates]
+every = "15m"
+channels = ["team", "pager"]
+
+[[escalation.level]]
+respond-within = "5m"
+
+[[escalation.level]]
+duties = "Page the VP"
+
+[[summary]]
+id = "e"
+kpi = "errors"
+aggregate = "median"
+target = "1"
+
+[[summary]]
+id = "r"
+record = "p99"
+target = "< 250"
+"##;
+    let errs = warroom::runbook::load_str(Path::new("mistakes.toml"), text).expect_err("mistakes");
+    let said = |key: &str, line: usize, words: &str| {
+        assert!(
+            errs.iter()
+                .any(|e| e.key == key && e.line == line && e.message.contains(words)),
+            "no `{words}` at {key} line {line}: {errs:#?}"
+        );
+    };
+    said("status.levels[0]", 20, "always matches");
+    said("status.levels[1].color", 21, "`scarlet` is not a colour");
+    said(
+        "status.levels[1].when",
+        21,
+        "`late_mins` is neither a KPI id",
+    );
+    said("channel.team.webhook", 25, "a webhook URL is a secret");
+    said(
+        "channel.team.format",
+        26,
+        "`markdown` is not a format: one of slack, json, text",
+    );
+    said("channel.mail.smtp.port", 29, "`70000` is not a port");
+    said("channel.mail.smtp.to", 29, "at least one address");
+    said("channel.mail.smtp", 29, "`warroom` is not an email address");
+    said(
+        "channel.mail.smtp.password",
+        29,
+        "a password lives in the environment",
+    );
+    said(
+        "status-updates.channels",
+        33,
+        "`pager` is not a `[channel.NAME]` (there are: mail, team)",
+    );
+    said("escalation.level[1]", 38, "level 2 is never reached");
+    said("summary[0].aggregate", 44, "`median` is not an aggregate");
+    said("summary[0].target", 45, "a target starts with <");
+    said(
+        "summary[1].record",
+        49,
+        "no step has `record = { id = \"p99\" }`",
+    );
+}

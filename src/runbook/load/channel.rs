@@ -85,6 +85,7 @@ fn channel(
         );
     }
     let kind = if let Some(w) = &c.webhook {
+        let url = secret_url(d, &format!("{key}.webhook"), w, "webhook");
         let format = match &c.format {
             None => WebhookFormat::Slack,
             Some(f) => WebhookFormat::parse(f.get_ref()).or_else(|| {
@@ -100,10 +101,7 @@ fn channel(
                 None
             })?,
         };
-        ChannelKind::Webhook {
-            url: secret_url(d, &format!("{key}.webhook"), w, "webhook"),
-            format,
-        }
+        ChannelKind::Webhook { url, format }
     } else if let Some(p) = &c.status_page {
         ChannelKind::StatusPage {
             url: secret_url(d, &format!("{key}.status-page"), p, "status-page"),
@@ -133,16 +131,16 @@ fn smtp(
     let key = format!("{key}.smtp");
     let s = s.get_ref();
     let port = match &s.port {
-        None => 587,
+        None => Some(587),
         Some(p) => match u16::try_from(*p.get_ref()) {
-            Ok(port) if port > 0 => port,
+            Ok(port) if port > 0 => Some(port),
             _ => {
                 d.error(
                     Some(p.span()),
                     format!("{key}.port"),
                     format!("`{}` is not a port (1 to 65535)", p.get_ref()),
                 );
-                return None;
+                None
             }
         },
     };
@@ -178,7 +176,7 @@ fn smtp(
     }
     Some(Smtp {
         host: s.host.get_ref().clone(),
-        port,
+        port: port?,
         from: s.from.get_ref().clone(),
         to,
         starttls: s.starttls.unwrap_or(true),
@@ -199,22 +197,27 @@ fn looks_like_address(text: &str) -> bool {
         .is_some_and(|(l, dom)| !l.is_empty() && dom.contains('.') && !addr.contains(' '))
 }
 
-/// `channels = [...]` naming `[channel.NAME]`s; absent: every channel.
+/// `channels = [...]` naming `[channel.NAME]`s; absent: every channel. A channel written
+/// with a mistake of its own is known here (its error is said once, where it is).
 pub(super) fn channel_names(
     d: &mut Diagnostics<'_>,
     key: &str,
     names: Option<&raw::S<Vec<raw::S<String>>>>,
     channels: &[Channel],
+    s: &Sections,
 ) -> Vec<String> {
     let Some(names) = names else {
         return channels.iter().map(|c| c.name.clone()).collect();
     };
+    let mut known: Vec<&str> = channels.iter().map(|c| c.name.as_str()).collect();
+    known.extend(s.channels.keys().map(|k| k.get_ref().as_str()));
+    known.sort_unstable();
+    known.dedup();
     let mut out = Vec::new();
     for n in names.get_ref() {
         if channels.iter().any(|c| c.name == *n.get_ref()) {
             out.push(n.get_ref().clone());
-        } else {
-            let known: Vec<&str> = channels.iter().map(|c| c.name.as_str()).collect();
+        } else if !known.contains(&n.get_ref().as_str()) {
             d.error(
                 Some(n.span()),
                 key,

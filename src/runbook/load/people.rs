@@ -24,6 +24,7 @@ pub(super) fn communications(
                     &format!("communication[{i}].channels"),
                     names.as_ref(),
                     channels,
+                    s,
                 ),
             };
             Some(Communication {
@@ -56,6 +57,7 @@ pub(super) fn status_updates(
             "status-updates.channels",
             u.channels.as_ref(),
             channels,
+            s,
         );
         Some(StatusUpdates {
             every: duration(d, "status-updates.every", &Some(u.every.clone()))?,
