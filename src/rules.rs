@@ -12,6 +12,11 @@ pub trait Facts {
     fn kpi(&self, id: &str) -> Result<f64, String>;
     fn baseline(&self, id: &str) -> Result<f64, String>;
     fn endpoint(&self, id: &str) -> Result<Health, String>;
+    /// A text KPI's current value (a command's output, a JSON string); `None`: the KPI is
+    /// a number.
+    fn text(&self, _id: &str) -> Option<Result<String, String>> {
+        None
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +29,7 @@ pub enum Truth {
 #[derive(Debug, Clone, PartialEq)]
 enum Value {
     Num(f64),
+    Text(String),
     Health(Health),
     Bool(bool),
 }
@@ -31,7 +37,11 @@ enum Value {
 fn value(e: &Expr, f: &dyn Facts) -> Result<Value, String> {
     Ok(match e {
         Expr::Number(n) => Value::Num(*n),
-        Expr::Kpi(id) => Value::Num(f.kpi(id)?),
+        Expr::Text(s) => Value::Text(s.clone()),
+        Expr::Kpi(id) => match f.text(id) {
+            Some(text) => Value::Text(text?),
+            None => Value::Num(f.kpi(id)?),
+        },
         Expr::Baseline(id) => Value::Num(f.baseline(id)?),
         Expr::Endpoint(id) => Value::Health(f.endpoint(id)?),
         Expr::Health(h) => Value::Health(*h),
@@ -59,7 +69,13 @@ fn value(e: &Expr, f: &dyn Facts) -> Result<Value, String> {
             }
             _ => {
                 let (x, y) = (value(a, f)?, value(b, f)?);
-                Value::Bool(compare(&x, *op, &y).ok_or_else(|| format!("cannot compare in `{e}`"))?)
+                Value::Bool(compare(&x, *op, &y).ok_or_else(|| {
+                    if matches!(x, Value::Text(_)) || matches!(y, Value::Text(_)) {
+                        format!("`{e}`: text is compared with text, by `==` or `!=`")
+                    } else {
+                        format!("cannot compare in `{e}`")
+                    }
+                })?)
             }
         },
     })
@@ -84,6 +100,12 @@ fn compare(x: &Value, op: BinOp, y: &Value) -> Option<bool> {
             _ => return None,
         }),
         (Value::Health(a), Value::Health(b)) => match op {
+            BinOp::Eq => Some(a == b),
+            BinOp::Ne => Some(a != b),
+            _ => None,
+        },
+        // Texts are equal or not, exactly (a command's output is trimmed when read).
+        (Value::Text(a), Value::Text(b)) => match op {
             BinOp::Eq => Some(a == b),
             BinOp::Ne => Some(a != b),
             _ => None,
@@ -118,6 +140,9 @@ pub fn eval(e: &Expr, f: &dyn Facts) -> Truth {
             }
             Ok(Value::Health(_)) => {
                 Truth::NoData(format!("`{e}` must be compared, e.g. `{e} == up`"))
+            }
+            Ok(Value::Text(_)) => {
+                Truth::NoData(format!("`{e}` is text: compare it with `==` or `!=`"))
             }
             Err(why) => Truth::NoData(why),
         },

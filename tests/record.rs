@@ -376,7 +376,11 @@ fn event() -> impl Strategy<Value = Event> {
             prop::sample::select(kpis.clone()),
             prop::option::of(-1e6..1e6f64),
         )
-            .prop_map(|(kpi, value)| Reading { kpi, value }),
+            .prop_map(|(kpi, value)| Reading {
+                kpi,
+                value,
+                text: None,
+            }),
         0..3,
     );
     let text = "[a-zA-Z0-9 \"\\\\é✓]{0,20}";

@@ -407,12 +407,15 @@ impl State {
     pub fn readings_text(&self, values: &Readings) -> String {
         values
             .iter()
-            .map(|r| match (self.runbook.kpi_index(&r.kpi), r.value) {
-                (Some(k), Some(v)) => {
-                    crate::runbook::number::format_reading(&self.runbook.kpis[k], v)
-                }
-                _ => format!("{}=?", r.kpi),
-            })
+            .map(
+                |r| match (self.runbook.kpi_index(&r.kpi), r.value, &r.text) {
+                    (_, _, Some(t)) => format!("{}={t}", r.kpi),
+                    (Some(k), Some(v), None) => {
+                        crate::runbook::number::format_reading(&self.runbook.kpis[k], v)
+                    }
+                    _ => format!("{}=?", r.kpi),
+                },
+            )
             .collect::<Vec<_>>()
             .join(", ")
     }

@@ -425,6 +425,9 @@ pub struct Reading {
     pub kpi: String,
     /// `None` where there was no (finite) value.
     pub value: Option<f64>,
+    /// A text KPI's value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

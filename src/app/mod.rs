@@ -684,8 +684,25 @@ impl State {
 
     /// `error_rate=7.3%` or `p95_ms=812 ms`; why there is no value otherwise.
     pub fn kpi_reading(&self, i: usize) -> Result<String, String> {
+        if let Some(text) = self.kpi_text(i) {
+            return text.map(|t| format!("{}={t}", self.runbook.kpis[i].id));
+        }
         self.kpi_value(i)
             .map(|v| crate::runbook::number::format_reading(&self.runbook.kpis[i], v))
+    }
+
+    /// A text KPI's value now (stale or failing: why not); `None` for a number KPI.
+    pub fn kpi_text(&self, i: usize) -> Option<Result<String, String>> {
+        let kpi = self.runbook.kpis.get(i)?;
+        if !kpi.text {
+            return None;
+        }
+        Some(self.kpi_value(i).and_then(|_| {
+            self.kpis[i]
+                .text
+                .clone()
+                .ok_or_else(|| format!("{}: no data yet", kpi.id))
+        }))
     }
 
     /// What a vote is cast on, as its voter is shown it: each KPI's reading (when this
@@ -713,6 +730,10 @@ impl State {
                     .runbook
                     .kpi_index(id)
                     .and_then(|i| self.kpi_value(i).ok().filter(|v| v.is_finite())),
+                text: self
+                    .runbook
+                    .kpi_index(id)
+                    .and_then(|i| self.kpi_text(i)?.ok()),
             })
             .collect()
     }
@@ -756,6 +777,10 @@ impl Facts for State {
             .ok_or_else(|| format!("unknown endpoint `{id}`"))?;
         self.endpoint_health(i)
             .ok_or_else(|| format!("{id}: no answer yet"))
+    }
+
+    fn text(&self, id: &str) -> Option<Result<String, String>> {
+        self.kpi_text(self.runbook.kpi_index(id)?)
     }
 }
 

@@ -117,6 +117,8 @@ pub struct KpiState {
     /// that read it (their longest window); none when no analysis reads it.
     pub keep: Option<TimeDelta>,
     pub samples: VecDeque<(DateTime<Utc>, f64)>,
+    /// A text KPI's last value.
+    pub text: Option<String>,
 }
 
 impl KpiState {

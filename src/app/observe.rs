@@ -21,6 +21,11 @@ pub enum Observation {
         kpi: usize,
         result: Result<Vec<f64>, String>,
     },
+    /// A text KPI's poll.
+    KpiText {
+        kpi: usize,
+        result: Result<String, Fault>,
+    },
     EndpointProbe {
         endpoint: usize,
         probe: Probe,
@@ -36,7 +41,10 @@ impl Observation {
     /// Whether the rules must be evaluated again after it: a KPI's value or an endpoint's
     /// health changed (a history only draws the sparkline).
     pub fn moves_rules(&self) -> bool {
-        matches!(self, Self::KpiSample { .. } | Self::EndpointProbe { .. })
+        matches!(
+            self,
+            Self::KpiSample { .. } | Self::KpiText { .. } | Self::EndpointProbe { .. }
+        )
     }
 }
 
@@ -44,6 +52,7 @@ impl Observation {
 pub fn take(state: &mut State, o: Observation) {
     match o {
         Observation::KpiSample { kpi, result } => kpi_sample(state, kpi, result),
+        Observation::KpiText { kpi, result } => kpi_text(state, kpi, result),
         Observation::KpiHistory { kpi, result } => kpi_history(state, kpi, result),
         Observation::EndpointProbe { endpoint, probe } => endpoint_probe(state, endpoint, probe),
         Observation::AmAlerts(result) => am_alerts(state, result),
@@ -73,6 +82,25 @@ pub fn kpi_sample(state: &mut State, kpi: usize, result: Result<Reading, Fault>)
                         k.samples.pop_front();
                     }
                 }
+            }
+            Err(e) => k.error = Some(e),
+        }
+    }
+}
+
+/// A text KPI's value: kept whole (its staleness counted as a sample's), no sparkline.
+pub fn kpi_text(state: &mut State, kpi: usize, result: Result<String, Fault>) {
+    let now = state.now;
+    if let Some(k) = state.kpis.get_mut(kpi) {
+        match result {
+            Ok(text) => {
+                k.last = Some(Sample {
+                    value: f64::NAN,
+                    at: now,
+                    measured: None,
+                });
+                k.text = Some(text);
+                k.error = None;
             }
             Err(e) => k.error = Some(e),
         }

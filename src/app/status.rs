@@ -24,6 +24,13 @@ impl Facts for PlanFacts<'_> {
     fn endpoint(&self, id: &str) -> Result<Health, String> {
         self.0.endpoint(id)
     }
+
+    fn text(&self, id: &str) -> Option<Result<String, String>> {
+        if self.0.plan_fact(id).is_some() {
+            return None;
+        }
+        self.0.text(id)
+    }
 }
 
 impl State {

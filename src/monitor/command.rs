@@ -71,6 +71,22 @@ pub async fn poll(
     http::finite(n)
 }
 
+/// A text KPI's command: what it printed, trimmed (nothing printed is an error, as a
+/// failed read would otherwise compare equal to another).
+pub async fn poll_text(
+    argv: &[String],
+    timeout: Duration,
+    vars: &[(String, String)],
+    dir: &Path,
+) -> Result<String, String> {
+    let text = run_capture(argv, timeout, vars, dir).await?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("command printed nothing".into());
+    }
+    Ok(text.to_owned())
+}
+
 /// A step's verify command: it must succeed, and print `expect` when given.
 pub async fn verify(
     argv: &[String],

@@ -21,6 +21,23 @@ pub async fn poll(
     number(at, pointer)
 }
 
+/// A text KPI's value at the pointer: a string as it is, anything else as its JSON.
+pub async fn poll_text(
+    client: &crate::monitor::http::Client,
+    url: &str,
+    pointer: &str,
+    timeout: Duration,
+    vars: &[(String, String)],
+) -> Result<String, String> {
+    let r = http::get(client, url, &[], timeout, vars).await?.ok()?;
+    let v = parse(&r.body)?;
+    match v.pointer(pointer) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(Value::Null) | None => Err(format!("no {pointer} in the answer")),
+        Some(other) => Ok(other.to_string()),
+    }
+}
+
 /// The body as JSON, or a plain reason (an HTML error page is the usual culprit).
 pub fn parse(body: &[u8]) -> Result<Value, String> {
     serde_json::from_slice(body).map_err(|_| {

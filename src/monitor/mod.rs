@@ -217,6 +217,27 @@ pub async fn poll_kpi(
     }
 }
 
+/// One poll of a text KPI: a command's trimmed output, the JSON value at the pointer (a
+/// string as it is, anything else as JSON).
+pub async fn poll_kpi_text(
+    client: &crate::monitor::http::Client,
+    source: &KpiSource,
+    timeout: Duration,
+    vars: &[(String, String)],
+    dir: &Path,
+) -> Result<String, Fault> {
+    match source {
+        KpiSource::Json { url, pointer } => json::poll_text(client, url, pointer, timeout, vars)
+            .await
+            .map_err(fault),
+        KpiSource::Command { argv } => command::poll_text(argv, timeout, vars, dir)
+            .await
+            .map_err(fault),
+        // `check` refuses text from the other sources.
+        other => Err(fault(format!("a `{}` source gives no text", other.kind()))),
+    }
+}
+
 /// The running pollers; dropping this stops them.
 pub struct Monitor {
     tasks: Vec<JoinHandle<()>>,
@@ -285,15 +306,26 @@ pub fn spawn(
                     let Ok(_permit) = permits.acquire().await else {
                         return;
                     };
-                    let result = match &client {
-                        Ok(client) => poll_kpi(client, &kpi.source, timeout, &vars, &rb.dir).await,
-                        Err(e) => Err(fault(e.clone())),
+                    let observed = match (&client, kpi.text) {
+                        (Ok(client), false) => Observation::KpiSample {
+                            kpi: i,
+                            result: poll_kpi(client, &kpi.source, timeout, &vars, &rb.dir).await,
+                        },
+                        (Ok(client), true) => Observation::KpiText {
+                            kpi: i,
+                            result: poll_kpi_text(client, &kpi.source, timeout, &vars, &rb.dir)
+                                .await,
+                        },
+                        (Err(e), false) => Observation::KpiSample {
+                            kpi: i,
+                            result: Err(fault(e.clone())),
+                        },
+                        (Err(e), true) => Observation::KpiText {
+                            kpi: i,
+                            result: Err(fault(e.clone())),
+                        },
                     };
-                    if tx
-                        .send(Action::Observed(Observation::KpiSample { kpi: i, result }))
-                        .await
-                        .is_err()
-                    {
+                    if tx.send(Action::Observed(observed)).await.is_err() {
                         return;
                     }
                 }

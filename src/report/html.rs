@@ -102,15 +102,6 @@ fn targets(o: &mut String, r: &Report) {
     }
     o.push_str("<h2>Targets</h2><table><tr><th>Target</th><th>Measured</th><th>Target</th><th>Actual</th><th>Verdict</th></tr>");
     for t in &r.targets {
-        let unit = t
-            .unit
-            .as_deref()
-            .map(|u| format!(" {u}"))
-            .unwrap_or_default();
-        let actual = t.actual.map_or_else(
-            || "-".to_owned(),
-            |a| format!("{}{unit}", crate::runbook::number::format_value(a)),
-        );
         let class = if t.verdict.starts_with("missed") {
             " class=\"bad\""
         } else {
@@ -118,12 +109,11 @@ fn targets(o: &mut String, r: &Report) {
         };
         let _ = write!(
             o,
-            "<tr><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td{class}>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td{class}>{}</td></tr>",
             esc(&t.title),
             esc(&t.measure),
-            esc(&t.target),
-            esc(&unit),
-            esc(&actual),
+            esc(&t.target_words()),
+            esc(&t.actual_words()),
             esc(&t.verdict.to_uppercase()),
         );
     }

@@ -345,11 +345,6 @@ fn targets(o: &mut String, r: &Report) {
     );
     let _ = writeln!(o, "|---|---|---|---|---|---|");
     for t in &r.targets {
-        let unit = t
-            .unit
-            .as_deref()
-            .map(|u| format!(" {u}"))
-            .unwrap_or_default();
         let data = if t.minutes > 0 {
             format!("{} of {} minutes", t.minutes_with_data, t.minutes)
         } else if t.actual.is_some() {
@@ -359,12 +354,11 @@ fn targets(o: &mut String, r: &Report) {
         };
         let _ = writeln!(
             o,
-            "| {} | {} | {}{unit} | {}{} | {} | {data} |",
+            "| {} | {} | {} | {} | {} | {data} |",
             cell(&t.title),
             cell(&t.measure),
-            t.target,
-            num(t.actual),
-            if t.actual.is_some() { &unit } else { "" },
+            t.target_words(),
+            t.actual_words(),
             t.verdict.to_uppercase(),
         );
     }

@@ -27,6 +27,34 @@ pub struct TargetReport {
     pub minutes: i64,
 }
 
+impl TargetReport {
+    fn unit_suffix(&self) -> String {
+        self.unit
+            .as_deref()
+            .map(|u| format!(" {u}"))
+            .unwrap_or_default()
+    }
+
+    /// `< 1 %`.
+    pub fn target_words(&self) -> String {
+        format!("{}{}", self.target, self.unit_suffix())
+    }
+
+    /// `0.43 %`, or `-` without data.
+    pub fn actual_words(&self) -> String {
+        self.actual.map_or_else(
+            || "-".to_owned(),
+            |a| {
+                format!(
+                    "{}{}",
+                    crate::runbook::number::format_value(a),
+                    self.unit_suffix()
+                )
+            },
+        )
+    }
+}
+
 /// Every summary, judged on what the run recorded up to `last`.
 pub fn targets(state: &State, minutes: &[MinuteLine], last: DateTime<Utc>) -> Vec<TargetReport> {
     state

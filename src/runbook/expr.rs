@@ -1,11 +1,14 @@
 //! The rule expression language: `error_rate > 1`, `p95_ms > 2 * baseline(p95_ms)`,
-//! `endpoint(api-green) == down`, combined with `and` / `or` / `not` and parentheses.
+//! `endpoint(api-green) == down`, `checksum_old == checksum_new`, `version == "v1.5.0"`,
+//! combined with `and` / `or` / `not` and parentheses.
 
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     Number(f64),
+    /// A quoted string, compared with a text KPI's value.
+    Text(String),
     Kpi(String),
     Baseline(String),
     Endpoint(String),
@@ -150,6 +153,7 @@ impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Number(n) => write!(f, "{n}"),
+            Self::Text(s) => write!(f, "{s:?}"),
             Self::Kpi(id) => write!(f, "{id}"),
             Self::Baseline(id) => write!(f, "baseline({id})"),
             Self::Endpoint(id) => write!(f, "endpoint({id})"),
@@ -164,6 +168,7 @@ impl fmt::Display for Expr {
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
     Num(f64),
+    Str(String),
     Ident(String),
     Op(BinOp),
     LParen,
@@ -175,6 +180,7 @@ impl fmt::Display for Tok {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Num(n) => write!(f, "{n}"),
+            Self::Str(s) => write!(f, "{s:?}"),
             Self::Ident(s) => write!(f, "{s}"),
             Self::Op(op) => write!(f, "{}", op.symbol()),
             Self::LParen => write!(f, "("),
@@ -227,6 +233,19 @@ fn lex(text: &str) -> Result<Vec<(usize, Tok)>, ExprError> {
                 };
                 out.push((start, Tok::Op(op)));
                 i += len;
+                continue;
+            }
+            // A string in double or single quotes (the other kind may appear inside): no
+            // escapes, as a TOML string holding the expression already has its own.
+            b'"' | b'\'' => {
+                let Some(len) = text[i + 1..].find(c as char) else {
+                    return Err(ExprError {
+                        offset: i,
+                        message: format!("a string opened with {} is not closed", c as char),
+                    });
+                };
+                out.push((start, Tok::Str(text[i + 1..i + 1 + len].to_owned())));
+                i += len + 2;
                 continue;
             }
             b'0'..=b'9' | b'.' => {
@@ -375,6 +394,7 @@ impl Parser {
         self.pos += 1;
         match tok {
             Tok::Num(n) => Ok(Expr::Number(n)),
+            Tok::Str(s) => Ok(Expr::Text(s)),
             Tok::LParen => {
                 let e = self.or()?;
                 self.expect_rparen(at)?;
@@ -391,7 +411,7 @@ impl Parser {
             },
             other => Err(ExprError {
                 offset: at,
-                message: format!("expected a number, a KPI id or `(`, found `{other}`"),
+                message: format!("expected a number, a string, a KPI id or `(`, found `{other}`"),
             }),
         }
     }
@@ -459,6 +479,19 @@ mod tests {
         let e = Expr::parse("endpoint(api-green) == down").unwrap();
         assert_eq!(e.endpoints(), vec!["api-green"]);
         assert_eq!(e.to_string(), "(endpoint(api-green) == down)");
+    }
+
+    #[test]
+    fn strings_in_either_quotes() {
+        let e = Expr::parse("version == \"v1.5.0\" and sum != 'a\"b'").unwrap();
+        assert_eq!(
+            e.to_string(),
+            "((version == \"v1.5.0\") and (sum != \"a\\\"b\"))"
+        );
+        assert_eq!(e.kpis(), vec!["version", "sum"]);
+        let err = Expr::parse("version == \"v1").unwrap_err();
+        assert_eq!(err.offset, 11);
+        assert!(err.message.contains("not closed"), "{err}");
     }
 
     #[test]

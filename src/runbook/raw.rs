@@ -181,6 +181,9 @@ pub struct Kpi {
     pub json: Option<S<JsonSource>>,
     #[serde(default)]
     pub command: Option<S<Vec<String>>>,
+    /// The value is text (a command's output, a JSON string), compared with `==`/`!=`.
+    #[serde(default)]
+    pub text: Option<S<bool>>,
     #[serde(default)]
     pub better: Option<S<String>>,
     #[serde(default)]

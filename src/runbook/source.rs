@@ -127,6 +127,9 @@ pub struct Kpi {
     /// How an HTTP source is reached (a command's is the default, unused).
     pub connection: Connection,
     pub thresholds: Option<Thresholds>,
+    /// `text = true`: the value is text (a command's trimmed output, the JSON value at its
+    /// pointer), compared with `==` and `!=` in expressions; no thresholds or sparkline.
+    pub text: bool,
 }
 
 impl Kpi {

@@ -106,13 +106,19 @@ fn kpi_rows<'a>(
         _ => None,
     };
     let unit = fit(&kpi.unit, 4);
+    // A text KPI's value (a version, a checksum) takes the value's and the unit's room,
+    // its start kept: what tells two values apart is usually there.
+    let shown = match (kpi.text, &st.text) {
+        (true, Some(t)) => format!("{:<13} ", fit(t, 13)),
+        (true, None) => format!("{:<13} ", "--"),
+        (false, _) => format!("{value:>8} {unit:<4} "),
+    };
     let mut spans = vec![
         Span::raw(format!("{:<label_w$}", fit(&kpi.label, label_w))),
         Span::styled(
-            format!("{value:>8}"),
+            shown,
             theme::standing(standing).add_modifier(Modifier::BOLD),
         ),
-        Span::raw(format!(" {unit:<4} ")),
     ];
     let mut used = label_w + 8 + 6;
     // A badge in words (`unauthorized (401)`) takes the value's place when both do not

@@ -37,6 +37,28 @@ pub(super) fn kpis(
             }
         };
         let thresholds = thresholds(d, &key, k);
+        let text = k.text.as_ref().is_some_and(|t| *t.get_ref());
+        if let (Some(t), true) = (&k.text, text) {
+            if thresholds.is_some() || k.better.is_some() {
+                d.error(
+                    Some(t.span()),
+                    format!("{key}.text"),
+                    "a text KPI has no thresholds: compare it in a rule (`version == \"v1.5.0\"`)",
+                );
+            }
+            if let Some((_, s, _)) = source.as_ref().map(|(s, r)| ((), s, r))
+                && !matches!(s, KpiSource::Command { .. } | KpiSource::Json { .. })
+            {
+                d.error(
+                    Some(t.span()),
+                    format!("{key}.text"),
+                    format!(
+                        "a `{}` source gives numbers: text comes from a `command` or a `json` source",
+                        s.kind()
+                    ),
+                );
+            }
+        }
         if let Some((source, reach)) = source {
             let own_timeout = duration(d, &format!("{key}.timeout"), &k.timeout);
             let (connection, source_timeout, connection_timeout) = reach
@@ -67,6 +89,7 @@ pub(super) fn kpis(
                 source,
                 connection,
                 thresholds,
+                text,
             });
         }
     }

@@ -123,10 +123,16 @@ fn validate(path: &Path, mut s: Sections, d: &mut Diagnostics<'_>) -> Option<Run
     let mut connections = Connections::read(d, &s.connections, &dir);
     let (endpoints, endpoint_ids) = endpoint::endpoints(d, &s, &mut connections, &dir, t0);
     let (kpis, kpi_ids) = kpi::kpis(d, &s, &mut connections, &dir, t0);
+    let text_kpis: Vec<&str> = kpis
+        .iter()
+        .filter(|k| k.text)
+        .map(|k| k.id.as_str())
+        .collect();
     let refs = Refs {
         kpis: &kpi_ids,
         endpoints: &endpoint_ids,
         facts: &[],
+        texts: &text_kpis,
     };
     let (rules, rule_ids) = rule::rules(d, &s, &refs);
     let (phases, phase_ids, step_ids) = phase::phases(d, &s, &refs, &dir, t0);

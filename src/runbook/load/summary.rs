@@ -47,6 +47,16 @@ fn summary(
     let aggregate = s.aggregate.as_ref().map(|a| (a, a.get_ref().as_str()));
     let of = match (&s.kpi, &s.endpoint, &s.record) {
         (Some(k), None, None) => {
+            if refs.texts.contains(&k.get_ref().as_str()) {
+                d.error(
+                    Some(k.span()),
+                    format!("{key}.kpi"),
+                    format!(
+                        "`{}` is a text KPI: a summary aggregates numbers",
+                        k.get_ref()
+                    ),
+                );
+            }
             if !refs.kpis.contains(k.get_ref()) {
                 d.error(
                     Some(k.span()),

@@ -3,6 +3,7 @@
 //! does not say.
 
 use super::*;
+use crate::runbook::expr::BinOp;
 
 /// A planned time (`T-15m`, `02:00`, `2026-02-08 02:00`) as an offset from T0; a clock or
 /// calendar time needs a fixed T0. Errors are reported at the value.
@@ -352,6 +353,8 @@ pub(super) struct Refs<'a> {
     /// Names an expression may read besides KPIs (the plan's facts, in status and
     /// escalation conditions).
     pub(super) facts: &'a [&'a str],
+    /// The KPIs whose values are text (`text = true`).
+    pub(super) texts: &'a [&'a str],
 }
 
 impl Refs<'_> {
@@ -378,6 +381,9 @@ impl Refs<'_> {
                     },
                 );
             }
+        }
+        if let Some(why) = text_misuse(e, self.texts) {
+            d.error(Some(src.span()), key, why);
         }
         for ep in e.endpoints() {
             if !self.endpoints.contains(ep) {
@@ -423,5 +429,56 @@ pub(super) fn check_pointer(d: &mut Diagnostics<'_>, key: &str, p: &raw::S<Strin
                 p.get_ref()
             ),
         );
+    }
+}
+
+/// Text (a quoted string, a `text = true` KPI) is compared with text by `==` or `!=`, and
+/// nothing else: said at `check`, not found out on the night. `e` stands where a truth is
+/// wanted (the whole expression, an operand of `and`, `or`, `not`).
+fn text_misuse(e: &Expr, texts: &[&str]) -> Option<String> {
+    let is_text = |x: &Expr| match x {
+        Expr::Text(_) => true,
+        Expr::Kpi(id) => texts.contains(&id.as_str()),
+        _ => false,
+    };
+    if is_text(e) {
+        return Some(format!("`{e}` is text: compare it, as in `{e} == \"...\"`"));
+    }
+    match e {
+        Expr::Binary(a, BinOp::And | BinOp::Or, b) => {
+            text_misuse(a, texts).or_else(|| text_misuse(b, texts))
+        }
+        Expr::Not(x) => text_misuse(x, texts),
+        _ => operand_misuse(e, &is_text),
+    }
+}
+
+/// Inside a comparison or arithmetic: text only on both sides of `==` or `!=`.
+fn operand_misuse(e: &Expr, is_text: &dyn Fn(&Expr) -> bool) -> Option<String> {
+    match e {
+        Expr::Binary(a, op, b) => {
+            let (ta, tb) = (is_text(a), is_text(b));
+            // The innermost mistake first: it is the one to mend.
+            operand_misuse(a, is_text)
+                .or_else(|| operand_misuse(b, is_text))
+                .or_else(|| match op {
+                    BinOp::Eq | BinOp::Ne if ta != tb => Some(format!(
+                        "`{e}` compares text with a number: text is compared with text"
+                    )),
+                    BinOp::Gt | BinOp::Ge | BinOp::Lt | BinOp::Le if ta || tb => {
+                        Some(format!("`{e}`: text is compared only by `==` or `!=`"))
+                    }
+                    BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div if ta || tb => {
+                        Some(format!("`{e}`: no arithmetic on text"))
+                    }
+                    _ => None,
+                })
+        }
+        Expr::Neg(x) if is_text(x) => Some(format!("`{e}`: no arithmetic on text")),
+        Expr::Neg(x) | Expr::Not(x) => operand_misuse(x, is_text),
+        Expr::Baseline(id) if is_text(&Expr::Kpi(id.clone())) => {
+            Some(format!("`{e}`: a text KPI has no baseline"))
+        }
+        _ => None,
     }
 }

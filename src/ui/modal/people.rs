@@ -183,11 +183,13 @@ pub(super) fn contacts<'a>(state: &'a State) -> Dialog<'a> {
     if !state.runbook.escalation.is_empty() {
         for (i, l) in state.runbook.escalation.iter().enumerate() {
             let mut reached = Vec::new();
-            if let Some(after) = l.after {
-                reached.push(format!(
+            match l.after {
+                Some(after) if after > chrono::TimeDelta::zero() => reached.push(format!(
                     "after {}",
                     crate::runbook::time::format_duration(after)
-                ));
+                )),
+                Some(_) => reached.push("at once".to_owned()),
+                None => {}
             }
             if let Some(c) = &l.when {
                 reached.push(format!("when {}", c.source));
