@@ -128,7 +128,7 @@ fn check_age(
     key: &str,
     v: &raw::S<String>,
     i: usize,
-    prev: Option<TimeDelta>,
+    prev: Option<(usize, TimeDelta)>,
 ) -> Option<TimeDelta> {
     let at = parse_duration(v.get_ref())
         .map_err(|e| d.error(Some(v.span()), key, e))
@@ -140,11 +140,13 @@ fn check_age(
             "level 1 starts when the incident does: write `0m` first",
         );
     }
-    if prev.is_some_and(|p| at <= p) {
+    if let Some((n, p)) = prev
+        && at <= p
+    {
         d.error(
             Some(v.span()),
             key,
-            format!("level {} must start later than the levels before it", i + 1),
+            format!("level {} must start later than level {}", i + 1, n + 1),
         );
     }
     Some(at)
@@ -157,7 +159,7 @@ fn by_age(d: &mut Diagnostics<'_>, levels: &raw::S<Vec<raw::S<String>>>) -> Vec<
         let Some(at) = check_age(d, &format!("escalation.levels[{i}]"), v, i, prev) else {
             continue;
         };
-        prev = Some(at);
+        prev = Some((i, at));
         out.push(EscalationLevel {
             after: Some(at),
             when: None,
@@ -192,8 +194,8 @@ fn level_tables(
             None if i == 0 => Some(TimeDelta::zero()),
             None => None,
         };
-        if after.is_some() {
-            prev = after;
+        if let Some(at) = after {
+            prev = Some((i, at));
         }
         let when = l
             .when
