@@ -751,39 +751,6 @@ impl State {
     }
 }
 
-impl Facts for State {
-    fn kpi(&self, id: &str) -> Result<f64, String> {
-        let i = self
-            .runbook
-            .kpi_index(id)
-            .ok_or_else(|| format!("unknown KPI `{id}`"))?;
-        self.kpi_value(i)
-    }
-
-    fn baseline(&self, id: &str) -> Result<f64, String> {
-        let i = self
-            .runbook
-            .kpi_index(id)
-            .ok_or_else(|| format!("unknown KPI `{id}`"))?;
-        self.kpis[i]
-            .baseline
-            .ok_or_else(|| format!("{id}: no baseline captured"))
-    }
-
-    fn endpoint(&self, id: &str) -> Result<Health, String> {
-        let i = self
-            .runbook
-            .endpoint_index(id)
-            .ok_or_else(|| format!("unknown endpoint `{id}`"))?;
-        self.endpoint_health(i)
-            .ok_or_else(|| format!("{id}: no answer yet"))
-    }
-
-    fn text(&self, id: &str) -> Option<Result<String, String>> {
-        self.kpi_text(self.runbook.kpi_index(id)?)
-    }
-}
-
 /// The ids in first-seen order, each once.
 pub fn distinct<T: PartialEq>(ids: impl IntoIterator<Item = T>) -> Vec<T> {
     let mut out = Vec::new();

@@ -5,6 +5,40 @@
 use super::*;
 use crate::runbook::status::{Condition, StatusLevel};
 
+/// What an expression reads from the run: KPIs (numbers and texts), baselines, endpoints.
+impl Facts for State {
+    fn kpi(&self, id: &str) -> Result<f64, String> {
+        let i = self
+            .runbook
+            .kpi_index(id)
+            .ok_or_else(|| format!("unknown KPI `{id}`"))?;
+        self.kpi_value(i)
+    }
+
+    fn baseline(&self, id: &str) -> Result<f64, String> {
+        let i = self
+            .runbook
+            .kpi_index(id)
+            .ok_or_else(|| format!("unknown KPI `{id}`"))?;
+        self.kpis[i]
+            .baseline
+            .ok_or_else(|| format!("{id}: no baseline captured"))
+    }
+
+    fn endpoint(&self, id: &str) -> Result<Health, String> {
+        let i = self
+            .runbook
+            .endpoint_index(id)
+            .ok_or_else(|| format!("unknown endpoint `{id}`"))?;
+        self.endpoint_health(i)
+            .ok_or_else(|| format!("{id}: no answer yet"))
+    }
+
+    fn text(&self, id: &str) -> Option<Result<String, String>> {
+        self.kpi_text(self.runbook.kpi_index(id)?)
+    }
+}
+
 /// State's facts with the plan's facts in front: what a status or escalation condition
 /// reads.
 pub struct PlanFacts<'a>(pub &'a State);
