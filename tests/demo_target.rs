@@ -417,3 +417,51 @@ async fn answers_range_queries_from_what_it_served() {
     .await;
     assert_eq!(status, 400);
 }
+
+/// The demo target's hook takes what warroom's channels send in a rehearsal: a chat
+/// webhook's text, and a status page's message with its state.
+#[tokio::test]
+async fn the_status_hook_takes_chat_and_status_page_messages() {
+    let (addr, _server) = warroom::demo::serve(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let client = http::client(&http::Tls::default()).unwrap();
+    let hook = format!("http://{addr}/hooks/status");
+    let chat = warroom::runbook::channel::Channel {
+        name: "war-room".into(),
+        kind: warroom::runbook::channel::ChannelKind::Webhook {
+            url: hook.clone(),
+            format: warroom::runbook::channel::WebhookFormat::Slack,
+        },
+    };
+    let page = warroom::runbook::channel::Channel {
+        name: "status-page".into(),
+        kind: warroom::runbook::channel::ChannelKind::StatusPage { url: hook.clone() },
+    };
+    let message = |text: &str, state: Option<&str>| warroom::runbook::channel::Message {
+        text: text.into(),
+        subject: String::new(),
+        page_state: state.map(str::to_owned),
+        audience: None,
+        runbook: "launch".into(),
+        at: chrono::Utc::now(),
+    };
+    warroom::monitor::webhook::deliver(&client, &chat, &message("Green: 40% done", None), &[])
+        .await
+        .unwrap();
+    warroom::monitor::webhook::deliver(
+        &client,
+        &page,
+        &message("All systems are operational.", Some("Operational")),
+        &[],
+    )
+    .await
+    .unwrap();
+    let (_, posted) = json(&client, &hook).await;
+    let posted = posted.to_string();
+    assert!(posted.contains("Green: 40% done"), "{posted}");
+    assert!(
+        posted.contains("[Operational] All systems are operational."),
+        "{posted}"
+    );
+}

@@ -90,9 +90,19 @@ pub(super) async fn clear_fault(
 
 /// A stand-in for a chat's incoming webhook: takes `{"text": ...}` as Slack does.
 pub(super) async fn post_status(State(sim): State<Shared>, body: axum::body::Bytes) -> Response {
+    // A chat webhook's `{"text"}`, or a status page's `{"state", "message"}`.
     let text = serde_json::from_slice::<serde_json::Value>(&body)
         .ok()
-        .and_then(|v| v.get("text").and_then(|t| t.as_str()).map(str::to_owned));
+        .and_then(|v| {
+            let text = v.get("text").and_then(|t| t.as_str()).map(str::to_owned);
+            text.or_else(|| {
+                let message = v.get("message")?.as_str()?;
+                Some(match v.get("state").and_then(|s| s.as_str()) {
+                    Some(state) => format!("[{state}] {message}"),
+                    None => message.to_owned(),
+                })
+            })
+        });
     let Some(text) = text else {
         return (StatusCode::BAD_REQUEST, "invalid_payload").into_response();
     };
