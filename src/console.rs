@@ -150,6 +150,11 @@ pub async fn run(opts: Options) -> Result<Left> {
         votes_taken: std::collections::HashSet::new(),
         watchers_seen: std::time::Instant::now() - std::time::Duration::from_secs(10),
         kpi_log: crate::report::kpi_log::MinuteLog::default(),
+        // Samples are observations: a run that cannot record them still runs, and says so
+        // in the log (the journal's decisions are what must not be lost).
+        samples: crate::samples::Writer::open(&opts.run_dir)
+            .inspect_err(|e| tracing::warn!(error = %e, "the samples will not be recorded"))
+            .ok(),
     };
     let result = match commit(&mut state, &mut io, first) {
         Some(first) => match run_effects(&mut state, &mut io, first).await {
@@ -207,22 +212,44 @@ struct Io {
     watchers_seen: std::time::Instant,
     /// This minute's KPI samples, summed up into `kpis.jsonl` for the report.
     kpi_log: crate::report::kpi_log::MinuteLog,
+    /// Every sample and probe, at full resolution (`samples.wrs`).
+    samples: Option<crate::samples::Writer>,
 }
 
 impl Io {
-    /// Samples go into the per-minute KPI summary (an observation, not a decision).
+    /// Samples go into the per-minute KPI summary and, each one, into `samples.wrs`
+    /// (observations, not decisions).
     fn summarize(&mut self, state: &State, batch: &[Action]) {
+        use crate::samples::{self, Value};
         let now = self.clock.now();
         let mut done = self.kpi_log.roll(now);
+        let mut points: Vec<(String, Value)> = Vec::new();
         for a in batch {
-            match a {
-                Action::Observed(Observation::KpiSample { kpi, result: Ok(r) }) => {
+            let Action::Observed(o) = a else { continue };
+            match o {
+                Observation::KpiSample { kpi, result } => {
                     if let Some(k) = state.runbook.kpis.get(*kpi) {
-                        done.extend(self.kpi_log.observe(&k.id, r.value, now));
+                        let value = match result {
+                            Ok(r) => {
+                                done.extend(self.kpi_log.observe(&k.id, r.value, now));
+                                Value::Number(r.value)
+                            }
+                            Err(_) => Value::Missing,
+                        };
+                        points.push((samples::kpi_series(&k.id), value));
                     }
                 }
-                // An endpoint's probes as 1 (up) or 0, for its availability over a stretch.
-                Action::Observed(Observation::EndpointProbe { endpoint, probe }) => {
+                Observation::KpiText { kpi, result } => {
+                    if let Some(k) = state.runbook.kpis.get(*kpi) {
+                        let value = result
+                            .as_ref()
+                            .map_or(Value::Missing, |t| Value::Text(t.clone()));
+                        points.push((samples::kpi_series(&k.id), value));
+                    }
+                }
+                // An endpoint's probes as 1 (up) or 0, for its availability over a stretch;
+                // recorded whole as its health's code and its latency.
+                Observation::EndpointProbe { endpoint, probe } => {
                     if let Some(e) = state.runbook.endpoints.get(*endpoint) {
                         let up = if probe.health == crate::runbook::Health::Up {
                             1.0
@@ -234,16 +261,41 @@ impl Io {
                             up,
                             now,
                         ));
+                        points.push((
+                            samples::endpoint_series(&e.id),
+                            Value::Number(samples::health_code(probe.health)),
+                        ));
+                        if let Some(l) = probe.latency {
+                            points.push((
+                                samples::latency_series(&e.id),
+                                Value::Number(l.num_microseconds().unwrap_or(0) as f64 / 1000.0),
+                            ));
+                        }
                     }
                 }
                 _ => {}
             }
         }
         crate::report::kpi_log::append(&self.run_dir.join(crate::report::kpi_log::FILE), &done);
+        if let Some(w) = self.samples.as_mut() {
+            let at = now.timestamp_millis();
+            for (series, value) in points {
+                if let Err(e) = w.record(&series, at, value) {
+                    tracing::warn!(error = %e, "could not record a sample: recording stops");
+                    self.samples = None;
+                    break;
+                }
+            }
+        }
     }
 
     /// What the minute so far holds, when the console leaves.
     fn leave(&mut self) {
+        if let Some(w) = self.samples.as_mut()
+            && let Err(e) = w.flush()
+        {
+            tracing::warn!(error = %e, "the last samples were not recorded");
+        }
         let rest = self.kpi_log.drain();
         crate::report::kpi_log::append(&self.run_dir.join(crate::report::kpi_log::FILE), &rest);
     }

@@ -19,6 +19,7 @@ pub mod preflight;
 pub mod report;
 pub mod rules;
 pub mod runbook;
+pub mod samples;
 pub mod secrets;
 pub mod signing;
 pub mod terminal;
