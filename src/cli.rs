@@ -143,6 +143,23 @@ pub enum Cmd {
         #[arg(long)]
         runbook: Option<PathBuf>,
     },
+    /// Replay a run, finished or going on: the console as it was at any moment, rebuilt
+    /// from its journal and recorded samples (read-only). Keys: Space play/pause, ←/→ a
+    /// minute (Shift: ten), [ ] the previous/next event, +/- speed, g go to a time, q quit.
+    Replay {
+        /// The run's directory.
+        run_dir: PathBuf,
+        /// Where to begin: 2026-02-08T02:13:00Z, 02:13, T+1h30m, gate:ID, step:ID,
+        /// alert:RULE or rollback (default: the run's start).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// How many times faster than it happened it plays (Space).
+        #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
+        speed: f64,
+        /// The runbook, when the one the run began with has moved.
+        #[arg(long)]
+        runbook: Option<PathBuf>,
+    },
     /// Rehearse a runbook against the demo target on a fast clock (no real waits), its KPIs
     /// live from the target or replayed from a recorded series.
     Rehearse {

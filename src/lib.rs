@@ -16,6 +16,7 @@ pub mod import;
 pub mod journal;
 pub mod monitor;
 pub mod preflight;
+pub mod replay;
 pub mod report;
 pub mod rules;
 pub mod runbook;

@@ -189,6 +189,12 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             result.map(|_| ())
         }
         Cmd::Watch { run_dir, runbook } => warroom::watch::run(run_dir, runbook, Clock::Real).await,
+        Cmd::Replay {
+            run_dir,
+            at,
+            speed,
+            runbook,
+        } => warroom::replay::run(run_dir, runbook, at, speed).await,
         Cmd::Check { .. }
         | Cmd::Import { .. }
         | Cmd::Preflight { .. }

@@ -27,13 +27,13 @@ use crate::{driver, monitor};
 const HEARTBEAT: Duration = Duration::from_secs(10);
 const FOLLOW: Duration = Duration::from_millis(250);
 
-/// What the watcher needs to know before it opens the screen.
-struct Opened {
-    runbook: Runbook,
-    history: Vec<Record>,
+/// What the watcher (and `replay`) needs to know before it opens the screen.
+pub(crate) struct Opened {
+    pub(crate) runbook: Runbook,
+    pub(crate) history: Vec<Record>,
     follower: Follower,
     driver: Option<driver::Holder>,
-    damaged: Option<String>,
+    pub(crate) damaged: Option<String>,
     changed: bool,
 }
 
@@ -77,7 +77,7 @@ fn readable(run_dir: &Path) -> Result<()> {
     })
 }
 
-fn open(run_dir: &Path, runbook: Option<&Path>) -> Result<Opened> {
+pub(crate) fn open(run_dir: &Path, runbook: Option<&Path>) -> Result<Opened> {
     readable(run_dir)?;
     let path = run_dir.join(journal::FILE);
     if !path.is_file() {

@@ -15,6 +15,7 @@ mod observation;
 mod observe;
 pub mod output;
 mod recorded;
+pub mod replay;
 mod run;
 mod status;
 mod update;
@@ -137,6 +138,9 @@ pub struct State {
     /// The rehearsal clock's speed, when this console runs on one (live, for the header:
     /// nobody may take a rehearsal for the night).
     pub rehearsal: Option<f64>,
+    /// Set when this State is a replayed moment (`warroom replay`): the night's span, its
+    /// markers, and the replay's speed and whether it plays.
+    pub replay: Option<ReplayView>,
     /// A status update the operator wrote and has not sent (closed with Esc, or its send
     /// failed): `U` opens it again as it was (live, not recorded).
     pub draft_update: Option<Draft>,
@@ -167,6 +171,16 @@ pub struct State {
     pub watchers: Vec<(Operator, DateTime<Utc>)>,
     /// The runbook's warnings, as `check` words them (live: the file's, not the run's).
     pub warnings: Vec<crate::runbook::Diagnostic>,
+}
+
+/// What the replay bar shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplayView {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub markers: Arc<Vec<replay::Marker>>,
+    pub speed: f64,
+    pub playing: bool,
 }
 
 /// A watcher's view of the run's driver.
@@ -237,6 +251,7 @@ impl State {
             closed: None,
             rehearsal: None,
             actuals: std::collections::BTreeMap::new(),
+            replay: None,
             draft_update: None,
             sending_update: None,
             am: runbook.alertmanager.as_ref().map(|_| AmState::default()),

@@ -47,8 +47,18 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             .add_modifier(Modifier::BOLD),
     )];
     let mut used = 9;
-    // A watcher says so first: nothing on this screen can act.
-    if let Some(w) = &state.watching {
+    // A replay says so first: this is a moment of the past, nothing here acts.
+    if let Some(r) = &state.replay {
+        let text = format!("REPLAY {} {}×", if r.playing { "▶" } else { "⏸" }, r.speed);
+        used += text.chars().count() + 2;
+        left.push(Span::styled(
+            format!(" {text} "),
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Magenta)
+                .add_modifier(Modifier::BOLD),
+        ));
+    } else if let Some(w) = &state.watching {
         let text = match w.gone_since {
             Some(at) => format!("DRIVER GONE {}", at.format("%H:%M")),
             None => "READ-ONLY".to_owned(),
@@ -428,6 +438,10 @@ fn banner(head: &str, cause: &str, action: &str, w: usize) -> String {
 }
 
 pub fn render_footer(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    if let Some(r) = &state.replay {
+        super::replay::bar(frame, area, state.now, r);
+        return;
+    }
     let watching = state
         .watching
         .as_ref()

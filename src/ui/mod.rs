@@ -21,6 +21,7 @@ mod help;
 mod kpis;
 mod modal;
 mod output;
+mod replay;
 pub mod theme;
 mod timeline;
 

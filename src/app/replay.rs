@@ -1,0 +1,320 @@
+//! Replay: the console as it was at any moment of a run, rebuilt from the journal (through
+//! the same `apply`) and the recorded samples (through the same observations). Nothing here
+//! can act: a replayed State has no effects to give, only a screen.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::event::{Event, Record, RunRef};
+use super::observe::{self, Observation};
+use super::{Fault, FaultKind, Probe, Reading, State};
+use crate::runbook::Runbook;
+use crate::samples::{self, Recording, Value};
+
+/// How many of a series' points before the moment are fed in: the sparkline's width.
+const FED: usize = super::observation::HISTORY;
+
+/// What a recorded series is in this runbook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Series {
+    Kpi(usize),
+    Endpoint(usize),
+    Latency(usize),
+    /// A series of a KPI or endpoint the runbook no longer has.
+    Gone,
+}
+
+/// A moment the night turned on, for the bar and `[`/`]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Marker {
+    pub at: DateTime<Utc>,
+    pub kind: MarkerKind,
+    pub what: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkerKind {
+    Step,
+    Gate,
+    Alert,
+    Rollback,
+}
+
+/// A run, indexed for seeking.
+pub struct Night {
+    pub runbook: Arc<Runbook>,
+    pub records: Vec<Record>,
+    series: Vec<Series>,
+    /// Per series, its points in time order (ms, value).
+    points: Vec<Vec<(i64, Value)>>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub markers: Vec<Marker>,
+    /// Set when the run recorded no samples (an older run): the gauges say so.
+    pub no_samples: bool,
+    pub torn: Option<String>,
+}
+
+impl Night {
+    pub fn new(runbook: Arc<Runbook>, records: Vec<Record>, recording: Recording) -> Self {
+        let series: Vec<Series> = recording
+            .series
+            .iter()
+            .map(|name| series_of(&runbook, name))
+            .collect();
+        let mut points: Vec<Vec<(i64, Value)>> = vec![Vec::new(); series.len()];
+        for p in recording.points {
+            if let Some(v) = points.get_mut(p.series as usize) {
+                v.push((p.at_ms, p.value));
+            }
+        }
+        for v in &mut points {
+            v.sort_by_key(|(at, _)| *at);
+        }
+        let first_point = points
+            .iter()
+            .filter_map(|v| v.first())
+            .map(|(t, _)| *t)
+            .min();
+        let last_point = points
+            .iter()
+            .filter_map(|v| v.last())
+            .map(|(t, _)| *t)
+            .max();
+        let start = records.first().map_or_else(Utc::now, |r| r.at);
+        let start = first_point
+            .and_then(DateTime::from_timestamp_millis)
+            .map_or(start, |p| p.min(start));
+        let end = records.last().map_or(start, |r| r.at);
+        let end = last_point
+            .and_then(DateTime::from_timestamp_millis)
+            .map_or(end, |p| p.max(end));
+        let markers = markers(&runbook, &records);
+        Self {
+            runbook,
+            records,
+            series,
+            no_samples: recording.series.is_empty(),
+            torn: recording.torn,
+            points,
+            start,
+            end,
+            markers,
+        }
+    }
+
+    /// The console's State at `at`: every record up to it applied, every series' points up
+    /// to it observed (the last ones, as many as a sparkline holds).
+    pub fn state_at(&self, at: DateTime<Utc>) -> State {
+        let mut state = State::new(self.runbook.clone(), self.start);
+        for rec in self.records.iter().take_while(|r| r.at <= at) {
+            state.now = rec.at;
+            state.apply(rec);
+        }
+        let at_ms = at.timestamp_millis();
+        for (i, kind) in self.series.iter().enumerate() {
+            let all = &self.points[i];
+            let upto = all.partition_point(|(t, _)| *t <= at_ms);
+            let fed = &all[upto.saturating_sub(FED)..upto];
+            for (t, value) in fed {
+                let Some(when) = DateTime::from_timestamp_millis(*t) else {
+                    continue;
+                };
+                state.now = when;
+                if let Some(o) = self.observation(*kind, value, i, *t) {
+                    observe::take(&mut state, o);
+                }
+            }
+        }
+        state.now = at;
+        state
+    }
+
+    fn observation(
+        &self,
+        kind: Series,
+        value: &Value,
+        _series: usize,
+        at_ms: i64,
+    ) -> Option<Observation> {
+        Some(match (kind, value) {
+            (Series::Kpi(kpi), Value::Number(v)) => Observation::KpiSample {
+                kpi,
+                result: Ok(Reading::from(*v)),
+            },
+            (Series::Kpi(kpi), Value::Text(t)) => Observation::KpiText {
+                kpi,
+                result: Ok(t.clone()),
+            },
+            (Series::Kpi(kpi), Value::Missing) => {
+                let fault = Fault::new(FaultKind::Failed, "failed (recorded)");
+                if self.runbook.kpis.get(kpi)?.text {
+                    Observation::KpiText {
+                        kpi,
+                        result: Err(fault),
+                    }
+                } else {
+                    Observation::KpiSample {
+                        kpi,
+                        result: Err(fault),
+                    }
+                }
+            }
+            (Series::Endpoint(endpoint), Value::Number(code)) => Observation::EndpointProbe {
+                endpoint,
+                probe: Probe {
+                    health: samples::health_of(*code)?,
+                    latency: self.latency_at(endpoint, at_ms),
+                    reason: None,
+                },
+            },
+            _ => return None,
+        })
+    }
+
+    /// The endpoint's latency recorded with its probe at this time.
+    fn latency_at(&self, endpoint: usize, at_ms: i64) -> Option<TimeDelta> {
+        let i = self
+            .series
+            .iter()
+            .position(|s| *s == Series::Latency(endpoint))?;
+        let all = &self.points[i];
+        let k = all.partition_point(|(t, _)| *t < at_ms);
+        match all.get(k) {
+            Some((t, Value::Number(ms))) if *t == at_ms => {
+                Some(TimeDelta::microseconds((ms * 1000.0) as i64))
+            }
+            _ => None,
+        }
+    }
+
+    /// The marker before or after `at` (`[` and `]`).
+    pub fn marker_near(&self, at: DateTime<Utc>, forward: bool) -> Option<&Marker> {
+        if forward {
+            self.markers.iter().find(|m| m.at > at)
+        } else {
+            self.markers.iter().rev().find(|m| m.at < at)
+        }
+    }
+
+    /// `--at`: an absolute time (`2026-02-08T02:13:00Z`, or `02:13` on the run's day), an
+    /// offset from T0 (`T+1h30m`), or an event (`gate:go-no-go`, `step:cutover`,
+    /// `rollback`, `alert:error-rate`); refused outside the run, saying its span.
+    pub fn parse_at(&self, text: &str) -> Result<DateTime<Utc>, String> {
+        let t = text.trim();
+        let t0 = self.state_at(self.end).t0;
+        let at = if let Some(offset) = t.strip_prefix("T+").or_else(|| t.strip_prefix("T-")) {
+            let d = crate::runbook::time::parse_duration(offset)?;
+            if t.starts_with("T-") { t0 - d } else { t0 + d }
+        } else if let Some((kind, id)) = t
+            .split_once(':')
+            .filter(|(k, _)| ["gate", "step", "alert"].contains(k))
+        {
+            self.event_time(kind, id)
+                .ok_or_else(|| format!("no {kind} `{id}` in this run's journal"))?
+        } else if t == "rollback" {
+            self.markers
+                .iter()
+                .find(|m| m.kind == MarkerKind::Rollback)
+                .map(|m| m.at)
+                .ok_or("this run was not rolled back")?
+        } else if let Ok(abs) = DateTime::parse_from_rfc3339(t) {
+            abs.with_timezone(&Utc)
+        } else if let Ok(clock) = chrono::NaiveTime::parse_from_str(t, "%H:%M")
+            .or_else(|_| chrono::NaiveTime::parse_from_str(t, "%H:%M:%S"))
+        {
+            // The clock time on the run's days, the first one within it.
+            let mut day = self.start.date_naive();
+            loop {
+                let at = day.and_time(clock).and_utc();
+                if at >= self.start - TimeDelta::minutes(1) || day > self.end.date_naive() {
+                    break at;
+                }
+                day = day.succ_opt().ok_or("a date out of range")?;
+            }
+        } else {
+            return Err(format!(
+                "`{t}`: a time is 2026-02-08T02:13:00Z, 02:13, T+1h30m, gate:ID, step:ID, alert:RULE or rollback"
+            ));
+        };
+        if at < self.start || at > self.end {
+            return Err(format!(
+                "{} is outside the run, which spans {} to {}",
+                at.format("%Y-%m-%d %H:%M:%S UTC"),
+                self.start.format("%Y-%m-%d %H:%M:%S"),
+                self.end.format("%H:%M:%S UTC")
+            ));
+        }
+        Ok(at)
+    }
+
+    fn event_time(&self, kind: &str, id: &str) -> Option<DateTime<Utc>> {
+        self.records.iter().find_map(|r| match (&r.event, kind) {
+            (Event::GateVote { gate, .. }, "gate") if gate == id => Some(r.at),
+            (
+                Event::RunStarted {
+                    target: RunRef::Step(s),
+                    ..
+                },
+                "step",
+            ) if s == id => Some(r.at),
+            (Event::RuleFiring { rule, .. }, "alert") if rule == id => Some(r.at),
+            _ => None,
+        })
+    }
+}
+
+fn series_of(rb: &Runbook, name: &str) -> Series {
+    if let Some(id) = name.strip_prefix("kpi:") {
+        return rb.kpi_index(id).map_or(Series::Gone, Series::Kpi);
+    }
+    if let Some(rest) = name.strip_prefix("endpoint:") {
+        return match rest.strip_suffix(":latency_ms") {
+            Some(id) => rb.endpoint_index(id).map_or(Series::Gone, Series::Latency),
+            None => rb
+                .endpoint_index(rest)
+                .map_or(Series::Gone, Series::Endpoint),
+        };
+    }
+    Series::Gone
+}
+
+/// The moments to mark: each step's start, each gate's decision, each alert, the rollback.
+fn markers(rb: &Runbook, records: &[Record]) -> Vec<Marker> {
+    let mut out = Vec::new();
+    for r in records {
+        let m = match &r.event {
+            Event::RunStarted {
+                target: RunRef::Step(s),
+                ..
+            } => Some((MarkerKind::Step, format!("step {s} started"))),
+            Event::RunFinished {
+                target: RunRef::Step(s),
+                ..
+            } => Some((MarkerKind::Step, format!("step {s} ended"))),
+            Event::GateVote { gate, decision, .. } => {
+                Some((MarkerKind::Gate, format!("gate {gate}: {decision:?}")))
+            }
+            Event::RuleFiring { rule, .. } => {
+                let title = rb
+                    .rule_index(rule)
+                    .map_or_else(|| rule.clone(), |i| rb.rules[i].summary.clone());
+                Some((MarkerKind::Alert, format!("alert: {title}")))
+            }
+            Event::RunStarted {
+                target: RunRef::Rollback,
+                ..
+            } => Some((MarkerKind::Rollback, "the rollback started".to_owned())),
+            _ => None,
+        };
+        if let Some((kind, what)) = m {
+            out.push(Marker {
+                at: r.at,
+                kind,
+                what,
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,196 @@
+//! `warroom replay RUN_DIR [--at TIME] [--speed N]`: any night, the screen as it was at
+//! any moment, from its journal and its recorded samples. Read-only by construction: it
+//! holds no journal writer, no process launcher and no poller; each moment is a State
+//! rebuilt by `app::replay`, drawn by the same `ui`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, anyhow};
+use chrono::{DateTime, TimeDelta, Utc};
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEventKind, KeyModifiers};
+
+use crate::app::replay::Night;
+use crate::app::{ReplayView, State};
+
+/// The speeds `+` and `-` step through.
+const SPEEDS: [f64; 9] = [1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0];
+const FRAME: Duration = Duration::from_millis(100);
+
+/// The night opened for replay: its records, its samples, and where to begin.
+pub fn open(
+    run_dir: &std::path::Path,
+    runbook: Option<&std::path::Path>,
+) -> Result<(Night, Option<String>)> {
+    let opened = crate::watch::open(run_dir, runbook)?;
+    let recording = crate::samples::read(run_dir);
+    let night = Night::new(Arc::new(opened.runbook), opened.history, recording);
+    Ok((night, opened.damaged))
+}
+
+/// Where the replay is and how it moves.
+struct Cursor {
+    at: DateTime<Utc>,
+    speed: f64,
+    playing: bool,
+    /// `g`: the time being typed.
+    typing: Option<String>,
+    said: Option<String>,
+}
+
+impl Cursor {
+    fn seek(&mut self, night: &Night, to: DateTime<Utc>) {
+        self.at = to.clamp(night.start, night.end);
+    }
+
+    fn faster(&mut self, up: bool) {
+        let i = SPEEDS.iter().position(|s| *s >= self.speed).unwrap_or(0);
+        let j = if up {
+            (i + 1).min(SPEEDS.len() - 1)
+        } else {
+            i.saturating_sub(1)
+        };
+        self.speed = SPEEDS[j];
+    }
+}
+
+/// The State to draw: the moment rebuilt, the bar's view, what the cursor has to say.
+fn frame_state(night: &Night, c: &Cursor, damaged: Option<&str>) -> State {
+    let mut state = night.state_at(c.at);
+    state.replay = Some(ReplayView {
+        start: night.start,
+        end: night.end,
+        markers: Arc::new(night.markers.clone()),
+        speed: c.speed,
+        playing: c.playing,
+    });
+    let notice = match (&c.typing, &c.said) {
+        (Some(t), _) => Some(format!(
+            "Go to (02:13, T+1h30m, gate:ID, step:ID, alert:RULE, rollback): {t}▏"
+        )),
+        (None, Some(s)) => Some(s.clone()),
+        (None, None) if night.no_samples => {
+            Some("no recorded samples in this run (an older run): the gauges are empty".to_owned())
+        }
+        (None, None) => night
+            .torn
+            .clone()
+            .or_else(|| damaged.map(|d| format!("the journal stops holding up: {d}"))),
+    };
+    state.notice = notice.map(|n| (n, state.now));
+    state
+}
+
+pub async fn run(
+    run_dir: PathBuf,
+    runbook: Option<PathBuf>,
+    at: Option<String>,
+    speed: f64,
+) -> Result<()> {
+    let run_dir = run_dir.canonicalize().unwrap_or(run_dir);
+    let (night, damaged) = open(&run_dir, runbook.as_deref())?;
+    let start = match at.as_deref() {
+        Some(t) => night.parse_at(t).map_err(|e| anyhow!("--at {e}"))?,
+        None => night.start,
+    };
+    if !(speed.is_finite() && speed > 0.0) {
+        return Err(anyhow!("--speed {speed}: a factor above zero, such as 60"));
+    }
+    crate::terminal::require_terminal()?;
+    let mut cursor = Cursor {
+        at: start,
+        speed,
+        playing: false,
+        typing: None,
+        said: None,
+    };
+    let mut terminal = ratatui::try_init().map_err(|e| anyhow!("setting up the terminal: {e}"))?;
+    let mut events = crate::terminal::terminal_events();
+    let mut last = Instant::now();
+    let mut dirty = true;
+    loop {
+        if dirty {
+            let state = frame_state(&night, &cursor, damaged.as_deref());
+            if crate::terminal::draw(&mut terminal, &state).is_err() {
+                break;
+            }
+            dirty = false;
+        }
+        let ev = tokio::time::timeout(FRAME, events.recv()).await;
+        if cursor.playing {
+            let step = last.elapsed().as_secs_f64() * cursor.speed;
+            let to = cursor.at + TimeDelta::milliseconds((step * 1000.0) as i64);
+            cursor.seek(&night, to);
+            if cursor.at >= night.end {
+                cursor.playing = false;
+            }
+            dirty = true;
+        }
+        last = Instant::now();
+        let key = match ev {
+            Ok(Some(Ok(TermEvent::Key(k)))) if k.kind != KeyEventKind::Release => k,
+            Ok(Some(Ok(TermEvent::Resize(..)))) => {
+                dirty = true;
+                continue;
+            }
+            Ok(None | Some(Err(_))) => break,
+            _ => continue,
+        };
+        dirty = true;
+        if let Some(typed) = cursor.typing.as_mut() {
+            match key.code {
+                KeyCode::Esc => cursor.typing = None,
+                KeyCode::Backspace => {
+                    typed.pop();
+                }
+                KeyCode::Enter => {
+                    let text = cursor.typing.take().unwrap_or_default();
+                    match night.parse_at(&text) {
+                        Ok(t) => {
+                            cursor.seek(&night, t);
+                            cursor.said = None;
+                        }
+                        Err(e) => cursor.said = Some(e),
+                    }
+                }
+                KeyCode::Char(c) => typed.push(c),
+                _ => {}
+            }
+            continue;
+        }
+        cursor.said = None;
+        let ten = key.modifiers.contains(KeyModifiers::SHIFT);
+        let minutes = |n: i64| TimeDelta::minutes(if ten { n * 10 } else { n });
+        match key.code {
+            KeyCode::Char('q') | KeyCode::Esc => break,
+            KeyCode::Char(' ') => {
+                cursor.playing = !cursor.playing && cursor.at < night.end;
+            }
+            KeyCode::Right => cursor.seek(&night, cursor.at + minutes(1)),
+            KeyCode::Left => cursor.seek(&night, cursor.at - minutes(1)),
+            KeyCode::Char(']') => match night.marker_near(cursor.at, true) {
+                Some(m) => {
+                    cursor.said = Some(m.what.clone());
+                    let to = m.at;
+                    cursor.seek(&night, to);
+                }
+                None => cursor.said = Some("no later event".into()),
+            },
+            KeyCode::Char('[') => match night.marker_near(cursor.at, false) {
+                Some(m) => {
+                    cursor.said = Some(m.what.clone());
+                    let to = m.at;
+                    cursor.seek(&night, to);
+                }
+                None => cursor.said = Some("no earlier event".into()),
+            },
+            KeyCode::Char('+' | '=') => cursor.faster(true),
+            KeyCode::Char('-') => cursor.faster(false),
+            KeyCode::Char('g') => cursor.typing = Some(String::new()),
+            _ => {}
+        }
+    }
+    crate::terminal::release(terminal);
+    Ok(())
+}
