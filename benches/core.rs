@@ -211,3 +211,52 @@ fn canary_judge_20_metrics_of_600_points(bencher: divan::Bencher) {
         .collect();
     bencher.bench(|| judge(divan::black_box(&spec), divan::black_box(&inputs)));
 }
+
+/// Time travel (issue 28): seeking to a minute of an 8-hour run with 100 KPIs sampled every
+/// second (2.88 million points), the State rebuilt at that moment. Budget: under 100 ms.
+#[divan::bench(sample_count = 20)]
+fn replay_seek_8h_100_kpis(bencher: divan::Bencher) {
+    use warroom::samples::{Point, Recording, Value};
+    let mut text = String::from("[runbook]\nname = \"eight hours\"\n");
+    for i in 0..100 {
+        text.push_str(&format!(
+            "[[kpi]]\nid = \"k{i}\"\ninterval = \"1s\"\ncommand = [\"echo\", \"1\"]\n"
+        ));
+    }
+    text.push_str(
+        "[[phase]]\nid = \"p\"\ntitle = \"P\"\n[[phase.step]]\nid = \"s\"\ntitle = \"S\"\n",
+    );
+    let (rb, _) = warroom::runbook::load_str(Path::new("eight.toml"), &text).unwrap();
+    let t0 = start();
+    let records = vec![Record::new(
+        1,
+        t0,
+        Default::default(),
+        Event::RunOpened {
+            runbook: "eight hours".into(),
+            path: "eight.toml".into(),
+            sha256: String::new(),
+            t0,
+        },
+    )];
+    let mut rng = fastrand::Rng::with_seed(28);
+    let mut points = Vec::with_capacity(100 * 28_800);
+    for s in 0..28_800i64 {
+        for k in 0..100u32 {
+            points.push(Point {
+                series: k,
+                at_ms: t0.timestamp_millis() + s * 1000,
+                value: Value::Number(f64::from(rng.u32(0..1000)) / 10.0),
+            });
+        }
+    }
+    let recording = Recording {
+        series: (0..100).map(|k| format!("kpi:k{k}")).collect(),
+        points,
+        torn: None,
+    };
+    let night = warroom::app::replay::Night::new(Arc::new(rb), records, recording);
+    bencher
+        .with_inputs(|| t0 + TimeDelta::minutes(i64::from(fastrand::u32(1..480))))
+        .bench_local_values(|at| night.state_at(at).now);
+}

@@ -58,26 +58,31 @@ impl Cursor {
 /// The State to draw: the moment rebuilt, the bar's view, what the cursor has to say.
 fn frame_state(night: &Night, c: &Cursor, damaged: Option<&str>) -> State {
     let mut state = night.state_at(c.at);
+    // What stands for the whole replay: an older run's missing samples, a tear.
+    let standing = if night.no_samples {
+        Some("no recorded samples (an older run): the gauges are empty".to_owned())
+    } else {
+        night
+            .torn
+            .clone()
+            .or_else(|| damaged.map(|d| format!("the journal stops holding up: {d}")))
+    };
+    // On the bar, where no banner covers it: the time being typed, the event gone to, or
+    // what stands.
+    let says = match (&c.typing, &c.said) {
+        (Some(t), _) => Some(format!("go to (02:13, T+1h, gate:ID, rollback): {t}▏")),
+        (None, Some(s)) => Some(s.clone()),
+        (None, None) => standing.clone(),
+    };
     state.replay = Some(ReplayView {
         start: night.start,
         end: night.end,
         markers: Arc::new(night.markers.clone()),
         speed: c.speed,
         playing: c.playing,
+        says,
     });
-    let notice = match (&c.typing, &c.said) {
-        (Some(t), _) => Some(format!(
-            "Go to (02:13, T+1h30m, gate:ID, step:ID, alert:RULE, rollback): {t}▏"
-        )),
-        (None, Some(s)) => Some(s.clone()),
-        (None, None) if night.no_samples => {
-            Some("no recorded samples in this run (an older run): the gauges are empty".to_owned())
-        }
-        (None, None) => night
-            .torn
-            .clone()
-            .or_else(|| damaged.map(|d| format!("the journal stops holding up: {d}"))),
-    };
+    let notice = standing;
     state.notice = notice.map(|n| (n, state.now));
     state
 }

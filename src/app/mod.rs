@@ -181,6 +181,8 @@ pub struct ReplayView {
     pub markers: Arc<Vec<replay::Marker>>,
     pub speed: f64,
     pub playing: bool,
+    /// What the bar says in place of its keys: the event gone to, the time being typed.
+    pub says: Option<String>,
 }
 
 /// A watcher's view of the run's driver.

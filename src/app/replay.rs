@@ -224,14 +224,27 @@ impl Night {
         } else if let Ok(clock) = chrono::NaiveTime::parse_from_str(t, "%H:%M")
             .or_else(|_| chrono::NaiveTime::parse_from_str(t, "%H:%M:%S"))
         {
-            // The clock time on the run's days, the first one within it.
+            // The clock time on the run's days, the first one within it; written to the
+            // minute or second, it stands for the run's first or last moment within that.
             let mut day = self.start.date_naive();
-            loop {
+            let at = loop {
                 let at = day.and_time(clock).and_utc();
                 if at >= self.start - TimeDelta::minutes(1) || day > self.end.date_naive() {
                     break at;
                 }
                 day = day.succ_opt().ok_or("a date out of range")?;
+            };
+            let grain = if t.len() <= 5 {
+                TimeDelta::minutes(1)
+            } else {
+                TimeDelta::seconds(1)
+            };
+            if at < self.start && at + grain > self.start {
+                self.start
+            } else if at > self.end - grain && at <= self.end + grain {
+                self.end
+            } else {
+                at
             }
         } else {
             return Err(format!(
@@ -306,6 +319,10 @@ fn markers(rb: &Runbook, records: &[Record]) -> Vec<Marker> {
                 target: RunRef::Rollback,
                 ..
             } => Some((MarkerKind::Rollback, "the rollback started".to_owned())),
+            Event::RunFinished {
+                target: RunRef::Rollback,
+                ..
+            } => Some((MarkerKind::Rollback, "the rollback ended".to_owned())),
             _ => None,
         };
         if let Some((kind, what)) = m {

@@ -17,7 +17,12 @@ const KEYS: &str = " Space ←→ [ ] +- g q";
 pub fn bar(frame: &mut Frame<'_>, area: Rect, now: DateTime<Utc>, r: &ReplayView) {
     let w = area.width as usize;
     let clock = format!(" {} ", now.format("%H:%M:%S"));
-    let keys = if w >= 60 { KEYS } else { "" };
+    // What the replay has to say takes the keys' place, up to half the width.
+    let says = r
+        .says
+        .as_deref()
+        .map(|t| format!(" {}", super::fit(t, w / 2)));
+    let keys = says.as_deref().unwrap_or(if w >= 60 { KEYS } else { "" });
     let width = w.saturating_sub(clock.chars().count() + keys.chars().count() + 2);
     let span = (r.end - r.start).num_milliseconds().max(1);
     let col = |t: DateTime<Utc>| -> usize {
@@ -56,7 +61,14 @@ pub fn bar(frame: &mut Frame<'_>, area: Rect, now: DateTime<Utc>, r: &ReplayView
             .map(|(c, s)| Span::styled(c.to_string(), s)),
     );
     spans.push(Span::styled(clock, theme::TITLE));
-    spans.push(Span::styled(keys, theme::KEY));
+    spans.push(Span::styled(
+        keys.to_owned(),
+        if r.says.is_some() {
+            Style::new().fg(Color::Yellow)
+        } else {
+            theme::KEY
+        },
+    ));
     frame.render_widget(
         Paragraph::new(Line::from(spans)).style(Style::new().bg(Color::Black)),
         area,

@@ -1,0 +1,181 @@
+//! Time travel (issue 28): a demo night driven through the gate, the canary, an incident
+//! and the rollback in a pseudo-terminal, then `warroom replay` of it: before the rollback
+//! the alert fires and nothing is rolled back, at the end it is; the gauges at a chosen
+//! moment hold the samples recorded then; every moment rebuilds the state the record had.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use common::screen::Screen;
+use warroom::app::event::{Event, RunRef};
+use warroom::app::replay::Night;
+use warroom::samples::{self, Value};
+
+/// The demo's story, as tests/e2e.rs drives it: its run directory once the console left.
+fn a_night_with_a_rollback() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("run");
+    let mut s = Screen::start(
+        &["demo", "--run-dir", run_dir.to_str().unwrap()],
+        40,
+        140,
+        tempfile::tempdir().unwrap(),
+    );
+    s.wait_for("api-green", 30);
+    s.wait_for("UP", 15);
+    s.keys("j");
+    s.keys("g");
+    s.keys("G");
+    s.keys("\r");
+    s.keys("G");
+    s.keys("checked the dashboards\r");
+    s.wait_for("GO 2/2", 5);
+    s.keys("\r");
+    s.wait_for("Run this step?", 5);
+    s.keys("y");
+    s.wait_for("Traffic split now: green 10%", 20);
+    s.keys("jj\r");
+    s.wait_for("Type INJECT", 5);
+    s.keys("INJECT\r");
+    s.wait_for("fault injected into green", 20);
+    s.wait_for("ROLLBACK CRITERIA MET", 40);
+    s.keys("R");
+    s.wait_for("Type ROLLBACK", 15);
+    s.keys("ROLLBACK\r");
+    s.wait_for("ROLLED BACK", 25);
+    s.keys("q");
+    assert!(s.wait_exit(10));
+    (dir, run_dir)
+}
+
+fn replay(run_dir: &Path, at: &str) -> Screen {
+    Screen::start(
+        &["replay", run_dir.to_str().unwrap(), "--at", at],
+        40,
+        140,
+        tempfile::tempdir().unwrap(),
+    )
+}
+
+#[test]
+fn a_night_replays_as_it_was_at_each_moment() {
+    let (_dir, run_dir) = a_night_with_a_rollback();
+    let (records, _) = warroom::journal::read(&run_dir.join("journal.jsonl")).unwrap();
+    let rollback = records
+        .iter()
+        .find(|r| {
+            matches!(
+                &r.event,
+                Event::RunStarted {
+                    target: RunRef::Rollback,
+                    ..
+                }
+            )
+        })
+        .unwrap()
+        .at;
+    let fired = records
+        .iter()
+        .find(
+            |r| matches!(&r.event, Event::RuleFiring { rule, .. } if rule == "error-rate-critical"),
+        )
+        .unwrap()
+        .at;
+    assert!(fired < rollback);
+
+    // Just before the rollback: the alert fires, nothing is rolled back.
+    let before = (rollback - chrono::TimeDelta::seconds(1)).to_rfc3339();
+    let mut s = replay(&run_dir, &before);
+    let screen = s.wait_for("REPLAY", 10);
+    assert!(
+        screen.contains("error-rate-critical") || screen.contains("FIRING"),
+        "{screen}"
+    );
+    assert!(!screen.contains("ROLLED BACK"), "{screen}");
+    // `]` goes to the next event: the rollback's start; then to the end of the night.
+    let mut went = false;
+    for _ in 0..6 {
+        s.keys("]");
+        if s.wait_until_or_exit("the rollback started", 1).is_some() {
+            went = true;
+            break;
+        }
+    }
+    assert!(went, "{}", s.text());
+    s.keys("g");
+    s.wait_for("go to (", 5);
+    let end = records.last().unwrap().at.format("%H:%M:%S").to_string();
+    s.keys(&format!("{end}\r"));
+    s.wait_for("ROLLED BACK", 5);
+    s.keys("q");
+    assert!(s.wait_exit(10));
+
+    // The gauges at a chosen moment (the alert's firing) hold the samples recorded then.
+    let rb =
+        warroom::runbook::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo.toml"))
+            .unwrap()
+            .0;
+    let recording = samples::read(&run_dir);
+    let series = recording.series_index("kpi:error_rate").unwrap();
+    let last_before = recording
+        .points
+        .iter()
+        .rfind(|p| p.series == series && p.at_ms <= fired.timestamp_millis())
+        .cloned()
+        .unwrap();
+    let Value::Number(recorded) = last_before.value else {
+        panic!("{last_before:?}")
+    };
+    let night = Night::new(Arc::new(rb), records.clone(), samples::read(&run_dir));
+    let state = night.state_at(fired);
+    let i = state.runbook.kpi_index("error_rate").unwrap();
+    assert_eq!(state.kpi_value(i), Ok(recorded));
+    let mut s = replay(&run_dir, &fired.to_rfc3339());
+    let shown = warroom::runbook::number::format_kpi_value(&state.runbook.kpis[i], recorded);
+    let screen = s.wait_for("REPLAY", 10);
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("Error rate") && l.contains(&shown)),
+        "{shown} not on the gauge:\n{screen}"
+    );
+    s.keys("q");
+    assert!(s.wait_exit(10));
+
+    // Each moment of the record rebuilds the state the record had after it (and after
+    // every record at that same instant).
+    for (k, rec) in records.iter().enumerate() {
+        let last_same = records[k..].iter().take_while(|r| r.at == rec.at).count() + k;
+        let mut expect = warroom::app::State::new(night.runbook.clone(), night.start);
+        for r in &records[..last_same] {
+            expect.apply(r);
+        }
+        assert_eq!(
+            night.state_at(rec.at).recorded(),
+            expect.recorded(),
+            "at record {}",
+            rec.seq
+        );
+    }
+
+    // Outside the run: refused, saying its span.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["replay", run_dir.to_str().unwrap(), "--at", "T+7d"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is outside the run, which spans"), "{err}");
+
+    // An older run without samples: replayed from the journal, the gauges said empty.
+    std::fs::remove_file(run_dir.join(samples::FILE)).unwrap();
+    std::fs::remove_file(run_dir.join(samples::SERIES)).unwrap();
+    let mut s = replay(&run_dir, "rollback");
+    s.wait_for("no recorded samples", 10);
+    s.keys("q");
+    assert!(s.wait_exit(10));
+}
