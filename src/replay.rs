@@ -55,9 +55,66 @@ impl Cursor {
     }
 }
 
+/// Each run's output as its record directory holds it, fed in as a watcher's is; the output
+/// pane shows the run started last. The output has no times: a run still going at the
+/// moment shows its output as it ended, and says so.
+fn outputs(state: &mut State, night: &Night, run_dir: &std::path::Path) {
+    use crate::app::watch::{self, Watched};
+    use crate::app::{Observation, RunStatus, Target};
+    let targets: Vec<Target> = (0..state.steps.len())
+        .map(Target::Step)
+        .chain([Target::Rollback, Target::RollbackPreview])
+        .collect();
+    for target in targets {
+        let Some(run) = state.run(target) else {
+            continue;
+        };
+        if run.attempt == 0 {
+            continue;
+        }
+        let running = matches!(run.status, RunStatus::Running { .. });
+        let name = crate::app::run_file_name(state, target);
+        let log = crate::exec::record_dir(run_dir, &name, run.attempt)
+            .join(crate::exec::supervise::OUTPUT);
+        let Some((bytes, _)) = crate::exec::read_new(&log, 0, crate::exec::READ_SLICE as u64 * 4)
+        else {
+            continue;
+        };
+        let mut shown = Vec::new();
+        if running {
+            shown.extend_from_slice(
+                b"warroom replay: still running at this moment; its output as it ended:\n",
+            );
+        }
+        shown.extend(bytes);
+        watch::update(
+            state,
+            Watched::Observed(Observation::RunOutput {
+                target,
+                bytes: shown,
+            }),
+        );
+    }
+    let last = night.records.iter().rev().find_map(|r| match &r.event {
+        crate::app::event::Event::RunStarted { target, .. } if r.at <= state.now => {
+            state.target(target)
+        }
+        _ => None,
+    });
+    if let Some(t) = last {
+        state.shown = t;
+    }
+}
+
 /// The State to draw: the moment rebuilt, the bar's view, what the cursor has to say.
-fn frame_state(night: &Night, c: &Cursor, damaged: Option<&str>) -> State {
+fn frame_state(
+    night: &Night,
+    c: &Cursor,
+    damaged: Option<&str>,
+    run_dir: &std::path::Path,
+) -> State {
     let mut state = night.state_at(c.at);
+    outputs(&mut state, night, run_dir);
     // What stands for the whole replay: an older run's missing samples, a tear.
     let standing = if night.no_samples {
         Some("no recorded samples (an older run): the gauges are empty".to_owned())
@@ -116,7 +173,7 @@ pub async fn run(
     let mut dirty = true;
     loop {
         if dirty {
-            let state = frame_state(&night, &cursor, damaged.as_deref());
+            let state = frame_state(&night, &cursor, damaged.as_deref(), &run_dir);
             if crate::terminal::draw(&mut terminal, &state).is_err() {
                 break;
             }

@@ -111,6 +111,8 @@ fn a_night_replays_as_it_was_at_each_moment() {
     let end = records.last().unwrap().at.format("%H:%M:%S").to_string();
     s.keys(&format!("{end}\r"));
     s.wait_for("ROLLED BACK", 5);
+    // The output pane: the rollback's output, from its record directory.
+    s.wait_for("Rollback complete: 100% blue", 5);
     s.keys("q");
     assert!(s.wait_exit(10));
 
