@@ -164,6 +164,25 @@ fn a_night_replays_as_it_was_at_each_moment() {
         );
     }
 
+    // The report points at each decision's and each alert's moment.
+    let md = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["report", run_dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&md.stdout);
+    let fired_at = fired.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    assert!(
+        md.contains(&format!(
+            "`warroom replay {} --at {fired_at}`",
+            run_dir.display()
+        )),
+        "{md}"
+    );
+    assert!(
+        md.contains("The screen at the decision: `warroom replay"),
+        "{md}"
+    );
+
     // Outside the run: refused, saying its span.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
         .args(["replay", run_dir.to_str().unwrap(), "--at", "T+7d"])

@@ -163,6 +163,9 @@ fn gates(o: &mut String, r: &Report) {
                 cell(&evidence_words(v))
             );
         }
+        if let Some(last) = g.votes.iter().map(|v| v.at).max() {
+            let _ = writeln!(o, "\nThe screen at the decision: {}", replay_at(r, last));
+        }
         let _ = writeln!(o);
     }
 
@@ -184,6 +187,19 @@ fn gates(o: &mut String, r: &Report) {
         }
         let _ = writeln!(o);
     }
+}
+
+/// The command that shows the console as it was then (`warroom replay`).
+fn replay_at(r: &Report, at: chrono::DateTime<chrono::Utc>) -> String {
+    let dir = if r.run_dir.is_empty() {
+        "RUN_DIR"
+    } else {
+        r.run_dir.as_str()
+    };
+    format!(
+        "`warroom replay {dir} --at {}`",
+        at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    )
 }
 
 /// The alerts, when they fired, resolved, and who acknowledged them.
@@ -225,6 +241,10 @@ fn alerts(o: &mut String, r: &Report) {
                     )
                 ),
             );
+        }
+        let _ = writeln!(o, "\nThe screen when each fired:\n");
+        for a in &r.alerts {
+            let _ = writeln!(o, "- {}: {}", cell(&a.title), replay_at(r, a.fired));
         }
         let _ = writeln!(o);
     }
