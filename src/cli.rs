@@ -153,12 +153,30 @@ pub enum Cmd {
         /// alert:RULE or rollback (default: the run's start).
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
-        /// How many times faster than it happened it plays (Space).
-        #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
-        speed: f64,
+        /// How many times faster than it happened it plays (Space), or the recording.
+        #[arg(long, value_name = "FACTOR")]
+        speed: Option<f64>,
         /// The runbook, when the one the run began with has moved.
         #[arg(long)]
         runbook: Option<PathBuf>,
+        /// Write the stretch from --from to --to as an asciicast v2 recording to FILE
+        /// (no terminal needed), drawn at --size, at --speed (default 10x).
+        #[arg(long, value_name = "FILE", conflicts_with = "at")]
+        cast: Option<PathBuf>,
+        /// The recording's start (the forms --at takes; default: the run's start).
+        #[arg(long, value_name = "TIME", requires = "cast")]
+        from: Option<String>,
+        /// The recording's end (default: the run's end).
+        #[arg(long, value_name = "TIME", requires = "cast")]
+        to: Option<String>,
+        /// The recording's terminal size, COLSxROWS.
+        #[arg(
+            long,
+            default_value = "120x40",
+            value_name = "COLSxROWS",
+            requires = "cast"
+        )]
+        size: String,
     },
     /// Rehearse a runbook against the demo target on a fast clock (no real waits), its KPIs
     /// live from the target or replayed from a recorded series.

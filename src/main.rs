@@ -194,7 +194,27 @@ async fn tokio_main(cmd: Cmd) -> Result<()> {
             at,
             speed,
             runbook,
-        } => warroom::replay::run(run_dir, runbook, at, speed).await,
+            cast,
+            from,
+            to,
+            size,
+        } => match cast {
+            Some(file) => {
+                let (cols, rows) = size
+                    .split_once('x')
+                    .and_then(|(c, r)| Some((c.parse().ok()?, r.parse().ok()?)))
+                    .ok_or_else(|| anyhow!("--size {size}: COLSxROWS, such as 120x40"))?;
+                warroom::replay::cast(
+                    run_dir,
+                    runbook,
+                    (from, to),
+                    speed.unwrap_or(10.0),
+                    (cols, rows),
+                    file,
+                )
+            }
+            None => warroom::replay::run(run_dir, runbook, at, speed.unwrap_or(1.0)).await,
+        },
         Cmd::Check { .. }
         | Cmd::Import { .. }
         | Cmd::Preflight { .. }

@@ -256,3 +256,85 @@ pub async fn run(
     crate::terminal::release(terminal);
     Ok(())
 }
+
+/// `--cast FILE`: the stretch from `from` to `to` as an asciicast v2 recording, drawn
+/// offline at `cols` x `rows`: a frame for each second of the recording (each `speed`
+/// seconds of the night), written when the screen changed.
+pub fn cast(
+    run_dir: PathBuf,
+    runbook: Option<PathBuf>,
+    (from, to): (Option<String>, Option<String>),
+    speed: f64,
+    (cols, rows): (u16, u16),
+    file: PathBuf,
+) -> Result<()> {
+    use std::io::Write;
+    if file.exists() {
+        return Err(anyhow!(
+            "{} exists: remove it or name another file",
+            file.display()
+        ));
+    }
+    let run_dir = run_dir.canonicalize().unwrap_or(run_dir);
+    let (night, damaged) = open(&run_dir, runbook.as_deref())?;
+    let when = |t: Option<String>, or: DateTime<Utc>| -> Result<DateTime<Utc>> {
+        t.map_or(Ok(or), |t| night.parse_at(&t).map_err(|e| anyhow!("{e}")))
+    };
+    let from = when(from, night.start)?;
+    let to = when(to, night.end)?;
+    if to <= from {
+        return Err(anyhow!("--to must come after --from"));
+    }
+    if !(speed.is_finite() && speed > 0.0) {
+        return Err(anyhow!("--speed {speed}: a factor above zero, such as 10"));
+    }
+    if !(20..=1000).contains(&cols) || !(8..=500).contains(&rows) {
+        return Err(anyhow!("--size {cols}x{rows}: from 20x8 to 1000x500"));
+    }
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(cols, rows))
+        .map_err(|e| anyhow!("{e}"))?;
+    let mut out = Vec::new();
+    let header = serde_json::json!({
+        "version": 2,
+        "width": cols,
+        "height": rows,
+        "timestamp": from.timestamp(),
+        "title": format!("{}: {} to {}", night.runbook.name, from.format("%H:%M:%S"), to.format("%H:%M:%S UTC")),
+    });
+    writeln!(out, "{header}")?;
+    let step = TimeDelta::milliseconds((speed * 1000.0) as i64).max(TimeDelta::milliseconds(1));
+    let mut cursor = Cursor {
+        at: from,
+        speed,
+        playing: true,
+        typing: None,
+        said: None,
+    };
+    let mut last = String::new();
+    let mut frames = 0u64;
+    loop {
+        let state = frame_state(&night, &cursor, damaged.as_deref(), &run_dir);
+        terminal
+            .draw(|f| crate::ui::render(f, &state))
+            .map_err(|e| anyhow!("{e}"))?;
+        let bytes = crate::ui::ansi::frame(terminal.backend().buffer());
+        if bytes != last {
+            let t = (cursor.at - from).num_milliseconds() as f64 / 1000.0 / speed;
+            writeln!(out, "{}", serde_json::json!([t, "o", bytes]))?;
+            last = bytes;
+            frames += 1;
+        }
+        if cursor.at >= to {
+            break;
+        }
+        cursor.at = (cursor.at + step).min(to);
+    }
+    crate::durable::write(&file, &out).map_err(|e| anyhow!("{}: {e}", file.display()))?;
+    eprintln!(
+        "{}: {frames} frames, {:.0} s of recording for {} of the night",
+        file.display(),
+        (to - from).num_milliseconds() as f64 / 1000.0 / speed,
+        crate::runbook::time::format_duration(to - from)
+    );
+    Ok(())
+}

@@ -183,6 +183,61 @@ fn a_night_replays_as_it_was_at_each_moment() {
         "{md}"
     );
 
+    // The stretch around the rollback as an asciicast recording, drawn offline.
+    let cast = run_dir.parent().unwrap().join("rollback.cast");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args([
+            "replay",
+            run_dir.to_str().unwrap(),
+            "--from",
+            &(fired - chrono::TimeDelta::seconds(3)).to_rfc3339(),
+            "--to",
+            &records.last().unwrap().at.to_rfc3339(),
+            "--speed",
+            "2",
+            "--size",
+            "100x30",
+            "--cast",
+            cast.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&cast).unwrap();
+    let mut lines = text.lines();
+    let header: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(
+        (header["version"].as_u64(), header["width"].as_u64()),
+        (Some(2), Some(100))
+    );
+    let frames: Vec<serde_json::Value> = lines.map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(frames.len() >= 3, "{} frames", frames.len());
+    assert!(
+        frames
+            .windows(2)
+            .all(|w| w[0][0].as_f64() < w[1][0].as_f64())
+    );
+    let first = frames[0][2].as_str().unwrap();
+    let last = frames.last().unwrap()[2].as_str().unwrap();
+    assert!(first.contains("REPLAY") && !first.contains("ROLLED BACK"));
+    assert!(last.contains("ROLLED BACK"), "{last}");
+    // An existing file is kept.
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args([
+            "replay",
+            run_dir.to_str().unwrap(),
+            "--cast",
+            cast.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists"));
+
     // Outside the run: refused, saying its span.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
         .args(["replay", run_dir.to_str().unwrap(), "--at", "T+7d"])

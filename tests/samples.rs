@@ -123,6 +123,23 @@ fn the_console_records_every_sample_and_a_kill_loses_only_the_unsynced_seconds()
     s.wait_for("UP", 30);
     // Two blocks' worth (a block is written every 5 seconds).
     std::thread::sleep(std::time::Duration::from_secs(11));
+    // A run still going replays up to now (here as a recording, which needs no terminal).
+    let live_cast = s.run_dir().parent().unwrap().join("live.cast");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["replay", s.run_dir().to_str().unwrap(), "--cast"])
+        .arg(&live_cast)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::read_to_string(&live_cast)
+            .unwrap()
+            .contains("REPLAY")
+    );
     s.kill9();
     let killed_ms = chrono::Utc::now().timestamp_millis();
     let run_dir = s.run_dir();

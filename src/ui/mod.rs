@@ -15,6 +15,7 @@
 //! Modals (confirmations, the typed phrase, gates) and the `?` help draw on top.
 
 mod alerts;
+pub mod ansi;
 mod checklist;
 mod header;
 mod help;
