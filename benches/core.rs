@@ -216,7 +216,7 @@ fn canary_judge_20_metrics_of_600_points(bencher: divan::Bencher) {
 /// second (2.88 million points), the State rebuilt at that moment. Budget: under 100 ms.
 #[divan::bench(sample_count = 20)]
 fn replay_seek_8h_100_kpis(bencher: divan::Bencher) {
-    use warroom::samples::{Point, Recording, Value};
+    use warroom::samples::Value;
     let mut text = String::from("[runbook]\nname = \"eight hours\"\n");
     for i in 0..100 {
         text.push_str(&format!(
@@ -239,22 +239,25 @@ fn replay_seek_8h_100_kpis(bencher: divan::Bencher) {
             t0,
         },
     )];
+    // The 8 hours written as the console writes them: a synced block every 5 seconds.
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = warroom::samples::Writer::open(dir.path()).unwrap();
     let mut rng = fastrand::Rng::with_seed(28);
-    let mut points = Vec::with_capacity(100 * 28_800);
     for s in 0..28_800i64 {
         for k in 0..100u32 {
-            points.push(Point {
-                series: k,
-                at_ms: t0.timestamp_millis() + s * 1000,
-                value: Value::Number(f64::from(rng.u32(0..1000)) / 10.0),
-            });
+            w.record(
+                &format!("kpi:k{k}"),
+                t0.timestamp_millis() + s * 1000,
+                Value::Number(f64::from(rng.u32(0..1000)) / 10.0),
+            )
+            .unwrap();
+        }
+        if s % 5 == 4 {
+            w.flush().unwrap();
         }
     }
-    let recording = Recording {
-        series: (0..100).map(|k| format!("kpi:k{k}")).collect(),
-        points,
-        torn: None,
-    };
+    w.flush().unwrap();
+    let recording = warroom::samples::Blocks::open(dir.path());
     let night = warroom::app::replay::Night::new(Arc::new(rb), records, recording);
     bencher
         .with_inputs(|| t0 + TimeDelta::minutes(i64::from(fastrand::u32(1..480))))

@@ -24,7 +24,7 @@ pub fn open(
     runbook: Option<&std::path::Path>,
 ) -> Result<(Night, Option<String>)> {
     let opened = crate::watch::open(run_dir, runbook)?;
-    let recording = crate::samples::read(run_dir);
+    let recording = crate::samples::Blocks::open(run_dir);
     let night = Night::new(Arc::new(opened.runbook), opened.history, recording);
     Ok((night, opened.damaged))
 }

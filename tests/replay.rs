@@ -132,7 +132,11 @@ fn a_night_replays_as_it_was_at_each_moment() {
     let Value::Number(recorded) = last_before.value else {
         panic!("{last_before:?}")
     };
-    let night = Night::new(Arc::new(rb), records.clone(), samples::read(&run_dir));
+    let night = Night::new(
+        Arc::new(rb),
+        records.clone(),
+        samples::Blocks::open(&run_dir),
+    );
     let state = night.state_at(fired);
     let i = state.runbook.kpi_index("error_rate").unwrap();
     assert_eq!(state.kpi_value(i), Ok(recorded));

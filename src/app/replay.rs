@@ -2,6 +2,8 @@
 //! the same `apply`) and the recorded samples (through the same observations). Nothing here
 //! can act: a replayed State has no effects to give, only a screen.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -10,7 +12,7 @@ use super::event::{Event, Record, RunRef};
 use super::observe::{self, Observation};
 use super::{Fault, FaultKind, Probe, Reading, State};
 use crate::runbook::Runbook;
-use crate::samples::{self, Recording, Value};
+use crate::samples::{self, Point, Value};
 
 /// How many of a series' points before the moment are fed in: the sparkline's width.
 const FED: usize = super::observation::HISTORY;
@@ -46,8 +48,13 @@ pub struct Night {
     pub runbook: Arc<Runbook>,
     pub records: Vec<Record>,
     series: Vec<Series>,
-    /// Per series, its points in time order (ms, value).
-    points: Vec<Vec<(i64, Value)>>,
+    /// The recorded samples, decoded a block at a time as a moment needs them.
+    blocks: samples::Blocks,
+    /// The blocks the last moment decoded, kept while the next moments need them too.
+    cache: RefCell<HashMap<usize, Arc<Vec<Point>>>>,
+    /// How far back of a moment its samples are read: a sparkline's worth for the fastest
+    /// sources, three intervals (the staleness bound) for the slowest.
+    horizon: TimeDelta,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
     pub markers: Vec<Marker>,
@@ -57,51 +64,67 @@ pub struct Night {
 }
 
 impl Night {
-    pub fn new(runbook: Arc<Runbook>, records: Vec<Record>, recording: Recording) -> Self {
-        let series: Vec<Series> = recording
+    pub fn new(runbook: Arc<Runbook>, records: Vec<Record>, blocks: samples::Blocks) -> Self {
+        let series: Vec<Series> = blocks
             .series
             .iter()
             .map(|name| series_of(&runbook, name))
             .collect();
-        let mut points: Vec<Vec<(i64, Value)>> = vec![Vec::new(); series.len()];
-        for p in recording.points {
-            if let Some(v) = points.get_mut(p.series as usize) {
-                v.push((p.at_ms, p.value));
-            }
-        }
-        for v in &mut points {
-            v.sort_by_key(|(at, _)| *at);
-        }
-        let first_point = points
-            .iter()
-            .filter_map(|v| v.first())
-            .map(|(t, _)| *t)
-            .min();
-        let last_point = points
-            .iter()
-            .filter_map(|v| v.last())
-            .map(|(t, _)| *t)
-            .max();
+        let span = blocks.span();
         let start = records.first().map_or_else(Utc::now, |r| r.at);
-        let start = first_point
-            .and_then(DateTime::from_timestamp_millis)
+        let start = span
+            .and_then(|(first, _)| DateTime::from_timestamp_millis(first))
             .map_or(start, |p| p.min(start));
         let end = records.last().map_or(start, |r| r.at);
-        let end = last_point
-            .and_then(DateTime::from_timestamp_millis)
+        let end = span
+            .and_then(|(_, last)| DateTime::from_timestamp_millis(last))
             .map_or(end, |p| p.max(end));
         let markers = markers(&runbook, &records);
+        let slowest = runbook
+            .kpis
+            .iter()
+            .flat_map(|k| std::iter::once(k.interval).chain(k.schedule.iter().map(|(_, e)| *e)))
+            .chain(runbook.endpoints.iter().map(|e| e.interval))
+            .max()
+            .unwrap_or(TimeDelta::seconds(5));
         Self {
+            horizon: (slowest * 3).max(TimeDelta::minutes(10)),
+            no_samples: blocks.series.is_empty(),
+            torn: blocks.torn.clone(),
             runbook,
             records,
             series,
-            no_samples: recording.series.is_empty(),
-            torn: recording.torn,
-            points,
+            blocks,
+            cache: RefCell::new(HashMap::new()),
             start,
             end,
             markers,
         }
+    }
+
+    /// The points of the blocks around `at`, per series, in time order, none after `at`.
+    fn window(&self, at_ms: i64) -> Vec<Vec<(i64, Value)>> {
+        let wanted = self
+            .blocks
+            .overlapping(at_ms - self.horizon.num_milliseconds(), at_ms);
+        let mut cache = self.cache.borrow_mut();
+        cache.retain(|i, _| wanted.contains(i));
+        let mut per: Vec<Vec<(i64, Value)>> = vec![Vec::new(); self.series.len()];
+        for i in wanted {
+            let points = cache
+                .entry(i)
+                .or_insert_with(|| Arc::new(self.blocks.decode(i)))
+                .clone();
+            for p in points.iter().filter(|p| p.at_ms <= at_ms) {
+                if let Some(v) = per.get_mut(p.series as usize) {
+                    v.push((p.at_ms, p.value.clone()));
+                }
+            }
+        }
+        for v in &mut per {
+            v.sort_by_key(|(t, _)| *t);
+        }
+        per
     }
 
     /// The console's State at `at`: every record up to it applied, every series' points up
@@ -112,17 +135,15 @@ impl Night {
             state.now = rec.at;
             state.apply(rec);
         }
-        let at_ms = at.timestamp_millis();
+        let window = self.window(at.timestamp_millis());
         for (i, kind) in self.series.iter().enumerate() {
-            let all = &self.points[i];
-            let upto = all.partition_point(|(t, _)| *t <= at_ms);
-            let fed = &all[upto.saturating_sub(FED)..upto];
-            for (t, value) in fed {
+            let all = &window[i];
+            for (t, value) in &all[all.len().saturating_sub(FED)..] {
                 let Some(when) = DateTime::from_timestamp_millis(*t) else {
                     continue;
                 };
                 state.now = when;
-                if let Some(o) = self.observation(*kind, value, i, *t) {
+                if let Some(o) = self.observation(*kind, value, &window, *t) {
                     observe::take(&mut state, o);
                 }
             }
@@ -135,7 +156,7 @@ impl Night {
         &self,
         kind: Series,
         value: &Value,
-        _series: usize,
+        window: &[Vec<(i64, Value)>],
         at_ms: i64,
     ) -> Option<Observation> {
         Some(match (kind, value) {
@@ -165,7 +186,7 @@ impl Night {
                 endpoint,
                 probe: Probe {
                     health: samples::health_of(*code)?,
-                    latency: self.latency_at(endpoint, at_ms),
+                    latency: self.latency_at(endpoint, window, at_ms),
                     reason: None,
                 },
             },
@@ -174,12 +195,17 @@ impl Night {
     }
 
     /// The endpoint's latency recorded with its probe at this time.
-    fn latency_at(&self, endpoint: usize, at_ms: i64) -> Option<TimeDelta> {
+    fn latency_at(
+        &self,
+        endpoint: usize,
+        window: &[Vec<(i64, Value)>],
+        at_ms: i64,
+    ) -> Option<TimeDelta> {
         let i = self
             .series
             .iter()
             .position(|s| *s == Series::Latency(endpoint))?;
-        let all = &self.points[i];
+        let all = &window[i];
         let k = all.partition_point(|(t, _)| *t < at_ms);
         match all.get(k) {
             Some((t, Value::Number(ms))) if *t == at_ms => {
