@@ -186,6 +186,18 @@ fn a_night_replays_as_it_was_at_each_moment() {
         md.contains("The screen at the decision: `warroom replay"),
         "{md}"
     );
+    let html = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["report", run_dir.to_str().unwrap(), "--format", "html"])
+        .output()
+        .unwrap();
+    let html = String::from_utf8_lossy(&html.stdout);
+    assert!(
+        html.contains(&format!(
+            "<code>warroom replay {} --at {fired_at}</code>",
+            run_dir.display()
+        )),
+        "the HTML report links the alert's moment too"
+    );
 
     // The stretch around the rollback as an asciicast recording, drawn offline.
     let cast = run_dir.parent().unwrap().join("rollback.cast");

@@ -176,6 +176,13 @@ fn decisions(o: &mut String, r: &Report) {
             );
         }
         o.push_str("</table>");
+        if let Some(last) = g.votes.iter().map(|v| v.at).max() {
+            let _ = write!(
+                o,
+                "<p>The screen at the decision: <code>{}</code></p>",
+                esc(&super::markdown::replay_command(r, last))
+            );
+        }
     }
     if !r.guards.is_empty() {
         o.push_str("<h2>Guards passed</h2><table><tr><th>At</th><th>Step</th><th>By</th><th>How</th><th>Guards</th><th>Reason</th></tr>");
@@ -229,7 +236,16 @@ fn alerts(o: &mut String, r: &Report) {
                 )),
             );
         }
-        o.push_str("</table>");
+        o.push_str("</table><p>The screen when each fired:</p><ul>");
+        for a in &r.alerts {
+            let _ = write!(
+                o,
+                "<li>{}: <code>{}</code></li>",
+                esc(&a.title),
+                esc(&super::markdown::replay_command(r, a.fired))
+            );
+        }
+        o.push_str("</ul>");
     }
 }
 

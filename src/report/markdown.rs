@@ -190,16 +190,20 @@ fn gates(o: &mut String, r: &Report) {
 }
 
 /// The command that shows the console as it was then (`warroom replay`).
-fn replay_at(r: &Report, at: chrono::DateTime<chrono::Utc>) -> String {
+pub(super) fn replay_command(r: &Report, at: chrono::DateTime<chrono::Utc>) -> String {
     let dir = if r.run_dir.is_empty() {
         "RUN_DIR"
     } else {
         r.run_dir.as_str()
     };
     format!(
-        "`warroom replay {dir} --at {}`",
+        "warroom replay {dir} --at {}",
         at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     )
+}
+
+fn replay_at(r: &Report, at: chrono::DateTime<chrono::Utc>) -> String {
+    format!("`{}`", replay_command(r, at))
 }
 
 /// The alerts, when they fired, resolved, and who acknowledged them.
