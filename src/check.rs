@@ -142,26 +142,6 @@ pub fn summary(rb: &Runbook) -> String {
     if !rb.contacts.is_empty() {
         let _ = writeln!(s, "  contacts  {}", rb.contacts.len());
     }
-    for (i, l) in rb.escalation.iter().enumerate() {
-        let mut reached = Vec::new();
-        if let Some(after) = l.after {
-            reached.push(format!("from {}", format_duration(after)));
-        }
-        if let Some(c) = &l.when {
-            reached.push(format!("when {}", c.source));
-        }
-        let respond = l
-            .respond_within
-            .map(|r| format!(", respond within {}", format_duration(r)))
-            .unwrap_or_default();
-        let _ = writeln!(
-            s,
-            "  {}L{} {}{respond}",
-            if i == 0 { "escalate  " } else { "          " },
-            i + 1,
-            reached.join(" or ")
-        );
-    }
     if !rb.communications.is_empty() {
         let c = &rb.communications;
         let _ = writeln!(s, "  messages  {} planned ({})", c.len(), messages(c));
@@ -189,6 +169,32 @@ pub fn summary(rb: &Runbook) -> String {
             }
         );
     }
+    people(&mut s, rb);
+    s
+}
+
+/// Who answers and who hears: escalation levels, channels, status levels, targets.
+fn people(s: &mut String, rb: &Runbook) {
+    for (i, l) in rb.escalation.iter().enumerate() {
+        let mut reached = Vec::new();
+        if let Some(after) = l.after {
+            reached.push(format!("from {}", format_duration(after)));
+        }
+        if let Some(c) = &l.when {
+            reached.push(format!("when {}", c.source));
+        }
+        let respond = l
+            .respond_within
+            .map(|r| format!(", respond within {}", format_duration(r)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  {}L{} {}{respond}",
+            if i == 0 { "escalate  " } else { "          " },
+            i + 1,
+            reached.join(" or ")
+        );
+    }
     for c in &rb.channels {
         let _ = writeln!(s, "  channel   {}: {}", c.name, c.describe());
     }
@@ -206,7 +212,6 @@ pub fn summary(rb: &Runbook) -> String {
     for m in &rb.summaries {
         let _ = writeln!(s, "  summary   {}: {} {}", m.id, m.describe(), m.target);
     }
-    s
 }
 
 /// The gates, the canary analyses they show, and who votes on them from a terminal.

@@ -12,33 +12,12 @@ use crate::runbook::time::{format_duration, format_planned, format_t_offset};
 use crate::runbook::{RuleAction, Standing};
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
-    let light = state.status_light();
-    let (dot, word) = match light {
-        Standing::Good => ("●", "OK"),
-        Standing::Warning => ("●", "WARN"),
-        Standing::Critical => ("●", "ALERT"),
-    };
-    // The playbook's own status level, in its colour, where it defines them.
-    let level = state.status_level();
-    let (word, light_style) = match level {
-        Some(l) => (
-            l.name.to_uppercase(),
-            Style::new()
-                .fg(theme::hue(l.hue))
-                .add_modifier(Modifier::BOLD),
-        ),
-        None => (
-            word.to_owned(),
-            theme::standing(Some(light)).add_modifier(Modifier::BOLD),
-        ),
-    };
     let clock = state.now.format("%H:%M:%S UTC").to_string();
     let t = format_t_offset(state.now - state.t0);
     let phase = state.current_phase().unwrap_or("-");
-    let light_span = Span::styled(format!("{dot} {word}"), light_style);
+    let light_span = light(state);
     let t_span = Span::styled(t, Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD));
     let clock_span = Span::styled(clock, Style::new().add_modifier(Modifier::BOLD));
-    let rollback = rollback_banner(state);
     let mut left = vec![Span::styled(
         " warroom ",
         Style::new()
@@ -47,77 +26,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
             .add_modifier(Modifier::BOLD),
     )];
     let mut used = 9;
-    // A replay says so first: this is a moment of the past, nothing here acts.
-    if let Some(r) = &state.replay {
-        let text = format!("REPLAY {} {}×", if r.playing { "▶" } else { "⏸" }, r.speed);
-        used += text.chars().count() + 2;
-        left.push(Span::styled(
-            format!(" {text} "),
-            Style::new()
-                .fg(Color::Black)
-                .bg(Color::Magenta)
-                .add_modifier(Modifier::BOLD),
-        ));
-    } else if let Some(w) = &state.watching {
-        let text = match w.gone_since {
-            Some(at) => format!("DRIVER GONE {}", at.format("%H:%M")),
-            None => "READ-ONLY".to_owned(),
-        };
-        let style = if w.gone_since.is_some() {
-            theme::BANNER_CRITICAL
-        } else {
-            Style::new()
-                .fg(Color::Black)
-                .bg(Color::Yellow)
-                .add_modifier(Modifier::BOLD)
-        };
+    for (text, style) in banners(state) {
         used += text.chars().count() + 2;
         left.push(Span::styled(format!(" {text} "), style));
-    } else if !state.watchers.is_empty() {
-        let text = format!("{} watching", state.watchers.len());
-        used += text.len() + 2;
-        left.push(Span::styled(format!(" {text} "), theme::DIM));
-    }
-    if let Some(speed) = state.rehearsal {
-        let text = format!("REHEARSAL {}×", crate::runbook::number::format_value(speed));
-        used += text.chars().count() + 2;
-        left.push(Span::styled(
-            format!(" {text} "),
-            Style::new()
-                .fg(Color::Black)
-                .bg(Color::Magenta)
-                .add_modifier(Modifier::BOLD),
-        ));
-    }
-    if let Some((text, style)) = rollback {
-        used += text.chars().count() + 2;
-        left.push(Span::styled(format!(" {text} "), style));
-    }
-    if let Some((_, outcome)) = state.closed {
-        let text = format!("CLOSED · {}", outcome.word().to_uppercase());
-        used += text.chars().count() + 2;
-        left.push(Span::styled(format!(" {text} "), theme::BANNER_INFO));
-    }
-    // The incident's escalation level by its age, and the age, always in view.
-    if let Some(i) = &state.incident {
-        let level = i.level.map(|l| format!(" L{l}")).unwrap_or_default();
-        // The level's response time running: what is left, or how long overdue.
-        let respond = state
-            .response_left()
-            .map(|left| {
-                if left >= chrono::TimeDelta::zero() {
-                    format!(" · respond {}", format_duration(left))
-                } else {
-                    format!(" · RESPONSE OVERDUE {}", format_duration(-left))
-                }
-            })
-            .unwrap_or_default();
-        let text = format!(
-            "INCIDENT{level} {}{respond}",
-            format_duration(state.now - i.since)
-        );
-        used += text.chars().count() + 2;
-        left.push(Span::styled(format!(" {text} "), theme::BANNER_CRITICAL));
     }
     // When the banners crowd the line, the clock goes first, then the T-offset: the status
     // light always stays (and the banners say what is going on).
@@ -181,6 +92,90 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State) {
     left.push(Span::raw(" ".repeat(pad)));
     left.extend(right);
     frame.render_widget(Paragraph::new(Line::from(left)), area);
+}
+
+/// The status light: the playbook's own level in its colour where it defines them, else
+/// warroom's OK, WARN, ALERT.
+fn light(state: &State) -> Span<'static> {
+    let light = state.status_light();
+    match state.status_level() {
+        Some(l) => Span::styled(
+            format!("● {}", l.name.to_uppercase()),
+            Style::new()
+                .fg(theme::hue(l.hue))
+                .add_modifier(Modifier::BOLD),
+        ),
+        None => Span::styled(
+            format!(
+                "● {}",
+                match light {
+                    Standing::Good => "OK",
+                    Standing::Warning => "WARN",
+                    Standing::Critical => "ALERT",
+                }
+            ),
+            theme::standing(Some(light)).add_modifier(Modifier::BOLD),
+        ),
+    }
+}
+
+/// The header's banners, in order: a replay or a watcher first (nothing here acts), a
+/// rehearsal, the rollback, the close, the incident with its level and response time.
+fn banners(state: &State) -> Vec<(String, Style)> {
+    let mut out = Vec::new();
+    let magenta = Style::new()
+        .fg(Color::Black)
+        .bg(Color::Magenta)
+        .add_modifier(Modifier::BOLD);
+    if let Some(r) = &state.replay {
+        let play = if r.playing { "▶" } else { "⏸" };
+        out.push((format!("REPLAY {play} {}×", r.speed), magenta));
+    } else if let Some(w) = &state.watching {
+        out.push(match w.gone_since {
+            Some(at) => (
+                format!("DRIVER GONE {}", at.format("%H:%M")),
+                theme::BANNER_CRITICAL,
+            ),
+            None => (
+                "READ-ONLY".to_owned(),
+                Style::new()
+                    .fg(Color::Black)
+                    .bg(Color::Yellow)
+                    .add_modifier(Modifier::BOLD),
+            ),
+        });
+    } else if !state.watchers.is_empty() {
+        out.push((format!("{} watching", state.watchers.len()), theme::DIM));
+    }
+    if let Some(speed) = state.rehearsal {
+        let speed = crate::runbook::number::format_value(speed);
+        out.push((format!("REHEARSAL {speed}×"), magenta));
+    }
+    out.extend(rollback_banner(state));
+    if let Some((_, outcome)) = state.closed {
+        let text = format!("CLOSED · {}", outcome.word().to_uppercase());
+        out.push((text, theme::BANNER_INFO));
+    }
+    if let Some(i) = &state.incident {
+        let level = i.level.map(|l| format!(" L{l}")).unwrap_or_default();
+        // The level's response time running: what is left, or how long overdue.
+        let respond = state
+            .response_left()
+            .map(|left| {
+                if left >= chrono::TimeDelta::zero() {
+                    format!(" · respond {}", format_duration(left))
+                } else {
+                    format!(" · RESPONSE OVERDUE {}", format_duration(-left))
+                }
+            })
+            .unwrap_or_default();
+        let age = format_duration(state.now - i.since);
+        out.push((
+            format!("INCIDENT{level} {age}{respond}"),
+            theme::BANNER_CRITICAL,
+        ));
+    }
+    out
 }
 
 /// The rollback's banner in the header, while it runs and after: paused, counting against

@@ -180,36 +180,7 @@ pub(super) fn contacts<'a>(state: &'a State) -> Dialog<'a> {
         }
         d.lines.push(Line::raw(""));
     }
-    if !state.runbook.escalation.is_empty() {
-        for (i, l) in state.runbook.escalation.iter().enumerate() {
-            let mut reached = Vec::new();
-            match l.after {
-                Some(after) if after > chrono::TimeDelta::zero() => reached.push(format!(
-                    "after {}",
-                    crate::runbook::time::format_duration(after)
-                )),
-                Some(_) => reached.push("at once".to_owned()),
-                None => {}
-            }
-            if let Some(c) = &l.when {
-                reached.push(format!("when {}", c.source));
-            }
-            let respond = l
-                .respond_within
-                .map(|r| {
-                    format!(
-                        " · respond within {}",
-                        crate::runbook::time::format_duration(r)
-                    )
-                })
-                .unwrap_or_default();
-            d.lines.push(Line::styled(
-                format!("L{} {}{respond}", i + 1, reached.join(" or ")),
-                theme::DIM,
-            ));
-        }
-        d.lines.push(Line::raw(""));
-    }
+    escalation_levels(&mut d, state);
     let mut contacts: Vec<_> = state.runbook.contacts.iter().collect();
     contacts.sort_by_key(|c| c.escalation_level.unwrap_or(u8::MAX));
     if contacts.is_empty() {
@@ -280,6 +251,40 @@ pub(super) fn contacts<'a>(state: &'a State) -> Dialog<'a> {
         ));
     }
     d
+}
+
+/// Every escalation level, how it is reached and its response time.
+fn escalation_levels(d: &mut Dialog<'_>, state: &State) {
+    if !state.runbook.escalation.is_empty() {
+        for (i, l) in state.runbook.escalation.iter().enumerate() {
+            let mut reached = Vec::new();
+            match l.after {
+                Some(after) if after > chrono::TimeDelta::zero() => reached.push(format!(
+                    "after {}",
+                    crate::runbook::time::format_duration(after)
+                )),
+                Some(_) => reached.push("at once".to_owned()),
+                None => {}
+            }
+            if let Some(c) = &l.when {
+                reached.push(format!("when {}", c.source));
+            }
+            let respond = l
+                .respond_within
+                .map(|r| {
+                    format!(
+                        " · respond within {}",
+                        crate::runbook::time::format_duration(r)
+                    )
+                })
+                .unwrap_or_default();
+            d.lines.push(Line::styled(
+                format!("L{} {}{respond}", i + 1, reached.join(" or ")),
+                theme::DIM,
+            ));
+        }
+        d.lines.push(Line::raw(""));
+    }
 }
 
 /// The runbook's warnings, as `check` said them.
