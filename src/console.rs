@@ -155,6 +155,7 @@ pub async fn run(opts: Options) -> Result<Left> {
         samples: crate::samples::Writer::open(&opts.run_dir)
             .inspect_err(|e| tracing::warn!(error = %e, "the samples will not be recorded"))
             .ok(),
+        output_marked: std::collections::HashMap::new(),
     };
     let result = match commit(&mut state, &mut io, first) {
         Some(first) => match run_effects(&mut state, &mut io, first).await {
@@ -214,6 +215,8 @@ struct Io {
     kpi_log: crate::report::kpi_log::MinuteLog,
     /// Every sample and probe, at full resolution (`samples.wrs`).
     samples: Option<crate::samples::Writer>,
+    /// The length of each running step's output last marked, by record directory.
+    output_marked: std::collections::HashMap<String, (std::path::PathBuf, u64)>,
 }
 
 impl Io {
@@ -277,6 +280,7 @@ impl Io {
             }
         }
         crate::report::kpi_log::append(&self.run_dir.join(crate::report::kpi_log::FILE), &done);
+        self.mark_output(state, now.timestamp_millis());
         if let Some(w) = self.samples.as_mut() {
             let at = now.timestamp_millis();
             for (series, value) in points {
@@ -286,6 +290,58 @@ impl Io {
                     break;
                 }
             }
+        }
+    }
+
+    /// How far each running step's output has come, marked when it grew (and once more when
+    /// the step is no longer running), for a replay to show it as it stood.
+    fn mark_output(&mut self, state: &State, at: i64) {
+        use crate::app::Target;
+        for target in (0..state.steps.len())
+            .map(Target::Step)
+            .chain([Target::Rollback, Target::RollbackPreview])
+        {
+            let Some(run) = state.run(target) else {
+                continue;
+            };
+            if !run.status.is_active() || run.attempt == 0 {
+                continue;
+            }
+            let name = format!(
+                "{}.{}",
+                crate::app::run_file_name(state, target),
+                run.attempt
+            );
+            let log = crate::exec::record_dir(
+                &self.run_dir,
+                &crate::app::run_file_name(state, target),
+                run.attempt,
+            )
+            .join(crate::exec::supervise::OUTPUT);
+            self.output_marked.entry(name).or_insert((log, u64::MAX));
+        }
+        let mut marks = Vec::new();
+        let mut done = Vec::new();
+        for (run, (log, marked)) in &mut self.output_marked {
+            let len = std::fs::metadata(&*log).map_or(0, |m| m.len());
+            if len != *marked {
+                *marked = len;
+                marks.push(crate::samples::OutputMark {
+                    at,
+                    run: run.clone(),
+                    len,
+                });
+            }
+            let still = state_runs_active(state, run);
+            if !still {
+                done.push(run.clone());
+            }
+        }
+        for run in done {
+            self.output_marked.remove(&run);
+        }
+        if let Err(e) = crate::samples::mark_output(&self.run_dir, &marks) {
+            tracing::warn!(error = %e, "could not mark the output's progress");
         }
     }
 
@@ -676,4 +732,18 @@ async fn expire_silence(state: &State, vars: &[(String, String)], id: &str) {
             tracing::warn!(%id, error = %e, "could not expire the maintenance silence; it ends at its end time")
         }
     }
+}
+
+/// Whether the run whose record directory is `<name>.<attempt>` is running now.
+fn state_runs_active(state: &State, run: &str) -> bool {
+    use crate::app::Target;
+    (0..state.steps.len())
+        .map(Target::Step)
+        .chain([Target::Rollback, Target::RollbackPreview])
+        .any(|t| {
+            state.run(t).is_some_and(|r| {
+                r.status.is_active()
+                    && format!("{}.{}", crate::app::run_file_name(state, t), r.attempt) == run
+            })
+        })
 }

@@ -18,15 +18,25 @@ use crate::app::{ReplayView, State};
 const SPEEDS: [f64; 9] = [1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0];
 const FRAME: Duration = Duration::from_millis(100);
 
-/// The night opened for replay: its records, its samples, and where to begin.
-pub fn open(
-    run_dir: &std::path::Path,
-    runbook: Option<&std::path::Path>,
-) -> Result<(Night, Option<String>)> {
+/// A run opened for replay: the night (records and samples), how far each step's output
+/// had come when, and whether the journal stops holding up somewhere.
+struct Opened {
+    night: Night,
+    marks: Marks,
+    damaged: Option<String>,
+}
+
+/// Each run's output lengths over time, by record directory (`samples.output`).
+type Marks = std::collections::HashMap<String, Vec<(i64, u64)>>;
+
+fn open(run_dir: &std::path::Path, runbook: Option<&std::path::Path>) -> Result<Opened> {
     let opened = crate::watch::open(run_dir, runbook)?;
     let recording = crate::samples::Blocks::open(run_dir);
-    let night = Night::new(Arc::new(opened.runbook), opened.history, recording);
-    Ok((night, opened.damaged))
+    Ok(Opened {
+        night: Night::new(Arc::new(opened.runbook), opened.history, recording),
+        marks: crate::samples::read_output(run_dir),
+        damaged: opened.damaged,
+    })
 }
 
 /// Where the replay is and how it moves.
@@ -55,10 +65,10 @@ impl Cursor {
     }
 }
 
-/// Each run's output as its record directory holds it, fed in as a watcher's is; the output
-/// pane shows the run started last. The output has no times: a run still going at the
-/// moment shows its output as it ended, and says so.
-fn outputs(state: &mut State, night: &Night, run_dir: &std::path::Path) {
+/// Each run's output as it stood at the moment (its marks say how long it was then), fed in
+/// as a watcher's is; the output pane shows the run started last. A run of an older night,
+/// without marks, shows its output as it ended, and says so when it was still going.
+fn outputs(state: &mut State, night: &Night, run_dir: &std::path::Path, marks: &Marks) {
     use crate::app::watch::{self, Watched};
     use crate::app::{Observation, RunStatus, Target};
     let targets: Vec<Target> = (0..state.steps.len())
@@ -76,12 +86,18 @@ fn outputs(state: &mut State, night: &Night, run_dir: &std::path::Path) {
         let name = crate::app::run_file_name(state, target);
         let log = crate::exec::record_dir(run_dir, &name, run.attempt)
             .join(crate::exec::supervise::OUTPUT);
-        let Some((bytes, _)) = crate::exec::read_new(&log, 0, crate::exec::READ_SLICE as u64 * 4)
-        else {
+        let at = state.now.timestamp_millis();
+        let then = marks.get(&format!("{name}.{}", run.attempt)).map(|m| {
+            m.iter()
+                .take_while(|(t, _)| *t <= at)
+                .last()
+                .map_or(0, |(_, len)| *len)
+        });
+        let Some(bytes) = output_upto(&log, then) else {
             continue;
         };
         let mut shown = Vec::new();
-        if running {
+        if running && then.is_none() {
             shown.extend_from_slice(
                 b"warroom replay: still running at this moment; its output as it ended:\n",
             );
@@ -106,15 +122,29 @@ fn outputs(state: &mut State, night: &Night, run_dir: &std::path::Path) {
     }
 }
 
+/// The end of an output file (as much as a pane keeps), up to `len` bytes of it when given.
+fn output_upto(log: &std::path::Path, len: Option<u64>) -> Option<Vec<u8>> {
+    let keep = crate::exec::READ_SLICE as u64 * 4;
+    match len {
+        None => crate::exec::read_new(log, 0, keep).map(|(b, _)| b),
+        Some(0) => None,
+        Some(len) => {
+            use std::io::{Read, Seek, SeekFrom};
+            let from = len.saturating_sub(keep);
+            let mut f = std::fs::File::open(log).ok()?;
+            f.seek(SeekFrom::Start(from)).ok()?;
+            let mut buf = Vec::new();
+            f.take(len - from).read_to_end(&mut buf).ok()?;
+            Some(buf)
+        }
+    }
+}
+
 /// The State to draw: the moment rebuilt, the bar's view, what the cursor has to say.
-fn frame_state(
-    night: &Night,
-    c: &Cursor,
-    damaged: Option<&str>,
-    run_dir: &std::path::Path,
-) -> State {
+fn frame_state(o: &Opened, c: &Cursor, run_dir: &std::path::Path) -> State {
+    let (night, damaged) = (&o.night, o.damaged.as_deref());
     let mut state = night.state_at(c.at);
-    outputs(&mut state, night, run_dir);
+    outputs(&mut state, night, run_dir, &o.marks);
     // What stands for the whole replay: an older run's missing samples, a tear.
     let standing = if night.no_samples {
         Some("no recorded samples (an older run): the gauges are empty".to_owned())
@@ -151,7 +181,8 @@ pub async fn run(
     speed: f64,
 ) -> Result<()> {
     let run_dir = run_dir.canonicalize().unwrap_or(run_dir);
-    let (night, damaged) = open(&run_dir, runbook.as_deref())?;
+    let opened = open(&run_dir, runbook.as_deref())?;
+    let night = &opened.night;
     let start = match at.as_deref() {
         Some(t) => night.parse_at(t).map_err(|e| anyhow!("--at {e}"))?,
         None => night.start,
@@ -173,7 +204,7 @@ pub async fn run(
     let mut dirty = true;
     loop {
         if dirty {
-            let state = frame_state(&night, &cursor, damaged.as_deref(), &run_dir);
+            let state = frame_state(&opened, &cursor, &run_dir);
             if crate::terminal::draw(&mut terminal, &state).is_err() {
                 break;
             }
@@ -183,7 +214,7 @@ pub async fn run(
         if cursor.playing {
             let step = last.elapsed().as_secs_f64() * cursor.speed;
             let to = cursor.at + TimeDelta::milliseconds((step * 1000.0) as i64);
-            cursor.seek(&night, to);
+            cursor.seek(night, to);
             if cursor.at >= night.end {
                 cursor.playing = false;
             }
@@ -210,7 +241,7 @@ pub async fn run(
                     let text = cursor.typing.take().unwrap_or_default();
                     match night.parse_at(&text) {
                         Ok(t) => {
-                            cursor.seek(&night, t);
+                            cursor.seek(night, t);
                             cursor.said = None;
                         }
                         Err(e) => cursor.said = Some(e),
@@ -229,13 +260,13 @@ pub async fn run(
             KeyCode::Char(' ') => {
                 cursor.playing = !cursor.playing && cursor.at < night.end;
             }
-            KeyCode::Right => cursor.seek(&night, cursor.at + minutes(1)),
-            KeyCode::Left => cursor.seek(&night, cursor.at - minutes(1)),
+            KeyCode::Right => cursor.seek(night, cursor.at + minutes(1)),
+            KeyCode::Left => cursor.seek(night, cursor.at - minutes(1)),
             KeyCode::Char(']') => match night.marker_near(cursor.at, true) {
                 Some(m) => {
                     cursor.said = Some(m.what.clone());
                     let to = m.at;
-                    cursor.seek(&night, to);
+                    cursor.seek(night, to);
                 }
                 None => cursor.said = Some("no later event".into()),
             },
@@ -243,7 +274,7 @@ pub async fn run(
                 Some(m) => {
                     cursor.said = Some(m.what.clone());
                     let to = m.at;
-                    cursor.seek(&night, to);
+                    cursor.seek(night, to);
                 }
                 None => cursor.said = Some("no earlier event".into()),
             },
@@ -276,7 +307,8 @@ pub fn cast(
         ));
     }
     let run_dir = run_dir.canonicalize().unwrap_or(run_dir);
-    let (night, damaged) = open(&run_dir, runbook.as_deref())?;
+    let opened = open(&run_dir, runbook.as_deref())?;
+    let night = &opened.night;
     let when = |t: Option<String>, or: DateTime<Utc>| -> Result<DateTime<Utc>> {
         t.map_or(Ok(or), |t| night.parse_at(&t).map_err(|e| anyhow!("{e}")))
     };
@@ -313,7 +345,7 @@ pub fn cast(
     let mut last = String::new();
     let mut frames = 0u64;
     loop {
-        let state = frame_state(&night, &cursor, damaged.as_deref(), &run_dir);
+        let state = frame_state(&opened, &cursor, &run_dir);
         terminal
             .draw(|f| crate::ui::render(f, &state))
             .map_err(|e| anyhow!("{e}"))?;

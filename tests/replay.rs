@@ -106,6 +106,12 @@ fn a_night_replays_as_it_was_at_each_moment() {
         }
     }
     assert!(went, "{}", s.text());
+    // The rollback's output as it stood as it started: not yet its end.
+    let at_start = s.text();
+    assert!(
+        !at_start.contains("Rollback complete: 100% blue"),
+        "{at_start}"
+    );
     s.keys("g");
     s.wait_for("go to (", 5);
     let end = records.last().unwrap().at.format("%H:%M:%S").to_string();

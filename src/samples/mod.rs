@@ -21,6 +21,10 @@ pub use block::{Point, Value};
 
 pub const FILE: &str = "samples.wrs";
 pub const SERIES: &str = "samples.series";
+/// How far each run's output had come, and when: `{"at": ms, "run": "canary-10.1",
+/// "len": bytes}` lines, one each time a running step's output grew (a replay shows a step's
+/// output as it stood at the moment).
+pub const OUTPUT: &str = "samples.output";
 const MAGIC: &[u8; 4] = b"WRB1";
 const HEADER: usize = 36;
 /// A block is written when it is this old or this large (raw), whichever first.
@@ -349,4 +353,46 @@ pub fn read(run_dir: &Path) -> Recording {
         points,
         torn: blocks.torn,
     }
+}
+
+/// One mark of a run's output: when, which record directory (`<name>.<attempt>`), how long.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OutputMark {
+    pub at: i64,
+    pub run: String,
+    pub len: u64,
+}
+
+/// Appends output marks (observations: not synced on their own).
+pub fn mark_output(run_dir: &Path, marks: &[OutputMark]) -> std::io::Result<()> {
+    if marks.is_empty() {
+        return Ok(());
+    }
+    let mut buf = Vec::new();
+    for m in marks {
+        serde_json::to_writer(&mut buf, m).map_err(std::io::Error::other)?;
+        buf.push(b'\n');
+    }
+    crate::durable::create(
+        &run_dir.join(OUTPUT),
+        std::fs::OpenOptions::new().append(true),
+    )?
+    .write_all(&buf)
+}
+
+/// Each run's output marks, in time order; lines that do not parse (a torn last one) are
+/// skipped.
+pub fn read_output(run_dir: &Path) -> HashMap<String, Vec<(i64, u64)>> {
+    let mut out: HashMap<String, Vec<(i64, u64)>> = HashMap::new();
+    let text = std::fs::read_to_string(run_dir.join(OUTPUT)).unwrap_or_default();
+    for m in text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<OutputMark>(l).ok())
+    {
+        out.entry(m.run).or_default().push((m.at, m.len));
+    }
+    for v in out.values_mut() {
+        v.sort_unstable();
+    }
+    out
 }
