@@ -87,20 +87,8 @@ fn every_frame_is_a_synchronized_update() {
 fn demo_story_step_incident_rollback() {
     let mut s = Screen::launch(&["demo"], 40, 140);
     let run_dir = s.run_dir();
-    s.wait_for("api-green", 30);
-    s.wait_for("UP", 15);
     // Approve the gate, then run the 10 % canary step with y.
-    s.keys("j");
-    s.keys("g");
-    s.keys("G");
-    s.keys("\r");
-    s.keys("G");
-    s.keys("checked the dashboards\r");
-    s.wait_for("GO 2/2", 5);
-    s.keys("\r");
-    s.wait_for("Run this step?", 5);
-    s.keys("y");
-    s.wait_for("Traffic split now: green 10%", 20);
+    s.demo_gate_and_canary();
     // The test incident needs its phrase.
     s.keys("jj\r");
     s.wait_for("Type INJECT", 5);

@@ -25,19 +25,7 @@ fn a_night_with_a_rollback() -> (tempfile::TempDir, std::path::PathBuf) {
         140,
         tempfile::tempdir().unwrap(),
     );
-    s.wait_for("api-green", 30);
-    s.wait_for("UP", 15);
-    s.keys("j");
-    s.keys("g");
-    s.keys("G");
-    s.keys("\r");
-    s.keys("G");
-    s.keys("checked the dashboards\r");
-    s.wait_for("GO 2/2", 5);
-    s.keys("\r");
-    s.wait_for("Run this step?", 5);
-    s.keys("y");
-    s.wait_for("Traffic split now: green 10%", 20);
+    s.demo_gate_and_canary();
     s.keys("jj\r");
     s.wait_for("Type INJECT", 5);
     s.keys("INJECT\r");

@@ -43,6 +43,25 @@ pub struct Screen {
 }
 
 impl Screen {
+    /// The demo's first moves: once its sources answer, both approvers' GO on the gate,
+    /// then the 10 % canary step run with `y`, its traffic split seen.
+    #[allow(dead_code)] // not every test binary drives the demo
+    pub fn demo_gate_and_canary(&mut self) {
+        self.wait_for("api-green", 30);
+        self.wait_for("UP", 15);
+        self.keys("j");
+        self.keys("g");
+        self.keys("G");
+        self.keys("\r");
+        self.keys("G");
+        self.keys("checked the dashboards\r");
+        self.wait_for("GO 2/2", 5);
+        self.keys("\r");
+        self.wait_for("Run this step?", 5);
+        self.keys("y");
+        self.wait_for("Traffic split now: green 10%", 20);
+    }
+
     /// `warroom ARGS... --run-dir <temp>/run` in a pseudo-terminal of `rows` x `cols`.
     pub fn launch(args: &[&str], rows: u16, cols: u16) -> Self {
         let dir = tempfile::tempdir().unwrap();
