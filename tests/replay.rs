@@ -258,6 +258,19 @@ fn a_night_replays_as_it_was_at_each_moment() {
     assert!(err.contains("is outside the run, which spans"), "{err}");
 
     // An older run without samples: replayed from the journal, the gauges said empty.
+    // A torn samples file (a console killed mid-block): replayed up to the tear, said.
+    let wrs = run_dir.join(samples::FILE);
+    let len = std::fs::metadata(&wrs).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&wrs)
+        .unwrap()
+        .set_len(len - 7)
+        .unwrap();
+    let mut s = replay(&run_dir, "rollback");
+    s.wait_for("torn or damaged block", 10);
+    s.keys("q");
+    assert!(s.wait_exit(10));
     std::fs::remove_file(run_dir.join(samples::FILE)).unwrap();
     std::fs::remove_file(run_dir.join(samples::SERIES)).unwrap();
     let mut s = replay(&run_dir, "rollback");
