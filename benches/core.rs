@@ -239,7 +239,7 @@ fn replay_seek_8h_100_kpis(bencher: divan::Bencher) {
             t0,
         },
     )];
-    // The 8 hours written as the console writes them: a synced block every 5 seconds.
+    // The 8 hours written as the console writes them: a synced block every second.
     let dir = tempfile::tempdir().unwrap();
     let mut w = warroom::samples::Writer::open(dir.path()).unwrap();
     let mut rng = fastrand::Rng::with_seed(28);
@@ -252,9 +252,7 @@ fn replay_seek_8h_100_kpis(bencher: divan::Bencher) {
             )
             .unwrap();
         }
-        if s % 5 == 4 {
-            w.flush().unwrap();
-        }
+        w.flush().unwrap();
     }
     w.flush().unwrap();
     let recording = warroom::samples::Blocks::open(dir.path());

@@ -283,12 +283,13 @@ impl Io {
         self.mark_output(state, now.timestamp_millis());
         if let Some(w) = self.samples.as_mut() {
             let at = now.timestamp_millis();
-            for (series, value) in points {
-                if let Err(e) = w.record(&series, at, value) {
-                    tracing::warn!(error = %e, "could not record a sample: recording stops");
-                    self.samples = None;
-                    break;
-                }
+            let written = points
+                .into_iter()
+                .try_for_each(|(series, value)| w.record(&series, at, value))
+                .and_then(|()| w.flush_if_due());
+            if let Err(e) = written {
+                tracing::warn!(error = %e, "could not record a sample: recording stops");
+                self.samples = None;
             }
         }
     }

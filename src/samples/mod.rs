@@ -6,7 +6,7 @@
 //! number. `samples.wrs` is a run of blocks, each on its own: a 36-byte header (magic,
 //! raw and compressed lengths, the CRC-32C of the compressed bytes, its first and last
 //! times, how many points) and the LZ4-compressed records (block.rs). A block is written
-//! whole and synced every few seconds, as the journal syncs observations; a console killed
+//! whole and synced every second, as the journal syncs observations; a console killed
 //! mid-block leaves a torn tail, which the next console cuts off before it appends (as
 //! etcd repairs its WAL) and a reader stops at, saying where.
 
@@ -27,8 +27,9 @@ pub const SERIES: &str = "samples.series";
 pub const OUTPUT: &str = "samples.output";
 const MAGIC: &[u8; 4] = b"WRB1";
 const HEADER: usize = 36;
-/// A block is written when it is this old or this large (raw), whichever first.
-const EVERY: Duration = Duration::from_secs(5);
+/// A block is written when it is this old or this large (raw), whichever first: every
+/// second, the journal's cadence for observations (a kill loses at most the second).
+const EVERY: Duration = Duration::from_secs(1);
 const LARGE: usize = 256 * 1024;
 /// No block a writer makes is larger; a header claiming more is damage.
 const MAX_RAW: usize = 16 * 1024 * 1024;
@@ -161,7 +162,16 @@ impl Writer {
             at_ms,
             value,
         });
-        if self.block.raw.len() >= LARGE || self.opened.elapsed() >= EVERY {
+        if self.block.raw.len() >= LARGE {
+            self.flush()?;
+        }
+        self.flush_if_due()
+    }
+
+    /// The block so far, once it is a second old (called with every batch, samples or not,
+    /// so a slow source's last sample does not wait for the next).
+    pub fn flush_if_due(&mut self) -> std::io::Result<()> {
+        if self.opened.elapsed() >= EVERY {
             self.flush()?;
         }
         Ok(())
@@ -251,7 +261,7 @@ struct BlockRef {
 
 /// A run's samples as written, indexed by block and decoded a block at a time: what a
 /// replay seeks in, holding the compressed bytes only (an 8-hour night of 1,000 KPIs is
-/// about 130 MB of them, several times that decoded).
+/// about 175 MB of them, several times that decoded).
 #[derive(Debug, Default)]
 pub struct Blocks {
     pub series: Vec<String>,
