@@ -903,7 +903,7 @@ fn overrides_previews_and_pauses_replay_to_the_same_state() {
     assert_eq!(replayed.steps[idx(&s, "shift-10")].overrides.len(), 1);
     assert_eq!(replayed.rollback_awaiting, Some(1));
     // The report states it: the summary counts the overridden guards, the table says why.
-    let report = warroom::report::fold(fixture(), &records, &[]);
+    let report = warroom::report::fold(fixture(), &records, &[], None);
     let summary = warroom::report::summary(&report);
     assert!(summary.contains("1 guard overridden"), "{summary}");
     assert_eq!(report.guards.len(), 1);

@@ -447,7 +447,7 @@ fn the_report_lists_each_start_resume_handover_and_exit() {
         .enumerate()
         .map(|(n, (s, by, e))| Record::new(n as u64 + 1, t(s), by.clone(), e))
         .collect();
-    let r = report::fold(rb, &records, &[]);
+    let r = report::fold(rb, &records, &[], None);
     let said: Vec<String> = r
         .sessions
         .iter()

@@ -381,7 +381,8 @@ pub fn build(run_dir: &Path, runbook: Option<&Path>) -> Result<Report, Error> {
         crate::durable::is_locked(&run_dir.join(crate::driver::LOCK)).unwrap_or(false);
     let minutes = kpi_log::read(&run_dir.join(kpi_log::FILE));
     let rb = Arc::new(rb);
-    let mut r = fold(rb.clone(), &records, &minutes);
+    let samples = crate::samples::Blocks::open(run_dir);
+    let mut r = fold(rb.clone(), &records, &minutes, Some(&samples));
     r.runbook = RunbookRef {
         name: name.clone(),
         path: rb_path.display().to_string(),
@@ -413,7 +414,14 @@ pub fn build(run_dir: &Path, runbook: Option<&Path>) -> Result<Report, Error> {
 }
 
 /// The report of these records: the state they rebuild, and who did what from the records.
-pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine]) -> Report {
+/// With the run's recorded samples, its targets are judged on every sample; without (an
+/// older run), on the per-minute summaries.
+pub fn fold(
+    rb: Arc<Runbook>,
+    records: &[Record],
+    minutes: &[kpi_log::MinuteLine],
+    samples: Option<&crate::samples::Blocks>,
+) -> Report {
     let start = records.first().map_or_else(Utc::now, |r| r.at);
     let mut state = State::new(rb.clone(), start);
     let mut history = History::default();
@@ -453,7 +461,12 @@ pub fn fold(rb: Arc<Runbook>, records: &[Record], minutes: &[kpi_log::MinuteLine
         .collect();
     let outcome = outcome(&state);
     let sign_offs = sign_offs(&rb, &state);
-    let targets = targets::targets(&state, minutes, records.last().map_or(start, |r| r.at));
+    let targets = targets::targets(
+        &state,
+        minutes,
+        samples,
+        records.last().map_or(start, |r| r.at),
+    );
     Report {
         schema: SCHEMA,
         runbook: RunbookRef {

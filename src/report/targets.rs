@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::kpi_log::{MinuteLine, endpoint_key};
 use crate::app::State;
 use crate::runbook::summary::{Aggregate, Measure, Summary};
+use crate::samples::{Blocks, Value};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TargetReport {
@@ -56,16 +57,56 @@ impl TargetReport {
 }
 
 /// Every summary, judged on what the run recorded up to `last`.
-pub fn targets(state: &State, minutes: &[MinuteLine], last: DateTime<Utc>) -> Vec<TargetReport> {
+pub fn targets(
+    state: &State,
+    minutes: &[MinuteLine],
+    samples: Option<&Blocks>,
+    last: DateTime<Utc>,
+) -> Vec<TargetReport> {
     state
         .runbook
         .summaries
         .iter()
-        .map(|s| target(state, s, minutes, last))
+        .map(|s| target(state, s, (minutes, samples), last))
         .collect()
 }
 
-fn target(state: &State, s: &Summary, lines: &[MinuteLine], last: DateTime<Utc>) -> TargetReport {
+/// A series' numbers in `[start, end)` from the recorded samples, and the minutes they
+/// fall in; none when the run recorded no such series.
+fn sampled(
+    blocks: &Blocks,
+    name: &str,
+    start: DateTime<Utc>,
+    end: Option<DateTime<Utc>>,
+) -> Option<(Vec<f64>, usize)> {
+    let series = u32::try_from(blocks.series.iter().position(|s| s == name)?).ok()?;
+    let (from, to) = (
+        start.timestamp_millis(),
+        end.map_or(i64::MAX, |e| e.timestamp_millis()),
+    );
+    let mut values = Vec::new();
+    let mut minutes = std::collections::BTreeSet::new();
+    for i in blocks.overlapping(from, to) {
+        for p in blocks.decode(i) {
+            if p.series == series
+                && p.at_ms >= from
+                && p.at_ms < to
+                && let Value::Number(v) = p.value
+            {
+                values.push(v);
+                minutes.insert(p.at_ms.div_euclid(60_000));
+            }
+        }
+    }
+    Some((values, minutes.len()))
+}
+
+fn target(
+    state: &State,
+    s: &Summary,
+    (lines, samples): (&[MinuteLine], Option<&Blocks>),
+    last: DateTime<Utc>,
+) -> TargetReport {
     let stretch = |from: TimeDelta, for_: Option<TimeDelta>| {
         let start = state.t0 + from;
         let end = for_.map(|f| start + f);
@@ -105,9 +146,24 @@ fn target(state: &State, s: &Summary, lines: &[MinuteLine], last: DateTime<Utc>)
             for_,
         } => {
             let (start, end) = stretch(*from, *for_);
-            let mine = pick(&endpoint_key(endpoint), start, end);
-            let up = aggregate_of(Aggregate::Avg, &mine).map(|share| share * 100.0);
-            (up, Some("%".to_owned()), mine.len(), end, Some(start))
+            let series = crate::samples::endpoint_series(endpoint);
+            match samples.and_then(|b| sampled(b, &series, start, end)) {
+                Some((codes, minutes)) => {
+                    let up = codes
+                        .iter()
+                        .filter(|c| {
+                            crate::samples::health_of(**c) == Some(crate::runbook::Health::Up)
+                        })
+                        .count();
+                    let share = (!codes.is_empty()).then(|| up as f64 * 100.0 / codes.len() as f64);
+                    (share, Some("%".to_owned()), minutes, end, Some(start))
+                }
+                None => {
+                    let mine = pick(&endpoint_key(endpoint), start, end);
+                    let up = aggregate_of(Aggregate::Avg, &mine).map(|share| share * 100.0);
+                    (up, Some("%".to_owned()), mine.len(), end, Some(start))
+                }
+            }
         }
         Measure::Recorded { id } => {
             let unit = state
@@ -151,9 +207,9 @@ fn target(state: &State, s: &Summary, lines: &[MinuteLine], last: DateTime<Utc>)
     }
 }
 
-/// The aggregate over minute summaries: the average weighted by samples, the extremes of
-/// the minutes' extremes, the last sample; p95 is of the minutes' averages (a minute's
-/// samples are summed up, not kept).
+/// The aggregate over minute summaries (an older run, without its samples): the average
+/// weighted by samples, the extremes of the minutes' extremes, the last sample; p95 is of
+/// the minutes' averages.
 fn aggregate_of(a: Aggregate, mine: &[&MinuteLine]) -> Option<f64> {
     if mine.is_empty() {
         return None;
