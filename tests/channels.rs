@@ -26,6 +26,21 @@ struct Smtpd {
 }
 
 impl Smtpd {
+    /// Debian's python3 with aiosmtpd, or a loud refusal: under CI (`CI` set) a missing one
+    /// fails the test.
+    fn available() -> bool {
+        let found = Command::new(PYTHON)
+            .args(["-c", "import aiosmtpd"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !found {
+            let msg = "python3-aiosmtpd not found: the email channel was NOT tested against an SMTP server";
+            assert!(std::env::var_os("CI").is_none(), "{msg}");
+            eprintln!("\n!!!!!!!!!! {msg} !!!!!!!!!!\n");
+        }
+        found
+    }
+
     fn start(maildir: &Path) -> Self {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/channels/smtpd.py");
         let mut child = Command::new(PYTHON)
@@ -136,6 +151,9 @@ template = "{{light}} at {{time}}: {{percent}} done, running {{running}}, next {
 /// SMTP password is nowhere in the run directory.
 #[test]
 fn a_late_plan_turns_amber_and_one_update_reaches_four_channels() {
+    if !Smtpd::available() {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let maildir = dir.path().join("mail");
     std::fs::create_dir(&maildir).unwrap();
