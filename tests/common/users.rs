@@ -99,7 +99,19 @@ impl Users {
 impl Drop for Users {
     fn drop(&mut self) {
         for u in &self.users {
-            let _ = Command::new("userdel").arg(u).output();
+            // userdel refuses a user with a process still running (an ssh-agent, a watcher
+            // on its way out): those go first, and it is asked again until it is done.
+            let _ = Command::new("pkill").args(["-KILL", "-u", u]).output();
+            for _ in 0..20 {
+                let gone = Command::new("userdel")
+                    .arg(u)
+                    .output()
+                    .is_ok_and(|o| o.status.success());
+                if gone {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
             let _ = std::fs::remove_dir_all(format!("/home/{u}"));
         }
         let _ = Command::new("groupdel").arg(&self.group).output();
