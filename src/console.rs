@@ -297,29 +297,23 @@ impl Io {
     /// How far each running step's output has come, marked when it grew (and once more when
     /// the step is no longer running), for a replay to show it as it stood.
     fn mark_output(&mut self, state: &State, at: i64) {
-        use crate::app::Target;
-        for target in (0..state.steps.len())
-            .map(Target::Step)
-            .chain([Target::Rollback, Target::RollbackPreview])
-        {
+        // The runs going now, by record directory (`<name>.<attempt>`).
+        let mut active = std::collections::HashSet::new();
+        for target in state.run_targets() {
             let Some(run) = state.run(target) else {
                 continue;
             };
             if !run.status.is_active() || run.attempt == 0 {
                 continue;
             }
-            let name = format!(
-                "{}.{}",
-                crate::app::run_file_name(state, target),
-                run.attempt
-            );
-            let log = crate::exec::record_dir(
-                &self.run_dir,
-                &crate::app::run_file_name(state, target),
-                run.attempt,
-            )
-            .join(crate::exec::supervise::OUTPUT);
-            self.output_marked.entry(name).or_insert((log, u64::MAX));
+            let file = crate::app::run_file_name(state, target);
+            let log = crate::exec::record_dir(&self.run_dir, &file, run.attempt)
+                .join(crate::exec::supervise::OUTPUT);
+            let name = format!("{file}.{}", run.attempt);
+            self.output_marked
+                .entry(name.clone())
+                .or_insert((log, u64::MAX));
+            active.insert(name);
         }
         let mut marks = Vec::new();
         let mut done = Vec::new();
@@ -333,8 +327,7 @@ impl Io {
                     len,
                 });
             }
-            let still = state_runs_active(state, run);
-            if !still {
+            if !active.contains(run) {
                 done.push(run.clone());
             }
         }
@@ -733,18 +726,4 @@ async fn expire_silence(state: &State, vars: &[(String, String)], id: &str) {
             tracing::warn!(%id, error = %e, "could not expire the maintenance silence; it ends at its end time")
         }
     }
-}
-
-/// Whether the run whose record directory is `<name>.<attempt>` is running now.
-fn state_runs_active(state: &State, run: &str) -> bool {
-    use crate::app::Target;
-    (0..state.steps.len())
-        .map(Target::Step)
-        .chain([Target::Rollback, Target::RollbackPreview])
-        .any(|t| {
-            state.run(t).is_some_and(|r| {
-                r.status.is_active()
-                    && format!("{}.{}", crate::app::run_file_name(state, t), r.attempt) == run
-            })
-        })
 }

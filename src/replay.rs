@@ -71,10 +71,7 @@ impl Cursor {
 fn outputs(state: &mut State, night: &Night, run_dir: &std::path::Path, marks: &Marks) {
     use crate::app::watch::{self, Watched};
     use crate::app::{Observation, RunStatus, Target};
-    let targets: Vec<Target> = (0..state.steps.len())
-        .map(Target::Step)
-        .chain([Target::Rollback, Target::RollbackPreview])
-        .collect();
+    let targets: Vec<Target> = state.run_targets().collect();
     for target in targets {
         let Some(run) = state.run(target) else {
             continue;
@@ -164,7 +161,7 @@ fn frame_state(o: &Opened, c: &Cursor, run_dir: &std::path::Path) -> State {
     state.replay = Some(ReplayView {
         start: night.start,
         end: night.end,
-        markers: Arc::new(night.markers.clone()),
+        markers: night.markers.clone(),
         speed: c.speed,
         playing: c.playing,
         says,

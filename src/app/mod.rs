@@ -422,6 +422,13 @@ impl State {
         self.runbook.steps().nth(i)
     }
 
+    /// Every run a target can be: each step, the rollback, its preview.
+    pub fn run_targets(&self) -> impl Iterator<Item = Target> + use<> {
+        (0..self.steps.len())
+            .map(Target::Step)
+            .chain([Target::Rollback, Target::RollbackPreview])
+    }
+
     pub fn run(&self, target: Target) -> Option<&Run> {
         match target {
             Target::Step(i) => self.steps.get(i),

@@ -57,7 +57,9 @@ pub struct Night {
     horizon: TimeDelta,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
-    pub markers: Vec<Marker>,
+    pub markers: Arc<Vec<Marker>>,
+    /// When T+0 is, as the record last set it.
+    pub t0: DateTime<Utc>,
     /// Set when the run recorded no samples (an older run): the gauges say so.
     pub no_samples: bool,
     pub torn: Option<String>,
@@ -79,7 +81,15 @@ impl Night {
         let end = span
             .and_then(|(_, last)| DateTime::from_timestamp_millis(last))
             .map_or(end, |p| p.max(end));
-        let markers = markers(&runbook, &records);
+        let markers = Arc::new(markers(&runbook, &records));
+        let t0 = records
+            .iter()
+            .rev()
+            .find_map(|r| match &r.event {
+                Event::RunOpened { t0, .. } | Event::T0Set { t0 } => Some(*t0),
+                _ => None,
+            })
+            .unwrap_or_else(|| runbook.t0.resolve(start));
         let slowest = runbook
             .kpis
             .iter()
@@ -99,6 +109,7 @@ impl Night {
             start,
             end,
             markers,
+            t0,
         }
     }
 
@@ -229,7 +240,7 @@ impl Night {
     /// `rollback`, `alert:error-rate`); refused outside the run, saying its span.
     pub fn parse_at(&self, text: &str) -> Result<DateTime<Utc>, String> {
         let t = text.trim();
-        let t0 = self.state_at(self.end).t0;
+        let t0 = self.t0;
         let at = if let Some(offset) = t.strip_prefix("T+").or_else(|| t.strip_prefix("T-")) {
             let d = crate::runbook::time::parse_duration(offset)?;
             if t.starts_with("T-") { t0 - d } else { t0 + d }

@@ -124,10 +124,7 @@ pub fn begin(state: &mut State, how: Begin) -> Vec<Effect> {
     if !resumed {
         return fx;
     }
-    let targets: Vec<Target> = (0..state.steps.len())
-        .map(Target::Step)
-        .chain([Target::Rollback, Target::RollbackPreview])
-        .collect();
+    let targets: Vec<Target> = state.run_targets().collect();
     let mut reattached = 0;
     for target in targets {
         let Some(run) = state.run(target) else {
